@@ -1,0 +1,1006 @@
+"""Load review files (wide workbooks, wide CSV, long CSV) into tidy, validated frames.
+
+A **wide** file has a row per case: case id, auditor, one column per catalogue question and
+the overall judgement; council and cycle come from a ``Review`` sheet (workbooks) or from
+``Council`` and ``Cycle`` columns. A **long** CSV has a row per rating with columns council,
+cycle, case, auditor, question and rating; a case's overall judgement is the row whose
+question is ``Overall``. Every problem in a file is collected and reported together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from review_lib.catalogue import Catalogue, load_catalogue
+from review_lib.problems import WARNING, DataValidationError, Problem
+from review_lib.scale import (
+    ACCEPTED_LABELS,
+    NOT_APPLICABLE,
+    RATING_DTYPE,
+    is_blank,
+    parse_label,
+)
+from review_lib.tables import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
+    LEGACY_SUFFIXES,
+    Formula,
+    Table,
+    read_csv,
+    read_workbook,
+    unsupported_format,
+)
+
+RATINGS_SHEET = "Ratings"
+REVIEW_SHEET = "Review"
+
+_CASE_HEADINGS = {"case", "case id", "case ref", "case reference", "case number", "case no",
+                  "case no.", "case_id", "case record"}
+_AUDITOR_HEADINGS = {"auditor", "reviewer", "psw", "auditor (psw)", "reviewed by", "audited by"}
+_OVERALL_HEADINGS = {"overall", "overall judgement", "overall judgment", "overall rating",
+                     "judgement", "judgment", "overall_judgement"}
+_COUNCIL_HEADINGS = {"council", "local authority", "authority"}
+_CYCLE_HEADINGS = {"cycle", "programme cycle", "programme", "review cycle"}
+_MONTH_HEADINGS = {"review month", "month", "review date", "review_month"}
+_QUESTION_HEADINGS = {"question", "question id", "question_id"}
+_RATING_HEADINGS = {"rating", "judgement", "judgment", "grade"}
+#: Free-text columns: read past silently, and never carried into any output.
+_IGNORED_HEADINGS = {"comments", "comment", "notes", "note", "free text", "remarks"}
+#: Long-form question values that mean "the case's overall judgement".
+_OVERALL_QUESTIONS = {"overall", "overall judgement", "overall judgment", "overall rating"}
+
+_CYCLE_RE = re.compile(r"^\s*(\d{4})\s*(?:[-/–—]\s*(\d{2}|\d{4}))?\s*$")
+_ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)")
+
+_LEVEL_EXPECTED = ACCEPTED_LABELS
+_JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
+
+FRAME_KEYS = ("council", "cycle", "case", "case_ref", "auditor")
+
+
+def _h(text: object) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def normalise_cycle(raw: object) -> str | None:
+    """Read a programme cycle: ``"2019"``, ``"2022-24"``, ``"2022/2024"`` -> ``"2022-24"``.
+
+    Parameters
+    ----------
+    raw : object
+        The value found.
+
+    Returns
+    -------
+    str or None
+        The cycle as ``YYYY`` or ``YYYY-YY``, or None if it is not a year or a span.
+    """
+    match = _CYCLE_RE.match(str(raw)) if not is_blank(raw) else None
+    if not match:
+        return None
+    start, end = match.groups()
+    if end is None:
+        return start
+    end = end[-2:]
+    if int(end) <= int(start[-2:]) and end != start[-2:]:
+        return None
+    return f"{start}-{end}"
+
+
+def natural_key(text: str) -> list[object]:
+    """Sort key that orders ``"C2"`` before ``"C10"``.
+
+    Parameters
+    ----------
+    text : str
+        The text to sort.
+
+    Returns
+    -------
+    list
+        Alternating text and integer parts.
+    """
+    return [int(part) if part.isdigit() else part.casefold()
+            for part in re.split(r"(\d+)", text)]
+
+
+def pseudonyms(case_refs: Iterable[str]) -> dict[str, str]:
+    """Stable pseudonyms ``Case 01 ... Case 20`` for a review's case identifiers.
+
+    Pseudonyms follow the natural order of the identifiers, so they do not change when the
+    rows of a file are re-sorted.
+
+    Parameters
+    ----------
+    case_refs : iterable of str
+        The review's case identifiers (each once).
+
+    Returns
+    -------
+    dict
+        Identifier to pseudonym.
+    """
+    refs = sorted(set(case_refs), key=natural_key)
+    width = max(2, len(str(len(refs))))
+    return {ref: f"Case {i:0{width}d}" for i, ref in enumerate(refs, start=1)}
+
+
+@dataclass
+class _Records:
+    """Column-wise records of one review, turned into frames only when asked."""
+
+    ratings: dict[str, list] = field(default_factory=lambda: {
+        k: [] for k in (*FRAME_KEYS, "question", "rating")})
+    not_applicable: dict[str, list] = field(default_factory=lambda: {
+        k: [] for k in (*FRAME_KEYS, "question")})
+    judgements: dict[str, list] = field(default_factory=lambda: {
+        k: [] for k in (*FRAME_KEYS, "judgement")})
+
+
+@dataclass
+class Review:
+    """One council's review in one programme cycle.
+
+    Attributes
+    ----------
+    council, cycle : str
+        Who was reviewed, and in which programme cycle (``"2022-24"``).
+    source : str
+        The data file's name (never its full path).
+    sha256 : str
+        Hash of the data file's bytes, for report footers.
+    catalogue : Catalogue
+        The questions the review was checked against.
+    review_month : str
+        When the review took place, where the file says.
+    """
+
+    council: str
+    cycle: str
+    source: str
+    sha256: str
+    catalogue: Catalogue
+    review_month: str = ""
+    _records: _Records = field(default_factory=_Records, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(council, cycle)``."""
+        return (self.council, self.cycle)
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""
+        return _frame(self._records.ratings, self.catalogue, "rating")
+
+    @cached_property
+    def not_applicable(self) -> pd.DataFrame:
+        """Case and question of every "not applicable" answer."""
+        return _frame(self._records.not_applicable, self.catalogue, None)
+
+    @cached_property
+    def judgements(self) -> pd.DataFrame:
+        """Overall judgements, one row per case."""
+        return _frame(self._records.judgements, self.catalogue, "judgement")
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases reviewed."""
+        return len(self._records.judgements["case"])
+
+    @property
+    def auditors(self) -> list[str]:
+        """Auditors in order of first appearance."""
+        return list(dict.fromkeys(self._records.judgements["auditor"]))
+
+
+def _frame(columns: dict[str, list], catalogue: Catalogue, rating_column: str | None
+           ) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    for key in ("council", "cycle", "auditor"):
+        frame[key] = frame[key].astype("category")
+    frame["case"] = frame["case"].astype(str)
+    frame["case_ref"] = frame["case_ref"].astype(str)
+    if "question" in frame:
+        frame["question"] = pd.Categorical(frame["question"], categories=catalogue.ids,
+                                           ordered=True)
+    if rating_column:
+        frame[rating_column] = pd.Categorical(frame[rating_column],
+                                              dtype=RATING_DTYPE)
+    return frame
+
+
+@dataclass
+class Programme:
+    """Every review loaded from a set of files: one or more councils and cycles.
+
+    Attributes
+    ----------
+    reviews : list of Review
+        In the order of the files, then of their contents.
+    catalogue : Catalogue
+        The question catalogue used.
+    problems : list of Problem
+        Warnings found while loading (errors stop loading; see :func:`load_programme`).
+    """
+
+    reviews: list[Review]
+    catalogue: Catalogue
+    problems: list[Problem] = field(default_factory=list)
+
+    def _concat(self, part: str, rating_column: str | None) -> pd.DataFrame:
+        merged: dict[str, list] = {}
+        for review in self.reviews:
+            for key, values in getattr(review._records, part).items():
+                merged.setdefault(key, []).extend(values)
+        if not merged:
+            merged = getattr(_Records(), part)
+        return _frame(merged, self.catalogue, rating_column)
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        """All applicable ratings of all reviews."""
+        return self._concat("ratings", "rating")
+
+    @cached_property
+    def not_applicable(self) -> pd.DataFrame:
+        """All "not applicable" answers."""
+        return self._concat("not_applicable", None)
+
+    @cached_property
+    def judgements(self) -> pd.DataFrame:
+        """All overall judgements."""
+        return self._concat("judgements", "judgement")
+
+    @property
+    def councils(self) -> list[str]:
+        """Councils in order of first appearance."""
+        return list(dict.fromkeys(r.council for r in self.reviews))
+
+    @property
+    def cycles(self) -> list[str]:
+        """Cycles, oldest first."""
+        return sorted({r.cycle for r in self.reviews})
+
+    def review(self, council: str, cycle: str) -> Review:
+        """The review of a council in a cycle (council matched ignoring case).
+
+        Parameters
+        ----------
+        council, cycle : str
+            Which review.
+
+        Returns
+        -------
+        Review
+            The review.
+
+        Raises
+        ------
+        KeyError
+            With the reviews available, if there is no such review.
+        """
+        wanted = (_h(council), normalise_cycle(cycle) or cycle)
+        for review in self.reviews:
+            if (_h(review.council), review.cycle) == wanted:
+                return review
+        available = ", ".join(f"{r.council} {r.cycle}" for r in self.reviews) or "none"
+        raise KeyError(f"no review of {council!r} in cycle {cycle!r}; available: {available}")
+
+    def previous_review(self, review: Review) -> Review | None:
+        """The same council's review in the latest earlier cycle, if there is one.
+
+        Parameters
+        ----------
+        review : Review
+            The later review.
+
+        Returns
+        -------
+        Review or None
+            The earlier review.
+        """
+        earlier = [r for r in self.reviews
+                   if _h(r.council) == _h(review.council) and r.cycle < review.cycle]
+        return max(earlier, key=lambda r: r.cycle) if earlier else None
+
+    def in_cycle(self, cycle: str) -> Programme:
+        """The reviews of one cycle, as a programme of their own.
+
+        Parameters
+        ----------
+        cycle : str
+            The cycle.
+
+        Returns
+        -------
+        Programme
+            Only that cycle's reviews.
+        """
+        cycle = normalise_cycle(cycle) or cycle
+        return Programme([r for r in self.reviews if r.cycle == cycle], self.catalogue,
+                         self.problems)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _ReviewBuilder:
+    """Accumulates one review's validated records and notes its problems."""
+
+    def __init__(self, council, cycle, source, sha, catalogue, month=""):
+        self.review = Review(council, cycle, source, sha, catalogue, month)
+
+    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
+        records = self.review._records
+        council, cycle = self.review.council, self.review.cycle
+        keys = (council, cycle, pseudonym, case_ref, auditor)
+        for question, level in ratings:
+            target = records.not_applicable if level is NOT_APPLICABLE else records.ratings
+            for name, value in zip(FRAME_KEYS, keys, strict=True):
+                target[name].append(value)
+            target["question"].append(question)
+            if level is not NOT_APPLICABLE:
+                target["rating"].append(level)
+        for name, value in zip(FRAME_KEYS, keys, strict=True):
+            records.judgements[name].append(value)
+        records.judgements["judgement"].append(judgement)
+
+
+def _find_columns(table: Table, wanted: dict[str, set[str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, heading in enumerate(table.header):
+        key = _h(heading)
+        for role, names in wanted.items():
+            if key in names and role not in found:
+                found[role] = index
+    return found
+
+
+def _read_rating(table: Table, value: object, column_index: int, row_number: int,
+                 problems: list[Problem], *, judgement: bool = False):
+    """Parse one rating cell; on a problem, append it and return None."""
+    if isinstance(value, Formula):
+        problems.append(table.problem(
+            "formula", f"the cell holds a formula ({value.text}), not a value",
+            "a typed rating (copy the column and Paste Special > Values)",
+            column_index=column_index, row_number=row_number, value=value.text))
+        return None
+    if is_blank(value):
+        if judgement:
+            problems.append(table.problem(
+                "missing-judgement", "the case has no overall judgement",
+                _JUDGEMENT_EXPECTED, column_index=column_index, row_number=row_number,
+                value=""))
+        else:
+            problems.append(table.problem(
+                "blank-rating", "the rating is blank",
+                "a rating, or N/A where the question does not apply",
+                column_index=column_index, row_number=row_number, value=""))
+        return None
+    level = parse_label(value)
+    if level is None:
+        problems.append(table.problem(
+            "unknown-label", f"{str(value).strip()!r} is not a rating",
+            _JUDGEMENT_EXPECTED if judgement else _LEVEL_EXPECTED,
+            column_index=column_index, row_number=row_number, value=str(value).strip()))
+        return None
+    if judgement and level is NOT_APPLICABLE:
+        problems.append(table.problem(
+            "judgement-not-applicable",
+            "an overall judgement cannot be 'not applicable'",
+            _JUDGEMENT_EXPECTED, column_index=column_index, row_number=row_number,
+            value=str(value).strip()))
+        return None
+    return level
+
+
+def _review_details(sheets: dict[str, Table | None] | None, table: Table,
+                    columns: dict[str, int], problems: list[Problem]
+                    ) -> tuple[str | None, str | None, str]:
+    """Council, cycle and month from a Review sheet or from columns of the table."""
+    details: dict[str, tuple[object, Table, int, int]] = {}
+    review_sheet = None
+    if sheets:
+        review_sheet = next((t for name, t in sheets.items() if _h(name) == _h(REVIEW_SHEET)),
+                            None)
+    if review_sheet is not None:
+        roles = {"council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS,
+                 "month": _MONTH_HEADINGS}
+        for row_number, row in [(review_sheet.header_row, review_sheet.header),
+                                *zip(review_sheet.row_numbers, review_sheet.rows, strict=True)]:
+            if len(row) < 2:
+                continue
+            key = _h(row[0] or "")
+            for role, names in roles.items():
+                if key in names:
+                    details[role] = (row[1], review_sheet, 1, row_number)
+    for role in ("council", "cycle", "month"):
+        if role in columns:
+            index = columns[role]
+            values = {}
+            for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+                value = row[index]
+                if not is_blank(value):
+                    values.setdefault(" ".join(str(value).split()), row_number)
+            if len(values) > 1:
+                (first, _), (second, row_two) = list(values.items())[:2]
+                problems.append(table.problem(
+                    "inconsistent-review",
+                    f"the file mixes {role} values {first!r} and {second!r}",
+                    f"one {role} per wide file (one file per review)",
+                    column_index=index, row_number=row_two, value=second))
+            elif values:
+                value, row_number = next(iter(values.items()))
+                details.setdefault(role, (value, table, index, row_number))
+    council = cycle = None
+    month = ""
+    if "council" in details and not is_blank(details["council"][0]):
+        council = " ".join(str(details["council"][0]).split())
+    if "cycle" in details:
+        raw, where, index, row_number = details["cycle"]
+        cycle = normalise_cycle(raw)
+        if cycle is None:
+            problems.append(where.problem(
+                "bad-cycle", f"{raw!s} is not a programme cycle",
+                "a year such as 2019 or a span such as 2022-24",
+                column_index=index, row_number=row_number, value=raw))
+            cycle = ""
+    if "month" in details and not is_blank(details["month"][0]):
+        month = str(details["month"][0]).strip()
+    where = (f"a '{REVIEW_SHEET}' sheet with rows Council and Cycle, or"
+             if sheets is not None else "")
+    if council is None:
+        problems.append(Problem("missing-review-details", table.file,
+                                "the file does not say which council was reviewed",
+                                f"{where} a 'Council' column".strip()))
+    if cycle is None:
+        problems.append(Problem("missing-review-details", table.file,
+                                "the file does not say which programme cycle it belongs to",
+                                f"{where} a 'Cycle' column (e.g. 2022-24)".strip()))
+    return council, cycle, month
+
+
+def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
+                problems: list[Problem]) -> list[Review]:
+    columns = _find_columns(table, {
+        "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
+    for role, label in (("case", "Case"), ("auditor", "Auditor"),
+                        ("overall", "Overall judgement")):
+        if role not in columns:
+            problems.append(Problem(
+                "missing-column", table.file,
+                f"there is no '{label}' column",
+                f"a heading '{label}' in the header row (row {table.header_row})",
+                sheet=table.sheet, row=table.header_row))
+    question_columns: list[tuple[int, str]] = []
+    seen_questions: dict[str, int] = {}
+    used = set(columns.values())
+    for index, heading in enumerate(table.header):
+        if index in used or not heading or _h(heading) in _IGNORED_HEADINGS:
+            continue
+        question = catalogue.match_heading(heading)
+        if question is None:
+            if _ID_LIKE_RE.match(heading):
+                problems.append(table.problem(
+                    "unknown-question",
+                    f"column {heading!r} is not a question in the catalogue "
+                    f"({catalogue.source})",
+                    "one of " + ", ".join(catalogue.ids),
+                    column_index=index, row_number=table.header_row, value=heading))
+            else:
+                problems.append(table.problem(
+                    "ignored-column", f"column {heading!r} is not used",
+                    "case, auditor, question and overall judgement columns",
+                    column_index=index, row_number=table.header_row, value=heading,
+                    severity=WARNING))
+            continue
+        if question.id in seen_questions:
+            problems.append(table.problem(
+                "duplicate-column",
+                f"question {question.id} has a second column (first in column "
+                f"{table.cell(seen_questions[question.id], table.header_row)[:-len(str(table.header_row))]})",
+                "one column per question", column_index=index,
+                row_number=table.header_row, value=heading))
+            continue
+        seen_questions[question.id] = index
+        question_columns.append((index, question.id))
+    missing = [qid for qid in catalogue.ids if qid not in seen_questions]
+    if missing:
+        problems.append(Problem(
+            "missing-question", table.file,
+            f"every case is short of question(s) {', '.join(missing)}: no column for them",
+            f"a column for each of the {len(catalogue)} catalogue questions "
+            f"({catalogue.source}); use --questions for a different catalogue",
+            sheet=table.sheet, row=table.header_row, value=", ".join(missing)))
+    council, cycle, month = _review_details(sheets, table, columns, problems)
+    if {"case", "auditor", "overall"} - columns.keys():
+        return []
+    if not table.rows:
+        problems.append(Problem("empty-file", table.file, "the sheet has a header but no cases",
+                                "one row per case under the header", sheet=table.sheet,
+                                row=table.header_row))
+        return []
+    case_at, auditor_at, overall_at = columns["case"], columns["auditor"], columns["overall"]
+    first_row_of: dict[str, int] = {}
+    cases = []
+    for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+        ok = True
+        case_value = row[case_at]
+        if is_blank(case_value) or isinstance(case_value, Formula):
+            problems.append(table.problem(
+                "blank-case", "the row has no case identifier", "a case id or reference",
+                column_index=case_at, row_number=row_number, value=str(case_value or "")))
+            ok = False
+            case_ref = None
+        else:
+            case_ref = str(case_value).strip()
+            if case_ref in first_row_of:
+                problems.append(table.problem(
+                    "duplicate-case",
+                    f"case {case_ref!r} appears again (first on row {first_row_of[case_ref]})",
+                    "each case once per review",
+                    column_index=case_at, row_number=row_number, value=case_ref))
+                ok = False
+            else:
+                first_row_of[case_ref] = row_number
+        auditor = row[auditor_at]
+        if is_blank(auditor) or isinstance(auditor, Formula):
+            problems.append(table.problem(
+                "blank-auditor", "the case has no auditor", "the auditor's name or initials",
+                column_index=auditor_at, row_number=row_number, value=str(auditor or "")))
+            ok = False
+        cells = [(index, qid, row[index]) for index, qid in question_columns]
+        judgement_value = row[overall_at]
+        if cells and all(is_blank(v) for _, _, v in cells):
+            if not is_blank(judgement_value):
+                problems.append(table.problem(
+                    "judgement-without-ratings",
+                    "the case has an overall judgement but no question ratings",
+                    f"a rating (or N/A) for each of the {len(question_columns)} questions",
+                    column_index=overall_at, row_number=row_number,
+                    value=str(judgement_value)))
+            else:
+                problems.append(table.problem(
+                    "blank-rating", "the case has no ratings and no overall judgement",
+                    "a rating (or N/A) for every question and an overall judgement",
+                    row_number=row_number, value=""))
+            continue
+        ratings = []
+        for index, qid, value in cells:
+            level = _read_rating(table, value, index, row_number, problems)
+            if level is None:
+                ok = False
+            else:
+                ratings.append((qid, level))
+        judgement = _read_rating(table, judgement_value, overall_at, row_number, problems,
+                                 judgement=True)
+        if judgement is None:
+            ok = False
+        if ok:
+            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
+    if council is None or not cycle or any(p.is_error for p in problems):
+        return []
+    builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month)
+    names = pseudonyms(c[0] for c in cases)
+    for case_ref, auditor, ratings, judgement in cases:
+        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement)
+    return [builder.review]
+
+
+def _parse_long(table: Table, catalogue: Catalogue, sha: str,
+                problems: list[Problem]) -> list[Review]:
+    columns = _find_columns(table, {
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "case": _CASE_HEADINGS,
+        "auditor": _AUDITOR_HEADINGS, "question": _QUESTION_HEADINGS,
+        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS})
+    required = ("council", "cycle", "case", "auditor", "question", "rating")
+    absent = [c for c in required if c not in columns]
+    for role in absent:
+        problems.append(Problem(
+            "missing-column", table.file, f"there is no '{role}' column",
+            "long-form columns council, cycle, case, auditor, question, rating",
+            row=table.header_row))
+    if absent:
+        return []
+    at = columns
+    # (council, cycle) -> case_ref -> {"auditor", "rows", "ratings", "judgement", "first"}
+    reviews: dict[tuple[str, str], dict[str, dict]] = {}
+    months: dict[tuple[str, str], str] = {}
+    cycle_cache: dict[object, str | None] = {}
+    label_cache: dict[object, object] = {}
+    overall = _OVERALL_QUESTIONS
+    for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+        council = row[at["council"]]
+        raw_cycle = row[at["cycle"]]
+        case_value = row[at["case"]]
+        if is_blank(council):
+            problems.append(table.problem("missing-review-details", "the row has no council",
+                                          "the council's name", column_index=at["council"],
+                                          row_number=row_number, value=""))
+            continue
+        if raw_cycle not in cycle_cache:
+            cycle_cache[raw_cycle] = normalise_cycle(raw_cycle)
+        cycle = cycle_cache[raw_cycle]
+        if cycle is None:
+            problems.append(table.problem(
+                "bad-cycle", f"{raw_cycle!s} is not a programme cycle",
+                "a year such as 2019 or a span such as 2022-24",
+                column_index=at["cycle"], row_number=row_number, value=raw_cycle))
+            continue
+        if is_blank(case_value):
+            problems.append(table.problem("blank-case", "the row has no case identifier",
+                                          "a case id or reference", column_index=at["case"],
+                                          row_number=row_number, value=""))
+            continue
+        key = (" ".join(council.split()), cycle)
+        if "month" in at and key not in months and not is_blank(row[at["month"]]):
+            months[key] = str(row[at["month"]]).strip()
+        case_ref = case_value.strip()
+        case = reviews.setdefault(key, {}).get(case_ref)
+        auditor = row[at["auditor"]]
+        auditor = "" if is_blank(auditor) else " ".join(auditor.split())
+        if case is None:
+            case = reviews[key][case_ref] = {"auditor": auditor, "first": row_number,
+                                             "ratings": {}, "judgement": None, "ok": True}
+            if not auditor:
+                problems.append(table.problem(
+                    "blank-auditor", "the case has no auditor",
+                    "the auditor's name or initials", column_index=at["auditor"],
+                    row_number=row_number, value=""))
+                case["ok"] = False
+        elif auditor != case["auditor"] and auditor:
+            problems.append(table.problem(
+                "inconsistent-auditor",
+                f"case {case_ref!r} has auditor {auditor!r} here but {case['auditor']!r} on "
+                f"row {case['first']}", "one auditor per case",
+                column_index=at["auditor"], row_number=row_number, value=auditor))
+            case["ok"] = False
+        question_value = row[at["question"]]
+        qkey = _h(question_value or "")
+        is_overall = qkey in overall
+        question = None if is_overall else catalogue.match_heading(str(question_value or ""))
+        if not is_overall and question is None:
+            problems.append(table.problem(
+                "unknown-question",
+                f"{question_value!s} is not a question in the catalogue ({catalogue.source})",
+                "one of " + ", ".join(catalogue.ids) + " or Overall",
+                column_index=at["question"], row_number=row_number,
+                value=str(question_value or "")))
+            case["ok"] = False
+            continue
+        value = row[at["rating"]]
+        if isinstance(value, str) and value in label_cache and not is_overall:
+            level = label_cache[value]
+        else:
+            level = _read_rating(table, value, at["rating"], row_number, problems,
+                                 judgement=is_overall)
+            if level is not None and not is_overall:
+                label_cache[value] = level
+        if level is None:
+            case["ok"] = False
+            continue
+        if is_overall:
+            if case["judgement"] is not None:
+                problems.append(table.problem(
+                    "duplicate-rating",
+                    f"case {case_ref!r} has a second overall judgement "
+                    f"(first on row {case['judgement'][1]})",
+                    "one overall judgement per case", column_index=at["question"],
+                    row_number=row_number, value=str(question_value)))
+                case["ok"] = False
+            else:
+                case["judgement"] = (level, row_number)
+        else:
+            if question.id in case["ratings"]:
+                problems.append(table.problem(
+                    "duplicate-rating",
+                    f"case {case_ref!r} is rated on {question.id} twice "
+                    f"(first on row {case['ratings'][question.id][1]}): too many questions",
+                    "one rating per case and question", column_index=at["question"],
+                    row_number=row_number, value=str(question_value)))
+                case["ok"] = False
+            else:
+                case["ratings"][question.id] = (level, row_number)
+    built = []
+    n_questions = len(catalogue)
+    for (council, cycle), cases in reviews.items():
+        for case_ref, case in cases.items():
+            rated = case["ratings"]
+            if not rated and case["judgement"] is not None:
+                problems.append(table.problem(
+                    "judgement-without-ratings",
+                    f"case {case_ref!r} has an overall judgement but no question ratings",
+                    f"a row for each of the {n_questions} questions",
+                    column_index=at["case"], row_number=case["judgement"][1], value=case_ref))
+                continue
+            if len(rated) < n_questions:
+                missing = [q for q in catalogue.ids if q not in rated]
+                problems.append(table.problem(
+                    "missing-question",
+                    f"case {case_ref!r} has too few questions: no rating for "
+                    f"{', '.join(missing)}",
+                    f"a row for each of the {n_questions} catalogue questions "
+                    "(N/A where a question does not apply)",
+                    column_index=at["case"], row_number=case["first"], value=case_ref))
+            if case["judgement"] is None and rated:
+                problems.append(table.problem(
+                    "missing-judgement",
+                    f"case {case_ref!r} has no overall judgement",
+                    "a row with question 'Overall' and the case's judgement",
+                    column_index=at["case"], row_number=case["first"], value=case_ref))
+        if any(p.is_error for p in problems):
+            continue
+        builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue,
+                                 months.get((council, cycle), ""))
+        names = pseudonyms(cases)
+        for case_ref, case in cases.items():
+            ratings = [(q, case["ratings"][q][0]) for q in catalogue.ids]
+            builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
+                             case["judgement"][0])
+        built.append(builder.review)
+    if any(p.is_error for p in problems):
+        return []
+    return built
+
+
+def _is_long(table: Table) -> bool:
+    headings = {_h(h) for h in table.header}
+    return bool(headings & _QUESTION_HEADINGS) and bool(headings & (_RATING_HEADINGS - {
+        "judgement", "judgment"} | {"rating"}))
+
+
+def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
+                     display_name: str | None = None) -> tuple[list[Review], list[Problem]]:
+    """Read one data file, returning the reviews in it and every problem found.
+
+    This never raises for bad data: use it where one bad file must not stop the others.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wide ``.xlsx`` workbook, a wide CSV, or a long CSV.
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+    display_name : str, optional
+        Name used in messages; defaults to the path as given.
+
+    Returns
+    -------
+    tuple of (list of Review, list of Problem)
+        The reviews (empty when the file has any error) and the problems.
+    """
+    path = Path(path)
+    catalogue = catalogue or load_catalogue()
+    name = display_name or str(path)
+    suffix = path.suffix.lower()
+    problems: list[Problem] = []
+    if not path.is_file():
+        return [], [Problem("unreadable-file", name, "there is no such file",
+                            "an existing .xlsx or .csv file")]
+    if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+        return [], [unsupported_format(name, suffix)]
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
+                            "a readable file")]
+    sheets = None
+    if suffix in EXCEL_SUFFIXES:
+        sheets, found = read_workbook(path, name)
+        problems.extend(found)
+        if sheets is None:
+            return [], problems
+        table = _ratings_sheet(sheets, name, problems)
+        if table is None:
+            return [], problems
+    else:
+        table, found = read_csv(path, name)
+        problems.extend(found)
+        if table is None:
+            return [], problems
+    if sheets is None and _is_long(table):
+        reviews = _parse_long(table, catalogue, sha, problems)
+    else:
+        reviews = _parse_wide(table, sheets, catalogue, sha, problems)
+    return reviews, problems
+
+
+def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Problem]
+                   ) -> Table | None:
+    by_name = {_h(sheet): sheet for sheet in sheets}
+    if _h(RATINGS_SHEET) in by_name:
+        table = sheets[by_name[_h(RATINGS_SHEET)]]
+        if table is None:
+            problems.append(Problem("empty-file", name, "the Ratings sheet is empty",
+                                    "a header row and one row per case",
+                                    sheet=by_name[_h(RATINGS_SHEET)]))
+        return table
+    candidates = [t for t in sheets.values()
+                  if t is not None and any(_h(h) in _CASE_HEADINGS for h in t.header)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if all(t is None for t in sheets.values()):
+        problems.append(Problem("empty-file", name, "every sheet of the workbook is empty",
+                                "a 'Ratings' sheet with one row per case"))
+        return None
+    problems.append(Problem(
+        "missing-sheet", name,
+        f"there is no '{RATINGS_SHEET}' sheet (sheets found: {', '.join(sheets)})",
+        f"a sheet named '{RATINGS_SHEET}' with one row per case", value=", ".join(sheets)))
+    return None
+
+
+def iter_data_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into the data files they hold, sorted, folders recursively.
+
+    Hidden files, Excel lock files (``~$...``) and non-data files (Markdown, JSON) are left
+    out; legacy spreadsheet files are kept so that they can be reported.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders.
+
+    Returns
+    -------
+    list of Path
+        The data files.
+    """
+    wanted = EXCEL_SUFFIXES | {".csv"} | LEGACY_SUFFIXES
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            for found in sorted(path.rglob("*"), key=lambda p: natural_key(str(p))):
+                relative = found.relative_to(path)
+                if any(part.startswith((".", "~$")) for part in relative.parts):
+                    continue
+                if found.is_file() and found.suffix.lower() in wanted:
+                    files.append(found)
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass
+class FileResult:
+    """What loading one file gave: its reviews and its problems."""
+
+    path: Path
+    display_name: str
+    reviews: list[Review]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file loaded without errors."""
+        return not any(p.is_error for p in self.problems)
+
+
+def _display_name(path: Path, roots: list[Path]) -> str:
+    """A short name for messages: relative to the folder given, never an absolute path."""
+    for root in roots:
+        if root.is_dir():
+            try:
+                return str(path.relative_to(root.parent if root.name else root))
+            except ValueError:
+                continue
+    return path.name if path.is_absolute() else str(path)
+
+
+def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | None = None
+                         ) -> list[FileResult]:
+    """Read every data file under the given paths, one result per file, never raising.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders.
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+
+    Returns
+    -------
+    list of FileResult
+        One per file; a programme-level ``duplicate-review`` error is added to the second
+        file that holds a council and cycle already seen.
+    """
+    roots = [Path(p) for p in paths]
+    catalogue = catalogue or load_catalogue()
+    results = []
+    seen: dict[tuple[str, str], str] = {}
+    for path in iter_data_files(roots):
+        name = _display_name(path, roots)
+        reviews, problems = read_review_file(path, catalogue, display_name=name)
+        for review in reviews:
+            key = (_h(review.council), review.cycle)
+            if key in seen:
+                problems.append(Problem(
+                    "duplicate-review", name,
+                    f"{review.council} {review.cycle} is also in {seen[key]}",
+                    "one file per council and cycle", value=f"{review.council} {review.cycle}"))
+            else:
+                seen[key] = name
+        if any(p.is_error for p in problems):
+            reviews = []
+        results.append(FileResult(path, name, reviews, problems))
+    if not results:
+        results.append(FileResult(roots[0] if roots else Path("."), ", ".join(map(str, roots)),
+                                  [], [Problem("empty-file", ", ".join(map(str, roots)) or ".",
+                                               "no .xlsx or .csv data files were found",
+                                               "a folder holding review files")]))
+    return results
+
+
+def load_review(path: str | Path, catalogue: Catalogue | None = None) -> Review:
+    """Load and validate one review file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wide ``.xlsx`` workbook or wide CSV (or a long CSV holding one review).
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+
+    Returns
+    -------
+    Review
+        The validated review.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, if the file has any error or holds no single review.
+    """
+    reviews, problems = read_review_file(path, catalogue)
+    if any(p.is_error for p in problems):
+        raise DataValidationError(problems)
+    if len(reviews) != 1:
+        raise DataValidationError([Problem(
+            "inconsistent-review", str(path), f"the file holds {len(reviews)} reviews",
+            "exactly one council and cycle; use load_programme for several")])
+    return reviews[0]
+
+
+def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
+                   catalogue: Catalogue | str | Path | None = None) -> Programme:
+    """Load and validate every review file under the given files and folders.
+
+    Parameters
+    ----------
+    paths : str, Path or iterable of them, optional
+        Files and folders; the bundled synthetic sample by default.
+    catalogue : Catalogue, str or Path, optional
+        The question catalogue, or the path of a catalogue CSV; the bundled one by default.
+
+    Returns
+    -------
+    Programme
+        Every review, with any warnings in ``problems``.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem in every file, if any file has an error.
+    """
+    from review_lib.paths import SAMPLE_DIR
+
+    if paths is None:
+        paths = [SAMPLE_DIR]
+    elif isinstance(paths, str | Path):
+        paths = [paths]
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue)
+    results = read_programme_files(paths, catalogue)
+    problems = [p for r in results for p in r.problems]
+    if any(p.is_error for p in problems):
+        raise DataValidationError(problems)
+    return Programme([rv for r in results for rv in r.reviews], catalogue, problems)

@@ -1,0 +1,19 @@
+"""Where the project's files are, found from the package rather than the current folder.
+
+papermill runs a kernel in the caller's folder while Jupyter runs it in the notebook's, so
+every default path is built from this file's location.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The repository root (the folder holding ``review_lib/``).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DIR = DATA_DIR / "sample"
+PUBLISHED_DIR = DATA_DIR / "published"
+QUESTIONS_FILE = DATA_DIR / "questions.csv"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+FIGURES_DIR = PROJECT_ROOT / "figures"

@@ -1,0 +1,323 @@
+"""Read CSV files and Excel workbooks into plain tables that remember where each cell was.
+
+Everything downstream validates these tables cell by cell, so a problem can always be
+reported with its file, sheet, row and cell. Reading is forgiving where there is one right
+answer (a Windows-1252 CSV, a semicolon-separated CSV) and says so in a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review_lib.problems import WARNING, Problem, column_letter
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+LEGACY_SUFFIXES = {".xls", ".ods", ".numbers"}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A spreadsheet cell holding a formula instead of a value."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Table:
+    """A header row and the data rows under it, with their row numbers.
+
+    Attributes
+    ----------
+    file : str
+        Name of the file, for messages.
+    sheet : str or None
+        Worksheet name (None for CSV).
+    header : list of str
+        Column headings, blanks as ``""``.
+    rows : list of list
+        Data rows, each padded to the header's length. Blank rows are dropped.
+    row_numbers : list of int
+        1-based row number of each data row as the file numbers it.
+    header_row : int
+        1-based row number of the header.
+    """
+
+    file: str
+    sheet: str | None
+    header: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    header_row: int = 1
+
+    def cell(self, column_index: int, row_number: int) -> str | None:
+        """Spreadsheet-style cell reference (``"D7"``) for a column and row number."""
+        return f"{column_letter(column_index)}{row_number}"
+
+    def problem(self, kind: str, message: str, expected: str = "", *, column_index=None,
+                row_number=None, value=None, severity="error") -> Problem:
+        """Build a :class:`Problem` located in this table.
+
+        Parameters
+        ----------
+        kind, message, expected : str
+            As for :class:`Problem`.
+        column_index : int, optional
+            0-based column of the cell.
+        row_number : int, optional
+            1-based row number of the cell.
+        value : object, optional
+            The value found.
+        severity : str
+            ``"error"`` or ``"warning"``.
+
+        Returns
+        -------
+        Problem
+            The located problem.
+        """
+        column = None
+        cell = None
+        if column_index is not None:
+            heading = self.header[column_index] if column_index < len(self.header) else ""
+            column = " ".join(heading.split()) or column_letter(column_index)
+            if len(column) > 40:
+                column = column[:37] + "..."
+            if row_number is not None:
+                cell = self.cell(column_index, row_number)
+        return Problem(
+            kind,
+            self.file,
+            message,
+            expected,
+            severity=severity,
+            sheet=self.sheet,
+            row=row_number,
+            column=column,
+            cell=cell,
+            value=None if value is None else str(value),
+        )
+
+
+def _cell_text(value: object) -> object:
+    """Normalise a spreadsheet value: whole floats become ints, dates ISO strings."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10] if not isinstance(value, dt.datetime) or not (
+            value.hour or value.minute) else value.isoformat()
+    return value
+
+
+def _make_table(file: str, sheet: str | None, raw_rows: list[tuple[int, list[object]]]
+                ) -> Table | None:
+    """Turn numbered raw rows into a Table whose header is the first non-blank row."""
+    def blank(v: object) -> bool:
+        return v is None or (isinstance(v, str) and not v.strip())
+
+    content = [(n, r) for n, r in raw_rows if not all(blank(v) for v in r)]
+    if not content:
+        return None
+    header_row, header_values = content[0]
+    header = ["" if blank(v) else " ".join(str(v).split()) if not isinstance(v, Formula)
+              else str(v) for v in header_values]
+    # Drop trailing blank headings (spreadsheets often carry empty formatted columns).
+    while header and not header[-1]:
+        header.pop()
+    table = Table(file, sheet, header, header_row=header_row)
+    width = len(header)
+    for number, row in content[1:]:
+        row = list(row)
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+        table.rows.append(row)
+        table.row_numbers.append(number)
+    return table
+
+
+def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]]:
+    """Read a CSV file, detecting Windows-1252 encoding and ``;`` or tab separators.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    display_name : str
+        Name to use in messages.
+
+    Returns
+    -------
+    tuple of (Table or None, list of Problem)
+        The table (None when nothing usable was read) and what was found on the way.
+    """
+    problems: list[Problem] = []
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem("unreadable-file", display_name,
+                              f"the file cannot be opened ({exc.strerror or exc})",
+                              "a readable CSV or .xlsx file")]
+    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
+        return None, [Problem("unreadable-file", display_name,
+                              "the file is binary (perhaps a workbook saved with a .csv name), "
+                              "not comma-separated text",
+                              "a CSV text file, or a workbook named .xlsx")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        text = data.decode("cp1252", errors="replace")
+        bad = data[exc.start: exc.start + 1].decode("cp1252", errors="replace")
+        problems.append(Problem(
+            "encoding", display_name,
+            "the file is not UTF-8; it was read as Windows-1252 (Latin-1), "
+            f"first non-UTF-8 character {bad!r}",
+            "UTF-8 (in Excel: Save As > 'CSV UTF-8')",
+            severity=WARNING, row=line, value=bad))
+    if not text.strip():
+        return None, problems + [Problem("empty-file", display_name, "the file is empty",
+                                         "a header row and one row per case or rating")]
+    first_line = text.lstrip().splitlines()[0]
+    delimiter = ","
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    if counts[";"] > counts[","] and counts[";"] >= counts["\t"]:
+        delimiter = ";"
+    elif counts["\t"] > counts[","]:
+        delimiter = "\t"
+    if delimiter != ",":
+        name = "semicolons" if delimiter == ";" else "tabs"
+        problems.append(Problem(
+            "separator", display_name,
+            f"columns are separated by {name}, not commas; read with {name}",
+            "comma-separated values (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')",
+            severity=WARNING, row=1, value=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    raw_rows: list[tuple[int, list[object]]] = []
+    try:
+        line_start = 1
+        for row in reader:
+            raw_rows.append((line_start, list(row)))
+            line_start = reader.line_num + 1
+    except csv.Error as exc:
+        return None, problems + [Problem("unreadable-file", display_name,
+                                         f"the CSV cannot be parsed ({exc})",
+                                         "well-formed comma-separated text",
+                                         row=reader.line_num)]
+    table = _make_table(display_name, None, raw_rows)
+    if table is None:
+        problems.append(Problem("empty-file", display_name, "the file has no rows",
+                                "a header row and one row per case or rating"))
+    return table, problems
+
+
+def read_workbook(path: Path, display_name: str
+                  ) -> tuple[dict[str, Table | None] | None, list[Problem]]:
+    """Read every sheet of an .xlsx workbook, marking formula cells as :class:`Formula`.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    display_name : str
+        Name to use in messages.
+
+    Returns
+    -------
+    tuple of (dict or None, list of Problem)
+        Tables by sheet name in workbook order (None for an empty sheet), or None when the
+        workbook cannot be read, and the problems found.
+    """
+    import openpyxl  # imported here: CSV-only runs never pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        reason = "it is not a valid .xlsx workbook" if not isinstance(exc, OSError) else (
+            exc.strerror or str(exc))
+        return None, [Problem("unreadable-file", display_name,
+                              f"the workbook cannot be opened: {reason}",
+                              "an Excel .xlsx workbook saved by Excel or LibreOffice")]
+    sheets: dict[str, Table | None] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            raw_rows = []
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                values = []
+                for value in row:
+                    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                        values.append(Formula(value))
+                    else:
+                        values.append(_cell_text(value))
+                raw_rows.append((number, values))
+            sheets[worksheet.title] = _make_table(display_name, worksheet.title, raw_rows)
+    finally:
+        workbook.close()
+    return sheets, []
+
+
+def read_table(path: str | Path, display_name: str | None = None
+               ) -> tuple[Table | None, list[Problem]]:
+    """Read a CSV file, or the first sheet of a workbook, as one table.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    display_name : str, optional
+        Name to use in messages; defaults to the path as given.
+
+    Returns
+    -------
+    tuple of (Table or None, list of Problem)
+        The table and the problems found.
+    """
+    path = Path(path)
+    name = display_name or str(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        return None, [Problem("unreadable-file", name, "the file does not exist",
+                              "an existing CSV or .xlsx file")]
+    if suffix in EXCEL_SUFFIXES:
+        sheets, problems = read_workbook(path, name)
+        if sheets is None:
+            return None, problems
+        first = next(iter(sheets.values()), None)
+        if first is None:
+            problems.append(Problem("empty-file", name, "the workbook's first sheet is empty",
+                                    "a header row and data rows"))
+        return first, problems
+    if suffix in LEGACY_SUFFIXES:
+        return None, [unsupported_format(name, suffix)]
+    return read_csv(path, name)
+
+
+def unsupported_format(name: str, suffix: str) -> Problem:
+    """The problem reported for a file type the suite does not read.
+
+    Parameters
+    ----------
+    name : str
+        File name for the message.
+    suffix : str
+        The file's extension.
+
+    Returns
+    -------
+    Problem
+        An ``unsupported-format`` error.
+    """
+    return Problem("unsupported-format", name,
+                   f"files of type {suffix or '(none)'} are not read",
+                   "an Excel .xlsx workbook or a .csv file (re-save .xls/.ods files as .xlsx)",
+                   value=suffix)
