@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from review_lib.catalogue import Catalogue, load_catalogue
-from review_lib.problems import WARNING, DataValidationError, Problem
+from review_lib.problems import WARNING, DataValidationError, Problem, column_letter
 from review_lib.scale import (
     ACCEPTED_LABELS,
     NOT_APPLICABLE,
@@ -444,7 +444,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
     month = ""
     if "council" in details and not is_blank(details["council"][0]):
         council = " ".join(str(details["council"][0]).split())
-    if "cycle" in details:
+    if "cycle" in details and not is_blank(details["cycle"][0]):
         raw, where, index, row_number = details["cycle"]
         cycle = normalise_cycle(raw)
         if cycle is None:
@@ -457,6 +457,17 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
         month = str(details["month"][0]).strip()
     where = (f"a '{REVIEW_SHEET}' sheet with rows Council and Cycle, or"
              if sheets is not None else "")
+    for role, found, label in (("council", council, "council"), ("cycle", cycle, "cycle")):
+        if found is None and role in details:
+            _, sheet_table, index, row_number = details[role]
+            problems.append(sheet_table.problem(
+                "missing-review-details", f"the {label} is blank",
+                "the council's name" if role == "council" else "a cycle such as 2022-24",
+                column_index=index, row_number=row_number, value=""))
+            if role == "council":
+                council = ""
+            else:
+                cycle = ""
     if council is None:
         problems.append(Problem("missing-review-details", table.file,
                                 "the file does not say which council was reviewed",
@@ -507,7 +518,7 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             problems.append(table.problem(
                 "duplicate-column",
                 f"question {question.id} has a second column (first in column "
-                f"{table.cell(seen_questions[question.id], table.header_row)[:-len(str(table.header_row))]})",
+                f"{column_letter(seen_questions[question.id])})",
                 "one column per question", column_index=index,
                 row_number=table.header_row, value=heading))
             continue
@@ -587,7 +598,7 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             ok = False
         if ok:
             cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
-    if council is None or not cycle or any(p.is_error for p in problems):
+    if not council or not cycle or any(p.is_error for p in problems):
         return []
     builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month)
     names = pseudonyms(c[0] for c in cases)

@@ -72,7 +72,13 @@ class Problem:
         return self.severity == ERROR
 
     def location(self) -> str:
-        """Where the problem is, e.g. ``"dudley.xlsx, sheet 'Ratings', cell D7 (row 7, column 'Q3')"``."""
+        """Where the problem is.
+
+        Returns
+        -------
+        str
+            E.g. ``"dudley.xlsx, sheet 'Ratings', cell D7 (row 7, column 'Q3')"``.
+        """
         parts = [self.file]
         if self.sheet:
             parts.append(f"sheet '{self.sheet}'")

@@ -59,7 +59,7 @@ def _add(level: str | NotApplicable, *spellings: str) -> None:
 
 
 def _normalise(label: str) -> str:
-    """Lower-case and drop spaces, dots, hyphens and underscores: 'Req. Improvement' -> 'reqimprovement'."""
+    """Lower-case; drop spaces, dots, hyphens, underscores (e.g. 'Req. Improvement')."""
     return re.sub(r"[\s.\-_]+", "", label).lower()
 
 

@@ -18,7 +18,7 @@ Z95 = float(norm.ppf(0.975))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion.
+    r"""Wilson score interval for a binomial proportion.
 
     Parameters
     ----------
@@ -36,9 +36,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
 
     Notes
     -----
-    With :math:`\\hat p = x/n` and :math:`z` the normal quantile,
+    With :math:`\hat p = x/n` and :math:`z` the normal quantile,
 
-    .. math:: \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}
+    .. math:: \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}
 
     Unlike the normal ("Wald") interval it stays inside [0, 1] and is not zero-width at
     0% or 100%, which matters for samples of 20 (Newcombe 1998; Brown, Cai & DasGupta 2001).

@@ -1,0 +1,57 @@
+# Practice Review analysis suite. `make` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## install: create .venv and install the suite with its test tools (run by every target)
+install: $(STAMP)
+
+## run: the main job on the bundled synthetic sample (until reports exist: the section-4 summary)
+run: $(STAMP)
+	$(BIN)/practice-review summary
+
+## summary: print the section-4 tables of every review in the sample
+summary: $(STAMP)
+	$(BIN)/practice-review summary
+
+## test: lint, then run the whole test suite (browser checks included where chromium exists)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+## lint: ruff over the library, tests and benchmarks
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## lab: open JupyterLab on the notebooks with the project's environment as its kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## sample: regenerate the synthetic sample programme in data/sample (deterministic)
+sample: $(STAMP)
+	$(BIN)/python -m review_lib.sample
+
+## bench: time loading, validating and summarising a national-scale programme
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_load.py
+
+## clean: remove generated reports and figures
+clean:
+	find reports figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
+
+.PHONY: install run summary test lint lab sample bench clean help

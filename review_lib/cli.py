@@ -1,0 +1,240 @@
+"""The ``practice-review`` command: validate, summarise, make templates, run reports.
+
+No traceback ever reaches the user: bad input is reported as located problems, and any
+unexpected failure as one line with how to get details (``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from review_lib import __version__
+from review_lib.problems import DataValidationError, Problem
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _print_problems(problems: Sequence[Problem], stream=None) -> None:
+    stream = stream or sys.stdout
+    for problem in problems:
+        print(f"  {problem}", file=stream)
+
+
+def is_sample_path(path: str | Path) -> bool:
+    """Whether a path lies inside the bundled synthetic sample folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        A data file or folder.
+
+    Returns
+    -------
+    bool
+        True for the synthetic sample, whose outputs must say so.
+    """
+    from review_lib.paths import SAMPLE_DIR
+
+    try:
+        Path(path).resolve().relative_to(SAMPLE_DIR.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check files and folders; print every problem; exit 1 on any error."""
+    from review_lib.catalogue import load_catalogue
+    from review_lib.loading import read_programme_files
+
+    catalogue = load_catalogue(args.questions)
+    results = read_programme_files(args.paths, catalogue)
+    n_errors = n_warnings = 0
+    for result in results:
+        errors = [p for p in result.problems if p.is_error]
+        warnings = [p for p in result.problems if not p.is_error]
+        n_errors += len(errors)
+        n_warnings += len(warnings)
+        if errors:
+            print(f"FAIL {result.display_name}: {len(errors)} error(s)"
+                  + (f", {len(warnings)} warning(s)" if warnings else ""))
+        else:
+            described = "; ".join(f"{r.council} {r.cycle}, {r.n_cases} cases"
+                                  for r in result.reviews)
+            print(f"OK   {result.display_name}: {described}"
+                  + (f" ({len(warnings)} warning(s))" if warnings else ""))
+        _print_problems(result.problems)
+    print(f"\n{len(results)} file(s) checked: {n_errors} error(s), {n_warnings} warning(s).")
+    return EXIT_INVALID if n_errors else EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the two section-4 tables for every review found."""
+    from review_lib.loading import load_programme
+    from review_lib.sample import SYNTHETIC_NOTE
+    from review_lib.summary import count_table_text, good_or_better, headline_sentence, level_counts
+
+    paths = args.paths or [_default_data()]
+    programme = load_programme(paths, args.questions)
+    if any(is_sample_path(p) for p in paths):
+        print(f"*** {SYNTHETIC_NOTE} ***\n")
+    if programme.problems:
+        print("Warnings:")
+        _print_problems(programme.problems)
+        print()
+    for review in sorted(programme.reviews, key=lambda r: (r.cycle, r.council)):
+        n_ratings = len(review.ratings)
+        n_na = len(review.not_applicable)
+        title = f"{review.council} {review.cycle} ({review.source})"
+        print(title)
+        print("=" * len(title))
+        ratings = level_counts(review.ratings["rating"])
+        na_note = f", plus {n_na} not applicable" if n_na else ""
+        print(count_table_text(ratings, f"Question ratings ({n_ratings} rated{na_note}):"))
+        print()
+        judgements = level_counts(review.judgements["judgement"])
+        print(count_table_text(judgements, f"Overall judgements ({review.n_cases} cases):"))
+        print()
+        print(headline_sentence(review.judgements["judgement"]))
+        share = good_or_better(review.judgements["judgement"])
+        rated = good_or_better(review.ratings["rating"])
+        print(f"Cases Good or better: {share.describe()}.")
+        print(f"Question ratings Good or better: {rated.describe()}.")
+        print()
+    print(f"{len(programme.reviews)} review(s) in {len(programme.councils)} council(s), "
+          f"cycles {', '.join(programme.cycles)}.")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write a blank data-entry workbook."""
+    from review_lib.template import write_template
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print(f"error: {args.out}: the template must be an .xlsx file", file=sys.stderr)
+        return EXIT_USAGE
+    if out.exists() and not args.force:
+        print(f"error: {args.out} already exists; use --force to replace it",
+              file=sys.stderr)
+        return EXIT_USAGE
+    write_template(out, args.questions, n_cases=args.cases)
+    print(f"Wrote {args.out}: fill in the Review sheet and one Ratings row per case, then "
+          f"check it with: practice-review validate {args.out}")
+    return EXIT_OK
+
+
+def _default_data() -> Path:
+    from review_lib.paths import SAMPLE_DIR
+
+    return SAMPLE_DIR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``practice-review`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With sub-commands validate, summary, template and (when available) run.
+    """
+    parser = argparse.ArgumentParser(
+        prog="practice-review",
+        description="Practice Review analysis suite: audit ratings to tables, charts and "
+                    "findings.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show full details of unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def questions_option(p):
+        p.add_argument("--questions", metavar="FILE",
+                       help="question catalogue CSV (default: the bundled 12 questions)")
+
+    validate = sub.add_parser("validate", help="check review files and list every problem")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    questions_option(validate)
+    validate.set_defaults(func=cmd_validate)
+
+    summary = sub.add_parser("summary", help="print the section-4 tables of every review")
+    summary.add_argument("paths", nargs="*", metavar="PATH",
+                         help="files or folders (default: the bundled synthetic sample)")
+    questions_option(summary)
+    summary.set_defaults(func=cmd_summary)
+
+    template = sub.add_parser("template", help="write a blank data-entry workbook")
+    template.add_argument("out", metavar="OUT.xlsx")
+    template.add_argument("--cases", type=int, default=20, help="case rows (default 20)")
+    template.add_argument("--force", action="store_true", help="replace an existing file")
+    questions_option(template)
+    template.set_defaults(func=cmd_template)
+
+    _add_run_command(sub)
+    return parser
+
+
+def _add_run_command(sub) -> None:
+    try:
+        from review_lib.batch import add_run_parser
+    except ImportError:
+        return
+    add_run_parser(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (``sys.argv[1:]`` by default).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when input data has errors, 2 on usage errors, 3 on an
+        unexpected failure.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except DataValidationError as exc:
+        errors = exc.errors
+        print(f"The input data has {len(errors)} error(s); nothing was produced.",
+              file=sys.stderr)
+        _print_problems(exc.problems, sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader closed the pipe (e.g. `| head`): stop quietly.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except (OSError, KeyError, ValueError) as exc:
+        if args.debug:
+            raise
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "Please report this; rerun with --debug for details.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
