@@ -160,6 +160,8 @@ class Review:
         The questions the review was checked against.
     review_month : str
         When the review took place, where the file says.
+    path : Path or None
+        The data file on this machine, for finding files beside it. Never shown in outputs.
     """
 
     council: str
@@ -168,6 +170,7 @@ class Review:
     sha256: str
     catalogue: Catalogue
     review_month: str = ""
+    path: Path | None = None
     _records: _Records = field(default_factory=_Records, repr=False)
 
     @property
@@ -364,14 +367,21 @@ def _find_columns(table: Table, wanted: dict[str, set[str]]) -> dict[str, int]:
     return found
 
 
+def _formula_problem(table: Table, value: Formula, column_index: int, row_number: int,
+                     what: str) -> Problem:
+    """The problem for a cell holding a formula where a typed value is needed."""
+    return table.problem(
+        "formula", f"the cell holds a formula ({value.text}), not a value",
+        f"{what} (copy the column and Paste Special > Values)",
+        column_index=column_index, row_number=row_number, value=value.text)
+
+
 def _read_rating(table: Table, value: object, column_index: int, row_number: int,
                  problems: list[Problem], *, judgement: bool = False):
     """Parse one rating cell; on a problem, append it and return None."""
     if isinstance(value, Formula):
-        problems.append(table.problem(
-            "formula", f"the cell holds a formula ({value.text}), not a value",
-            "a typed rating (copy the column and Paste Special > Values)",
-            column_index=column_index, row_number=row_number, value=value.text))
+        problems.append(_formula_problem(table, value, column_index, row_number,
+                                         "a typed rating"))
         return None
     if is_blank(value):
         if judgement:
@@ -422,15 +432,24 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
             for role, names in roles.items():
                 if key in names:
                     details[role] = (row[1], review_sheet, 1, row_number)
+    # Roles already explained by another problem: a column mixing values, or a column with
+    # no rows under it (the table is reported empty), so not also "missing".
+    explained = set()
     for role in ("council", "cycle", "month"):
         if role in columns:
+            if not table.rows:
+                explained.add(role)
             index = columns[role]
             values = {}
             for row_number, row in zip(table.row_numbers, table.rows, strict=True):
                 value = row[index]
                 if not is_blank(value):
-                    values.setdefault(" ".join(str(value).split()), row_number)
+                    text = " ".join(str(value).split())
+                    if role == "cycle":  # "2022-24" and "2022/2024" are the same cycle
+                        text = normalise_cycle(text) or text
+                    values.setdefault(text, row_number)
             if len(values) > 1:
+                explained.add(role)
                 (first, _), (second, row_two) = list(values.items())[:2]
                 problems.append(table.problem(
                     "inconsistent-review",
@@ -468,11 +487,11 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
                 council = ""
             else:
                 cycle = ""
-    if council is None:
+    if council is None and "council" not in explained:
         problems.append(Problem("missing-review-details", table.file,
                                 "the file does not say which council was reviewed",
                                 f"{where} a 'Council' column".strip()))
-    if cycle is None:
+    if cycle is None and "cycle" not in explained:
         problems.append(Problem("missing-review-details", table.file,
                                 "the file does not say which programme cycle it belongs to",
                                 f"{where} a 'Cycle' column (e.g. 2022-24)".strip()))
@@ -546,10 +565,13 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         ok = True
         case_value = row[case_at]
-        if is_blank(case_value) or isinstance(case_value, Formula):
-            problems.append(table.problem(
-                "blank-case", "the row has no case identifier", "a case id or reference",
-                column_index=case_at, row_number=row_number, value=str(case_value or "")))
+        if isinstance(case_value, Formula) or is_blank(case_value):
+            problems.append(
+                _formula_problem(table, case_value, case_at, row_number,
+                                 "a typed case id or reference")
+                if isinstance(case_value, Formula) else table.problem(
+                    "blank-case", "the row has no case identifier", "a case id or reference",
+                    column_index=case_at, row_number=row_number, value=""))
             ok = False
             case_ref = None
         else:
@@ -564,10 +586,14 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             else:
                 first_row_of[case_ref] = row_number
         auditor = row[auditor_at]
-        if is_blank(auditor) or isinstance(auditor, Formula):
-            problems.append(table.problem(
-                "blank-auditor", "the case has no auditor", "the auditor's name or initials",
-                column_index=auditor_at, row_number=row_number, value=str(auditor or "")))
+        if isinstance(auditor, Formula) or is_blank(auditor):
+            problems.append(
+                _formula_problem(table, auditor, auditor_at, row_number,
+                                 "the auditor's name or initials, typed")
+                if isinstance(auditor, Formula) else table.problem(
+                    "blank-auditor", "the case has no auditor",
+                    "the auditor's name or initials",
+                    column_index=auditor_at, row_number=row_number, value=""))
             ok = False
         cells = [(index, qid, row[index]) for index, qid in question_columns]
         judgement_value = row[overall_at]
@@ -628,15 +654,21 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     months: dict[tuple[str, str], str] = {}
     cycle_cache: dict[object, str | None] = {}
     label_cache: dict[object, object] = {}
+    # Cases with a row that could not be placed in a review (no council, bad cycle): that
+    # row's error is enough, so the case is not also reported short of a question.
+    unplaced: set[str] = set()
     overall = _OVERALL_QUESTIONS
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         council = row[at["council"]]
         raw_cycle = row[at["cycle"]]
         case_value = row[at["case"]]
-        if is_blank(council):
-            problems.append(table.problem("missing-review-details", "the row has no council",
-                                          "the council's name", column_index=at["council"],
-                                          row_number=row_number, value=""))
+        if is_blank(council) or is_blank(raw_cycle):
+            role = "council" if is_blank(council) else "cycle"
+            problems.append(table.problem(
+                "missing-review-details", f"the row has no {role}",
+                "the council's name" if role == "council" else "a cycle such as 2022-24",
+                column_index=at[role], row_number=row_number, value=""))
+            unplaced.add(str(case_value or "").strip())
             continue
         if raw_cycle not in cycle_cache:
             cycle_cache[raw_cycle] = normalise_cycle(raw_cycle)
@@ -646,6 +678,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 "bad-cycle", f"{raw_cycle!s} is not a programme cycle",
                 "a year such as 2019 or a span such as 2022-24",
                 column_index=at["cycle"], row_number=row_number, value=raw_cycle))
+            unplaced.add(str(case_value or "").strip())
             continue
         if is_blank(case_value):
             problems.append(table.problem("blank-case", "the row has no case identifier",
@@ -660,19 +693,27 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
         auditor = row[at["auditor"]]
         auditor = "" if is_blank(auditor) else " ".join(auditor.split())
         if case is None:
-            case = reviews[key][case_ref] = {"auditor": auditor, "first": row_number,
-                                             "ratings": {}, "judgement": None, "ok": True}
-            if not auditor:
+            # "rows" and "judgement_row" note where each question and the Overall row were
+            # found, even when the value there is bad, so they are not also called missing.
+            case = reviews[key][case_ref] = {"auditor": "", "auditor_row": None,
+                                             "first": row_number, "ratings": {}, "rows": {},
+                                             "judgement": None, "judgement_row": None,
+                                             "blank_auditor": False, "ok": True}
+        if not auditor:
+            if not case["blank_auditor"]:  # once per case, not once per row
                 problems.append(table.problem(
-                    "blank-auditor", "the case has no auditor",
-                    "the auditor's name or initials", column_index=at["auditor"],
-                    row_number=row_number, value=""))
-                case["ok"] = False
-        elif auditor != case["auditor"] and auditor:
+                    "blank-auditor", f"case {case_ref!r} has no auditor on this row",
+                    "the auditor's name or initials on every row of the case",
+                    column_index=at["auditor"], row_number=row_number, value=""))
+                case["blank_auditor"] = True
+            case["ok"] = False
+        elif not case["auditor"]:
+            case["auditor"], case["auditor_row"] = auditor, row_number
+        elif auditor != case["auditor"]:
             problems.append(table.problem(
                 "inconsistent-auditor",
                 f"case {case_ref!r} has auditor {auditor!r} here but {case['auditor']!r} on "
-                f"row {case['first']}", "one auditor per case",
+                f"row {case['auditor_row']}", "one auditor per case",
                 column_index=at["auditor"], row_number=row_number, value=auditor))
             case["ok"] = False
         question_value = row[at["question"]]
@@ -696,42 +737,47 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                                  judgement=is_overall)
             if level is not None and not is_overall:
                 label_cache[value] = level
-        if level is None:
-            case["ok"] = False
-            continue
         if is_overall:
-            if case["judgement"] is not None:
+            if case["judgement_row"] is not None:
                 problems.append(table.problem(
                     "duplicate-rating",
                     f"case {case_ref!r} has a second overall judgement "
-                    f"(first on row {case['judgement'][1]})",
+                    f"(first on row {case['judgement_row']})",
                     "one overall judgement per case", column_index=at["question"],
                     row_number=row_number, value=str(question_value)))
                 case["ok"] = False
-            else:
-                case["judgement"] = (level, row_number)
+                continue
+            case["judgement_row"] = row_number
         else:
-            if question.id in case["ratings"]:
+            if question.id in case["rows"]:
                 problems.append(table.problem(
                     "duplicate-rating",
                     f"case {case_ref!r} is rated on {question.id} twice "
-                    f"(first on row {case['ratings'][question.id][1]}): too many questions",
+                    f"(first on row {case['rows'][question.id]}): too many questions",
                     "one rating per case and question", column_index=at["question"],
                     row_number=row_number, value=str(question_value)))
                 case["ok"] = False
-            else:
-                case["ratings"][question.id] = (level, row_number)
+                continue
+            case["rows"][question.id] = row_number
+        if level is None:
+            case["ok"] = False
+        elif is_overall:
+            case["judgement"] = (level, row_number)
+        else:
+            case["ratings"][question.id] = (level, row_number)
     built = []
     n_questions = len(catalogue)
     for (council, cycle), cases in reviews.items():
         for case_ref, case in cases.items():
-            rated = case["ratings"]
-            if not rated and case["judgement"] is not None:
+            rated = case["rows"]  # questions with a row, whether or not its value was good
+            if case_ref in unplaced:
+                continue
+            if not rated and case["judgement_row"] is not None:
                 problems.append(table.problem(
                     "judgement-without-ratings",
                     f"case {case_ref!r} has an overall judgement but no question ratings",
                     f"a row for each of the {n_questions} questions",
-                    column_index=at["case"], row_number=case["judgement"][1], value=case_ref))
+                    column_index=at["case"], row_number=case["judgement_row"], value=case_ref))
                 continue
             if len(rated) < n_questions:
                 missing = [q for q in catalogue.ids if q not in rated]
@@ -742,7 +788,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                     f"a row for each of the {n_questions} catalogue questions "
                     "(N/A where a question does not apply)",
                     column_index=at["case"], row_number=case["first"], value=case_ref))
-            if case["judgement"] is None and rated:
+            if case["judgement_row"] is None and rated:
                 problems.append(table.problem(
                     "missing-judgement",
                     f"case {case_ref!r} has no overall judgement",
@@ -822,6 +868,8 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         reviews = _parse_long(table, catalogue, sha, problems)
     else:
         reviews = _parse_wide(table, sheets, catalogue, sha, problems)
+    for review in reviews:
+        review.path = path
     return reviews, problems
 
 

@@ -1,0 +1,100 @@
+"""Machine-readable figures of a council's review, written as ``metrics.json`` by runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from review_lib import __version__
+from review_lib.loading import Review
+from review_lib.report import is_synthetic, write_atomically
+from review_lib.summary import good_or_better, level_counts, question_summary
+
+
+def _counts(values) -> dict[str, int]:
+    return {level: int(count) for level, count in level_counts(values)["count"].items()}
+
+
+def _share(values) -> dict[str, float | int]:
+    share = good_or_better(values)
+    return {"share": share.share, "ci_low": share.ci_low, "ci_high": share.ci_high,
+            "n": share.n, "count": share.successes}
+
+
+def council_metrics(review: Review, run_date: dt.date | None = None) -> dict:
+    """The headline figures of one review, as plain JSON-ready data.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+    run_date : datetime.date, optional
+        Today by default.
+
+    Returns
+    -------
+    dict
+        ``council``, ``cycle``, ``n_cases``, ``n_ratings``, ``n_not_applicable``,
+        ``rating_counts`` and ``overall_counts`` (level to count, all four levels),
+        ``good_or_better`` (cases judged Outstanding or Good: ``share``, ``ci_low``,
+        ``ci_high``, ``n``, ``count``), ``ratings_good_or_better`` (the same over question
+        ratings), ``questions`` (per question: label, counts, n, not applicable, share Good
+        or better with interval), and provenance (data file name and hash, library version,
+        run date, whether the data are synthetic). Cases are never listed.
+    """
+    summary = question_summary(review.ratings, review.not_applicable, review.catalogue)
+    questions = {}
+    for qid, row in summary.iterrows():
+        questions[str(qid)] = {
+            "label": review.catalogue[qid].short_label,
+            "rating_counts": {level: int(row[level]) for level in
+                              ("Outstanding", "Good", "Requires Improvement", "Inadequate")},
+            "n": int(row["n"]),
+            "not_applicable": int(row["not_applicable"]),
+            "good_or_better": {"share": _nan_none(row["share_good"]),
+                               "ci_low": _nan_none(row["ci_low"]),
+                               "ci_high": _nan_none(row["ci_high"]), "n": int(row["n"]),
+                               "count": int(row["good_or_better"])},
+        }
+    return {
+        "council": review.council,
+        "cycle": review.cycle,
+        "review_month": review.review_month,
+        "n_cases": review.n_cases,
+        "n_auditors": len(review.auditors),
+        "n_ratings": len(review.ratings),
+        "n_not_applicable": len(review.not_applicable),
+        "rating_counts": _counts(review.ratings["rating"]),
+        "overall_counts": _counts(review.judgements["judgement"]),
+        "good_or_better": _share(review.judgements["judgement"]),
+        "ratings_good_or_better": _share(review.ratings["rating"]),
+        "questions": questions,
+        "data_file": Path(review.source).name,
+        "data_sha256": review.sha256,
+        "synthetic": is_synthetic(review.path),
+        "library_version": __version__,
+        "run_date": (run_date or dt.date.today()).isoformat(),
+    }
+
+
+def _nan_none(value: float) -> float | None:
+    return None if value != value else float(value)
+
+
+def write_metrics(metrics: dict, path: str | Path) -> Path:
+    """Write metrics as indented JSON, atomically.
+
+    Parameters
+    ----------
+    metrics : dict
+        From :func:`council_metrics` (or any JSON-ready mapping).
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    return write_atomically(Path(path), json.dumps(metrics, indent=2, allow_nan=False) + "\n")

@@ -1,0 +1,434 @@
+"""Building blocks the notebooks display: titles, accessible tables, figures, footers.
+
+Everything here returns HTML that reads the same in JupyterLab and in the exported report:
+figures are embedded as PNG data with real alt text and a caption, tables have captions and
+header scopes, and cases appear only by pseudonym.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from review_lib import __version__
+from review_lib.catalogue import Catalogue, load_catalogue
+from review_lib.loading import Programme, Review, read_programme_files
+from review_lib.paths import FIGURES_DIR, SAMPLE_DIR
+from review_lib.problems import DataValidationError, Problem
+from review_lib.scale import LEVELS
+from review_lib.summary import format_percent
+
+SYNTHETIC_BANNER = (
+    "Synthetic sample data. The case records behind this report are invented to "
+    "demonstrate the suite; they describe no real person or practice."
+)
+
+
+def slug(text: str) -> str:
+    """File-name-safe form of a council name: ``"Kestrel Vale"`` -> ``"kestrel-vale"``.
+
+    Parameters
+    ----------
+    text : str
+        Any name.
+
+    Returns
+    -------
+    str
+        Lower-case letters, digits and hyphens.
+    """
+    out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)
+    return "-".join(part for part in out.split("-") if part) or "review"
+
+
+def is_synthetic(path: str | Path | None) -> bool:
+    """Whether data comes from the bundled synthetic sample.
+
+    Parameters
+    ----------
+    path : str or Path or None
+        A data file or folder.
+
+    Returns
+    -------
+    bool
+        True inside ``data/sample``.
+    """
+    if path is None:
+        return False
+    try:
+        Path(path).resolve().relative_to(SAMPLE_DIR.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class ReviewContext:
+    """Everything a council notebook needs: the review, its programme, where figures go.
+
+    Attributes
+    ----------
+    review : Review
+        The council's review.
+    programme : Programme
+        Every valid review in the data folder (for comparisons and earlier cycles).
+    figures_dir : Path
+        Where this review's chart files are written.
+    skipped : list of Problem
+        Errors in other files of the folder, which were left out of comparisons.
+    """
+
+    review: Review
+    programme: Programme
+    figures_dir: Path
+    skipped: list[Problem] = field(default_factory=list)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The question catalogue."""
+        return self.programme.catalogue
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the review comes from the synthetic sample."""
+        return is_synthetic(self.review.path)
+
+
+def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
+                questions: str | Path | None = None,
+                figures_dir: str | Path | None = None) -> ReviewContext:
+    """Load a council's review and the rest of its programme for a report.
+
+    Files in the folder that have errors are left out of comparisons (and listed in
+    ``skipped``); an error in the council's own file stops the report.
+
+    Parameters
+    ----------
+    council, cycle : str
+        Which review.
+    data_dir : str or Path, optional
+        Folder (or file) of review data; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Question catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
+    figures_dir : str or Path, optional
+        Root folder for charts; else ``$PRACTICE_REVIEW_FIGURES``; else the project's
+        ``figures/``. Charts go in ``<figures_dir>/<cycle>/<council>/``.
+
+    Returns
+    -------
+    ReviewContext
+        The review, its programme and the figure folder.
+
+    Raises
+    ------
+    DataValidationError
+        If the council's own file has errors.
+    KeyError
+        If no file holds that council and cycle.
+    """
+    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    questions = questions or os.environ.get("PRACTICE_REVIEW_QUESTIONS") or None
+    figures_dir = figures_dir or os.environ.get("PRACTICE_REVIEW_FIGURES") or None
+    catalogue = load_catalogue(questions)
+    results = read_programme_files([data], catalogue)
+    reviews = [r for result in results for r in result.reviews]
+    skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
+    programme = Programme(reviews, catalogue,
+                          [p for result in results if result.ok for p in result.problems])
+    try:
+        review = programme.review(council, cycle)
+    except KeyError:
+        own = [p for p in skipped if council.casefold() in p.file.casefold()]
+        if own:
+            raise DataValidationError(own) from None
+        raise
+    root = Path(figures_dir) if figures_dir else FIGURES_DIR
+    return ReviewContext(review, programme, root / review.cycle / slug(review.council),
+                         skipped)
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value.
+
+    Parameters
+    ----------
+    value : object
+        Text or number.
+
+    Returns
+    -------
+    str
+        Escaped text.
+    """
+    return html.escape(str(value), quote=True)
+
+
+def title_block(context: ReviewContext, kind: str) -> str:
+    """The report's title, subtitle and (for the sample) the synthetic-data banner.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    kind : str
+        What the report is, e.g. "Findings" or "Distributions of ratings".
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    review = context.review
+    month = ""
+    if review.review_month:
+        month = f", review held {esc(format_month(review.review_month))}"
+    parts = [
+        f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
+        f'<p class="subtitle">{esc(kind)}. {review.n_cases} case records, '
+        f"{len(review.auditors)} auditors{month}.</p>",
+    ]
+    if context.synthetic:
+        parts.append(f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}'
+                     "</strong></p>")
+    return "\n".join(parts)
+
+
+def format_month(value: str) -> str:
+    """``"2023-11"`` -> ``"November 2023"``; other text unchanged.
+
+    Parameters
+    ----------
+    value : str
+        A month as written in the data.
+
+    Returns
+    -------
+    str
+        A readable month.
+    """
+    try:
+        return dt.datetime.strptime(value[:7], "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return value
+
+
+def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
+               formats: Mapping[str, str | callable] | None = None,
+               numeric: Iterable[str] | None = None, note: str | None = None) -> str:
+    """An accessible HTML table: caption, column headers with scope, row headers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data; the index becomes row headers.
+    caption : str
+        What the table shows (read first by screen readers).
+    index_header : str, optional
+        Heading of the row-header column (the index name by default).
+    formats : mapping, optional
+        Column -> format string (``"{:.0f}"``) or function.
+    numeric : iterable of str, optional
+        Columns to right-align (numbers by default).
+    note : str, optional
+        A note printed under the table.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    formats = dict(formats or {})
+    numeric = set(numeric if numeric is not None else
+                  [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])])
+    head = index_header if index_header is not None else (frame.index.name or "")
+    rows = [f'<table class="data"><caption>{esc(caption)}</caption>', "<thead><tr>",
+            f'<th scope="col">{esc(head)}</th>']
+    rows += [f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>'
+             for c in frame.columns]
+    rows.append("</tr></thead><tbody>")
+    for index, record in frame.iterrows():
+        cells = [f'<th scope="row">{esc(index)}</th>']
+        for column in frame.columns:
+            value = record[column]
+            fmt = formats.get(column)
+            if callable(fmt):
+                text = fmt(value)
+            elif fmt:
+                text = fmt.format(value)
+            else:
+                text = value
+            css = ' class="num"' if column in numeric else ""
+            cells.append(f"<td{css}>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows.append("</tbody></table>")
+    if note:
+        rows.append(f'<p class="note">{esc(note)}</p>')
+    return "".join(rows)
+
+
+def count_table_html(counts: pd.DataFrame, caption: str) -> str:
+    """A section-4 style table: count and percentage of each level, with the total.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        From :func:`review_lib.summary.level_counts`.
+    caption : str
+        Table caption.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    n = counts.attrs.get("n", int(counts["count"].sum()))
+    frame = pd.DataFrame({
+        "Number": [*counts["count"].astype(int).tolist(), n],
+        "Percentage": [*(format_percent(p / 100, 1) if n else "n/a"
+                         for p in counts["percent"]), "100%" if n else "n/a"],
+    }, index=pd.Index([*LEVELS, "Total"], name="Rating"))
+    return html_table(frame, caption, numeric=["Number", "Percentage"])
+
+
+def png_data(fig, dpi: int = 150) -> bytes:
+    """Render a matplotlib figure to PNG bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    dpi : int, default 150
+        Resolution.
+
+    Returns
+    -------
+    bytes
+        PNG file contents.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
+                metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, data: bytes | str) -> Path:
+    """Write a file through a temporary name in the same folder, then rename it.
+
+    A reader never sees a half-written file, and an existing file survives a failure.
+
+    Parameters
+    ----------
+    path : Path
+        Destination.
+    data : bytes or str
+        Contents (str is written as UTF-8).
+
+    Returns
+    -------
+    Path
+        The destination.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,
+                folder: Path | None = None) -> str:
+    """Embed a figure as a PNG with real alt text and a visible caption; save a copy.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    alt : str
+        Alt text: what the chart shows and its key numbers, for screen readers.
+    caption : str
+        One or two sentences shown beside the chart.
+    filename : str, optional
+        Name of the PNG copy written to ``folder``.
+    folder : Path, optional
+        Where to save the copy (e.g. ``context.figures_dir``).
+
+    Returns
+    -------
+    str
+        HTML ``<figure>`` with the image embedded as data.
+    """
+    import matplotlib.pyplot as plt
+
+    if not alt or not alt.strip():
+        raise ValueError("every figure needs real alt text")
+    data = png_data(fig)
+    plt.close(fig)
+    if filename and folder is not None:
+        write_atomically(Path(folder) / filename, data)
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<figure class="chart"><img src="data:image/png;base64,{encoded}" '
+            f'alt="{esc(alt)}"><figcaption>{esc(caption)}</figcaption></figure>')
+
+
+def callout(text: str, *, kind: str = "note") -> str:
+    """A highlighted paragraph, e.g. a caveat that must not be missed.
+
+    Parameters
+    ----------
+    text : str
+        The paragraph (plain text).
+    kind : str, default "note"
+        CSS class: ``note`` or ``caveat``.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return f'<p class="{esc(kind)}" role="note">{esc(text)}</p>'
+
+
+def footer_html(context: ReviewContext, run_date: dt.date | None = None) -> str:
+    """The footer: data file (name and hash, never a path), library version, run date.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    run_date : datetime.date, optional
+        Today by default.
+
+    Returns
+    -------
+    str
+        HTML ``<footer>``.
+    """
+    review = context.review
+    run_date = run_date or dt.date.today()
+    name = Path(review.source).name
+    synthetic = " Synthetic sample data." if context.synthetic else ""
+    return (f'<footer class="report-footer"><p>Data file: {esc(name)} '
+            f"(SHA-256 <code>{esc(review.sha256)}</code>). review_lib {esc(__version__)}. "
+            f"Run on {run_date.isoformat()}.{synthetic} Cases are shown by pseudonym only."
+            "</p></footer>")

@@ -1,0 +1,311 @@
+"""Statistics that suit samples of 20 cases: funnel limits, change between cycles, tests.
+
+- Funnel plots compare councils' shares against the programme average with control limits
+  that widen as n shrinks, instead of a league table (Spiegelhalter 2005; the Fingertips
+  funnel method for proportions, which uses Wilson score limits).
+- Change between two cycles is a difference of two proportions with Newcombe's hybrid score
+  interval (method 10 of Newcombe 1998), and a rank-based test of the ordinal ratings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from review_lib.scale import GOOD_OR_BETTER, LEVEL_SCORES
+from review_lib.summary import Proportion, wilson_interval
+
+#: Two-sided z for the 95% and 99.8% limits (Fingertips uses 1.96 and 3.09).
+Z95 = float(sps.norm.ppf(0.975))
+Z998 = float(sps.norm.ppf(0.999))
+
+FLAGS = ("within", "above95", "below95", "above998", "below998")
+
+
+def wilson_limits(target: float, n: int | np.ndarray, z: float) -> tuple:
+    """Funnel control limits around a target proportion: Wilson score limits at ``target``.
+
+    Parameters
+    ----------
+    target : float
+        The programme average proportion (0-1).
+    n : int or array of int
+        Denominators.
+    z : float
+        Normal quantile: 1.96 for 95% limits, 3.09 for 99.8% limits.
+
+    Returns
+    -------
+    tuple of (lower, upper)
+        Floats or arrays, in [0, 1].
+
+    Notes
+    -----
+    As in the Fingertips method for proportions:
+    ``(2np + z^2 +- z sqrt(z^2 + 4np(1-p))) / (2(n + z^2))``, which is the Wilson score
+    interval evaluated at the target. Worked example: p = 0.8, n = 20, z = 1.96 gives
+    np = 16, sqrt(3.8416 + 12.8) = 4.0795, so lower = (32 + 3.8416 - 7.9958) / 47.6832
+    = 0.5840 and upper = (32 + 3.8416 + 7.9958) / 47.6832 = 0.9193.
+    """
+    n = np.asarray(n, dtype=float)
+    np_ = n * target
+    root = z * np.sqrt(z * z + 4 * np_ * (1 - target))
+    denominator = 2 * (n + z * z)
+    lower = (2 * np_ + z * z - root) / denominator
+    upper = (2 * np_ + z * z + root) / denominator
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """Overdispersion estimate for a funnel plot (Spiegelhalter 2005, additive model).
+
+    Attributes
+    ----------
+    phi : float
+        Mean of the (winsorised) squared z-scores; about 1 when councils differ only by
+        chance.
+    tau2 : float
+        Between-council variance added to each council's binomial variance (0 when
+        ``phi`` does not exceed the chance level).
+    winsorised : float
+        Proportion of z-scores pulled in at each end before estimating ``phi``.
+    """
+
+    phi: float
+    tau2: float
+    winsorised: float
+
+
+def estimate_overdispersion(successes, n, target: float, winsorise: float = 0.1
+                            ) -> Overdispersion:
+    """Estimate between-council variance beyond chance (random-effects, additive).
+
+    Parameters
+    ----------
+    successes, n : array-like
+        Counts and denominators per council.
+    target : float
+        Programme average proportion.
+    winsorise : float, default 0.1
+        Share of z-scores winsorised at each tail (10% as in Spiegelhalter 2005).
+
+    Returns
+    -------
+    Overdispersion
+        ``phi`` and ``tau2``.
+    """
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    variance = target * (1 - target) / n
+    z = (successes / n - target) / np.sqrt(variance)
+    k = len(z)
+    if k >= 3 and winsorise > 0:
+        low, high = np.quantile(z, [winsorise, 1 - winsorise])
+        z = np.clip(z, low, high)
+    phi = float(np.mean(z ** 2)) if k else math.nan
+    weights = 1 / variance
+    denominator = weights.sum() - (weights ** 2).sum() / weights.sum() if k else 0
+    tau2 = 0.0
+    if k > 1 and phi * k > k - 1 and denominator > 0:
+        tau2 = max(0.0, (k * phi - (k - 1)) / denominator)
+    return Overdispersion(phi, tau2, winsorise)
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """One council's place on a funnel plot."""
+
+    council: str
+    successes: int
+    n: int
+    share: float
+    lower95: float
+    upper95: float
+    lower998: float
+    upper998: float
+    flag: str
+
+    def as_dict(self) -> dict:
+        """Plain dictionary (for JSON)."""
+        return asdict(self)
+
+
+def _flag(share: float, lower95, upper95, lower998, upper998) -> str:
+    if share > upper998:
+        return "above998"
+    if share < lower998:
+        return "below998"
+    if share > upper95:
+        return "above95"
+    if share < lower95:
+        return "below95"
+    return "within"
+
+
+def funnel_table(counts: pd.DataFrame, *, overdispersion: bool = False,
+                 target: float | None = None) -> pd.DataFrame:
+    """Funnel-plot limits and flags for each council.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Indexed by council, with columns ``successes`` and ``n``.
+    overdispersion : bool, default False
+        Widen the limits by the between-council variance (additive random-effects model,
+        as FunnelPlotR offers), when councils differ more than chance would give.
+    target : float, optional
+        The centre line; the pooled programme proportion by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per council: ``successes``, ``n``, ``share``, ``lower95``, ``upper95``,
+        ``lower998``, ``upper998`` and ``flag`` (one of :data:`FLAGS`). The target is in
+        ``attrs["target"]`` and the overdispersion estimate in ``attrs["overdispersion"]``.
+    """
+    table = counts[["successes", "n"]].astype(int).copy()
+    if target is None:
+        target = table["successes"].sum() / table["n"].sum()
+    table["share"] = table["successes"] / table["n"]
+    estimate = estimate_overdispersion(table["successes"], table["n"], target)
+    for label, z in (("95", Z95), ("998", Z998)):
+        if overdispersion and estimate.tau2 > 0:
+            spread = z * np.sqrt(target * (1 - target) / table["n"] + estimate.tau2)
+            lower = np.clip(target - spread, 0, 1)
+            upper = np.clip(target + spread, 0, 1)
+        else:
+            lower, upper = wilson_limits(target, table["n"].to_numpy(), z)
+        table[f"lower{label}"] = lower
+        table[f"upper{label}"] = upper
+    table["flag"] = [
+        _flag(row.share, row.lower95, row.upper95, row.lower998, row.upper998)
+        for row in table.itertuples()]
+    table.attrs["target"] = float(target)
+    table.attrs["overdispersion"] = estimate
+    table.attrs["adjusted"] = bool(overdispersion and estimate.tau2 > 0)
+    return table
+
+
+def good_counts(frame: pd.DataFrame, column: str, by: str = "council") -> pd.DataFrame:
+    """Successes (Outstanding or Good) and n per group, for :func:`funnel_table`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy ratings or judgements.
+    column : str
+        ``"rating"`` or ``"judgement"``.
+    by : str, default "council"
+        Grouping column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group, columns ``successes`` and ``n``.
+    """
+    good = frame[column].isin(GOOD_OR_BETTER)
+    grouped = good.groupby(frame[by].astype(str))
+    return pd.DataFrame({"successes": grouped.sum().astype(int),
+                         "n": grouped.size().astype(int)})
+
+
+@dataclass(frozen=True)
+class Change:
+    """Change in a share between two cycles.
+
+    Attributes
+    ----------
+    before, after : Proportion
+        The two shares, each with its own interval.
+    difference, ci_low, ci_high : float
+        ``after - before`` and Newcombe's 95% interval for it.
+    beyond_chance : bool
+        True when the interval excludes zero.
+    """
+
+    before: Proportion
+    after: Proportion
+    difference: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def beyond_chance(self) -> bool:
+        """Whether the 95% interval of the difference excludes zero."""
+        return self.ci_low > 0 or self.ci_high < 0
+
+    def as_dict(self) -> dict:
+        """Plain dictionary (for JSON)."""
+        return {"before": self.before.as_dict(), "after": self.after.as_dict(),
+                "difference": self.difference, "ci_low": self.ci_low,
+                "ci_high": self.ci_high, "beyond_chance": self.beyond_chance}
+
+
+def newcombe_difference(before: Proportion, after: Proportion) -> Change:
+    """Difference of two independent proportions with Newcombe's hybrid score interval.
+
+    Parameters
+    ----------
+    before, after : Proportion
+        The earlier and later shares.
+
+    Returns
+    -------
+    Change
+        ``after - before`` with its 95% interval.
+
+    Notes
+    -----
+    With Wilson limits (l1, u1) for p1 and (l2, u2) for p2, and d = p2 - p1:
+    lower = d - sqrt((p2 - l2)^2 + (u1 - p1)^2), upper = d + sqrt((u2 - p2)^2 + (p1 - l1)^2)
+    (Newcombe 1998, method 10).
+    """
+    p1, p2 = before.share, after.share
+    l1, u1 = wilson_interval(before.successes, before.n)
+    l2, u2 = wilson_interval(after.successes, after.n)
+    d = p2 - p1
+    lower = d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    upper = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return Change(before, after, d, lower, upper)
+
+
+def scores(values: pd.Series) -> np.ndarray:
+    """Numeric scores of ratings: Inadequate 1, Requires Improvement 2, Good 3, Outstanding 4.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Ratings or judgements.
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores, for rank-based tests.
+    """
+    return values.astype("object").map(LEVEL_SCORES).to_numpy(dtype=float)
+
+
+def mann_whitney(before: pd.Series, after: pd.Series) -> float:
+    """Two-sided Mann-Whitney U p-value comparing two sets of ordinal ratings.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        Ratings of the two groups.
+
+    Returns
+    -------
+    float
+        The p-value (NaN when either group is empty or all values are tied).
+    """
+    a, b = scores(before), scores(after)
+    if len(a) == 0 or len(b) == 0 or len(np.unique(np.concatenate([a, b]))) < 2:
+        return math.nan
+    return float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)

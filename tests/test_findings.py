@@ -1,0 +1,430 @@
+"""Written-up findings: every kind of sentence, on the sample and on small synthetic reviews."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import write_wide_csv
+
+from review_lib.findings import (
+    _clean_markdown,
+    areas_for_improvement,
+    change_since_previous,
+    council_findings,
+    headline,
+    methods_note,
+    position_in_programme,
+    review_team_narrative,
+    sample_caveats,
+    strengths,
+)
+from review_lib.loading import load_programme
+
+QUESTIONS = [f"Q{i}" for i in range(1, 13)]
+
+
+def column(o=0, g=0, ri=0, i=0, na=0):
+    """One question's 20 ratings, best first."""
+    values = ["Outstanding"] * o + ["Good"] * g + ["RI"] * ri + ["Inadequate"] * i + ["N/A"] * na
+    assert len(values) == 20, len(values)
+    return values
+
+
+def judgements(good=20, ri=0, i=0):
+    values = ["Good"] * good + ["Requires Improvement"] * ri + ["Inadequate"] * i
+    assert len(values) == 20
+    return values
+
+
+def write_review(folder, name="testshire", *, council="Testshire", cycle="2022-24",
+                 questions=None, default=None, overall=None):
+    """A wide CSV of 20 cases by 4 auditors; questions maps id to a column of 20 ratings."""
+    questions = questions or {}
+    default = default or column(g=20)
+    overall = overall or judgements()
+    columns = [questions.get(q, default) for q in QUESTIONS]
+    rows = [[f"C{j + 1:03d}", f"PSW {'ABCD'[j // 5]}", *[c[j] for c in columns], overall[j]]
+            for j in range(20)]
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_wide_csv(folder / f"{name}.csv", rows, council=council, cycle=cycle)
+
+
+def load_one(tmp_path, **kwargs):
+    write_review(tmp_path, **kwargs)
+    programme = load_programme(tmp_path)
+    return programme, programme.reviews[0]
+
+
+def table_rows(markdown):
+    """The first cells of a Markdown table's body rows."""
+    return [line.split("|")[1].strip() for line in markdown.splitlines()
+            if line.startswith("| ") and not line.startswith("| Question")]
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def test_headline_dudley_reads_like_the_published_report(dudley):
+    text = headline(dudley)
+    assert ("In the 2022-24 Practice Review of Dudley (November 2023), 4 auditors examined "
+            "20 case records (5 each)") in text
+    assert "the 12 questions of the audit tool: 240 question ratings in all." in text
+    assert ("18 of 20 case records (90%) were rated Outstanding or Good, and 2 (10%) "
+            "Requires Improvement.") in text
+    assert "its 95% interval runs from 70% to 97%" in text
+    assert ("Of the 240 question ratings, 202 (84.2%; 95% interval 79% to 88%) were "
+            "Outstanding or Good: 59 Outstanding, 143 Good, 37 Requires Improvement and "
+            "1 Inadequate.") in text
+    assert "not applicable" not in text
+
+
+def test_headline_counts_not_applicable_answers_out_of_the_denominator(tmp_path):
+    _, review = load_one(tmp_path, questions={"Q5": column(g=17, na=3)})
+    text = headline(review)
+    assert "3 answers were marked not applicable" in text
+    assert "That leaves 237 question ratings." in text
+    assert "Of the 237 question ratings, 237 (100%; 95% interval 98% to 100%)" in text
+    _, one = load_one(tmp_path / "one", questions={"Q8": column(g=19, na=1)})
+    assert "One answer was marked not applicable" in headline(one)
+
+
+def test_headline_uneven_auditor_loads(tmp_path):
+    write_review(tmp_path)
+    path = tmp_path / "testshire.csv"
+    text = path.read_text().replace("C020,PSW D", "C020,PSW A")
+    path.write_text(text)
+    review = load_programme(tmp_path).reviews[0]
+    assert "4 auditors examined 20 case records (between 4 and 6 each)" in headline(review)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def test_strengths_dudley_lists_the_three_questions_at_95_percent(dudley):
+    text = strengths(dudley)
+    assert table_rows(text) == ["Person's voice (Q1)", "Mental capacity (Q5)",
+                                "Partnership (Q9)"]
+    assert "| Person's voice (Q1) | 19 of 20 (95%) | 76% to 99% | 8 |" in text
+    assert "listed rather than" not in text  # exactly three at the cut-off: no tie to report
+    assert ("Next come Strengths (Q2), Risk (Q6), Safeguarding (Q7) and Recording (Q12), at "
+            "18 of 20 (90%) Outstanding or Good each.") in text
+    assert ("The gap between them and the questions listed, 5 percentage points (95% interval "
+            "-15 to +26 points), is within what chance would give: the line drawn here marks "
+            "where to look first, not a real divide.") in text
+    assert ("the smallest was 12 of 20 (60%; 95% interval 39% to 78%), for Management "
+            "oversight (Q11)") in text
+    assert ("The gap of 35 percentage points (95% interval 9 to 57 points) is more than "
+            "chance would readily explain") in text
+
+
+def test_areas_for_improvement_dudley_puts_oversight_and_community_assets_first(dudley):
+    text = areas_for_improvement(dudley)
+    assert table_rows(text) == ["Management oversight (Q11)", "Community assets (Q3)",
+                                "Legislation (Q10)"]
+    assert "| Management oversight (Q11) | 8 of 20 (40%) | 22% to 61% | 1 |" in text
+    assert "| Community assets (Q3) | 7 of 20 (35%) | 18% to 57% | 0 |" in text
+    assert ("Next comes Carers (Q8), at 4 of 20 (20%) below Good. The gap between it and the "
+            "questions listed, 5 percentage points (95% interval -21 to +30 points), is within "
+            "what chance would give") in text
+    assert "the largest share below Good was 8 of 20 (40%; 95% interval 22% to 61%)" in text
+
+
+def test_ties_at_the_cut_off_are_all_listed_and_said_so(tmp_path):
+    top = {q: column(g=19, ri=1) for q in QUESTIONS[:5]}
+    _, review = load_one(tmp_path, questions=top, default=column(g=15, ri=5))
+    text = strengths(review)
+    assert table_rows(text) == [f"{label} ({q})" for q, label in zip(
+        QUESTIONS[:5], ["Person's voice", "Strengths", "Community assets", "Outcomes",
+                        "Mental capacity"], strict=True)]
+    assert ("5 questions are listed rather than 3, because Person's voice (Q1), Strengths "
+            "(Q2), Community assets (Q3), Outcomes (Q4) and Mental capacity (Q5) are tied at "
+            "19 of 20 (95%) Outstanding or Good. Choosing between them would be arbitrary."
+            ) in text
+    areas = areas_for_improvement(review)
+    assert len(table_rows(areas)) == 7
+    assert ("7 questions are listed rather than 3, because 7 questions are tied at 5 of 20 "
+            "(25%) below Good.") in areas
+    assert "Next come Person's voice (Q1), Strengths (Q2), Community assets (Q3) and 2 others"\
+        in areas
+
+
+def test_no_rating_below_good(tmp_path):
+    _, review = load_one(tmp_path, default=column(o=4, g=16))
+    assert areas_for_improvement(review) == (
+        "No question had a rating below Good. All 240 question ratings were Outstanding or "
+        "Good.")
+    assert strengths(review) == (
+        "Every question had the same share of ratings Outstanding or Good: 20 of 20 (100%). "
+        "No question stands out from the others.")
+
+
+def test_fewer_questions_below_good_than_asked_for(tmp_path):
+    _, review = load_one(tmp_path, questions={"Q11": column(g=17, ri=2, i=1)})
+    text = areas_for_improvement(review)
+    assert table_rows(text) == ["Management oversight (Q11)"]
+    assert "| Management oversight (Q11) | 3 of 20 (15%) | 5% to 36% | 1 |" in text
+    assert "Only 1 question had any rating below Good." in text
+
+
+def test_differences_between_questions_within_chance(tmp_path):
+    _, review = load_one(tmp_path, questions={"Q1": column(g=18, ri=2),
+                                              "Q2": column(g=15, ri=5)},
+                         default=column(g=16, ri=4))
+    text = strengths(review)
+    assert ("the largest share Outstanding or Good was 18 of 20 (90%; 95% interval 70% to "
+            "97%), for Person's voice (Q1); the smallest was 15 of 20 (75%; 95% interval 53% "
+            "to 89%), for Strengths (Q2).") in text
+    assert "Their 95% intervals overlap" in text
+    assert "is within what chance would give with 20 ratings per question" in text
+    assert "more than chance would readily explain" not in text
+
+
+def test_not_applicable_questions_have_a_smaller_n(tmp_path):
+    _, review = load_one(tmp_path, questions={"Q7": column(g=15, na=5)},
+                         default=column(g=18, ri=2))
+    text = strengths(review)
+    assert "| Safeguarding (Q7) | 15 of 15 (100%) | 80% to 100% | 0 |" in text
+    assert "its n is smaller" in text
+
+
+# --------------------------------------------------------------------------- change
+
+
+def test_no_previous_review(tmp_path):
+    _, review = load_one(tmp_path)
+    assert change_since_previous(review, None) == (
+        "There is no earlier review of Testshire in the data, so change since a previous "
+        "review cannot be shown.")
+
+
+def test_change_dudley_since_2019(sample_programme, dudley):
+    previous = sample_programme.previous_review(dudley)
+    text = change_since_previous(dudley, previous)
+    assert "Dudley's previous review, in the 2019 cycle (March 2019)" in text
+    assert ("13 of 20 (65%; 95% interval 43% to 82%) in 2019; 18 of 20 (90%; 95% interval "
+            "70% to 97%) in 2022-24. That is a rise of 25 percentage points (95% interval -1 "
+            "to +48 points). The interval runs from a fall to a rise, so this is within what "
+            "chance would give with 20 case records in each review.") in text
+    assert ("155 of 240 (64.6%; 95% interval 58% to 70%) in 2019; 202 of 240 (84.2%; 95% "
+            "interval 79% to 88%) in 2022-24. That is a rise of 20 percentage points (95% "
+            "interval +12 to +27 points). Even the low end of the interval is a rise") in text
+    assert "the true interval is wider" in text
+    assert "suggestive rather than conclusive" in text
+    assert ("in 2019, 27 Outstanding, 128 Good, 73 Requires Improvement and 12 Inadequate; "
+            "in 2022-24, 59 Outstanding") in text
+    assert "Mann-Whitney" in text and "(p < 0.001:" in text
+    assert "the 2022-24 ratings lean towards the better levels" in text
+    assert "Ratings within a case record are not independent" in text
+    assert "indicative only" in text
+
+
+def test_change_beyond_chance(tmp_path):
+    write_review(tmp_path / "2019", cycle="2019", default=column(g=8, ri=10, i=2),
+                 overall=judgements(good=8, ri=10, i=2))
+    write_review(tmp_path / "2022-24", default=column(o=5, g=15))
+    programme = load_programme(tmp_path)
+    review = programme.review("Testshire", "2022-24")
+    text = change_since_previous(review, programme.previous_review(review))
+    assert "8 of 20 (40%; 95% interval 22% to 61%) in 2019" in text
+    assert "That is a rise of 60 percentage points" in text
+    assert "Both measures changed by more than chance would readily explain." in text
+    assert "a shift this large would be unlikely by chance alone" in text
+
+
+def test_change_within_chance_and_a_fall(tmp_path):
+    write_review(tmp_path / "2019", cycle="2019", default=column(g=18, ri=2),
+                 overall=judgements(good=18, ri=2))
+    write_review(tmp_path / "2022-24", default=column(g=17, ri=3),
+                 overall=judgements(good=17, ri=3))
+    programme = load_programme(tmp_path)
+    review = programme.review("Testshire", "2022-24")
+    text = change_since_previous(review, programme.previous_review(review))
+    assert "That is a fall of 5 percentage points (95% interval -27 to +17 points)." in text
+    assert "Neither measure changed by more than chance would give." in text
+    assert "the 2022-24 ratings lean towards the lower levels" in text
+    assert "a shift like this could easily arise by chance" in text
+    assert "more than chance would readily explain" not in text
+
+
+# --------------------------------------------------------------------------- programme
+
+
+RANKING = re.compile(r"\b(league|highest|lowest|best|worst|top|bottom|ranks?|ranking)\b"
+                     r"|\b\d+(st|nd|rd|th)\b|out of \d+ councils", re.IGNORECASE)
+
+
+def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
+    text = position_in_programme(dudley, sample_programme)
+    assert "In the 2022-24 cycle, 14 councils were reviewed." in text
+    assert ("Across the programme, 229 of 280 case records (81.8%) were judged Outstanding or "
+            "Good. In Dudley, 18 of 20 (90%). Dudley's share is inside the 95% limits (60% to "
+            "93%), so it is within what chance would give for 20 case records.") in text
+    assert ("In Dudley, 202 of 240 (84.2%). Dudley's share is above the 95% limits (73% to "
+            "83%), though inside the 99.8% limits (69% to 85%).") in text
+    assert "These limits are too narrow" in text
+    assert "vary about 3.7 times as much as chance alone would give" in text
+    assert ("With the limits widened to allow for this, Dudley's share is inside the 95% "
+            "limits (68% to 89%), so it is within what chance would give for 240 question "
+            "ratings.") in text
+    assert "Councils are not ranked." in text
+
+
+@pytest.mark.parametrize(("council", "words"), [
+    ("Kestrel Vale", "is above the 99.8% limits (47% to 96%): higher than the programme "
+                     "average by more than chance would readily explain."),
+    ("Northwold", "is below the 99.8% limits (47% to 96%): lower than the programme average "
+                  "by more than chance would readily explain."),
+    ("Pennant Cross", "is above the 95% limits (60% to 93%), though inside the 99.8% limits "
+                      "(47% to 96%)."),
+])
+def test_position_outside_the_limits(sample_programme, council, words):
+    text = position_in_programme(sample_programme.review(council, "2022-24"),
+                                 sample_programme)
+    assert f"{council}'s share {words}" in text
+    if council == "Pennant Cross":
+        assert ("About 1 council in 20 would fall outside the 95% limits by chance alone, so "
+                "a share just outside them is a prompt for a closer look") in text
+
+
+def test_position_never_ranks(sample_programme):
+    for review in sample_programme.in_cycle("2022-24").reviews:
+        text = position_in_programme(review, sample_programme)
+        assert RANKING.search(text.replace("Councils are not ranked.", "")) is None, text
+        others = [c for c in sample_programme.councils if c != review.council]
+        assert not any(other in text for other in others)
+
+
+def test_position_limits_never_look_equal_to_the_share(sample_programme):
+    text = position_in_programme(sample_programme.review("Northwold", "2019"),
+                                 sample_programme)
+    assert "In Northwold, 6 of 20 (30%). Northwold's share is below the 99.8% limits (30.3% to "\
+        in text
+
+
+def test_position_needs_three_councils(tmp_path):
+    write_review(tmp_path, "a", council="Ashford")
+    write_review(tmp_path, "b", council="Bexley Vale")
+    programme = load_programme(tmp_path)
+    text = position_in_programme(programme.reviews[0], programme)
+    assert text == ("Only 2 councils have data for the 2022-24 cycle, so a comparison with "
+                    "the programme is not meaningful.")
+
+
+def test_position_without_overdispersion(tmp_path):
+    for name, good in (("a", 16), ("b", 17), ("c", 17), ("d", 18)):
+        write_review(tmp_path, name, council=f"Council {name.upper()}",
+                     default=column(g=good, ri=20 - good),
+                     overall=judgements(good=good, ri=20 - good))
+    programme = load_programme(tmp_path)
+    text = position_in_programme(programme.review("Council A", "2022-24"), programme)
+    assert "Across the programme, 68 of 80 case records (85%) were judged" in text
+    assert "so it is within what chance would give for 20 case records" in text
+    assert "These limits are too narrow" in text
+    assert "overdispersion" not in text and "widened" not in text
+
+
+# --------------------------------------------------------------------------- caveats, methods
+
+
+def test_sample_caveats_dudley(dudley):
+    text = sample_caveats(dudley)
+    assert "The 20 case records were selected, not drawn at random" in text
+    assert "describe these records, not all practice" in text
+    assert "one record more or less moves a share by 5 percentage points" in text
+    assert ("The 90% of records judged Outstanding or Good has a 95% interval from 70% to "
+            "97%, 27 percentage points wide") in text
+    assert "a share near 50% from 20 records would have one about 40 points wide" in text
+    assert "One auditor rated each record (4 auditors, each with different records)" in text
+    assert "not a full case file audit" in text
+    assert "That 240 ratings are as many separate pieces of evidence" in text
+
+
+def test_sample_caveats_compute_the_width_for_the_review(tmp_path):
+    _, review = load_one(tmp_path)
+    text = sample_caveats(review)
+    assert "has a 95% interval from 84% to 100%, 16 percentage points wide" in text
+
+
+def test_methods_note_names_each_method():
+    text = methods_note()
+    for words in ("Outstanding, Good, Requires Improvement and Inadequate",
+                  "does not apply to a case is not a rating", "Wilson 95% interval",
+                  "95% and 99.8%", "Fingertips", "Newcombe", "Mann-Whitney",
+                  "never ranked"):
+        assert words in text
+
+
+# --------------------------------------------------------------------------- narrative
+
+NARRATIVE = """# Themes from the review
+
+Practitioners were <b>committed</b> to the council.<script>fetch('https://x')</script>
+
+![Chart of oversight](https://example.org/chart.png "chart") beside ![](//cdn.example.org/a.png)
+See [the supervision policy](http://intranet.example/policy) and [file](file:///C:/x.docx),
+and [the section below](#next).
+<img src="https://tracker.example/pixel.gif" alt="pixel">
+<iframe src="https://example.org/embed"></iframe>
+Read [the guide][guide] too. Bare address: https://example.org/page.
+
+[guide]: https://example.org/guide
+
+## Next
+
+Inline `<b>code</b>` stays as written.
+"""
+
+
+def test_review_team_narrative_is_stripped_of_html_and_external_links(tmp_path):
+    _, review = load_one(tmp_path)
+    assert review_team_narrative(review) is None
+    (tmp_path / "testshire.md").write_text(NARRATIVE, encoding="utf-8")
+    text = review_team_narrative(review)
+    assert "Practitioners were committed to the council." in text
+    assert "Chart of oversight beside" in text
+    assert "See the supervision policy and file," in text
+    assert "[the section below](#next)" in text
+    assert "Read the guide too." in text
+    assert "Bare address: `https://example.org/page`." in text
+    assert "Inline `<b>code</b>` stays as written." in text
+    outside_code = re.sub(r"`[^`]*`", "", text)
+    for banned in ("<", "http", "//", "file:", "](", "[guide]", "fetch"):
+        assert banned not in outside_code.replace("](#next)", ""), banned
+    assert "pixel" in text  # an <img> is reduced to its alt text
+
+
+def test_clean_markdown_keeps_embedded_images_and_code_blocks():
+    image = "![plot](data:image/png;base64,iVBORw0KGgo=)"
+    block = '```html\n<img src="https://example.org/x.png">\n```'
+    assert _clean_markdown(f"{image}\n\n{block}\n") == f"{image}\n\n{block}\n"
+
+
+# --------------------------------------------------------------------------- all sections
+
+
+def test_council_findings_dudley_sections_and_language(sample_programme, dudley):
+    sections = council_findings(dudley, sample_programme)
+    assert list(sections) == [
+        "Headline", "Strengths", "Areas for improvement", "Change since the previous review",
+        "How the council compares with the programme", "What 20 cases can and cannot show",
+        "Methods"]
+    text = "\n".join(sections.values())
+    assert "significan" not in text.casefold()
+    assert "judgment" not in text.casefold()
+    assert str(dudley.path) not in text and "/work" not in text
+    assert sections["Change since the previous review"].startswith(
+        "This compares the 2022-24 review with Dudley's previous review")
+
+
+def test_council_findings_add_the_narrative_when_present(tmp_path):
+    write_review(tmp_path)
+    (tmp_path / "testshire.md").write_text("The team saw **good** carers' work.\n",
+                                           encoding="utf-8")
+    programme = load_programme(tmp_path)
+    sections = council_findings(programme.reviews[0], programme)
+    assert list(sections)[5:] == ["Themes from the review team",
+                                  "What 20 cases can and cannot show", "Methods"]
+    assert sections["Themes from the review team"] == "The team saw **good** carers' work.\n"
+    assert "no earlier review of Testshire" in sections["Change since the previous review"]
+    assert "not meaningful" in sections["How the council compares with the programme"]

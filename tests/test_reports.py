@@ -1,0 +1,220 @@
+"""Council reports end to end: papermill runs, HTML a reader gets, metrics.json."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from review_lib.batch import run_batch
+from review_lib.export import PLACEHOLDER_ALT, html_defects
+from review_lib.paths import PROJECT_ROOT, SAMPLE_DIR
+from review_lib.published import published_counts
+
+pytestmark = pytest.mark.slow
+
+SMALL_QUESTIONS = "id,short_label,question,theme\nA1,Voice,Is the voice heard?,People\n" \
+                  "A2,Risk,Are risks managed?,Safety\nA3,Oversight,Is there oversight?,Quality\n"
+
+
+def _write_small_council(folder: Path, council: str, ratings: list[list[str]], cycle="2024"):
+    lines = ["Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement"]
+    for i, (a1, a2, a3, overall) in enumerate(ratings, start=1):
+        lines.append(f"{council},{cycle},SECRET-{council[:3].upper()}-{i:04d},"
+                     f"PSW {'AB'[i % 2]},{a1},{a2},{a3},{overall}")
+    (folder / f"{council.lower()}.csv").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory):
+    """Three small councils (6 cases, 3 questions) and one invalid file."""
+    folder = tmp_path_factory.mktemp("small") / "programme"
+    folder.mkdir()
+    questions = folder.parent / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    _write_small_council(folder, "Alpha", [["G", "G", "RI", "G"], ["O", "G", "G", "O"],
+                                           ["G", "N/A", "RI", "G"], ["G", "G", "G", "G"],
+                                           ["RI", "RI", "I", "RI"], ["O", "O", "G", "O"]])
+    _write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6)
+    _write_small_council(folder, "Gamma", [["RI", "G", "RI", "RI"], ["G", "G", "G", "G"]] * 3)
+    (folder / "broken.csv").write_text(
+        "Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement\n"
+        "Delta,2024,D1,PSW A,Good,Very good,Good,Good\n")
+    return folder, questions
+
+
+@pytest.fixture(scope="session")
+def small_run(small_data, tmp_path_factory):
+    folder, questions = small_data
+    out = tmp_path_factory.mktemp("small-reports")
+    summary = run_batch(data=folder, questions=questions, reports_dir=out / "reports",
+                        figures_dir=out / "figures", jobs=2)
+    return summary, out
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample-reports")
+    summary = run_batch(councils=["Dudley", "Northwold"], reports_dir=out / "reports",
+                        figures_dir=out / "figures", jobs=2)
+    return summary, out
+
+
+def _html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+def test_sample_run_produces_both_reports(sample_run):
+    summary, out = sample_run
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    for council in ("dudley", "northwold"):
+        folder = out / "reports" / "2022-24" / council
+        assert {p.name for p in folder.iterdir()} >= {
+            "findings.html", "distributions.html", "findings.ipynb", "distributions.ipynb",
+            "metrics.json"}
+        assert sorted(p.name for p in (out / "figures" / "2022-24" / council).glob("*.png"))
+    assert (out / "reports" / "index.html").exists()
+
+
+def test_dudley_metrics_equal_the_published_totals(sample_run):
+    _, out = sample_run
+    metrics = json.loads((out / "reports/2022-24/dudley/metrics.json").read_text())
+    assert metrics["council"] == "Dudley" and metrics["cycle"] == "2022-24"
+    assert (metrics["n_cases"], metrics["n_ratings"]) == (20, 240)
+    assert metrics["rating_counts"] == published_counts("Dudley", "2022-24", "ratings").to_dict()
+    assert metrics["overall_counts"] == published_counts("Dudley", "2022-24", "overall").to_dict()
+    share = metrics["good_or_better"]
+    assert (share["count"], share["n"], share["share"]) == (18, 20, 0.9)
+    assert share["ci_low"] == pytest.approx(0.69897, abs=1e-5)
+    assert metrics["questions"]["Q11"]["rating_counts"] == {
+        "Outstanding": 1, "Good": 11, "Requires Improvement": 7, "Inadequate": 1}
+    assert metrics["questions"]["Q1"]["good_or_better"]["count"] == 19
+    assert metrics["synthetic"] is True
+
+
+def test_reports_are_fit_for_leadership(sample_run, small_run):
+    for _, out in (sample_run, small_run):
+        pages = _html_files(out / "reports")
+        assert pages
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            assert html_defects(html) == [], page
+            assert PLACEHOLDER_ALT not in html
+            assert re.search(r"<title>[^<]+</title>", html)
+            assert "<h1>" in html and "<h2" in html
+            # Nothing is loaded from anywhere: every src/href is data:, # or relative.
+            for ref in re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html):
+                assert ref.startswith(("data:", "#")) or not re.match(r"^[a-z]+:|^//", ref), ref
+            # No machine path leaks into what a reader sees.
+            for leak in (str(out), str(PROJECT_ROOT), str(Path.home())):
+                assert leak not in html, (page, leak)
+
+
+def test_council_reports_have_footer_and_real_alt_text(sample_run):
+    _, out = sample_run
+    html = (out / "reports/2022-24/dudley/distributions.html").read_text()
+    footer = re.search(r'<footer class="report-footer">(.*?)</footer>', html, re.S).group(1)
+    assert "dudley.xlsx" in footer and "SHA-256" in footer
+    assert re.search(r"[0-9a-f]{64}", footer)
+    assert "review_lib 0." in footer and re.search(r"Run on \d{4}-\d{2}-\d{2}", footer)
+    alts = re.findall(r'<img [^>]*alt="([^"]+)"', html)
+    assert len(alts) >= 4
+    assert any("12 questions" in a and "%" in a for a in alts)
+    assert "Synthetic sample data" in html
+    assert html.rstrip().endswith("</html>")
+    assert html.rfind("report-footer") > html.rfind("<img ")
+
+
+def test_cases_appear_only_by_pseudonym(sample_run, small_run):
+    from review_lib.loading import load_programme
+
+    refs = set(load_programme(SAMPLE_DIR).judgements["case_ref"])
+    _, out = sample_run
+    texts = [p.read_text() for p in (out / "reports").rglob("*") if p.is_file()]
+    assert any("Case 01" in t for t in texts)
+    for text in texts:
+        assert not [r for r in refs if r in text]
+    _, small_out = small_run
+    for path in (small_out / "reports").rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".json"}:
+            assert "SECRET-" not in path.read_text(), path
+
+
+def test_executed_notebooks_name_no_machine_path(sample_run, small_run):
+    for _, out in (sample_run, small_run):
+        for path in (out / "reports").rglob("*.ipynb"):
+            text = path.read_text()
+            for leak in (str(out), str(PROJECT_ROOT), str(Path.home()) + "/"):
+                assert leak not in text, (path, leak)
+
+
+def test_custom_catalogue_and_small_data_render(small_run):
+    summary, out = small_run
+    ok = {o.job.label for o in summary.outcomes if o.ok}
+    assert {"Alpha 2024 findings", "Alpha 2024 distributions", "Beta 2024 findings"} <= ok
+    html = (out / "reports/2024/alpha/distributions.html").read_text()
+    assert "A3 Oversight" in html and "Voice" in html
+    metrics = json.loads((out / "reports/2024/alpha/metrics.json").read_text())
+    assert metrics["n_ratings"] == 17 and metrics["n_not_applicable"] == 1
+    assert set(metrics["questions"]) == {"A1", "A2", "A3"}
+
+
+def test_invalid_file_is_isolated_and_reported(small_run, capsys):
+    summary, out = small_run
+    assert summary.failed
+    names = [name for name, _ in summary.invalid_files]
+    assert names == ["programme/broken.csv"]
+    errors = summary.invalid_files[0][1]
+    assert any("'Very good' is not a rating" in e and "row 2" in e for e in errors)
+    assert not (out / "reports" / "2024" / "delta").exists()
+
+
+def _papermill(cwd: Path, notebook: str, out: Path, *params: str):
+    command = [sys.executable, "-m", "papermill", notebook, str(out), "--no-progress-bar",
+               "-k", "python3", *params]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("where", ["root", "notebooks"])
+def test_papermill_by_hand_works_from_root_and_notebooks(where, tmp_path, small_data):
+    folder, questions = small_data
+    cwd = PROJECT_ROOT if where == "root" else PROJECT_ROOT / "notebooks"
+    notebook = ("notebooks/" if where == "root" else "") + (
+        "council_distributions.ipynb" if where == "root" else "council_findings.ipynb")
+    out = tmp_path / "out.ipynb"
+    result = _papermill(cwd, notebook, out, "-p", "council", "Beta", "-p", "cycle", "2024",
+                        "-p", "data_dir", str(folder), "-p", "questions", str(questions),
+                        "-p", "figures_dir", str(tmp_path / "figures"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    executed = nbformat.read(str(out), as_version=4)
+    shown = "".join(str(o.get("data", {}).get("text/html", ""))
+                    for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Practice Review 2024: Beta" in shown
+
+
+def test_notebooks_default_to_dudley_sample(tmp_path):
+    out = tmp_path / "default.ipynb"
+    result = _papermill(PROJECT_ROOT, "notebooks/council_distributions.ipynb", out,
+                        "-p", "figures_dir", str(tmp_path / "figures"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    executed = nbformat.read(str(out), as_version=4)
+    shown = "".join(str(o.get("data", {}).get("text/html", ""))
+                    for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Practice Review 2022-24: Dudley" in shown and "Synthetic sample data" in shown
+
+
+def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
+    for path in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path
+        parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+        assert len(parameters) == 1
+        for line in parameters[0].source.splitlines():
+            assert re.match(r"^\w+: (str|bool|int|float) = .+  # .+", line), line
