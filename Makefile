@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install the suite with its test tools (run by every target)
 install: $(STAMP)
 
-## run: the main job on the bundled synthetic sample (until reports exist: the section-4 summary)
+## run: render every council's reports for the bundled synthetic sample; open reports/index.html
 run: $(STAMP)
-	$(BIN)/practice-review summary
+	$(BIN)/practice-review run
 
 ## summary: print the section-4 tables of every review in the sample
 summary: $(STAMP)

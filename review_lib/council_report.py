@@ -7,6 +7,8 @@ sentence that says what it shows.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from review_lib import charts
@@ -404,6 +406,9 @@ def findings(context: ReviewContext) -> str:
     parts = []
     for heading, text in council_findings(context.review, context.programme).items():
         parts.append(f"<h2>{esc(heading)}</h2>")
+        if heading.startswith("Themes from the review team"):
+            # A team's own headings sit under this section's heading, never beside it.
+            text = re.sub(r"^(#{1,4})(?=\s)", r"##\1", text, flags=re.M)
         parts.append(markdown_html(text))
         if heading.lower().startswith("areas for improvement"):
             parts.append(question_chart(context, sort=True))

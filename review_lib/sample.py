@@ -262,7 +262,10 @@ Made by `python -m review_lib.sample` (a deterministic generator: the same files
     into any report.
 - `2019/`: an earlier cycle for Dudley, Ashcombe, Greyhaven, Lydmouth and Northwold, as
   wide CSV files, except Northwold's, which is a long CSV (a row per rating).
-- `findings/`: review-team narrative (Markdown) included in the findings reports.
+- `2022-24/dudley.md` and `2022-24/kestrel-vale.md`: review-team narrative (themes from
+  the meetings with practitioners and managers). A Markdown file beside a data file, with
+  the same name, is included in that council's findings report. Dudley's summarises, in
+  our words, themes of the published report (sections 3 and 6); Kestrel Vale's is invented.
 """
 
 

@@ -330,8 +330,10 @@ def headline_sentence(judgements: pd.Series) -> str:
                 "Outstanding or Good")
     others = [(level, int(table.loc[level, "count"])) for level in LEVELS[2:]
               if table.loc[level, "count"] > 0]
-    if others:
+    if len(others) == 1:
+        level, count = others[0]
+        sentence += f", and {count} ({format_percent(count / n, 0)}) {level}"
+    elif others:
         parts = [f"{count} ({format_percent(count / n, 0)}) {level}" for level, count in others]
-        joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        sentence += f", and {joined}"
+        sentence += f"; {parts[0]} and {parts[1]}"
     return sentence + "."

@@ -8,6 +8,7 @@ ratings) and ``Questions`` (the catalogue, for reference). A filled-in template 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,6 +141,24 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     return _save_atomically(workbook, path)
 
 
+def _fix_zip_timestamps(path: Path) -> None:
+    """Fix the dates inside an .xlsx file, so that regenerated files are byte-identical."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time here whatever the workbook says.
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z",
+                              data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+
+
 def _save_atomically(workbook, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx",
@@ -147,6 +166,7 @@ def _save_atomically(workbook, path: Path) -> Path:
     os.close(handle)
     try:
         workbook.save(temporary)
+        _fix_zip_timestamps(Path(temporary))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)

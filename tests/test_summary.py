@@ -73,8 +73,8 @@ def test_headline_sentence_for_dudley(dudley):
 def test_headline_sentence_lists_every_lower_level():
     values = pd.Series(["Good"] * 15 + ["Requires Improvement"] * 3 + ["Inadequate"] * 2)
     assert headline_sentence(values) == (
-        "15 of 20 case records (75%) were rated Outstanding or Good, "
-        "and 3 (15%) Requires Improvement and 2 (10%) Inadequate.")
+        "15 of 20 case records (75%) were rated Outstanding or Good; "
+        "3 (15%) Requires Improvement and 2 (10%) Inadequate.")
     assert headline_sentence(pd.Series(["Good"])) == (
         "1 of 1 case record (100%) was rated Outstanding or Good.")
 
