@@ -407,8 +407,10 @@ def test_council_findings_dudley_sections_and_language(sample_programme, dudley)
     sections = council_findings(dudley, sample_programme)
     assert list(sections) == [
         "Headline", "Strengths", "Areas for improvement", "Change since the previous review",
-        "How the council compares with the programme", "What 20 cases can and cannot show",
-        "Methods"]
+        "How the council compares with the programme", "Themes from the review team",
+        "What 20 cases can and cannot show", "Methods"]
+    assert "Strengths-based practice not yet embedded" in sections["Themes from the review team"]
+    assert "<!--" not in sections["Themes from the review team"]
     text = "\n".join(sections.values())
     assert "significan" not in text.casefold()
     assert "judgment" not in text.casefold()
