@@ -46,6 +46,10 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 
+## bench-batch: time the sample's batch run: cold, warm, one council changed, against a floor
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
+
 ## clean: remove generated reports and figures
 clean:
 	find reports figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
@@ -54,4 +58,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
 
-.PHONY: install run summary test lint lab sample bench clean help
+.PHONY: install run summary test lint lab sample bench bench-batch clean help

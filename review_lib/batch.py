@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import datetime as dt
+import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -31,8 +33,7 @@ COUNCIL_NOTEBOOKS = {
 #: chart folders are (parameters would record the paths in the executed notebooks).
 ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
 ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
-KERNEL_START_ERRORS = ("Kernel didn't respond", "Kernel died before replying",
-                       "kernel_info", "Kernel not responding", "timed out")
+CROSS_NOTEBOOK = "cross_council"
 
 
 @dataclass
@@ -48,6 +49,32 @@ class Job:
     html_name: str
     title: str
     environment: dict = field(default_factory=dict)
+    fingerprint: str = ""
+    notebooks_dir: str = str(NOTEBOOKS_DIR)
+
+    @property
+    def source(self) -> Path:
+        """The notebook this job executes."""
+        return Path(self.notebooks_dir) / f"{self.notebook}.ipynb"
+
+    @property
+    def stamp(self) -> Path:
+        """File recording the inputs of the report last written successfully."""
+        return Path(self.out_dir) / f".{self.html_name}.inputs"
+
+    @property
+    def html(self) -> Path:
+        """The report's HTML file."""
+        return Path(self.out_dir) / f"{self.html_name}.html"
+
+    def up_to_date(self) -> bool:
+        """Whether the report exists and was made from exactly these inputs."""
+        try:
+            return bool(self.fingerprint) and self.html.exists() and (
+                Path(self.out_dir) / f"{self.html_name}.ipynb").exists() and (
+                self.stamp.read_text(encoding="utf-8").strip() == self.fingerprint)
+        except OSError:
+            return False
 
     @property
     def label(self) -> str:
@@ -64,6 +91,7 @@ class Outcome:
     seconds: float = 0.0
     message: str = ""
     html: str | None = None
+    skipped: bool = False
 
 
 @dataclass
@@ -121,8 +149,10 @@ def _scrub_notebook(path: Path) -> None:
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
-    A kernel that fails to start is retried once; a cell running longer than ``timeout``
-    seconds, or a kernel that dies, fails the job with a message saying so.
+    Notebooks run in the worker's long-lived kernel (:mod:`review_lib.engine`), cleared
+    between notebooks. A kernel that fails to start is retried once; a cell running longer
+    than ``timeout`` seconds, or a kernel that dies, fails the job with a message saying so,
+    and the next job gets a fresh kernel.
 
     Parameters
     ----------
@@ -142,52 +172,59 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    from review_lib.engine import ENGINE_NAME, reset_worker_kernel, worker_kernel
     from review_lib.export import export_report
+    from review_lib.report import write_atomically
 
     start = time.perf_counter()
     out_dir = Path(job.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     final_nb = out_dir / f"{job.html_name}.ipynb"
     temp_nb = out_dir / f".{job.html_name}.{os.getpid()}.part.ipynb"
-    source = NOTEBOOKS_DIR / f"{job.notebook}.ipynb"
-    for name in (ENV_QUESTIONS, ENV_FIGURES):
-        os.environ.pop(name, None)
-    os.environ.update(job.environment)  # inherited by the kernel this job starts
-    message = ""
-    for attempt in (1, 2):
-        try:
-            pm.execute_notebook(
-                str(source), str(temp_nb), parameters=job.parameters, kernel_name="python3",
-                progress_bar=verbose, log_output=verbose, cwd=job.cwd,
-                execution_timeout=timeout, start_timeout=120)
-            break
-        except PapermillExecutionError as exc:
-            first_line = (exc.source or "").strip().splitlines()[:1]
-            message = (f"cell {exc.exec_count or exc.cell_index} "
-                       f"({first_line[0] if first_line else ''}) failed: "
-                       f"{exc.ename}: {exc.evalue}")
-        except CellTimeoutError:
-            message = f"a cell ran for more than {timeout} s and was stopped"
-        except DeadKernelError:
-            message = "the kernel died while running the notebook"
-        except (RuntimeError, TimeoutError) as exc:
-            text = str(exc)
-            if attempt == 1 and any(s in text for s in KERNEL_START_ERRORS):
-                time.sleep(1.0)
-                continue  # the known start-up race of parallel kernels: try once more
-            message = f"the kernel could not be started: {text}"
+    source = job.source
+
+    def failed(message: str) -> Outcome:
         temp_nb.unlink(missing_ok=True)
-        return Outcome(job, False, time.perf_counter() - start,
-                       redact(message, Path(job.cwd)))
+        return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)))
+
+    job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
+    kernel = worker_kernel()
+    try:
+        kernel.prepare(job.cwd, job.environment, (ENV_QUESTIONS, ENV_FIGURES))
+        pm.execute_notebook(
+            str(source), str(temp_nb), parameters=job.parameters, engine_name=ENGINE_NAME,
+            kernel_name="python3", progress_bar=verbose, log_output=verbose,
+            execution_timeout=timeout, km=kernel.km, kc=kernel.kc)
+    except PapermillExecutionError as exc:
+        first_line = (exc.source or "").strip().splitlines()[:1]
+        return failed(f"cell {exc.cell_index + 1} of the executed notebook "
+                      f"({first_line[0] if first_line else ''}) failed: "
+                      f"{exc.ename}: {exc.evalue}")
+    except CellTimeoutError:
+        reset_worker_kernel()
+        return failed(f"a cell ran for more than {timeout} s and was stopped")
+    except DeadKernelError:
+        reset_worker_kernel()
+        return failed("the kernel died while running the notebook")
+    except Exception as exc:  # kernel start-up and the like: reported, never a traceback
+        reset_worker_kernel()
+        return failed(f"{type(exc).__name__}: {exc}")
+    except BaseException:  # interrupted: leave nothing half-made behind
+        temp_nb.unlink(missing_ok=True)
+        reset_worker_kernel()
+        raise
     try:
         _scrub_notebook(temp_nb)
         html_path = out_dir / f"{job.html_name}.html"
         export_report(temp_nb, html_path, title=job.title)
         os.replace(temp_nb, final_nb)
-    except Exception as exc:
+        if job.fingerprint:
+            write_atomically(job.stamp, job.fingerprint + "\n")
+    except Exception as exc:  # reported in the run summary, never a traceback
+        return failed(f"export failed: {type(exc).__name__}: {exc}")
+    except BaseException:
         temp_nb.unlink(missing_ok=True)
-        return Outcome(job, False, time.perf_counter() - start,
-                       redact(f"export failed: {type(exc).__name__}: {exc}", Path(job.cwd)))
+        raise
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
 
 
@@ -207,7 +244,7 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
               figures_dir: Path | None) -> list[Job]:
     """Jobs for both council notebooks of each review.
 
-    The data folder is passed by name, with the kernel started in its parent folder; a
+    The data folder is passed by name, with the kernel working in its parent folder; a
     catalogue or figures folder of the user's choosing reaches the kernel through
     environment variables. Executed notebooks so never record a path on this machine.
 
@@ -231,17 +268,10 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
     """
     from review_lib.report import slug
 
-    default_data = data.resolve() == SAMPLE_DIR.resolve()
-    cwd = PROJECT_ROOT if default_data else data.resolve().parent
-    data_param = "" if default_data else data.resolve().name
+    cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
     jobs = []
     for review in reviews:
         out_dir = reports_dir / review.cycle / slug(review.council)
-        environment = {}
-        if questions:
-            environment[ENV_QUESTIONS] = str(questions.resolve())
-        if figures_dir:
-            environment[ENV_FIGURES] = str(figures_dir.resolve())
         for notebook, (html_name, kind) in COUNCIL_NOTEBOOKS.items():
             parameters = {"council": review.council, "cycle": review.cycle,
                           "data_dir": data_param, "questions": "", "figures_dir": ""}
@@ -250,6 +280,51 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
                             f"Practice Review {review.cycle}: {review.council} — {kind}",
                             environment))
     return jobs
+
+
+def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
+                   ) -> tuple[Path, str, dict]:
+    """Working folder, data parameter and environment for kernels (no machine paths)."""
+    default_data = data.resolve() == SAMPLE_DIR.resolve()
+    cwd = PROJECT_ROOT if default_data else data.resolve().parent
+    data_param = "" if default_data else data.resolve().name
+    environment = {}
+    if questions:
+        environment[ENV_QUESTIONS] = str(questions.resolve())
+    if figures_dir:
+        environment[ENV_FIGURES] = str(figures_dir.resolve())
+    return cwd, data_param, environment
+
+
+def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
+                    reports_dir: Path, figures_dir: Path | None) -> list[Job]:
+    """One cross-council report job per cycle.
+
+    Parameters
+    ----------
+    cycles : list of str
+        The cycles.
+    data : Path
+        The data folder or file.
+    questions : Path or None
+        Catalogue file, or None for the bundled one.
+    reports_dir : Path
+        Root of the outputs.
+    figures_dir : Path or None
+        Root of the charts, or None for the project's ``figures/``.
+
+    Returns
+    -------
+    list of Job
+        Writing ``reports/<cycle>/cross-council.html``.
+    """
+    cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
+    return [Job(CROSS_NOTEBOOK, "all councils", cycle,
+                {"cycle": cycle, "highlight": "", "data_dir": data_param, "questions": "",
+                 "figures_dir": "", "overdispersion": False},
+                str(cwd), str(reports_dir / cycle), "cross-council",
+                f"Practice Review {cycle}: cross-council comparison", environment)
+            for cycle in cycles]
 
 
 class Progress:
@@ -285,8 +360,9 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               councils: list[str] | None = None, cycle: str | None = None,
               reports_dir: str | Path | None = None, figures_dir: str | Path | None = None,
               jobs: int | None = None, verbose: bool = False, timeout: int = 600,
+              force: bool = False, notebooks_dir: str | Path | None = None,
               log=None) -> RunSummary:
-    """Render the council reports of a programme, in parallel, isolating failures.
+    """Render the council and cross-council reports of a programme, isolating failures.
 
     Parameters
     ----------
@@ -297,7 +373,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     councils : list of str, optional
         Only these councils (names matched ignoring case); all by default.
     cycle : str, optional
-        The programme cycle; the latest in the data by default.
+        The programme cycle; the latest in the data by default; ``"all"`` for every cycle.
+        A cross-council report is rendered for each cycle rendered.
     reports_dir, figures_dir : str or Path, optional
         Output roots; the project's ``reports/`` and ``figures/`` by default.
     jobs : int, optional
@@ -306,6 +383,12 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         Show papermill's per-cell progress.
     timeout : int, default 600
         Per-cell timeout in seconds.
+    force : bool, default False
+        Render every report, even those whose inputs have not changed since they were
+        last rendered.
+    notebooks_dir : str or Path, optional
+        A folder of customised notebooks (same names and parameters) to run instead of
+        the project's ``notebooks/``.
     log : callable, optional
         Called with each line for the run's log file.
 
@@ -315,7 +398,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         Outcomes, invalid files and files written.
     """
     from review_lib.catalogue import load_catalogue
-    from review_lib.loading import normalise_cycle, read_programme_files
+    from review_lib.cross_report import cross_metrics
+    from review_lib.loading import Programme, normalise_cycle, read_programme_files
     from review_lib.metrics import council_metrics, write_metrics
     from review_lib.report import slug
 
@@ -335,8 +419,13 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             log(f"invalid: {result.display_name}: {len(errors)} error(s)")
     if not reviews:
         return summary
-    wanted_cycle = normalise_cycle(cycle) if cycle else max(r.cycle for r in reviews)
-    selected = [r for r in reviews if r.cycle == wanted_cycle]
+    available = sorted({r.cycle for r in reviews})
+    if cycle and cycle.casefold() == "all":
+        cycles = available
+    else:
+        cycles = [normalise_cycle(cycle) or cycle] if cycle else [available[-1]]
+    wanted_cycle = ", ".join(cycles)
+    selected = [r for r in reviews if r.cycle in cycles]
     if councils:
         names = {c.casefold() for c in councils}
         selected = [r for r in selected if r.council.casefold() in names]
@@ -349,18 +438,49 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         summary.written.append(write_metrics(council_metrics(review), path))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(plan) or 1))
+    all_cycles = [c for c in cycles if c in available]
+    plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
+                            reports_dir=reports_dir, figures_dir=figures)
+    programme = Programme(reviews, catalogue)
+    for each in all_cycles:
+        summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
+                                             reports_dir / each / "metrics.json"))
+    if notebooks_dir:
+        for job in plan:
+            job.notebooks_dir = str(Path(notebooks_dir).resolve())
+    set_fingerprints(plan, programme, questions)
+    remove_leftovers(reports_dir)
+    to_run = [job for job in plan if force or not job.up_to_date()]
+    for job in plan:
+        if job not in to_run:
+            summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
+    log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
+        f"(cycle {wanted_cycle})")
+    if to_run:
+        _render(to_run, summary, jobs=jobs, verbose=verbose, timeout=timeout, log=log)
+    index = write_index(reports_dir)
+    summary.written.append(index)
+    return summary
+
+
+def _render(plan: list[Job], summary: RunSummary, *, jobs: int | None, verbose: bool,
+            timeout: int, log) -> None:
+    """Run jobs in worker processes, each keeping one kernel, with one progress bar."""
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(plan)))
     progress = Progress(len(plan))
-    log(f"rendering {len(plan)} reports for cycle {wanted_cycle} with {workers} worker(s)")
+    log(f"rendering {len(plan)} report(s) with {workers} worker(s)")
     context = multiprocessing.get_context("spawn")
+    # Longest first: cross-council and findings reports take longer than distributions.
+    order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
+                                        j.notebook != "council_findings"))
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                 initializer=_quiet_worker, initargs=(verbose,)) as pool:
         futures = {pool.submit(execute_job, job, verbose=verbose, timeout=timeout): job
-                   for job in plan}
+                   for job in order}
         for future in cf.as_completed(futures):
             try:
                 outcome = future.result()
-            except Exception as exc:
+            except Exception as exc:  # a worker that crashed outright: reported, not raised
                 outcome = Outcome(futures[future], False,
                                   message=f"worker failed: {type(exc).__name__}: {exc}")
             summary.outcomes.append(outcome)
@@ -369,9 +489,92 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
                 f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
             if outcome.html:
                 summary.written.append(Path(outcome.html))
-    index = write_index(reports_dir)
-    summary.written.append(index)
-    return summary
+
+
+def _hash_files(paths) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(Path(path).name).encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Hash of the library's code and templates, and of the notebooks, with its version.
+
+    Returns
+    -------
+    str
+        Changes whenever anything that shapes a report changes.
+    """
+    package = Path(__file__).resolve().parent
+    files = sorted([*package.rglob("*.py"), *package.rglob("*.j2"), *package.rglob("*.css"),
+                    *NOTEBOOKS_DIR.glob("*.ipynb")])
+    return __version__ + ":" + _hash_files(files)
+
+
+def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None:
+    """Record in each job a hash of every input its report depends on.
+
+    A distributions report depends on its council's data file; a findings report also on
+    the council's narrative, its previous review, and every council's counts in the cycle
+    (its funnel position); a cross-council report on every data file. All depend on the
+    code, notebooks, catalogue, parameters and output folders.
+
+    Parameters
+    ----------
+    plan : list of Job
+        The jobs (updated in place).
+    programme : Programme
+        Every valid review.
+    questions : Path or None
+        The catalogue file, or None for the bundled one.
+    """
+    from review_lib.paths import QUESTIONS_FILE
+    from review_lib.stats import good_counts
+
+    base = {"code": code_fingerprint(), "catalogue": _hash_files([questions or QUESTIONS_FILE])}
+    everything = sorted((r.council, r.cycle, r.sha256) for r in programme.reviews)
+    funnel_inputs: dict[str, list] = {}
+    for cycle in {job.cycle for job in plan}:
+        part = programme.in_cycle(cycle)
+        if part.reviews:
+            judged = good_counts(part.judgements, "judgement")
+            rated = good_counts(part.ratings, "rating")
+            funnel_inputs[cycle] = [judged.reset_index().values.tolist(),
+                                    rated.reset_index().values.tolist()]
+    for job in plan:
+        inputs = {**base, "notebook": job.notebook, "source": _hash_files([job.source]),
+                  "parameters": job.parameters,
+                  "environment": job.environment, "out": job.html_name}
+        if job.notebook == CROSS_NOTEBOOK:
+            inputs["data"] = everything
+        else:
+            review = programme.review(job.council, job.cycle)
+            inputs["data"] = review.sha256
+            if job.notebook == "council_findings":
+                narrative = review.path.with_suffix(".md") if review.path else None
+                inputs["narrative"] = (_hash_files([narrative]) if narrative and
+                                       narrative.exists() else None)
+                previous = programme.previous_review(review)
+                inputs["previous"] = previous.sha256 if previous else None
+                inputs["funnel"] = funnel_inputs.get(job.cycle)
+        job.fingerprint = hashlib.sha256(
+            json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def remove_leftovers(reports_dir: Path) -> None:
+    """Delete temporary files an interrupted run may have left (``.*.part*``).
+
+    Parameters
+    ----------
+    reports_dir : Path
+        Root of the outputs.
+    """
+    if not reports_dir.exists():
+        return
+    for leftover in reports_dir.rglob(".*.part*"):
+        leftover.unlink(missing_ok=True)
 
 
 def write_index(reports_dir: Path) -> Path:
@@ -395,10 +598,11 @@ def write_index(reports_dir: Path) -> Path:
 
 def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
     stream = stream or sys.stdout
-    ok = [o for o in summary.outcomes if o.ok]
+    made = [o for o in summary.outcomes if o.ok and not o.skipped]
+    skipped = [o for o in summary.outcomes if o.skipped]
     failed = [o for o in summary.outcomes if not o.ok]
-    print(f"\n{len(ok)} report(s) written, {len(failed)} failed, "
-          f"{len(summary.invalid_files)} invalid file(s).", file=stream)
+    print(f"\n{len(made)} report(s) written, {len(skipped)} already up to date, "
+          f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s).", file=stream)
     for name, errors in summary.invalid_files:
         print(f"INVALID {name}: no reports; {len(errors)} error(s):", file=stream)
         for error in errors[:20]:
@@ -431,7 +635,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = run_batch(data=args.data, questions=args.questions, councils=args.council,
                             cycle=args.cycle, reports_dir=reports_dir, figures_dir=args.figures,
                             jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
-                            log=log)
+                            force=args.force, notebooks_dir=args.notebooks, log=log)
     _print_summary(summary, reports_dir)
     return 1 if summary.failed else 0
 
@@ -450,12 +654,17 @@ def add_run_parser(sub) -> None:
     run.add_argument("--questions", metavar="FILE", help="question catalogue CSV")
     run.add_argument("--council", action="append", metavar="NAME",
                      help="only this council (repeatable)")
-    run.add_argument("--cycle", help="programme cycle (default: the latest in the data)")
+    run.add_argument("--cycle", help="programme cycle, or 'all' (default: the latest in the "
+                                     "data)")
     run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
     run.add_argument("--figures", metavar="DIR", help="charts folder (default: figures/)")
     run.add_argument("--jobs", type=int, default=None,
                      help="notebooks run at once (default: the number of cores)")
     run.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
+    run.add_argument("--notebooks", metavar="DIR",
+                     help="customised notebooks to run instead of the project's notebooks/")
+    run.add_argument("--force", action="store_true",
+                     help="render every report, even those whose inputs have not changed")
     run.add_argument("--verbose", action="store_true", help="show per-cell progress")
     run.set_defaults(func=cmd_run)
 

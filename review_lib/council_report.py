@@ -412,4 +412,41 @@ def findings(context: ReviewContext) -> str:
         parts.append(markdown_html(text))
         if heading.lower().startswith("areas for improvement"):
             parts.append(question_chart(context, sort=True))
+        if heading.lower().startswith("how the council compares"):
+            parts.append(funnel_position(context))
     return "\n".join(parts)
+
+
+def funnel_position(context: ReviewContext) -> str:
+    """The council's own place on its cycle's funnel plot of overall judgements, highlighted.
+
+    The funnel is computed as in the cross-council report
+    (:func:`review_lib.cross_report.programme_funnels`).
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML figure, or nothing when the cycle has fewer than three councils.
+    """
+    from review_lib.cross_report import programme_funnels
+
+    cycle_programme = context.programme.in_cycle(context.review.cycle)
+    if len(cycle_programme.reviews) < 3:
+        return ""
+    table = programme_funnels(cycle_programme).judgements
+    council = context.review.council
+    ax = charts.funnel_plot(table, highlight=council,
+                            title=f"{council} among the {len(table)} councils of "
+                                  f"{context.review.cycle}")
+    return figure_html(
+        ax.figure, alt=charts.alt_text_funnel(table, highlight=council),
+        caption=f"Share of case records judged Outstanding or Good, against the number of "
+                f"records, for every council in the cycle; {council} is highlighted. Points "
+                "inside the funnel lines differ from the programme average by no more than "
+                "chance would give.",
+        filename="funnel-position.png", folder=context.figures_dir)

@@ -16,6 +16,17 @@ The functions are:
 - :func:`sample_caveats` and :func:`methods_note`: what the numbers can bear, and how;
 - :func:`review_team_narrative`: the review team's own Markdown, made safe to embed;
 - :func:`council_findings`: all of the above as ordered sections.
+
+Across the councils of a programme cycle, for the regional network:
+
+- :func:`regional_headline`: councils, case records, ratings and programme-wide shares;
+- :func:`programme_questions`: the questions at either end across the programme;
+- :func:`councils_outside_limits`: the councils outside the funnel limits, named, not ranked;
+- :func:`question_differences`: questions on which councils differ beyond chance, and why
+  a permutation Kruskal-Wallis test with Holm's adjustment is used;
+- :func:`changes_between_cycles`: change for each council reviewed more than once;
+- :func:`regional_caveats` and :func:`regional_methods_note`: what the comparison can bear;
+- :func:`regional_findings`: all of the above as ordered sections.
 """
 
 from __future__ import annotations
@@ -24,11 +35,21 @@ import math
 import re
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
-from review_lib.loading import Programme, Review
+from review_lib.loading import Programme, Review, normalise_cycle
 from review_lib.scale import GOOD_OR_BETTER, LEVELS
-from review_lib.stats import funnel_table, good_counts, mann_whitney, newcombe_difference, scores
+from review_lib.stats import (
+    Z95,
+    funnel_table,
+    good_counts,
+    mann_whitney,
+    newcombe_difference,
+    question_tests,
+    scores,
+    wilson_limits,
+)
 from review_lib.summary import (
     Proportion,
     format_percent,
@@ -104,6 +125,17 @@ def _points(value: float, signed: bool = True) -> str:
     if rounded == 0:
         return "0"
     return f"{rounded:+d}" if signed else f"{abs(rounded):d}"
+
+
+def _end(value: float, signed: bool = True) -> str:
+    """An interval end in percentage points, like :func:`_points`, one decimal near zero.
+
+    An end just off zero keeps one decimal (``"-0.1"``), so an interval that crosses zero
+    never looks as if it starts at zero.
+    """
+    if round(value * 100) == 0 and round(value * 100, 1) != 0:
+        return f"{value * 100:+.1f}" if signed else f"{abs(value) * 100:.1f}"
+    return _points(value, signed)
 
 
 def _month(review: Review) -> str:
@@ -270,8 +302,8 @@ def _gap(change) -> str:
     """``"35 percentage points (95% interval 9 to 57 points)"``, signs where the ends differ."""
     signed = change.ci_low < 0 < change.ci_high
     return (f"{_points(change.difference, signed=False)} percentage points (95% interval "
-            f"{_points(change.ci_low, signed=signed)} to "
-            f"{_points(change.ci_high, signed=signed)} points)")
+            f"{_end(change.ci_low, signed=signed)} to "
+            f"{_end(change.ci_high, signed=signed)} points)")
 
 
 def _per_question(table: pd.DataFrame) -> str:
@@ -485,7 +517,7 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
         moved = f"a fall of {-rounded} percentage points"
     else:
         moved = "no change to the nearest percentage point"
-    interval = f"95% interval {_points(change.ci_low)} to {_points(change.ci_high)} points"
+    interval = f"95% interval {_end(change.ci_low)} to {_end(change.ci_high)} points"
     if change.ci_low > 0:
         verdict = ("Even the low end of the interval is a rise, so this is more than chance "
                    "would readily explain.")
@@ -927,3 +959,869 @@ def council_findings(review: Review, programme: Programme) -> dict[str, str]:
     sections[f"What {review.n_cases} cases can and cannot show"] = sample_caveats(review)
     sections["Methods"] = methods_note()
     return sections
+
+
+# =========================================================================== regional
+#
+# Findings across the councils of one programme cycle, for the regional network. The same
+# rules hold: plain English, n with every share, intervals the first time, councils
+# compared with the programme average by funnel limits and listed alphabetically, never
+# ranked.
+
+#: Share of councils that chance alone puts outside the 95% and 99.8% funnel limits.
+_OUTSIDE_BY_CHANCE = {"95": 0.05, "998": 0.002}
+
+
+def _alphabetical(names) -> list[str]:
+    """Council names in alphabetical order (never by share: councils are not ranked)."""
+    return sorted((str(name) for name in names), key=str.casefold)
+
+
+def _cycles_words(programme: Programme) -> str:
+    """``"the 2022-24 cycle"`` or ``"the 2019 and 2022-24 cycles"``."""
+    cycles = programme.cycles
+    if len(cycles) == 1:
+        return f"the {cycles[0]} cycle"
+    return f"the {_join(cycles)} cycles"
+
+
+def _is_are(count: int) -> str:
+    return "is" if count == 1 else "are"
+
+
+def _was_were(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
+def _expected(value: float) -> str:
+    """An expected count in words: ``"0.7"``, ``"about 1"``, ``"0.03"``."""
+    if value >= 0.95 and math.isclose(value, round(value), abs_tol=0.05):
+        return f"{round(value)}"
+    if value >= 0.1:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _all_councils(count: int) -> str:
+    """``"the one council"``, ``"both councils"``, ``"all 14 councils"``."""
+    if count == 1:
+        return "the one council"
+    if count == 2:
+        return "both councils"
+    return f"all {_plural(count, 'council')}"
+
+
+def _range_words(values, unit: str) -> str:
+    """``"20 case records in each council"`` or ``"between 18 and 20 ... per council"``."""
+    values = [int(v) for v in values]
+    if not values:
+        return f"no {unit}s"
+    if min(values) == max(values):
+        return f"{_plural(values[0], unit)} in each council"
+    return f"between {min(values)} and {_plural(max(values), unit)} per council"
+
+
+def regional_headline(programme_cycle: Programme) -> str:
+    """The headline numbers for a programme cycle, across all its councils.
+
+    How many councils, case records and question ratings there were; the programme-wide
+    share of case records judged Outstanding or Good and of question ratings Outstanding or
+    Good, each with its Wilson 95% interval and n.
+
+    Parameters
+    ----------
+    programme_cycle : Programme
+        The reviews of one cycle, e.g. ``programme.in_cycle("2022-24")``.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    reviews = programme_cycle.reviews
+    if not reviews:
+        return "There are no reviews in the data for this cycle, so there is nothing to report."
+    councils = _alphabetical({r.council for r in reviews})
+    n_councils = len(councils)
+    judgements = programme_cycle.judgements
+    ratings = programme_cycle.ratings
+    n_na = len(programme_cycle.not_applicable)
+    per_council = judgements.groupby(judgements["council"].astype(str)).size()
+    team = "Its review team" if n_councils == 1 else "Their review teams"
+    spread = "" if n_councils == 1 else f" ({_range_words(per_council, 'record')})"
+    opening = (f"In {_cycles_words(programme_cycle)} of the Practice Review programme, "
+               f"{_plural(n_councils, 'council')} {_was_were(n_councils)} reviewed: "
+               f"{_join(councils)}. {team} examined "
+               f"{_plural(len(judgements), 'case record')}{spread} and rated each record "
+               "against the "
+               f"{_plural(len(programme_cycle.catalogue), 'question')} of the audit tool")
+    if n_na:
+        answers = "One answer was" if n_na == 1 else f"{_number(n_na)} answers were"
+        opening += (f". {answers} marked not applicable and left out of every count and "
+                    f"share, which leaves {_plural(len(ratings), 'question rating')}.")
+    else:
+        opening += f": {_plural(len(ratings), 'question rating')} in all."
+    paragraphs = [opening]
+
+    cases = good_or_better(judgements["judgement"])
+    if cases.n:
+        paragraphs.append(
+            f"Across the programme, {_number(cases.successes)} of the "
+            f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}; "
+            f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
+            f"overall: {_level_list(judgements['judgement'])}.")
+    rated = good_or_better(ratings["rating"])
+    if rated.n:
+        paragraphs.append(
+            f"Of the {_plural(rated.n, 'question rating')}, {_number(rated.successes)} "
+            f"({_pct(rated.share)}; {_interval(rated.ci_low, rated.ci_high)}) were "
+            f"Outstanding or Good: {_level_list(ratings['rating'])}. That interval is "
+            "narrower than the evidence really allows: the ratings of one case record share "
+            "that record and its auditor, so they are not separate pieces of evidence.")
+    else:
+        paragraphs.append("No question ratings were recorded.")
+    paragraphs.append(
+        "These shares pool every council's records. Each council chose its own records, so "
+        "they describe these records rather than all practice in the region. How each "
+        "council compares with the programme average, allowing for chance, is set out "
+        "below; councils are not ranked.")
+    return "\n\n".join(paragraphs)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
+    """The questions at either end across the programme, pooling every council's ratings.
+
+    Lists the k questions with the largest share of ratings Outstanding or Good and the k
+    with the smallest (all questions tied at a cut-off are listed, and the text says so),
+    each with its Wilson 95% interval and n, then says whether the next questions are
+    within chance of those listed and whether the two ends differ by more than chance.
+
+    Parameters
+    ----------
+    programme_cycle : Programme
+        The reviews of one cycle.
+    k : int, default 3
+        How many questions to list at each end, before ties.
+
+    Returns
+    -------
+    str
+        Markdown: sentences, two tables and notes.
+    """
+    table = _questions(programme_cycle)
+    if table.empty:
+        return "No question has any ratings, so no question can be picked out."
+    n_councils = len({str(r.council) for r in programme_cycle.reviews})
+    n_values = sorted({int(n) for n in table["n"]})
+    each = (f"{_number(n_values[0])} ratings" if len(n_values) == 1
+            else f"between {_number(n_values[0])} and {_plural(n_values[-1], 'rating')}")
+    intro = (f"Pooling the ratings of {_all_councils(n_councils)}, each question has {each}. "
+             "The share of ratings Outstanding or Good is given for each question with its 95% "
+             "interval.")
+    same = _all_equal(table, _GOOD)
+    if same:
+        return "\n\n".join([intro, same])
+    parts = [intro]
+
+    strong = table[table["good_or_better"] > 0]
+    if strong.empty:
+        parts.append("No question had a rating of Good or better.")
+    else:
+        chosen, tied = _pick(strong, "share_good", k)
+        rows = [[_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+                 f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
+                 _number(table.loc[q, "Outstanding"])] for q in chosen]
+        parts += ["**Where practice was strongest.** The questions with the largest share of "
+                  "ratings Outstanding or Good across the programme were:",
+                  _table(["Question", "Outstanding or Good", "95% interval",
+                          "Of which Outstanding"], rows)]
+        notes = [_ties_note(strong, chosen, k, _GOOD) if tied else "",
+                 _next_note(table, strong, chosen, _GOOD)]
+        parts += [note for note in notes if note]
+
+    weak = table[table["below_good"] > 0]
+    if weak.empty:
+        parts.append("No question had a rating below Good anywhere in the programme.")
+    else:
+        chosen, tied = _pick(weak, "share_ri_or_worse", k)
+        rows = []
+        for q in chosen:
+            rows.append([_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+                         f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
+                         _of(table.loc[q, "below_good"], table.loc[q, "n"]),
+                         _number(table.loc[q, "Inadequate"])])
+        parts += ["**Where practice most often fell short of Good.** The questions with the "
+                  "smallest share of ratings Outstanding or Good (the largest share Requires "
+                  "Improvement or Inadequate) were:",
+                  _table(["Question", "Outstanding or Good", "95% interval", "Below Good",
+                          "Of which Inadequate"], rows)]
+        notes = [_ties_note(weak, chosen, k, _BELOW) if tied else ""]
+        if len(chosen) == len(weak):
+            if len(weak) < k:
+                notes.append(f"Only {_plural(len(weak), 'question')} had any rating below "
+                             "Good.")
+        else:
+            notes.append(_next_note(table, weak, chosen, _BELOW))
+        parts += [note for note in notes if note]
+
+    parts += [note for note in (_na_note(table, list(table.index)), _spread_note(table, _GOOD))
+              if note]
+    differ = ", and councils differ from one another" if n_councils > 1 else ""
+    parts.append(
+        "These intervals treat every rating as independent. The ratings of one case record "
+        f"share that record and its auditor{differ}, so "
+        "the real uncertainty is larger than the intervals show: read the order of the "
+        "questions as a guide to where to look, and a gap of a few percentage points as no "
+        "gap at all. Whether councils differ from each other on a question is tested "
+        "separately, question by question.")
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- funnel limits
+
+
+def _funnel_groups(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Councils by flag, each list in alphabetical order."""
+    return {flag: _alphabetical(table.index[table["flag"] == flag]) for flag in
+            ("above998", "below998", "above95", "below95", "within")}
+
+
+def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
+    """``"Kestrel Vale, 20 of 20 (100%)"``, with the council's limits when asked for."""
+    row = table.loc[council]
+    text = (f"{council}, {_number(int(row['successes']))} of {_number(int(row['n']))} "
+            f"({_pct(row['share'])}")
+    if which:
+        label = "99.8%" if which == "998" else "95%"
+        text += f"; {label} limits {_limits(row, which)}"
+    return text + ")"
+
+
+def _funnel_lines(table: pd.DataFrame) -> list[str]:
+    """Markdown bullets naming the councils outside the limits, then those within."""
+    groups = _funnel_groups(table)
+    varied = table["n"].nunique() > 1
+    lines = []
+    wording = {
+        "above998": ("**Above the 99.8% limits** (higher than the programme average by more "
+                     "than chance would readily explain)", "998"),
+        "below998": ("**Below the 99.8% limits** (lower than the programme average by more "
+                     "than chance would readily explain)", "998"),
+        "above95": ("**Above the 95% limits only** (inside the 99.8% limits: worth a closer "
+                    "look, but not conclusive)", "95"),
+        "below95": ("**Below the 95% limits only** (inside the 99.8% limits: worth a closer "
+                    "look, but not conclusive)", "95"),
+    }
+    for flag, (words, which) in wording.items():
+        if groups[flag]:
+            entries = [_funnel_entry(table, c, which if varied else None) for c in groups[flag]]
+            lines.append(f"- {words}: {'; '.join(entries)}.")
+    within = groups["within"]
+    if within and len(within) == len(table):
+        lines.append(f"- **Inside the 95% limits** (within what chance would give): all "
+                     f"{_plural(len(within), 'council')} ({_join(within)}).")
+    elif within:
+        other = "the other council" if len(within) == 1 else f"the other {len(within)} councils"
+        lines.append(f"- **Inside the 95% limits** (within what chance would give): {other} "
+                     f"({_join(within)}).")
+    return lines
+
+
+def _common_limits(table: pd.DataFrame, unit: str) -> str:
+    """The limits, when every council has the same n; ``""`` otherwise."""
+    if table["n"].nunique() != 1:
+        return (f"The limits depend on each council's number of {unit}s, so they are given "
+                "beside each council named outside them.")
+    row = table.iloc[0]
+    return (f"For a council with {_plural(int(row['n']), unit)}, the 95% limits run from "
+            f"{_pct0(row['lower95'])} to {_pct0(row['upper95'])} and the 99.8% limits from "
+            f"{_pct0(row['lower998'])} to {_pct0(row['upper998'])}.")
+
+
+def _programme_average(table: pd.DataFrame, unit: str, verb: str) -> str:
+    good, total = int(table["successes"].sum()), int(table["n"].sum())
+    return (f"Across the programme, {_number(good)} of {_plural(total, unit)} "
+            f"({_pct(good / total)}) {verb} Outstanding or Good.")
+
+
+def _in_short(table: pd.DataFrame, lead: str) -> str:
+    """One sentence naming the councils outside the 99.8% limits, or saying there are none."""
+    groups = _funnel_groups(table)
+    above, below = groups["above998"], groups["below998"]
+    if above and below:
+        return (f"{lead}, {_join(above)} {_is_are(len(above))} above and "
+                f"{_join(below)} {_is_are(len(below))} below the programme average by more "
+                "than chance would readily explain.")
+    if above or below:
+        names = above or below
+        side = "above" if above else "below"
+        return (f"{lead}, {_join(names)} {_is_are(len(names))} {side} the programme "
+                "average by more than chance would readily explain.")
+    near = groups["above95"] + groups["below95"]
+    if not near:
+        return (f"{lead}, {_all_councils(len(table))} are inside the 95% limits: every "
+                "council's share is within what chance would give.")
+    return (f"{lead}, no council is outside the 99.8% limits, so none differs from the "
+            "programme average by more than chance would readily explain; "
+            f"{_join(_alphabetical(near))} {_is_are(len(near))} just outside the 95% limits.")
+
+
+def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.DataFrame,
+                            rating_funnel_adjusted: pd.DataFrame | None = None) -> str:
+    """The councils outside the funnel limits, named, never ranked.
+
+    Overall judgements (one per case record) are the main comparison. Question ratings are
+    a second view: their plain limits treat every rating as independent and so are too
+    narrow; where councils vary more than chance would give (overdispersion ratio above
+    :data:`OVERDISPERSION_THRESHOLD`), the position against limits widened for that is
+    given too. Councils are listed alphabetically.
+
+    Parameters
+    ----------
+    judgement_funnel : pandas.DataFrame
+        :func:`review_lib.stats.funnel_table` of overall judgements (``good_counts(...,
+        "judgement")``).
+    rating_funnel : pandas.DataFrame
+        The same for question ratings, unadjusted.
+    rating_funnel_adjusted : pandas.DataFrame, optional
+        The same with ``overdispersion=True``.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    k = len(judgement_funnel)
+    if k < MIN_COUNCILS:
+        return (f"Only {_plural(k, 'council')} {'has' if k == 1 else 'have'} data for this "
+                "cycle, so comparing councils with the programme average is not meaningful.")
+    groups = _funnel_groups(judgement_funnel)
+    outside95 = k - len(groups["within"])
+    parts = [
+        "Each council's share is compared with the programme average using funnel limits, "
+        "which allow for chance and are wider when a council has fewer records. Councils "
+        "are listed alphabetically, not ranked.",
+        _in_short(judgement_funnel, "On overall judgements"),
+        "**Overall judgements (one per case record): the main comparison.** "
+        + _programme_average(judgement_funnel, "case record", "were judged") + " "
+        + _common_limits(judgement_funnel, "case record"),
+        "\n".join(_funnel_lines(judgement_funnel)),
+    ]
+    expected95 = k * _OUTSIDE_BY_CHANCE["95"]
+    expected998 = k * _OUTSIDE_BY_CHANCE["998"]
+    chance = (f"Even if every council's practice were the same, about 1 council in 20 would "
+              f"fall outside the 95% limits by chance alone: about {_expected(expected95)} of "
+              f"the {k} councils here, on average. Chance alone would put a council outside "
+              f"the 99.8% limits only about 1 time in 500 (about {_expected(expected998)} of "
+              f"the {k}).")
+    near = len(groups["above95"]) + len(groups["below95"])
+    if outside95 and near:
+        chance += (f" So the {_plural(near, 'council')} just outside the 95% limits "
+                   f"{_is_are(near)} a prompt for a closer look rather than a finding.")
+    parts.append(chance)
+
+    rating_text = ["**Question ratings: a second view.** "
+                   + _programme_average(rating_funnel, "question rating", "were") + " "
+                   "Funnel limits for question ratings treat every rating as independent, "
+                   "when the ratings of one case record share that record and its auditor, so "
+                   "they are too narrow and more councils fall outside them than really "
+                   "differ."]
+    rating_text.append("\n".join(_funnel_lines(rating_funnel)))
+    estimate = rating_funnel.attrs.get("overdispersion")
+    phi = estimate.phi if estimate is not None else math.nan
+    ratio = f"an overdispersion ratio of {phi:.1f}, where chance alone gives about 1 or less"
+    if phi > OVERDISPERSION_THRESHOLD:
+        spread = (f"The councils' shares of question ratings vary about {phi:.1f} times as "
+                  f"much as chance alone would give ({ratio}): partly because ratings are "
+                  "clustered within case records, partly because councils differ.")
+        if (rating_funnel_adjusted is not None
+                and rating_funnel_adjusted.attrs.get("adjusted", False)):
+            rating_text.append(
+                spread + " " + _in_short(rating_funnel_adjusted,
+                                         "With the limits widened to allow for this (an "
+                                         "additive random-effects adjustment, as in "
+                                         "Spiegelhalter 2005)"))
+            rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted)))
+        else:
+            rating_text.append(spread + " Limits widened to allow for this are not shown.")
+    elif not math.isnan(phi):
+        how = "no more than" if phi <= 1 else "only a little more than"
+        rating_text.append(f"The councils' shares of question ratings vary {how} chance "
+                           f"alone would give ({ratio}), so the limits are not widened.")
+    rating_text.append("The overall judgements are the safer guide.")
+    parts += rating_text
+    return "\n\n".join(part for part in parts if part)
+
+
+# --------------------------------------------------------------------------- question tests
+
+_SMALL_SHARE = re.compile(r"^(\d+)% of expected counts are below 5")
+
+
+def _question_label(tests: pd.DataFrame, question: str) -> str:
+    label = tests.loc[question, "label"] if "label" in tests else question
+    return f"{label} ({question})" if label != question else str(question)
+
+
+def _question_labels(tests: pd.DataFrame, questions, most: int = 12) -> str:
+    names = [_question_label(tests, q) for q in questions]
+    if len(names) > most:
+        rest = len(names) - (most - 1)
+        names = [*names[:most - 1], f"{rest} others"]
+    return _join(names)
+
+
+def _per_council(tests: pd.DataFrame) -> int:
+    """About how many ratings each council has per question."""
+    tested = tests[tests["groups"] > 0]
+    if tested.empty:
+        return 0
+    return round(float((tested["n"] / tested["groups"]).median()))
+
+
+def _cochran_note(tests: pd.DataFrame) -> str:
+    """How many questions met Cochran's rule, and why the others did not."""
+    n_questions = len(tests)
+    met = [q for q in tests.index if bool(tests.loc[q, "chi2_used"])]
+    rule = ("Cochran's rule (every expected count at least 1, and no more than 20% of them "
+            "below 5)")
+    if len(met) == n_questions:
+        return (f"All {n_questions} questions met {rule}, so a chi-square test of councils "
+                "by level is given beside each as a check.")
+    shares = [int(m.group(1)) for note in tests["chi2_note"].astype(str)
+              if (m := _SMALL_SHARE.match(note))]
+    if shares and min(shares) == max(shares):
+        why = f"{shares[0]}% of expected counts were below 5"
+    elif shares:
+        why = f"between {min(shares)}% and {max(shares)}% of expected counts were below 5"
+    else:
+        why = "too many expected counts were small"
+    spread = (f"With about {_per_council(tests)} ratings per council spread over four levels, "
+              "the rarer levels have few expected ratings in each council: for the questions "
+              f"that did not meet the rule, {why}.")
+    if not met:
+        return (f"None of the {n_questions} questions met {rule}. {spread} So no chi-square "
+                "result is given: it would not be reliable.")
+    these = "it" if len(met) == 1 else "these"
+    return (f"{len(met)} of the {n_questions} questions met {rule}: "
+            f"{_question_labels(tests, met)}. For {these}, a chi-square test of councils by "
+            f"level is given as a check. {spread}")
+
+
+def _set_aside_note(councils: list[str], tests: pd.DataFrame) -> str:
+    """What the tests say once the councils outside the limits are set aside."""
+    names = _join(_alphabetical(councils))
+    testable = tests[tests["p_permutation"].notna()]
+    remaining = int(tests["groups"].max()) if len(tests) else 0
+    lead = (f"Setting aside {names} (outside the 99.8% limits on overall judgements) and "
+            f"testing the other {_plural(remaining, 'council')} again")
+    if testable.empty or remaining < 2:
+        return f"{lead} is not possible: too few councils or ratings remain."
+    beyond = [q for q in testable.index if bool(testable.loc[q, "beyond_chance"])]
+    if not beyond:
+        them = "that council" if len(councils) == 1 else "those councils"
+        return (f"{lead}, no question differs by more than chance would readily explain. "
+                f"The differences question by question come from {them}; among the others, "
+                "they are within what chance would give.")
+    if len(beyond) == len(testable):
+        return (f"{lead}, every question still differs by more than chance would readily "
+                "explain, so the differences are not only about those councils.")
+    return (f"{lead}, {_plural(len(beyond), 'question')} still "
+            f"{'differs' if len(beyond) == 1 else 'differ'} by more than chance would readily "
+            f"explain: {_question_labels(tests, beyond)}. For the others, the differences come "
+            f"from {names}.")
+
+
+def question_differences(tests: pd.DataFrame, permutations: int = 2000,
+                         set_aside: tuple[list[str], pd.DataFrame] | None = None) -> str:
+    """Which questions' ratings differ across councils beyond chance, and why this test.
+
+    Parameters
+    ----------
+    tests : pandas.DataFrame
+        From :func:`review_lib.stats.question_tests`.
+    permutations : int, default 2000
+        The relabellings behind the permutation p-values (as passed to
+        ``question_tests``), for the explanation.
+    set_aside : tuple of (list of str, pandas.DataFrame), optional
+        Councils set aside (e.g. those outside the 99.8% limits) and the tests repeated
+        without them: says whether the differences remain among the other councils.
+
+    Returns
+    -------
+    str
+        Markdown: the finding, a table and a plain explanation of the choice of test.
+    """
+    if tests.empty:
+        return "There are no questions to test."
+    n_questions = len(tests)
+    testable = tests[tests["p_permutation"].notna()]
+    untestable = [q for q in tests.index if q not in testable.index]
+    groups = int(tests["groups"].max())
+    if testable.empty:
+        if groups < 2:
+            return ("Only one council has ratings, so whether councils differ on each "
+                    "question cannot be tested.")
+        return ("No question could be tested: on every question, every rating was at the "
+                "same level, so there is no difference between councils to find.")
+    beyond = [q for q in testable.index if bool(testable.loc[q, "beyond_chance"])]
+    within = [q for q in testable.index if q not in beyond]
+    councils = _plural(groups, "council")
+    adjust = (f"once the p-values are adjusted for testing {_plural(n_questions, 'question')} "
+              "at once")
+    if beyond and not within:
+        first = (f"For every one of the {_plural(len(beyond), 'question')} tested, ratings "
+                 f"differ between the {councils} by more than chance would readily explain, "
+                 f"{adjust}.")
+    elif beyond:
+        first = (f"For {len(beyond)} of the {_plural(len(testable), 'question')} tested, "
+                 f"ratings differ between the {councils} by more than chance would readily "
+                 f"explain, {adjust}: {_question_labels(tests, beyond)}. For the other "
+                 f"{len(within)} ({_question_labels(tests, within)}), the differences between "
+                 "councils are within what chance would give.")
+    else:
+        first = (f"For none of the {_plural(len(testable), 'question')} tested do ratings "
+                 f"differ between the {councils} by more than chance would readily explain, "
+                 f"{adjust}: the differences between councils are within what chance would "
+                 "give.")
+    paragraphs = [first]
+    if untestable:
+        verb = "was" if len(untestable) == 1 else "were"
+        paragraphs.append(
+            f"{_question_labels(tests, untestable)} {verb} not tested: every rating was at "
+            "the same level, or fewer than two councils had ratings.")
+    if beyond:
+        if set_aside is not None and set_aside[0]:
+            paragraphs.append(_set_aside_note(*set_aside))
+        paragraphs.append(
+            "A test like this says that councils differ on a question, not which councils or "
+            "why: one or two councils well away from the rest are enough. And because one "
+            "auditor rates each record and review teams differ between councils, differences "
+            "in how auditors rate are part of what is being tested.")
+    show_chi2 = bool(tests["chi2_used"].any())
+    header = ["Question", "Councils", "Ratings", "Kruskal-Wallis H", "p (permutation)",
+              "p (Holm-adjusted)", "Beyond chance?"]
+    if show_chi2:
+        header.insert(6, "p (chi-square)")
+    rows = []
+    for q in tests.index:
+        row = tests.loc[q]
+        tested = not math.isnan(row["p_permutation"])
+        cells = [_question_label(tests, q), _number(row["groups"]), _number(row["n"]),
+                 f"{row['H']:.1f}" if tested else "not tested",
+                 _p_value(row["p_permutation"]) if tested else "",
+                 _p_value(row["p_holm"]) if tested else "",
+                 ("Yes" if row["beyond_chance"] else "No") if tested else ""]
+        if show_chi2:
+            cells.insert(6, _p_value(row["chi2_p"]) if row["chi2_used"] else "not used")
+        rows.append(cells)
+    paragraphs.append(_table(header, rows))
+    smallest = 1 / (1 + permutations)
+    paragraphs.append(
+        "**Why this test.** The ratings are ordered (Inadequate, Requires Improvement, Good, "
+        f"Outstanding) but are not measurements, and each council has only about "
+        f"{_per_council(tests)} ratings per question. So a rank-based test is used: the "
+        "Kruskal-Wallis test, which asks whether some councils' ratings sit higher or lower "
+        "in the order than others', without treating the four levels as equally spaced "
+        "numbers. Its usual p-value leans "
+        "on an approximation that is rough with so few ratings per council and so many tied "
+        "at the same level, so the p-value here comes from a permutation test instead: the "
+        f"council labels were shuffled at random {_number(permutations)} times (with a fixed "
+        "seed, so the result repeats), and the p-value is the share of shuffles that gave a "
+        "difference at least as large as the one seen. The smallest p-value this can give is "
+        f"about {smallest:.4f}.")
+    paragraphs.append(
+        f"With {_plural(n_questions, 'question')} tested, some would cross the usual 5% line "
+        "by chance alone, so the p-values are adjusted by Holm's method, which allows for "
+        "the number of tests. A question counts as differing beyond chance when its adjusted "
+        "p-value is below 0.05.")
+    paragraphs.append(
+        "A chi-square test of councils by level is used only where the expected counts allow. "
+        + _cochran_note(tests))
+    return "\n\n".join(paragraphs)
+
+
+# --------------------------------------------------------------------------- change
+
+
+def _repeat_pairs(programme: Programme, cycle: str | None) -> list[tuple[Review, Review]]:
+    """(earlier, later) review pairs, one per council reviewed more than once."""
+    pairs = []
+    councils: dict[str, list[Review]] = {}
+    for review in programme.reviews:
+        councils.setdefault(str(review.council).casefold(), []).append(review)
+    for reviews in councils.values():
+        if cycle is None:
+            later = max(reviews, key=lambda r: r.cycle)
+        else:
+            matching = [r for r in reviews if r.cycle == cycle]
+            if not matching:
+                continue
+            later = matching[0]
+        earlier = [r for r in reviews if r.cycle < later.cycle]
+        if earlier:
+            pairs.append((max(earlier, key=lambda r: r.cycle), later))
+    return sorted(pairs, key=lambda pair: str(pair[1].council).casefold())
+
+
+def _cell(proportion: Proportion) -> str:
+    """``"13 of 20 (65%; 43% to 82%)"``."""
+    return (f"{_number(proportion.successes)} of {_number(proportion.n)} "
+            f"({_pct(proportion.share)}; {_pct0(proportion.ci_low)} to "
+            f"{_pct0(proportion.ci_high)})")
+
+
+def changes_between_cycles(programme: Programme, cycle: str | None = None) -> str:
+    """Change in the share of case records judged Outstanding or Good, council by council.
+
+    For each council reviewed in more than one cycle, its latest review is compared with
+    the one before it (Newcombe's 95% interval for the difference). Councils are listed
+    alphabetically, never by the size of their change.
+
+    Parameters
+    ----------
+    programme : Programme
+        The whole programme (every cycle).
+    cycle : str, optional
+        Only councils reviewed in this cycle, comparing that review with the one before
+        it. By default each council's latest review.
+
+    Returns
+    -------
+    str
+        Markdown: a sentence, a table and a plain statement of which changes go beyond
+        chance.
+    """
+    if cycle is not None:
+        cycle = normalise_cycle(cycle) or cycle
+    pairs = _repeat_pairs(programme, cycle)
+    if not pairs:
+        if cycle is not None and any(r.cycle == cycle for r in programme.reviews):
+            return (f"None of the councils reviewed in the {cycle} cycle has an earlier review "
+                    "in the data, so change between cycles cannot be shown.")
+        return ("No council was reviewed in more than one cycle in the data, so change "
+                "between cycles cannot be shown.")
+    names = [str(later.council) for _, later in pairs]
+    rows, rises, falls, within = [], [], [], []
+    for earlier, later in pairs:
+        before = good_or_better(earlier.judgements["judgement"])
+        after = good_or_better(later.judgements["judgement"])
+        change = newcombe_difference(before, after)
+        council = str(later.council)
+        if change.ci_low > 0:
+            reading = "Yes: a rise beyond chance"
+            rises.append(council)
+        elif change.ci_high < 0:
+            reading = "Yes: a fall beyond chance"
+            falls.append(council)
+        else:
+            reading = "No: within what chance would give"
+            within.append(council)
+        rows.append([council, f"{earlier.cycle}: {_cell(before)}",
+                     f"{later.cycle}: {_cell(after)}",
+                     f"{_points(change.difference)} points ({_end(change.ci_low)} to "
+                     f"{_end(change.ci_high)})", reading])
+    count = len(pairs)
+    intro = (f"{_plural(count, 'council')} {_was_were(count)} reviewed in more than one "
+             f"cycle: {_join(names)}. For each, the share of case records judged Outstanding "
+             "or Good in its latest review is compared with its review before that, with a "
+             "95% interval for the change. Each review examined its own selection of records, "
+             "perhaps around a different theme and with different auditors, so a change "
+             "describes these two sets of records, not necessarily all practice.")
+    table = _table(["Council", "Earlier review: Outstanding or Good (95% interval)",
+                    "Later review: Outstanding or Good (95% interval)",
+                    "Change in percentage points (95% interval)", "Beyond chance?"], rows)
+    moved = []
+    if rises:
+        moved.append(f"a rise for {_join(rises)}")
+    if falls:
+        moved.append(f"a fall for {_join(falls)}")
+    if moved:
+        beyond = len(rises) + len(falls)
+        statement = (f"The change goes beyond chance for {_plural(beyond, 'council')}: "
+                     f"{' and '.join(moved)}. The whole of "
+                     f"{'its' if beyond == 1 else 'each'} 95% interval lies on one side of "
+                     "zero.")
+        if within:
+            statement += (f" For {_join(within)}, the change is within what chance would give "
+                          "with 20 or so records in each review: the interval runs from a fall "
+                          "to a rise.")
+    elif count == 1:
+        statement = (f"The change for {names[0]} is within what chance would give: the "
+                     "interval runs from a fall to a rise.")
+    else:
+        statement = (f"None of the {count} changes goes beyond chance: for each council the "
+                     "interval runs from a fall to a rise, so every change is within what "
+                     "chance would give with 20 or so records in each review.")
+    parts = [intro, table, statement]
+    if count > 1:
+        anyone = 1 - 0.95 ** count
+        parts.append(
+            f"With {count} councils compared, there would be about a {anyone:.0%} chance that "
+            "at least one interval left out zero by chance alone, even if nothing had changed "
+            "anywhere: a single change just beyond chance is a prompt for a closer look.")
+    parts.append("Each council's own findings also compare its question ratings between the "
+                 "two reviews.")
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- caveats
+
+
+def regional_caveats(programme_cycle: Programme) -> str:
+    """What a cross-council comparison of Practice Reviews can and cannot bear.
+
+    Parameters
+    ----------
+    programme_cycle : Programme
+        The reviews of one cycle.
+
+    Returns
+    -------
+    str
+        Markdown: a short list.
+    """
+    judgements = programme_cycle.judgements
+    n_councils = len({str(r.council) for r in programme_cycle.reviews})
+    per_council = judgements.groupby(judgements["council"].astype(str)).size()
+    auditors = (judgements.assign(council=judgements["council"].astype(str),
+                                  auditor=judgements["auditor"].astype(str))
+                .groupby("council")["auditor"].nunique())
+    n_questions = len(programme_cycle.catalogue)
+    n_ratings = len(programme_cycle.ratings)
+    if len(auditors) and auditors.min() == auditors.max():
+        teams = f"{_plural(int(auditors.iloc[0]), 'auditor')} in each council"
+    elif len(auditors):
+        teams = (f"between {auditors.min()} and {_plural(int(auditors.max()), 'auditor')} "
+                 "per council")
+    else:
+        teams = "no auditors recorded"
+    items = [
+        f"- **Auditors and councils are entangled.** One auditor rated each case record "
+        f"({teams}), and each review had its own team. An auditor's way of rating cannot be "
+        "told apart from the practice in the records they happened to see, and auditors may "
+        "differ between councils, so part of a difference between councils may be a "
+        "difference between review teams. No record was rated twice, so agreement between "
+        "auditors cannot be measured.",
+        "- **Councils chose their own records.** Each host council selected its records, "
+        "often around a theme of its own and with enough recorded to examine, not at random. "
+        "So councils are not strictly comparable: a council that chose harder cases may look "
+        "weaker. The funnel limits allow for chance, not for how the records were chosen.",
+        f"- **Ratings are clustered.** The {_plural(n_questions, 'rating')} of one case "
+        "record share that record and its auditor, so the "
+        f"{_plural(n_ratings, 'question rating')} carry far less information than their "
+        "number suggests. Comparisons built on ratings overstate the evidence; that is why "
+        "the overall judgements, one per record, are the main comparison.",
+    ]
+    if len(per_council):
+        n = int(per_council.median())
+        cases = good_or_better(judgements["judgement"])
+        text = (f"- **{_range_words(per_council, 'case record').capitalize()}.** With "
+                f"{_plural(n, 'record')}, one record more or less moves a council's share by "
+                f"{_points(1 / n, signed=False)} percentage points.")
+        if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS:
+            low, high = wilson_limits(cases.share, n, Z95)
+            text += (f" Around the programme average of {_pct(cases.share)}, a council's "
+                     f"share would have to fall outside {_pct0(low)} to {_pct0(high)} before "
+                     "it stood out at the 95% level, so only large differences between "
+                     "councils can be seen.")
+        items.append(text)
+    if n_councils:
+        items.append(
+            "- **What a review can show.** Each review is an overview of the quality of "
+            "practice from the information provided, not a full case file audit, and these "
+            "findings compare the councils' selected records, not their whole services.")
+    return "\n".join(items)
+
+
+# --------------------------------------------------------------------------- all
+
+
+def regional_methods_note() -> str:
+    """The methods note, with the cross-council tests added.
+
+    Returns
+    -------
+    str
+        Markdown: a short list.
+    """
+    text = methods_note().replace(
+        " A Mann-Whitney test, which uses all four levels, is a supporting check.", "")
+    return text + "\n" + (
+        "- **Differences between councils, question by question.** A Kruskal-Wallis rank "
+        "test across councils, because ratings are ordered levels and each council has about "
+        "20 per question, with a permutation p-value because the usual approximation is "
+        "rough with so few ratings and so many ties. The p-values are adjusted for testing "
+        "every question (Holm's method). A chi-square test is used only where expected "
+        "counts allow (Cochran's rule).")
+
+
+def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
+    """Every written regional finding for one programme cycle, as ordered sections.
+
+    Parameters
+    ----------
+    programme : Programme
+        The whole programme (earlier cycles are used for change between cycles; later
+        ones are ignored).
+    cycle : str
+        The cycle to report on, e.g. ``"2022-24"``.
+
+    Returns
+    -------
+    dict of str to str
+        Section title to Markdown, in reading order: Headline, Questions across the
+        programme, Councils against the programme average, Differences between councils,
+        question by question, Change between cycles, Caveats, Methods.
+
+    Raises
+    ------
+    KeyError
+        When the programme has no review in ``cycle``.
+    """
+    cycle = normalise_cycle(cycle) or cycle
+    cycle_programme = programme.in_cycle(cycle)
+    if not cycle_programme.reviews:
+        available = ", ".join(programme.cycles) or "none"
+        raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
+    n_councils = len({str(r.council) for r in cycle_programme.reviews})
+    if n_councils >= MIN_COUNCILS:
+        # A programme share of exactly 0% or 100% leaves no binomial variance, so the
+        # overdispersion estimate divides by zero (and is NaN); the limits still stand.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            judgements = funnel_table(good_counts(cycle_programme.judgements, "judgement"))
+            rating_counts = good_counts(cycle_programme.ratings, "rating")
+            comparison = councils_outside_limits(
+                judgements, funnel_table(rating_counts),
+                funnel_table(rating_counts, overdispersion=True))
+    else:
+        comparison = (f"Only {_plural(n_councils, 'council')} "
+                      f"{'has' if n_councils == 1 else 'have'} data for the {cycle} cycle, "
+                      "so comparing councils with the programme average is not meaningful.")
+    permutations = 2000
+    tests = question_tests(cycle_programme.ratings, cycle_programme.catalogue,
+                           permutations=permutations)
+    set_aside = None
+    if n_councils >= MIN_COUNCILS and tests["beyond_chance"].any():
+        outside = [str(c) for c in judgements.index
+                   if judgements.loc[c, "flag"] in ("above998", "below998")]
+        if outside:
+            rest = cycle_programme.ratings[
+                ~cycle_programme.ratings["council"].astype(str).isin(outside)]
+            set_aside = (outside, question_tests(rest, cycle_programme.catalogue,
+                                                 permutations=permutations))
+    up_to = Programme([r for r in programme.reviews if r.cycle <= cycle], programme.catalogue,
+                      programme.problems)
+    return {
+        "Headline": regional_headline(cycle_programme),
+        "Questions across the programme": programme_questions(cycle_programme),
+        "Councils against the programme average": comparison,
+        "Differences between councils, question by question": question_differences(
+            tests, permutations, set_aside),
+        "Change between cycles": changes_between_cycles(up_to, cycle),
+        "Caveats": regional_caveats(cycle_programme),
+        "Methods": regional_methods_note(),
+    }

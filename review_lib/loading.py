@@ -13,9 +13,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from review_lib.catalogue import Catalogue, load_catalogue
@@ -132,16 +133,32 @@ def pseudonyms(case_refs: Iterable[str]) -> dict[str, str]:
     return {ref: f"Case {i:0{width}d}" for i, ref in enumerate(refs, start=1)}
 
 
+#: Code of each level in ``RATING_DTYPE`` (worst first); "not applicable" is -1.
+_LEVEL_CODE: dict[object, int] = {level: code
+                                  for code, level in enumerate(RATING_DTYPE.categories)}
+_LEVEL_CODE[NOT_APPLICABLE] = -1
+
+#: Which answers each part of a review holds, and the name of its rating column.
+_PARTS = {"ratings": "rating", "not_applicable": None, "judgements": "judgement"}
+
+
 @dataclass
 class _Records:
-    """Column-wise records of one review, turned into frames only when asked."""
+    """Column-wise records of one review, turned into frames only when asked.
 
-    ratings: dict[str, list] = field(default_factory=lambda: {
-        k: [] for k in (*FRAME_KEYS, "question", "rating")})
-    not_applicable: dict[str, list] = field(default_factory=lambda: {
-        k: [] for k in (*FRAME_KEYS, "question")})
-    judgements: dict[str, list] = field(default_factory=lambda: {
-        k: [] for k in (*FRAME_KEYS, "judgement")})
+    Per case (in the order added): ``cases`` (pseudonyms), ``case_refs``, ``auditors`` and
+    ``judgements`` (codes of ``RATING_DTYPE``). Per answer (in the order added):
+    ``answer_case`` (index of its case), ``questions`` (position in the catalogue) and
+    ``levels`` (codes of ``RATING_DTYPE``, -1 for "not applicable").
+    """
+
+    cases: list[str] = field(default_factory=list)
+    case_refs: list[str] = field(default_factory=list)
+    auditors: list[str] = field(default_factory=list)
+    judgements: list[int] = field(default_factory=list)
+    answer_case: list[int] = field(default_factory=list)
+    questions: list[int] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -181,31 +198,158 @@ class Review:
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""
-        return _frame(self._records.ratings, self.catalogue, "rating")
+        return _build_frame(self._case_table, self._records, "ratings", self.catalogue)
 
     @cached_property
     def not_applicable(self) -> pd.DataFrame:
         """Case and question of every "not applicable" answer."""
-        return _frame(self._records.not_applicable, self.catalogue, None)
+        return _build_frame(self._case_table, self._records, "not_applicable", self.catalogue)
 
     @cached_property
     def judgements(self) -> pd.DataFrame:
         """Overall judgements, one row per case."""
-        return _frame(self._records.judgements, self.catalogue, "judgement")
+        return _build_frame(self._case_table, self._records, "judgements", self.catalogue)
+
+    @cached_property
+    def _case_table(self) -> _CaseTable:
+        records = self._records
+        n = len(records.cases)
+        auditors = sorted(set(records.auditors))
+        position = {name: code for code, name in enumerate(auditors)}
+        zeros = np.zeros(n, dtype=np.intp)
+        return _CaseTable(zeros, (self.council,), zeros, (self.cycle,),
+                          _string_array(records.cases), _string_array(records.case_refs),
+                          np.array([position[a] for a in records.auditors], dtype=np.intp),
+                          tuple(auditors))
+
+    def _lists(self, part: str) -> dict[str, list]:
+        """One part as plain lists of values: the straightforward form, for checks."""
+        records = self._records
+        ids, levels = self.catalogue.ids, list(RATING_DTYPE.categories)
+        if part == "judgements":
+            picked = [(i, -1, code) for i, code in enumerate(records.judgements)]
+        else:
+            picked = [(i, q, level) for i, q, level in zip(
+                records.answer_case, records.questions, records.levels, strict=True)
+                if (level >= 0) == (part == "ratings")]
+        columns = {"council": [self.council] * len(picked),
+                   "cycle": [self.cycle] * len(picked),
+                   "case": [records.cases[i] for i, _, _ in picked],
+                   "case_ref": [records.case_refs[i] for i, _, _ in picked],
+                   "auditor": [records.auditors[i] for i, _, _ in picked]}
+        if part != "judgements":
+            columns["question"] = [ids[q] for _, q, _ in picked]
+        if _PARTS[part]:
+            columns[_PARTS[part]] = [levels[code] for _, _, code in picked]
+        return columns
 
     @property
     def n_cases(self) -> int:
         """Number of cases reviewed."""
-        return len(self._records.judgements["case"])
+        return len(self._records.cases)
 
     @property
     def auditors(self) -> list[str]:
         """Auditors in order of first appearance."""
-        return list(dict.fromkeys(self._records.judgements["auditor"]))
+        return list(dict.fromkeys(self._records.auditors))
+
+
+@dataclass(frozen=True)
+class _CaseTable:
+    """Case-level key columns as codes into sorted names, for building frames fast."""
+
+    council: np.ndarray
+    councils: tuple[str, ...]
+    cycle: np.ndarray
+    cycles: tuple[str, ...]
+    case: pd.api.extensions.ExtensionArray
+    case_ref: pd.api.extensions.ExtensionArray
+    auditor: np.ndarray
+    auditors: tuple[str, ...]
+
+
+def _string_array(values: list[str]) -> pd.api.extensions.ExtensionArray:
+    """Strings as the array ``astype(str)`` gives, to ``take`` rows from without checks."""
+    return pd.array(values, dtype="str")
+
+
+@lru_cache(maxsize=4096)
+def _category_dtype(categories: tuple[str, ...], ordered: bool = False) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(categories), ordered=ordered)
+
+
+def _used_categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
+    """A categorical of ``names[codes]`` whose categories are only the (sorted) names used.
+
+    This is what ``astype("category")`` gives for the values, when ``names`` are sorted.
+    """
+    if len(names) > 1:
+        used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+        if len(used) < len(names):
+            remap = np.full(len(names), -1, dtype=np.intp)
+            remap[used] = np.arange(len(used))
+            names = tuple(names[i] for i in used)
+            codes = remap[codes]
+    return pd.Categorical.from_codes(codes, dtype=_category_dtype(names))
+
+
+def _build_frame(cases: _CaseTable, records: _Records | None, part: str, catalogue: Catalogue,
+                 answers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> pd.DataFrame:
+    """One part of a review or programme as a tidy frame, built from codes.
+
+    Equal, dtypes and categories included, to :func:`_frame` of the same values as lists.
+    ``answers`` (answer case, question, level) replaces ``records`` for a programme.
+    """
+    rating_column = _PARTS[part]
+    extra: dict[str, pd.Categorical] = {}
+    if part == "judgements":
+        judgements = np.asarray(records.judgements if answers is None else answers[3],
+                                dtype=np.intp)
+        rows = np.arange(len(judgements))
+        extra["judgement"] = pd.Categorical.from_codes(judgements, dtype=RATING_DTYPE)
+    else:
+        if answers is None:
+            answer_case = np.asarray(records.answer_case, dtype=np.intp)
+            questions = np.asarray(records.questions, dtype=np.intp)
+            levels = np.asarray(records.levels, dtype=np.intp)
+        else:
+            answer_case, questions, levels = answers[:3]
+        keep = levels >= 0 if part == "ratings" else levels < 0
+        rows = answer_case[keep]
+        extra["question"] = pd.Categorical.from_codes(
+            questions[keep], dtype=_category_dtype(tuple(catalogue.ids), ordered=True))
+        if rating_column:
+            extra[rating_column] = pd.Categorical.from_codes(levels[keep], dtype=RATING_DTYPE)
+    if not len(rows):
+        return _empty_frame(tuple(catalogue.ids), rating_column).copy()
+    return pd.DataFrame({
+        "council": _used_categorical(cases.council[rows], cases.councils),
+        "cycle": _used_categorical(cases.cycle[rows], cases.cycles),
+        "case": cases.case.take(rows),
+        "case_ref": cases.case_ref.take(rows),
+        "auditor": _used_categorical(cases.auditor[rows], cases.auditors),
+        **extra,
+    }, copy=False)
+
+
+@lru_cache(maxsize=64)
+def _empty_frame(ids: tuple[str, ...], rating_column: str | None) -> pd.DataFrame:
+    columns = [*FRAME_KEYS, *(["question"] if rating_column != "judgement" else []),
+               *([rating_column] if rating_column else [])]
+    return _frame({key: [] for key in columns}, _Ids(ids), rating_column)
+
+
+class _Ids:
+    """Stands in for a catalogue where only its ids are needed."""
+
+    def __init__(self, ids: tuple[str, ...]):
+        self.ids = list(ids)
 
 
 def _frame(columns: dict[str, list], catalogue: Catalogue, rating_column: str | None
            ) -> pd.DataFrame:
+    """A tidy frame from plain lists: the straightforward (slow) construction."""
     frame = pd.DataFrame(columns)
     for key in ("council", "cycle", "auditor"):
         frame[key] = frame[key].astype("category")
@@ -238,29 +382,57 @@ class Programme:
     catalogue: Catalogue
     problems: list[Problem] = field(default_factory=list)
 
-    def _concat(self, part: str, rating_column: str | None) -> pd.DataFrame:
-        merged: dict[str, list] = {}
-        for review in self.reviews:
-            for key, values in getattr(review._records, part).items():
-                merged.setdefault(key, []).extend(values)
-        if not merged:
-            merged = getattr(_Records(), part)
-        return _frame(merged, self.catalogue, rating_column)
+    @cached_property
+    def _codes(self) -> tuple[_CaseTable, tuple[np.ndarray, ...]]:
+        """Every review's records concatenated, as codes (built once for all three frames)."""
+        reviews = self.reviews
+        councils = tuple(sorted({r.council for r in reviews}))
+        cycles = tuple(sorted({r.cycle for r in reviews}))
+        auditors = tuple(sorted({a for r in reviews for a in r._records.auditors}))
+        council_at = {name: code for code, name in enumerate(councils)}
+        cycle_at = {name: code for code, name in enumerate(cycles)}
+        auditor_at = {name: code for code, name in enumerate(auditors)}
+        n_cases = np.array([len(r._records.cases) for r in reviews], dtype=np.intp)
+        n_answers = np.array([len(r._records.levels) for r in reviews], dtype=np.intp)
+        cases = _CaseTable(
+            np.repeat(np.array([council_at[r.council] for r in reviews], dtype=np.intp),
+                      n_cases),
+            councils,
+            np.repeat(np.array([cycle_at[r.cycle] for r in reviews], dtype=np.intp), n_cases),
+            cycles,
+            _string_array([c for r in reviews for c in r._records.cases]),
+            _string_array([c for r in reviews for c in r._records.case_refs]),
+            np.array([auditor_at[a] for r in reviews for a in r._records.auditors],
+                     dtype=np.intp),
+            auditors)
+        offsets = np.repeat(np.cumsum(n_cases) - n_cases, n_answers)
+
+        def joined(name: str) -> np.ndarray:
+            return np.fromiter((v for r in reviews for v in getattr(r._records, name)),
+                               dtype=np.intp)
+
+        answers = (joined("answer_case") + offsets, joined("questions"), joined("levels"),
+                   joined("judgements"))
+        return cases, answers
+
+    def _concat(self, part: str) -> pd.DataFrame:
+        cases, answers = self._codes
+        return _build_frame(cases, None, part, self.catalogue, answers)
 
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """All applicable ratings of all reviews."""
-        return self._concat("ratings", "rating")
+        return self._concat("ratings")
 
     @cached_property
     def not_applicable(self) -> pd.DataFrame:
         """All "not applicable" answers."""
-        return self._concat("not_applicable", None)
+        return self._concat("not_applicable")
 
     @cached_property
     def judgements(self) -> pd.DataFrame:
         """All overall judgements."""
-        return self._concat("judgements", "judgement")
+        return self._concat("judgements")
 
     @property
     def councils(self) -> list[str]:
@@ -340,21 +512,18 @@ class _ReviewBuilder:
 
     def __init__(self, council, cycle, source, sha, catalogue, month=""):
         self.review = Review(council, cycle, source, sha, catalogue, month)
+        self._position = {qid: code for code, qid in enumerate(catalogue.ids)}
 
     def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
         records = self.review._records
-        council, cycle = self.review.council, self.review.cycle
-        keys = (council, cycle, pseudonym, case_ref, auditor)
-        for question, level in ratings:
-            target = records.not_applicable if level is NOT_APPLICABLE else records.ratings
-            for name, value in zip(FRAME_KEYS, keys, strict=True):
-                target[name].append(value)
-            target["question"].append(question)
-            if level is not NOT_APPLICABLE:
-                target["rating"].append(level)
-        for name, value in zip(FRAME_KEYS, keys, strict=True):
-            records.judgements[name].append(value)
-        records.judgements["judgement"].append(judgement)
+        position, level_code = self._position, _LEVEL_CODE
+        records.answer_case.extend([len(records.cases)] * len(ratings))
+        records.questions.extend([position[question] for question, _ in ratings])
+        records.levels.extend([level_code[level] for _, level in ratings])
+        records.cases.append(pseudonym)
+        records.case_refs.append(case_ref)
+        records.auditors.append(auditor)
+        records.judgements.append(level_code[judgement])
 
 
 def _find_columns(table: Table, wanted: dict[str, set[str]]) -> dict[str, int]:
@@ -649,62 +818,89 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     if absent:
         return []
     at = columns
+    council_at, cycle_at, case_at = at["council"], at["cycle"], at["case"]
+    auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
+    month_at = at.get("month")
     # (council, cycle) -> case_ref -> {"auditor", "rows", "ratings", "judgement", "first"}
     reviews: dict[tuple[str, str], dict[str, dict]] = {}
     months: dict[tuple[str, str], str] = {}
-    cycle_cache: dict[object, str | None] = {}
+    # Files repeat a few distinct values per column, so each is read once: raw value ->
+    # what it means (None for a blank council; (blank, cycle) for cycles; (is the overall
+    # judgement, question) for questions; "" for a blank auditor).
+    council_cache: dict[object, str | None] = {}
+    cycle_cache: dict[object, tuple[bool, str | None]] = {}
+    auditor_cache: dict[object, str] = {}
+    question_cache: dict[object, tuple[bool, object]] = {}
     label_cache: dict[object, object] = {}
+    judgement_cache: dict[object, object] = {}
     # Cases with a row that could not be placed in a review (no council, bad cycle): that
     # row's error is enough, so the case is not also reported short of a question.
     unplaced: set[str] = set()
     overall = _OVERALL_QUESTIONS
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
-        council = row[at["council"]]
-        raw_cycle = row[at["cycle"]]
-        case_value = row[at["case"]]
-        if is_blank(council) or is_blank(raw_cycle):
-            role = "council" if is_blank(council) else "cycle"
+        raw_council = row[council_at]
+        raw_cycle = row[cycle_at]
+        case_value = row[case_at]
+        try:
+            council = council_cache[raw_council]
+        except KeyError:
+            council = council_cache[raw_council] = (
+                None if is_blank(raw_council) else " ".join(raw_council.split()))
+        try:
+            blank_cycle, cycle = cycle_cache[raw_cycle]
+        except KeyError:
+            blank_cycle = is_blank(raw_cycle)
+            cycle = None if blank_cycle else normalise_cycle(raw_cycle)
+            cycle_cache[raw_cycle] = (blank_cycle, cycle)
+        if council is None or blank_cycle:
+            role = "council" if council is None else "cycle"
             problems.append(table.problem(
                 "missing-review-details", f"the row has no {role}",
                 "the council's name" if role == "council" else "a cycle such as 2022-24",
                 column_index=at[role], row_number=row_number, value=""))
             unplaced.add(str(case_value or "").strip())
             continue
-        if raw_cycle not in cycle_cache:
-            cycle_cache[raw_cycle] = normalise_cycle(raw_cycle)
-        cycle = cycle_cache[raw_cycle]
         if cycle is None:
             problems.append(table.problem(
                 "bad-cycle", f"{raw_cycle!s} is not a programme cycle",
                 "a year such as 2019 or a span such as 2022-24",
-                column_index=at["cycle"], row_number=row_number, value=raw_cycle))
+                column_index=cycle_at, row_number=row_number, value=raw_cycle))
             unplaced.add(str(case_value or "").strip())
             continue
-        if is_blank(case_value):
+        case_ref = case_value.strip() if isinstance(case_value, str) else None
+        if not case_ref and is_blank(case_value):
             problems.append(table.problem("blank-case", "the row has no case identifier",
-                                          "a case id or reference", column_index=at["case"],
+                                          "a case id or reference", column_index=case_at,
                                           row_number=row_number, value=""))
             continue
-        key = (" ".join(council.split()), cycle)
-        if "month" in at and key not in months and not is_blank(row[at["month"]]):
-            months[key] = str(row[at["month"]]).strip()
-        case_ref = case_value.strip()
-        case = reviews.setdefault(key, {}).get(case_ref)
-        auditor = row[at["auditor"]]
-        auditor = "" if is_blank(auditor) else " ".join(auditor.split())
+        key = (council, cycle)
+        if month_at is not None and key not in months and not is_blank(row[month_at]):
+            months[key] = str(row[month_at]).strip()
+        if case_ref is None:
+            case_ref = case_value.strip()
+        cases = reviews.get(key)
+        if cases is None:
+            cases = reviews[key] = {}
+        case = cases.get(case_ref)
+        raw_auditor = row[auditor_at]
+        try:
+            auditor = auditor_cache[raw_auditor]
+        except KeyError:
+            auditor = auditor_cache[raw_auditor] = (
+                "" if is_blank(raw_auditor) else " ".join(raw_auditor.split()))
         if case is None:
             # "rows" and "judgement_row" note where each question and the Overall row were
             # found, even when the value there is bad, so they are not also called missing.
-            case = reviews[key][case_ref] = {"auditor": "", "auditor_row": None,
-                                             "first": row_number, "ratings": {}, "rows": {},
-                                             "judgement": None, "judgement_row": None,
-                                             "blank_auditor": False, "ok": True}
+            case = cases[case_ref] = {"auditor": "", "auditor_row": None,
+                                      "first": row_number, "ratings": {}, "rows": {},
+                                      "judgement": None, "judgement_row": None,
+                                      "blank_auditor": False, "ok": True}
         if not auditor:
             if not case["blank_auditor"]:  # once per case, not once per row
                 problems.append(table.problem(
                     "blank-auditor", f"case {case_ref!r} has no auditor on this row",
                     "the auditor's name or initials on every row of the case",
-                    column_index=at["auditor"], row_number=row_number, value=""))
+                    column_index=auditor_at, row_number=row_number, value=""))
                 case["blank_auditor"] = True
             case["ok"] = False
         elif not case["auditor"]:
@@ -714,51 +910,58 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 "inconsistent-auditor",
                 f"case {case_ref!r} has auditor {auditor!r} here but {case['auditor']!r} on "
                 f"row {case['auditor_row']}", "one auditor per case",
-                column_index=at["auditor"], row_number=row_number, value=auditor))
+                column_index=auditor_at, row_number=row_number, value=auditor))
             case["ok"] = False
-        question_value = row[at["question"]]
-        qkey = _h(question_value or "")
-        is_overall = qkey in overall
-        question = None if is_overall else catalogue.match_heading(str(question_value or ""))
+        question_value = row[question_at]
+        try:
+            is_overall, question = question_cache[question_value]
+        except KeyError:
+            is_overall = _h(question_value or "") in overall
+            question = (None if is_overall
+                        else catalogue.match_heading(str(question_value or "")))
+            question_cache[question_value] = (is_overall, question)
         if not is_overall and question is None:
             problems.append(table.problem(
                 "unknown-question",
                 f"{question_value!s} is not a question in the catalogue ({catalogue.source})",
                 "one of " + ", ".join(catalogue.ids) + " or Overall",
-                column_index=at["question"], row_number=row_number,
+                column_index=question_at, row_number=row_number,
                 value=str(question_value or "")))
             case["ok"] = False
             continue
-        value = row[at["rating"]]
-        if isinstance(value, str) and value in label_cache and not is_overall:
-            level = label_cache[value]
-        else:
-            level = _read_rating(table, value, at["rating"], row_number, problems,
+        value = row[rating_at]
+        # Only values read without a problem are remembered, so a bad value is reported
+        # on every row that holds it.
+        cache = judgement_cache if is_overall else label_cache
+        level = cache.get(value) if isinstance(value, str) else None
+        if level is None:
+            level = _read_rating(table, value, rating_at, row_number, problems,
                                  judgement=is_overall)
-            if level is not None and not is_overall:
-                label_cache[value] = level
+            if level is not None and isinstance(value, str):
+                cache[value] = level
         if is_overall:
             if case["judgement_row"] is not None:
                 problems.append(table.problem(
                     "duplicate-rating",
                     f"case {case_ref!r} has a second overall judgement "
                     f"(first on row {case['judgement_row']})",
-                    "one overall judgement per case", column_index=at["question"],
+                    "one overall judgement per case", column_index=question_at,
                     row_number=row_number, value=str(question_value)))
                 case["ok"] = False
                 continue
             case["judgement_row"] = row_number
         else:
-            if question.id in case["rows"]:
+            rows = case["rows"]
+            if question.id in rows:
                 problems.append(table.problem(
                     "duplicate-rating",
                     f"case {case_ref!r} is rated on {question.id} twice "
-                    f"(first on row {case['rows'][question.id]}): too many questions",
-                    "one rating per case and question", column_index=at["question"],
+                    f"(first on row {rows[question.id]}): too many questions",
+                    "one rating per case and question", column_index=question_at,
                     row_number=row_number, value=str(question_value)))
                 case["ok"] = False
                 continue
-            case["rows"][question.id] = row_number
+            rows[question.id] = row_number
         if level is None:
             case["ok"] = False
         elif is_overall:
@@ -799,8 +1002,9 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
         builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue,
                                  months.get((council, cycle), ""))
         names = pseudonyms(cases)
+        ids = catalogue.ids
         for case_ref, case in cases.items():
-            ratings = [(q, case["ratings"][q][0]) for q in catalogue.ids]
+            ratings = [(q, case["ratings"][q][0]) for q in ids]
             builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
                              case["judgement"][0])
         built.append(builder.review)

@@ -88,6 +88,11 @@ _add(
 )
 
 
+#: Labels already parsed, by the exact text found (files repeat a handful of spellings).
+_PARSED: dict[str, str | NotApplicable | None] = {}
+_PARSED_MAX = 4096
+
+
 def parse_label(raw: object) -> str | NotApplicable | None:
     """Read one rating label, forgiving case, spacing and the usual abbreviations.
 
@@ -116,7 +121,15 @@ def parse_label(raw: object) -> str | NotApplicable | None:
     """
     if not isinstance(raw, str):
         return None
-    return _ALIASES.get(_normalise(raw))
+    try:
+        return _PARSED[raw]
+    except KeyError:
+        pass
+    level = _ALIASES.get(_normalise(raw))
+    if len(_PARSED) >= _PARSED_MAX:  # bounded: a file of free text cannot grow it forever
+        _PARSED.clear()
+    _PARSED[raw] = level
+    return level
 
 
 def is_blank(raw: object) -> bool:

@@ -7,14 +7,32 @@ interval and the n behind it, because a share of 20 cases is never exact.
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from review_lib.scale import GOOD_OR_BETTER, LEVELS
 
-Z95 = float(norm.ppf(0.975))
+#: The two-sided 95% normal quantile, to the last bit as ``scipy.stats.norm.ppf(0.975)``
+#: gives it (``statistics.NormalDist().inv_cdf(0.975)`` differs by 4e-16). A literal, so
+#: that importing this module does not import scipy.
+Z95 = 1.959963984540054
+
+#: Index of level-count tables (copied for each table: an index's name can be changed).
+_LEVEL_INDEX = pd.Index(list(LEVELS), name="level")
+
+#: Positions in ``LEVELS`` of the levels counted as Good or better.
+_GOOD_AT = [LEVELS.index(level) for level in GOOD_OR_BETTER]
+
+
+def _z(confidence: float) -> float:
+    """The two-sided normal quantile for a coverage."""
+    if confidence == 0.95:
+        return Z95
+    return statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -47,12 +65,56 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
         return (math.nan, math.nan)
     if not 0 <= successes <= n:
         raise ValueError(f"successes must be between 0 and n ({n}), got {successes}")
-    z = Z95 if confidence == 0.95 else float(norm.ppf(0.5 + confidence / 2))
+    z = _z(confidence)
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def wilson_intervals(successes, n, confidence: float = 0.95
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score intervals for many binomial proportions at once.
+
+    Element by element the same numbers, to the last bit, as :func:`wilson_interval`.
+
+    Parameters
+    ----------
+    successes : array-like of int
+        Numbers of "successes".
+    n : array-like of int
+        Numbers of trials, the same shape as ``successes``.
+    confidence : float, default 0.95
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)`` as float arrays of proportions in [0, 1]; NaN where ``n`` is 0.
+
+    Raises
+    ------
+    ValueError
+        If some ``successes`` is not between 0 and its ``n``.
+    """
+    successes = np.asarray(successes, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    rated = n > 0
+    bad = rated & ((successes < 0) | (successes > n))
+    if bad.any():
+        at = np.flatnonzero(bad.ravel())[0]
+        raise ValueError(f"successes must be between 0 and n ({n.ravel()[at]}), "
+                         f"got {successes.ravel()[at]}")
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = successes / n
+        denominator = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    low = np.where(rated, np.maximum(0.0, centre - half), np.nan)
+    high = np.where(rated, np.minimum(1.0, centre + half), np.nan)
+    return low, high
 
 
 @dataclass(frozen=True)
@@ -138,14 +200,44 @@ def level_counts(values: pd.Series) -> pd.DataFrame:
         Indexed by level (Outstanding ... Inadequate) with columns ``count`` and
         ``percent`` (0-100, unrounded), plus the total in ``attrs["n"]``.
     """
-    counts = pd.Series(values).astype("object").value_counts().reindex(list(LEVELS),
-                                                                        fill_value=0)
+    counts = _level_count_array(values)
+    if counts is None:  # plain strings: count the values themselves
+        counts = pd.Series(values).astype("object").value_counts().reindex(
+            list(LEVELS), fill_value=0).to_numpy()
     n = int(counts.sum())
     table = pd.DataFrame({"count": counts.astype(int),
-                          "percent": counts / n * 100 if n else counts * math.nan})
-    table.index.name = "level"
+                          "percent": counts / n * 100 if n else counts * math.nan},
+                         index=_LEVEL_INDEX.copy(), copy=False)
     table.attrs["n"] = n
     return table
+
+
+def _level_positions(dtype: pd.CategoricalDtype) -> np.ndarray:
+    """Position in ``LEVELS`` of each category (-1 for a category that is not a level)."""
+    at = {level: i for i, level in enumerate(LEVELS)}
+    return np.array([at.get(category, -1) if isinstance(category, str) else -1
+                     for category in dtype.categories.tolist()], dtype=np.intp)
+
+
+def _level_count_array(values) -> np.ndarray | None:
+    """Counts of each level (``LEVELS`` order) from category codes; None if not categorical."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if not isinstance(array, pd.Categorical):
+        return None
+    codes = array.codes
+    per_category = np.bincount(codes[codes >= 0], minlength=len(array.categories))
+    positions = _level_positions(array.dtype)
+    counts = np.zeros(len(LEVELS), dtype=np.int64)
+    counts[positions[positions >= 0]] = per_category[positions >= 0]
+    return counts
+
+
+def _level_count_values(values) -> np.ndarray:
+    """Counts of each level in ``LEVELS`` order, whatever the input."""
+    counts = _level_count_array(values)
+    if counts is None:
+        counts = level_counts(values)["count"].to_numpy()
+    return counts
 
 
 def _level_matrix(frame: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
@@ -157,21 +249,40 @@ def _level_matrix(frame: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
     return grouped
 
 
+def _share_columns(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """``n``, Good or better, its share and interval, from rows of counts in LEVELS order."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, len(LEVELS))
+    n = counts.sum(axis=1)
+    good = counts[:, _GOOD_AT].sum(axis=1)
+    low, high = wilson_intervals(good, n)
+    share = good / np.where(n > 0, n, np.nan)
+    return {"n": n, "good_or_better": good, "share_good": share, "ci_low": low,
+            "ci_high": high, "share_ri_or_worse": 1 - share}
+
+
 def _with_shares(counts: pd.DataFrame) -> pd.DataFrame:
     table = counts.copy()
-    table["n"] = counts[list(LEVELS)].sum(axis=1)
-    good = counts[list(GOOD_OR_BETTER)].sum(axis=1)
-    intervals = [wilson_interval(int(g), int(n)) for g, n in zip(good, table["n"], strict=True)]
-    table["good_or_better"] = good
-    table["share_good"] = good / table["n"].where(table["n"] > 0)
-    table["ci_low"] = [low for low, _ in intervals]
-    table["ci_high"] = [high for _, high in intervals]
-    table["share_ri_or_worse"] = 1 - table["share_good"]
+    for name, column in _share_columns(counts[list(LEVELS)].to_numpy()).items():
+        table[name] = column
     return table
 
 
+def _shares_frame(counts: np.ndarray, index: pd.Index, **more) -> pd.DataFrame:
+    """Level counts (rows in LEVELS order), their shares and ``more`` columns, built at once."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, len(LEVELS))
+    columns = {level: counts[:, i] for i, level in enumerate(LEVELS)}
+    columns.update(_share_columns(counts))
+    columns.update(more)
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _is_categorical(frame: pd.DataFrame, column: str) -> bool:
+    return isinstance(frame[column].dtype, pd.CategoricalDtype)
+
+
 def question_summary(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None = None,
-                     catalogue=None) -> pd.DataFrame:
+                     catalogue=None, *, by: str | Sequence[str] | None = None
+                     ) -> pd.DataFrame:
     """Per-question counts of each level, n, N/A count and share Good or better with CI.
 
     Parameters
@@ -182,14 +293,38 @@ def question_summary(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None 
         Not-applicable answers (column ``question``), counted in ``not_applicable``.
     catalogue : Catalogue, optional
         Adds a ``label`` column of short labels.
+    by : str or sequence of str, optional
+        Columns to summarise separately by, e.g. ``("council", "cycle")`` to get every
+        review's table of a programme at once from ``programme.ratings`` and
+        ``programme.not_applicable`` (much faster than one call per review).
 
     Returns
     -------
     pandas.DataFrame
         One row per question in catalogue order: the four level counts, ``n``,
         ``good_or_better``, ``share_good``, ``ci_low``, ``ci_high``, ``share_ri_or_worse``,
-        ``not_applicable`` and (with a catalogue) ``label``.
+        ``not_applicable`` and (with a catalogue) ``label``. With ``by``, one such block per
+        group (every combination of the ``by`` values found in ``ratings`` or
+        ``not_applicable``, sorted), indexed by the ``by`` values then ``question``:
+        ``table.loc[("Dudley", "2022-24")]`` equals the table of that review alone.
+
+    Examples
+    --------
+    >>> from review_lib.loading import load_programme
+    >>> programme = load_programme()
+    >>> tables = question_summary(programme.ratings, programme.not_applicable,
+    ...                           programme.catalogue, by=("council", "cycle"))
+    >>> int(tables.loc[("Dudley", "2022-24"), "Outstanding"].sum())
+    59
     """
+    if by is not None:
+        return _question_summary_by(ratings, not_applicable, catalogue,
+                                    [by] if isinstance(by, str) else list(by))
+    fast = _question_counts(ratings, not_applicable)
+    if fast is not None:
+        counts, index, na = fast
+        labels = {} if catalogue is None else {"label": _labels(catalogue, index)}
+        return _shares_frame(counts, index, not_applicable=na, **labels)
     table = _with_shares(_level_matrix(ratings, "question", "rating"))
     if not_applicable is not None:
         na = not_applicable.groupby("question", observed=False).size()
@@ -200,6 +335,118 @@ def question_summary(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None 
         table["label"] = [catalogue[q].short_label for q in table.index]
     table.index.name = "question"
     return table
+
+
+def _labels(catalogue, questions) -> list[str]:
+    """Short label of each question, looking each distinct question up once."""
+    labels: dict[object, str] = {}
+    out = []
+    for question in questions:
+        if question not in labels:
+            labels[question] = catalogue[question].short_label
+        out.append(labels[question])
+    return out
+
+
+def _question_counts(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None,
+                     groups: tuple[np.ndarray, np.ndarray | None] | None = None,
+                     n_groups: int = 1):
+    """Level counts per (group, question) from category codes, or None if not categorical.
+
+    Returns counts (rows group-major then question, columns in LEVELS order), the question
+    index of one group, and the not-applicable count of each row: what grouping by question
+    and rating with ``observed=False`` gives, without the grouping. ``groups`` gives the
+    group of each row of ``ratings`` and ``not_applicable`` (-1: in no group).
+    """
+    question, rating = ratings["question"].array, ratings["rating"].array
+    if not (isinstance(question, pd.Categorical) and isinstance(rating, pd.Categorical)):
+        return None
+    question_dtype = question.dtype
+    if not_applicable is not None:
+        na_question = not_applicable["question"].array
+        if not (isinstance(na_question, pd.Categorical)
+                and na_question.dtype == question_dtype):
+            return None
+    k, n_levels = len(question_dtype.categories), len(LEVELS)
+    questions = question.codes.astype(np.intp)
+    rating_codes = rating.codes
+    levels = np.where(rating_codes >= 0, _level_positions(rating.dtype)[rating_codes], -1)
+    keep = (questions >= 0) & (levels >= 0)
+    cell = questions * n_levels + levels
+    if groups is not None:
+        keep &= groups[0] >= 0
+        cell += groups[0] * (k * n_levels)
+    counts = np.bincount(cell[keep], minlength=n_groups * k * n_levels).reshape(-1, n_levels)
+    na = np.zeros(n_groups * k, dtype=np.int64)
+    if not_applicable is not None:
+        cell = na_question.codes.astype(np.intp)
+        keep = cell >= 0
+        if groups is not None:
+            keep &= groups[1] >= 0
+            cell = cell + groups[1] * k
+        na = np.bincount(cell[keep], minlength=n_groups * k).astype(np.int64)
+    index = pd.CategoricalIndex(pd.Categorical.from_codes(np.arange(k), dtype=question_dtype),
+                                name="question")
+    return counts, index, na
+
+
+def _group_codes(frames: list[pd.DataFrame], by: list[str]
+                 ) -> tuple[list[np.ndarray], list[tuple]]:
+    """The group of each row of each frame, and the groups' keys in sorted order.
+
+    A group is a combination of ``by`` values found in any of the frames; as in a groupby,
+    a row missing one of them belongs to no group (-1).
+    """
+    found = []
+    for frame in frames:
+        factorized = [pd.factorize(frame[column]) for column in by]
+        sizes = [len(values) + 1 for _, values in factorized]  # 0 stands for missing
+        flat = np.ravel_multi_index([codes + 1 for codes, _ in factorized], sizes)
+        present, inverse = np.unique(flat, return_inverse=True)
+        labels = [tuple(values[i - 1] if i else None for (_, values), i in
+                        zip(factorized, np.unravel_index(code, sizes), strict=True))
+                  for code in present.tolist()]
+        found.append((labels, inverse.reshape(-1)))
+    keys = list(dict.fromkeys(label for labels, _ in found for label in labels
+                              if None not in label))
+    try:
+        keys.sort()
+    except TypeError:  # values that cannot be compared keep the order found
+        pass
+    rank = {key: i for i, key in enumerate(keys)}
+    groups = [np.array([rank.get(label, -1) for label in labels], dtype=np.intp)[inverse]
+              for labels, inverse in found]
+    return groups, keys
+
+
+def _question_summary_by(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None,
+                         catalogue, by: list[str]) -> pd.DataFrame:
+    frames = [ratings] if not_applicable is None else [ratings, not_applicable]
+    groups, keys = _group_codes(frames, by)
+    fast = _question_counts(ratings, not_applicable,
+                            (groups[0], groups[1] if len(groups) > 1 else None), len(keys))
+    if fast is None:  # not categorical: one straightforward table per group
+        tables = {}
+        for number, key in enumerate(keys):
+            parts = [frame[group == number] for frame, group in zip(frames, groups,
+                                                                   strict=True)]
+            tables[key] = question_summary(parts[0], parts[1] if len(parts) > 1 else None,
+                                           catalogue)
+        if not tables:
+            empty = question_summary(ratings.iloc[:0], None if not_applicable is None
+                                     else not_applicable.iloc[:0], catalogue).iloc[:0]
+            empty.index = pd.MultiIndex.from_arrays([[]] * len(by) + [empty.index],
+                                                    names=[*by, "question"])
+            return empty
+        return pd.concat(tables, names=by)
+    counts, questions, na = fast
+    k = len(questions)
+    arrays: list = [pd.Index([key[i] for key in keys for _ in range(k)]) for i in range(len(by))]
+    arrays.append(pd.Categorical.from_codes(np.tile(np.arange(k), len(keys)),
+                                            dtype=questions.dtype))
+    labels = {} if catalogue is None else {"label": _labels(catalogue, questions) * len(keys)}
+    return _shares_frame(counts, pd.MultiIndex.from_arrays(arrays, names=[*by, "question"]),
+                         not_applicable=na, **labels)
 
 
 def auditor_summary(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None
@@ -246,6 +493,9 @@ def review_summary(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFr
         Indexed by (council, cycle), with level counts of all ratings, ``n``,
         ``share_good`` and its interval, and ``cases`` and ``cases_good`` from judgements.
     """
+    fast = _review_summary_fast(ratings, judgements)
+    if fast is not None:
+        return fast
     r = ratings.assign(review=list(zip(ratings["council"].astype(str),
                                        ratings["cycle"].astype(str), strict=True)))
     table = _with_shares(_level_matrix(r, "review", "rating"))
@@ -255,6 +505,63 @@ def review_summary(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFr
     table["cases"] = jcounts["n"].reindex(table.index, fill_value=0)
     table["cases_good"] = jcounts["good_or_better"].reindex(table.index, fill_value=0)
     table.index = pd.MultiIndex.from_tuples(table.index, names=["council", "cycle"])
+    return table
+
+
+def _review_counts(frame: pd.DataFrame, column: str, keys: dict[tuple[str, str], int] | None
+                   ) -> tuple[np.ndarray, dict[tuple[str, str], int]] | None:
+    """Level counts per (council, cycle) as text, from category codes; None if not possible.
+
+    With ``keys`` None the groups are those found (rows with a level); else only ``keys``.
+    """
+    if not (all(_is_categorical(frame, c) for c in ("council", "cycle", column))
+            and set(frame[column].dtype.categories.tolist()) == set(LEVELS)):
+        return None
+    council = frame["council"].array.codes.astype(np.intp)
+    cycle = frame["cycle"].array.codes.astype(np.intp)
+    if len(frame) and (council.min() < 0 or cycle.min() < 0):
+        return None  # a missing council or cycle: the general path decides what it means
+    codes = frame[column].array.codes
+    if keys is None and len(frame) and codes.min() < 0:
+        return None  # a missing rating: the general path decides which reviews are shown
+    levels = np.where(codes >= 0, _level_positions(frame[column].dtype)[codes], -1)
+    n_cycles = len(frame["cycle"].dtype.categories)
+    councils = frame["council"].dtype.categories.astype(str).tolist()
+    cycles = frame["cycle"].dtype.categories.astype(str).tolist()
+    rated = levels >= 0
+    pair = council * n_cycles + cycle
+    present = np.unique(pair[rated])
+    found = {(councils[p // n_cycles], cycles[p % n_cycles]): p for p in present.tolist()}
+    if len(found) < len(present):
+        return None  # two categories with the same text: leave it to the general path
+    if keys is None:
+        keys = {key: i for i, key in enumerate(sorted(found))}
+    slot = np.full(len(councils) * n_cycles, -1, dtype=np.intp)
+    for key, p in found.items():
+        if key in keys:
+            slot[p] = keys[key]
+    row_slot = slot[pair]
+    use = rated & (row_slot >= 0)
+    counts = np.bincount(row_slot[use] * len(LEVELS) + levels[use],
+                         minlength=len(keys) * len(LEVELS)).reshape(-1, len(LEVELS))
+    return counts, keys
+
+
+def _review_summary_fast(ratings: pd.DataFrame, judgements: pd.DataFrame
+                         ) -> pd.DataFrame | None:
+    """:func:`review_summary` from category codes, for the frames a programme gives."""
+    done = _review_counts(ratings, "rating", None)
+    if done is None or not len(done[1]):
+        return None
+    counts, keys = done
+    judged = _review_counts(judgements, "judgement", keys)
+    if judged is None:
+        return None
+    judged_counts = judged[0]
+    index = pd.MultiIndex.from_tuples(list(keys), names=["council", "cycle"])
+    table = _shares_frame(counts, index)
+    table["cases"] = judged_counts.sum(axis=1)
+    table["cases_good"] = judged_counts[:, _GOOD_AT].sum(axis=1)
     return table
 
 
@@ -271,8 +578,8 @@ def good_or_better(values: pd.Series) -> Proportion:
     Proportion
         Count, n, share and interval.
     """
-    counts = level_counts(values)["count"]
-    return Proportion.of(int(counts[list(GOOD_OR_BETTER)].sum()), int(counts.sum()))
+    counts = _level_count_values(values)
+    return Proportion.of(int(counts[_GOOD_AT].sum()), int(counts.sum()))
 
 
 def count_table_text(table: pd.DataFrame, title: str) -> str:
@@ -292,10 +599,14 @@ def count_table_text(table: pd.DataFrame, title: str) -> str:
     """
     width = max(len(level) for level in LEVELS)
     lines = [title]
-    for level, row in table.iterrows():
-        percent = format_percent(row["percent"] / 100, 1) if table.attrs.get("n") else "n/a"
-        lines.append(f"  {level:<{width}}  {int(row['count']):>4} ({percent})")
-    lines.append(f"  {'Total':<{width}}  {int(table['count'].sum()):>4}")
+    counts = table["count"].to_numpy()
+    rated = table.attrs.get("n")
+    percents = table["percent"].tolist() if rated else [None] * len(counts)
+    for level, count, percent in zip(table.index.tolist(), counts.tolist(), percents,
+                                     strict=True):
+        shown = format_percent(percent / 100, 1) if rated else "n/a"
+        lines.append(f"  {level:<{width}}  {int(count):>4} ({shown})")
+    lines.append(f"  {'Total':<{width}}  {int(counts.sum()):>4}")
     return "\n".join(lines)
 
 
@@ -319,17 +630,17 @@ def headline_sentence(judgements: pd.Series) -> str:
     >>> headline_sentence(pd.Series(["Good"] * 18 + ["Requires Improvement"] * 2))
     '18 of 20 case records (90%) were rated Outstanding or Good, and 2 (10%) Requires Improvement.'
     """
-    table = level_counts(judgements)
-    n = table.attrs["n"]
+    counts = _level_count_values(judgements)
+    n = int(counts.sum())
     if n == 0:
         return "No case records were rated."
-    good = int(table.loc[list(GOOD_OR_BETTER), "count"].sum())
+    good = int(counts[_GOOD_AT].sum())
     records = "case record" if n == 1 else "case records"
     verb = "was" if n == 1 else "were"
     sentence = (f"{good} of {n} {records} ({format_percent(good / n, 0)}) {verb} rated "
                 "Outstanding or Good")
-    others = [(level, int(table.loc[level, "count"])) for level in LEVELS[2:]
-              if table.loc[level, "count"] > 0]
+    others = [(level, int(counts[i])) for i, level in enumerate(LEVELS) if i >= 2
+              and counts[i] > 0]
     if len(others) == 1:
         level, count = others[0]
         sentence += f", and {count} ({format_percent(count / n, 0)}) {level}"

@@ -119,30 +119,73 @@ def _cell_text(value: object) -> object:
     return value
 
 
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _make_table(file: str, sheet: str | None, raw_rows: list[tuple[int, list[object]]]
                 ) -> Table | None:
     """Turn numbered raw rows into a Table whose header is the first non-blank row."""
-    def blank(v: object) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip())
+    return _table_from_rows(file, sheet, [n for n, _ in raw_rows], [r for _, r in raw_rows])
 
-    content = [(n, r) for n, r in raw_rows if not all(blank(v) for v in r)]
-    if not content:
+
+def _table_from_rows(file: str, sheet: str | None, numbers, rows: list[list[object]]
+                     ) -> Table | None:
+    """Like :func:`_make_table`, from row numbers and rows; the rows become the table's own.
+
+    Rows are padded in place, not copied: pass lists nothing else holds.
+    """
+    start = next((i for i, row in enumerate(rows) if not all(_blank(v) for v in row)), None)
+    if start is None:
         return None
-    header_row, header_values = content[0]
-    header = ["" if blank(v) else " ".join(str(v).split()) if not isinstance(v, Formula)
-              else str(v) for v in header_values]
+    header = ["" if _blank(v) else " ".join(str(v).split()) if not isinstance(v, Formula)
+              else str(v) for v in rows[start]]
     # Drop trailing blank headings (spreadsheets often carry empty formatted columns).
     while header and not header[-1]:
         header.pop()
-    table = Table(file, sheet, header, header_row=header_row)
+    table = Table(file, sheet, header, header_row=numbers[start])
     width = len(header)
-    for number, row in content[1:]:
-        row = list(row)
+    body, body_numbers = rows[start + 1:], numbers[start + 1:]
+    if width and all(len(row) >= width and isinstance(row[0], str) and row[0].strip()
+                     for row in body):
+        # The usual case: full rows, each with a first cell, so none is blank or short.
+        table.rows, table.row_numbers = body, list(body_numbers)
+        return table
+    kept_rows, kept_numbers = table.rows, table.row_numbers
+    for number, row in zip(body_numbers, body, strict=True):
+        first = row[0] if row else None
+        # Only a row whose first cell is blank can be a blank row.
+        if (first is None or (isinstance(first, str) and not first.strip())) and all(
+                _blank(v) for v in row):
+            continue
         if len(row) < width:
             row.extend([None] * (width - len(row)))
-        table.rows.append(row)
-        table.row_numbers.append(number)
+        kept_rows.append(row)
+        kept_numbers.append(number)
     return table
+
+
+def _split_plain_csv(text: str, delimiter: str) -> list[list[str]] | None:
+    """The rows ``csv.reader`` gives for text without quotes, found by splitting; else None.
+
+    With no quote character, no NUL and no carriage return but in CR LF line ends, every line
+    is one record and the csv module only splits it at the delimiter (a blank line is an
+    empty record), so ``str.split`` gives the same rows, record i on line i + 1. Anything
+    else (quotes, lone carriage returns, fields beyond the csv module's size limit) returns
+    None, for the csv module to read.
+    """
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the text's final line break ends the last record, not a new one
+    if lines and max(map(len, lines)) >= csv.field_size_limit():
+        return None  # the csv module would refuse a field this long: let it say so
+    return [line.split(delimiter) if line else [] for line in lines]
 
 
 def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]]:
@@ -201,19 +244,23 @@ def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]
             f"columns are separated by {name}, not commas; read with {name}",
             "comma-separated values (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')",
             severity=WARNING, row=1, value=delimiter))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    raw_rows: list[tuple[int, list[object]]] = []
-    try:
-        line_start = 1
-        for row in reader:
-            raw_rows.append((line_start, list(row)))
-            line_start = reader.line_num + 1
-    except csv.Error as exc:
-        return None, problems + [Problem("unreadable-file", display_name,
-                                         f"the CSV cannot be parsed ({exc})",
-                                         "well-formed comma-separated text",
-                                         row=reader.line_num)]
-    table = _make_table(display_name, None, raw_rows)
+    rows = _split_plain_csv(text, delimiter)
+    numbers = range(1, len(rows) + 1) if rows is not None else None
+    if rows is None:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows, numbers = [], []
+        try:
+            line_start = 1
+            for row in reader:
+                rows.append(row)
+                numbers.append(line_start)
+                line_start = reader.line_num + 1
+        except csv.Error as exc:
+            return None, problems + [Problem("unreadable-file", display_name,
+                                             f"the CSV cannot be parsed ({exc})",
+                                             "well-formed comma-separated text",
+                                             row=reader.line_num)]
+    table = _table_from_rows(display_name, None, numbers, rows)
     if table is None:
         problems.append(Problem("empty-file", display_name, "the file has no rows",
                                 "a header row and one row per case or rating"))

@@ -52,3 +52,32 @@ def good_rows(n_cases=20, n_questions=12, rating="Good", judgement="Good"):
     """Rows of case, auditor, ratings, judgement with every rating the same."""
     return [[f"C{i:03d}", f"PSW {'ABCD'[i % 4]}", *[rating] * n_questions, judgement]
             for i in range(1, n_cases + 1)]
+
+
+SMALL_QUESTIONS = ("id,short_label,question,theme\nA1,Voice,Is the voice heard?,People\n"
+                   "A2,Risk,Are risks managed?,Safety\nA3,Oversight,Is there oversight?,Quality\n")
+
+
+def write_small_council(folder: Path, council: str, ratings, cycle="2024", auditor="PSW"):
+    """A wide CSV of a small review: case ids SECRET-..., questions A1-A3."""
+    lines = ["Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement"]
+    for i, (a1, a2, a3, overall) in enumerate(ratings, start=1):
+        lines.append(f"{council},{cycle},SECRET-{council[:3].upper()}-{i:04d},"
+                     f"{auditor} {'AB'[i % 2]},{a1},{a2},{a3},{overall}")
+    path = folder / f"{council.lower()}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_small_programme(root: Path) -> tuple[Path, Path]:
+    """Three small councils (6 cases, 3 questions) in root/programme, catalogue beside it."""
+    folder = root / "programme"
+    folder.mkdir(parents=True)
+    questions = root / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    write_small_council(folder, "Alpha", [["G", "G", "RI", "G"], ["O", "G", "G", "O"],
+                                          ["G", "N/A", "RI", "G"], ["G", "G", "G", "G"],
+                                          ["RI", "RI", "I", "RI"], ["O", "O", "G", "O"]])
+    write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6)
+    write_small_council(folder, "Gamma", [["RI", "G", "RI", "RI"], ["G", "G", "G", "G"]] * 3)
+    return folder, questions

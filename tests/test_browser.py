@@ -95,8 +95,21 @@ def test_report_renders_offline_with_its_charts(browser, rendered, name, tmp_pat
     assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
 
+def test_cross_council_report_renders_offline(browser, rendered, tmp_path):
+    path = rendered / "2022-24" / "cross-council.html"
+    facts, requests = open_offline(browser, path, tmp_path / "cross.png")
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert facts["h1"] == ["Practice Review 2022-24: cross-council comparison"]
+    assert len(facts["images"]) >= 5
+    for image in facts["images"]:
+        assert image["ok"] and image["width"] > 300 and len(image["alt"]) > 40, image
+    assert facts["code"] == 0
+    assert "Kestrel Vale" in facts["text"] and "Northwold" in facts["text"]
+
+
 def test_index_renders_offline_and_links_to_reports(browser, rendered, tmp_path):
     facts, requests = open_offline(browser, rendered / "index.html", tmp_path / "index.png")
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert facts["h1"] == ["Practice Review reports"]
     assert "Dudley" in facts["text"] and "18 of 20 (90%)" in facts["text"]
+    assert "Cross-council comparison, 2022-24" in facts["text"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import write_small_programme
 
 from review_lib.batch import run_batch
 from review_lib.export import PLACEHOLDER_ALT, html_defects
@@ -18,30 +19,10 @@ from review_lib.published import published_counts
 
 pytestmark = pytest.mark.slow
 
-SMALL_QUESTIONS = "id,short_label,question,theme\nA1,Voice,Is the voice heard?,People\n" \
-                  "A2,Risk,Are risks managed?,Safety\nA3,Oversight,Is there oversight?,Quality\n"
-
-
-def _write_small_council(folder: Path, council: str, ratings: list[list[str]], cycle="2024"):
-    lines = ["Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement"]
-    for i, (a1, a2, a3, overall) in enumerate(ratings, start=1):
-        lines.append(f"{council},{cycle},SECRET-{council[:3].upper()}-{i:04d},"
-                     f"PSW {'AB'[i % 2]},{a1},{a2},{a3},{overall}")
-    (folder / f"{council.lower()}.csv").write_text("\n".join(lines) + "\n")
-
-
 @pytest.fixture(scope="session")
 def small_data(tmp_path_factory):
     """Three small councils (6 cases, 3 questions) and one invalid file."""
-    folder = tmp_path_factory.mktemp("small") / "programme"
-    folder.mkdir()
-    questions = folder.parent / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    _write_small_council(folder, "Alpha", [["G", "G", "RI", "G"], ["O", "G", "G", "O"],
-                                           ["G", "N/A", "RI", "G"], ["G", "G", "G", "G"],
-                                           ["RI", "RI", "I", "RI"], ["O", "O", "G", "O"]])
-    _write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6)
-    _write_small_council(folder, "Gamma", [["RI", "G", "RI", "RI"], ["G", "G", "G", "G"]] * 3)
+    folder, questions = write_small_programme(tmp_path_factory.mktemp("small"))
     (folder / "broken.csv").write_text(
         "Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement\n"
         "Delta,2024,D1,PSW A,Good,Very good,Good,Good\n")
@@ -218,3 +199,47 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
         assert len(parameters) == 1
         for line in parameters[0].source.splitlines():
             assert re.match(r"^\w+: (str|bool|int|float) = .+  # .+", line), line
+
+
+def test_cross_council_report_and_metrics(sample_run):
+    _, out = sample_run
+    cycle_dir = out / "reports" / "2022-24"
+    html = (cycle_dir / "cross-council.html").read_text()
+    assert "<h1>Practice Review 2022-24: cross-council comparison</h1>" in html
+    for heading in ("Councils against the programme average", "Change between cycles",
+                    "Differences between councils, question by question", "Caveats"):
+        assert heading in html
+    assert "Kruskal-Wallis" in html and "Cochran" in html
+    assert len(re.findall(r"<img ", html)) >= 5  # two funnels, heat map, judgements, change
+    metrics = json.loads((cycle_dir / "metrics.json").read_text())
+    councils = metrics["councils"]
+    assert len(councils) == 14
+    for figures in councils.values():
+        assert set(figures) >= {"n", "share", "lower95", "upper95", "lower998", "upper998",
+                                "flag"}
+        assert figures["lower998"] <= figures["lower95"] <= figures["upper95"] <= \
+            figures["upper998"]
+    assert councils["Kestrel Vale"]["flag"] == "above998"
+    assert councils["Northwold"]["flag"] == "below998"
+    assert sum(f["flag"] == "within" for f in councils.values()) >= 10
+    assert councils["Dudley"]["n"] == 20 and councils["Dudley"]["share"] == 0.9
+    adjusted = metrics["question_ratings_adjusted"]["councils"]
+    assert adjusted["Kestrel Vale"]["flag"] == "above998"
+    assert adjusted["Northwold"]["flag"] == "below998"
+
+
+def test_council_findings_show_own_funnel_position(sample_run):
+    _, out = sample_run
+    html = (out / "reports/2022-24/dudley/findings.html").read_text()
+    alts = re.findall(r'<img [^>]*alt="([^"]+)"', html)
+    assert any("Funnel plot" in a and "Dudley" in a for a in alts)
+    assert (out / "figures/2022-24/dudley/funnel-position.png").exists()
+
+
+def test_index_lists_cross_council_and_council_reports(sample_run):
+    _, out = sample_run
+    html = (out / "reports" / "index.html").read_text()
+    assert 'href="2022-24/cross-council.html"' in html
+    assert 'href="2022-24/dudley/findings.html"' in html
+    assert 'href="2022-24/northwold/distributions.html"' in html
+    assert "18 of 20 (90%)" in html and "6 of 20 (30%)" in html

@@ -1,0 +1,593 @@
+"""The cross-council report: funnel plots, heat map, judgements, tests and change.
+
+With about 20 cases per council a league table misleads, so councils are compared with the
+programme average through funnel limits, and every difference is described as within or
+beyond what chance would give. The same funnel computation feeds each council's findings.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from review_lib import charts
+from review_lib.catalogue import load_catalogue
+from review_lib.loading import Programme, read_programme_files
+from review_lib.paths import FIGURES_DIR, SAMPLE_DIR
+from review_lib.report import (
+    SYNTHETIC_BANNER,
+    callout,
+    esc,
+    figure_html,
+    html_table,
+    is_synthetic,
+)
+from review_lib.scale import LEVELS
+from review_lib.stats import funnel_table, good_counts, newcombe_difference, question_tests
+from review_lib.summary import Proportion, format_percent, question_summary
+
+FLAG_TEXT = {
+    "within": "within the 95% limits",
+    "above95": "above the 95% limits",
+    "below95": "below the 95% limits",
+    "above998": "above the 99.8% limits",
+    "below998": "below the 99.8% limits",
+}
+
+
+@dataclass
+class Funnels:
+    """Funnel tables of one cycle, computed once and shared by every report.
+
+    Attributes
+    ----------
+    judgements : pandas.DataFrame
+        Cases judged Outstanding or Good, per council (one judgement per case).
+    ratings : pandas.DataFrame
+        Question ratings Outstanding or Good, per council (binomial limits: too narrow,
+        because ratings are clustered within cases).
+    ratings_adjusted : pandas.DataFrame
+        The same, with limits widened for overdispersion.
+    """
+
+    judgements: pd.DataFrame
+    ratings: pd.DataFrame
+    ratings_adjusted: pd.DataFrame
+
+
+def programme_funnels(cycle_programme: Programme) -> Funnels:
+    """Compute the funnel tables of a cycle (see :func:`review_lib.stats.funnel_table`).
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+
+    Returns
+    -------
+    Funnels
+        Judgements, ratings, and ratings with the overdispersion adjustment.
+    """
+    rating_counts = good_counts(cycle_programme.ratings, "rating")
+    return Funnels(
+        judgements=funnel_table(good_counts(cycle_programme.judgements, "judgement")),
+        ratings=funnel_table(rating_counts),
+        ratings_adjusted=funnel_table(rating_counts, overdispersion=True),
+    )
+
+
+@dataclass
+class CycleContext:
+    """Everything the cross-council notebook needs."""
+
+    programme: Programme
+    cycle: str
+    highlight: str | None
+    figures_dir: Path
+    overdispersion: bool
+    synthetic: bool
+
+    @cached_property
+    def cycle_programme(self) -> Programme:
+        """The reviews of this cycle."""
+        return self.programme.in_cycle(self.cycle)
+
+    @cached_property
+    def funnels(self) -> Funnels:
+        """The cycle's funnel tables, computed once."""
+        return programme_funnels(self.cycle_programme)
+
+    @cached_property
+    def findings(self) -> dict[str, str]:
+        """The regional findings (Markdown by section title), computed once."""
+        from review_lib.findings import regional_findings as sections
+
+        return sections(self.programme, self.cycle)
+
+    @cached_property
+    def question_tests(self) -> pd.DataFrame:
+        """Per-question tests across councils, computed once."""
+        return question_tests(self.cycle_programme.ratings, self.programme.catalogue)
+
+
+def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = None,
+               questions: str | Path | None = None, figures_dir: str | Path | None = None,
+               overdispersion: bool = False) -> CycleContext:
+    """Load a programme for the cross-council report of one cycle.
+
+    Files with errors are left out (a batch run reports them).
+
+    Parameters
+    ----------
+    cycle : str
+        The programme cycle.
+    highlight : str, optional
+        A council to highlight in the charts ("" for none).
+    data_dir : str or Path, optional
+        Folder of review files; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Catalogue; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
+    figures_dir : str or Path, optional
+        Chart root; else ``$PRACTICE_REVIEW_FIGURES``; else the project's ``figures/``.
+    overdispersion : bool, default False
+        Widen the question-ratings funnel limits for overdispersion in the main chart.
+
+    Returns
+    -------
+    CycleContext
+        The programme and options.
+
+    Raises
+    ------
+    KeyError
+        If no valid review is in that cycle.
+    """
+    from review_lib.loading import normalise_cycle
+
+    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    questions = questions or os.environ.get("PRACTICE_REVIEW_QUESTIONS") or None
+    figures_dir = figures_dir or os.environ.get("PRACTICE_REVIEW_FIGURES") or None
+    catalogue = load_catalogue(questions)
+    results = read_programme_files([data], catalogue)
+    programme = Programme([r for result in results for r in result.reviews], catalogue)
+    cycle = normalise_cycle(cycle) or cycle
+    if not programme.in_cycle(cycle).reviews:
+        raise KeyError(f"no valid review in cycle {cycle!r}; cycles: "
+                       f"{', '.join(programme.cycles) or 'none'}")
+    root = Path(figures_dir) if figures_dir else FIGURES_DIR
+    councils = {c.casefold(): c for c in programme.in_cycle(cycle).councils}
+    chosen = councils.get((highlight or "").casefold())
+    return CycleContext(programme, cycle, chosen, root / cycle / "cross-council",
+                        overdispersion, is_synthetic(data))
+
+
+def title(context: CycleContext) -> str:
+    """Title block of the cross-council report.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    cycle_programme = context.cycle_programme
+    n_cases = len(cycle_programme.judgements)
+    parts = [f"<h1>Practice Review {esc(context.cycle)}: cross-council comparison</h1>",
+             f'<p class="subtitle">{len(cycle_programme.reviews)} councils, {n_cases} case '
+             "records. Councils are compared with the programme average, allowing for "
+             "chance; they are never ranked.</p>"]
+    if context.synthetic:
+        parts.append(f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}'
+                     "</strong></p>")
+    return "\n".join(parts)
+
+
+def regional_findings(context: CycleContext) -> str:
+    """The written-up regional findings, one headed section each.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    from review_lib.council_report import markdown_html
+
+    parts = []
+    for heading, text in context.findings.items():
+        parts.append(f"<h2>{esc(heading)}</h2>")
+        parts.append(markdown_html(text))
+    return "\n".join(parts)
+
+
+def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        f"Good or better (of {unit})": [f"{s} of {n}" for s, n in
+                                        zip(table["successes"], table["n"], strict=True)],
+        "Share": [format_percent(v, 1) for v in table["share"]],
+        "95% limits": [f"{format_percent(lo, 1)} to {format_percent(hi, 1)}"
+                       for lo, hi in zip(table["lower95"], table["upper95"], strict=True)],
+        "99.8% limits": [f"{format_percent(lo, 1)} to {format_percent(hi, 1)}"
+                         for lo, hi in zip(table["lower998"], table["upper998"],
+                                           strict=True)],
+        "Position": [FLAG_TEXT[f] for f in table["flag"]],
+    }, index=pd.Index(table.index, name="Council"))
+
+
+def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
+    """A funnel plot, the councils outside its limits named in text, and its table.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+    measure : {"judgements", "ratings"}
+        Overall judgements (one per case) or question ratings.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    funnels = context.funnels
+    if measure == "judgements":
+        table, unit, what = funnels.judgements, "cases", "case records judged Good or better"
+        xlabel = "Number of case records"
+    else:
+        table = funnels.ratings_adjusted if context.overdispersion else funnels.ratings
+        unit, what = "ratings", "question ratings Good or better"
+        xlabel = "Number of question ratings"
+    outside = table[table["flag"] != "within"]
+    target = table.attrs["target"]
+    sentence = [f"Programme average: {format_percent(target, 1)} of {what}."]
+    if outside.empty:
+        sentence.append("Every council is within the 95% limits: differences between "
+                        "councils are within what chance would give.")
+    else:
+        named = "; ".join(f"{c} ({FLAG_TEXT[f]})" for c, f in outside["flag"].items())
+        sentence.append(f"Outside the 95% limits: {named}. About 1 council in 20 would fall "
+                        "outside the 95% limits by chance alone; outside the 99.8% limits, "
+                        "chance is an unlikely explanation.")
+    if measure == "ratings" and not context.overdispersion:
+        phi = table.attrs["overdispersion"].phi
+        sentence.append(f"These limits treat every rating as independent, but a case's 12 "
+                        f"ratings share that case and its auditor; councils vary {phi:.1f} "
+                        "times as much as chance alone would give, so read this chart "
+                        "with the overall judgements beside it.")
+    ax = charts.funnel_plot(table, highlight=context.highlight, xlabel=xlabel,
+                            title=f"Share of {what}, {context.cycle}")
+    alt = charts.alt_text_funnel(table, highlight=context.highlight,
+                                 measure="overall judgements" if measure == "judgements"
+                                 else "question ratings")
+    return "\n".join([
+        f"<p>{esc(' '.join(sentence))}</p>",
+        figure_html(ax.figure, alt=alt,
+                    caption="Each point is a council. The lines show the range within which "
+                            "a council's share would fall by chance alone, 95% and 99.8% of "
+                            "the time, around the programme average; the range is wider for "
+                            "councils with fewer records.",
+                    filename=f"funnel-{measure}.png", folder=context.figures_dir),
+        html_table(_funnel_frame(table, unit), f"Funnel limits for {what}",
+                   numeric=[f"Good or better (of {unit})", "Share", "95% limits",
+                            "99.8% limits"]),
+    ])
+
+
+def heatmap_section(context: CycleContext) -> str:
+    """Council by question heat map of the share Good or better, values and n shown.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    cycle_programme = context.cycle_programme
+    ratings = cycle_programme.ratings
+    shares, counts = {}, {}
+    for council in sorted(cycle_programme.councils, key=str.casefold):
+        subset = ratings[ratings["council"] == council]
+        summary = question_summary(subset, None)
+        shares[council] = summary["share_good"]
+        counts[council] = summary["n"]
+    labels = {q.id: f"{q.id} {q.short_label}" for q in context.programme.catalogue}
+    share_frame = pd.DataFrame(shares).T.rename(columns=labels)
+    count_frame = pd.DataFrame(counts).T.rename(columns=labels)
+    ax = charts.heatmap(share_frame, count_frame, highlight=context.highlight,
+                        title=f"Share of ratings Good or better, by council and question, "
+                              f"{context.cycle}")
+    return figure_html(ax.figure, alt=charts.alt_text_heatmap(share_frame, count_frame),
+                       caption="Each cell is one council's share of cases rated Outstanding "
+                               "or Good on one question (usually of 20 cases; fewer where "
+                               "questions did not apply). Darker is higher. With 20 cases, "
+                               "one case moves a cell by 5 points.",
+                       filename="heatmap.png", folder=context.figures_dir)
+
+
+def judgements_section(context: CycleContext) -> str:
+    """Every council's overall judgements as stacked bars.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    judgements = context.cycle_programme.judgements
+    counts = (judgements.groupby([judgements["council"].astype(str), "judgement"],
+                                 observed=False).size().unstack("judgement", fill_value=0)
+              .reindex(columns=list(LEVELS), fill_value=0))
+    counts = counts.loc[sorted(counts.index, key=str.casefold)]
+    counts.columns = list(LEVELS)
+    ax = charts.council_judgement_bars(counts, highlight=context.highlight,
+                                       title=f"Overall judgements by council, {context.cycle}")
+    return figure_html(ax.figure, alt=charts.alt_text_council_judgements(counts),
+                       caption="Each bar is one council's case records, by overall judgement. "
+                               "Councils are in alphabetical order, not ranked.",
+                       filename="judgements.png", folder=context.figures_dir)
+
+
+def tests_section(context: CycleContext) -> str:
+    """Per question, whether ratings differ across councils beyond chance, with the method.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+
+    Returns
+    -------
+    str
+        HTML: an explanation of the test chosen and a table.
+    """
+    tests = context.question_tests
+
+    def p_text(p: float) -> str:
+        return "n/a" if p != p else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+
+    n_chi = int(tests["chi2_used"].sum())
+    explanation = (
+        "Ratings are ordered (Inadequate to Outstanding) and each council has about 20 per "
+        "question, so the test used is the Kruskal-Wallis rank test, which respects the "
+        "order and makes no assumption about the shape of the ratings. Its p-value comes "
+        "from 2,000 random relabellings of the councils (a permutation test), because the "
+        "usual chi-square approximation is rough with four levels and 20 cases per council. "
+        "p-values are adjusted for testing 12 questions at once (Holm). A chi-square test "
+        "of the council-by-rating table is shown only where its expected counts allow "
+        f"(Cochran's rule): {n_chi} of {len(tests)} questions.")
+    frame = pd.DataFrame({
+        "Question": [f"{q} {row.label}" for q, row in tests.iterrows()],
+        "Councils": tests["groups"],
+        "Ratings": tests["n"],
+        "Kruskal-Wallis H": [f"{h:.1f}" if h == h else "n/a" for h in tests["H"]],
+        "p (permutation)": [p_text(p) for p in tests["p_permutation"]],
+        "p (Holm-adjusted)": [p_text(p) for p in tests["p_holm"]],
+        "Chi-square p": [p_text(p) if used else "not used" for p, used in
+                         zip(tests["chi2_p"], tests["chi2_used"], strict=True)],
+        "Differ beyond chance?": ["yes" if b else "no" for b in tests["beyond_chance"]],
+    }).set_index("Question")
+    return "\n".join([
+        f"<p>{esc(explanation)}</p>",
+        html_table(frame, "Do ratings differ across councils? One test per question",
+                   numeric=["Councils", "Ratings", "Kruskal-Wallis H", "p (permutation)",
+                            "p (Holm-adjusted)", "Chi-square p"]),
+        callout("A difference across councils can come from practice, from the cases each "
+                "council chose, or from its auditors: one auditor rated each case, so these "
+                "cannot be told apart.", kind="caveat"),
+    ])
+
+
+def cycle_changes(programme: Programme, cycle: str) -> pd.DataFrame:
+    """Change in the share of cases judged Good or better, for councils reviewed before.
+
+    Parameters
+    ----------
+    programme : Programme
+        The whole programme (all cycles).
+    cycle : str
+        The later cycle.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by council: ``before_cycle``, ``after_cycle``, the two shares with Wilson
+        intervals and counts, the difference with Newcombe's interval and
+        ``beyond_chance``.
+    """
+    rows = {}
+    for review in programme.in_cycle(cycle).reviews:
+        previous = programme.previous_review(review)
+        if previous is None:
+            continue
+        good = ("Outstanding", "Good")
+        before = Proportion.of(int(previous.judgements["judgement"].isin(good).sum()),
+                               previous.n_cases)
+        after = Proportion.of(int(review.judgements["judgement"].isin(good).sum()),
+                              review.n_cases)
+        change = newcombe_difference(before, after)
+        rows[review.council] = {
+            "before_cycle": previous.cycle, "after_cycle": review.cycle,
+            "before_count": before.successes, "before_n": before.n,
+            "before_share": before.share, "before_low": before.ci_low,
+            "before_high": before.ci_high, "after_count": after.successes,
+            "after_n": after.n, "after_share": after.share, "after_low": after.ci_low,
+            "after_high": after.ci_high, "difference": change.difference,
+            "diff_low": change.ci_low, "diff_high": change.ci_high,
+            "beyond_chance": change.beyond_chance}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "council"
+    return frame.sort_index(key=lambda s: s.str.casefold()) if not frame.empty else frame
+
+
+def change_section(context: CycleContext, *, with_table: bool = True) -> str:
+    """Change between cycles for councils reviewed in both, with intervals.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+    with_table : bool, default True
+        Add the sentence and table (leave them out where the written-up findings,
+        which hold the same table, come just before).
+
+    Returns
+    -------
+    str
+        HTML: the chart, and optionally a sentence and a table.
+    """
+    changes = cycle_changes(context.programme, context.cycle)
+    if changes.empty:
+        return ("<p>No council in this cycle was also reviewed in an earlier cycle, so "
+                "change cannot be shown.</p>")
+    beyond = changes.index[changes["beyond_chance"]].tolist()
+    within = changes.index[~changes["beyond_chance"]].tolist()
+    sentence = (f"{len(changes)} councils were also reviewed in an earlier cycle. "
+                + (f"The change in the share of case records judged Outstanding or Good goes "
+                   f"beyond what chance would give for {', '.join(beyond)}. " if beyond else
+                   "No change goes beyond what chance would give. ")
+                + (f"For {', '.join(within)} the change is within what chance would give: "
+                   "with 20 cases in each review, changes of up to about 25 points can "
+                   "arise by chance." if within else ""))
+    frame = pd.DataFrame({
+        "Earlier": [f"{c}: {k} of {n} ({format_percent(s, 0)})" for c, k, n, s in
+                    zip(changes["before_cycle"], changes["before_count"], changes["before_n"],
+                        changes["before_share"], strict=True)],
+        "Later": [f"{c}: {k} of {n} ({format_percent(s, 0)})" for c, k, n, s in
+                  zip(changes["after_cycle"], changes["after_count"], changes["after_n"],
+                      changes["after_share"], strict=True)],
+        "Change (points)": [f"{d * 100:+.0f}" for d in changes["difference"]],
+        "95% interval": [f"{lo * 100:+.0f} to {hi * 100:+.0f}" for lo, hi in
+                         zip(changes["diff_low"], changes["diff_high"], strict=True)],
+        "Beyond chance?": ["yes" if b else "no" for b in changes["beyond_chance"]],
+    }, index=pd.Index(changes.index, name="Council"))
+    ax = charts.change_plot(changes, title="Case records judged Outstanding or Good, "
+                                           "earlier and later review")
+    figure = figure_html(ax.figure, alt=charts.alt_text_change(changes),
+                         caption="For each council, the share of case records judged "
+                                 "Outstanding or Good in its earlier and later review, each "
+                                 "with its 95% interval. * marks a change beyond what chance "
+                                 "would give.",
+                         filename="change.png", folder=context.figures_dir)
+    if not with_table:
+        return figure
+    return "\n".join([
+        f"<p>{esc(sentence)}</p>", figure,
+        html_table(frame, "Change between cycles in case records judged Good or better",
+                   numeric=["Change (points)", "95% interval"]),
+    ])
+
+
+def footer(context: CycleContext, data_files: list[tuple[str, str]] | None = None) -> str:
+    """Footer naming the data files (names and hashes), library version and run date.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+    data_files : list of (name, sha256), optional
+        Defaults to the files of the cycle's reviews.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    import datetime as dt
+
+    from review_lib import __version__
+
+    files = data_files or [(Path(r.source).name, r.sha256)
+                           for r in context.cycle_programme.reviews]
+    listed = "; ".join(f"{esc(name)} (SHA-256 <code>{esc(sha[:12])}</code>…)"
+                       for name, sha in files)
+    synthetic = " Synthetic sample data." if context.synthetic else ""
+    return (f'<footer class="report-footer"><p>Data files: {listed}. review_lib '
+            f"{esc(__version__)}. Run on {dt.date.today().isoformat()}.{synthetic}</p>"
+            "</footer>")
+
+
+def cross_metrics(cycle_programme: Programme) -> dict:
+    """Per council funnel figures of one cycle, for ``metrics.json``.
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+
+    Returns
+    -------
+    dict
+        ``cycle``, ``councils`` (each with ``n``, ``share``, ``lower95``, ``upper95``,
+        ``lower998``, ``upper998``, ``flag`` for overall judgements, the headline measure),
+        and the same under ``question_ratings`` and ``question_ratings_adjusted``, with each
+        measure's ``target`` and overdispersion estimate.
+    """
+    funnels = programme_funnels(cycle_programme)
+
+    def block(table: pd.DataFrame) -> dict:
+        return {council: {"n": int(row.n), "successes": int(row.successes),
+                          "share": float(row.share), "lower95": float(row.lower95),
+                          "upper95": float(row.upper95), "lower998": float(row.lower998),
+                          "upper998": float(row.upper998), "flag": row.flag}
+                for council, row in table.iterrows()}
+
+    def about(table: pd.DataFrame) -> dict:
+        estimate = table.attrs["overdispersion"]
+        return {"target": table.attrs["target"], "phi": float(estimate.phi),
+                "tau2": float(estimate.tau2), "adjusted": table.attrs["adjusted"]}
+
+    cycles = {r.cycle for r in cycle_programme.reviews}
+    return {
+        "cycle": next(iter(cycles)) if len(cycles) == 1 else sorted(cycles),
+        "measure": "case records judged Outstanding or Good",
+        **about(funnels.judgements),
+        "councils": block(funnels.judgements),
+        "question_ratings": {**about(funnels.ratings), "councils": block(funnels.ratings)},
+        "question_ratings_adjusted": {**about(funnels.ratings_adjusted),
+                                      "councils": block(funnels.ratings_adjusted)},
+    }
+
+
+def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> str:
+    """One section of the regional findings, with its heading.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle.
+    heading : str
+        The section's title in :func:`review_lib.findings.regional_findings`.
+    level : int, default 2
+        Heading level.
+
+    Returns
+    -------
+    str
+        HTML (empty when the findings have no such section).
+    """
+    from review_lib.council_report import markdown_html
+
+    text = context.findings.get(heading)
+    if text is None:
+        return ""
+    return f"<h{level}>{esc(heading)}</h{level}>\n{markdown_html(text)}"

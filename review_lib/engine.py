@@ -1,0 +1,190 @@
+"""A papermill engine that runs notebook after notebook in one long-lived kernel.
+
+Starting a kernel and importing pandas, matplotlib and scipy costs seconds; a batch of
+30 notebooks pays it 30 times with papermill's default engine. This engine keeps one kernel
+per worker process, clears its namespace between notebooks (``%reset -f``), moves it to the
+job's working folder and sets the job's environment, then lets papermill execute the
+notebook as usual. A kernel that fails to start is retried once; one that dies is replaced
+for the next job.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.utils import merge_kwargs, remove_args
+
+ENGINE_NAME = "review_lib_reuse"
+KERNEL_NAME = "python3"
+
+
+class _ReusedKernelClient(PapermillNotebookClient):
+    """A papermill client that uses an already-connected kernel client."""
+
+    def __init__(self, nb_man, km=None, kc=None, **kw):
+        super().__init__(nb_man, km=km, **kw)
+        self.kc = kc
+
+
+class ReusedKernelEngine(NBClientEngine):
+    """papermill engine executing in the kernel passed as ``km``/``kc``."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 **kwargs):
+        """Execute with the worker's kernel (same arguments as papermill's nbclient engine).
+
+        Returns
+        -------
+        nbformat.NotebookNode
+            The executed notebook.
+        """
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            safe_kwargs,
+            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+            startup_timeout=start_timeout, kernel_name=kernel_name, log=_logger(),
+            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+        return _ReusedKernelClient(nb_man, **final_kwargs).execute()
+
+
+def _logger():
+    from papermill.log import logger
+
+    return logger
+
+
+papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
+
+
+class KernelStartError(RuntimeError):
+    """The kernel could not be started, even after one retry."""
+
+
+class WorkerKernel:
+    """The long-lived kernel of one worker process."""
+
+    def __init__(self, startup_timeout: float = 120):
+        self.km = None
+        self.kc = None
+        self.startup_timeout = startup_timeout
+        self.notebooks_run = 0
+
+    def _start_once(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        km = KernelManager(kernel_name=KERNEL_NAME)
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.startup_timeout)
+        except Exception:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            raise
+        self.km, self.kc = km, kc
+
+    def ensure_started(self) -> None:
+        """Start the kernel if it is not running; retry once on the known start-up races.
+
+        Raises
+        ------
+        KernelStartError
+            If two attempts fail.
+        """
+        if self.km is not None and self.km.is_alive():
+            return
+        self.shutdown()
+        try:
+            self._start_once()
+        except Exception:
+            time.sleep(1.0)
+            try:
+                self._start_once()
+            except Exception as exc:
+                raise KernelStartError(f"the kernel could not be started: {exc}") from exc
+
+    def prepare(self, cwd: str, environment: dict[str, str], clear: tuple[str, ...]) -> None:
+        """Clear the namespace, change folder and set the environment for the next notebook.
+
+        Parameters
+        ----------
+        cwd : str
+            Working folder for the notebook.
+        environment : dict
+            Variables to set.
+        clear : tuple of str
+            Variables to remove first.
+
+        Raises
+        ------
+        RuntimeError
+            If the kernel does not accept the preparation.
+        """
+        self.ensure_started()
+        code = (
+            "get_ipython().run_line_magic('reset', '-f')\n"
+            "import os as _os\n"
+            f"_os.chdir({json.dumps(cwd)})\n"
+            f"[_os.environ.pop(_k, None) for _k in {json.dumps(list(clear))}]\n"
+            f"_os.environ.update({json.dumps(environment)})\n"
+            "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
+            "del _os, _plt\n"
+        )
+        reply = self.kc.execute_interactive(code, timeout=60, store_history=False,
+                                            output_hook=lambda msg: None)
+        content = reply["content"]
+        if content.get("status") != "ok":
+            self.shutdown()
+            raise RuntimeError("the kernel could not be prepared for the next notebook: "
+                               f"{content.get('ename')}: {content.get('evalue')}")
+
+    def shutdown(self) -> None:
+        """Stop the kernel, if any."""
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:
+                pass
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+        self.km = self.kc = None
+
+
+_WORKER_KERNEL: WorkerKernel | None = None
+
+
+def worker_kernel() -> WorkerKernel:
+    """Get the kernel of this process (created on first use, shut down at exit).
+
+    Returns
+    -------
+    WorkerKernel
+        The kernel holder.
+    """
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None:
+        import atexit
+
+        _WORKER_KERNEL = WorkerKernel()
+        atexit.register(_WORKER_KERNEL.shutdown)
+    return _WORKER_KERNEL
+
+
+def reset_worker_kernel() -> None:
+    """Shut down this process's kernel (after it died or misbehaved)."""
+    if _WORKER_KERNEL is not None:
+        _WORKER_KERNEL.shutdown()
+
+
+__all__ = ["ENGINE_NAME", "KernelStartError", "ReusedKernelEngine", "WorkerKernel",
+           "reset_worker_kernel", "worker_kernel"]

@@ -1,0 +1,147 @@
+"""Batch runs: fault isolation, incremental reruns, --force, interruption, exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from conftest import write_small_council, write_small_programme
+
+from review_lib.batch import run_batch
+from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _run(folder, questions, out, **options):
+    return run_batch(data=folder, questions=questions, reports_dir=out / "reports",
+                     figures_dir=out / "figures", jobs=2, **options)
+
+
+def _rendered(summary):
+    return sorted(o.job.label for o in summary.outcomes if o.ok and not o.skipped)
+
+
+def _skipped(summary):
+    return sorted(o.job.label for o in summary.outcomes if o.skipped)
+
+
+def test_notebook_failing_part_way_is_isolated(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for source in NOTEBOOKS_DIR.glob("*.ipynb"):
+        nb = nbformat.read(str(source), as_version=4)
+        if source.stem == "council_distributions":
+            at = next(i for i, c in enumerate(nb.cells) if "section4_tables" in c.source)
+            nb.cells.insert(at, nbformat.v4.new_code_cell(
+                'if council == "Beta":\n    raise RuntimeError("deliberate failure for Beta")'))
+        nbformat.write(nb, str(notebooks / source.name))
+    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks)
+    failed = [o for o in summary.outcomes if not o.ok]
+    assert [o.job.label for o in failed] == ["Beta 2024 distributions"]
+    assert "RuntimeError: deliberate failure for Beta" in failed[0].message
+    assert "section4" not in failed[0].message and "cell " in failed[0].message
+    reports = tmp_path / "reports" / "2024"
+    assert not (reports / "beta" / "distributions.html").exists()
+    assert not list(reports.rglob("*.part*"))
+    assert (reports / "beta" / "findings.html").exists()
+    assert (reports / "alpha" / "distributions.html").exists()
+    assert (reports / "cross-council.html").exists()
+    assert summary.failed
+
+
+def test_incremental_reruns_and_force(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    first = _run(folder, questions, tmp_path)
+    assert not first.failed and len(_rendered(first)) == 7
+    html = tmp_path / "reports/2024/alpha/distributions.html"
+    stamp = html.stat().st_mtime_ns
+
+    again = _run(folder, questions, tmp_path)
+    assert _rendered(again) == [] and len(_skipped(again)) == 7
+    assert html.stat().st_mtime_ns == stamp
+
+    # Beta's auditors renamed: Beta's counts, and so everyone's funnel, are unchanged.
+    write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6, auditor="Reviewer")
+    renamed = _run(folder, questions, tmp_path)
+    assert _rendered(renamed) == ["Beta 2024 distributions", "Beta 2024 findings",
+                                  "all councils 2024 cross-council"]
+
+    # One of Beta's ratings lowered: Beta's reports, the cross-council report, and every
+    # findings report (each shows its funnel position among all councils) are redone.
+    write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 5 + [["RI", "G", "G", "RI"]],
+                        auditor="Reviewer")
+    changed = _run(folder, questions, tmp_path)
+    assert _rendered(changed) == ["Alpha 2024 findings", "Beta 2024 distributions",
+                                  "Beta 2024 findings", "Gamma 2024 findings",
+                                  "all councils 2024 cross-council"]
+    metrics = json.loads((tmp_path / "reports/2024/beta/metrics.json").read_text())
+    assert metrics["overall_counts"]["Requires Improvement"] == 1
+
+    forced = _run(folder, questions, tmp_path, force=True)
+    assert len(_rendered(forced)) == 7 and _skipped(forced) == []
+    assert html.stat().st_mtime_ns != stamp
+
+
+def test_a_deleted_report_is_made_again(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    _run(folder, questions, tmp_path, councils=["Gamma"])
+    target = tmp_path / "reports/2024/gamma/findings.html"
+    target.unlink()
+    summary = _run(folder, questions, tmp_path, councils=["Gamma"])
+    assert _rendered(summary) == ["Gamma 2024 findings"]
+    assert target.exists()
+
+
+def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder),
+               "--questions", str(questions), "--out", str(out), "--figures",
+               str(tmp_path / "figures"), "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.rglob("*.html")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+    for page in out.rglob("*.html"):
+        assert page.read_text().rstrip().endswith("</html>"), page
+    for data in out.rglob("*.json"):
+        json.loads(data.read_text())
+    # A rerun finishes the job and leaves the reports complete.
+    finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert len(list(out.rglob("*.html"))) == 8  # 6 council reports, cross-council, index
+
+
+def test_cli_exit_status_and_summary_for_an_invalid_file(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    (folder / "delta.csv").write_text(
+        "Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement\n"
+        "Delta,2024,D1,PSW A,Good,Gd,Good,Good\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder), "--questions",
+         str(questions), "--out", str(tmp_path / "reports"), "--figures",
+         str(tmp_path / "figures"), "--council", "Alpha"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "INVALID programme/delta.csv" in result.stdout
+    assert "row 2, column 'A2'" in result.stdout and "'Gd' is not a rating" in result.stdout
+    assert (tmp_path / "reports/2024/alpha/findings.html").exists()
+    logs = list((tmp_path / "reports" / "logs").glob("run-*.log"))
+    assert logs and "invalid: programme/delta.csv" in logs[0].read_text()
+    assert str(tmp_path) not in logs[0].read_text()
