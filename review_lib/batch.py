@@ -229,7 +229,10 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
 
 
 def _quiet_worker(verbose: bool) -> None:
-    """Send a worker's stderr (and so its kernels' start-up chatter) away unless verbose."""
+    """Prepare a worker: Ctrl-C is the parent's to handle; stderr quiet unless verbose."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if verbose:
         return
     import warnings
@@ -457,7 +460,12 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
     if to_run:
-        _render(to_run, summary, jobs=jobs, verbose=verbose, timeout=timeout, log=log)
+        try:
+            _render(to_run, summary, jobs=jobs, verbose=verbose, timeout=timeout, log=log)
+        except KeyboardInterrupt:
+            remove_leftovers(reports_dir)
+            log("interrupted: finished reports kept, unfinished ones left out")
+            raise
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
@@ -473,8 +481,9 @@ def _render(plan: list[Job], summary: RunSummary, *, jobs: int | None, verbose: 
     # Longest first: cross-council and findings reports take longer than distributions.
     order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
                                         j.notebook != "council_findings"))
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                initializer=_quiet_worker, initargs=(verbose,)) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                  initializer=_quiet_worker, initargs=(verbose,))
+    try:
         futures = {pool.submit(execute_job, job, verbose=verbose, timeout=timeout): job
                    for job in order}
         for future in cf.as_completed(futures):
@@ -489,6 +498,16 @@ def _render(plan: list[Job], summary: RunSummary, *, jobs: int | None, verbose: 
                 f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
             if outcome.html:
                 summary.written.append(Path(outcome.html))
+    except BaseException:
+        # Interrupted (Ctrl-C): drop queued jobs and stop the workers now. Their kernels
+        # notice their parent is gone and exit; half-made files are swept up by the caller.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.join(timeout=10)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _hash_files(paths) -> str:
@@ -626,7 +645,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_dir = reports_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     log_path = log_dir / f"run-{stamp}.log"
-    with log_path.open("w", encoding="utf-8") as handle:
+    with log_path.open("a", encoding="utf-8") as handle:
         def log(line: str) -> None:
             handle.write(f"{dt.datetime.now().isoformat(timespec='seconds')} {line}\n")
             handle.flush()

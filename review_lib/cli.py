@@ -220,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print("Interrupted. Reports already finished are kept and nothing is half-written; "
+              "run the command again to finish.", file=sys.stderr)
         return 130
     except (OSError, KeyError, ValueError) as exc:
         if args.debug:

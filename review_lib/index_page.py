@@ -37,6 +37,25 @@ def page(title: str, body: str) -> str:
             f'<body class="practice-review">\n<main>\n{body}\n</main>\n</body>\n</html>\n')
 
 
+#: How the index describes a council's funnel position (overall judgements).
+POSITION_TEXT = {
+    "within": "within what chance would give",
+    "above95": "above the 95% limits",
+    "below95": "below the 95% limits",
+    "above998": "above the 99.8% limits",
+    "below998": "below the 99.8% limits",
+}
+
+
+def _positions(path: Path) -> dict[str, str]:
+    """Council -> funnel flag from a cycle's cross-council metrics, if written."""
+    try:
+        return {c: f["flag"] for c, f in
+                json.loads(path.read_text(encoding="utf-8"))["councils"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def _read_metrics(reports_dir: Path) -> list[tuple[Path, dict]]:
     found = []
     for path in sorted(reports_dir.glob("*/*/metrics.json")):
@@ -77,6 +96,7 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         rows = sorted(((p, m) for p, m in entries if m["cycle"] == cycle),
                       key=lambda item: item[1]["council"].casefold())
         cross = Path(reports_dir) / cycle / "cross-council.html"
+        positions = _positions(Path(reports_dir) / cycle / "metrics.json")
         parts.append(f"<h2>Cycle {esc(cycle)}</h2>")
         if cross.exists():
             parts.append(f'<p><a href="{esc(cycle)}/cross-council.html">Cross-council '
@@ -85,6 +105,7 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
                      '</caption><thead><tr><th scope="col">Council</th>'
                      '<th scope="col" class="num">Cases judged Good or better</th>'
                      '<th scope="col" class="num">95% interval</th>'
+                     '<th scope="col">Against the programme average</th>'
                      '<th scope="col">Reports</th></tr></thead><tbody>')
         for path, metrics in rows:
             folder = path.parent.relative_to(reports_dir).as_posix()
@@ -99,14 +120,17 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
                     links.append(f'<a href="{esc(folder)}/{stem}.html">{label}'
                                  f'<span class="visually-hidden"> for '
                                  f"{esc(metrics['council'])}</span></a>")
+            position = POSITION_TEXT.get(positions.get(metrics["council"], ""), "not compared")
             parts.append(f'<tr><th scope="row">{esc(metrics["council"])}</th>'
                          f'<td class="num">{esc(figure)}</td><td class="num">'
-                         f"{esc(interval)}</td><td>{' · '.join(links) or 'not produced'}"
-                         "</td></tr>")
+                         f"{esc(interval)}</td><td>{esc(position)}</td>"
+                         f"<td>{' · '.join(links) or 'not produced'}</td></tr>")
         parts.append("</tbody></table>")
     run_date = run_date or dt.date.today()
     parts.append(f'<footer class="report-footer"><p>review_lib {esc(__version__)}. Index made '
                  f"on {run_date.isoformat()}. Shares come with 95% Wilson intervals: with 20 "
                  "cases, differences of 10 to 20 points between councils are often within "
-                 "what chance would give.</p></footer>")
+                 "what chance would give. The position against the programme average comes "
+                 "from funnel limits on overall judgements (see the cross-council report); "
+                 "councils are listed alphabetically, not ranked.</p></footer>")
     return page("Practice Review reports", "\n".join(parts))

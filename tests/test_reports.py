@@ -243,3 +243,7 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     assert 'href="2022-24/dudley/findings.html"' in html
     assert 'href="2022-24/northwold/distributions.html"' in html
     assert "18 of 20 (90%)" in html and "6 of 20 (30%)" in html
+    northwold = re.search(r'<tr><th scope="row">Northwold</th>.*?</tr>', html).group(0)
+    assert "below the 99.8% limits" in northwold
+    dudley = re.search(r'<tr><th scope="row">Dudley</th>.*?</tr>', html).group(0)
+    assert "within what chance would give" in dudley
