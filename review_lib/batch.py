@@ -401,7 +401,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         Outcomes, invalid files and files written.
     """
     from review_lib.catalogue import load_catalogue
-    from review_lib.cross_report import cross_metrics
+    from review_lib.comparison import cross_metrics
     from review_lib.loading import Programme, normalise_cycle, read_programme_files
     from review_lib.metrics import council_metrics, write_metrics
     from review_lib.report import slug

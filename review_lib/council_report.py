@@ -421,7 +421,7 @@ def funnel_position(context: ReviewContext) -> str:
     """The council's own place on its cycle's funnel plot of overall judgements, highlighted.
 
     The funnel is computed as in the cross-council report
-    (:func:`review_lib.cross_report.programme_funnels`).
+    (:func:`review_lib.comparison.programme_funnels`).
 
     Parameters
     ----------
@@ -433,7 +433,7 @@ def funnel_position(context: ReviewContext) -> str:
     str
         HTML figure, or nothing when the cycle has fewer than three councils.
     """
-    from review_lib.cross_report import programme_funnels
+    from review_lib.comparison import programme_funnels
 
     cycle_programme = context.programme.in_cycle(context.review.cycle)
     if len(cycle_programme.reviews) < 3:

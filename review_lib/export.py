@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
-
+from review_lib.paths import TEMPLATE_DIR, TEMPLATE_NAME
 from review_lib.report import write_atomically
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
-TEMPLATE_NAME = "practice_review"
+__all__ = ["PLACEHOLDER_ALT", "TEMPLATE_DIR", "TEMPLATE_NAME", "ReportDefect", "export_report",
+           "html_defects", "notebook_to_html"]
 #: nbconvert's alt text for images that have none: a defect if it ever reaches a report.
 PLACEHOLDER_ALT = "No description has been provided for this image"
 _EXTERNAL = re.compile(
@@ -60,7 +59,7 @@ def html_defects(text: str) -> list[str]:
     return defects
 
 
-def _strip_for_readers(notebook: nbformat.NotebookNode) -> None:
+def _strip_for_readers(notebook) -> None:
     """Drop kernel chatter (stderr streams, errors) that must never reach leadership."""
     for cell in notebook.cells:
         if cell.get("cell_type") != "code":
@@ -72,7 +71,7 @@ def _strip_for_readers(notebook: nbformat.NotebookNode) -> None:
         ]
 
 
-def notebook_to_html(notebook: nbformat.NotebookNode | str | Path, *, title: str) -> str:
+def notebook_to_html(notebook, *, title: str) -> str:
     """Export an executed notebook to report HTML (no code, nothing external).
 
     Parameters
@@ -93,6 +92,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode | str | Path, *, title: str
         If the HTML would load anything from the internet, show code, or carry an image
         without real alt text.
     """
+    import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -121,8 +121,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode | str | Path, *, title: str
     return body
 
 
-def export_report(notebook: nbformat.NotebookNode | str | Path, out: str | Path, *,
-                  title: str) -> Path:
+def export_report(notebook, out: str | Path, *, title: str) -> Path:
     """Write a notebook's report HTML atomically (temporary name, then rename).
 
     Parameters

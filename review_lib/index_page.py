@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from review_lib import __version__
-from review_lib.export import TEMPLATE_DIR, TEMPLATE_NAME
+from review_lib.paths import TEMPLATE_DIR, TEMPLATE_NAME
 from review_lib.report import SYNTHETIC_BANNER, esc
 from review_lib.summary import format_percent
 

@@ -198,29 +198,33 @@ class Review:
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""
-        return _build_frame(self._case_table, self._records, "ratings", self.catalogue)
+        return _build_frame(*self._codes, "ratings", self.catalogue)
 
     @cached_property
     def not_applicable(self) -> pd.DataFrame:
         """Case and question of every "not applicable" answer."""
-        return _build_frame(self._case_table, self._records, "not_applicable", self.catalogue)
+        return _build_frame(*self._codes, "not_applicable", self.catalogue)
 
     @cached_property
     def judgements(self) -> pd.DataFrame:
         """Overall judgements, one row per case."""
-        return _build_frame(self._case_table, self._records, "judgements", self.catalogue)
+        return _build_frame(*self._codes, "judgements", self.catalogue)
 
     @cached_property
-    def _case_table(self) -> _CaseTable:
+    def _codes(self) -> tuple[_CaseTable, tuple[np.ndarray, ...]]:
+        """The records as arrays (built once for all three frames)."""
         records = self._records
         n = len(records.cases)
         auditors = sorted(set(records.auditors))
         position = {name: code for code, name in enumerate(auditors)}
         zeros = np.zeros(n, dtype=np.intp)
-        return _CaseTable(zeros, (self.council,), zeros, (self.cycle,),
-                          _string_array(records.cases), _string_array(records.case_refs),
-                          np.array([position[a] for a in records.auditors], dtype=np.intp),
-                          tuple(auditors))
+        cases = _CaseTable(zeros, (self.council,), zeros, (self.cycle,),
+                           _string_array(records.cases), _string_array(records.case_refs),
+                           np.array([position[a] for a in records.auditors], dtype=np.intp),
+                           tuple(auditors))
+        answers = tuple(np.array(values, dtype=np.intp) for values in (
+            records.answer_case, records.questions, records.levels, records.judgements))
+        return cases, answers
 
     def _lists(self, part: str) -> dict[str, list]:
         """One part as plain lists of values: the straightforward form, for checks."""
@@ -293,28 +297,21 @@ def _used_categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categoric
     return pd.Categorical.from_codes(codes, dtype=_category_dtype(names))
 
 
-def _build_frame(cases: _CaseTable, records: _Records | None, part: str, catalogue: Catalogue,
-                 answers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                 ) -> pd.DataFrame:
+def _build_frame(cases: _CaseTable, answers: tuple[np.ndarray, ...], part: str,
+                 catalogue: Catalogue) -> pd.DataFrame:
     """One part of a review or programme as a tidy frame, built from codes.
 
-    Equal, dtypes and categories included, to :func:`_frame` of the same values as lists.
-    ``answers`` (answer case, question, level) replaces ``records`` for a programme.
+    ``answers`` holds the arrays of answer case, question, level and judgement (as in
+    :class:`_Records`). The frame equals, dtypes and categories included, :func:`_frame` of
+    the same values as lists.
     """
     rating_column = _PARTS[part]
     extra: dict[str, pd.Categorical] = {}
+    answer_case, questions, levels, judgements = answers
     if part == "judgements":
-        judgements = np.asarray(records.judgements if answers is None else answers[3],
-                                dtype=np.intp)
         rows = np.arange(len(judgements))
         extra["judgement"] = pd.Categorical.from_codes(judgements, dtype=RATING_DTYPE)
     else:
-        if answers is None:
-            answer_case = np.asarray(records.answer_case, dtype=np.intp)
-            questions = np.asarray(records.questions, dtype=np.intp)
-            levels = np.asarray(records.levels, dtype=np.intp)
-        else:
-            answer_case, questions, levels = answers[:3]
         keep = levels >= 0 if part == "ratings" else levels < 0
         rows = answer_case[keep]
         extra["question"] = pd.Categorical.from_codes(
@@ -411,13 +408,23 @@ class Programme:
             return np.fromiter((v for r in reviews for v in getattr(r._records, name)),
                                dtype=np.intp)
 
-        answers = (joined("answer_case") + offsets, joined("questions"), joined("levels"),
+        questions = joined("questions")
+        ids = self.catalogue.ids
+        if any(r.catalogue is not self.catalogue and r.catalogue.ids != ids for r in reviews):
+            # Questions are stored as positions in each review's own catalogue: re-code them
+            # in the programme's (-1, shown as missing, for a question it does not have).
+            at = {qid: code for code, qid in enumerate(ids)}
+            remap = np.concatenate([
+                np.array([at.get(qid, -1) for qid in r.catalogue.ids], dtype=np.intp)
+                for r in reviews])
+            starts = np.cumsum([0] + [len(r.catalogue.ids) for r in reviews[:-1]])
+            questions = remap[np.repeat(starts, n_answers) + questions]
+        answers = (joined("answer_case") + offsets, questions, joined("levels"),
                    joined("judgements"))
         return cases, answers
 
     def _concat(self, part: str) -> pd.DataFrame:
-        cases, answers = self._codes
-        return _build_frame(cases, None, part, self.catalogue, answers)
+        return _build_frame(*self._codes, part, self.catalogue)
 
     @cached_property
     def ratings(self) -> pd.DataFrame:
@@ -730,6 +737,7 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
         return []
     case_at, auditor_at, overall_at = columns["case"], columns["auditor"], columns["overall"]
     first_row_of: dict[str, int] = {}
+    label_cache: dict[str, object] = {}
     cases = []
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         ok = True
@@ -782,7 +790,12 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             continue
         ratings = []
         for index, qid, value in cells:
-            level = _read_rating(table, value, index, row_number, problems)
+            # A value read once without a problem means the same in every cell.
+            level = label_cache.get(value) if isinstance(value, str) else None
+            if level is None:
+                level = _read_rating(table, value, index, row_number, problems)
+                if level is not None:
+                    label_cache[value] = level
             if level is None:
                 ok = False
             else:

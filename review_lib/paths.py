@@ -17,3 +17,6 @@ QUESTIONS_FILE = DATA_DIR / "questions.csv"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 FIGURES_DIR = PROJECT_ROOT / "figures"
+#: nbconvert template of the leadership HTML (also styles the index page).
+TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
+TEMPLATE_NAME = "practice_review"

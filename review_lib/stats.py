@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from review_lib.scale import GOOD_OR_BETTER, LEVEL_SCORES
 from review_lib.summary import Proportion, wilson_interval
 
 #: Two-sided z for the 95% and 99.8% limits (Fingertips uses 1.96 and 3.09).
-Z95 = float(sps.norm.ppf(0.975))
-Z998 = float(sps.norm.ppf(0.999))
+Z95 = NormalDist().inv_cdf(0.975)
+Z998 = NormalDist().inv_cdf(0.999)
 
 FLAGS = ("within", "above95", "below95", "above998", "below998")
 
@@ -312,6 +312,8 @@ def mann_whitney(before: pd.Series, after: pd.Series) -> float:
     a, b = scores(before), scores(after)
     if len(a) == 0 or len(b) == 0 or len(np.unique(np.concatenate([a, b]))) < 2:
         return math.nan
+    from scipy import stats as sps
+
     return float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
@@ -346,6 +348,8 @@ def kruskal_permutation(groups: list[np.ndarray], permutations: int = 2000,
     rough with few observations per group and many ties (four levels); the permutation
     p-value makes no such assumption: ``(1 + #{H* >= H}) / (1 + permutations)``.
     """
+    from scipy import stats as sps
+
     groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
     if len(groups) < 2:
         return (math.nan, math.nan, math.nan)
@@ -451,6 +455,8 @@ def question_tests(ratings: pd.DataFrame, catalogue, *, by: str = "council",
         ``p_permutation``, ``p_holm`` (adjusted permutation p), ``chi2_used``, ``chi2_p``,
         ``chi2_note`` and ``beyond_chance`` (Holm-adjusted p below 0.05).
     """
+    from scipy import stats as sps
+
     from review_lib.scale import LEVELS
 
     rows = []
