@@ -132,18 +132,25 @@ def redact(text: str, *roots: Path) -> str:
     return text
 
 
-def _scrub_notebook(path: Path) -> None:
-    """Remove machine paths papermill records in the executed notebook's metadata."""
-    import nbformat
+def _scrub_notebook(notebook, *roots: Path) -> None:
+    """Remove machine paths from an executed notebook's metadata and printed text.
 
-    notebook = nbformat.read(str(path), as_version=4)
+    Papermill records the input and output paths; warnings and errors the kernel printed
+    may name files. Both are reduced as :func:`redact` does.
+    """
     meta = notebook.metadata.get("papermill", {})
     for key in ("input_path", "output_path"):
         if meta.get(key):
-            meta[key] = Path(meta[key]).name
+            meta[key] = Path(str(meta[key])).name
     if meta.get("environment_variables"):
         meta["environment_variables"] = {}
-    nbformat.write(notebook, str(path))
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = redact(str(output.get("text", "")), *roots)
+            elif output.get("output_type") == "error":
+                output["traceback"] = [redact(line, *roots)
+                                       for line in output.get("traceback", [])]
 
 
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outcome:
@@ -152,7 +159,8 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     Notebooks run in the worker's long-lived kernel (:mod:`review_lib.engine`), cleared
     between notebooks. A kernel that fails to start is retried once; a cell running longer
     than ``timeout`` seconds, or a kernel that dies, fails the job with a message saying so,
-    and the next job gets a fresh kernel.
+    and the next job gets a fresh kernel. The executed notebook is kept in memory and both
+    it and the HTML are written only when complete (temporary name, then rename).
 
     Parameters
     ----------
@@ -168,31 +176,27 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     Outcome
         Success, or the failing cell and error.
     """
+    import nbformat
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from review_lib.engine import ENGINE_NAME, reset_worker_kernel, worker_kernel
-    from review_lib.export import export_report
+    from review_lib.export import notebook_to_html
     from review_lib.report import write_atomically
 
     start = time.perf_counter()
     out_dir = Path(job.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final_nb = out_dir / f"{job.html_name}.ipynb"
-    temp_nb = out_dir / f".{job.html_name}.{os.getpid()}.part.ipynb"
-    source = job.source
 
     def failed(message: str) -> Outcome:
-        temp_nb.unlink(missing_ok=True)
         return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)))
 
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
     kernel = worker_kernel()
     try:
         kernel.prepare(job.cwd, job.environment, (ENV_QUESTIONS, ENV_FIGURES))
-        pm.execute_notebook(
-            str(source), str(temp_nb), parameters=job.parameters, engine_name=ENGINE_NAME,
+        executed = pm.execute_notebook(
+            str(job.source), None, parameters=job.parameters, engine_name=ENGINE_NAME,
             kernel_name="python3", progress_bar=verbose, log_output=verbose,
             execution_timeout=timeout, km=kernel.km, kc=kernel.kc)
     except PapermillExecutionError as exc:
@@ -209,38 +213,59 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     except Exception as exc:  # kernel start-up and the like: reported, never a traceback
         reset_worker_kernel()
         return failed(f"{type(exc).__name__}: {exc}")
-    except BaseException:  # interrupted: leave nothing half-made behind
-        temp_nb.unlink(missing_ok=True)
+    except BaseException:  # interrupted: the kernel may be mid-cell
         reset_worker_kernel()
         raise
     try:
-        _scrub_notebook(temp_nb)
-        html_path = out_dir / f"{job.html_name}.html"
-        export_report(temp_nb, html_path, title=job.title)
-        os.replace(temp_nb, final_nb)
+        _scrub_notebook(executed, Path(job.cwd))
+        html = notebook_to_html(executed, title=job.title)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(out_dir / f"{job.html_name}.ipynb", nbformat.writes(executed))
+        html_path = write_atomically(job.html, html)
         if job.fingerprint:
             write_atomically(job.stamp, job.fingerprint + "\n")
     except Exception as exc:  # reported in the run summary, never a traceback
         return failed(f"export failed: {type(exc).__name__}: {exc}")
-    except BaseException:
-        temp_nb.unlink(missing_ok=True)
-        raise
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
 
 
-def _quiet_worker(verbose: bool) -> None:
-    """Prepare a worker: Ctrl-C is the parent's to handle; stderr quiet unless verbose."""
+#: Modules the notebooks import, loaded into each worker's kernel while it waits for work.
+KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "review_lib.findings",
+                  "scipy.stats", "IPython.display")
+
+
+def _init_worker(verbose: bool) -> None:
+    """Prepare a worker process before its first job.
+
+    Ctrl-C is left to the parent, which stops the workers itself; stderr (and so the
+    kernel's start-up chatter) is silenced unless verbose. The worker's kernel is launched
+    at once and, while it starts, the worker imports papermill and nbconvert; the kernel then
+    imports what the notebooks need. All of this overlaps with the parent's own work.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if verbose:
-        return
-    import warnings
+    if not verbose:
+        import warnings
 
-    warnings.filterwarnings("ignore")
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+        warnings.filterwarnings("ignore")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
+    # installed, about a second per process; notebook schemas use no IRI formats.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    from review_lib.engine import worker_kernel
+
+    kernel = worker_kernel()
+    try:
+        kernel.launch()
+    except Exception:  # the first job starts it (with one retry) and reports any failure
+        kernel.shutdown()
+    import nbconvert.exporters.html  # noqa: F401 - warm the import while the kernel starts
+    import papermill  # noqa: F401
+
+    kernel.warm_up(KERNEL_PRELOAD)
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
@@ -436,18 +461,12 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         for name in sorted(missing):
             summary.invalid_files.append(
                 (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
+    all_cycles = [c for c in cycles if c in available]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
                      figures_dir=figures)
-    for review in selected:
-        path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
-        summary.written.append(write_metrics(council_metrics(review), path))
-    all_cycles = [c for c in cycles if c in available]
     plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
                             reports_dir=reports_dir, figures_dir=figures)
     programme = Programme(reviews, catalogue)
-    for each in all_cycles:
-        summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
-                                             reports_dir / each / "metrics.json"))
     if notebooks_dir:
         for job in plan:
             job.notebooks_dir = str(Path(notebooks_dir).resolve())
@@ -459,38 +478,53 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
-    if to_run:
-        try:
-            _render(to_run, summary, jobs=jobs, verbose=verbose, timeout=timeout, log=log)
-        except KeyboardInterrupt:
-            remove_leftovers(reports_dir)
-            log("interrupted: finished reports kept, unfinished ones left out")
-            raise
+    # Workers and their kernels start now, while this process writes the metrics.
+    batch = _Batch(to_run, jobs=jobs, verbose=verbose, timeout=timeout) if to_run else None
+    try:
+        for review in selected:
+            path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
+            summary.written.append(write_metrics(council_metrics(review), path))
+        for each in all_cycles:
+            summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
+                                                 reports_dir / each / "metrics.json"))
+        if batch:
+            batch.collect(summary, log)
+    except KeyboardInterrupt:
+        if batch:
+            batch.stop()
+        remove_leftovers(reports_dir)
+        log("interrupted: finished reports kept, unfinished ones left out")
+        raise
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
 
 
-def _render(plan: list[Job], summary: RunSummary, *, jobs: int | None, verbose: bool,
-            timeout: int, log) -> None:
-    """Run jobs in worker processes, each keeping one kernel, with one progress bar."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(plan)))
-    progress = Progress(len(plan))
-    log(f"rendering {len(plan)} report(s) with {workers} worker(s)")
-    context = multiprocessing.get_context("spawn")
-    # Longest first: cross-council and findings reports take longer than distributions.
-    order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
-                                        j.notebook != "council_findings"))
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                  initializer=_quiet_worker, initargs=(verbose,))
-    try:
-        futures = {pool.submit(execute_job, job, verbose=verbose, timeout=timeout): job
-                   for job in order}
-        for future in cf.as_completed(futures):
+class _Batch:
+    """Jobs running in worker processes, each keeping one kernel, with one progress bar."""
+
+    def __init__(self, plan: list[Job], *, jobs: int | None, verbose: bool, timeout: int):
+        self.plan = plan
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(plan)))
+        self.workers = workers
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers,
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(verbose,))
+        # Longest first: cross-council and findings reports take longer than distributions.
+        order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
+                                            j.notebook != "council_findings"))
+        self.futures = {self.pool.submit(execute_job, job, verbose=verbose, timeout=timeout):
+                        job for job in order}
+
+    def collect(self, summary: RunSummary, log) -> None:
+        """Wait for every job, recording outcomes as they finish."""
+        progress = Progress(len(self.plan))
+        log(f"rendering {len(self.plan)} report(s) with {self.workers} worker(s)")
+        for future in cf.as_completed(self.futures):
             try:
                 outcome = future.result()
             except Exception as exc:  # a worker that crashed outright: reported, not raised
-                outcome = Outcome(futures[future], False,
+                outcome = Outcome(self.futures[future], False,
                                   message=f"worker failed: {type(exc).__name__}: {exc}")
             summary.outcomes.append(outcome)
             progress.update(outcome)
@@ -498,16 +532,17 @@ def _render(plan: list[Job], summary: RunSummary, *, jobs: int | None, verbose: 
                 f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
             if outcome.html:
                 summary.written.append(Path(outcome.html))
-    except BaseException:
-        # Interrupted (Ctrl-C): drop queued jobs and stop the workers now. Their kernels
-        # notice their parent is gone and exit; half-made files are swept up by the caller.
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        self.pool.shutdown(wait=True)
+        log("workers stopped")
+
+    def stop(self) -> None:
+        """Drop queued jobs and stop the workers now (their kernels exit with them)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        processes = list(getattr(self.pool, "_processes", {}).values())
+        for process in processes:
             process.terminate()
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in processes:
             process.join(timeout=10)
-        raise
-    pool.shutdown(wait=True)
 
 
 def _hash_files(paths) -> str:

@@ -75,20 +75,42 @@ class WorkerKernel:
         self.startup_timeout = startup_timeout
         self.notebooks_run = 0
 
-    def _start_once(self) -> None:
+    def launch(self) -> None:
+        """Start the kernel process without waiting for it to be ready."""
         from jupyter_client.manager import KernelManager
 
         km = KernelManager(kernel_name=KERNEL_NAME)
         km.start_kernel()
         kc = km.client()
         kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=self.startup_timeout)
-        except Exception:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-            raise
         self.km, self.kc = km, kc
+
+    def _wait(self) -> None:
+        try:
+            self.kc.wait_for_ready(timeout=self.startup_timeout)
+        except Exception:
+            self.shutdown()
+            raise
+
+    def _start_once(self) -> None:
+        self.launch()
+        self._wait()
+
+    def warm_up(self, modules: tuple[str, ...]) -> None:
+        """Wait for a launched kernel and have it import modules in the background.
+
+        Parameters
+        ----------
+        modules : tuple of str
+            Modules the notebooks will import (their import then costs nothing).
+        """
+        if self.km is None:
+            return
+        try:
+            self._wait()
+        except Exception:  # ensure_started() tries again when the first job comes
+            return
+        self.kc.execute("import " + ", ".join(modules), silent=True, store_history=False)
 
     def ensure_started(self) -> None:
         """Start the kernel if it is not running; retry once on the known start-up races.
@@ -99,7 +121,11 @@ class WorkerKernel:
             If two attempts fail.
         """
         if self.km is not None and self.km.is_alive():
-            return
+            try:
+                self.kc.wait_for_ready(timeout=self.startup_timeout)
+                return
+            except Exception:  # not answering: start afresh below
+                pass
         self.shutdown()
         try:
             self._start_once()

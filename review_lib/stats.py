@@ -460,19 +460,28 @@ def question_tests(ratings: pd.DataFrame, catalogue, *, by: str = "council",
     from review_lib.scale import LEVELS
 
     rows = []
+    # Work on category codes: group index per rating, and score = code + 1 (the dtype runs
+    # Inadequate ... Outstanding), so each question costs a few array operations.
+    ratings = ratings[ratings["rating"].notna()]
+    levels = pd.Categorical(ratings["rating"], categories=list(reversed(LEVELS)))
+    codes = np.asarray(levels.codes)
+    names, group_of = np.unique(ratings[by].astype(str).to_numpy(), return_inverse=True)
+    questions = ratings["question"].astype(str).to_numpy()
     for question in catalogue:
-        subset = ratings[ratings["question"] == question.id]
-        grouped = [scores(g["rating"]) for _, g in subset.groupby(subset[by].astype(str))]
+        mask = questions == question.id
+        group, score = group_of[mask], codes[mask] + 1.0
+        grouped = [score[group == k] for k in range(len(names))]
         h, p_asym, p_perm = kruskal_permutation(grouped, permutations)
-        table = pd.crosstab(subset[by].astype(str), subset["rating"].astype("object")
-                            ).reindex(columns=list(LEVELS), fill_value=0).to_numpy()
-        allowed, note = chi_square_allowed(table) if len(subset) else (False, "no ratings")
+        table = np.zeros((len(names), len(LEVELS)))
+        np.add.at(table, (group, codes[mask]), 1)
+        n_rated = int(mask.sum())
+        allowed, note = chi_square_allowed(table) if n_rated else (False, "no ratings")
         chi2_p = math.nan
         if allowed:
             kept = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
             chi2_p = float(sps.chi2_contingency(kept)[1])
         rows.append({"question": question.id, "label": question.short_label,
-                     "groups": sum(1 for g in grouped if len(g)), "n": len(subset), "H": h,
+                     "groups": sum(1 for g in grouped if len(g)), "n": n_rated, "H": h,
                      "p_asymptotic": p_asym, "p_permutation": p_perm, "chi2_used": allowed,
                      "chi2_p": chi2_p, "chi2_note": note})
     result = pd.DataFrame(rows).set_index("question")
