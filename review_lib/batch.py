@@ -231,7 +231,7 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
 
 #: Modules the notebooks import, loaded into each worker's kernel while it waits for work.
 KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "review_lib.findings",
-                  "scipy.stats", "IPython.display")
+                  "scipy.special", "IPython.display")
 
 
 def _init_worker(verbose: bool) -> None:

@@ -496,3 +496,24 @@ def test_question_tests_use_chi_square_where_counts_allow():
     assert tests.loc["Q3", "chi2_note"] == "no ratings"
     assert tests.loc["Q3", "groups"] == 0
     assert not tests.loc["Q2", "beyond_chance"]
+
+
+def test_mann_whitney_and_ranks_agree_with_scipy():
+    """The numpy versions used in notebooks give scipy's answers (scipy.stats not imported)."""
+    from scipy import stats as sps
+
+    from review_lib.stats import mann_whitney_p, rank_average
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        n1, n2 = rng.integers(1, 40, 2)
+        a = rng.integers(1, 5, n1).astype(float)
+        b = rng.integers(1, 5, n2).astype(float)
+        values = np.concatenate([a, b])
+        np.testing.assert_allclose(rank_average(values), sps.rankdata(values))
+        if len(np.unique(values)) > 1:
+            expected = sps.mannwhitneyu(a, b, alternative="two-sided").pvalue
+            assert mann_whitney_p(a, b) == pytest.approx(expected, abs=1e-12)
+    a, b = rng.normal(size=6), rng.normal(size=9)  # no ties: scipy's own method
+    assert mann_whitney_p(a, b) == pytest.approx(
+        sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
