@@ -20,15 +20,14 @@ from review_lib.comparison import Funnels, cross_metrics, programme_funnels
 from review_lib.loading import Programme, read_programme_files
 from review_lib.paths import FIGURES_DIR, SAMPLE_DIR
 from review_lib.report import (
-    SYNTHETIC_BANNER,
-    callout,
     esc,
     figure_html,
     html_table,
     is_synthetic,
+    synthetic_banner,
 )
 from review_lib.scale import LEVELS
-from review_lib.stats import newcombe_difference, question_tests
+from review_lib.stats import newcombe_difference
 from review_lib.summary import Proportion, format_percent, question_summary
 
 __all__ = ["Funnels", "cross_metrics", "programme_funnels"]  # re-exported
@@ -69,11 +68,6 @@ class CycleContext:
         from review_lib.findings import regional_findings as sections
 
         return sections(self.programme, self.cycle)
-
-    @cached_property
-    def question_tests(self) -> pd.DataFrame:
-        """Per-question tests across councils, computed once."""
-        return question_tests(self.cycle_programme.ratings, self.programme.catalogue)
 
 
 def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = None,
@@ -145,10 +139,7 @@ def title(context: CycleContext) -> str:
     parts = [f"<h1>Practice Review {esc(context.cycle)}: cross-council comparison</h1>",
              f'<p class="subtitle">{len(cycle_programme.reviews)} councils, {n_cases} case '
              "records. Councils are compared with the programme average, allowing for "
-             "chance; they are never ranked.</p>"]
-    if context.synthetic:
-        parts.append(f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}'
-                     "</strong></p>")
+             "chance; they are never ranked.</p>", synthetic_banner(context.synthetic)]
     return "\n".join(parts)
 
 
@@ -307,56 +298,6 @@ def judgements_section(context: CycleContext) -> str:
                        caption="Each bar is one council's case records, by overall judgement. "
                                "Councils are in alphabetical order, not ranked.",
                        filename="judgements.png", folder=context.figures_dir)
-
-
-def tests_section(context: CycleContext) -> str:
-    """Per question, whether ratings differ across councils beyond chance, with the method.
-
-    Parameters
-    ----------
-    context : CycleContext
-        The cycle.
-
-    Returns
-    -------
-    str
-        HTML: an explanation of the test chosen and a table.
-    """
-    tests = context.question_tests
-
-    def p_text(p: float) -> str:
-        return "n/a" if p != p else ("< 0.001" if p < 0.001 else f"{p:.3f}")
-
-    n_chi = int(tests["chi2_used"].sum())
-    explanation = (
-        "Ratings are ordered (Inadequate to Outstanding) and each council has about 20 per "
-        "question, so the test used is the Kruskal-Wallis rank test, which respects the "
-        "order and makes no assumption about the shape of the ratings. Its p-value comes "
-        "from 2,000 random relabellings of the councils (a permutation test), because the "
-        "usual chi-square approximation is rough with four levels and 20 cases per council. "
-        "p-values are adjusted for testing 12 questions at once (Holm). A chi-square test "
-        "of the council-by-rating table is shown only where its expected counts allow "
-        f"(Cochran's rule): {n_chi} of {len(tests)} questions.")
-    frame = pd.DataFrame({
-        "Question": [f"{q} {row.label}" for q, row in tests.iterrows()],
-        "Councils": tests["groups"],
-        "Ratings": tests["n"],
-        "Kruskal-Wallis H": [f"{h:.1f}" if h == h else "n/a" for h in tests["H"]],
-        "p (permutation)": [p_text(p) for p in tests["p_permutation"]],
-        "p (Holm-adjusted)": [p_text(p) for p in tests["p_holm"]],
-        "Chi-square p": [p_text(p) if used else "not used" for p, used in
-                         zip(tests["chi2_p"], tests["chi2_used"], strict=True)],
-        "Differ beyond chance?": ["yes" if b else "no" for b in tests["beyond_chance"]],
-    }).set_index("Question")
-    return "\n".join([
-        f"<p>{esc(explanation)}</p>",
-        html_table(frame, "Do ratings differ across councils? One test per question",
-                   numeric=["Councils", "Ratings", "Kruskal-Wallis H", "p (permutation)",
-                            "p (Holm-adjusted)", "Chi-square p"]),
-        callout("A difference across councils can come from practice, from the cases each "
-                "council chose, or from its auditors: one auditor rated each case, so these "
-                "cannot be told apart.", kind="caveat"),
-    ])
 
 
 def cycle_changes(programme: Programme, cycle: str) -> pd.DataFrame:

@@ -703,7 +703,8 @@ def position_in_programme(review: Review, programme: Programme) -> str:
     if phi > OVERDISPERSION_THRESHOLD:
         rating_text += (f" The councils' shares of question ratings also vary about "
                         f"{phi:.1f} times as much as chance alone would give (an "
-                        f"overdispersion ratio of {phi:.1f}, where about 1 is expected).")
+                        f"overdispersion ratio of {phi:.1f}, where chance alone gives about 1 "
+                        "or less).")
         adjusted = funnel_table(good_counts(cycle.ratings, "rating"), overdispersion=True)
         if adjusted.attrs["adjusted"]:
             ratings_flag = adjusted.loc[council, "flag"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from review_lib import __version__
 from review_lib.paths import TEMPLATE_DIR, TEMPLATE_NAME
-from review_lib.report import SYNTHETIC_BANNER, esc
+from review_lib.report import esc, synthetic_banner
 from review_lib.summary import format_percent
 
 
@@ -87,9 +87,7 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
     parts = ["<h1>Practice Review reports</h1>",
              '<p class="subtitle">Council reports by programme cycle, with each council\'s '
              "share of case records judged Outstanding or Good.</p>"]
-    if synthetic:
-        parts.append(f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}'
-                     "</strong></p>")
+    parts.append(synthetic_banner(synthetic))
     if not entries:
         parts.append("<p>No reports have been produced yet.</p>")
     for cycle in cycles:

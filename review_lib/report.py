@@ -173,6 +173,24 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def synthetic_banner(synthetic: bool) -> str:
+    """The notice every output of the synthetic sample carries, or nothing.
+
+    Parameters
+    ----------
+    synthetic : bool
+        Whether the data are the synthetic sample.
+
+    Returns
+    -------
+    str
+        HTML (empty for real data).
+    """
+    if not synthetic:
+        return ""
+    return f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}</strong></p>'
+
+
 def title_block(context: ReviewContext, kind: str) -> str:
     """The report's title, subtitle and (for the sample) the synthetic-data banner.
 
@@ -196,10 +214,8 @@ def title_block(context: ReviewContext, kind: str) -> str:
         f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
         f'<p class="subtitle">{esc(kind)}. {review.n_cases} case records, '
         f"{len(review.auditors)} auditors{month}.</p>",
+        synthetic_banner(context.synthetic),
     ]
-    if context.synthetic:
-        parts.append(f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}'
-                     "</strong></p>")
     return "\n".join(parts)
 
 
@@ -346,14 +362,27 @@ def write_atomically(path: Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        publish(Path(temporary), path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def publish(temporary: Path, path: Path) -> None:
+    """Give a finished temporary file the usual permissions and rename it into place.
+
+    Parameters
+    ----------
+    temporary : Path
+        The complete file, in the destination's folder (``mkstemp`` makes it private).
+    path : Path
+        Its final name; an existing file is replaced in one step.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    os.replace(temporary, path)
 
 
 def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from review_lib.catalogue import Catalogue, load_catalogue
 from review_lib.loading import RATINGS_SHEET, REVIEW_SHEET
+from review_lib.report import publish
 from review_lib.scale import LEVELS
 
 HEADER_FILL = "12436D"  # Analysis Function palette, dark blue
@@ -167,10 +168,7 @@ def _save_atomically(workbook, path: Path) -> Path:
     try:
         workbook.save(temporary)
         _fix_zip_timestamps(Path(temporary))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        publish(Path(temporary), path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
