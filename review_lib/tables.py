@@ -57,6 +57,7 @@ class Table:
     rows: list[list[object]] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
     header_row: int = 1
+    labels: list[str] = field(default_factory=list)
 
     def cell(self, column_index: int, row_number: int) -> str | None:
         """Spreadsheet-style cell reference (``"D7"``) for a column and row number."""
@@ -87,7 +88,8 @@ class Table:
         column = None
         cell = None
         if column_index is not None:
-            heading = self.header[column_index] if column_index < len(self.header) else ""
+            names = self.labels or self.header
+            heading = names[column_index] if column_index < len(names) else ""
             column = " ".join(heading.split()) or column_letter(column_index)
             if len(column) > 40:
                 column = column[:37] + "..."
@@ -143,7 +145,11 @@ def _table_from_rows(file: str, sheet: str | None, numbers, rows: list[list[obje
     # Drop trailing blank headings (spreadsheets often carry empty formatted columns).
     while header and not header[-1]:
         header.pop()
-    table = Table(file, sheet, header, header_row=numbers[start])
+    # How messages name a column: a heading's first line ("Q3 Community assets" of a
+    # template heading that continues with the question's wording).
+    labels = [" ".join(str(v).strip().splitlines()[0].split()) if isinstance(v, str) and v.strip()
+              else h for v, h in zip(rows[start], header, strict=False)]
+    table = Table(file, sheet, header, header_row=numbers[start], labels=labels)
     width = len(header)
     body, body_numbers = rows[start + 1:], numbers[start + 1:]
     if width and all(len(row) >= width and isinstance(row[0], str) and row[0].strip()

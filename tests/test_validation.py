@@ -812,3 +812,21 @@ def test_catalogue_missing_file(tmp_path):
     with pytest.raises(DataValidationError) as raised:
         load_programme(tmp_path, tmp_path / "no-such-tool.csv")
     assert_says(the_problem(raised.value.problems, "unreadable-file"), "no-such-tool.csv")
+
+
+def test_template_heading_is_named_by_its_first_line(tmp_path):
+    """Template headings carry the question's wording; messages name only 'Q3 Community assets'."""
+    import openpyxl
+
+    from review_lib.paths import SAMPLE_DIR
+
+    path = tmp_path / "dudley.xlsx"
+    path.write_bytes((SAMPLE_DIR / "2022-24" / "dudley.xlsx").read_bytes())
+    workbook = openpyxl.load_workbook(path)
+    workbook["Ratings"]["E7"] = "Very good"
+    workbook.save(path)
+    _, problems = read_review_file(path)
+    assert [str(p) for p in problems] == [
+        f"{path}, sheet 'Ratings', cell E7 (row 7, column 'Q3 Community assets'): error: "
+        "'Very good' is not a rating; expected Outstanding, Good, Requires Improvement, "
+        "Inadequate or Not applicable (case and spaces ignored; O, G, RI, I and N/A accepted)"]
