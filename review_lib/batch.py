@@ -22,17 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from review_lib import __version__
-from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR, SAMPLE_DIR
+from review_lib.paths import (
+    ENV_FIGURES,
+    ENV_QUESTIONS,
+    NOTEBOOKS_DIR,
+    PROJECT_ROOT,
+    REPORTS_DIR,
+    SAMPLE_DIR,
+)
 
 #: Notebook stem -> (HTML file stem, what the report is).
 COUNCIL_NOTEBOOKS = {
     "council_distributions": ("distributions", "Distributions of ratings"),
     "council_findings": ("findings", "Findings"),
 }
-#: Environment variables through which a run tells kernels where the catalogue and
-#: chart folders are (parameters would record the paths in the executed notebooks).
-ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
-ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
 CROSS_NOTEBOOK = "cross_council"
 
 

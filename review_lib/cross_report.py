@@ -7,7 +7,6 @@ beyond what chance would give. The same funnel computation feeds each council's 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,15 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from review_lib import charts
-from review_lib.catalogue import load_catalogue
 from review_lib.comparison import Funnels, cross_metrics, programme_funnels
-from review_lib.loading import Programme, read_programme_files
-from review_lib.paths import FIGURES_DIR, SAMPLE_DIR
+from review_lib.loading import Programme
 from review_lib.report import (
     esc,
     figure_html,
     html_table,
     is_synthetic,
+    load_inputs,
     synthetic_banner,
 )
 from review_lib.scale import LEVELS
@@ -104,17 +102,12 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     """
     from review_lib.loading import normalise_cycle
 
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
-    questions = questions or os.environ.get("PRACTICE_REVIEW_QUESTIONS") or None
-    figures_dir = figures_dir or os.environ.get("PRACTICE_REVIEW_FIGURES") or None
-    catalogue = load_catalogue(questions)
-    results = read_programme_files([data], catalogue)
+    data, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     programme = Programme([r for result in results for r in result.reviews], catalogue)
     cycle = normalise_cycle(cycle) or cycle
     if not programme.in_cycle(cycle).reviews:
         raise KeyError(f"no valid review in cycle {cycle!r}; cycles: "
                        f"{', '.join(programme.cycles) or 'none'}")
-    root = Path(figures_dir) if figures_dir else FIGURES_DIR
     councils = {c.casefold(): c for c in programme.in_cycle(cycle).councils}
     chosen = councils.get((highlight or "").casefold())
     return CycleContext(programme, cycle, chosen, root / cycle / "cross-council",

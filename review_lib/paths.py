@@ -17,6 +17,11 @@ QUESTIONS_FILE = DATA_DIR / "questions.csv"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 FIGURES_DIR = PROJECT_ROOT / "figures"
+#: Environment variables through which a batch run tells notebook kernels where the
+#: catalogue and the chart folder are (parameters would record the paths in the executed
+#: notebooks).
+ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
+ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
 #: nbconvert template of the leadership HTML (also styles the index page).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
 TEMPLATE_NAME = "practice_review"

@@ -21,8 +21,8 @@ import pandas as pd
 
 from review_lib import __version__
 from review_lib.catalogue import Catalogue, load_catalogue
-from review_lib.loading import Programme, Review, read_programme_files
-from review_lib.paths import FIGURES_DIR, SAMPLE_DIR
+from review_lib.loading import Programme, Review, iter_data_files, read_programme_files
+from review_lib.paths import ENV_FIGURES, ENV_QUESTIONS, FIGURES_DIR, QUESTIONS_FILE, SAMPLE_DIR
 from review_lib.problems import DataValidationError, Problem
 from review_lib.scale import LEVELS
 from review_lib.summary import format_percent
@@ -104,6 +104,53 @@ class ReviewContext:
         return is_synthetic(self.review.path)
 
 
+_LOADED: dict[tuple, tuple] = {}
+
+
+def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,
+                figures_dir: str | Path | None = None) -> tuple:
+    """Resolve a notebook's inputs and read the data folder, once per unchanged folder.
+
+    A batch run keeps one kernel for many notebooks; reading the folder again for each
+    would repeat the same work, so results are kept while no file's size or modification
+    time (nor the catalogue's) has changed.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder (or file) of review data; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
+    figures_dir : str or Path, optional
+        Chart root; else ``$PRACTICE_REVIEW_FIGURES``; else the project's ``figures/``.
+
+    Returns
+    -------
+    tuple
+        ``(data path, catalogue, one FileResult per data file, figures root)``.
+    """
+    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    questions = questions or os.environ.get(ENV_QUESTIONS) or None
+    figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
+    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    key = (str(data.resolve()), _stat(catalogue_file),
+           tuple((str(f), _stat(f)) for f in iter_data_files([data])))
+    if key not in _LOADED:
+        _LOADED.clear()
+        catalogue = load_catalogue(questions)
+        _LOADED[key] = (catalogue, read_programme_files([data], catalogue))
+    catalogue, results = _LOADED[key]
+    return data, catalogue, results, Path(figures_dir) if figures_dir else FIGURES_DIR
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns)
+
+
 def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None) -> ReviewContext:
@@ -136,11 +183,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     KeyError
         If no file holds that council and cycle.
     """
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
-    questions = questions or os.environ.get("PRACTICE_REVIEW_QUESTIONS") or None
-    figures_dir = figures_dir or os.environ.get("PRACTICE_REVIEW_FIGURES") or None
-    catalogue = load_catalogue(questions)
-    results = read_programme_files([data], catalogue)
+    _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     reviews = [r for result in results for r in result.reviews]
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
     programme = Programme(reviews, catalogue,
@@ -152,7 +195,6 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         if own:
             raise DataValidationError(own) from None
         raise
-    root = Path(figures_dir) if figures_dir else FIGURES_DIR
     return ReviewContext(review, programme, root / review.cycle / slug(review.council),
                          skipped)
 
