@@ -35,15 +35,13 @@ import math
 import re
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 
+from review_lib.comparison import programme_funnels
 from review_lib.loading import Programme, Review, normalise_cycle
 from review_lib.scale import GOOD_OR_BETTER, LEVELS
 from review_lib.stats import (
     Z95,
-    funnel_table,
-    good_counts,
     mann_whitney,
     newcombe_difference,
     question_tests,
@@ -681,8 +679,8 @@ def position_in_programme(review: Review, programme: Programme) -> str:
     if council not in councils:
         return (f"{council} is not among the {review.cycle} reviews in the data, so no "
                 "comparison with the programme is made.")
-    cases = funnel_table(good_counts(cycle.judgements, "judgement"))
-    ratings = funnel_table(good_counts(cycle.ratings, "rating"))
+    funnels = programme_funnels(cycle)  # the computation the cross-council report uses
+    cases, ratings = funnels.judgements, funnels.ratings
     share = f"{council}'s share"
     parts = [
         f"In the {review.cycle} cycle, {len(councils)} councils were reviewed. {council} is "
@@ -705,7 +703,7 @@ def position_in_programme(review: Review, programme: Programme) -> str:
                         f"{phi:.1f} times as much as chance alone would give (an "
                         f"overdispersion ratio of {phi:.1f}, where chance alone gives about 1 "
                         "or less).")
-        adjusted = funnel_table(good_counts(cycle.ratings, "rating"), overdispersion=True)
+        adjusted = funnels.ratings_adjusted
         if adjusted.attrs["adjusted"]:
             ratings_flag = adjusted.loc[council, "flag"]
             position = _position(share, adjusted.loc[council], "question rating")
@@ -1790,14 +1788,10 @@ def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
         raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
     n_councils = len({str(r.council) for r in cycle_programme.reviews})
     if n_councils >= MIN_COUNCILS:
-        # A programme share of exactly 0% or 100% leaves no binomial variance, so the
-        # overdispersion estimate divides by zero (and is NaN); the limits still stand.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            judgements = funnel_table(good_counts(cycle_programme.judgements, "judgement"))
-            rating_counts = good_counts(cycle_programme.ratings, "rating")
-            comparison = councils_outside_limits(
-                judgements, funnel_table(rating_counts),
-                funnel_table(rating_counts, overdispersion=True))
+        funnels = programme_funnels(cycle_programme)
+        judgements = funnels.judgements
+        comparison = councils_outside_limits(judgements, funnels.ratings,
+                                             funnels.ratings_adjusted)
     else:
         comparison = (f"Only {_plural(n_councils, 'council')} "
                       f"{'has' if n_councils == 1 else 'have'} data for the {cycle} cycle, "
