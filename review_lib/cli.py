@@ -26,28 +26,6 @@ def _print_problems(problems: Sequence[Problem], stream=None) -> None:
         print(f"  {problem}", file=stream)
 
 
-def is_sample_path(path: str | Path) -> bool:
-    """Whether a path lies inside the bundled synthetic sample folder.
-
-    Parameters
-    ----------
-    path : str or Path
-        A data file or folder.
-
-    Returns
-    -------
-    bool
-        True for the synthetic sample, whose outputs must say so.
-    """
-    from review_lib.paths import SAMPLE_DIR
-
-    try:
-        Path(path).resolve().relative_to(SAMPLE_DIR.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check files and folders; print every problem; exit 1 on any error."""
     from review_lib.catalogue import load_catalogue
@@ -77,12 +55,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print the two section-4 tables for every review found."""
     from review_lib.loading import load_programme
+    from review_lib.report import is_synthetic
     from review_lib.sample import SYNTHETIC_NOTE
     from review_lib.summary import count_table_text, good_or_better, headline_sentence, level_counts
 
     paths = args.paths or [_default_data()]
     programme = load_programme(paths, args.questions)
-    if any(is_sample_path(p) for p in paths):
+    if any(is_synthetic(p) for p in paths):
         print(f"*** {SYNTHETIC_NOTE} ***\n")
     if programme.problems:
         print("Warnings:")

@@ -81,3 +81,17 @@ def write_small_programme(root: Path) -> tuple[Path, Path]:
     write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6)
     write_small_council(folder, "Gamma", [["RI", "G", "RI", "RI"], ["G", "G", "G", "G"]] * 3)
     return folder, questions
+
+
+def rating_column(o=0, g=0, ri=0, i=0, na=0):
+    """One question's 20 ratings, best first."""
+    values = ["Outstanding"] * o + ["Good"] * g + ["RI"] * ri + ["Inadequate"] * i + ["N/A"] * na
+    assert len(values) == 20, len(values)
+    return values
+
+
+def judgement_column(good=20, ri=0, i=0):
+    """20 overall judgements: Good, then Requires Improvement, then Inadequate."""
+    values = ["Good"] * good + ["Requires Improvement"] * ri + ["Inadequate"] * i
+    assert len(values) == 20
+    return values

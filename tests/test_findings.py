@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import write_wide_csv
+from conftest import judgement_column, rating_column, write_wide_csv
 
 from review_lib.findings import (
     _clean_markdown,
@@ -24,17 +24,8 @@ from review_lib.loading import load_programme
 QUESTIONS = [f"Q{i}" for i in range(1, 13)]
 
 
-def column(o=0, g=0, ri=0, i=0, na=0):
-    """One question's 20 ratings, best first."""
-    values = ["Outstanding"] * o + ["Good"] * g + ["RI"] * ri + ["Inadequate"] * i + ["N/A"] * na
-    assert len(values) == 20, len(values)
-    return values
-
-
-def judgements(good=20, ri=0, i=0):
-    values = ["Good"] * good + ["Requires Improvement"] * ri + ["Inadequate"] * i
-    assert len(values) == 20
-    return values
+column = rating_column
+judgements = judgement_column
 
 
 def write_review(folder, name="testshire", *, council="Testshire", cycle="2022-24",

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_wide_csv
+from conftest import judgement_column, rating_column, write_wide_csv
 
 from review_lib.findings import (
     changes_between_cycles,
@@ -32,17 +32,8 @@ SECTIONS = ["Headline", "Questions across the programme",
             "Caveats", "Methods"]
 
 
-def column(o=0, g=0, ri=0, i=0, na=0):
-    """One question's 20 ratings, best first."""
-    values = ["Outstanding"] * o + ["Good"] * g + ["RI"] * ri + ["Inadequate"] * i + ["N/A"] * na
-    assert len(values) == 20, len(values)
-    return values
-
-
-def overall(good=20, ri=0, i=0):
-    values = ["Good"] * good + ["Requires Improvement"] * ri + ["Inadequate"] * i
-    assert len(values) == 20
-    return values
+column = rating_column
+overall = judgement_column
 
 
 def write_review(folder, council, *, cycle="2022-24", questions=None, default=None,
