@@ -72,18 +72,23 @@ class WorkerKernel:
     def __init__(self, startup_timeout: float = 120):
         self.km = None
         self.kc = None
+        self.ready = False
         self.startup_timeout = startup_timeout
         self.notebooks_run = 0
 
     def launch(self) -> None:
-        """Start the kernel process without waiting for it to be ready."""
+        """Start the kernel process without waiting for it to be ready.
+
+        The kernel keeps no input history on disk: batch runs would otherwise fill the
+        user's IPython history database, and two kernels would contend for its lock.
+        """
         from jupyter_client.manager import KernelManager
 
         km = KernelManager(kernel_name=KERNEL_NAME)
-        km.start_kernel()
+        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
         kc = km.client()
         kc.start_channels()
-        self.km, self.kc = km, kc
+        self.km, self.kc, self.ready = km, kc, False
 
     def _wait(self) -> None:
         try:
@@ -91,6 +96,7 @@ class WorkerKernel:
         except Exception:
             self.shutdown()
             raise
+        self.ready = True
 
     def _start_once(self) -> None:
         self.launch()
@@ -110,7 +116,10 @@ class WorkerKernel:
             self._wait()
         except Exception:  # ensure_started() tries again when the first job comes
             return
-        self.kc.execute("import " + ", ".join(modules), silent=True, store_history=False)
+        # Once the modules are in, freeze what exists (gc.freeze): the collector then never
+        # scans the libraries' objects again while notebooks run.
+        self.kc.execute("import " + ", ".join(modules) + "\nimport gc as _gc\n_gc.collect()\n"
+                        "_gc.freeze()\ndel _gc", silent=True, store_history=False)
 
     def ensure_started(self) -> None:
         """Start the kernel if it is not running; retry once on the known start-up races.
@@ -120,6 +129,8 @@ class WorkerKernel:
         KernelStartError
             If two attempts fail.
         """
+        if self.km is not None and self.ready and self.km.is_alive():
+            return  # answered before; a kernel that stops answering fails prepare()
         if self.km is not None and self.km.is_alive():
             try:
                 self.kc.wait_for_ready(timeout=self.startup_timeout)
@@ -155,7 +166,7 @@ class WorkerKernel:
         """
         self.ensure_started()
         code = (
-            "get_ipython().run_line_magic('reset', '-f')\n"
+            "from review_lib.engine import clear_namespace as _clear\n_clear()\n"
             "import os as _os\n"
             f"_os.chdir({json.dumps(cwd)})\n"
             f"[_os.environ.pop(_k, None) for _k in {json.dumps(list(clear))}]\n"
@@ -184,6 +195,27 @@ class WorkerKernel:
             except Exception:
                 pass
         self.km = self.kc = None
+        self.ready = False
+
+
+def clear_namespace() -> None:
+    """Clear the kernel's namespace and history between notebooks, as ``%reset -f`` does.
+
+    ``%reset`` ends by collecting all garbage (``gc.collect()``), a tenth of a second or
+    more after each notebook; here the collector is left to run on its own schedule. Run
+    inside the kernel.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    hook = shell.displayhook
+    full_cache = hook.do_full_cache
+    hook.do_full_cache = False  # skips DisplayHook.flush(), which calls gc.collect()
+    try:
+        shell.reset(new_session=True)  # also empties the output cache (Out, _oh)
+    finally:
+        hook.do_full_cache = full_cache
+    hook._ = hook.__ = hook.___ = ""
 
 
 _WORKER_KERNEL: WorkerKernel | None = None
@@ -213,4 +245,4 @@ def reset_worker_kernel() -> None:
 
 
 __all__ = ["ENGINE_NAME", "KernelStartError", "ReusedKernelEngine", "WorkerKernel",
-           "reset_worker_kernel", "worker_kernel"]
+           "clear_namespace", "reset_worker_kernel", "worker_kernel"]
