@@ -15,9 +15,9 @@ from review_lib import charts
 from review_lib.report import (
     ReviewContext,
     callout,
+    chart_html,
     count_table_html,
     esc,
-    figure_html,
     footer_html,
     html_table,
     title_block,
@@ -119,9 +119,6 @@ def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
     """
     table = _summary(context, sort)
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.catalogue}
-    ax = charts.diverging_bars(table, labels=labels, sort=False,
-                               title=f"Ratings by question, {context.review.council} "
-                                     f"{context.review.cycle}")
     best, worst = table["share_good"].idxmax(), table["share_good"].idxmin()
     order = "ordered from the highest share Good or better" if sort else "in audit-tool order"
     caption = (
@@ -130,8 +127,11 @@ def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
         f"Improvement and Inadequate to the left. {labels[best]} had the highest share Good "
         f"or better ({format_percent(table.loc[best, 'share_good'], 0)}) and {labels[worst]} "
         f"the lowest ({format_percent(table.loc[worst, 'share_good'], 0)}).")
-    return figure_html(ax.figure, alt=charts.alt_text_diverging(table, labels=labels),
-                       caption=caption, filename="questions.png", folder=context.figures_dir)
+    return chart_html(charts.diverging_bars, table, labels=labels, sort=False,
+                      title=f"Ratings by question, {context.review.council} "
+                            f"{context.review.cycle}",
+                      alt=charts.alt_text_diverging(table, labels=labels), caption=caption,
+                      filename="questions.png", folder=context.figures_dir)
 
 
 def question_table(context: ReviewContext, *, sort: bool = True) -> str:
@@ -184,13 +184,13 @@ def judgements_section(context: ReviewContext) -> str:
     """
     review = context.review
     counts = level_counts(review.judgements["judgement"])
-    ax = charts.judgement_bars(counts, title=f"Overall judgements, {review.council} "
-                                             f"{review.cycle}")
     share = good_or_better(review.judgements["judgement"])
     caption = (f"{headline_sentence(review.judgements['judgement'])} The share Good or better "
                f"is {share.describe()}.")
-    return figure_html(ax.figure, alt=charts.alt_text_judgements(counts), caption=caption,
-                       filename="overall-judgements.png", folder=context.figures_dir)
+    return chart_html(charts.judgement_bars, counts,
+                      title=f"Overall judgements, {review.council} {review.cycle}",
+                      alt=charts.alt_text_judgements(counts), caption=caption,
+                      filename="overall-judgements.png", folder=context.figures_dir)
 
 
 def auditor_section(context: ReviewContext) -> str:
@@ -216,12 +216,12 @@ def auditor_section(context: ReviewContext) -> str:
         "95% interval": [_ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"],
                                                        strict=True)],
     }, index=table.index)
-    ax = charts.auditor_bars(table, title="Question ratings by auditor")
     return "\n".join([
         callout(AUDITOR_CAVEAT, kind="caveat"),
         html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
                    numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval"]),
-        figure_html(ax.figure, alt=charts.alt_text_auditors(table),
+        chart_html(charts.auditor_bars, table, title="Question ratings by auditor",
+                   alt=charts.alt_text_auditors(table),
                     caption="Each bar shows all the question ratings one auditor gave, over "
                             "the cases that auditor reviewed. " + AUDITOR_CAVEAT.split(". ")[0]
                             + ".",
@@ -295,8 +295,6 @@ def case_section(context: ReviewContext) -> str:
         parts.append(f"It was lower in {len(lower)} ({', '.join(lower)}).")
     parts.append("Auditors weigh questions differently, so a difference is not an error, "
                  "but it is worth a look when the judgement is discussed.")
-    ax = charts.case_profile(review.ratings, review.judgements,
-                             title="Question ratings of each case, with its overall judgement")
     frame = pd.DataFrame({
         "Auditor": table["auditor"],
         **{level: table[level] for level in LEVELS},
@@ -306,8 +304,9 @@ def case_section(context: ReviewContext) -> str:
     }, index=table.index)
     return "\n".join([
         f"<p>{esc(' '.join(parts))}</p>",
-        figure_html(ax.figure, alt=charts.alt_text_case_profile(review.ratings,
-                                                                review.judgements),
+        chart_html(charts.case_profile, review.ratings, review.judgements,
+                   title="Question ratings of each case, with its overall judgement",
+                   alt=charts.alt_text_case_profile(review.ratings, review.judgements),
                     caption="Each row is one case record (by pseudonym): the bar shows how "
                             "its questions were rated, and the label at the end its overall "
                             "judgement.",
@@ -440,11 +439,10 @@ def funnel_position(context: ReviewContext) -> str:
         return ""
     table = programme_funnels(cycle_programme).judgements
     council = context.review.council
-    ax = charts.funnel_plot(table, highlight=council,
-                            title=f"{council} among the {len(table)} councils of "
-                                  f"{context.review.cycle}")
-    return figure_html(
-        ax.figure, alt=charts.alt_text_funnel(table, highlight=council),
+    return chart_html(
+        charts.funnel_plot, table, highlight=council,
+        title=f"{council} among the {len(table)} councils of {context.review.cycle}",
+        alt=charts.alt_text_funnel(table, highlight=council),
         caption=f"Share of case records judged Outstanding or Good, against the number of "
                 f"records, for every council in the cycle; {council} is highlighted. Points "
                 "inside the funnel lines differ from the programme average by no more than "

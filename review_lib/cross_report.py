@@ -17,8 +17,8 @@ from review_lib import charts
 from review_lib.comparison import Funnels, cross_metrics, programme_funnels
 from review_lib.loading import Programme
 from review_lib.report import (
+    chart_html,
     esc,
-    figure_html,
     html_table,
     is_synthetic,
     load_inputs,
@@ -212,14 +212,13 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         f"ratings share that case and its auditor; councils vary {phi:.1f} "
                         "times as much as chance alone would give, so read this chart "
                         "with the overall judgements beside it.")
-    ax = charts.funnel_plot(table, highlight=context.highlight, xlabel=xlabel,
-                            title=f"Share of {what}, {context.cycle}")
     alt = charts.alt_text_funnel(table, highlight=context.highlight,
                                  measure="overall judgements" if measure == "judgements"
                                  else "question ratings")
     return "\n".join([
         f"<p>{esc(' '.join(sentence))}</p>",
-        figure_html(ax.figure, alt=alt,
+        chart_html(charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
+                   title=f"Share of {what}, {context.cycle}", alt=alt,
                     caption="Each point is a council. The lines show the range within which "
                             "a council's share would fall by chance alone, 95% and 99.8% of "
                             "the time, around the programme average; the range is wider for "
@@ -255,10 +254,10 @@ def heatmap_section(context: CycleContext) -> str:
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.programme.catalogue}
     share_frame = pd.DataFrame(shares).T.rename(columns=labels)
     count_frame = pd.DataFrame(counts).T.rename(columns=labels)
-    ax = charts.heatmap(share_frame, count_frame, highlight=context.highlight,
-                        title=f"Share of ratings Good or better, by council and question, "
-                              f"{context.cycle}")
-    return figure_html(ax.figure, alt=charts.alt_text_heatmap(share_frame, count_frame),
+    return chart_html(charts.heatmap, share_frame, count_frame, highlight=context.highlight,
+                      title=f"Share of ratings Good or better, by council and question, "
+                            f"{context.cycle}",
+                      alt=charts.alt_text_heatmap(share_frame, count_frame),
                        caption="Each cell is one council's share of cases rated Outstanding "
                                "or Good on one question (usually of 20 cases; fewer where "
                                "questions did not apply). Darker is higher. With 20 cases, "
@@ -285,9 +284,9 @@ def judgements_section(context: CycleContext) -> str:
               .reindex(columns=list(LEVELS), fill_value=0))
     counts = counts.loc[sorted(counts.index, key=str.casefold)]
     counts.columns = list(LEVELS)
-    ax = charts.council_judgement_bars(counts, highlight=context.highlight,
-                                       title=f"Overall judgements by council, {context.cycle}")
-    return figure_html(ax.figure, alt=charts.alt_text_council_judgements(counts),
+    return chart_html(charts.council_judgement_bars, counts, highlight=context.highlight,
+                      title=f"Overall judgements by council, {context.cycle}",
+                      alt=charts.alt_text_council_judgements(counts),
                        caption="Each bar is one council's case records, by overall judgement. "
                                "Councils are in alphabetical order, not ranked.",
                        filename="judgements.png", folder=context.figures_dir)
@@ -376,9 +375,10 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                          zip(changes["diff_low"], changes["diff_high"], strict=True)],
         "Beyond chance?": ["yes" if b else "no" for b in changes["beyond_chance"]],
     }, index=pd.Index(changes.index, name="Council"))
-    ax = charts.change_plot(changes, title="Case records judged Outstanding or Good, "
-                                           "earlier and later review")
-    figure = figure_html(ax.figure, alt=charts.alt_text_change(changes),
+    figure = chart_html(charts.change_plot, changes,
+                        title="Case records judged Outstanding or Good, earlier and later "
+                              "review",
+                        alt=charts.alt_text_change(changes),
                          caption="For each council, the share of case records judged "
                                  "Outstanding or Good in its earlier and later review, each "
                                  "with its 95% interval. * marks a change beyond what chance "

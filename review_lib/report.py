@@ -373,8 +373,13 @@ def png_data(fig, dpi: int = 150) -> bytes:
     bytes
         PNG file contents.
     """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    # A constrained layout already fits every label inside the figure (tests/test_charts.py
+    # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
+    fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fitted else "tight",
                 metadata={"Software": None})
     return buffer.getvalue()
 
@@ -451,12 +456,70 @@ def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,
     """
     import matplotlib.pyplot as plt
 
-    if not alt or not alt.strip():
-        raise ValueError("every figure needs real alt text")
+    _check_alt(alt)
     data = png_data(fig)
     plt.close(fig)
     if filename and folder is not None:
         write_atomically(Path(folder) / filename, data)
+    return _figure_tag(data, alt, caption)
+
+
+def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None,
+               folder: Path | None = None, **kwargs) -> str:
+    """Draw ``chart(*args, **kwargs)`` and embed it as :func:`figure_html` does.
+
+    When ``folder/filename`` holds a PNG drawn before from inputs with the same content
+    (:mod:`review_lib.chart_cache`: the chart function, every argument, the library's code
+    and the plotting libraries), that PNG is used and nothing is drawn.
+
+    Parameters
+    ----------
+    chart : callable
+        A function of :mod:`review_lib.charts` returning a matplotlib Axes.
+    *args
+        Its positional arguments.
+    alt : str
+        Alt text: what the chart shows and its key numbers, for screen readers.
+    caption : str
+        One or two sentences shown beside the chart.
+    filename : str, optional
+        Name of the PNG copy written to ``folder`` (and of the key beside it).
+    folder : Path, optional
+        Where to save the copy (e.g. ``context.figures_dir``).
+    **kwargs
+        Its keyword arguments.
+
+    Returns
+    -------
+    str
+        HTML ``<figure>`` with the image embedded as data.
+    """
+    import matplotlib.pyplot as plt
+
+    from review_lib.chart_cache import cached_png, chart_key, key_path, key_text
+
+    _check_alt(alt)
+    path = Path(folder) / filename if filename and folder is not None else None
+    key = chart_key(chart, args, kwargs) if path else None
+    data = cached_png(path, key) if key else None
+    if data is None:
+        ax = chart(*args, **kwargs)
+        data = png_data(ax.figure)
+        plt.close(ax.figure)
+        if path:
+            key_path(path).unlink(missing_ok=True)
+            write_atomically(path, data)
+            if key:
+                write_atomically(key_path(path), key_text(key, data))
+    return _figure_tag(data, alt, caption)
+
+
+def _check_alt(alt: str) -> None:
+    if not alt or not alt.strip():
+        raise ValueError("every figure needs real alt text")
+
+
+def _figure_tag(data: bytes, alt: str, caption: str) -> str:
     encoded = base64.b64encode(data).decode("ascii")
     return (f'<figure class="chart"><img src="data:image/png;base64,{encoded}" '
             f'alt="{esc(alt)}"><figcaption>{esc(caption)}</figcaption></figure>')

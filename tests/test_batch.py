@@ -76,12 +76,22 @@ def test_incremental_reruns_and_force(tmp_path):
 
     # One of Beta's ratings lowered: Beta's reports, the cross-council report, and every
     # findings report (each shows its funnel position among all councils) are redone.
+    figures = tmp_path / "figures/2024"
+    drawn = {path: path.stat().st_mtime_ns for path in figures.rglob("*.png")}
     write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 5 + [["RI", "G", "G", "RI"]],
                         auditor="Reviewer")
     changed = _run(folder, questions, tmp_path)
     assert _rendered(changed) == ["Alpha 2024 findings", "Beta 2024 distributions",
                                   "Beta 2024 findings", "Gamma 2024 findings",
                                   "all councils 2024 cross-council"]
+    # Only the charts whose inputs changed were drawn again; the others were reused.
+    redrawn = sorted(str(path.relative_to(figures)) for path, when in drawn.items()
+                     if path.stat().st_mtime_ns != when)
+    assert redrawn == ["alpha/funnel-position.png", "beta/auditors.png", "beta/cases.png",
+                       "beta/funnel-position.png", "beta/overall-judgements.png",
+                       "beta/questions.png", "cross-council/funnel-judgements.png",
+                       "cross-council/funnel-ratings.png", "cross-council/heatmap.png",
+                       "cross-council/judgements.png", "gamma/funnel-position.png"]
     metrics = json.loads((tmp_path / "reports/2024/beta/metrics.json").read_text())
     assert metrics["overall_counts"]["Requires Improvement"] == 1
 

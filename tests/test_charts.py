@@ -357,3 +357,38 @@ def test_save_figure_replaces_and_cleans_up_on_failure(small, tmp_path):
         charts.save_figure(Broken(), target)
     assert target.read_bytes()[:4] == b"\x89PNG"
     assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+
+
+@pytest.mark.slow
+def test_every_report_chart_fits_inside_its_figure(monkeypatch):
+    """PNGs are saved without a tight bounding box, so nothing may spill past the figure."""
+    from review_lib import council_report, cross_report, report
+    from review_lib.paths import SAMPLE_DIR
+
+    checked = []
+    save = report.png_data
+
+    def check(fig, dpi=150):
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())
+        page = fig.bbox_inches
+        assert (drawn.x0 >= page.x0 and drawn.y0 >= page.y0 and drawn.x1 <= page.x1
+                and drawn.y1 <= page.y1), (fig.axes[0].get_title(), drawn, page)
+        checked.append(fig.axes[0].get_title())
+        return save(fig, dpi)
+
+    monkeypatch.setattr(report, "png_data", check)
+    for council in ("Dudley", "Kestrel Vale"):  # twelve questions; the longest names
+        context = report.open_review(council, "2022-24", SAMPLE_DIR, figures_dir=None)
+        council_report.question_chart(context)
+        council_report.judgements_section(context)
+        council_report.auditor_section(context)
+        council_report.case_section(context)
+        council_report.funnel_position(context)
+    cycle = cross_report.open_cycle("2022-24", "Kestrel Vale", SAMPLE_DIR, figures_dir=None)
+    cross_report.funnel_section(cycle, "judgements")
+    cross_report.funnel_section(cycle, "ratings")
+    cross_report.heatmap_section(cycle)
+    cross_report.judgements_section(cycle)
+    cross_report.change_section(cycle)
+    assert len(checked) == 15
