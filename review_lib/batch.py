@@ -16,7 +16,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from pathlib import Path
 from review_lib import __version__
 from review_lib.paths import (
     ENV_FIGURES,
+    ENV_PRELOADED,
     ENV_QUESTIONS,
     NOTEBOOKS_DIR,
     PROJECT_ROOT,
@@ -156,7 +159,8 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
                                        for line in output.get("traceback", [])]
 
 
-def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outcome:
+def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
+                preloaded: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
     Notebooks run in the worker's long-lived kernel (:mod:`review_lib.engine`), cleared
@@ -173,6 +177,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
         Show papermill's per-cell progress bar and the notebook's output.
     timeout : int, default 600
         Per-cell execution timeout in seconds.
+    preloaded : str, optional
+        File holding the run's read of the data folder, for the kernel
+        (:func:`review_lib.report.save_preloaded`).
 
     Returns
     -------
@@ -184,8 +191,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    from review_lib.engine import ENGINE_NAME, reset_worker_kernel, worker_kernel
+    from review_lib.engine import ENGINE_NAME
     from review_lib.export import notebook_to_html
+    from review_lib.kernel import reset_worker_kernel, worker_kernel
     from review_lib.report import write_atomically
 
     start = time.perf_counter()
@@ -197,7 +205,8 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600) -> Outco
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
     kernel = worker_kernel()
     try:
-        kernel.prepare(job.cwd, job.environment, (ENV_QUESTIONS, ENV_FIGURES))
+        environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
+        kernel.prepare(job.cwd, environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED))
         executed = pm.execute_notebook(
             str(job.source), None, parameters=job.parameters, engine_name=ENGINE_NAME,
             kernel_name="python3", progress_bar=verbose, log_output=verbose,
@@ -240,10 +249,11 @@ KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "revie
 def _init_worker(verbose: bool) -> None:
     """Prepare a worker process before its first job.
 
-    Ctrl-C is left to the parent, which stops the workers itself; stderr (and so the
-    kernel's start-up chatter) is silenced unless verbose. The worker's kernel is launched
-    at once and, while it starts, the worker imports papermill and nbconvert; the kernel then
-    imports what the notebooks need. All of this overlaps with the parent's own work.
+    Ctrl-C is left to the parent, which stops the workers itself; a worker told to stop
+    (SIGTERM) takes its kernel with it. stderr (and so the kernel's start-up chatter) is
+    silenced unless verbose. The worker's kernel is launched first, and while it starts the
+    worker imports papermill and nbconvert; the kernel then imports what the notebooks need.
+    All of this overlaps with the parent's own work.
     """
     import signal
 
@@ -255,20 +265,33 @@ def _init_worker(verbose: bool) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(devnull)
-    # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
-    # installed, about a second per process; notebook schemas use no IRI formats.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    from review_lib.engine import worker_kernel
+    from review_lib.kernel import worker_kernel
 
     kernel = worker_kernel()
+
+    def stop(signum, frame):
+        kernel.shutdown()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         kernel.launch()
     except Exception:  # the first job starts it (with one retry) and reports any failure
         kernel.shutdown()
+    # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
+    # installed, about a second per process; notebook schemas use no IRI formats.
+    sys.modules.setdefault("rfc3987_syntax", None)
     import nbconvert.exporters.html  # noqa: F401 - warm the import while the kernel starts
     import papermill  # noqa: F401
 
+    import review_lib.engine  # noqa: F401 - registers the engine
+
     kernel.warm_up(KERNEL_PRELOAD)
+
+
+def _worker_started() -> int:
+    """A no-op job: submitting one per worker starts the workers before there is work."""
+    return os.getpid()
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
@@ -428,17 +451,40 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     RunSummary
         Outcomes, invalid files and files written.
     """
-    from review_lib.catalogue import load_catalogue
-    from review_lib.comparison import cross_metrics
-    from review_lib.loading import Programme, normalise_cycle, read_programme_files
-    from review_lib.metrics import council_metrics, write_metrics
-    from review_lib.report import slug
-
     log = log or (lambda line: None)
     data = Path(data) if data else SAMPLE_DIR
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
     questions = Path(questions) if questions else None
     figures = Path(figures_dir) if figures_dir else None
+    # Workers and their kernels start now, while this process reads the data, works out
+    # what needs rendering and writes the metrics; if nothing does, they are stopped.
+    workers = _Workers(jobs, verbose=verbose)
+    scratch = Path(tempfile.mkdtemp(prefix="practice-review-"))  # private to this user
+    try:
+        return _run(workers, scratch, data=data, questions=questions, councils=councils,
+                    cycle=cycle, reports_dir=reports_dir, figures=figures, verbose=verbose,
+                    timeout=timeout, force=force, notebooks_dir=notebooks_dir, log=log)
+    except KeyboardInterrupt:
+        workers.stop()
+        remove_leftovers(reports_dir)
+        log("interrupted: finished reports kept, unfinished ones left out")
+        raise
+    finally:
+        workers.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None,
+         councils: list[str] | None, cycle: str | None, reports_dir: Path,
+         figures: Path | None, verbose: bool, timeout: int, force: bool,
+         notebooks_dir: str | Path | None, log) -> RunSummary:
+    """The body of :func:`run_batch`, with its workers already starting."""
+    from review_lib.catalogue import load_catalogue
+    from review_lib.comparison import cross_metrics
+    from review_lib.loading import Programme, normalise_cycle, read_programme_files
+    from review_lib.metrics import council_metrics, write_metrics
+    from review_lib.report import save_preloaded, slug
+
     summary = RunSummary()
     catalogue = load_catalogue(questions)
     results = read_programme_files([data], catalogue)
@@ -481,48 +527,52 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
-    # Workers and their kernels start now, while this process writes the metrics.
-    batch = _Batch(to_run, jobs=jobs, verbose=verbose, timeout=timeout) if to_run else None
-    try:
-        for review in selected:
-            path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
-            summary.written.append(write_metrics(council_metrics(review), path))
-        for each in all_cycles:
-            summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
-                                                 reports_dir / each / "metrics.json"))
-        if batch:
-            batch.collect(summary, log)
-    except KeyboardInterrupt:
-        if batch:
-            batch.stop()
-        remove_leftovers(reports_dir)
-        log("interrupted: finished reports kept, unfinished ones left out")
-        raise
+    if to_run:
+        preloaded = scratch / "inputs.pickle"
+        save_preloaded(preloaded, data, questions, catalogue, results)
+        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
+    else:
+        workers.stop()
+    for review in selected:
+        path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
+        summary.written.append(write_metrics(council_metrics(review), path))
+    for each in all_cycles:
+        summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
+                                             reports_dir / each / "metrics.json"))
+    if to_run:
+        workers.collect(summary, log)
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
 
 
-class _Batch:
-    """Jobs running in worker processes, each keeping one kernel, with one progress bar."""
+class _Workers:
+    """Worker processes, each keeping one kernel, started before there is work for them."""
 
-    def __init__(self, plan: list[Job], *, jobs: int | None, verbose: bool, timeout: int):
-        self.plan = plan
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(plan)))
-        self.workers = workers
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers,
+    def __init__(self, jobs: int | None, *, verbose: bool):
+        self.verbose = verbose
+        self.count = max(1, jobs or os.cpu_count() or 1)
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.count,
                                            mp_context=multiprocessing.get_context("spawn"),
                                            initializer=_init_worker, initargs=(verbose,))
-        # Longest first: cross-council and findings reports take longer than distributions.
+        self.futures: dict = {}
+        self.stopped = False
+        for _ in range(self.count):  # the pool starts one worker per job submitted
+            self.pool.submit(_worker_started)
+
+    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
+        """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
+        self.plan = plan
         order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
                                             j.notebook != "council_findings"))
-        self.futures = {self.pool.submit(execute_job, job, verbose=verbose, timeout=timeout):
-                        job for job in order}
+        self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
+                                         timeout=timeout, preloaded=preloaded): job
+                        for job in order}
 
     def collect(self, summary: RunSummary, log) -> None:
         """Wait for every job, recording outcomes as they finish."""
         progress = Progress(len(self.plan))
-        log(f"rendering {len(self.plan)} report(s) with {self.workers} worker(s)")
+        log(f"rendering {len(self.plan)} report(s) with {self.count} worker(s)")
         for future in cf.as_completed(self.futures):
             try:
                 outcome = future.result()
@@ -536,12 +586,16 @@ class _Batch:
             if outcome.html:
                 summary.written.append(Path(outcome.html))
         self.pool.shutdown(wait=True)
+        self.stopped = True
         log("workers stopped")
 
     def stop(self) -> None:
-        """Drop queued jobs and stop the workers now (their kernels exit with them)."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Drop queued jobs and stop the workers now (each stops its kernel as it goes)."""
+        if self.stopped:
+            return
+        self.stopped = True
         processes = list(getattr(self.pool, "_processes", {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
         for process in processes:

@@ -1,24 +1,25 @@
 """A papermill engine that runs notebook after notebook in one long-lived kernel.
 
-Starting a kernel and importing pandas, matplotlib and scipy costs seconds; a batch of
-30 notebooks pays it 30 times with papermill's default engine. This engine keeps one kernel
-per worker process, clears its namespace between notebooks (``%reset -f``), moves it to the
-job's working folder and sets the job's environment, then lets papermill execute the
-notebook as usual. A kernel that fails to start is retried once; one that dies is replaced
-for the next job.
+Papermill's own engine starts a kernel for each notebook. This one executes in the worker's
+kernel (:mod:`review_lib.kernel`), passed to :func:`papermill.execute_notebook` as ``km``
+and ``kc``, and otherwise lets papermill execute the notebook as usual.
 """
 
 from __future__ import annotations
-
-import json
-import time
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from review_lib.kernel import (
+    KERNEL_NAME,
+    KernelStartError,
+    WorkerKernel,
+    reset_worker_kernel,
+    worker_kernel,
+)
+
 ENGINE_NAME = "review_lib_reuse"
-KERNEL_NAME = "python3"
 
 
 class _ReusedKernelClient(PapermillNotebookClient):
@@ -62,187 +63,5 @@ def _logger():
 papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
 
 
-class KernelStartError(RuntimeError):
-    """The kernel could not be started, even after one retry."""
-
-
-class WorkerKernel:
-    """The long-lived kernel of one worker process."""
-
-    def __init__(self, startup_timeout: float = 120):
-        self.km = None
-        self.kc = None
-        self.ready = False
-        self.startup_timeout = startup_timeout
-        self.notebooks_run = 0
-
-    def launch(self) -> None:
-        """Start the kernel process without waiting for it to be ready.
-
-        The kernel keeps no input history on disk: batch runs would otherwise fill the
-        user's IPython history database, and two kernels would contend for its lock.
-        """
-        from jupyter_client.manager import KernelManager
-
-        km = KernelManager(kernel_name=KERNEL_NAME)
-        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
-        kc = km.client()
-        kc.start_channels()
-        self.km, self.kc, self.ready = km, kc, False
-
-    def _wait(self) -> None:
-        try:
-            self.kc.wait_for_ready(timeout=self.startup_timeout)
-        except Exception:
-            self.shutdown()
-            raise
-        self.ready = True
-
-    def _start_once(self) -> None:
-        self.launch()
-        self._wait()
-
-    def warm_up(self, modules: tuple[str, ...]) -> None:
-        """Wait for a launched kernel and have it import modules in the background.
-
-        Parameters
-        ----------
-        modules : tuple of str
-            Modules the notebooks will import (their import then costs nothing).
-        """
-        if self.km is None:
-            return
-        try:
-            self._wait()
-        except Exception:  # ensure_started() tries again when the first job comes
-            return
-        # Once the modules are in, freeze what exists (gc.freeze): the collector then never
-        # scans the libraries' objects again while notebooks run.
-        self.kc.execute("import " + ", ".join(modules) + "\nimport gc as _gc\n_gc.collect()\n"
-                        "_gc.freeze()\ndel _gc", silent=True, store_history=False)
-
-    def ensure_started(self) -> None:
-        """Start the kernel if it is not running; retry once on the known start-up races.
-
-        Raises
-        ------
-        KernelStartError
-            If two attempts fail.
-        """
-        if self.km is not None and self.ready and self.km.is_alive():
-            return  # answered before; a kernel that stops answering fails prepare()
-        if self.km is not None and self.km.is_alive():
-            try:
-                self.kc.wait_for_ready(timeout=self.startup_timeout)
-                return
-            except Exception:  # not answering: start afresh below
-                pass
-        self.shutdown()
-        try:
-            self._start_once()
-        except Exception:
-            time.sleep(1.0)
-            try:
-                self._start_once()
-            except Exception as exc:
-                raise KernelStartError(f"the kernel could not be started: {exc}") from exc
-
-    def prepare(self, cwd: str, environment: dict[str, str], clear: tuple[str, ...]) -> None:
-        """Clear the namespace, change folder and set the environment for the next notebook.
-
-        Parameters
-        ----------
-        cwd : str
-            Working folder for the notebook.
-        environment : dict
-            Variables to set.
-        clear : tuple of str
-            Variables to remove first.
-
-        Raises
-        ------
-        RuntimeError
-            If the kernel does not accept the preparation.
-        """
-        self.ensure_started()
-        code = (
-            "from review_lib.engine import clear_namespace as _clear\n_clear()\n"
-            "import os as _os\n"
-            f"_os.chdir({json.dumps(cwd)})\n"
-            f"[_os.environ.pop(_k, None) for _k in {json.dumps(list(clear))}]\n"
-            f"_os.environ.update({json.dumps(environment)})\n"
-            "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
-            "del _os, _plt\n"
-        )
-        reply = self.kc.execute_interactive(code, timeout=60, store_history=False,
-                                            output_hook=lambda msg: None)
-        content = reply["content"]
-        if content.get("status") != "ok":
-            self.shutdown()
-            raise RuntimeError("the kernel could not be prepared for the next notebook: "
-                               f"{content.get('ename')}: {content.get('evalue')}")
-
-    def shutdown(self) -> None:
-        """Stop the kernel, if any."""
-        if self.kc is not None:
-            try:
-                self.kc.stop_channels()
-            except Exception:
-                pass
-        if self.km is not None:
-            try:
-                self.km.shutdown_kernel(now=True)
-            except Exception:
-                pass
-        self.km = self.kc = None
-        self.ready = False
-
-
-def clear_namespace() -> None:
-    """Clear the kernel's namespace and history between notebooks, as ``%reset -f`` does.
-
-    ``%reset`` ends by collecting all garbage (``gc.collect()``), a tenth of a second or
-    more after each notebook; here the collector is left to run on its own schedule. Run
-    inside the kernel.
-    """
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    hook = shell.displayhook
-    full_cache = hook.do_full_cache
-    hook.do_full_cache = False  # skips DisplayHook.flush(), which calls gc.collect()
-    try:
-        shell.reset(new_session=True)  # also empties the output cache (Out, _oh)
-    finally:
-        hook.do_full_cache = full_cache
-    hook._ = hook.__ = hook.___ = ""
-
-
-_WORKER_KERNEL: WorkerKernel | None = None
-
-
-def worker_kernel() -> WorkerKernel:
-    """Get the kernel of this process (created on first use, shut down at exit).
-
-    Returns
-    -------
-    WorkerKernel
-        The kernel holder.
-    """
-    global _WORKER_KERNEL
-    if _WORKER_KERNEL is None:
-        import atexit
-
-        _WORKER_KERNEL = WorkerKernel()
-        atexit.register(_WORKER_KERNEL.shutdown)
-    return _WORKER_KERNEL
-
-
-def reset_worker_kernel() -> None:
-    """Shut down this process's kernel (after it died or misbehaved)."""
-    if _WORKER_KERNEL is not None:
-        _WORKER_KERNEL.shutdown()
-
-
-__all__ = ["ENGINE_NAME", "KernelStartError", "ReusedKernelEngine", "WorkerKernel",
-           "clear_namespace", "reset_worker_kernel", "worker_kernel"]
+__all__ = ["ENGINE_NAME", "KERNEL_NAME", "KernelStartError", "ReusedKernelEngine",
+           "WorkerKernel", "reset_worker_kernel", "worker_kernel"]

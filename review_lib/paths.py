@@ -22,6 +22,8 @@ FIGURES_DIR = PROJECT_ROOT / "figures"
 #: notebooks).
 ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
 ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
+#: Set by ``practice-review run`` for its kernels: a file holding the data it has already read.
+ENV_PRELOADED = "PRACTICE_REVIEW_PRELOADED"
 #: nbconvert template of the leadership HTML (also styles the index page).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
 TEMPLATE_NAME = "practice_review"

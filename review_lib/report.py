@@ -22,7 +22,14 @@ import pandas as pd
 from review_lib import __version__
 from review_lib.catalogue import Catalogue, load_catalogue
 from review_lib.loading import Programme, Review, iter_data_files, read_programme_files
-from review_lib.paths import ENV_FIGURES, ENV_QUESTIONS, FIGURES_DIR, QUESTIONS_FILE, SAMPLE_DIR
+from review_lib.paths import (
+    ENV_FIGURES,
+    ENV_PRELOADED,
+    ENV_QUESTIONS,
+    FIGURES_DIR,
+    QUESTIONS_FILE,
+    SAMPLE_DIR,
+)
 from review_lib.problems import DataValidationError, Problem
 from review_lib.scale import LEVELS
 from review_lib.summary import format_percent
@@ -133,14 +140,90 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
     figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
-    key = (str(data.resolve()), _stat(catalogue_file),
-           tuple((str(f), _stat(f)) for f in iter_data_files([data])))
+    files = iter_data_files([data])
+    key = inputs_signature(data, catalogue_file, files)
     if key not in _LOADED:
         _LOADED.clear()
-        catalogue = load_catalogue(questions)
-        _LOADED[key] = (catalogue, read_programme_files([data], catalogue))
+        _LOADED[key] = _preloaded(key, files) or _read(data, questions)
     catalogue, results = _LOADED[key]
     return data, catalogue, results, Path(figures_dir) if figures_dir else FIGURES_DIR
+
+
+def _read(data: Path, questions) -> tuple:
+    catalogue = load_catalogue(questions)
+    return catalogue, read_programme_files([data], catalogue)
+
+
+def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) -> tuple:
+    """What identifies a read of a data folder: every file's full path, size and time.
+
+    Parameters
+    ----------
+    data : Path
+        The data folder or file.
+    catalogue_file : Path
+        The question catalogue.
+    files : iterable of Path
+        The data files in it (:func:`review_lib.loading.iter_data_files`).
+
+    Returns
+    -------
+    tuple
+        Equal for two reads exactly when neither the catalogue nor any file has changed.
+    """
+    return (str(data.resolve()), str(catalogue_file.resolve()), _stat(catalogue_file),
+            tuple((str(f.resolve()), _stat(f)) for f in files))
+
+
+def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
+                   results: list) -> None:
+    """Keep a read of the data folder for the kernels of a batch run (see :func:`load_inputs`).
+
+    ``practice-review run`` has read and validated every file before its notebooks start;
+    it saves that here, in a private temporary folder it deletes at the end of the run,
+    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A kernel uses it only when the
+    folder, the catalogue and every file are still exactly as they were read.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (in a folder only this user can read).
+    data : Path
+        The data folder or file that was read.
+    questions : str or Path or None
+        The catalogue file, or None for the bundled one.
+    catalogue : Catalogue
+        The catalogue read.
+    results : list of FileResult
+        What reading each file gave.
+    """
+    import pickle
+
+    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    key = inputs_signature(data, catalogue_file, [r.path for r in results])
+    path.write_bytes(pickle.dumps((key, catalogue, results), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
+    """The batch run's read of this data folder, when it matches ``key``; else None."""
+    import pickle
+
+    source = os.environ.get(ENV_PRELOADED)
+    if not source:
+        return None
+    try:
+        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
+    except Exception:  # missing or unreadable: the folder is simply read again
+        return None
+    if saved_key != key:
+        return None
+    # Paths as this process names them (the run read them by their full path).
+    by_full_path = {str(f.resolve()): f for f in files}
+    for result in results:
+        result.path = by_full_path[str(Path(result.path).resolve())]
+        for review in result.reviews:
+            review.path = result.path
+    return catalogue, results
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
