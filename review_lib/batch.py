@@ -241,9 +241,10 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
 
 
-#: Modules the notebooks import, loaded into each worker's kernel while it waits for work.
+#: Modules the notebooks import, loaded into each worker's kernel while it waits for work
+#: (scipy, which only the cross-council report needs, is left to the kernel that runs it).
 KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "review_lib.findings",
-                  "scipy.special", "IPython.display")
+                  "IPython.display")
 
 
 def _init_worker(verbose: bool) -> None:
@@ -270,14 +271,18 @@ def _init_worker(verbose: bool) -> None:
     kernel = worker_kernel()
 
     def stop(signum, frame):
-        kernel.shutdown()
+        kernel.kill_now()
         os._exit(1)
 
     signal.signal(signal.SIGTERM, stop)
+    # Held back while the kernel starts, so that a stop request then still finds it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         kernel.launch()
     except Exception:  # the first job starts it (with one retry) and reports any failure
         kernel.shutdown()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
     # installed, about a second per process; notebook schemas use no IRI formats.
     sys.modules.setdefault("rfc3987_syntax", None)
@@ -585,8 +590,7 @@ class _Workers:
                 f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
             if outcome.html:
                 summary.written.append(Path(outcome.html))
-        self.pool.shutdown(wait=True)
-        self.stopped = True
+        self.stop()  # every job is done: no need to wait for an orderly exit
         log("workers stopped")
 
     def stop(self) -> None:

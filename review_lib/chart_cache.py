@@ -9,7 +9,7 @@ SHA-256 of everything that shapes the picture:
 - the chart function and every argument passed to it, by content (data frames by their
   values, index, columns, dtypes and ``attrs``);
 - the code of ``review_lib`` (any change to it draws every chart again);
-- the matplotlib, seaborn, numpy and pandas versions and matplotlib's ``rcParams``.
+- the matplotlib, numpy and pandas versions and matplotlib's ``rcParams``.
 
 A saved PNG is reused only when the key written beside it (``.<name>.key``) matches and the
 PNG's own SHA-256, also recorded there, still matches the file; anything else draws afresh.
@@ -56,12 +56,20 @@ def code_digest() -> str:
     return _code_digest[1]
 
 
+#: rcParams that never change a saved picture (interactive mode, GUI and key settings):
+#: left out of keys, since IPython switches interactive mode on during a kernel's first
+#: notebook, which would otherwise make every chart of that notebook look new.
+_UNDRAWN_PARAMS = ("interactive", "backend", "keymap.", "webagg.", "toolbar", "tk.",
+                   "macosx.", "figure.raise_window", "figure.max_open_warning",
+                   "savefig.directory")
+
+
 def _environment() -> str:
     import matplotlib
-    import seaborn
 
-    params = sorted((key, repr(value)) for key, value in matplotlib.rcParams.items())
-    return json.dumps([matplotlib.__version__, seaborn.__version__, np.__version__,
+    params = sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()
+                    if not key.startswith(_UNDRAWN_PARAMS))
+    return json.dumps([matplotlib.__version__, np.__version__,
                        pd.__version__, params])
 
 

@@ -15,6 +15,8 @@ the kernel itself can import :func:`clear_namespace` cheaply.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 
 KERNEL_NAME = "python3"
@@ -147,6 +149,26 @@ class WorkerKernel:
             self.shutdown()
             raise RuntimeError("the kernel could not be prepared for the next notebook: "
                                f"{content.get('ename')}: {content.get('evalue')}")
+
+    def kill_now(self) -> None:
+        """Kill the kernel process at once and remove its connection file.
+
+        Takes no locks and starts no threads, so a signal handler may call it (an orderly
+        :meth:`shutdown` there can deadlock on a lock the interrupted code holds).
+        """
+        km = self.km
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                os.kill(process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        connection_file = getattr(km, "connection_file", None)
+        if connection_file:
+            try:
+                os.unlink(connection_file)
+            except OSError:
+                pass
 
     def shutdown(self) -> None:
         """Stop the kernel, if any."""

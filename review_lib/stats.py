@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from statistics import NormalDist
@@ -419,12 +420,23 @@ def kruskal_permutation(groups: list[np.ndarray], permutations: int = 2000,
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
     observed = _kruskal_statistic(np.add.reduceat(ranks, starts), sizes, n, tie_factor)
     p_asymptotic = float(gammaincc((len(groups) - 1) / 2.0, observed / 2.0))  # chi2 sf
-    rng = np.random.default_rng(seed)
-    shuffled = np.argsort(rng.random((permutations, n)), axis=1)
-    sums = np.add.reduceat(ranks[shuffled], starts, axis=1)
+    sums = np.add.reduceat(ranks[_relabellings(permutations, n, seed)], starts, axis=1)
     simulated = _kruskal_statistic(sums, sizes, n, tie_factor)
     p_permutation = float((1 + np.sum(simulated >= observed - 1e-9)) / (1 + permutations))
     return (float(observed), p_asymptotic, p_permutation)
+
+
+@functools.lru_cache(maxsize=16)
+def _relabellings(permutations: int, n: int, seed: int) -> np.ndarray:
+    """Random orderings of n items, one row per permutation (the same for the same n).
+
+    Every question with the same number of ratings shares them, as a fresh generator with
+    the same seed would give the same rows anyway; kept read-only, as int32.
+    """
+    rng = np.random.default_rng(seed)
+    rows = np.argsort(rng.random((permutations, n)), axis=1).astype(np.int32)
+    rows.flags.writeable = False
+    return rows
 
 
 def holm(p_values) -> np.ndarray:

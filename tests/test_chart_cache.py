@@ -62,6 +62,8 @@ def test_equal_content_gives_equal_keys_and_any_difference_another():
     different.append(chart_key(bar_chart, (with_attrs,), {"title": "T"}))
     with matplotlib.rc_context({"font.size": 14}):  # the style charts are drawn with
         different.append(chart_key(bar_chart, (_frame(),), {"title": "T"}))
+    with matplotlib.rc_context({"interactive": True}):  # but not interactive mode
+        assert chart_key(bar_chart, (_frame(),), {"title": "T"}) == key
     assert key not in different and len(set(different)) == len(different)
 
 
