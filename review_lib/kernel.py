@@ -73,7 +73,7 @@ class WorkerKernel:
         Once the modules are in, the kernel freezes what exists (``gc.freeze``): the
         garbage collector then never scans the libraries' objects again while notebooks
         run. (Importing them through ``IPKernelApp.exec_lines`` instead, as the kernel
-        starts, measured slower on the sample: cold batch 21-23 s against 17-19 s.)
+        starts, measured slower on the sample: cold batch 20-23 s against 17-19 s, twice.)
 
         Parameters
         ----------
