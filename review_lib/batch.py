@@ -461,14 +461,27 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
     questions = Path(questions) if questions else None
     figures = Path(figures_dir) if figures_dir else None
-    # Workers and their kernels start now, while this process reads the data, works out
-    # what needs rendering and writes the metrics; if nothing does, they are stopped.
+    # Unless nothing has changed since the last complete run, workers and their kernels
+    # start now, while this process reads the data, works out what needs rendering and
+    # writes the metrics; if nothing does, they are stopped.
+    signature = run_signature(data, questions, notebooks_dir, councils, cycle, figures)
+    last_run = reports_dir / LAST_RUN_FILE
     workers = _Workers(jobs, verbose=verbose)
+    if force or _read_text(last_run) != signature:
+        workers.start()
     scratch = Path(tempfile.mkdtemp(prefix="practice-review-"))  # private to this user
     try:
-        return _run(workers, scratch, data=data, questions=questions, councils=councils,
-                    cycle=cycle, reports_dir=reports_dir, figures=figures, verbose=verbose,
-                    timeout=timeout, force=force, notebooks_dir=notebooks_dir, log=log)
+        summary = _run(workers, scratch, data=data, questions=questions, councils=councils,
+                       cycle=cycle, reports_dir=reports_dir, figures=figures,
+                       verbose=verbose, timeout=timeout, force=force,
+                       notebooks_dir=notebooks_dir, log=log)
+        if summary.failed:
+            last_run.unlink(missing_ok=True)
+        elif reports_dir.exists():
+            from review_lib.report import write_atomically
+
+            write_atomically(last_run, signature)
+        return summary
     except KeyboardInterrupt:
         workers.stop()
         remove_leftovers(reports_dir)
@@ -551,22 +564,83 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     return summary
 
 
+#: In the reports folder: a hash of what the last complete run was made from.
+LAST_RUN_FILE = ".last-run"
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, cycle,
+                  figures: Path | None) -> str:
+    """A cheap hash of a run's inputs: files by size and modification time, and options.
+
+    Equal to the last complete run's when no data file, narrative, catalogue, notebook or
+    library file has changed since; the run then reads and checks everything as usual, but
+    does not start workers before it knows there is work for them.
+
+    Parameters
+    ----------
+    data : Path
+        Data folder or file.
+    questions : Path or None
+        Catalogue file.
+    notebooks_dir : str or Path or None
+        Customised notebooks.
+    councils, cycle
+        The run's selection.
+    figures : Path or None
+        Chart folder.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 (no path is stored in the reports folder).
+    """
+    from review_lib.paths import QUESTIONS_FILE
+
+    roots = [data, questions or QUESTIONS_FILE, Path(notebooks_dir or NOTEBOOKS_DIR),
+             Path(__file__).resolve().parent]
+    entries = []
+    for root in roots:
+        found = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in found:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), info.st_size, info.st_mtime_ns))
+    options = [__version__, sorted(councils or []), cycle, str(figures)]
+    return hashlib.sha256(json.dumps([entries, options]).encode()).hexdigest() + "\n"
+
+
 class _Workers:
-    """Worker processes, each keeping one kernel, started before there is work for them."""
+    """Worker processes, each keeping one kernel, started as soon as work is likely."""
 
     def __init__(self, jobs: int | None, *, verbose: bool):
         self.verbose = verbose
         self.count = max(1, jobs or os.cpu_count() or 1)
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.count,
-                                           mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_init_worker, initargs=(verbose,))
+        self.pool = None
         self.futures: dict = {}
         self.stopped = False
+
+    def start(self) -> None:
+        """Start the worker processes (each then launches and warms its kernel)."""
+        if self.pool is not None:
+            return
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.count,
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(self.verbose,))
         for _ in range(self.count):  # the pool starts one worker per job submitted
             self.pool.submit(_worker_started)
 
     def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
         """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
+        self.start()
         self.plan = plan
         order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
                                             j.notebook != "council_findings"))
@@ -595,10 +669,10 @@ class _Workers:
 
     def stop(self) -> None:
         """Drop queued jobs and stop the workers now (each stops its kernel as it goes)."""
-        if self.stopped:
+        if self.stopped or self.pool is None:
             return
         self.stopped = True
-        processes = list(getattr(self.pool, "_processes", {}).values())
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()

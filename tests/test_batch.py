@@ -110,6 +110,38 @@ def test_a_deleted_report_is_made_again(tmp_path):
     assert target.exists()
 
 
+def test_workers_start_early_only_when_something_may_have_changed(tmp_path, monkeypatch):
+    from review_lib import batch
+
+    starts = []
+    real_start, real_submit = batch._Workers.start, batch._Workers.submit
+
+    def start(self):
+        starts.append("early" if self.pool is None and not self.futures else "again")
+        real_start(self)
+
+    def submit(self, plan, **options):
+        starts.append("submit")
+        real_submit(self, plan, **options)
+
+    monkeypatch.setattr(batch._Workers, "start", start)
+    monkeypatch.setattr(batch._Workers, "submit", submit)
+    folder, questions = write_small_programme(tmp_path)
+    assert not _run(folder, questions, tmp_path, councils=["Alpha"]).failed
+    assert starts[:2] == ["early", "submit"]  # a first run: workers start with the run
+    starts.clear()
+    assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == []
+    assert starts == []  # nothing changed: no worker is started at all
+    (tmp_path / "reports/2024/alpha/findings.html").unlink()
+    assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == [
+        "Alpha 2024 findings"]  # still made again, with workers started when needed
+    assert starts[0] == "submit"
+    starts.clear()
+    write_small_council(folder, "Alpha", [["G", "RI", "G", "G"]] * 6)
+    _run(folder, questions, tmp_path, councils=["Alpha"])
+    assert starts[:2] == ["early", "submit"]
+
+
 def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
     folder, questions = write_small_programme(tmp_path)
     out = tmp_path / "reports"
