@@ -420,7 +420,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               reports_dir: str | Path | None = None, figures_dir: str | Path | None = None,
               jobs: int | None = None, verbose: bool = False, timeout: int = 600,
               force: bool = False, notebooks_dir: str | Path | None = None,
-              log=None) -> RunSummary:
+              log=None, watch: bool = False, poll: float = 0.25,
+              on_summary=None) -> RunSummary:
     """Render the council and cross-council reports of a programme, isolating failures.
 
     Parameters
@@ -450,11 +451,21 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         the project's ``notebooks/``.
     log : callable, optional
         Called with each line for the run's log file.
+    watch : bool, default False
+        After rendering, keep the workers and their kernels and watch the inputs: each
+        time a data file, narrative, catalogue or notebook changes, render what is out of
+        date again (a change to the library's own code restarts the kernels first). Stops
+        on Ctrl-C (KeyboardInterrupt) while waiting.
+    poll : float, default 0.25
+        With ``watch``: seconds between looks at the inputs; a change is acted on once the
+        files have stayed the same for one more look (a spreadsheet being saved).
+    on_summary : callable, optional
+        With ``watch``: called with each pass's RunSummary.
 
     Returns
     -------
     RunSummary
-        Outcomes, invalid files and files written.
+        Outcomes, invalid files and files written (with ``watch``, of the last pass).
     """
     log = log or (lambda line: None)
     data = Path(data) if data else SAMPLE_DIR
@@ -464,24 +475,43 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     # Unless nothing has changed since the last complete run, workers and their kernels
     # start now, while this process reads the data, works out what needs rendering and
     # writes the metrics; if nothing does, they are stopped.
-    signature = run_signature(data, questions, notebooks_dir, councils, cycle, figures)
+    def inputs() -> str:
+        return run_signature(data, questions, notebooks_dir, councils, cycle, figures)
+
+    signature = inputs()
     last_run = reports_dir / LAST_RUN_FILE
     workers = _Workers(jobs, verbose=verbose)
-    if force or _read_text(last_run) != signature:
+    if force or watch or _read_text(last_run) != signature:
         workers.start()
     scratch = Path(tempfile.mkdtemp(prefix="practice-review-"))  # private to this user
+    code = code_fingerprint()
     try:
-        summary = _run(workers, scratch, data=data, questions=questions, councils=councils,
-                       cycle=cycle, reports_dir=reports_dir, figures=figures,
-                       verbose=verbose, timeout=timeout, force=force,
-                       notebooks_dir=notebooks_dir, log=log)
-        if summary.failed:
-            last_run.unlink(missing_ok=True)
-        elif reports_dir.exists():
-            from review_lib.report import write_atomically
+        while True:
+            summary = _run(workers, scratch, data=data, questions=questions,
+                           councils=councils, cycle=cycle, reports_dir=reports_dir,
+                           figures=figures, verbose=verbose, timeout=timeout, force=force,
+                           notebooks_dir=notebooks_dir, log=log, keep_workers=watch)
+            if summary.failed:
+                last_run.unlink(missing_ok=True)
+            elif reports_dir.exists():
+                from review_lib.report import write_atomically
 
-            write_atomically(last_run, signature)
-        return summary
+                write_atomically(last_run, signature)
+            if not watch:
+                return summary
+            if on_summary:
+                on_summary(summary)
+            log("watching the inputs for changes")
+            signature = _wait_for_change(signature, inputs, poll)
+            if signature is None:  # Ctrl-C while waiting: the normal way to stop
+                log("stopped watching")
+                return summary
+            force = False
+            if code_fingerprint() != code:  # kernels hold the old code: start afresh
+                code = code_fingerprint()
+                workers.stop()
+                workers = _Workers(jobs, verbose=verbose)
+                workers.start()
     except KeyboardInterrupt:
         workers.stop()
         remove_leftovers(reports_dir)
@@ -495,8 +525,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
 def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None,
          councils: list[str] | None, cycle: str | None, reports_dir: Path,
          figures: Path | None, verbose: bool, timeout: int, force: bool,
-         notebooks_dir: str | Path | None, log) -> RunSummary:
-    """The body of :func:`run_batch`, with its workers already starting."""
+         notebooks_dir: str | Path | None, log, keep_workers: bool = False) -> RunSummary:
+    """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.catalogue import load_catalogue
     from review_lib.comparison import cross_metrics
     from review_lib.loading import Programme, normalise_cycle, read_programme_files
@@ -549,7 +579,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         preloaded = scratch / "inputs.pickle"
         save_preloaded(preloaded, data, questions, catalogue, results)
         workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
-    else:
+    elif not keep_workers:
         workers.stop()
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
@@ -558,10 +588,34 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
                                              reports_dir / each / "metrics.json"))
     if to_run:
-        workers.collect(summary, log)
+        workers.collect(summary, log, keep=keep_workers)
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
+
+
+def _wait_for_change(signature: str, inputs, poll: float) -> str | None:
+    """Wait until the inputs differ from ``signature`` and then hold still for one look.
+
+    Returns
+    -------
+    str or None
+        The new signature, or None if Ctrl-C was pressed while waiting.
+    """
+    try:
+        while True:
+            time.sleep(poll)
+            current = inputs()
+            if current == signature:
+                continue
+            while True:  # let a save finish: act once two looks agree
+                time.sleep(poll)
+                settled = inputs()
+                if settled == current:
+                    return settled
+                current = settled
+    except KeyboardInterrupt:
+        return None
 
 
 #: In the reports folder: a hash of what the last complete run was made from.
@@ -640,16 +694,23 @@ class _Workers:
 
     def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
         """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         self.start()
         self.plan = plan
         order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
                                             j.notebook != "council_findings"))
-        self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
-                                         timeout=timeout, preloaded=preloaded): job
-                        for job in order}
+        try:
+            self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
+                                             timeout=timeout, preloaded=preloaded): job
+                            for job in order}
+        except BrokenProcessPool:  # a worker died while idle: start the workers afresh
+            self.stop()
+            self.pool, self.stopped = None, False
+            self.submit(plan, timeout=timeout, preloaded=preloaded)
 
-    def collect(self, summary: RunSummary, log) -> None:
-        """Wait for every job, recording outcomes as they finish."""
+    def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
+        """Wait for every job, recording outcomes as they finish; then stop, unless keep."""
         progress = Progress(len(self.plan))
         log(f"rendering {len(self.plan)} report(s) with {self.count} worker(s)")
         for future in cf.as_completed(self.futures):
@@ -664,8 +725,9 @@ class _Workers:
                 f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
             if outcome.html:
                 summary.written.append(Path(outcome.html))
-        self.stop()  # every job is done: no need to wait for an orderly exit
-        log("workers stopped")
+        if not keep:
+            self.stop()  # every job is done: no need to wait for an orderly exit
+            log("workers stopped")
 
     def stop(self) -> None:
         """Drop queued jobs and stop the workers now (each stops its kernel as it goes)."""
@@ -805,6 +867,7 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
     index = reports_dir / "index.html"
     if index.exists():
         print(f"Open {index} to read the reports.", file=stream)
+    stream.flush()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -821,11 +884,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             handle.flush()
 
         log(f"review_lib {__version__}; jobs={args.jobs or os.cpu_count()}")
+        watched = args.data or os.path.relpath(SAMPLE_DIR)
+
+        def each_pass(summary: RunSummary) -> None:
+            _print_summary(summary, reports_dir)
+            print(f"Watching {watched} for changes; press Ctrl-C to stop.", flush=True)
+
         summary = run_batch(data=args.data, questions=args.questions, councils=args.council,
                             cycle=args.cycle, reports_dir=reports_dir, figures_dir=args.figures,
                             jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
-                            force=args.force, notebooks_dir=args.notebooks, log=log)
-    _print_summary(summary, reports_dir)
+                            force=args.force, notebooks_dir=args.notebooks, log=log,
+                            watch=args.watch, on_summary=each_pass)
+    if args.watch:
+        print("Stopped watching.", flush=True)
+    else:
+        _print_summary(summary, reports_dir)
     return 1 if summary.failed else 0
 
 
@@ -855,6 +928,9 @@ def add_run_parser(sub) -> None:
     run.add_argument("--force", action="store_true",
                      help="render every report, even those whose inputs have not changed")
     run.add_argument("--verbose", action="store_true", help="show per-cell progress")
+    run.add_argument("--watch", action="store_true",
+                     help="after rendering, keep the kernels warm and render again whenever "
+                          "a data file changes (Ctrl-C to stop)")
     run.set_defaults(func=cmd_run)
 
 

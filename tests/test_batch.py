@@ -187,3 +187,51 @@ def test_cli_exit_status_and_summary_for_an_invalid_file(tmp_path):
     logs = list((tmp_path / "reports" / "logs").glob("run-*.log"))
     assert logs and "invalid: programme/delta.csv" in logs[0].read_text()
     assert str(tmp_path) not in logs[0].read_text()
+
+
+def test_watch_renders_again_after_a_change_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import psutil
+
+    folder, questions = write_small_programme(tmp_path)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder),
+               "--questions", str(questions), "--out", str(out), "--figures",
+               str(tmp_path / "figures"), "--jobs", "2", "--watch"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    lines: list[str] = []
+
+    def wait_for_watching(count: int) -> None:
+        while sum("Watching" in line for line in lines) < count:
+            line = process.stdout.readline()
+            assert line, "the watch stopped early:\n" + "".join(lines)
+            lines.append(line)
+
+    try:
+        wait_for_watching(1)
+        assert any("7 report(s) written" in line for line in lines)
+        beta = out / "2024/beta/distributions.html"
+        alpha = out / "2024/alpha/distributions.html"
+        before = (beta.stat().st_mtime_ns, alpha.stat().st_mtime_ns)
+        kernels = [p for p in psutil.Process(process.pid).children(recursive=True)
+                   if "ipykernel" in " ".join(p.cmdline())]
+        assert len(kernels) == 2  # kept warm while watching
+        write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6, auditor="Reviewer")
+        wait_for_watching(2)
+        assert "3 report(s) written, 4 already up to date" in "".join(lines[-4:])
+        assert beta.stat().st_mtime_ns != before[0]
+        assert alpha.stat().st_mtime_ns == before[1]
+        assert all(k.is_running() for k in kernels)  # the same kernels did the work
+        os.killpg(process.pid, signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0
+    assert "Stopped watching." in rest
+    for kernel in kernels:
+        try:
+            assert kernel.wait(timeout=10) is not None or not kernel.is_running()
+        except psutil.NoSuchProcess:
+            pass
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
