@@ -21,6 +21,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/practice-review run
 
+## watch: as run, then render again whenever a sample file changes (Ctrl-C to stop)
+watch: $(STAMP)
+	$(BIN)/practice-review run --watch
+
 ## summary: print the section-4 tables of every review in the sample
 summary: $(STAMP)
 	$(BIN)/practice-review summary
@@ -58,4 +62,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
 
-.PHONY: install run summary test lint lab sample bench bench-batch clean help
+.PHONY: install run watch summary test lint lab sample bench bench-batch clean help
