@@ -1,8 +1,8 @@
 """A papermill engine that runs notebook after notebook in one long-lived kernel.
 
-Papermill's own engine starts a kernel for each notebook. This one executes in the worker's
-kernel (:mod:`review_lib.kernel`), passed to :func:`papermill.execute_notebook` as ``km``
-and ``kc``, and otherwise lets papermill execute the notebook as usual.
+Papermill's own engine starts a kernel for each notebook. This one executes in the rendering
+thread's kernel (:mod:`review_lib.kernel`), passed to :func:`papermill.execute_notebook` as
+``km`` and ``kc``, and otherwise lets papermill execute the notebook as usual.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ReusedKernelEngine(NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None,
                                  **kwargs):
-        """Execute with the worker's kernel (same arguments as papermill's nbclient engine).
+        """Execute with the given kernel (same arguments as papermill's nbclient engine).
 
         Returns
         -------

@@ -1,14 +1,16 @@
-"""The long-lived Jupyter kernel of a batch worker process.
+"""The long-lived Jupyter kernels of a batch run, one per rendering thread.
 
-Starting a kernel and importing pandas, matplotlib and scipy costs seconds; a batch of
-30 notebooks would pay it 30 times with papermill's default engine. Each worker keeps one
-kernel (:class:`WorkerKernel`), clears its namespace between notebooks, moves it to the
-job's working folder and sets the job's environment. A kernel that fails to start is retried
-once; one that dies is replaced for the next job. The papermill engine that executes
+Starting a kernel and importing pandas and matplotlib costs seconds; a batch of 30
+notebooks would pay it 30 times with papermill's default engine. Each rendering thread of
+``practice-review run`` keeps one kernel (:class:`WorkerKernel`), clears its namespace
+between notebooks, moves it to the job's working folder and sets the job's environment. A
+kernel that fails to start is retried once; one that dies, or runs a cell past its time
+limit, is reported and replaced for the next job. Every wait on a kernel gives up as soon as
+the kernel dies or the run is stopped (Ctrl-C). The papermill engine that executes
 notebooks in it is :mod:`review_lib.engine`.
 
 This module imports only ``jupyter_client`` (and that only when a kernel is launched), so a
-worker can launch its kernel before it spends time importing papermill and nbconvert, and
+thread can launch its kernel before it spends time importing papermill and nbconvert, and
 the kernel itself can import :func:`clear_namespace` cheaply.
 """
 
@@ -17,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import threading
 import time
 
 KERNEL_NAME = "python3"
@@ -26,20 +30,32 @@ class KernelStartError(RuntimeError):
     """The kernel could not be started, even after one retry."""
 
 
+class KernelStopped(RuntimeError):
+    """The run is stopping (Ctrl-C): waits on kernels give up."""
+
+
+#: Set when a run stops all kernels: threads waiting on a kernel give up at once.
+STOPPING = threading.Event()
+
+
 class WorkerKernel:
-    """The long-lived kernel of one worker process.
+    """The long-lived kernel of one rendering thread.
 
     Parameters
     ----------
     startup_timeout : float, default 120
         Seconds to wait for the kernel to answer after it is started.
+    quiet : bool, default True
+        Send the kernel's own output (start-up warnings and the like) nowhere.
     """
 
-    def __init__(self, startup_timeout: float = 120):
+    def __init__(self, startup_timeout: float = 120, quiet: bool = True):
         self.km = None
         self.kc = None
+        self.akc = None
         self.ready = False
         self.startup_timeout = startup_timeout
+        self.quiet = quiet
 
     def launch(self) -> None:
         """Start the kernel process without waiting for it to be ready.
@@ -50,18 +66,88 @@ class WorkerKernel:
         from jupyter_client.manager import KernelManager
 
         km = KernelManager(kernel_name=KERNEL_NAME)
-        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL} if self.quiet else {}
+        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"], **quiet)
         kc = km.client()
-        kc.start_channels()
-        self.km, self.kc, self.ready = km, kc, False
+        # This client only asks and waits for replies (preparing, warming up); notebooks
+        # run through execution_client(), so it needs no output channel.
+        kc.start_channels(iopub=False, stdin=False, hb=False)
+        self.km, self.kc, self.ready, self.akc = km, kc, False, None
+
+    def execution_client(self):
+        """The client papermill executes notebooks with (made on first use, then kept).
+
+        An asynchronous client: with it, nbclient keeps checking, while it waits for a
+        cell's output, that the kernel is alive and the cell within its time limit (with
+        a blocking client the wait for output blocks those checks). Made in the thread
+        that uses it.
+
+        Returns
+        -------
+        jupyter_client.asynchronous.AsyncKernelClient
+            Connected to this kernel.
+        """
+        if self.akc is None:
+            from jupyter_client.asynchronous import AsyncKernelClient
+            from jupyter_client.session import Session
+
+            info = self.km.get_connection_info()
+            # Its own session, so its own socket identity: the kernel routes each reply
+            # to the client that asked.
+            session = Session(key=info.pop("key"),
+                              signature_scheme=info.pop("signature_scheme"))
+            self.akc = AsyncKernelClient(**info, session=session,
+                                         connection_file=self.km.connection_file,
+                                         parent=self.km)
+            self.akc.start_channels()
+        return self.akc
 
     def _wait(self) -> None:
         try:
-            self.kc.wait_for_ready(timeout=self.startup_timeout)
+            self._wait_for_ready(self.startup_timeout)
         except Exception:
             self.shutdown()
             raise
         self.ready = True
+
+    def _check_alive(self) -> None:
+        if STOPPING.is_set():
+            raise KernelStopped("the run is stopping")
+        if self.km is None or not self.km.is_alive():
+            raise RuntimeError("the kernel died")
+
+    def _wait_for_ready(self, timeout: float) -> None:
+        """Wait for the kernel to answer a kernel-info request.
+
+        Gives up as soon as the kernel dies or the run stops, rather than after
+        ``timeout``; asks again every few seconds (a request sent before the kernel
+        listened is lost).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._await_reply(self.kc.kernel_info(), min(3.0, timeout))
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+
+    def _await_reply(self, msg_id: str, timeout: float) -> dict:
+        """The shell reply to a request, checking twice a second that the kernel lives."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive()
+            try:
+                reply = self.kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"the kernel did not answer within {timeout:.0f} s") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply
 
     def _start_once(self) -> None:
         self.launch()
@@ -101,8 +187,11 @@ class WorkerKernel:
             return  # answered before; a kernel that stops answering fails prepare()
         if self.km is not None and self.km.is_alive():
             try:
-                self.kc.wait_for_ready(timeout=self.startup_timeout)
+                self._wait_for_ready(self.startup_timeout)
+                self.ready = True
                 return
+            except KernelStopped:
+                raise
             except Exception:  # not answering: start afresh below
                 pass
         self.shutdown()
@@ -142,13 +231,20 @@ class WorkerKernel:
             "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
             "del _os, _plt\n"
         )
-        reply = self.kc.execute_interactive(code, timeout=60, store_history=False,
-                                            output_hook=lambda msg: None)
-        content = reply["content"]
+        content = self._execute_quietly(code, timeout=60)
         if content.get("status") != "ok":
             self.shutdown()
             raise RuntimeError("the kernel could not be prepared for the next notebook: "
                                f"{content.get('ename')}: {content.get('evalue')}")
+
+    def _execute_quietly(self, code: str, timeout: float) -> dict:
+        """Run code in the kernel and return its reply's content (no output is read).
+
+        Gives up as soon as the kernel dies or the run stops, rather than after
+        ``timeout``.
+        """
+        return self._await_reply(self.kc.execute(code, store_history=False),
+                                 timeout)["content"]
 
     def kill_now(self) -> None:
         """Kill the kernel process at once and remove its connection file.
@@ -172,17 +268,18 @@ class WorkerKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel, if any."""
-        if self.kc is not None:
-            try:
-                self.kc.stop_channels()
-            except Exception:
-                pass
+        for client in (self.kc, getattr(self, "akc", None)):
+            if client is not None:
+                try:
+                    client.stop_channels()
+                except Exception:
+                    pass
         if self.km is not None:
             try:
                 self.km.shutdown_kernel(now=True)
             except Exception:
                 pass
-        self.km = self.kc = None
+        self.km = self.kc = self.akc = None
         self.ready = False
 
 
@@ -206,31 +303,66 @@ def clear_namespace() -> None:
     hook._ = hook.__ = hook.___ = ""
 
 
-_WORKER_KERNEL: WorkerKernel | None = None
+_LOCAL = threading.local()
+_ALL: list[WorkerKernel] = []
+_ALL_LOCK = threading.Lock()
 
 
 def worker_kernel() -> WorkerKernel:
-    """Get the kernel of this process (created on first use, shut down at exit).
+    """Get the kernel of this thread (created on first use; all are stopped at exit).
+
+    A batch run renders with one thread per kernel; each thread keeps its own kernel and
+    its own connection to it.
 
     Returns
     -------
     WorkerKernel
         The kernel holder.
     """
-    global _WORKER_KERNEL
-    if _WORKER_KERNEL is None:
-        import atexit
+    kernel = getattr(_LOCAL, "kernel", None)
+    if kernel is None:
+        kernel = _LOCAL.kernel = WorkerKernel()
+        with _ALL_LOCK:
+            if not _ALL:
+                import atexit
 
-        _WORKER_KERNEL = WorkerKernel()
-        atexit.register(_WORKER_KERNEL.shutdown)
-    return _WORKER_KERNEL
+                atexit.register(stop_all_kernels)
+            _ALL.append(kernel)
+    return kernel
 
 
 def reset_worker_kernel() -> None:
-    """Shut down this process's kernel (after it died or misbehaved)."""
-    if _WORKER_KERNEL is not None:
-        _WORKER_KERNEL.shutdown()
+    """Shut down this thread's kernel (after it died or misbehaved)."""
+    kernel = getattr(_LOCAL, "kernel", None)
+    if kernel is not None:
+        kernel.shutdown()
 
 
-__all__ = ["KERNEL_NAME", "KernelStartError", "WorkerKernel", "clear_namespace",
-           "reset_worker_kernel", "worker_kernel"]
+def stop_all_kernels(*, idle: bool = False) -> None:
+    """Stop every thread's kernel now.
+
+    The kernel processes are killed at once; a thread waiting on one sees it die (within
+    a second) and reports so. Connections are closed too only when ``idle`` (no thread is
+    using them: a connection belongs to its thread).
+
+    Parameters
+    ----------
+    idle : bool, default False
+        Whether every rendering thread is idle.
+    """
+    if not idle:
+        STOPPING.set()
+    with _ALL_LOCK:
+        kernels = list(_ALL)
+        if idle:
+            _ALL.clear()
+    for kernel in kernels:
+        kernel.kill_now()
+    if idle:
+        for kernel in kernels:
+            kernel.shutdown()
+
+
+__all__ = ["KERNEL_NAME", "STOPPING", "KernelStartError", "KernelStopped", "WorkerKernel",
+           "clear_namespace",
+           "reset_worker_kernel", "stop_all_kernels", "worker_kernel"]

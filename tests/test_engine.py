@@ -32,14 +32,14 @@ def test_one_kernel_runs_notebooks_without_carrying_names_or_counts(tmp_path):
         pid = kernel.km.provisioner.process.pid
         one = pm.execute_notebook(str(first), None, engine_name=ENGINE_NAME,
                                   kernel_name="python3", progress_bar=False,
-                                  km=kernel.km, kc=kernel.kc)
+                                  km=kernel.km, kc=kernel.execution_client())
         assert one.cells[1].outputs[0]["data"]["text/plain"] == "42"
         workdir = tmp_path / "elsewhere"
         workdir.mkdir()
         kernel.prepare(str(workdir), {"REVIEW_TEST_FLAG": "second"}, ())
         two = pm.execute_notebook(str(second), None, engine_name=ENGINE_NAME,
                                   kernel_name="python3", progress_bar=False,
-                                  km=kernel.km, kc=kernel.kc)
+                                  km=kernel.km, kc=kernel.execution_client())
         # The same kernel process ran both, and the second saw only its own job's state.
         assert kernel.km.provisioner.process.pid == pid
         assert [c.execution_count for c in two.cells] == [1, 2]
@@ -57,5 +57,36 @@ def test_a_dead_kernel_is_started_again_for_the_next_job(tmp_path):
         kernel.km.provisioner.process.wait()
         kernel.prepare(str(tmp_path), {}, ())  # notices the dead kernel and starts another
         assert kernel.km.is_alive()
+    finally:
+        kernel.shutdown()
+
+
+def test_a_cell_over_its_time_limit_is_stopped_and_a_dying_kernel_reported(tmp_path):
+    import threading
+    import time
+
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
+    kernel = WorkerKernel()
+    try:
+        kernel.prepare(str(tmp_path), {}, ())
+        start = time.monotonic()
+        with pytest.raises(CellTimeoutError):  # a silent cell: no output to wake the wait
+            pm.execute_notebook(str(slow), None, engine_name=ENGINE_NAME,
+                                kernel_name="python3", progress_bar=False,
+                                execution_timeout=2, km=kernel.km,
+                                kc=kernel.execution_client())
+        assert time.monotonic() - start < 20
+        kernel.shutdown()
+        kernel.prepare(str(tmp_path), {}, ())
+        process = kernel.km.provisioner.process
+        threading.Timer(1.0, process.kill).start()
+        start = time.monotonic()
+        with pytest.raises(DeadKernelError):
+            pm.execute_notebook(str(slow), None, engine_name=ENGINE_NAME,
+                                kernel_name="python3", progress_bar=False, km=kernel.km,
+                                kc=kernel.execution_client())
+        assert time.monotonic() - start < 20
     finally:
         kernel.shutdown()
