@@ -1,7 +1,7 @@
 """``practice-review run``: render every council's reports with papermill and nbconvert.
 
 For each review selected, both council notebooks are executed with papermill (in parallel:
-one thread per kernel, each kernel kept for the whole run and cleared between notebooks),
+worker processes, each keeping one kernel for the whole run, cleared between notebooks),
 exported to HTML for leadership, and the council's ``metrics.json`` is written. A council
 whose file is invalid, or whose notebook fails, gets a line in the summary at the end and no
 HTML; every other report is still produced. Every file is written under a temporary name
@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -161,9 +162,9 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
 
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                 preloaded: str | None = None) -> Outcome:
-    """Execute one notebook with papermill and export its HTML (runs in a rendering thread).
+    """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
-    Notebooks run in the thread's long-lived kernel (:mod:`review_lib.kernel`), cleared
+    Notebooks run in the worker's long-lived kernel (:mod:`review_lib.kernel`), cleared
     between notebooks. A kernel that fails to start is retried once; a cell running longer
     than ``timeout`` seconds, or a kernel that dies, fails the job with a message saying so,
     and the next job gets a fresh kernel. The executed notebook is kept in memory and both
@@ -241,39 +242,63 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
 
 
-#: Modules the notebooks import, loaded into each kernel while it waits for work
+#: Modules the notebooks import, loaded into each worker's kernel while it waits for work
 #: (scipy, which only the cross-council report needs, is left to the kernel that runs it).
 KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "review_lib.findings",
                   "IPython.display")
 
 
-def _init_thread(verbose: bool) -> None:
-    """Prepare a rendering thread before its first job.
+def _init_worker(verbose: bool) -> None:
+    """Prepare a worker process before its first job.
 
-    The thread's kernel is launched first and, as soon as it answers, asked to import what
-    the notebooks need; meanwhile the thread imports papermill and nbconvert (once for the
-    run). All of this overlaps with the main thread's own work.
+    Ctrl-C is left to the parent, which stops the workers itself; a worker told to stop
+    (SIGTERM) takes its kernel with it. stderr (and so the kernel's start-up chatter) is
+    silenced unless verbose. The worker's kernel is launched first, and while it starts the
+    worker imports papermill and nbconvert; the kernel then imports what the notebooks need.
+    All of this overlaps with the parent's own work.
     """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not verbose:
+        import warnings
+
+        warnings.filterwarnings("ignore")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     from review_lib.kernel import worker_kernel
 
     kernel = worker_kernel()
     kernel.quiet = not verbose
+
+    def stop(signum, frame):
+        kernel.kill_now()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+    # Held back while the kernel starts, so that a stop request then still finds it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         kernel.launch()
     except Exception:  # the first job starts it (with one retry) and reports any failure
         kernel.shutdown()
-    kernel.warm_up(KERNEL_PRELOAD)  # as soon as the kernel answers: it imports meanwhile
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
-    # installed, about a second; notebook schemas use no IRI formats.
+    # installed, about a second per process; notebook schemas use no IRI formats.
     sys.modules.setdefault("rfc3987_syntax", None)
-    import nbconvert.exporters.html  # noqa: F401
+    import nbconvert.exporters.html  # noqa: F401 - warm the import while the kernel starts
     import papermill  # noqa: F401
 
     import review_lib.engine  # noqa: F401 - registers the engine
 
+    kernel.warm_up(KERNEL_PRELOAD)
 
-def _worker_started() -> None:
-    """A no-op job: submitting one per thread starts the threads before there is work."""
+
+def _worker_started() -> int:
+    """A no-op job: submitting one per worker starts the workers before there is work."""
+    return os.getpid()
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
@@ -429,7 +454,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     log : callable, optional
         Called with each line for the run's log file.
     watch : bool, default False
-        After rendering, keep the kernels and watch the inputs: each
+        After rendering, keep the workers and their kernels and watch the inputs: each
         time a data file, narrative, catalogue or notebook changes, render what is out of
         date again (a change to the library's own code restarts the kernels first). Stops
         on Ctrl-C (KeyboardInterrupt) while waiting.
@@ -449,8 +474,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
     questions = Path(questions) if questions else None
     figures = Path(figures_dir) if figures_dir else None
-    # Unless nothing has changed since the last complete run, the rendering threads and
-    # their kernels start now, while this process reads the data, works out what needs rendering and
+    # Unless nothing has changed since the last complete run, workers and their kernels
+    # start now, while this process reads the data, works out what needs rendering and
     # writes the metrics; if nothing does, they are stopped.
     def inputs() -> str:
         return run_signature(data, questions, notebooks_dir, councils, cycle, figures)
@@ -462,12 +487,15 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         workers.start()
     scratch = Path(tempfile.mkdtemp(prefix="practice-review-"))  # private to this user
     code = code_fingerprint()
+    summary, rendering = None, False
     try:
         while True:
+            rendering = True
             summary = _run(workers, scratch, data=data, questions=questions,
                            councils=councils, cycle=cycle, reports_dir=reports_dir,
                            figures=figures, verbose=verbose, timeout=timeout, force=force,
                            notebooks_dir=notebooks_dir, log=log, keep_workers=watch)
+            rendering = False
             if summary.failed:
                 last_run.unlink(missing_ok=True)
             elif reports_dir.exists():
@@ -481,18 +509,20 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             log("watching the inputs for changes")
             signature = _wait_for_change(signature, inputs, poll)
             if signature is None:  # Ctrl-C while waiting: the normal way to stop
-                workers.stop(idle=True)
                 log("stopped watching")
                 return summary
             force = False
             if code_fingerprint() != code:  # kernels hold the old code: start afresh
                 code = code_fingerprint()
-                workers.stop(idle=True)
+                workers.stop()
                 workers = _Workers(jobs, verbose=verbose)
                 workers.start()
     except KeyboardInterrupt:
         workers.stop()
         remove_leftovers(reports_dir)
+        if watch and summary is not None and not rendering:  # between passes: a normal stop
+            log("stopped watching")
+            return summary
         log("interrupted: finished reports kept, unfinished ones left out")
         raise
     finally:
@@ -504,7 +534,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          councils: list[str] | None, cycle: str | None, reports_dir: Path,
          figures: Path | None, verbose: bool, timeout: int, force: bool,
          notebooks_dir: str | Path | None, log, keep_workers: bool = False) -> RunSummary:
-    """One pass of :func:`run_batch`, with its kernels already starting."""
+    """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.catalogue import load_catalogue
     from review_lib.comparison import cross_metrics
     from review_lib.loading import Programme, normalise_cycle, read_programme_files
@@ -613,7 +643,7 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
 
     Equal to the last complete run's when no data file, narrative, catalogue, notebook or
     library file has changed since; the run then reads and checks everything as usual, but
-    does not start kernels before it knows there is work for them.
+    does not start workers before it knows there is work for them.
 
     Parameters
     ----------
@@ -651,11 +681,7 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
 
 
 class _Workers:
-    """Rendering threads, each with its own kernel, started as soon as work is likely.
-
-    Notebooks execute in the kernels (separate processes: one that dies or hangs is
-    reported and replaced); the threads drive them with papermill and export the HTML.
-    """
+    """Worker processes, each keeping one kernel, started as soon as work is likely."""
 
     def __init__(self, jobs: int | None, *, verbose: bool):
         self.verbose = verbose
@@ -665,50 +691,53 @@ class _Workers:
         self.stopped = False
 
     def start(self) -> None:
-        """Start the threads (each then launches and warms its kernel)."""
-        from review_lib.kernel import STOPPING
-
+        """Start the worker processes (each then launches and warms its kernel)."""
         if self.pool is not None:
             return
-        STOPPING.clear()
-        self.pool = cf.ThreadPoolExecutor(max_workers=self.count,
-                                          thread_name_prefix="practice-review",
-                                          initializer=_init_thread,
-                                          initargs=(self.verbose,))
-        for _ in range(self.count):  # the pool starts one thread per job submitted
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.count,
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(self.verbose,))
+        for _ in range(self.count):  # the pool starts one worker per job submitted
             self.pool.submit(_worker_started)
 
     def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
         """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         self.start()
         self.plan = plan
         order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
                                             j.notebook != "council_findings"))
-        self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
-                                         timeout=timeout, preloaded=preloaded): job
-                        for job in order}
+        try:
+            self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
+                                             timeout=timeout, preloaded=preloaded): job
+                            for job in order}
+        except BrokenProcessPool:  # a worker died while idle: start the workers afresh
+            self.stop()
+            self.pool, self.stopped = None, False
+            self.submit(plan, timeout=timeout, preloaded=preloaded)
 
     def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
         """Wait for every job, recording outcomes as they finish; then stop, unless keep."""
         progress = Progress(len(self.plan))
-        log(f"rendering {len(self.plan)} report(s) with {self.count} kernel(s)")
+        log(f"rendering {len(self.plan)} report(s) with {self.count} worker(s)")
         pending = set(self.futures)
         while pending:
-            # A short wait, again and again: Ctrl-C may reach any thread, and the main
+            # A short wait, again and again: Ctrl-C may reach another thread, and the main
             # thread only notices it when it wakes.
             done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: self.plan.index(self.futures[f])):
                 self._record(future, summary, progress, log)
         if not keep:
-            self.stop(idle=True)
-            log("kernels stopped")
+            self.stop()  # every job is done: no need to wait for an orderly exit
+            log("workers stopped")
 
     def _record(self, future, summary: RunSummary, progress: Progress, log) -> None:
         try:
             outcome = future.result()
-        except Exception as exc:  # a job that failed outright: reported, not raised
+        except Exception as exc:  # a worker that crashed outright: reported, not raised
             outcome = Outcome(self.futures[future], False,
-                              message=f"rendering failed: {type(exc).__name__}: {exc}")
+                              message=f"worker failed: {type(exc).__name__}: {exc}")
         summary.outcomes.append(outcome)
         progress.update(outcome)
         log(f"{'ok' if outcome.ok else 'FAILED'}: {outcome.job.label} "
@@ -716,24 +745,17 @@ class _Workers:
         if outcome.html:
             summary.written.append(Path(outcome.html))
 
-    def stop(self, *, idle: bool = False) -> None:
-        """Drop queued jobs and stop the kernels now.
-
-        Parameters
-        ----------
-        idle : bool, default False
-            Whether every thread has finished its jobs (then the connections are closed
-            too, and the threads are waited for).
-        """
-        from review_lib.kernel import stop_all_kernels
-
+    def stop(self) -> None:
+        """Drop queued jobs and stop the workers now (each kills its kernel as it goes)."""
         if self.stopped or self.pool is None:
             return
         self.stopped = True
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
-        stop_all_kernels(idle=idle)
-        if idle:
-            self.pool.shutdown(wait=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
 
 
 def _hash_files(paths) -> str:

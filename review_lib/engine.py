@@ -1,7 +1,7 @@
 """A papermill engine that runs notebook after notebook in one long-lived kernel.
 
-Papermill's own engine starts a kernel for each notebook. This one executes in the rendering
-thread's kernel (:mod:`review_lib.kernel`), passed to :func:`papermill.execute_notebook` as
+Papermill's own engine starts a kernel for each notebook. This one executes in the batch
+worker's kernel (:mod:`review_lib.kernel`), passed to :func:`papermill.execute_notebook` as
 ``km`` and ``kc``, and otherwise lets papermill execute the notebook as usual.
 """
 

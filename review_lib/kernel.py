@@ -1,7 +1,7 @@
-"""The long-lived Jupyter kernels of a batch run, one per rendering thread.
+"""The long-lived Jupyter kernels of a batch run, one per worker.
 
 Starting a kernel and importing pandas and matplotlib costs seconds; a batch of 30
-notebooks would pay it 30 times with papermill's default engine. Each rendering thread of
+notebooks would pay it 30 times with papermill's default engine. Each worker of
 ``practice-review run`` keeps one kernel (:class:`WorkerKernel`), clears its namespace
 between notebooks, moves it to the job's working folder and sets the job's environment. A
 kernel that fails to start is retried once; one that dies, or runs a cell past its time
@@ -10,7 +10,7 @@ the kernel dies or the run is stopped (Ctrl-C). The papermill engine that execut
 notebooks in it is :mod:`review_lib.engine`.
 
 This module imports only ``jupyter_client`` (and that only when a kernel is launched), so a
-thread can launch its kernel before it spends time importing papermill and nbconvert, and
+worker can launch its kernel before it spends time importing papermill and nbconvert, and
 the kernel itself can import :func:`clear_namespace` cheaply.
 """
 
@@ -39,7 +39,7 @@ STOPPING = threading.Event()
 
 
 class WorkerKernel:
-    """The long-lived kernel of one rendering thread.
+    """The long-lived kernel of one worker.
 
     Parameters
     ----------
@@ -311,8 +311,8 @@ _ALL_LOCK = threading.Lock()
 def worker_kernel() -> WorkerKernel:
     """Get the kernel of this thread (created on first use; all are stopped at exit).
 
-    A batch run renders with one thread per kernel; each thread keeps its own kernel and
-    its own connection to it.
+    Each thread keeps its own kernel and its own connections to it (a batch worker
+    process renders in one thread).
 
     Returns
     -------
