@@ -360,7 +360,7 @@ def test_save_figure_replaces_and_cleans_up_on_failure(small, tmp_path):
 
 
 @pytest.mark.slow
-def test_every_report_chart_fits_inside_its_figure(monkeypatch):
+def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
     """PNGs are saved without a tight bounding box, so nothing may spill past the figure."""
     from review_lib import council_report, cross_report, report
     from review_lib.paths import SAMPLE_DIR
@@ -379,13 +379,15 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch):
 
     monkeypatch.setattr(report, "png_data", check)
     for council in ("Dudley", "Kestrel Vale"):  # twelve questions; the longest names
-        context = report.open_review(council, "2022-24", SAMPLE_DIR, figures_dir=None)
+        # An empty chart folder: every chart is drawn, none read back from an earlier run.
+        context = report.open_review(council, "2022-24", SAMPLE_DIR, figures_dir=tmp_path)
         council_report.question_chart(context)
         council_report.judgements_section(context)
         council_report.auditor_section(context)
         council_report.case_section(context)
         council_report.funnel_position(context)
-    cycle = cross_report.open_cycle("2022-24", "Kestrel Vale", SAMPLE_DIR, figures_dir=None)
+    cycle = cross_report.open_cycle("2022-24", "Kestrel Vale", SAMPLE_DIR,
+                                    figures_dir=tmp_path)
     cross_report.funnel_section(cycle, "judgements")
     cross_report.funnel_section(cycle, "ratings")
     cross_report.heatmap_section(cycle)
