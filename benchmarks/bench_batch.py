@@ -144,6 +144,24 @@ def change_one_council(data: Path, *, keep_counts: bool) -> str:
     return what
 
 
+def small_reruns(run: list[str], data: Path, *, keep_counts: bool, times: int = 3
+                 ) -> tuple[float, int, str, str]:
+    """Edit one council's file and rerun, ``times`` times.
+
+    Returns the median seconds, the peak tree RSS over the runs, what the last edit
+    changed, and the last run's summary line with every run's time.
+    """
+    seconds, memory, output, what = [], 0, "", ""
+    for _ in range(times):
+        what = change_one_council(data, keep_counts=keep_counts)
+        elapsed, peak, output = timed(run, cwd=ROOT)
+        seconds.append(elapsed)
+        memory = max(memory, peak)
+    line = next((line for line in output.splitlines() if "up to date" in line), "")
+    line += " (runs: " + ", ".join(f"{s:.1f}" for s in seconds) + " s)"
+    return statistics.median(seconds), memory, what, line
+
+
 def watch_reruns(run: list[str], data: Path, times: int = 3) -> tuple[list[float], int]:
     """Time ``run --watch``: from saving a changed file to the pass being done, ``times`` times.
 
@@ -215,24 +233,10 @@ def main() -> int:
                                     str(work / "floor-figures")], cwd=ROOT)
     warm, warm_memory, warm_output = timed(run, cwd=ROOT)
     warm_line = next((line for line in warm_output.splitlines() if "up to date" in line), "")
-    # The small rerun is short, so machine noise matters: time it three times (each time
-    # swapping two ratings again) and report the median, with all three.
-    runs_a = []
-    for _ in range(3):
-        what_a = change_one_council(data, keep_counts=True)
-        seconds, memory_a, out_a = timed(run, cwd=ROOT)
-        runs_a.append(seconds)
-    changed_a = statistics.median(runs_a)
-    line_a = next((line for line in out_a.splitlines() if "up to date" in line), "")
-    line_a += " (runs: " + ", ".join(f"{s:.1f}" for s in runs_a) + " s)"
-    runs_b = []
-    for _ in range(3):
-        what_b = change_one_council(data, keep_counts=False)
-        seconds, memory_b, out_b = timed(run, cwd=ROOT)
-        runs_b.append(seconds)
-    changed_b = statistics.median(runs_b)
-    line_b = next((line for line in out_b.splitlines() if "up to date" in line), "")
-    line_b += " (runs: " + ", ".join(f"{s:.1f}" for s in runs_b) + " s)"
+    # The small reruns are short, so machine noise matters: each is timed three times (each
+    # time editing the file again) and reported as the median, with all three.
+    changed_a, memory_a, what_a, line_a = small_reruns(run, data, keep_counts=True)
+    changed_b, memory_b, what_b, line_b = small_reruns(run, data, keep_counts=False)
     runs_w, memory_w = watch_reruns(run, data)
     changed_w = statistics.median(runs_w)
     line_w = "runs: " + ", ".join(f"{s:.1f}" for s in runs_w) + " s, from saving to rendered"
