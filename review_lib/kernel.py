@@ -6,7 +6,7 @@ notebooks would pay it 30 times with papermill's default engine. Each worker of
 between notebooks, moves it to the job's working folder and sets the job's environment. A
 kernel that fails to start is retried once; one that dies, or runs a cell past its time
 limit, is reported and replaced for the next job. Every wait on a kernel gives up as soon as
-the kernel dies or the run is stopped (Ctrl-C). The papermill engine that executes
+the kernel dies. The papermill engine that executes
 notebooks in it is :mod:`review_lib.engine`.
 
 This module imports only ``jupyter_client`` (and that only when a kernel is launched), so a
@@ -20,7 +20,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 
 KERNEL_NAME = "python3"
@@ -29,13 +28,6 @@ KERNEL_NAME = "python3"
 class KernelStartError(RuntimeError):
     """The kernel could not be started, even after one retry."""
 
-
-class KernelStopped(RuntimeError):
-    """The run is stopping (Ctrl-C): waits on kernels give up."""
-
-
-#: Set when a run stops all kernels: threads waiting on a kernel give up at once.
-STOPPING = threading.Event()
 
 
 class WorkerKernel:
@@ -111,15 +103,13 @@ class WorkerKernel:
         self.ready = True
 
     def _check_alive(self) -> None:
-        if STOPPING.is_set():
-            raise KernelStopped("the run is stopping")
         if self.km is None or not self.km.is_alive():
             raise RuntimeError("the kernel died")
 
     def _wait_for_ready(self, timeout: float) -> None:
         """Wait for the kernel to answer a kernel-info request.
 
-        Gives up as soon as the kernel dies or the run stops, rather than after
+        Gives up as soon as the kernel dies, rather than after
         ``timeout``; asks again every few seconds (a request sent before the kernel
         listened is lost).
         """
@@ -190,8 +180,6 @@ class WorkerKernel:
                 self._wait_for_ready(self.startup_timeout)
                 self.ready = True
                 return
-            except KernelStopped:
-                raise
             except Exception:  # not answering: start afresh below
                 pass
         self.shutdown()
@@ -240,7 +228,7 @@ class WorkerKernel:
     def _execute_quietly(self, code: str, timeout: float) -> dict:
         """Run code in the kernel and return its reply's content (no output is read).
 
-        Gives up as soon as the kernel dies or the run stops, rather than after
+        Gives up as soon as the kernel dies, rather than after
         ``timeout``.
         """
         return self._await_reply(self.kc.execute(code, store_history=False),
@@ -303,66 +291,31 @@ def clear_namespace() -> None:
     hook._ = hook.__ = hook.___ = ""
 
 
-_LOCAL = threading.local()
-_ALL: list[WorkerKernel] = []
-_ALL_LOCK = threading.Lock()
+_WORKER_KERNEL: WorkerKernel | None = None
 
 
 def worker_kernel() -> WorkerKernel:
-    """Get the kernel of this thread (created on first use; all are stopped at exit).
-
-    Each thread keeps its own kernel and its own connections to it (a batch worker
-    process renders in one thread).
+    """Get the kernel of this process (created on first use, shut down at exit).
 
     Returns
     -------
     WorkerKernel
         The kernel holder.
     """
-    kernel = getattr(_LOCAL, "kernel", None)
-    if kernel is None:
-        kernel = _LOCAL.kernel = WorkerKernel()
-        with _ALL_LOCK:
-            if not _ALL:
-                import atexit
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None:
+        import atexit
 
-                atexit.register(stop_all_kernels)
-            _ALL.append(kernel)
-    return kernel
+        _WORKER_KERNEL = WorkerKernel()
+        atexit.register(_WORKER_KERNEL.shutdown)
+    return _WORKER_KERNEL
 
 
 def reset_worker_kernel() -> None:
-    """Shut down this thread's kernel (after it died or misbehaved)."""
-    kernel = getattr(_LOCAL, "kernel", None)
-    if kernel is not None:
-        kernel.shutdown()
+    """Shut down this process's kernel (after it died or misbehaved)."""
+    if _WORKER_KERNEL is not None:
+        _WORKER_KERNEL.shutdown()
 
 
-def stop_all_kernels(*, idle: bool = False) -> None:
-    """Stop every thread's kernel now.
-
-    The kernel processes are killed at once; a thread waiting on one sees it die (within
-    a second) and reports so. Connections are closed too only when ``idle`` (no thread is
-    using them: a connection belongs to its thread).
-
-    Parameters
-    ----------
-    idle : bool, default False
-        Whether every rendering thread is idle.
-    """
-    if not idle:
-        STOPPING.set()
-    with _ALL_LOCK:
-        kernels = list(_ALL)
-        if idle:
-            _ALL.clear()
-    for kernel in kernels:
-        kernel.kill_now()
-    if idle:
-        for kernel in kernels:
-            kernel.shutdown()
-
-
-__all__ = ["KERNEL_NAME", "STOPPING", "KernelStartError", "KernelStopped", "WorkerKernel",
-           "clear_namespace",
-           "reset_worker_kernel", "stop_all_kernels", "worker_kernel"]
+__all__ = ["KERNEL_NAME", "KernelStartError", "WorkerKernel", "clear_namespace",
+           "reset_worker_kernel", "worker_kernel"]
