@@ -195,7 +195,7 @@ def _split_plain_csv(text: str, delimiter: str) -> list[list[str]] | None:
 
 
 def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]]:
-    """Read a CSV file, detecting Windows-1252 encoding and ``;`` or tab separators.
+    """Read a CSV file, detecting Windows-1252 or UTF-16 encoding and ``;`` or tab separators.
 
     Parameters
     ----------
@@ -216,13 +216,25 @@ def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]
         return None, [Problem("unreadable-file", display_name,
                               f"the file cannot be opened ({exc.strerror or exc})",
                               "a readable CSV or .xlsx file")]
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))  # Excel's "Unicode Text"
+    if utf16:
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            utf16 = False  # not text after all: reported as binary below
+        else:
+            problems.append(Problem(
+                "encoding", display_name,
+                "the file is UTF-16 (as Excel's 'Unicode Text' saves it); it was read as such",
+                "UTF-8 (in Excel: Save As > 'CSV UTF-8')", severity=WARNING))
+    if not utf16 and (data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]):
         return None, [Problem("unreadable-file", display_name,
                               "the file is binary (perhaps a workbook saved with a .csv name), "
                               "not comma-separated text",
                               "a CSV text file, or a workbook named .xlsx")]
     try:
-        text = data.decode("utf-8-sig")
+        if not utf16:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         text = data.decode("cp1252", errors="replace")

@@ -701,6 +701,21 @@ def test_windows_1252_csv_loads_with_a_warning(tmp_path, catalogue):
     assert_says(problem, "latin.csv", "row 4", "'ë'", "Windows-1252", "UTF-8")
 
 
+def test_excel_unicode_text_loads_with_warnings(tmp_path, catalogue):
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated.
+    rows = wide_rows()
+    rows[3][3] = "Zoë Ní Bhriain"
+    path = write_csv(tmp_path / "unicode.csv", rows, delimiter="\t", encoding="utf-16")
+    assert path.read_bytes()[:2] == b"\xff\xfe"
+    reviews, problems = read(path, catalogue)
+    expected, _ = read(write_csv(tmp_path / "plain.csv", rows), catalogue)
+    assert len(reviews) == 1 and "Zoë Ní Bhriain" in reviews[0].auditors
+    assert reviews[0].ratings.equals(expected[0].ratings)
+    assert errors(problems) == [] and sorted(p.kind for p in problems) == ["encoding",
+                                                                         "separator"]
+    assert_says(the_problem(problems, "encoding"), "unicode.csv", "UTF-16", "UTF-8")
+
+
 def test_semicolon_csv_loads_with_a_warning(tmp_path, catalogue):
     path = write_csv(tmp_path / "semi.csv", wide_rows(), delimiter=";")
     reviews, problems = read(path, catalogue)
