@@ -177,10 +177,9 @@ class WorkerKernel:
             return  # answered before; a kernel that stops answering fails prepare()
         if self.km is not None and self.km.is_alive():
             try:
-                self._wait_for_ready(self.startup_timeout)
-                self.ready = True
+                self._wait()  # launched but not yet answered (see warm_up)
                 return
-            except Exception:  # not answering: start afresh below
+            except Exception:  # not answering (and now shut down): start afresh below
                 pass
         self.shutdown()
         try:
