@@ -1,7 +1,7 @@
 """``practice-review run``: render every council's reports with papermill and nbconvert.
 
-For each review selected, both council notebooks are executed with papermill (in parallel:
-worker processes, each keeping one kernel for the whole run, cleared between notebooks),
+For each review selected, both council notebooks are executed with papermill (in parallel,
+in worker processes that execute notebook after notebook themselves: :mod:`review_lib.workers`),
 exported to HTML for leadership, and the council's ``metrics.json`` is written. A council
 whose file is invalid, or whose notebook fails, gets a line in the summary at the end and no
 HTML; every other report is still produced. Every file is written under a temporary name
@@ -11,11 +11,10 @@ and then renamed, so nothing is ever left half-written.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -142,7 +141,7 @@ def redact(text: str, *roots: Path) -> str:
 def _scrub_notebook(notebook, *roots: Path) -> None:
     """Remove machine paths from an executed notebook's metadata and printed text.
 
-    Papermill records the input and output paths; warnings and errors the kernel printed
+    Papermill records the input and output paths; warnings and errors a notebook printed
     may name files. Both are reduced as :func:`redact` does.
     """
     meta = notebook.metadata.get("papermill", {})
@@ -164,11 +163,11 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                 preloaded: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
-    Notebooks run in the worker's long-lived kernel (:mod:`review_lib.kernel`), cleared
-    between notebooks. A kernel that fails to start is retried once; a cell running longer
-    than ``timeout`` seconds, or a kernel that dies, fails the job with a message saying so,
-    and the next job gets a fresh kernel. The executed notebook is kept in memory and both
-    it and the HTML are written only when complete (temporary name, then rename).
+    The notebook runs in this process (:mod:`review_lib.engine`), in the job's working
+    folder and with the job's environment, both restored afterwards. A cell running longer
+    than ``timeout`` seconds fails the job with a message saying so. The executed notebook
+    is kept in memory and both it and the HTML are written only when complete (temporary
+    name, then rename).
 
     Parameters
     ----------
@@ -179,7 +178,7 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     timeout : int, default 600
         Per-cell execution timeout in seconds.
     preloaded : str, optional
-        File holding the run's read of the data folder, for the kernel
+        File holding the run's read of the data folder
         (:func:`review_lib.report.save_preloaded`).
 
     Returns
@@ -189,12 +188,10 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     """
     import nbformat
     import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    from review_lib.engine import ENGINE_NAME
+    from review_lib.engine import ENGINE_NAME, CellTimeoutError
     from review_lib.export import notebook_to_html
-    from review_lib.kernel import reset_worker_kernel, worker_kernel
     from review_lib.report import write_atomically
 
     start = time.perf_counter()
@@ -204,31 +201,23 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)))
 
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
-    kernel = worker_kernel()
+    environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
     try:
-        environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
-        kernel.prepare(job.cwd, environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED))
-        executed = pm.execute_notebook(
-            str(job.source), None, parameters=job.parameters, engine_name=ENGINE_NAME,
-            kernel_name="python3", progress_bar=verbose, log_output=verbose,
-            execution_timeout=timeout, km=kernel.km, kc=kernel.execution_client())
+        with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED)):
+            executed = pm.execute_notebook(
+                str(Path(job.source).resolve()), None, parameters=job.parameters,
+                engine_name=ENGINE_NAME, kernel_name="python3", progress_bar=verbose,
+                log_output=verbose, execution_timeout=timeout, cwd=job.cwd)
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[:1]
         return failed(f"cell {exc.cell_index + 1} of the executed notebook "
                       f"({first_line[0] if first_line else ''}) failed: "
                       f"{exc.ename}: {exc.evalue}")
-    except CellTimeoutError:
-        reset_worker_kernel()
-        return failed(f"a cell ran for more than {timeout} s and was stopped")
-    except DeadKernelError:
-        reset_worker_kernel()
-        return failed("the kernel died while running the notebook")
-    except Exception as exc:  # kernel start-up and the like: reported, never a traceback
-        reset_worker_kernel()
+    except CellTimeoutError as exc:
+        return failed(f"cell {exc.cell_index + 1} of the executed notebook ran for more "
+                      f"than {timeout} s and was stopped")
+    except Exception as exc:  # reported in the run summary, never a traceback
         return failed(f"{type(exc).__name__}: {exc}")
-    except BaseException:  # interrupted: the kernel may be mid-cell
-        reset_worker_kernel()
-        raise
     try:
         _scrub_notebook(executed, Path(job.cwd))
         html = notebook_to_html(executed, title=job.title)
@@ -242,71 +231,32 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
 
 
-#: Modules the notebooks import, loaded into each worker's kernel while it waits for work
-#: (scipy, which only the cross-council report needs, is left to the kernel that runs it).
-KERNEL_PRELOAD = ("review_lib.council_report", "review_lib.cross_report", "review_lib.findings",
-                  "IPython.display")
+@contextlib.contextmanager
+def _job_environment(environment: dict[str, str], clear: tuple[str, ...]):
+    """Set a job's environment variables (after removing ``clear``), restored afterwards.
 
-
-def _init_worker(verbose: bool) -> None:
-    """Prepare a worker process before its first job.
-
-    Ctrl-C is left to the parent, which stops the workers itself; a worker told to stop
-    (SIGTERM) takes its kernel with it. stderr (and so the kernel's start-up chatter) is
-    silenced unless verbose. The worker's kernel is launched first, and while it starts the
-    worker imports papermill and nbconvert; the kernel then imports what the notebooks need.
-    All of this overlaps with the parent's own work.
+    Also closes any matplotlib figure left open, so each notebook starts with none.
     """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not verbose:
-        import warnings
-
-        warnings.filterwarnings("ignore")
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    from review_lib.kernel import worker_kernel
-
-    kernel = worker_kernel()
-    kernel.quiet = not verbose
-
-    def stop(signum, frame):
-        kernel.kill_now()
-        os._exit(1)
-
-    signal.signal(signal.SIGTERM, stop)
-    # Held back while the kernel starts, so that a stop request then still finds it.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    saved = dict(os.environ)
+    for name in clear:
+        os.environ.pop(name, None)
+    os.environ.update(environment)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
     try:
-        kernel.launch()
-    except Exception:  # the first job starts it (with one retry) and reports any failure
-        kernel.shutdown()
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
-    # installed, about a second per process; notebook schemas use no IRI formats.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    import nbconvert.exporters.html  # noqa: F401 - warm the import while the kernel starts
-    import papermill  # noqa: F401
-
-    import review_lib.engine  # noqa: F401 - registers the engine
-
-    kernel.warm_up(KERNEL_PRELOAD)
-
-
-def _worker_started() -> int:
-    """A no-op job: submitting one per worker starts the workers before there is work."""
-    return os.getpid()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
               figures_dir: Path | None) -> list[Job]:
     """Jobs for both council notebooks of each review.
 
-    The data folder is passed by name, with the kernel working in its parent folder; a
-    catalogue or figures folder of the user's choosing reaches the kernel through
+    The data folder is passed by name, with the notebook working in its parent folder; a
+    catalogue or figures folder of the user's choosing reaches the notebook through
     environment variables. Executed notebooks so never record a path on this machine.
 
     Parameters
@@ -345,7 +295,7 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
 
 def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
                    ) -> tuple[Path, str, dict]:
-    """Working folder, data parameter and environment for kernels (no machine paths)."""
+    """Working folder, data parameter and environment for notebooks (no machine paths)."""
     default_data = data.resolve() == SAMPLE_DIR.resolve()
     cwd = PROJECT_ROOT if default_data else data.resolve().parent
     data_param = "" if default_data else data.resolve().name
@@ -454,9 +404,9 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     log : callable, optional
         Called with each line for the run's log file.
     watch : bool, default False
-        After rendering, keep the workers and their kernels and watch the inputs: each
+        After rendering, keep the workers and watch the inputs: each
         time a data file, narrative, catalogue or notebook changes, render what is out of
-        date again (a change to the library's own code restarts the kernels first). Stops
+        date again (a change to the library's own code restarts the workers first). Stops
         on Ctrl-C (KeyboardInterrupt) while waiting.
     poll : float, default 0.25
         With ``watch``: seconds between looks at the inputs; a change is acted on once the
@@ -474,9 +424,9 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
     questions = Path(questions) if questions else None
     figures = Path(figures_dir) if figures_dir else None
-    # Unless nothing has changed since the last complete run, workers and their kernels
-    # start now, while this process reads the data, works out what needs rendering and
-    # writes the metrics; if nothing does, they are stopped.
+    # Unless nothing has changed since the last complete run, the workers start now, while
+    # this process reads the data, works out what needs rendering and writes the metrics;
+    # if nothing does, they are stopped.
     def inputs() -> str:
         return run_signature(data, questions, notebooks_dir, councils, cycle, figures)
 
@@ -512,10 +462,10 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
                 log("stopped watching")
                 return summary
             force = False
-            if code_fingerprint() != code:  # kernels hold the old code: start afresh
+            if code_fingerprint() != code:  # workers hold the old code: start afresh
                 code = code_fingerprint()
                 workers.stop()
-                workers = _Workers(jobs, verbose=verbose)
+                workers = _Workers(jobs, verbose=verbose, fresh=True)
                 workers.start()
     except KeyboardInterrupt:
         workers.stop()
@@ -681,81 +631,59 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
 
 
 class _Workers:
-    """Worker processes, each keeping one kernel, started as soon as work is likely."""
+    """The run's worker processes (:mod:`review_lib.workers`), started as soon as work is likely."""
 
-    def __init__(self, jobs: int | None, *, verbose: bool):
+    def __init__(self, jobs: int | None, *, verbose: bool, fresh: bool = False):
         self.verbose = verbose
+        self.fresh = fresh
         self.count = max(1, jobs or os.cpu_count() or 1)
         self.pool = None
-        self.futures: dict = {}
-        self.stopped = False
+        self.plan: list[Job] = []
+        self.options: dict = {}
 
     def start(self) -> None:
-        """Start the worker processes (each then launches and warms its kernel)."""
-        if self.pool is not None:
-            return
-        self.pool = cf.ProcessPoolExecutor(max_workers=self.count,
-                                           mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_init_worker, initargs=(self.verbose,))
-        for _ in range(self.count):  # the pool starts one worker per job submitted
-            self.pool.submit(_worker_started)
+        """Start the worker processes (each then prepares in the background)."""
+        from review_lib.workers import WorkerPool
+
+        if self.pool is None:
+            self.pool = WorkerPool(self.count, verbose=self.verbose, fresh=self.fresh)
+        self.pool.start()
 
     def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
         """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
-        from concurrent.futures.process import BrokenProcessPool
-
         self.start()
-        self.plan = plan
-        order = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
-                                            j.notebook != "council_findings"))
-        try:
-            self.futures = {self.pool.submit(execute_job, job, verbose=self.verbose,
-                                             timeout=timeout, preloaded=preloaded): job
-                            for job in order}
-        except BrokenProcessPool:  # a worker died while idle: start the workers afresh
-            self.stop()
-            self.pool, self.stopped = None, False
-            self.submit(plan, timeout=timeout, preloaded=preloaded)
+        self.plan = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
+                                                j.notebook != "council_findings"))
+        self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
 
     def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
-        """Wait for every job, recording outcomes as they finish; then stop, unless keep."""
+        """Run the queued jobs, recording outcomes as they finish; then stop, unless keep."""
         progress = Progress(len(self.plan))
         log(f"rendering {len(self.plan)} report(s) with {self.count} worker(s)")
-        pending = set(self.futures)
-        while pending:
-            # A short wait, again and again: Ctrl-C may reach another thread, and the main
-            # thread only notices it when it wakes.
-            done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: self.plan.index(self.futures[f])):
-                self._record(future, summary, progress, log)
+
+        def record(outcome: Outcome) -> None:
+            summary.outcomes.append(outcome)
+            progress.update(outcome)
+            log(f"{'ok' if outcome.ok else 'FAILED'}: {outcome.job.label} "
+                f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
+            if outcome.html:
+                summary.written.append(Path(outcome.html))
+
+        def failure(job: Job, message: str) -> Outcome:
+            return Outcome(job, False, message=message)
+
+        self.pool.log = log
+        self.pool.run(self.plan, options=self.options, timeout=self.options["timeout"],
+                      on_outcome=record, failure=failure)
         if not keep:
             self.stop()  # every job is done: no need to wait for an orderly exit
             log("workers stopped")
 
-    def _record(self, future, summary: RunSummary, progress: Progress, log) -> None:
-        try:
-            outcome = future.result()
-        except Exception as exc:  # a worker that crashed outright: reported, not raised
-            outcome = Outcome(self.futures[future], False,
-                              message=f"worker failed: {type(exc).__name__}: {exc}")
-        summary.outcomes.append(outcome)
-        progress.update(outcome)
-        log(f"{'ok' if outcome.ok else 'FAILED'}: {outcome.job.label} "
-            f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
-        if outcome.html:
-            summary.written.append(Path(outcome.html))
-
     def stop(self) -> None:
-        """Drop queued jobs and stop the workers now (each kills its kernel as it goes)."""
-        if self.stopped or self.pool is None:
-            return
-        self.stopped = True
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=10)
+        """Stop the workers now."""
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
 
 
 def _hash_files(paths) -> str:
@@ -896,7 +824,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_path = log_dir / f"run-{stamp}.log"
     with log_path.open("a", encoding="utf-8") as handle:
         def log(line: str) -> None:
-            handle.write(f"{dt.datetime.now().isoformat(timespec='seconds')} {line}\n")
+            handle.write(f"{dt.datetime.now().isoformat(timespec='milliseconds')} {line}\n")
             handle.flush()
 
         log(f"review_lib {__version__}; jobs={args.jobs or os.cpu_count()}")
@@ -945,7 +873,7 @@ def add_run_parser(sub) -> None:
                      help="render every report, even those whose inputs have not changed")
     run.add_argument("--verbose", action="store_true", help="show per-cell progress")
     run.add_argument("--watch", action="store_true",
-                     help="after rendering, keep the kernels warm and render again whenever "
+                     help="after rendering, keep the workers warm and render again whenever "
                           "a data file changes (Ctrl-C to stop)")
     run.set_defaults(func=cmd_run)
 

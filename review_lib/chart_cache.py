@@ -57,7 +57,7 @@ def code_digest() -> str:
 
 
 #: rcParams that never change a saved picture (interactive mode, GUI and key settings):
-#: left out of keys, since IPython switches interactive mode on during a kernel's first
+#: left out of keys, since IPython switches interactive mode on during a shell's first
 #: notebook, which would otherwise make every chart of that notebook look new.
 _UNDRAWN_PARAMS = ("interactive", "backend", "keymap.", "webagg.", "toolbar", "tk.",
                    "macosx.", "figure.raise_window", "figure.max_open_warning",

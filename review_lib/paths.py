@@ -17,12 +17,12 @@ QUESTIONS_FILE = DATA_DIR / "questions.csv"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 FIGURES_DIR = PROJECT_ROOT / "figures"
-#: Environment variables through which a batch run tells notebook kernels where the
+#: Environment variables through which a batch run tells notebooks where the
 #: catalogue and the chart folder are (parameters would record the paths in the executed
 #: notebooks).
 ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
 ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
-#: Set by ``practice-review run`` for its kernels: a file holding the data it has already read.
+#: Set by ``practice-review run`` for its notebooks: a file holding the data it has already read.
 ENV_PRELOADED = "PRACTICE_REVIEW_PRELOADED"
 #: nbconvert template of the leadership HTML (also styles the index page).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"

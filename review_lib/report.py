@@ -118,7 +118,7 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
                 figures_dir: str | Path | None = None) -> tuple:
     """Resolve a notebook's inputs and read the data folder, once per unchanged folder.
 
-    A batch run keeps one kernel for many notebooks; reading the folder again for each
+    A batch worker runs many notebooks in one process; reading the folder again for each
     would repeat the same work, so results are kept while no file's size or modification
     time (nor the catalogue's) has changed.
 
@@ -177,11 +177,11 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
 
 def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
                    results: list) -> None:
-    """Keep a read of the data folder for the kernels of a batch run (see :func:`load_inputs`).
+    """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
     it saves that here, in a private temporary folder it deletes at the end of the run,
-    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A kernel uses it only when the
+    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A notebook uses it only when the
     folder, the catalogue and every file are still exactly as they were read.
 
     Parameters

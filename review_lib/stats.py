@@ -339,7 +339,7 @@ def mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:
 
     With ties (always, for four-level ratings of more than a few cases) scipy uses the
     normal approximation with tie and continuity corrections; it is computed here so that
-    notebooks need not import ``scipy.stats`` (about half a second per kernel). Without
+    notebooks need not import ``scipy.stats`` (about half a second per process). Without
     ties, scipy itself is called, since it may then use the exact distribution.
 
     Parameters

@@ -1,92 +1,171 @@
-"""The reused-kernel papermill engine: one kernel, notebook after notebook, nothing carried."""
+"""The in-process papermill engine and the worker processes that use it."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
 
 import nbformat
 import papermill as pm
 import pytest
 
-from review_lib.engine import ENGINE_NAME, WorkerKernel
+from review_lib.batch import Job, Outcome
+from review_lib.engine import ENGINE_NAME, CellTimeoutError
 
 pytestmark = pytest.mark.slow
 
 
-def _notebook(path, *sources):
+def _notebook(path, *sources, tags=None):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    for index, cell_tags in (tags or {}).items():
+        nb.cells[index].metadata["tags"] = cell_tags
     nbformat.write(nb, str(path))
     return path
 
 
-def test_one_kernel_runs_notebooks_without_carrying_names_or_counts(tmp_path):
+def _execute(path, **options):
+    return pm.execute_notebook(str(path), None, engine_name=ENGINE_NAME,
+                               kernel_name="python3", progress_bar=False, **options)
+
+
+def test_notebooks_run_one_after_another_without_carrying_names_or_counts(tmp_path):
     first = _notebook(tmp_path / "first.ipynb", "leftover = 41", "leftover + 1")
     second = _notebook(tmp_path / "second.ipynb",
                        "import os\nassert 'leftover' not in globals(), 'name carried over'\n"
                        "assert not Out, 'output cache carried over'\nos.getcwd()",
-                       "os.environ.get('REVIEW_TEST_FLAG')")
-    kernel = WorkerKernel()
+                       "len(In)")
+    one = _execute(first)
+    assert one.cells[1].outputs[0]["data"]["text/plain"] == "42"
+    assert one.cells[1].outputs[0]["execution_count"] == 2
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    two = _execute(second, cwd=str(workdir))
+    assert [c.execution_count for c in two.cells] == [1, 2]
+    assert two.cells[0].outputs[0]["data"]["text/plain"] == repr(str(workdir))
+    assert two.cells[1].outputs[0]["data"]["text/plain"] == "3"  # '' and its own 2 cells
+    assert os.getcwd() != str(workdir)  # papermill's cwd applies only while executing
+    assert two.metadata["language_info"]["name"] == "python"
+
+
+def test_outputs_are_recorded_as_a_kernel_would_send_them(tmp_path):
+    import warnings
+
+    path = _notebook(
+        tmp_path / "outputs.ipynb",
+        "print('one'); print('two')\nimport sys; print('problem', file=sys.stderr)",
+        "from IPython.display import HTML, display\ndisplay(HTML('<b>shown</b>'))\n"
+        "HTML('<i>result</i>')",
+        "1;",
+        "import warnings\nwarnings.warn('careful now')",
+        "get_ipython().run_line_magic('time', 'x = 1')",
+        "def broken():\n    raise ValueError('no good')\nbroken()",
+        tags={5: ["raises-exception"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as a quiet worker has it: notebooks still warn
+        with pytest.raises(pm.PapermillExecutionError) as raised:
+            _execute(path)
+    assert raised.value.ename == "ValueError" and raised.value.evalue == "no good"
+    nb = nbformat.read(str(tmp_path / "outputs.ipynb"), as_version=4)  # the input, intact
+    assert all(not c.outputs for c in nb.cells)
+
+    executed = _execute(_notebook(tmp_path / "ok.ipynb", *[c.source for c in nb.cells[:5]]))
+    streams = executed.cells[0].outputs
+    assert [(o.output_type, o.name, o.text) for o in streams] == [
+        ("stream", "stdout", "one\ntwo\n"), ("stream", "stderr", "problem\n")]
+    display, result = executed.cells[1].outputs
+    assert display.output_type == "display_data"
+    assert display.data["text/html"] == "<b>shown</b>"
+    assert result.output_type == "execute_result" and result.execution_count == 2
+    assert result.data["text/html"] == "<i>result</i>"
+    assert executed.cells[2].outputs == []  # a trailing semicolon shows nothing
+    warning = executed.cells[3].outputs[0]
+    assert warning.name == "stderr" and "UserWarning: careful now" in warning.text
+    assert "Wall time" in executed.cells[4].outputs[0].text
+
+
+def test_a_figure_left_open_is_shown_inline_as_in_jupyter(tmp_path):
+    path = _notebook(tmp_path / "figure.ipynb",
+                     "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2]);")
+    script = textwrap.dedent(f"""
+        import papermill as pm
+        import review_lib.engine
+        nb = pm.execute_notebook({str(path)!r}, None, engine_name="review_lib_inprocess",
+                                 kernel_name="python3", progress_bar=False)
+        print(sorted(nb.cells[0].outputs[0].data))
+    """)
+    environment = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=environment, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['image/png', 'text/plain']"
+
+
+def test_a_cell_over_its_time_limit_is_stopped_even_if_it_catches_exceptions(tmp_path):
+    slow = _notebook(tmp_path / "slow.ipynb", "x = 1",
+                     "import time\ntry:\n    time.sleep(60)\nexcept Exception:\n    pass",
+                     "never_reached = True")
+    start = time.monotonic()
+    with pytest.raises(CellTimeoutError) as raised:
+        _execute(slow, execution_timeout=1)
+    assert time.monotonic() - start < 15
+    assert raised.value.cell_index == 1
+    quick = _execute(_notebook(tmp_path / "quick.ipynb", "import time\ntime.sleep(0.1)"),
+                     execution_timeout=1)  # the alarm is cleared after each cell
+    assert quick.cells[0].execution_count == 1
+    time.sleep(1.2)  # no stray alarm goes off later
+
+
+def _job(tmp_path, name: str, source: str) -> Job:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir(exist_ok=True)
+    _notebook(notebooks / f"{name}.ipynb", source)
+    return Job(name, "Test", "2024", {}, str(tmp_path), str(tmp_path / "out"), name,
+               f"Test {name}", notebooks_dir=str(notebooks))
+
+
+def _run_pool(jobs, *, count=1, timeout=600):
+    from review_lib.workers import WorkerPool
+
+    outcomes = []
+    pool = WorkerPool(count)
     try:
-        kernel.prepare(str(tmp_path), {"REVIEW_TEST_FLAG": "first"}, ())
-        pid = kernel.km.provisioner.process.pid
-        one = pm.execute_notebook(str(first), None, engine_name=ENGINE_NAME,
-                                  kernel_name="python3", progress_bar=False,
-                                  km=kernel.km, kc=kernel.execution_client())
-        assert one.cells[1].outputs[0]["data"]["text/plain"] == "42"
-        workdir = tmp_path / "elsewhere"
-        workdir.mkdir()
-        kernel.prepare(str(workdir), {"REVIEW_TEST_FLAG": "second"}, ())
-        two = pm.execute_notebook(str(second), None, engine_name=ENGINE_NAME,
-                                  kernel_name="python3", progress_bar=False,
-                                  km=kernel.km, kc=kernel.execution_client())
-        # The same kernel process ran both, and the second saw only its own job's state.
-        assert kernel.km.provisioner.process.pid == pid
-        assert [c.execution_count for c in two.cells] == [1, 2]
-        assert two.cells[0].outputs[0]["data"]["text/plain"] == repr(str(workdir))
-        assert two.cells[1].outputs[0]["data"]["text/plain"] == "'second'"
+        pool.run(jobs, options={"timeout": timeout}, timeout=timeout,
+                 on_outcome=outcomes.append,
+                 failure=lambda job, message: Outcome(job, False, message=message))
+        pids = [w.process.pid for w in pool.workers]
     finally:
-        kernel.shutdown()
+        pool.stop()
+    return {o.job.html_name: o for o in outcomes}, pids
 
 
-def test_a_dead_kernel_is_started_again_for_the_next_job(tmp_path):
-    kernel = WorkerKernel()
-    try:
-        kernel.prepare(str(tmp_path), {}, ())
-        kernel.km.provisioner.process.kill()
-        kernel.km.provisioner.process.wait()
-        kernel.prepare(str(tmp_path), {}, ())  # notices the dead kernel and starts another
-        assert kernel.km.is_alive()
-    finally:
-        kernel.shutdown()
+def test_a_worker_that_dies_fails_only_its_job_and_is_replaced(tmp_path):
+    jobs = [_job(tmp_path, "dies", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+            _job(tmp_path, "after", "'fine'")]
+    outcomes, pids = _run_pool(jobs)
+    assert not outcomes["dies"].ok
+    assert "the process running it was killed (SIGKILL)" in outcomes["dies"].message
+    assert outcomes["after"].ok, outcomes["after"].message
+    assert (tmp_path / "out" / "after.html").exists()
+    assert not (tmp_path / "out" / "dies.html").exists()
+    assert len(pids) == 1  # one worker, in place of the one that died
 
 
-def test_a_cell_over_its_time_limit_is_stopped_and_a_dying_kernel_reported(tmp_path):
-    import threading
-    import time
+def test_a_cell_that_ignores_its_time_limit_has_its_worker_killed(tmp_path, monkeypatch):
+    from review_lib import workers
 
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
-    kernel = WorkerKernel()
-    try:
-        kernel.prepare(str(tmp_path), {}, ())
-        start = time.monotonic()
-        with pytest.raises(CellTimeoutError):  # a silent cell: no output to wake the wait
-            pm.execute_notebook(str(slow), None, engine_name=ENGINE_NAME,
-                                kernel_name="python3", progress_bar=False,
-                                execution_timeout=2, km=kernel.km,
-                                kc=kernel.execution_client())
-        assert time.monotonic() - start < 20
-        kernel.shutdown()
-        kernel.prepare(str(tmp_path), {}, ())
-        process = kernel.km.provisioner.process
-        threading.Timer(1.0, process.kill).start()
-        start = time.monotonic()
-        with pytest.raises(DeadKernelError):
-            pm.execute_notebook(str(slow), None, engine_name=ENGINE_NAME,
-                                kernel_name="python3", progress_bar=False, km=kernel.km,
-                                kc=kernel.execution_client())
-        assert time.monotonic() - start < 20
-    finally:
-        kernel.shutdown()
+    monkeypatch.setattr(workers, "GRACE", 1.0)
+    stuck = _job(tmp_path, "stuck", "import signal, time\n"
+                                    "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                                    "time.sleep(60)")
+    start = time.monotonic()
+    outcomes, _ = _run_pool([stuck, _job(tmp_path, "next", "1")], timeout=1)
+    assert time.monotonic() - start < 30
+    assert not outcomes["stuck"].ok
+    assert "ran for more than 1 s and did not stop" in outcomes["stuck"].message
+    assert outcomes["next"].ok
