@@ -56,6 +56,9 @@ class Job:
     title: str
     environment: dict = field(default_factory=dict)
     fingerprint: str = ""
+    #: Hash of the inputs that shape the report's charts and tables (all but the funnel
+    #: position, narrative and previous review, which change text and at most one chart).
+    drawing_inputs: str = ""
     notebooks_dir: str = str(NOTEBOOKS_DIR)
 
     @property
@@ -78,9 +81,24 @@ class Job:
         try:
             return bool(self.fingerprint) and self.html.exists() and (
                 Path(self.out_dir) / f"{self.html_name}.ipynb").exists() and (
-                self.stamp.read_text(encoding="utf-8").strip() == self.fingerprint)
+                self._stamped()[0] == self.fingerprint)
         except OSError:
             return False
+
+    def _stamped(self) -> list[str]:
+        lines = self.stamp.read_text(encoding="utf-8").split()
+        return lines + [""] * (2 - len(lines))
+
+    def mostly_redrawn(self) -> bool:
+        """Whether most of the report's charts will have to be drawn (a long job).
+
+        True unless the report was last rendered from the same data, code and options and
+        only its funnel position, narrative or previous review changed since.
+        """
+        try:
+            return self._stamped()[1] != self.drawing_inputs or not self.drawing_inputs
+        except OSError:
+            return True
 
     @property
     def label(self) -> str:
@@ -225,7 +243,7 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         write_atomically(out_dir / f"{job.html_name}.ipynb", nbformat.writes(executed))
         html_path = write_atomically(job.html, html)
         if job.fingerprint:
-            write_atomically(job.stamp, job.fingerprint + "\n")
+            write_atomically(job.stamp, f"{job.fingerprint}\n{job.drawing_inputs}\n")
     except Exception as exc:  # reported in the run summary, never a traceback
         return failed(f"export failed: {type(exc).__name__}: {exc}")
     return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
@@ -650,10 +668,9 @@ class _Workers:
         self.pool.start()
 
     def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
-        """Queue the jobs, longest first (cross-council, then findings, then distributions)."""
+        """Queue the jobs, the longest expected first (see :func:`longest_first`)."""
         self.start()
-        self.plan = sorted(plan, key=lambda j: (j.notebook != CROSS_NOTEBOOK,
-                                                j.notebook != "council_findings"))
+        self.plan = longest_first(plan)
         self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
 
     def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
@@ -684,6 +701,33 @@ class _Workers:
         if self.pool is not None:
             self.pool.stop()
             self.pool = None
+
+
+def longest_first(plan: list[Job]) -> list[Job]:
+    """Order jobs so that the longest start first and two workers finish close together.
+
+    Reports whose charts will mostly be drawn come first: the cross-council report, then
+    distributions (four charts), then findings; reports that only need new text (another
+    council changed the programme average) come last. Each report's charts are measured in
+    its previous stamp (:meth:`Job.mostly_redrawn`).
+
+    Parameters
+    ----------
+    plan : list of Job
+        The jobs to run.
+
+    Returns
+    -------
+    list of Job
+        The same jobs, in the order to start them.
+    """
+    kinds = [CROSS_NOTEBOOK, "council_distributions", "council_findings"]
+
+    def key(job: Job) -> tuple:
+        kind = kinds.index(job.notebook) if job.notebook in kinds else len(kinds)
+        return (not job.mostly_redrawn(), kind)
+
+    return sorted(plan, key=key)
 
 
 def _hash_files(paths) -> str:
@@ -756,6 +800,10 @@ def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None
                 inputs["funnel"] = funnel_inputs.get(job.cycle)
         job.fingerprint = hashlib.sha256(
             json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+        drawing = {k: v for k, v in inputs.items()
+                   if k not in ("funnel", "narrative", "previous")}
+        job.drawing_inputs = hashlib.sha256(
+            json.dumps(drawing, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def remove_leftovers(reports_dir: Path) -> None:
@@ -880,5 +928,5 @@ def add_run_parser(sub) -> None:
 
 # Keep these importable for tests and the benchmark.
 __all__ = ["COUNCIL_NOTEBOOKS", "Job", "Outcome", "RunSummary", "add_run_parser",
-           "execute_job", "plan_jobs", "redact", "run_batch", "write_index"]
+           "execute_job", "longest_first", "plan_jobs", "redact", "run_batch", "write_index"]
 

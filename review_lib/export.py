@@ -95,6 +95,12 @@ def _exporter():
         remove_cell_tags={"hide"}, remove_input_tags={"hide-input"},
         remove_all_outputs_tags={"hide-output"}, enabled=True)
     exporter.register_preprocessor(remove, enabled=True)
+    try:  # compiled templates kept between runs, by source checksum (Jinja's own cache)
+        from jinja2 import FileSystemBytecodeCache
+
+        exporter.environment.bytecode_cache = FileSystemBytecodeCache()
+    except RuntimeError:  # no private temporary folder: compile each time
+        pass
     return exporter
 
 

@@ -90,9 +90,11 @@ _PREPARED = False
 def prepare() -> None:
     """Import what the notebooks need, make the shell, and freeze the libraries in memory.
 
-    Done once per process (a worker forked from the fork server inherits it done).
-    ``gc.freeze`` keeps the garbage collector from scanning the libraries' objects again
-    while notebooks run (and, in a fork, from touching the pages it shares).
+    Done once per process (a worker forked from the fork server inherits it done). The
+    garbage collector is off meanwhile (imports make many objects and no cycles worth
+    collecting), and what exists afterwards is frozen (``gc.freeze``): the collector then
+    never scans the libraries' objects while notebooks run, nor, in a fork, touches the
+    memory it shares with the server.
     """
     global _PREPARED
     if _PREPARED:
@@ -100,19 +102,22 @@ def prepare() -> None:
     import gc
     import importlib
 
-    # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
-    # installed, about a second per process; notebook schemas use no IRI formats.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    from review_lib.engine import notebook_shell
+    gc.disable()
+    try:
+        # jsonschema (via nbformat) builds an IRI grammar on import when rfc3987_syntax is
+        # installed, about a second per process; notebook schemas use no IRI formats.
+        sys.modules.setdefault("rfc3987_syntax", None)
+        from review_lib.engine import notebook_shell
 
-    notebook_shell()  # before matplotlib is used, so its inline backend finds the shell
-    for module in PRELOAD:
-        importlib.import_module(module)
-    from review_lib.export import warm_up
+        notebook_shell()  # before matplotlib is used, so its inline backend finds the shell
+        for module in PRELOAD:
+            importlib.import_module(module)
+        from review_lib.export import warm_up
 
-    warm_up()  # compiles the report templates
-    gc.collect()
-    gc.freeze()
+        warm_up()  # compiles the report templates and the HTML checks' selectors
+        gc.freeze()
+    finally:
+        gc.enable()
     _PREPARED = True
 
 

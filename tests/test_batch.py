@@ -234,3 +234,26 @@ def test_watch_renders_again_after_a_change_and_stops_cleanly_on_ctrl_c(tmp_path
     _, alive = psutil.wait_procs(helpers, timeout=10)
     assert not alive, alive  # no worker or server outlives the run
     assert not [p for p in out.rglob("*") if ".part" in p.name]
+
+
+def test_reports_with_most_to_draw_start_first(tmp_path):
+    from review_lib.batch import Job, longest_first
+
+    def job(notebook: str, name: str, stamped: str | None, drawing: str) -> Job:
+        made = Job(notebook, name, "2024", {}, str(tmp_path), str(tmp_path / name), notebook,
+                   name)
+        made.drawing_inputs = drawing
+        if stamped is not None:
+            (tmp_path / name).mkdir()
+            made.stamp.write_text(f"fingerprint\n{stamped}\n")
+        return made
+
+    text_only = job("council_findings", "a", "same", "same")  # only its funnel changed
+    never_made = job("council_findings", "b", None, "new")
+    old_stamp = job("council_distributions", "c", None, "new")
+    (tmp_path / "c").mkdir()
+    old_stamp.stamp.write_text("fingerprint\n")  # written before stamps held more
+    redrawn = job("council_distributions", "d", "before", "after")
+    cross = job("cross_council", "e", "before", "after")
+    order = longest_first([text_only, never_made, old_stamp, redrawn, cross])
+    assert [j.out_dir[-1] for j in order] == ["e", "c", "d", "b", "a"]
