@@ -169,3 +169,33 @@ def test_a_cell_that_ignores_its_time_limit_has_its_worker_killed(tmp_path, monk
     assert not outcomes["stuck"].ok
     assert "ran for more than 1 s and did not stop" in outcomes["stuck"].message
     assert outcomes["next"].ok
+
+
+class _ExitsWhenUnpickled:
+    """A job parameter that ends the worker process as it receives the job."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_a_worker_that_dies_before_its_first_notebook_is_started_once_more(tmp_path):
+    from review_lib.workers import WorkerPool
+
+    doomed = _job(tmp_path, "doomed", "1")
+    doomed.parameters = {"x": _ExitsWhenUnpickled()}
+    waiting = _job(tmp_path, "waiting", "2")
+    outcomes = []
+    pool = WorkerPool(1)
+    try:
+        pool.run([doomed, waiting], options={"timeout": 60}, timeout=60,
+                 on_outcome=outcomes.append,
+                 failure=lambda job, message: Outcome(job, False, message=message))
+    finally:
+        pool.stop()
+    by_name = {o.job.html_name: o.message for o in outcomes}
+    # The job went back to the queue once; the second worker died the same way, and with
+    # no worker able to start, the job left is reported rather than waited for forever.
+    assert pool.start_failures == 2
+    assert by_name["doomed"] == "the process running it exited with status 3"
+    assert by_name["waiting"].startswith("not run: no worker process could start")
+    assert not any(o.ok for o in outcomes)
