@@ -11,9 +11,9 @@ Prints, from one run on this machine:
   (two ratings of one case swapped between questions) and (b) in a way that changes the
   council's counts (one rating lowered); each three times, with the median; target: under
   20% of the cold batch;
-- the same change (a), three times, while ``practice-review run --watch`` keeps its kernels
+- the same change (a), three times, while ``practice-review run --watch`` keeps its workers
   warm, from saving the file to the pass being done (its polling included);
-- peak memory of the whole process tree (run, workers and kernels; target: under 2 GiB).
+- peak memory of the whole process tree (run, fork server and workers; target: under 2 GiB).
 
 Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--keep DIR]``.
 """
