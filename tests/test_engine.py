@@ -199,3 +199,36 @@ def test_a_worker_that_dies_before_its_first_notebook_is_started_once_more(tmp_p
     assert by_name["doomed"] == "the process running it exited with status 3"
     assert by_name["waiting"].startswith("not run: no worker process could start")
     assert not any(o.ok for o in outcomes)
+
+
+def test_a_report_notebook_gives_what_a_jupyter_kernel_gives(tmp_path):
+    """The same notebook, parameters and data, through papermill's own engine (a kernel)."""
+    from conftest import write_small_programme
+
+    from review_lib.paths import ENV_FIGURES, ENV_QUESTIONS, NOTEBOOKS_DIR
+
+    folder, questions = write_small_programme(tmp_path)
+    parameters = {"council": "Alpha", "cycle": "2024", "data_dir": folder.name}
+    saved = {name: os.environ.get(name) for name in (ENV_QUESTIONS, ENV_FIGURES)}
+    os.environ[ENV_QUESTIONS] = str(questions)  # the kernel inherits it
+    results = []
+    try:
+        for name, engine in (("kernel", {}), ("in-process", {"engine_name": ENGINE_NAME})):
+            # Each draws its own charts (none is read back from the other's folder).
+            os.environ[ENV_FIGURES] = str(tmp_path / f"figures-{name}")
+            results.append(pm.execute_notebook(
+                str(NOTEBOOKS_DIR / "council_findings.ipynb"), None, parameters=parameters,
+                kernel_name="python3", progress_bar=False, cwd=str(tmp_path), **engine))
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None) if value is None else os.environ.update({name: value})
+    kernel, in_process = results
+    assert in_process.metadata["language_info"] == kernel.metadata["language_info"]
+    assert len(in_process.cells) == len(kernel.cells)
+    for ours, theirs in zip(in_process.cells, kernel.cells, strict=True):
+        if ours.cell_type == "code":
+            assert ours.execution_count == theirs.execution_count
+            assert ours.outputs == theirs.outputs, ours.source
+    assert any(o.output_type == "execute_result" for c in in_process.cells
+               for o in c.get("outputs", []))
+    assert list((tmp_path / "figures-in-process").rglob("*.png"))
