@@ -258,8 +258,12 @@ def clear_namespace(shell) -> None:
 
 @contextlib.contextmanager
 def _time_limit(seconds: float | None):
-    """Raise :class:`CellTimeout` in this (main) thread after ``seconds``."""
-    if not seconds:
+    """Raise :class:`CellTimeout` in this (main) thread after ``seconds``.
+
+    Where there is no alarm signal (Windows), nothing is raised here: a batch worker's
+    parent then stops the cell by killing the worker (:mod:`review_lib.workers`).
+    """
+    if not seconds or not hasattr(signal, "setitimer"):
         yield
         return
     if threading.current_thread() is not threading.main_thread():
