@@ -347,12 +347,16 @@ class InProcessEngine(Engine):
 def _notebook_process_state(shell):
     """What a kernel process would show a notebook, restored afterwards.
 
-    ``__main__`` is the notebook's namespace; warnings are filtered as when the process
+    ``__main__`` is the notebook's namespace; modules in the working folder can be
+    imported (``""`` first on ``sys.path``); warnings are filtered as when the process
     started (shown, not silenced, and shown again even if shown before) and printed to the
     cell's stderr.
     """
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = shell.user_module
+    added_path = "" not in sys.path
+    if added_path:
+        sys.path.insert(0, "")
     try:
         with warnings.catch_warnings():
             warnings.filters[:] = _WARNING_FILTERS
@@ -361,6 +365,8 @@ def _notebook_process_state(shell):
             yield
     finally:
         sys.modules["__main__"] = main
+        if added_path and "" in sys.path:
+            sys.path.remove("")
 
 
 def _run(shell, cell, index: int, timeout: float | None, on_cell_start) -> bool:

@@ -232,3 +232,10 @@ def test_a_report_notebook_gives_what_a_jupyter_kernel_gives(tmp_path):
     assert any(o.output_type == "execute_result" for c in in_process.cells
                for o in c.get("outputs", []))
     assert list((tmp_path / "figures-in-process").rglob("*.png"))
+
+
+def test_a_notebook_imports_modules_from_its_working_folder_as_in_a_kernel(tmp_path):
+    (tmp_path / "local_helpers.py").write_text("ANSWER = 42\n")
+    job = _job(tmp_path, "imports", "import local_helpers\nlocal_helpers.ANSWER")
+    outcomes, _ = _run_pool([job])
+    assert outcomes["imports"].ok, outcomes["imports"].message
