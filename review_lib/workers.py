@@ -1,15 +1,19 @@
 """The worker processes of ``practice-review run``: each executes notebooks itself.
 
-A worker is a Python process started with the run (``spawn``, so it inherits no state).
-While the run reads the data, each worker imports what notebooks and the HTML export need,
-once; then it takes jobs one at a time, executing each notebook in its own IPython shell
-(:mod:`review_lib.engine`) and exporting it. The parent hands out jobs, longest first, and
-watches every worker:
+Where the platform offers it (Linux, macOS), one fork server starts with the run and, while
+the run reads the data, imports what notebooks and the HTML export need, makes the notebook
+shell and compiles the report templates (:func:`prepare`, via
+:mod:`review_lib.worker_preload`); each worker is a fork of it, ready at once. Elsewhere,
+and after a change of library code under ``--watch``, each worker is a new interpreter that
+prepares itself. A worker takes jobs one at a time, executing each notebook in its IPython
+shell (:mod:`review_lib.engine`) and exporting it. The parent hands out jobs, longest first,
+and watches every worker:
 
 - a worker that dies (a crash, ``os._exit``, the out-of-memory killer) fails only the job
   it was running, reported as such, and another worker takes its place for the rest; a
-  worker that dies before taking any job is started once more, and if that one dies too
-  the jobs left are reported as not run;
+  worker that dies before it begins its first notebook failed to start: another is
+  started and the job handed on (once), and when more workers have failed to start than
+  there are workers, the jobs left are reported as not run;
 - a cell past its time limit is stopped inside the worker; if it does not stop (stuck in
   C code), the parent kills the worker :data:`GRACE` seconds later and reports the timeout;
 - stopping (the run is done, Ctrl-C, a change of library code under ``--watch``) kills the
