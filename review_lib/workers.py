@@ -285,7 +285,8 @@ class WorkerPool:
             return
         if kind == "ready":
             if self.log:
-                self.log(f"worker {worker.process.pid} ready ({value:.1f} s to prepare)")
+                prepared = f" (prepared in {value:.1f} s)" if value >= 0.05 else ""
+                self.log(f"worker {worker.process.pid} ready{prepared}")
         elif kind == "cell":
             worker.started_job = True
             worker.deadline = time.monotonic() + timeout + GRACE if timeout else None
