@@ -9,14 +9,16 @@ Prints, from one run on this machine:
 - the warm rerun with nothing changed (target: under 3 s);
 - the rerun after one council's file changed, (a) in a way that leaves every count the same
   (two ratings of one case swapped between questions) and (b) in a way that changes the
-  council's counts (one rating lowered); each three times, with the median; target: under
-  20% of the cold batch;
+  council's counts (one rating lowered); target: under 20% of the cold batch. The machine's
+  speed drifts, so the cold batch and its reruns are timed in rounds (default 3), each
+  round into empty folders, and each rerun is compared with its own round's cold batch;
+  medians over the rounds are printed, with every round's figure;
 - the same changes, (a) then (b), three times each, while ``practice-review run --watch``
   keeps its workers warm, from saving the file to the pass being done (its polling
   included);
 - peak memory of the whole process tree (run, fork server and workers; target: under 2 GiB).
 
-Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--keep DIR]``.
+Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``.
 """
 
 from __future__ import annotations
@@ -145,22 +147,30 @@ def change_one_council(data: Path, *, keep_counts: bool) -> str:
     return what
 
 
-def small_reruns(run: list[str], data: Path, *, keep_counts: bool, times: int = 3
-                 ) -> tuple[float, int, str, str]:
-    """Edit one council's file and rerun, ``times`` times.
+def summary_line(output: str, marker: str = "up to date") -> str:
+    """The line of a run's summary that counts reports."""
+    return next((line.strip() for line in output.splitlines() if marker in line), "")
 
-    Returns the median seconds, the peak tree RSS over the runs, what the last edit
-    changed, and the last run's summary line with every run's time.
+
+def one_round(run: list[str], data: Path) -> dict:
+    """A cold batch into empty folders, then in the same folders: the warm rerun, the
+    counts-the-same edit and rerun, the counts-changed edit and rerun.
+
+    Returns each time, the peak tree RSS and the summary lines.
     """
-    seconds, memory, output, what = [], 0, "", ""
-    for _ in range(times):
-        what = change_one_council(data, keep_counts=keep_counts)
-        elapsed, peak, output = timed(run, cwd=ROOT)
-        seconds.append(elapsed)
+    result: dict = {}
+    result["cold"], memory, output = timed(run, cwd=ROOT)
+    result["cold_line"] = summary_line(output, "report(s) written")
+    result["warm"], peak, output = timed(run, cwd=ROOT)
+    result["warm_line"] = summary_line(output)
+    memory = max(memory, peak)
+    for key, keep_counts in (("same", True), ("changed", False)):
+        result[f"{key}_what"] = change_one_council(data, keep_counts=keep_counts)
+        result[key], peak, output = timed(run, cwd=ROOT)
+        result[f"{key}_line"] = summary_line(output)
         memory = max(memory, peak)
-    line = next((line for line in output.splitlines() if "up to date" in line), "")
-    line += " (runs: " + ", ".join(f"{s:.1f}" for s in seconds) + " s)"
-    return statistics.median(seconds), memory, what, line
+    result["memory"] = memory
+    return result
 
 
 def watch_reruns(run: list[str], data: Path, times: int = 3
@@ -217,64 +227,85 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="cold batches, each followed by its reruns (default 3)")
     parser.add_argument("--keep", metavar="DIR", help="keep the work folder here")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-batch-"))
     if work.exists():
         shutil.rmtree(work)
-    data, reports, figures = work / "data", work / "reports", work / "figures"
-    shutil.copytree(ROOT / "data" / "sample", data)
-    run = [*CLI, "run", "--data", str(data), "--out", str(reports), "--figures", str(figures)]
-    if args.jobs:
-        run += ["--jobs", str(args.jobs)]
 
     print(f"Machine: {machine()}")
-    cold, cold_memory, output = timed(run, cwd=ROOT)
-    summary_line = next((line for line in output.splitlines() if "report(s) written" in line),
-                        "")
-    floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(data),
-                                    str(work / "floor-figures")], cwd=ROOT)
-    warm, warm_memory, warm_output = timed(run, cwd=ROOT)
-    warm_line = next((line for line in warm_output.splitlines() if "up to date" in line), "")
-    # The small reruns are short, so machine noise matters: each is timed three times (each
-    # time editing the file again) and reported as the median, with all three.
-    changed_a, memory_a, what_a, line_a = small_reruns(run, data, keep_counts=True)
-    changed_b, memory_b, what_b, line_b = small_reruns(run, data, keep_counts=False)
-    runs_w, runs_wc, memory_w = watch_reruns(run, data)
-    changed_w, changed_wc = statistics.median(runs_w), statistics.median(runs_wc)
+    # The VM's speed drifts, so each rerun is compared with the cold batch timed just
+    # before it in the same round: rounds of cold batch, warm rerun and the two edits, each
+    # round into its own empty folders, then medians over the rounds.
+    rounds, run = [], []
+    for number in range(args.rounds):
+        folder = work / f"round-{number + 1}"
+        data = folder / "data"
+        shutil.copytree(ROOT / "data" / "sample", data)
+        run = [*CLI, "run", "--data", str(data), "--out", str(folder / "reports"),
+               "--figures", str(folder / "figures")]
+        if args.jobs:
+            run += ["--jobs", str(args.jobs)]
+        rounds.append(one_round(run, data))
+        if number == 0:
+            floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(ROOT / "data" / "sample"),
+                                 str(work / "floor-figures")], cwd=ROOT)
+    runs_w, runs_wc, memory_w = watch_reruns(run, data)  # in the last round's folders
 
-    def runs(values: list[float]) -> str:
-        return "runs: " + ", ".join(f"{s:.1f}" for s in values) + " s, from saving to rendered"
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
 
-    peak = max(cold_memory, warm_memory, memory_a, memory_b, memory_w)
+    def each(values) -> str:
+        return "runs: " + ", ".join(f"{v:.1f}" for v in values) + " s"
+
+    def share(key: str) -> float:  # of the cold batch of the same round
+        return statistics.median(r[key] / r["cold"] for r in rounds)
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
+    cold = median("cold")
+    watch_same, watch_changed = statistics.median(runs_w), statistics.median(runs_wc)
+    peak = max([r["memory"] for r in rounds] + [memory_w])
+    last = rounds[-1]
+    count = len(rounds)
     rows = [
-        ("cold batch (28 council reports, cross-council, index)", cold,
-         f"< 90 s: {verdict(cold < 90)}", summary_line.strip()),
+        (f"cold batch (28 council reports, cross-council, index; median of {count})", cold,
+         f"< 90 s: {verdict(cold < 90)}",
+         f"{last['cold_line']} ({each(r['cold'] for r in rounds)})"),
         ("floor: one process, same data and charts", floor, "", ""),
         ("ratio cold / floor", None, f"<= 4x: {verdict(cold / floor <= 4)}",
          f"{cold / floor:.2f}x"),
-        ("warm rerun, nothing changed", warm, f"< 3 s: {verdict(warm < 3)}", warm_line.strip()),
-        ("one council changed, counts the same (median of 3)", changed_a,
-         f"< {0.2 * cold:.1f} s: {verdict(changed_a < 0.2 * cold)}",
-         f"{what_a}; {line_a.strip()}"),
-        ("one council changed, counts changed (median of 3)", changed_b,
-         f"< {0.2 * cold:.1f} s: {verdict(changed_b < 0.2 * cold)}",
-         f"{what_b}; {line_b.strip()}"),
-        ("counts the same, with --watch running (median of 3)", changed_w,
-         f"< {0.2 * cold:.1f} s: {verdict(changed_w < 0.2 * cold)}", runs(runs_w)),
-        ("counts changed, with --watch running (median of 3)", changed_wc,
-         f"< {0.2 * cold:.1f} s: {verdict(changed_wc < 0.2 * cold)}", runs(runs_wc)),
+        (f"warm rerun, nothing changed (median of {count})", median("warm"),
+         f"< 3 s: {verdict(median('warm') < 3)}",
+         f"{last['warm_line']} ({each(r['warm'] for r in rounds)})"),
+        (f"one council changed, counts the same (median of {count})", median("same"),
+         f"{share('same'):.0%} of cold: {verdict(share('same') < 0.2)}",
+         f"{last['same_what']}; {last['same_line']} ({each(r['same'] for r in rounds)}; "
+         "each round's share of its own cold batch: "
+         + ", ".join(f"{r['same'] / r['cold']:.0%}" for r in rounds) + ")"),
+        (f"one council changed, counts changed (median of {count})", median("changed"),
+         f"{share('changed'):.0%} of cold: {verdict(share('changed') < 0.2)}",
+         f"{last['changed_what']}; {last['changed_line']} "
+         f"({each(r['changed'] for r in rounds)}; shares: "
+         + ", ".join(f"{r['changed'] / r['cold']:.0%}" for r in rounds) + ")"),
+        ("counts the same, with --watch running (median of 3)", watch_same,
+         f"{watch_same / last['cold']:.0%} of cold: "
+         f"{verdict(watch_same < 0.2 * last['cold'])}",
+         each(runs_w) + ", from saving to rendered"),
+        ("counts changed, with --watch running (median of 3)", watch_changed,
+         f"{watch_changed / last['cold']:.0%} of cold: "
+         f"{verdict(watch_changed < 0.2 * last['cold'])}",
+         each(runs_wc) + ", from saving to rendered"),
         ("peak memory (whole process tree)", None,
          f"< 2 GiB: {verdict(peak < 2 * 2**30)}", f"{peak / 2**20:.0f} MiB"),
     ]
     print()
     for label, seconds, target, note in rows:
         shown = f"{seconds:7.1f} s" if seconds is not None else " " * 9
-        print(f"{label:<55} {shown}  {target:<22} {note}")
+        print(f"{label:<62} {shown}  {target:<22} {note}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
