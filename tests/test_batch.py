@@ -57,6 +57,35 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
     assert summary.failed
 
 
+def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for source in NOTEBOOKS_DIR.glob("*.ipynb"):
+        nb = nbformat.read(str(source), as_version=4)
+        at = next(i for i, c in enumerate(nb.cells) if "open_" in c.source)
+        if source.stem == "council_findings":
+            nb.cells.insert(at, nbformat.v4.new_code_cell(
+                'if council == "Gamma":\n    import time\n    time.sleep(120)'))
+        if source.stem == "council_distributions":
+            nb.cells.insert(at, nbformat.v4.new_code_cell(
+                'if council == "Alpha":\n    import os, signal\n'
+                '    os.kill(os.getpid(), signal.SIGKILL)'))
+        nbformat.write(nb, str(notebooks / source.name))
+    start = time.monotonic()
+    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks, timeout=3)
+    assert time.monotonic() - start < 100
+    failed = {o.job.label: o.message for o in summary.outcomes if not o.ok}
+    assert set(failed) == {"Gamma 2024 findings", "Alpha 2024 distributions"}
+    assert "ran for more than 3 s and was stopped" in failed["Gamma 2024 findings"]
+    assert "was killed (SIGKILL)" in failed["Alpha 2024 distributions"]
+    assert _rendered(summary) == ["Alpha 2024 findings", "Beta 2024 distributions",
+                                  "Beta 2024 findings", "Gamma 2024 distributions",
+                                  "all councils 2024 cross-council"]
+    assert not (tmp_path / "reports/2024/gamma/findings.html").exists()
+    assert not list((tmp_path / "reports").rglob("*.part*"))
+
+
 def test_incremental_reruns_and_force(tmp_path):
     folder, questions = write_small_programme(tmp_path)
     first = _run(folder, questions, tmp_path)
