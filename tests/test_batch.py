@@ -32,17 +32,25 @@ def _skipped(summary):
     return sorted(o.job.label for o in summary.outcomes if o.skipped)
 
 
-def test_notebook_failing_part_way_is_isolated(tmp_path):
-    folder, questions = write_small_programme(tmp_path)
+def _customised_notebooks(tmp_path, before: str, cells: dict[str, str]):
+    """The project's notebooks, each given a cell (by notebook name) before the first cell
+    whose source contains ``before``; written to ``tmp_path / "notebooks"``."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     for source in NOTEBOOKS_DIR.glob("*.ipynb"):
         nb = nbformat.read(str(source), as_version=4)
-        if source.stem == "council_distributions":
-            at = next(i for i, c in enumerate(nb.cells) if "section4_tables" in c.source)
-            nb.cells.insert(at, nbformat.v4.new_code_cell(
-                'if council == "Beta":\n    raise RuntimeError("deliberate failure for Beta")'))
+        if source.stem in cells:
+            at = next(i for i, c in enumerate(nb.cells) if before in c.source)
+            nb.cells.insert(at, nbformat.v4.new_code_cell(cells[source.stem]))
         nbformat.write(nb, str(notebooks / source.name))
+    return notebooks
+
+
+def test_notebook_failing_part_way_is_isolated(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    notebooks = _customised_notebooks(tmp_path, "section4_tables", {
+        "council_distributions":
+            'if council == "Beta":\n    raise RuntimeError("deliberate failure for Beta")'})
     summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks)
     failed = [o for o in summary.outcomes if not o.ok]
     assert [o.job.label for o in failed] == ["Beta 2024 distributions"]
@@ -59,19 +67,10 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
 
 def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
     folder, questions = write_small_programme(tmp_path)
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    for source in NOTEBOOKS_DIR.glob("*.ipynb"):
-        nb = nbformat.read(str(source), as_version=4)
-        at = next(i for i, c in enumerate(nb.cells) if "open_" in c.source)
-        if source.stem == "council_findings":
-            nb.cells.insert(at, nbformat.v4.new_code_cell(
-                'if council == "Gamma":\n    import time\n    time.sleep(120)'))
-        if source.stem == "council_distributions":
-            nb.cells.insert(at, nbformat.v4.new_code_cell(
-                'if council == "Alpha":\n    import os, signal\n'
-                '    os.kill(os.getpid(), signal.SIGKILL)'))
-        nbformat.write(nb, str(notebooks / source.name))
+    notebooks = _customised_notebooks(tmp_path, "open_review", {
+        "council_findings": 'if council == "Gamma":\n    import time\n    time.sleep(120)',
+        "council_distributions": 'if council == "Alpha":\n    import os, signal\n'
+                                 '    os.kill(os.getpid(), signal.SIGKILL)'})
     start = time.monotonic()
     summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks, timeout=3)
     assert time.monotonic() - start < 100
