@@ -116,6 +116,9 @@ class Outcome:
     message: str = ""
     html: str | None = None
     skipped: bool = False
+    #: The process that ran it may hold what the notebook left half-done (a cell stopped
+    #: mid-way): its worker is replaced rather than given another job.
+    spoilt_worker: bool = False
 
 
 @dataclass
@@ -183,7 +186,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
 
     The notebook runs in this process (:mod:`review_lib.engine`), in the job's working
     folder and with the job's environment, both restored afterwards. A cell running longer
-    than ``timeout`` seconds fails the job with a message saying so. The executed notebook
+    than ``timeout`` seconds fails the job with a message saying so, and the worker is then
+    replaced (as a kernel would be), since the stopped cell may have left things half-done
+    in the process. The executed notebook
     is kept in memory and both it and the HTML are written only when complete (temporary
     name, then rename).
 
@@ -215,8 +220,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     start = time.perf_counter()
     out_dir = Path(job.out_dir)
 
-    def failed(message: str) -> Outcome:
-        return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)))
+    def failed(message: str, spoilt: bool = False) -> Outcome:
+        return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)),
+                       spoilt_worker=spoilt)
 
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
     environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
@@ -233,9 +239,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                       f"{exc.ename}: {exc.evalue}")
     except CellTimeoutError as exc:
         return failed(f"cell {exc.cell_index + 1} of the executed notebook ran for more "
-                      f"than {timeout} s and was stopped")
+                      f"than {timeout} s and was stopped", spoilt=True)
     except Exception as exc:  # reported in the run summary, never a traceback
-        return failed(f"{type(exc).__name__}: {exc}")
+        return failed(f"{type(exc).__name__}: {exc}", spoilt=True)
     try:
         _scrub_notebook(executed, Path(job.cwd))
         html = notebook_to_html(executed, title=job.title)

@@ -14,8 +14,10 @@ and watches every worker:
   worker that dies before it begins its first notebook failed to start: another is
   started and the job handed on (once), and when more workers have failed to start than
   there are workers, the jobs left are reported as not run;
-- a cell past its time limit is stopped inside the worker; if it does not stop (stuck in
-  C code), the parent kills the worker :data:`GRACE` seconds later and reports the timeout;
+- a cell past its time limit is stopped inside the worker, which then makes way for a
+  fresh one (the stopped cell may have left things half-done); if the cell does not stop
+  (stuck in C code), the parent kills the worker :data:`GRACE` seconds later and reports
+  the timeout;
 - stopping (the run is done, Ctrl-C, a change of library code under ``--watch``) kills the
   workers at once; files are only ever renamed into place whole, so none is half-written.
 """
@@ -85,6 +87,8 @@ def _worker_main(connection, verbose: bool) -> None:
         try:
             connection.send(("done", outcome))
         except OSError:
+            return
+        if outcome.spoilt_worker:  # the parent puts a fresh worker in this one's place
             return
 
 
@@ -293,6 +297,10 @@ class WorkerPool:
         elif kind == "done":
             worker.job, worker.deadline, worker.finished_one = None, None, True
             on_outcome(value)
+            if getattr(value, "spoilt_worker", False):  # it is exiting: replace it now
+                worker.kill()
+                self.workers.remove(worker)
+                self.workers.append(_Worker(self.context, self.verbose))
 
     def _died(self, worker: _Worker, message: str, on_outcome, failure, queue) -> None:
         """Report the dead worker's job, and put another worker in its place.

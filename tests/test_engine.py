@@ -239,3 +239,19 @@ def test_a_notebook_imports_modules_from_its_working_folder_as_in_a_kernel(tmp_p
     job = _job(tmp_path, "imports", "import local_helpers\nlocal_helpers.ANSWER")
     outcomes, _ = _run_pool([job])
     assert outcomes["imports"].ok, outcomes["imports"].message
+
+
+def test_after_a_cell_is_stopped_the_next_notebook_gets_a_fresh_worker(tmp_path):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+
+    def noting_pid(name: str, then: str = "") -> Job:
+        return _job(tmp_path, name, f"import os\nopen({str(pids / name)!r}, 'w')"
+                                    f".write(str(os.getpid()))\n{then}")
+
+    jobs = [noting_pid("first"), noting_pid("stuck", "import time\ntime.sleep(60)"),
+            noting_pid("after")]
+    outcomes, _ = _run_pool(jobs, timeout=2)
+    assert [outcomes[name].ok for name in ("first", "stuck", "after")] == [True, False, True]
+    pid = {name: (pids / name).read_text() for name in ("first", "stuck", "after")}
+    assert pid["first"] == pid["stuck"] != pid["after"]
