@@ -276,7 +276,7 @@ def _job_environment(environment: dict[str, str], clear: tuple[str, ...]):
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
-              figures_dir: Path | None) -> list[Job]:
+              figures_dir: Path | None, funnel_limits: str = "exact") -> list[Job]:
     """Jobs for both council notebooks of each review.
 
     The data folder is passed by name, with the notebook working in its parent folder; a
@@ -295,6 +295,8 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
         Root of the outputs.
     figures_dir : Path or None
         Root of the charts, or None for the project's ``figures/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn (passed to the findings notebook).
 
     Returns
     -------
@@ -310,6 +312,8 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
         for notebook, (html_name, kind) in COUNCIL_NOTEBOOKS.items():
             parameters = {"council": review.council, "cycle": review.cycle,
                           "data_dir": data_param, "questions": "", "figures_dir": ""}
+            if notebook == "council_findings":
+                parameters["funnel_limits"] = funnel_limits
             jobs.append(Job(notebook, review.council, review.cycle, parameters, str(cwd),
                             str(out_dir), html_name,
                             f"Practice Review {review.cycle}: {review.council} — {kind}",
@@ -332,7 +336,8 @@ def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
 
 
 def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
-                    reports_dir: Path, figures_dir: Path | None) -> list[Job]:
+                    reports_dir: Path, figures_dir: Path | None,
+                    funnel_limits: str = "exact") -> list[Job]:
     """One cross-council report job per cycle.
 
     Parameters
@@ -347,6 +352,8 @@ def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
         Root of the outputs.
     figures_dir : Path or None
         Root of the charts, or None for the project's ``figures/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn.
 
     Returns
     -------
@@ -356,7 +363,7 @@ def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
     cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
     return [Job(CROSS_NOTEBOOK, "all councils", cycle,
                 {"cycle": cycle, "highlight": "", "data_dir": data_param, "questions": "",
-                 "figures_dir": "", "overdispersion": False},
+                 "figures_dir": "", "overdispersion": False, "funnel_limits": funnel_limits},
                 str(cwd), str(reports_dir / cycle), "cross-council",
                 f"Practice Review {cycle}: cross-council comparison", environment)
             for cycle in cycles]
@@ -397,7 +404,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               jobs: int | None = None, verbose: bool = False, timeout: int = 600,
               force: bool = False, notebooks_dir: str | Path | None = None,
               log=None, watch: bool = False, poll: float = 0.25,
-              on_summary=None) -> RunSummary:
+              on_summary=None, funnel_limits: str = "exact") -> RunSummary:
     """Render the council and cross-council reports of a programme, isolating failures.
 
     Parameters
@@ -437,12 +444,19 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         files have stayed the same for one more look (a spreadsheet being saved).
     on_summary : callable, optional
         With ``watch``: called with each pass's RunSummary.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn in every report and in ``metrics.json``.
 
     Returns
     -------
     RunSummary
         Outcomes, invalid files and files written (with ``watch``, of the last pass).
     """
+    from review_lib.funnel import METHODS
+
+    if funnel_limits not in METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+                         f"not {funnel_limits!r}")
     log = log or (lambda line: None)
     data = Path(data) if data else SAMPLE_DIR
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
@@ -452,7 +466,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     # this process reads the data, works out what needs rendering and writes the metrics;
     # if nothing does, they are stopped.
     def inputs() -> str:
-        return run_signature(data, questions, notebooks_dir, councils, cycle, figures)
+        return run_signature(data, questions, notebooks_dir, councils, cycle, figures,
+                             funnel_limits)
 
     signature = inputs()
     last_run = reports_dir / LAST_RUN_FILE
@@ -468,7 +483,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             summary = _run(workers, scratch, data=data, questions=questions,
                            councils=councils, cycle=cycle, reports_dir=reports_dir,
                            figures=figures, verbose=verbose, timeout=timeout, force=force,
-                           notebooks_dir=notebooks_dir, log=log, keep_workers=watch)
+                           notebooks_dir=notebooks_dir, log=log, keep_workers=watch,
+                           funnel_limits=funnel_limits)
             rendering = False
             if summary.failed:
                 last_run.unlink(missing_ok=True)
@@ -507,7 +523,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
 def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None,
          councils: list[str] | None, cycle: str | None, reports_dir: Path,
          figures: Path | None, verbose: bool, timeout: int, force: bool,
-         notebooks_dir: str | Path | None, log, keep_workers: bool = False) -> RunSummary:
+         notebooks_dir: str | Path | None, log, keep_workers: bool = False,
+         funnel_limits: str = "exact") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.catalogue import load_catalogue
     from review_lib.comparison import cross_metrics
@@ -542,9 +559,10 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
                 (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
     all_cycles = [c for c in cycles if c in available]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
-                     figures_dir=figures)
+                     figures_dir=figures, funnel_limits=funnel_limits)
     plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
-                            reports_dir=reports_dir, figures_dir=figures)
+                            reports_dir=reports_dir, figures_dir=figures,
+                            funnel_limits=funnel_limits)
     programme = Programme(reviews, catalogue)
     if notebooks_dir:
         for job in plan:
@@ -567,8 +585,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         summary.written.append(write_metrics(council_metrics(review), path))
     for each in all_cycles:
-        summary.written.append(write_metrics(cross_metrics(programme.in_cycle(each)),
-                                             reports_dir / each / "metrics.json"))
+        summary.written.append(write_metrics(
+            cross_metrics(programme.in_cycle(each), funnel_limits),
+            reports_dir / each / "metrics.json"))
     if to_run:
         workers.collect(summary, log, keep=keep_workers)
     index = write_index(reports_dir)
@@ -612,7 +631,7 @@ def _read_text(path: Path) -> str | None:
 
 
 def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, cycle,
-                  figures: Path | None) -> str:
+                  figures: Path | None, funnel_limits: str = "exact") -> str:
     """A cheap hash of a run's inputs: files by size and modification time, and options.
 
     Equal to the last complete run's when no data file, narrative, catalogue, notebook or
@@ -631,6 +650,8 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
         The run's selection.
     figures : Path or None
         Chart folder.
+    funnel_limits : str, default "exact"
+        The funnel method.
 
     Returns
     -------
@@ -650,7 +671,7 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
             except OSError:
                 continue
             entries.append((str(path), info.st_size, info.st_mtime_ns))
-    options = [__version__, sorted(councils or []), cycle, str(figures)]
+    options = [__version__, sorted(councils or []), cycle, str(figures), funnel_limits]
     return hashlib.sha256(json.dumps([entries, options]).encode()).hexdigest() + "\n"
 
 
@@ -892,7 +913,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                             cycle=args.cycle, reports_dir=reports_dir, figures_dir=args.figures,
                             jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
                             force=args.force, notebooks_dir=args.notebooks, log=log,
-                            watch=args.watch, on_summary=each_pass)
+                            watch=args.watch, on_summary=each_pass,
+                            funnel_limits=args.funnel_limits)
     if args.watch:
         print("Stopped watching.", flush=True)
     else:
@@ -926,6 +948,10 @@ def add_run_parser(sub) -> None:
     run.add_argument("--force", action="store_true",
                      help="render every report, even those whose inputs have not changed")
     run.add_argument("--verbose", action="store_true", help="show per-cell progress")
+    run.add_argument("--funnel-limits", choices=("exact", "fingertips"), default="exact",
+                     help="how funnel limits are drawn: exact binomial (default; flags a "
+                          "council by chance no more often than the stated 5%% or 0.2%%) or "
+                          "the PHE Fingertips method (as PHEindicatormethods computes it)")
     run.add_argument("--watch", action="store_true",
                      help="after rendering, keep the workers warm and render again whenever "
                           "a data file changes (Ctrl-C to stop)")

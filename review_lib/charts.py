@@ -35,8 +35,8 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from review_lib.funnel import limits_at
 from review_lib.scale import GOOD_OR_BETTER, LEVEL_SCORES, LEVELS
-from review_lib.stats import Z95, Z998, wilson_limits
 from review_lib.summary import format_percent
 
 #: The Government Analysis Function accessible categorical palette, in its published order.
@@ -841,38 +841,33 @@ def _funnel_n_range(n: np.ndarray) -> tuple[float, float]:
     return max(1.0, low - pad), high + pad
 
 
-def funnel_limits(table: pd.DataFrame, n: np.ndarray | float, z: float, *,
+def funnel_limits(table: pd.DataFrame, n: np.ndarray | float, level: str, *,
                   adjusted: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The funnel control limits of a table at any n, as :func:`funnel_plot` draws them.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`review_lib.stats.funnel_table` (its ``attrs`` give the target and the
-        overdispersion estimate).
+        From :func:`review_lib.funnel.funnel_table` (its ``attrs`` give the method, target,
+        design effect and overdispersion estimate).
     n : float or array of float
-        Denominators at which to evaluate the limits.
-    z : float
-        Normal quantile (:data:`review_lib.stats.Z95` or :data:`review_lib.stats.Z998`).
+        Denominators at which to evaluate the limits (records, or ratings).
+    level : {"95", "998"}
+        Which pair of limits.
     adjusted : bool, optional
-        Widen for overdispersion: ``target +- z sqrt(p(1-p)/n + tau2)``, clipped to [0, 1].
-        By default as the table was made (``attrs["adjusted"]``); otherwise Wilson score
-        limits at the target (:func:`review_lib.stats.wilson_limits`).
+        Widened for overdispersion (FunnelPlotR); by default as the table was made.
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``(lower, upper)`` as proportions.
+        ``(lower, upper)`` as proportions, NaN where a limit lies beyond 0% or 100% (no
+        share at that n can be outside it, so nothing is drawn there). A council is drawn
+        outside a limit exactly when its flag says so.
     """
-    target = _funnel_target(table)
-    n = np.asarray(n, dtype=float)
-    if adjusted is None:
-        adjusted = bool(table.attrs.get("adjusted", False))
-    if adjusted:
-        spread = z * np.sqrt(target * (1 - target) / n + _funnel_tau2(table))
-        return np.clip(target - spread, 0, 1), np.clip(target + spread, 0, 1)
-    lower, upper = wilson_limits(target, n, z)
-    return np.asarray(lower), np.asarray(upper)
+    lower, upper = limits_at(table, n, level, adjusted=adjusted)
+    lower = np.where(np.asarray(lower) < 0, np.nan, lower)
+    upper = np.where(np.asarray(upper) > 1, np.nan, upper)
+    return lower, upper
 
 
 def _n_clusters(n: pd.Series, span: float) -> list[list[object]]:
@@ -1148,8 +1143,8 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
             label=f"Programme average ({format_percent(target, 0)})", gid="funnel-target",
             zorder=2)
     widened = " (widened for overdispersion)" if adjusted else ""
-    curves = [np.asarray(funnel_limits(table, grid, Z95)),
-              np.asarray(funnel_limits(table, grid, Z998))]
+    curves = [np.asarray(funnel_limits(table, grid, "95")),
+              np.asarray(funnel_limits(table, grid, "998"))]
     for (lower, upper), name, style in zip(curves, ("95", "99.8"), ("--", ":"), strict=True):
         ax.plot(grid, upper * 100, linestyle=style, color=_AXIS_COLOUR, linewidth=1.3,
                 label=f"{name}% limits{widened}", gid=f"funnel-limit:{name}:upper", zorder=2)
@@ -1158,12 +1153,12 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     if show_adjusted and not adjusted and _funnel_tau2(table) > 0:
         # A shaded band and a dash-dot line: a different kind of mark from the plain limits,
         # so they stay apart in greyscale too.
-        lower, upper = funnel_limits(table, grid, Z95, adjusted=True)
+        lower, upper = funnel_limits(table, grid, "95", adjusted=True)
         curves.append(np.asarray((lower, upper)))
         ax.fill_between(grid, lower * 100, upper * 100, color=_ADJUSTED_COLOUR, alpha=0.16,
                         linewidth=0, label="95% limits widened for overdispersion",
                         gid="funnel-adjusted:95", zorder=1)
-        lower, upper = funnel_limits(table, grid, Z998, adjusted=True)
+        lower, upper = funnel_limits(table, grid, "998", adjusted=True)
         curves.append(np.asarray((lower, upper)))
         for end, values in (("upper", upper), ("lower", lower)):
             ax.plot(grid, values * 100, linestyle="-.", color=_ADJUSTED_COLOUR, linewidth=1.2,
@@ -1171,8 +1166,10 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
                            else "_nolegend_"), gid=f"funnel-adjusted:99.8:{end}", zorder=2)
 
     shares = table["share"].to_numpy(dtype=float) * 100
-    bottom = min(float(np.nanmin(shares)), min(float(np.min(c[0])) for c in curves) * 100)
-    top = max(float(np.nanmax(shares)), max(float(np.max(c[1])) for c in curves) * 100)
+    drawn_low = [float(np.nanmin(c[0])) for c in curves if np.isfinite(c[0]).any()]
+    drawn_high = [float(np.nanmax(c[1])) for c in curves if np.isfinite(c[1]).any()]
+    bottom = min([float(np.nanmin(shares)), *(v * 100 for v in drawn_low)])
+    top = max([float(np.nanmax(shares)), *(v * 100 for v in drawn_high)])
     y_low = max(0.0, math.floor((bottom - 3) / 10) * 10)
     y_high = min(100.0, math.ceil((top + 2) / 10) * 10)
     ax.set_ylim(y_low, y_high + (3 if top >= y_high - 2 else 0))

@@ -54,6 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print the two section-4 tables for every review found."""
+    from review_lib.clustered import ratings_good_or_better
     from review_lib.loading import load_programme
     from review_lib.report import is_synthetic
     from review_lib.sample import SYNTHETIC_NOTE
@@ -82,7 +83,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print()
         print(headline_sentence(review.judgements["judgement"]))
         share = good_or_better(review.judgements["judgement"])
-        rated = good_or_better(review.ratings["rating"])
+        rated = ratings_good_or_better(review.ratings)
         print(f"Cases Good or better: {share.describe()}.")
         print(f"Question ratings Good or better: {rated.describe()}.")
         print()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from review_lib.clustered import programme_design_effect, ratings_good_or_better
+from review_lib.funnel import METHODS
 from review_lib.loading import Programme
 from review_lib.stats import funnel_table, good_counts
 
@@ -22,75 +24,108 @@ class Funnels:
     judgements : pandas.DataFrame
         Cases judged Outstanding or Good, per council (one judgement per case).
     ratings : pandas.DataFrame
-        Question ratings Outstanding or Good, per council (binomial limits: too narrow,
-        because ratings are clustered within cases).
+        Question ratings Outstanding or Good, per council, with limits at each council's
+        effective n (its ratings divided by the programme's design effect), because the
+        ratings of one case record are clustered.
     ratings_adjusted : pandas.DataFrame
-        The same, with limits widened for overdispersion.
+        The same, also widened for overdispersion where phi exceeds 1 (FunnelPlotR).
+    method : str
+        ``"exact"`` or ``"fingertips"``.
     """
 
     judgements: pd.DataFrame
     ratings: pd.DataFrame
     ratings_adjusted: pd.DataFrame
+    method: str = "exact"
 
 
-def programme_funnels(cycle_programme: Programme) -> Funnels:
-    """Compute the funnel tables of a cycle (see :func:`review_lib.stats.funnel_table`).
+def programme_funnels(cycle_programme: Programme, method: str = "exact") -> Funnels:
+    """Compute the funnel tables of a cycle (see :func:`review_lib.funnel.funnel_table`).
 
     Parameters
     ----------
     cycle_programme : Programme
         The reviews of one cycle.
+    method : {"exact", "fingertips"}, default "exact"
+        How the limits are drawn.
 
     Returns
     -------
     Funnels
-        Judgements, ratings, and ratings with the overdispersion adjustment.
+        Judgements, ratings (clustered), and ratings with the overdispersion adjustment.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown funnel method {method!r}; expected one of "
+                         f"{', '.join(METHODS)}")
     rating_counts = good_counts(cycle_programme.ratings, "rating")
+    design_effect = programme_design_effect(cycle_programme.ratings)
     return Funnels(
-        judgements=funnel_table(good_counts(cycle_programme.judgements, "judgement")),
-        ratings=funnel_table(rating_counts),
-        ratings_adjusted=funnel_table(rating_counts, overdispersion=True),
+        judgements=funnel_table(good_counts(cycle_programme.judgements, "judgement"),
+                                method=method),
+        ratings=funnel_table(rating_counts, method=method, design_effect=design_effect),
+        ratings_adjusted=funnel_table(rating_counts, method=method, overdispersion=True,
+                                      design_effect=design_effect),
+        method=method,
     )
 
 
-def cross_metrics(cycle_programme: Programme) -> dict:
+def _block(table: pd.DataFrame) -> dict:
+    method = table.attrs["method"]
+    return {council: {"n": int(row.n), "successes": int(row.successes),
+                      "share": float(row.share), "effective_n": float(row.effective_n),
+                      "lower95": float(row.lower95), "upper95": float(row.upper95),
+                      "lower998": float(row.lower998), "upper998": float(row.upper998),
+                      "p_above": float(row.p_above), "p_below": float(row.p_below),
+                      "method": method, "flag": row.flag}
+            for council, row in table.iterrows()}
+
+
+def _about(table: pd.DataFrame) -> dict:
+    estimate = table.attrs["overdispersion"]
+    return {"target": table.attrs["target"], "method": table.attrs["method"],
+            "design_effect": table.attrs["design_effect"],
+            "phi": float(estimate.phi), "tau2": float(estimate.tau2),
+            "adjusted": table.attrs["adjusted"]}
+
+
+def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
     """Per council funnel figures of one cycle, for ``metrics.json``.
 
     Parameters
     ----------
     cycle_programme : Programme
         The reviews of one cycle.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
     dict
-        ``cycle``, ``councils`` (each with ``n``, ``share``, ``lower95``, ``upper95``,
-        ``lower998``, ``upper998``, ``flag`` for overall judgements, the headline measure),
-        and the same under ``question_ratings`` and ``question_ratings_adjusted``, with each
-        measure's ``target`` and overdispersion estimate.
+        ``cycle``, ``measure``, ``method``, ``target``, overdispersion, and ``councils``
+        (each with ``n``, ``successes``, ``share``, ``effective_n``, ``lower95``,
+        ``upper95``, ``lower998``, ``upper998``, ``p_above`` and ``p_below`` (exact
+        one-sided binomial p-values against the target), ``method`` and ``flag``) for
+        overall judgements, the headline measure; the same under ``question_ratings`` and
+        ``question_ratings_adjusted``, whose limits use the programme's design effect; and
+        ``programme_ratings``: the programme's share of question ratings Good or better
+        with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
+        at that n is outside it.
     """
-    funnels = programme_funnels(cycle_programme)
-
-    def block(table: pd.DataFrame) -> dict:
-        return {council: {"n": int(row.n), "successes": int(row.successes),
-                          "share": float(row.share), "lower95": float(row.lower95),
-                          "upper95": float(row.upper95), "lower998": float(row.lower998),
-                          "upper998": float(row.upper998), "flag": row.flag}
-                for council, row in table.iterrows()}
-
-    def about(table: pd.DataFrame) -> dict:
-        estimate = table.attrs["overdispersion"]
-        return {"target": table.attrs["target"], "phi": float(estimate.phi),
-                "tau2": float(estimate.tau2), "adjusted": table.attrs["adjusted"]}
-
+    funnels = programme_funnels(cycle_programme, method)
+    pooled = ratings_good_or_better(cycle_programme.ratings)
     cycles = {r.cycle for r in cycle_programme.reviews}
     return {
         "cycle": next(iter(cycles)) if len(cycles) == 1 else sorted(cycles),
         "measure": "case records judged Outstanding or Good",
-        **about(funnels.judgements),
-        "councils": block(funnels.judgements),
-        "question_ratings": {**about(funnels.ratings), "councils": block(funnels.ratings)},
-        "question_ratings_adjusted": {**about(funnels.ratings_adjusted),
-                                      "councils": block(funnels.ratings_adjusted)},
+        **_about(funnels.judgements),
+        "councils": _block(funnels.judgements),
+        "question_ratings": {**_about(funnels.ratings), "councils": _block(funnels.ratings)},
+        "question_ratings_adjusted": {**_about(funnels.ratings_adjusted),
+                                      "councils": _block(funnels.ratings_adjusted)},
+        "programme_ratings": pooled.as_dict(),
     }

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from review_lib import charts
+from review_lib.clustered import ratings_good_or_better
 from review_lib.report import (
     ReviewContext,
     callout,
@@ -83,7 +84,7 @@ def section4_tables(context: ReviewContext) -> str:
     rated = (f"In total {len(review.ratings)} question ratings were given "
              f"({review.n_cases} cases x {n_questions} questions"
              + (f", less {na} marked not applicable" if na else "") + ").")
-    share = good_or_better(review.ratings["rating"])
+    share = ratings_good_or_better(review.ratings)
     return "\n".join([
         f"<p>{esc(rated)}</p>",
         count_table_html(ratings, "Table 1. Question ratings, all questions and cases"),
@@ -403,7 +404,8 @@ def findings(context: ReviewContext) -> str:
     from review_lib.findings import council_findings
 
     parts = []
-    for heading, text in council_findings(context.review, context.programme).items():
+    for heading, text in council_findings(context.review, context.programme,
+                                          context.funnel_limits).items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         if heading.startswith("Themes from the review team"):
             # A team's own headings sit under this section's heading, never beside it.
@@ -437,14 +439,15 @@ def funnel_position(context: ReviewContext) -> str:
     cycle_programme = context.programme.in_cycle(context.review.cycle)
     if len(cycle_programme.reviews) < 3:
         return ""
-    table = programme_funnels(cycle_programme).judgements
+    table = programme_funnels(cycle_programme, context.funnel_limits).judgements
     council = context.review.council
     return chart_html(
         charts.funnel_plot, table, highlight=council,
         title=f"{council} among the {len(table)} councils of {context.review.cycle}",
         alt=charts.alt_text_funnel(table, highlight=council),
         caption=f"Share of case records judged Outstanding or Good, against the number of "
-                f"records, for every council in the cycle; {council} is highlighted. Points "
-                "inside the funnel lines differ from the programme average by no more than "
-                "chance would give.",
+                f"records, for every council in the cycle; {council} is highlighted. For a "
+                "point inside the funnel lines there is no clear evidence of a difference from "
+                "the programme average; outside the dotted 99.8% lines, the difference is more "
+                "than chance would readily explain.",
         filename="funnel-position.png", folder=context.figures_dir)

@@ -49,6 +49,7 @@ class CycleContext:
     figures_dir: Path
     overdispersion: bool
     synthetic: bool
+    funnel_limits: str = "exact"
 
     @cached_property
     def cycle_programme(self) -> Programme:
@@ -58,19 +59,19 @@ class CycleContext:
     @cached_property
     def funnels(self) -> Funnels:
         """The cycle's funnel tables, computed once."""
-        return programme_funnels(self.cycle_programme)
+        return programme_funnels(self.cycle_programme, self.funnel_limits)
 
     @cached_property
     def findings(self) -> dict[str, str]:
         """The regional findings (Markdown by section title), computed once."""
         from review_lib.findings import regional_findings as sections
 
-        return sections(self.programme, self.cycle)
+        return sections(self.programme, self.cycle, self.funnel_limits)
 
 
 def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = None,
                questions: str | Path | None = None, figures_dir: str | Path | None = None,
-               overdispersion: bool = False) -> CycleContext:
+               overdispersion: bool = False, funnel_limits: str = "exact") -> CycleContext:
     """Load a programme for the cross-council report of one cycle.
 
     Files with errors are left out (a batch run reports them).
@@ -89,6 +90,8 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
         Chart root; else ``$PRACTICE_REVIEW_FIGURES``; else the project's ``figures/``.
     overdispersion : bool, default False
         Widen the question-ratings funnel limits for overdispersion in the main chart.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn (:func:`review_lib.funnel.funnel_table`).
 
     Returns
     -------
@@ -99,9 +102,15 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     ------
     KeyError
         If no valid review is in that cycle.
+    ValueError
+        For an unknown ``funnel_limits``.
     """
+    from review_lib.funnel import METHODS
     from review_lib.loading import normalise_cycle
 
+    if funnel_limits not in METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+                         f"not {funnel_limits!r}")
     data, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     programme = Programme([r for result in results for r in result.reviews], catalogue)
     cycle = normalise_cycle(cycle) or cycle
@@ -111,7 +120,7 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     councils = {c.casefold(): c for c in programme.in_cycle(cycle).councils}
     chosen = councils.get((highlight or "").casefold())
     return CycleContext(programme, cycle, chosen, root / cycle / "cross-council",
-                        overdispersion, is_synthetic(data))
+                        overdispersion, is_synthetic(data), funnel_limits)
 
 
 def title(context: CycleContext) -> str:
@@ -158,18 +167,38 @@ def regional_findings(context: CycleContext) -> str:
     return "\n".join(parts)
 
 
+def _limit_cell(low: float, high: float) -> str:
+    """``"61.2% to 99.2%"``; a limit no share can pass is shown as such."""
+    lower = format_percent(low, 1) if low >= 0 else "none below 0%"
+    upper = format_percent(high, 1) if high <= 1 else "none above 100%"
+    return f"{lower} to {upper}"
+
+
 def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    frame = {
         f"Good or better (of {unit})": [f"{s} of {n}" for s, n in
                                         zip(table["successes"], table["n"], strict=True)],
         "Share": [format_percent(v, 1) for v in table["share"]],
-        "95% limits": [f"{format_percent(lo, 1)} to {format_percent(hi, 1)}"
-                       for lo, hi in zip(table["lower95"], table["upper95"], strict=True)],
-        "99.8% limits": [f"{format_percent(lo, 1)} to {format_percent(hi, 1)}"
-                         for lo, hi in zip(table["lower998"], table["upper998"],
-                                           strict=True)],
+    }
+    if float(table.attrs.get("design_effect", 1.0)) > 1:
+        frame["Effective n"] = [f"{v:.0f}" for v in table["effective_n"]]
+    frame.update({
+        "95% limits": [_limit_cell(lo, hi) for lo, hi in
+                       zip(table["lower95"], table["upper95"], strict=True)],
+        "99.8% limits": [_limit_cell(lo, hi) for lo, hi in
+                         zip(table["lower998"], table["upper998"], strict=True)],
+        "p above / below": [f"{_p(a)} / {_p(b)}" for a, b in
+                            zip(table["p_above"], table["p_below"], strict=True)],
         "Position": [FLAG_TEXT[f] for f in table["flag"]],
-    }, index=pd.Index(table.index, name="Council"))
+    })
+    return pd.DataFrame(frame, index=pd.Index(table.index, name="Council"))
+
+
+def _p(value: float) -> str:
+    """A one-sided p-value for the funnel table: ``"0.018"``, ``"< 0.001"``."""
+    if value < 0.001:
+        return "< 0.001"
+    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
 
 
 def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
@@ -180,13 +209,15 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     context : CycleContext
         The cycle.
     measure : {"judgements", "ratings"}
-        Overall judgements (one per case) or question ratings.
+        Overall judgements (one per case) or question ratings (at their effective n).
 
     Returns
     -------
     str
         HTML.
     """
+    from review_lib.funnel import chance_outside
+
     funnels = context.funnels
     if measure == "judgements":
         table, unit, what = funnels.judgements, "cases", "case records judged Good or better"
@@ -197,21 +228,32 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
         xlabel = "Number of question ratings"
     outside = table[table["flag"] != "within"]
     target = table.attrs["target"]
+    expected = float(chance_outside(table, "95").sum())
     sentence = [f"Programme average: {format_percent(target, 1)} of {what}."]
     if outside.empty:
-        sentence.append("Every council is within the 95% limits: differences between "
-                        "councils are within what chance would give.")
+        sentence.append("Every council is within the 95% limits: there is no clear evidence "
+                        "that any council differs from the programme average.")
     else:
         named = "; ".join(f"{c} ({FLAG_TEXT[f]})" for c, f in outside["flag"].items())
-        sentence.append(f"Outside the 95% limits: {named}. About 1 council in 20 would fall "
-                        "outside the 95% limits by chance alone; outside the 99.8% limits, "
-                        "chance is an unlikely explanation.")
-    if measure == "ratings" and not context.overdispersion:
-        phi = table.attrs["overdispersion"].phi
-        sentence.append(f"These limits treat every rating as independent, but a case's 12 "
-                        f"ratings share that case and its auditor; councils vary {phi:.1f} "
-                        "times as much as chance alone would give, so read this chart "
-                        "with the overall judgements beside it.")
+        sentence.append(f"Outside the 95% limits: {named}. With no real differences, chance "
+                        f"alone would put about {expected:.1f} of these {len(table)} councils "
+                        "outside the 95% limits drawn here; outside the 99.8% limits, chance "
+                        "is an unlikely explanation.")
+    if measure == "ratings":
+        deff = float(table.attrs["design_effect"])
+        sentence.append(f"A case's ratings go together (they share the case and its "
+                        f"auditor), so each council's ratings are counted at their effective "
+                        f"number: divided by the programme's design effect of {deff:.1f}, "
+                        "which widens the limits. The overall judgements remain the main "
+                        "comparison.")
+    if table.attrs["method"] == "exact":
+        method = ("exact binomial limits around the programme average: with no real "
+                  "difference, a council lands outside the 95% lines at most 1 time in 20 "
+                  "and outside the 99.8% lines at most 1 time in 500")
+    else:
+        method = ("Fingertips limits (as PHEindicatormethods computes them) around the "
+                  "programme average, at nominal 95% and 99.8%: with few records chance "
+                  "crosses them more often than that, as the text above says")
     alt = charts.alt_text_funnel(table, highlight=context.highlight,
                                  measure="overall judgements" if measure == "judgements"
                                  else "question ratings")
@@ -219,14 +261,13 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
         f"<p>{esc(' '.join(sentence))}</p>",
         chart_html(charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
                    title=f"Share of {what}, {context.cycle}", alt=alt,
-                    caption="Each point is a council. The lines show the range within which "
-                            "a council's share would fall by chance alone, 95% and 99.8% of "
-                            "the time, around the programme average; the range is wider for "
-                            "councils with fewer records.",
-                    filename=f"funnel-{measure}.png", folder=context.figures_dir),
+                   caption=f"Each point is a council. The lines are {method}. They are "
+                           "wider for councils with fewer records; where a line is missing, "
+                           "no share at that n could be outside it.",
+                   filename=f"funnel-{measure}.png", folder=context.figures_dir),
         html_table(_funnel_frame(table, unit), f"Funnel limits for {what}",
-                   numeric=[f"Good or better (of {unit})", "Share", "95% limits",
-                            "99.8% limits"]),
+                   numeric=[f"Good or better (of {unit})", "Share", "Effective n",
+                            "95% limits", "99.8% limits", "p above / below"]),
     ])
 
 
@@ -360,9 +401,9 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                 + (f"The change in the share of case records judged Outstanding or Good goes "
                    f"beyond what chance would give for {', '.join(beyond)}. " if beyond else
                    "No change goes beyond what chance would give. ")
-                + (f"For {', '.join(within)} the change is within what chance would give: "
-                   "with 20 cases in each review, changes of up to about 25 points can "
-                   "arise by chance." if within else ""))
+                + (f"For {', '.join(within)} there is no clear evidence of a change: each "
+                   "interval includes zero, and with about 20 cases in each review only large "
+                   "changes would show." if within else ""))
     frame = pd.DataFrame({
         "Earlier": [f"{c}: {k} of {n} ({format_percent(s, 0)})" for c, k, n, s in
                     zip(changes["before_cycle"], changes["before_count"], changes["before_n"],

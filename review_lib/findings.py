@@ -37,16 +37,18 @@ from datetime import datetime
 
 import pandas as pd
 
+from review_lib.clustered import ClusteredProportion, ratings_good_or_better
 from review_lib.comparison import programme_funnels
+from review_lib.funnel import limits_at
 from review_lib.loading import Programme, Review, normalise_cycle
+from review_lib.paired import QuestionComparison, compare_questions
 from review_lib.scale import GOOD_OR_BETTER, LEVELS
 from review_lib.stats import (
-    Z95,
-    mann_whitney,
+    case_mann_whitney,
+    case_mean_scores,
+    chance_outside,
     newcombe_difference,
     question_tests,
-    scores,
-    wilson_limits,
 )
 from review_lib.summary import (
     Proportion,
@@ -169,6 +171,22 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _clustering_words(share: ClusteredProportion) -> str:
+    """What clustering does to a share of question ratings, in one or two sentences."""
+    if not share.estimated:
+        return (f"Every rating was alike or there was a single record, so how closely the "
+                f"ratings of one record go together cannot be estimated; the interval counts "
+                f"each of the {_plural(share.clusters, 'record')} once.")
+    if share.design_effect < 1.05:
+        return ("The ratings of one record went together no more than chance would give "
+                f"(design effect {share.design_effect:.1f}), so the interval treats them as "
+                "independent.")
+    return (f"The ratings of one case record go together (they share the record and its "
+            f"auditor), so these {_number(share.n)} ratings carry about as much information "
+            f"as {_number(round(share.effective_n))} independent ones (a design effect of "
+            f"{share.design_effect:.1f}); the interval allows for that.")
+
+
 # --------------------------------------------------------------------------- headline
 
 
@@ -226,12 +244,13 @@ def headline(review: Review) -> str:
             + f" With only {_plural(cases.n, 'record')}, chance alone could move that share a "
             f"good deal: its 95% interval runs from {_pct0(cases.ci_low)} to "
             f"{_pct0(cases.ci_high)}.")
-    ratings = good_or_better(review.ratings["rating"])
+    ratings = ratings_good_or_better(review.ratings)
     if ratings.n:
         paragraphs.append(
             f"Of the {_plural(ratings.n, 'question rating')}, {_number(ratings.successes)} "
             f"({_pct(ratings.share)}; {_interval(ratings.ci_low, ratings.ci_high)}) were "
-            f"Outstanding or Good: {_level_list(review.ratings['rating'])}.")
+            f"Outstanding or Good: {_level_list(review.ratings['rating'])}. "
+            + _clustering_words(ratings))
     else:
         paragraphs.append("No question ratings were recorded.")
     return "\n\n".join(paragraphs)
@@ -296,21 +315,6 @@ def _pick(table: pd.DataFrame, share: str, k: int) -> tuple[list[str], bool]:
     return list(chosen.index), len(chosen) > k
 
 
-def _gap(change) -> str:
-    """``"35 percentage points (95% interval 9 to 57 points)"``, signs where the ends differ."""
-    signed = change.ci_low < 0 < change.ci_high
-    return (f"{_points(change.difference, signed=False)} percentage points (95% interval "
-            f"{_end(change.ci_low, signed=signed)} to "
-            f"{_end(change.ci_high, signed=signed)} points)")
-
-
-def _per_question(table: pd.DataFrame) -> str:
-    n_values = sorted(set(int(n) for n in table["n"]))
-    if len(n_values) == 1:
-        return f"{n_values[0]} ratings per question"
-    return f"{n_values[0]} to {n_values[-1]} ratings per question"
-
-
 def _ties_note(table: pd.DataFrame, chosen: list[str], k: int, measure: tuple[str, str, str]
                ) -> str:
     """Why more than k questions are listed."""
@@ -326,50 +330,69 @@ def _ties_note(table: pd.DataFrame, chosen: list[str], k: int, measure: tuple[st
 
 def _next_note(table: pd.DataFrame, candidates: pd.DataFrame, chosen: list[str],
                measure: tuple[str, str, str]) -> str:
-    """How far behind the listed questions the next ones are."""
+    """Which questions come next after those listed (no test: the cut-off is a choice)."""
     count, share, wording = measure
     rest = candidates.drop(index=chosen)
     if rest.empty:
         return ""
     following = _at(rest, share, rest[share].max())
     first = following[0]
-    change = newcombe_difference(_proportion(table, first, count),
-                                 _proportion(table, chosen[-1], count))
     verb = "comes" if len(following) == 1 else "come"
     each = "" if len(following) == 1 else " each"
-    text = (f"Next {verb} {_names(table, following)}, at "
-            f"{_of(table.loc[first, count], table.loc[first, 'n'])} {wording}{each}. ")
-    if change.beyond_chance:
-        return text + ("The gap to the questions listed is more than chance would readily "
-                       "explain.")
-    them = "it" if len(following) == 1 else "them"
-    return text + (f"The gap between {them} and the questions listed, {_gap(change)}, is "
-                   "within what chance would give: the line drawn here marks where to look "
-                   "first, not a real divide.")
+    return (f"Next {verb} {_names(table, following)}, at "
+            f"{_of(table.loc[first, count], table.loc[first, 'n'])} {wording}{each}. Where "
+            "the list stops marks where to look first, not a divide between the questions.")
 
 
-def _spread_note(table: pd.DataFrame, measure: tuple[str, str, str]) -> str:
-    """Whether the questions at either end differ by more than chance would give."""
-    count, share, wording = measure
-    ordered = _ordered(table, share)
-    top_share, bottom_share = ordered[share].iloc[0], ordered[share].iloc[-1]
-    if math.isclose(top_share, bottom_share, abs_tol=1e-12):
+def _permutation_p(p: float, permutations: int) -> str:
+    """A permutation p-value with its resolution: ``"p < 0.0005, 2,000 shuffles"``."""
+    floor = 1.0 / (1 + permutations)
+    if p <= floor + 1e-15:
+        digits = max(0, -math.floor(math.log10(floor)))
+        bound = math.ceil(floor * 10 ** digits) / 10 ** digits
+        return f"p < {bound:g}, {_number(permutations)} shuffles"
+    return f"{_p_value(p)}, {_number(permutations)} shuffles"
+
+
+def _comparison_note(test: QuestionComparison, table: pd.DataFrame, direction: str,
+                     records: str) -> str:
+    """Whether the questions differ within records, and which stand out in ``direction``.
+
+    ``direction`` is ``"above"`` (strengths), ``"below"`` (areas for improvement) or
+    ``"both"``. Nothing is concluded from the gap between the largest and smallest shares.
+    """
+    if math.isnan(test.p_value):
         return ""
-    tops, bottoms = _at(table, share, top_share), _at(table, share, bottom_share)
-    high = _proportion(table, tops[0], count)
-    low = _proportion(table, bottoms[0], count)
-    change = newcombe_difference(low, high)
-    ends = (f"Across all {len(table)} questions, the largest share {wording} was "
-            f"{_with_interval(high)}, for {_names(table, tops)}; the smallest was "
-            f"{_with_interval(low)}, for {_names(table, bottoms)}.")
-    if change.beyond_chance:
-        return (f"{ends} The gap of {_gap(change)} is more than chance would readily explain, "
-                "so the questions at either end do differ. The ratings of different "
-                "questions come from the same case records, so treat this as a guide rather "
-                "than a formal test.")
-    return (f"{ends} Their 95% intervals overlap, and the gap of {_gap(change)} is within what "
-            f"chance would give with {_per_question(table)}: no question clearly stands apart "
-            "from the others.")
+    how = (f"A test that compares the questions within the same case records (Cochran's "
+           f"Q, {_permutation_p(test.p_value, test.permutations)})")
+    if not test.differ:
+        listed = {"above": "where ratings were most often Outstanding or Good",
+                  "below": "where ratings most often fell below Good",
+                  "both": "where ratings were most and least often Outstanding or Good"
+                  }[direction]
+        return (f"{how} gives no clear evidence that the questions differ from one another: "
+                f"gaps like these between the questions' shares could arise by chance among "
+                f"{records}. So the questions listed are {listed} in these records, not "
+                "questions shown to stand out from the rest.")
+    per = test.per_question
+    sides = ["above", "below"] if direction == "both" else [direction]
+    named = []
+    for side in sides:
+        ids = [q for q in per.index if per.loc[q, "stands_out"] == side and q in table.index]
+        if ids:
+            verb = "was" if len(ids) == 1 else "were"
+            more = "more" if side == "above" else "less"
+            named.append(f"{_names(table, ids, most=12)} {verb} rated Outstanding or Good "
+                         f"{more} often than the other questions of the same records")
+    if not named:
+        what = {"above": "above", "below": "below", "both": "above or below"}[direction]
+        return (f"{how} finds that the questions do differ, by more than chance would "
+                f"readily explain. But no single question stands out {what} the others once "
+                "each is compared with the rest and the comparisons are adjusted for their "
+                "number (Holm's method).")
+    return (f"{how} finds that the questions do differ, by more than chance would readily "
+            f"explain. Comparing each question with the others of the same records (Holm's "
+            f"adjustment for {_plural(len(per), 'comparison')}): {'; '.join(named)}.")
 
 
 def _na_note(table: pd.DataFrame, chosen: list[str]) -> str:
@@ -429,10 +452,11 @@ def strengths(review: Review, k: int = 3) -> str:
         _table(["Question", "Outstanding or Good", "95% interval", "Of which Outstanding"],
                rows),
     ]
+    test = compare_questions(review.ratings, review.catalogue)
     notes = [_ties_note(candidates, chosen, k, _GOOD) if tied else "",
              _na_note(table, chosen),
              _next_note(table, candidates, chosen, _GOOD),
-             _spread_note(table, _GOOD)]
+             _comparison_note(test, table, "above", _plural(review.n_cases, "record"))]
     parts += [note for note in notes if note]
     return "\n\n".join(parts)
 
@@ -490,7 +514,8 @@ def areas_for_improvement(review: Review, k: int = 3) -> str:
             notes.append("No other question had a rating below Good.")
     else:
         notes.append(_next_note(table, candidates, chosen, _BELOW))
-    notes.append(_spread_note(table, _BELOW))
+    test = compare_questions(review.ratings, review.catalogue)
+    notes.append(_comparison_note(test, table, "below", _plural(review.n_cases, "record")))
     parts += [note for note in notes if note]
     return "\n\n".join(parts)
 
@@ -514,7 +539,7 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
     elif rounded < 0:
         moved = f"a fall of {-rounded} percentage points"
     else:
-        moved = "no change to the nearest percentage point"
+        moved = "a difference of less than half a percentage point"
     interval = f"95% interval {_end(change.ci_low)} to {_end(change.ci_high)} points"
     if change.ci_low > 0:
         verdict = ("Even the low end of the interval is a rise, so this is more than chance "
@@ -523,8 +548,8 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
         verdict = ("Even the high end of the interval is a fall, so this is more than chance "
                    "would readily explain.")
     else:
-        verdict = ("The interval runs from a fall to a rise, so this is within what chance "
-                   f"would give with {_records(before.n, after.n, unit)}.")
+        verdict = ("The interval includes zero (it runs from a fall to a rise), so there is "
+                   f"no clear evidence of a change with {_records(before.n, after.n, unit)}.")
     line = (f"- **{what}**: {_with_interval(before)} in {earlier}; {_with_interval(after)} in "
             f"{later}. That is {moved} ({interval}). {verdict}")
     return line, change.beyond_chance
@@ -533,9 +558,11 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
 def change_since_previous(review: Review, previous: Review | None) -> str:
     """Change since the council's previous review.
 
-    Compares the share of case records judged Outstanding or Good and the share of question
-    ratings Outstanding or Good (Newcombe's interval for each difference), then gives a
-    Mann-Whitney test on all four levels of the question ratings as a supporting check.
+    Compares the share of case records judged Outstanding or Good (Newcombe's interval for
+    the difference) and the share of question ratings Outstanding or Good (Newcombe's
+    interval built from each review's interval at its effective n, allowing for ratings
+    clustered in records), then gives a Mann-Whitney test of the case records' mean scores
+    on all four levels as a supporting check (each record counts once).
 
     Parameters
     ----------
@@ -563,50 +590,57 @@ def change_since_previous(review: Review, previous: Review | None) -> str:
         "Case records judged Outstanding or Good",
         good_or_better(previous.judgements["judgement"]),
         good_or_better(review.judgements["judgement"]), earlier, later, "case record")
+    before_ratings = ratings_good_or_better(previous.ratings)
+    after_ratings = ratings_good_or_better(review.ratings)
     ratings_line, ratings_beyond = _change_line(
-        "Question ratings Outstanding or Good",
-        good_or_better(previous.ratings["rating"]),
-        good_or_better(review.ratings["rating"]), earlier, later, "question rating")
-    ratings_line += (" This interval treats every rating as independent, but the ratings of "
-                     "one record share that record and its auditor, so the true interval is "
-                     "wider.")
+        "Question ratings Outstanding or Good", before_ratings, after_ratings, earlier,
+        later, "question rating")
+    ratings_line += (
+        f" Both intervals allow for the ratings of one record going together (design "
+        f"effects {before_ratings.design_effect:.1f} in {earlier} and "
+        f"{after_ratings.design_effect:.1f} in {later}: the ratings carry about as much "
+        f"information as {_number(round(before_ratings.effective_n))} and "
+        f"{_number(round(after_ratings.effective_n))} independent ones).")
     if cases_beyond and ratings_beyond:
         reading = "Both measures changed by more than chance would readily explain."
     elif ratings_beyond:
         reading = ("The question ratings changed by more than chance would readily explain, "
-                   "but they count each record many times over. The overall judgements, one "
-                   "per record, changed by an amount within what chance would give. Taken "
-                   "together, the evidence of change is suggestive rather than conclusive.")
+                   "but for the overall judgements, one per record, there is no clear "
+                   "evidence of a change. Taken together, the evidence of change is "
+                   "suggestive rather than conclusive.")
     elif cases_beyond:
         reading = ("The overall judgements changed by more than chance would readily explain, "
-                   "but the question ratings did not: the change may lie in how records were "
-                   "judged overall rather than question by question.")
+                   "but for the question ratings there is no clear evidence of a change: the "
+                   "change may lie in how records were judged overall rather than question by "
+                   "question.")
     else:
-        reading = "Neither measure changed by more than chance would give."
+        reading = ("For neither measure is there clear evidence of a change: both intervals "
+                   "include zero. That is not evidence that nothing changed; 20 or so records "
+                   "can show only large changes.")
     levels = (f"Question ratings by level: in {earlier}, "
               f"{_level_list(previous.ratings['rating'])}; in {later}, "
               f"{_level_list(review.ratings['rating'])}.")
-    p = mann_whitney(previous.ratings["rating"], review.ratings["rating"])
+    p = case_mann_whitney(previous.ratings, review.ratings)
     if math.isnan(p):
-        test = ("A Mann-Whitney test on the four levels cannot be run, because every question "
-                "rating in both reviews is at the same level.")
+        test = ("A Mann-Whitney test of the case records cannot be run, because every record "
+                "in both reviews has the same mean score.")
     else:
-        before_mean = scores(previous.ratings["rating"]).mean()
-        after_mean = scores(review.ratings["rating"]).mean()
+        before_mean = case_mean_scores(previous.ratings).mean()
+        after_mean = case_mean_scores(review.ratings).mean()
         if after_mean > before_mean:
-            lean = f"the {later} ratings lean towards the better levels"
+            lean = f"the {later} records lean towards the better levels"
         elif after_mean < before_mean:
-            lean = f"the {later} ratings lean towards the lower levels"
+            lean = f"the {later} records lean towards the lower levels"
         else:
-            lean = "neither set of ratings leans towards the better levels"
+            lean = "neither review's records lean towards the better levels"
         if p < 0.05:
             verdict = "a shift this large would be unlikely by chance alone"
         else:
-            verdict = "a shift like this could easily arise by chance"
-        test = (f"As a supporting check, a Mann-Whitney test compares the two sets of question "
-                f"ratings on all four levels, not only Good or better: {lean} ({_p_value(p)}: "
-                f"{verdict}). Ratings within a case record are not independent, so this test "
-                "overstates the evidence and is indicative only.")
+            verdict = "no clear evidence of a shift: one like this could easily arise by chance"
+        test = (f"As a supporting check, a Mann-Whitney test compares the two reviews' case "
+                f"records on all four levels, not only Good or better, each record counting "
+                f"once by its mean score over its questions: {lean} ({_p_value(p)}: "
+                f"{verdict}).")
     return "\n\n".join([intro, cases_line + "\n" + ratings_line, reading, levels, test])
 
 
@@ -614,29 +648,52 @@ def change_since_previous(review: Review, previous: Review | None) -> str:
 
 
 def _limits(row: pd.Series, which: str) -> str:
-    """``"60% to 93%"``: a council's funnel limits.
+    """``"61% to 99%"``: a council's funnel limits, in words where one cannot be reached.
 
-    To one decimal where whole numbers would make the share look equal to a limit.
+    To one decimal where whole numbers would make the share look equal to a limit. An
+    exact limit beyond 0% or 100% means no share at that n is outside it, and says so.
     """
-    low, high = row[f"lower{which}"], row[f"upper{which}"]
+    low, high = float(row[f"lower{which}"]), float(row[f"upper{which}"])
     share = _pct0(row["share"])
     decimals = 1 if share in (_pct0(low), _pct0(high)) else 0
+    if low < 0 and high > 1:
+        return "from 0% to 100%: at this n no share can lie outside them"
+    if high > 1:
+        return (f"from {format_percent(low, decimals)} up: at this n not even 100% lies "
+                "above them")
+    if low < 0:
+        return (f"up to {format_percent(high, decimals)}: at this n not even 0% lies below "
+                "them")
     return f"{format_percent(low, decimals)} to {format_percent(high, decimals)}"
 
 
-def _position(subject: str, row: pd.Series, unit: str) -> str:
-    """Where a share lies against its funnel limits, in plain English."""
+def _chance_words(rate: float) -> str:
+    """``"about 1 time in 27 (3.7%)"``: how often chance alone gives something."""
+    if not rate > 0:
+        return "never"
+    return f"about 1 time in {round(1 / rate):,} ({format_percent(rate, 1)})"
+
+
+def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
+    """Where a share lies against its funnel limits, in plain English.
+
+    ``rate95`` is the chance, with no real difference, of landing outside the 95% limits
+    at this council's n (:func:`review_lib.funnel.chance_outside`).
+    """
     flag, n = row["flag"], int(row["n"])
     if flag == "within":
-        return (f"{subject} is inside the 95% limits ({_limits(row, '95')}), so it is within "
-                f"what chance would give for {_plural(n, unit)}.")
+        return (f"{subject} is inside the 95% limits ({_limits(row, '95')}): no clear "
+                "evidence that it differs from the programme average. Inside the limits does "
+                f"not mean equal to the average: with {_plural(n, unit)} only a large "
+                "difference would show.")
     side, direction = ("above", "higher") if flag.startswith("above") else ("below", "lower")
     if flag.endswith("998"):
         return (f"{subject} is {side} the 99.8% limits ({_limits(row, '998')}): {direction} "
                 "than the programme average by more than chance would readily explain.")
     return (f"{subject} is {side} the 95% limits ({_limits(row, '95')}), though inside the "
-            f"99.8% limits ({_limits(row, '998')}). A share this far {side} the average would "
-            "arise by chance for about 1 council in 40: worth a closer look, but not "
+            f"99.8% limits ({_limits(row, '998')}). Even with no real difference, a council "
+            f"with {_plural(n, unit)} would land outside these 95% limits "
+            f"{_chance_words(rate95)} by chance alone: worth a closer look, but not "
             "conclusive.")
 
 
@@ -649,13 +706,15 @@ def _averages(table: pd.DataFrame, council: str, noun: str, verb: str) -> str:
             f"{_of(int(row['successes']), int(row['n']))}.")
 
 
-def position_in_programme(review: Review, programme: Programme) -> str:
+def position_in_programme(review: Review, programme: Programme, method: str = "exact"
+                          ) -> str:
     """How the council compares with the programme average, by funnel limits; never a rank.
 
     Uses overall judgements (one per case record) and, as a second view, question ratings,
-    whose limits are too narrow because ratings within a case record are clustered. Where
-    councils vary more than chance would give (overdispersion ratio above 1.5), the position
-    against limits widened for that is given too.
+    whose limits allow for the ratings of one record going together (each council's
+    ratings count at their effective n, using the programme's design effect). Where
+    councils vary more than chance would give (overdispersion ratio above 1.5), the
+    position against limits widened for that is given too.
 
     Parameters
     ----------
@@ -663,6 +722,8 @@ def position_in_programme(review: Review, programme: Programme) -> str:
         The council's review.
     programme : Programme
         The programme; only the review's cycle is used.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
@@ -679,8 +740,9 @@ def position_in_programme(review: Review, programme: Programme) -> str:
     if council not in councils:
         return (f"{council} is not among the {review.cycle} reviews in the data, so no "
                 "comparison with the programme is made.")
-    funnels = programme_funnels(cycle)  # the computation the cross-council report uses
+    funnels = programme_funnels(cycle, method)  # the computation the cross-council report uses
     cases, ratings = funnels.judgements, funnels.ratings
+    at = cases.index.get_loc(council)
     share = f"{council}'s share"
     parts = [
         f"In the {review.cycle} cycle, {len(councils)} councils were reviewed. {council} is "
@@ -688,14 +750,19 @@ def position_in_programme(review: Review, programme: Programme) -> str:
         "are wider when there are fewer records. Councils are not ranked.",
         "**Overall judgements (one per case record).** "
         + _averages(cases, council, "case record", "were judged") + " "
-        + _position(share, cases.loc[council], "case record"),
+        + _position(share, cases.loc[council], "case record",
+                    float(chance_outside(cases, "95")[at])),
     ]
+    deff = float(ratings.attrs["design_effect"])
     rating_text = ("**Question ratings.** "
                    + _averages(ratings, council, "question rating", "were") + " "
-                   + _position(share, ratings.loc[council], "question rating")
-                   + " These limits are too narrow, however: they treat every rating as "
-                   "independent, when the ratings of one case record share that record and "
-                   "its auditor.")
+                   + _position(share, ratings.loc[council], "question rating",
+                               float(chance_outside(ratings, "95")[at]))
+                   + " These limits allow for the ratings of one case record going together: "
+                   f"across the programme's councils the design effect is {deff:.1f}, so "
+                   f"{council}'s {_number(int(ratings.loc[council, 'n']))} ratings count as "
+                   f"about {_number(round(float(ratings.loc[council, 'effective_n'])))} "
+                   "independent ones.")
     phi = ratings.attrs["overdispersion"].phi
     ratings_flag = ratings.loc[council, "flag"]
     if phi > OVERDISPERSION_THRESHOLD:
@@ -706,13 +773,14 @@ def position_in_programme(review: Review, programme: Programme) -> str:
         adjusted = funnels.ratings_adjusted
         if adjusted.attrs["adjusted"]:
             ratings_flag = adjusted.loc[council, "flag"]
-            position = _position(share, adjusted.loc[council], "question rating")
+            position = _position(share, adjusted.loc[council], "question rating",
+                                 float(chance_outside(adjusted, "95")[at]))
             rating_text += " With the limits widened to allow for this, " + position
-    rating_text += " The overall judgements are the safer guide."
+    rating_text += (" The overall judgements, one per record, remain the main comparison.")
     parts.append(rating_text)
     flags = {cases.loc[council, "flag"], ratings_flag}
     if flags & {"above95", "below95"}:
-        parts.append("About 1 council in 20 would fall outside the 95% limits by chance "
+        parts.append("Among many councils, some fall just outside the 95% limits by chance "
                      "alone, so a share just outside them is a prompt for a closer look rather "
                      "than a finding.")
     return "\n\n".join(parts)
@@ -762,11 +830,16 @@ def sample_caveats(review: Review) -> str:
             f"from {_pct0(cases.ci_low)} to {_pct0(cases.ci_high)}, {width} percentage points "
             f"wide; a share near 50% from {_plural(n, 'record')} would have one about "
             f"{middle} points wide.")
+    clustered = ratings_good_or_better(review.ratings)
+    worth = (f" Here they carry about as much information as "
+             f"{_number(round(clustered.effective_n))} independent ratings (a design effect "
+             f"of {clustered.design_effect:.1f}), and every share of ratings in this report "
+             "allows for that." if clustered.estimated and clustered.n else "")
     cannot += [
         f"- **That {_plural(len(review.ratings), 'rating')} are as many separate pieces of "
         f"evidence.** The {_plural(n_questions, 'rating')} of one record share that record "
         "and its auditor, so the question ratings carry less information than their number "
-        "suggests.",
+        f"suggests.{worth}",
         f"- **Differences between auditors.** One auditor rated each record "
         f"({_plural(len(per_auditor), 'auditor')}, each with different records), so an "
         "auditor's way of rating and the records they happened to see cannot be told apart. "
@@ -778,33 +851,61 @@ def sample_caveats(review: Review) -> str:
                       "What they cannot show:", "", *cannot])
 
 
-def methods_note() -> str:
+def methods_note(method: str = "exact") -> str:
     """A short note on the methods behind every number in the findings.
+
+    Parameters
+    ----------
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits were drawn.
 
     Returns
     -------
     str
-        Markdown: a short list.
+        Markdown: a short list, ending with where the full methods note is.
     """
+    if method == "fingertips":
+        limits = ("Funnel limits around the programme average at 95% and 99.8%, by the "
+                  "public-health Fingertips method (as the PHEindicatormethods package "
+                  "computes it). With about 20 records these limits put a council outside "
+                  "them by chance more often than 5% and 0.2% of the time; the report says how "
+                  "often.")
+    else:
+        limits = ("Funnel limits around the programme average at 95% and 99.8%, from the "
+                  "exact binomial distribution: a council is outside the 95% (99.8%) limits "
+                  "when a share at least as far from the average would arise by chance less "
+                  "than 2.5% (0.1%) of the time on that side. With few records, chance puts a "
+                  "council outside them no more often than that.")
     return "\n".join([
         "- **Scale.** Each question, and each case record overall, is rated on four levels: "
         "Outstanding, Good, Requires Improvement and Inadequate. \"Outstanding or Good\" is "
         "the headline share.",
         "- **Not applicable.** A question that does not apply to a case is not a rating: it "
         "is left out of the count and of the total the share is taken from.",
-        "- **95% intervals.** Each share comes with a Wilson 95% interval: the range of "
-        "values consistent with the data once chance is allowed for. Wilson intervals behave "
-        "well for small samples and for shares near 0% or 100%.",
-        "- **Comparing councils.** Funnel limits around the programme average, at 95% and "
-        "99.8%, based on Wilson intervals as in the public-health Fingertips method. Inside "
-        "the 95% limits means within what chance would give; outside the 99.8% limits means "
-        "more than chance would readily explain. Where councils vary more than chance "
-        "allows, limits widened for that (overdispersion) are shown too. Councils are never "
-        "ranked.",
+        "- **95% intervals.** Each share comes with a 95% interval: the range of values "
+        "consistent with the data once chance is allowed for. For one value per case record "
+        "(overall judgements, or one question) it is the Wilson interval, which behaves well "
+        "for small samples and for shares near 0% or 100%.",
+        "- **Question ratings are clustered.** The ratings of one record share that record "
+        "and its auditor, so they are not independent. Every share of question ratings "
+        "carries its design effect (how much clustering inflates its variance), and its "
+        "interval is the Wilson interval at the effective number of ratings (the ratings "
+        "divided by the design effect).",
+        f"- **Comparing councils.** {limits} Inside the 95% limits means no clear evidence of "
+        "a difference, not that the council equals the average; outside the 99.8% limits "
+        "means more than chance would readily explain. Question ratings are compared at "
+        "their effective n. Councils are never ranked.",
+        "- **Comparing questions.** Whether the questions differ is tested within the same "
+        "records (Cochran's Q with a permutation p-value); a question is said to stand out "
+        "only when that test, and its comparison with the other questions adjusted for their "
+        "number, support it.",
         "- **Change over time.** The difference between two shares, with Newcombe's 95% "
         "interval for it: when the whole interval is a rise (or a fall), the change is more "
-        "than chance would readily explain. A Mann-Whitney test, which uses all four levels, "
-        "is a supporting check.",
+        "than chance would readily explain; an interval that includes zero is no clear "
+        "evidence of change. A Mann-Whitney test of the records' mean scores, which uses all "
+        "four levels and counts each record once, is a supporting check.",
+        "- **More detail.** Each method, its source and what 20 records can and cannot show "
+        "are set out in the suite's methods note (docs/methods.md).",
     ])
 
 
@@ -925,7 +1026,8 @@ def review_team_narrative(review: Review) -> str | None:
 # --------------------------------------------------------------------------- all
 
 
-def council_findings(review: Review, programme: Programme) -> dict[str, str]:
+def council_findings(review: Review, programme: Programme, method: str = "exact"
+                     ) -> dict[str, str]:
     """Every written finding for one council's review, as ordered sections.
 
     Parameters
@@ -934,6 +1036,8 @@ def council_findings(review: Review, programme: Programme) -> dict[str, str]:
         The council's review.
     programme : Programme
         The programme it belongs to (for the previous review and the comparison).
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
@@ -949,14 +1053,14 @@ def council_findings(review: Review, programme: Programme) -> dict[str, str]:
         "Areas for improvement": areas_for_improvement(review),
         "Change since the previous review": change_since_previous(
             review, programme.previous_review(review)),
-        "How the council compares with the programme": position_in_programme(review,
-                                                                             programme),
+        "How the council compares with the programme": position_in_programme(
+            review, programme, method),
     }
     narrative = review_team_narrative(review)
     if narrative is not None:
         sections["Themes from the review team"] = narrative
     sections[f"What {review.n_cases} cases can and cannot show"] = sample_caveats(review)
-    sections["Methods"] = methods_note()
+    sections["Methods"] = methods_note(method)
     return sections
 
 
@@ -966,10 +1070,6 @@ def council_findings(review: Review, programme: Programme) -> dict[str, str]:
 # rules hold: plain English, n with every share, intervals the first time, councils
 # compared with the programme average by funnel limits and listed alphabetically, never
 # ranked.
-
-#: Share of councils that chance alone puts outside the 95% and 99.8% funnel limits.
-_OUTSIDE_BY_CHANCE = {"95": 0.05, "998": 0.002}
-
 
 def _alphabetical(names) -> list[str]:
     """Council names in alphabetical order (never by share: councils are not ranked)."""
@@ -1069,14 +1169,13 @@ def regional_headline(programme_cycle: Programme) -> str:
             f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
             f"overall: {_level_list(judgements['judgement'])}.")
-    rated = good_or_better(ratings["rating"])
+    rated = ratings_good_or_better(ratings)
     if rated.n:
         paragraphs.append(
             f"Of the {_plural(rated.n, 'question rating')}, {_number(rated.successes)} "
             f"({_pct(rated.share)}; {_interval(rated.ci_low, rated.ci_high)}) were "
-            f"Outstanding or Good: {_level_list(ratings['rating'])}. That interval is "
-            "narrower than the evidence really allows: the ratings of one case record share "
-            "that record and its auditor, so they are not separate pieces of evidence.")
+            f"Outstanding or Good: {_level_list(ratings['rating'])}. "
+            + _clustering_words(rated))
     else:
         paragraphs.append("No question ratings were recorded.")
     paragraphs.append(
@@ -1166,16 +1265,18 @@ def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
             notes.append(_next_note(table, weak, chosen, _BELOW))
         parts += [note for note in notes if note]
 
-    parts += [note for note in (_na_note(table, list(table.index)), _spread_note(table, _GOOD))
-              if note]
-    differ = ", and councils differ from one another" if n_councils > 1 else ""
+    test = compare_questions(programme_cycle.ratings, programme_cycle.catalogue)
+    records = _plural(test.cases, "record")
+    parts += [note for note in (_na_note(table, list(table.index)),
+                                _comparison_note(test, table, "both", records)) if note]
+    differ = (f" But the records come from {_plural(n_councils, 'council')}, whose practice "
+              "and review teams differ, so the real uncertainty is larger than the intervals "
+              "show." if n_councils > 1 else "")
     parts.append(
-        "These intervals treat every rating as independent. The ratings of one case record "
-        f"share that record and its auditor{differ}, so "
-        "the real uncertainty is larger than the intervals show: read the order of the "
-        "questions as a guide to where to look, and a gap of a few percentage points as no "
-        "gap at all. Whether councils differ from each other on a question is tested "
-        "separately, question by question.")
+        "Each question's interval counts one rating per case record, so no record is counted "
+        f"twice.{differ} Read the order of the questions as a guide to where to look, and a "
+        "gap of a few percentage points as no gap at all. Whether councils differ from each "
+        "other on a question is tested separately, question by question.")
     return "\n\n".join(parts)
 
 
@@ -1219,13 +1320,13 @@ def _funnel_lines(table: pd.DataFrame) -> list[str]:
             entries = [_funnel_entry(table, c, which if varied else None) for c in groups[flag]]
             lines.append(f"- {words}: {'; '.join(entries)}.")
     within = groups["within"]
+    inside = ("**Inside the 95% limits** (no clear evidence of a difference from the "
+              "programme average; not the same as being equal to it)")
     if within and len(within) == len(table):
-        lines.append(f"- **Inside the 95% limits** (within what chance would give): all "
-                     f"{_plural(len(within), 'council')} ({_join(within)}).")
+        lines.append(f"- {inside}: all {_plural(len(within), 'council')} ({_join(within)}).")
     elif within:
         other = "the other council" if len(within) == 1 else f"the other {len(within)} councils"
-        lines.append(f"- **Inside the 95% limits** (within what chance would give): {other} "
-                     f"({_join(within)}).")
+        lines.append(f"- {inside}: {other} ({_join(within)}).")
     return lines
 
 
@@ -1235,9 +1336,14 @@ def _common_limits(table: pd.DataFrame, unit: str) -> str:
         return (f"The limits depend on each council's number of {unit}s, so they are given "
                 "beside each council named outside them.")
     row = table.iloc[0]
-    return (f"For a council with {_plural(int(row['n']), unit)}, the 95% limits run from "
-            f"{_pct0(row['lower95'])} to {_pct0(row['upper95'])} and the 99.8% limits from "
-            f"{_pct0(row['lower998'])} to {_pct0(row['upper998'])}.")
+    return (f"For a council with {_plural(int(row['n']), unit)}, the 95% limits "
+            f"{_run(row, '95')} and the 99.8% limits {_run(row, '998')}.")
+
+
+def _run(row: pd.Series, which: str) -> str:
+    """``"run from 61% to 99%"`` or ``"run from 49% up: ..."``."""
+    text = _limits(row, which)
+    return f"run from {text}" if text[0].isdigit() else f"run {text}"
 
 
 def _programme_average(table: pd.DataFrame, unit: str, verb: str) -> str:
@@ -1261,11 +1367,32 @@ def _in_short(table: pd.DataFrame, lead: str) -> str:
                 "average by more than chance would readily explain.")
     near = groups["above95"] + groups["below95"]
     if not near:
-        return (f"{lead}, {_all_councils(len(table))} are inside the 95% limits: every "
-                "council's share is within what chance would give.")
+        return (f"{lead}, {_all_councils(len(table))} are inside the 95% limits: there is no "
+                "clear evidence that any council differs from the programme average.")
     return (f"{lead}, no council is outside the 99.8% limits, so none differs from the "
             "programme average by more than chance would readily explain; "
             f"{_join(_alphabetical(near))} {_is_are(len(near))} just outside the 95% limits.")
+
+
+def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
+    """How many councils chance alone would put outside the limits actually drawn."""
+    k = len(table)
+    expected95 = float(chance_outside(table, "95").sum())
+    expected998 = float(chance_outside(table, "998").sum())
+    if table["n"].nunique() == 1:
+        each = (f"each council, with {_plural(int(table['n'].iloc[0]), unit)}, would fall "
+                f"outside the 95% limits {_chance_words(expected95 / k)}")
+    else:
+        each = (f"a council would fall outside the 95% limits between "
+                f"{format_percent(float(chance_outside(table, '95').min()), 1)} and "
+                f"{format_percent(float(chance_outside(table, '95').max()), 1)} of the time, "
+                "depending on its n")
+    how = ("exact limits keep this at or below 5%, less where few records make every share "
+           "a whole number of records" if table.attrs.get("method") == "exact"
+           else "the Fingertips limits can exceed the nominal 5% with so few records")
+    return (f"Even if every council's practice were the same, {each} by chance alone ({how}): "
+            f"about {_expected(expected95)} of the {k} councils here, on average. Chance alone "
+            f"would put about {_expected(expected998)} of the {k} outside the 99.8% limits.")
 
 
 def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.DataFrame,
@@ -1273,18 +1400,20 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
     """The councils outside the funnel limits, named, never ranked.
 
     Overall judgements (one per case record) are the main comparison. Question ratings are
-    a second view: their plain limits treat every rating as independent and so are too
-    narrow; where councils vary more than chance would give (overdispersion ratio above
+    a second view, with limits at each council's effective n (the ratings of one record go
+    together); where councils vary more than chance would give (overdispersion ratio above
     :data:`OVERDISPERSION_THRESHOLD`), the position against limits widened for that is
-    given too. Councils are listed alphabetically.
+    given too. Councils are listed alphabetically. How many councils chance alone would
+    put outside the limits is computed from the limits drawn
+    (:func:`review_lib.funnel.chance_outside`).
 
     Parameters
     ----------
     judgement_funnel : pandas.DataFrame
-        :func:`review_lib.stats.funnel_table` of overall judgements (``good_counts(...,
+        :func:`review_lib.funnel.funnel_table` of overall judgements (``good_counts(...,
         "judgement")``).
     rating_funnel : pandas.DataFrame
-        The same for question ratings, unadjusted.
+        The same for question ratings, with the programme's design effect.
     rating_funnel_adjusted : pandas.DataFrame, optional
         The same with ``overdispersion=True``.
 
@@ -1309,48 +1438,43 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         + _common_limits(judgement_funnel, "case record"),
         "\n".join(_funnel_lines(judgement_funnel)),
     ]
-    expected95 = k * _OUTSIDE_BY_CHANCE["95"]
-    expected998 = k * _OUTSIDE_BY_CHANCE["998"]
-    chance = (f"Even if every council's practice were the same, about 1 council in 20 would "
-              f"fall outside the 95% limits by chance alone: about {_expected(expected95)} of "
-              f"the {k} councils here, on average. Chance alone would put a council outside "
-              f"the 99.8% limits only about 1 time in 500 (about {_expected(expected998)} of "
-              f"the {k}).")
+    chance = _chance_sentence(judgement_funnel, "case record")
     near = len(groups["above95"]) + len(groups["below95"])
     if outside95 and near:
         chance += (f" So the {_plural(near, 'council')} just outside the 95% limits "
                    f"{_is_are(near)} a prompt for a closer look rather than a finding.")
     parts.append(chance)
 
+    deff = float(rating_funnel.attrs.get("design_effect", 1.0))
     rating_text = ["**Question ratings: a second view.** "
                    + _programme_average(rating_funnel, "question rating", "were") + " "
-                   "Funnel limits for question ratings treat every rating as independent, "
-                   "when the ratings of one case record share that record and its auditor, so "
-                   "they are too narrow and more councils fall outside them than really "
-                   "differ."]
+                   "The ratings of one case record share that record and its auditor, so "
+                   f"they go together: within councils the design effect is {deff:.1f}, and "
+                   "each council's ratings are compared at their effective number (its "
+                   f"ratings divided by {deff:.1f}), which widens the limits accordingly."]
     rating_text.append("\n".join(_funnel_lines(rating_funnel)))
     estimate = rating_funnel.attrs.get("overdispersion")
     phi = estimate.phi if estimate is not None else math.nan
     ratio = f"an overdispersion ratio of {phi:.1f}, where chance alone gives about 1 or less"
     if phi > OVERDISPERSION_THRESHOLD:
         spread = (f"The councils' shares of question ratings vary about {phi:.1f} times as "
-                  f"much as chance alone would give ({ratio}): partly because ratings are "
-                  "clustered within case records, partly because councils differ.")
+                  f"much as chance alone would give, even allowing for clustering ({ratio}).")
         if (rating_funnel_adjusted is not None
                 and rating_funnel_adjusted.attrs.get("adjusted", False)):
             rating_text.append(
                 spread + " " + _in_short(rating_funnel_adjusted,
-                                         "With the limits widened to allow for this (an "
-                                         "additive random-effects adjustment, as in "
-                                         "Spiegelhalter 2005)"))
+                                         "With the limits widened to allow for this (the "
+                                         "random-effects adjustment FunnelPlotR uses, on the "
+                                         "arcsine scale)"))
             rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted)))
         else:
             rating_text.append(spread + " Limits widened to allow for this are not shown.")
     elif not math.isnan(phi):
         how = "no more than" if phi <= 1 else "only a little more than"
-        rating_text.append(f"The councils' shares of question ratings vary {how} chance "
-                           f"alone would give ({ratio}), so the limits are not widened.")
-    rating_text.append("The overall judgements are the safer guide.")
+        rating_text.append(f"Once clustering is allowed for, the councils' shares of question "
+                           f"ratings vary {how} chance alone would give ({ratio}), so the "
+                           "limits are not widened further.")
+    rating_text.append("The overall judgements, one per record, remain the main comparison.")
     parts += rating_text
     return "\n\n".join(part for part in parts if part)
 
@@ -1424,7 +1548,7 @@ def _set_aside_note(councils: list[str], tests: pd.DataFrame) -> str:
         them = "that council" if len(councils) == 1 else "those councils"
         return (f"{lead}, no question differs by more than chance would readily explain. "
                 f"The differences question by question come from {them}; among the others, "
-                "they are within what chance would give.")
+                "there is no clear evidence of a difference.")
     if len(beyond) == len(testable):
         return (f"{lead}, every question still differs by more than chance would readily "
                 "explain, so the differences are not only about those councils.")
@@ -1432,6 +1556,22 @@ def _set_aside_note(councils: list[str], tests: pd.DataFrame) -> str:
             f"{'differs' if len(beyond) == 1 else 'differ'} by more than chance would readily "
             f"explain: {_question_labels(tests, beyond)}. For the others, the differences come "
             f"from {names}.")
+
+
+def _bounded_p(p: float, permutations: int, sign: str, floor: float | None = None) -> str:
+    """A permutation p-value as a bound where no shuffle reached the observed statistic.
+
+    ``"p < 0.0005"`` for a raw p-value at its floor of 1/(1 + permutations); for a
+    Holm-adjusted one whose raw p-value (``floor``) was at its floor, ``"p ≤ 0.006"``.
+    """
+    smallest = 1.0 / (1 + permutations)
+    at_floor = (floor if floor is not None else p) <= smallest + 1e-15
+    if not at_floor:
+        return _p_value(p)
+    if floor is None:
+        digits = max(0, -math.floor(math.log10(smallest)))
+        return f"p < {math.ceil(smallest * 10 ** digits) / 10 ** digits:g}"
+    return f"p {sign} {p:.3f}"
 
 
 def question_differences(tests: pd.DataFrame, permutations: int = 2000,
@@ -1479,13 +1619,14 @@ def question_differences(tests: pd.DataFrame, permutations: int = 2000,
         first = (f"For {len(beyond)} of the {_plural(len(testable), 'question')} tested, "
                  f"ratings differ between the {councils} by more than chance would readily "
                  f"explain, {adjust}: {_question_labels(tests, beyond)}. For the other "
-                 f"{len(within)} ({_question_labels(tests, within)}), the differences between "
-                 "councils are within what chance would give.")
+                 f"{len(within)} ({_question_labels(tests, within)}), there is no clear "
+                 "evidence that councils differ.")
     else:
         first = (f"For none of the {_plural(len(testable), 'question')} tested do ratings "
                  f"differ between the {councils} by more than chance would readily explain, "
-                 f"{adjust}: the differences between councils are within what chance would "
-                 "give.")
+                 f"{adjust}: there is no clear evidence that councils differ on any question. "
+                 "That is not evidence that they rate alike: with about 20 ratings per council "
+                 "per question, only large differences would show.")
     paragraphs = [first]
     if untestable:
         verb = "was" if len(untestable) == 1 else "were"
@@ -1501,8 +1642,9 @@ def question_differences(tests: pd.DataFrame, permutations: int = 2000,
             "auditor rates each record and review teams differ between councils, differences "
             "in how auditors rate are part of what is being tested.")
     show_chi2 = bool(tests["chi2_used"].any())
-    header = ["Question", "Councils", "Ratings", "Kruskal-Wallis H", "p (permutation)",
-              "p (Holm-adjusted)", "Beyond chance?"]
+    header = ["Question", "Councils", "Ratings", "Kruskal-Wallis H",
+              f"p (permutation, {_number(permutations)} shuffles)", "p (Holm-adjusted)",
+              "Beyond chance?"]
     if show_chi2:
         header.insert(6, "p (chi-square)")
     rows = []
@@ -1511,8 +1653,9 @@ def question_differences(tests: pd.DataFrame, permutations: int = 2000,
         tested = not math.isnan(row["p_permutation"])
         cells = [_question_label(tests, q), _number(row["groups"]), _number(row["n"]),
                  f"{row['H']:.1f}" if tested else "not tested",
-                 _p_value(row["p_permutation"]) if tested else "",
-                 _p_value(row["p_holm"]) if tested else "",
+                 _bounded_p(row["p_permutation"], permutations, "<") if tested else "",
+                 _bounded_p(row["p_holm"], permutations, "≤",
+                            floor=row["p_permutation"]) if tested else "",
                  ("Yes" if row["beyond_chance"] else "No") if tested else ""]
         if show_chi2:
             cells.insert(6, _p_value(row["chi2_p"]) if row["chi2_used"] else "not used")
@@ -1617,7 +1760,7 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
             reading = "Yes: a fall beyond chance"
             falls.append(council)
         else:
-            reading = "No: within what chance would give"
+            reading = "No clear evidence: the interval includes zero"
             within.append(council)
         rows.append([council, f"{earlier.cycle}: {_cell(before)}",
                      f"{later.cycle}: {_cell(after)}",
@@ -1645,16 +1788,17 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
                      f"{'its' if beyond == 1 else 'each'} 95% interval lies on one side of "
                      "zero.")
         if within:
-            statement += (f" For {_join(within)}, the change is within what chance would give "
-                          "with 20 or so records in each review: the interval runs from a fall "
-                          "to a rise.")
+            statement += (f" For {_join(within)}, there is no clear evidence of a change with "
+                          "20 or so records in each review: the interval includes zero (it "
+                          "runs from a fall to a rise).")
     elif count == 1:
-        statement = (f"The change for {names[0]} is within what chance would give: the "
-                     "interval runs from a fall to a rise.")
+        statement = (f"For {names[0]} there is no clear evidence of a change: the interval "
+                     "includes zero (it runs from a fall to a rise).")
     else:
         statement = (f"None of the {count} changes goes beyond chance: for each council the "
-                     "interval runs from a fall to a rise, so every change is within what "
-                     "chance would give with 20 or so records in each review.")
+                     "interval includes zero (it runs from a fall to a rise), so there is no "
+                     "clear evidence of a change, though 20 or so records in each review can "
+                     "show only large ones.")
     parts = [intro, table, statement]
     if count > 1:
         anyone = 1 - 0.95 ** count
@@ -1670,19 +1814,23 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
 # --------------------------------------------------------------------------- caveats
 
 
-def regional_caveats(programme_cycle: Programme) -> str:
+def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
     """What a cross-council comparison of Practice Reviews can and cannot bear.
 
     Parameters
     ----------
     programme_cycle : Programme
         The reviews of one cycle.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
     str
         Markdown: a short list.
     """
+    from review_lib.clustered import programme_design_effect
+
     judgements = programme_cycle.judgements
     n_councils = len({str(r.council) for r in programme_cycle.reviews})
     per_council = judgements.groupby(judgements["council"].astype(str)).size()
@@ -1712,8 +1860,13 @@ def regional_caveats(programme_cycle: Programme) -> str:
         f"- **Ratings are clustered.** The {_plural(n_questions, 'rating')} of one case "
         "record share that record and its auditor, so the "
         f"{_plural(n_ratings, 'question rating')} carry far less information than their "
-        "number suggests. Comparisons built on ratings overstate the evidence; that is why "
-        "the overall judgements, one per record, are the main comparison.",
+        "number suggests"
+        + (f": within councils the design effect is "
+           f"{programme_design_effect(programme_cycle.ratings):.1f}, so they are worth about "
+           f"{_number(round(n_ratings / programme_design_effect(programme_cycle.ratings)))} "
+           "independent ratings. Every comparison of ratings here allows for that, but the "
+           "overall judgements, one per record, remain the main comparison." if n_ratings
+           else "."),
     ]
     if len(per_council):
         n = int(per_council.median())
@@ -1722,11 +1875,15 @@ def regional_caveats(programme_cycle: Programme) -> str:
                 f"{_plural(n, 'record')}, one record more or less moves a council's share by "
                 f"{_points(1 / n, signed=False)} percentage points.")
         if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS:
-            low, high = wilson_limits(cases.share, n, Z95)
-            text += (f" Around the programme average of {_pct(cases.share)}, a council's "
-                     f"share would have to fall outside {_pct0(low)} to {_pct0(high)} before "
-                     "it stood out at the 95% level, so only large differences between "
-                     "councils can be seen.")
+            table = programme_funnels(programme_cycle, method).judgements
+            low, high = limits_at(table, n, "95")
+            below = f"below {_pct0(low)}" if low > 0 else ""
+            above = f"above {_pct0(high)}" if high < 1 else ""
+            where = " or ".join(part for part in (below, above) if part)
+            if where:
+                text += (f" Around the programme average of {_pct(cases.share)}, a council's "
+                         f"share would have to be {where} before it stood outside the 95% "
+                         "limits, so only large differences between councils can be seen.")
         items.append(text)
     if n_councils:
         items.append(
@@ -1739,16 +1896,22 @@ def regional_caveats(programme_cycle: Programme) -> str:
 # --------------------------------------------------------------------------- all
 
 
-def regional_methods_note() -> str:
+def regional_methods_note(method: str = "exact") -> str:
     """The methods note, with the cross-council tests added.
+
+    Parameters
+    ----------
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
     str
         Markdown: a short list.
     """
-    text = methods_note().replace(
-        " A Mann-Whitney test, which uses all four levels, is a supporting check.", "")
+    text = methods_note(method).replace(
+        " A Mann-Whitney test of the records' mean scores, which uses all four levels and "
+        "counts each record once, is a supporting check.", "")
     return text + "\n" + (
         "- **Differences between councils, question by question.** A Kruskal-Wallis rank "
         "test across councils, because ratings are ordered levels and each council has about "
@@ -1758,7 +1921,8 @@ def regional_methods_note() -> str:
         "counts allow (Cochran's rule).")
 
 
-def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
+def regional_findings(programme: Programme, cycle: str, method: str = "exact"
+                      ) -> dict[str, str]:
     """Every written regional finding for one programme cycle, as ordered sections.
 
     Parameters
@@ -1768,6 +1932,8 @@ def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
         ones are ignored).
     cycle : str
         The cycle to report on, e.g. ``"2022-24"``.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
 
     Returns
     -------
@@ -1788,7 +1954,7 @@ def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
         raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
     n_councils = len({str(r.council) for r in cycle_programme.reviews})
     if n_councils >= MIN_COUNCILS:
-        funnels = programme_funnels(cycle_programme)
+        funnels = programme_funnels(cycle_programme, method)
         judgements = funnels.judgements
         comparison = councils_outside_limits(judgements, funnels.ratings,
                                              funnels.ratings_adjusted)
@@ -1817,6 +1983,6 @@ def regional_findings(programme: Programme, cycle: str) -> dict[str, str]:
         "Differences between councils, question by question": question_differences(
             tests, permutations, set_aside),
         "Change between cycles": changes_between_cycles(up_to, cycle),
-        "Caveats": regional_caveats(cycle_programme),
-        "Methods": regional_methods_note(),
+        "Caveats": regional_caveats(cycle_programme, method),
+        "Methods": regional_methods_note(method),
     }

@@ -39,7 +39,7 @@ def page(title: str, body: str) -> str:
 
 #: How the index describes a council's funnel position (overall judgements).
 POSITION_TEXT = {
-    "within": "within what chance would give",
+    "within": "inside the 95% limits (no clear evidence of a difference)",
     "above95": "above the 95% limits",
     "below95": "below the 95% limits",
     "above998": "above the 99.8% limits",

@@ -12,6 +12,30 @@ from review_lib.report import is_synthetic, write_atomically
 from review_lib.summary import good_or_better, level_counts, question_summary
 
 
+def _clustered_share(ratings) -> dict[str, float | int | bool | None]:
+    from review_lib.clustered import ratings_good_or_better
+
+    share = ratings_good_or_better(ratings)
+    return {"share": _nan_none(share.share), "ci_low": _nan_none(share.ci_low),
+            "ci_high": _nan_none(share.ci_high), "n": share.n, "count": share.successes,
+            "cases": share.clusters, "design_effect": float(share.design_effect),
+            "effective_n": float(share.effective_n),
+            "design_effect_estimated": share.estimated}
+
+
+def _question_comparison(review: Review) -> dict:
+    from review_lib.paired import compare_questions
+
+    test = compare_questions(review.ratings, review.catalogue)
+    return {"test": "Cochran's Q on Good or better, paired by case record, permutation "
+                    "p-value (case records' ratings shuffled among their own questions)",
+            "q": _nan_none(test.statistic), "p_value": _nan_none(test.p_value),
+            "permutations": test.permutations, "cases": test.cases,
+            "questions_differ": bool(test.differ),
+            "stand_out": {str(q): row.stands_out for q, row in test.per_question.iterrows()
+                          if row.stands_out}}
+
+
 def _counts(values) -> dict[str, int]:
     return {level: int(count) for level, count in level_counts(values)["count"].items()}
 
@@ -39,10 +63,15 @@ def council_metrics(review: Review, run_date: dt.date | None = None) -> dict:
         ``rating_counts`` and ``overall_counts`` (level to count, all four levels),
         ``good_or_better`` (cases judged Outstanding or Good: ``share``, ``ci_low``,
         ``ci_high``, ``n``, ``count``), ``ratings_good_or_better`` (the same over question
-        ratings), ``questions`` (per question: label, counts, n, not applicable, share Good
-        or better with interval), and provenance (data file name and hash, library version,
+        ratings, with ``cases``, ``design_effect`` and ``effective_n``, the interval being
+        Wilson at the effective n), ``design_effect`` and ``effective_n`` of the question
+        ratings again at the top level, ``question_comparison`` (whether the questions
+        differ within case records, and which stand out), ``questions`` (per question:
+        label, counts, n, not applicable, share Good or better with its Wilson interval:
+        one rating per case), and provenance (data file name and hash, library version,
         run date, whether the data are synthetic). Cases are never listed.
     """
+    ratings_share = _clustered_share(review.ratings)
     summary = question_summary(review.ratings, review.not_applicable, review.catalogue)
     questions = {}
     for qid, row in summary.iterrows():
@@ -68,7 +97,10 @@ def council_metrics(review: Review, run_date: dt.date | None = None) -> dict:
         "rating_counts": _counts(review.ratings["rating"]),
         "overall_counts": _counts(review.judgements["judgement"]),
         "good_or_better": _share(review.judgements["judgement"]),
-        "ratings_good_or_better": _share(review.ratings["rating"]),
+        "ratings_good_or_better": ratings_share,
+        "design_effect": ratings_share["design_effect"],
+        "effective_n": ratings_share["effective_n"],
+        "question_comparison": _question_comparison(review),
         "questions": questions,
         "data_file": Path(review.source).name,
         "data_sha256": review.sha256,

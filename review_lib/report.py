@@ -93,12 +93,15 @@ class ReviewContext:
         Where this review's chart files are written.
     skipped : list of Problem
         Errors in other files of the folder, which were left out of comparisons.
+    funnel_limits : str
+        How funnel limits are drawn: ``"exact"`` (binomial) or ``"fingertips"``.
     """
 
     review: Review
     programme: Programme
     figures_dir: Path
     skipped: list[Problem] = field(default_factory=list)
+    funnel_limits: str = "exact"
 
     @property
     def catalogue(self) -> Catalogue:
@@ -236,7 +239,8 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
-                figures_dir: str | Path | None = None) -> ReviewContext:
+                figures_dir: str | Path | None = None,
+                funnel_limits: str = "exact") -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
@@ -253,6 +257,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     figures_dir : str or Path, optional
         Root folder for charts; else ``$PRACTICE_REVIEW_FIGURES``; else the project's
         ``figures/``. Charts go in ``<figures_dir>/<cycle>/<council>/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn (:func:`review_lib.funnel.funnel_table`).
 
     Returns
     -------
@@ -265,7 +271,14 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         If the council's own file has errors.
     KeyError
         If no file holds that council and cycle.
+    ValueError
+        For an unknown ``funnel_limits``.
     """
+    from review_lib.funnel import METHODS
+
+    if funnel_limits not in METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+                         f"not {funnel_limits!r}")
     _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     reviews = [r for result in results for r in result.reviews]
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
@@ -279,7 +292,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
             raise DataValidationError(own) from None
         raise
     return ReviewContext(review, programme, root / review.cycle / slug(review.council),
-                         skipped)
+                         skipped, funnel_limits)
 
 
 def esc(value: object) -> str:

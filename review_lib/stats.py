@@ -1,201 +1,63 @@
-"""Statistics that suit samples of 20 cases: funnel limits, change between cycles, tests.
+"""Statistics that suit samples of 20 cases: funnel comparisons, change, tests.
 
-- Funnel plots compare councils' shares against the programme average with control limits
-  that widen as n shrinks, instead of a league table (Spiegelhalter 2005; the Fingertips
-  funnel method for proportions, which uses Wilson score limits).
+- Funnel plots compare councils' shares with the programme average through control limits
+  that widen as n shrinks, never a league table: :mod:`review_lib.funnel` (exact binomial
+  limits by default, or the Fingertips method; FunnelPlotR's overdispersion adjustment),
+  re-exported here.
+- Question ratings are clustered in case records: :mod:`review_lib.clustered` gives their
+  design effect, effective n and intervals; questions of one review are compared as paired
+  data by :mod:`review_lib.paired`.
 - Change between two cycles is a difference of two proportions with Newcombe's hybrid score
-  interval (method 10 of Newcombe 1998), and a rank-based test of the ordinal ratings.
+  interval (method 10 of Newcombe 1998), and, for the ordinal ratings, a rank test on the
+  case records (each record's mean score), not on ratings that share a record.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
+from review_lib.funnel import (
+    FLAGS,
+    METHODS,
+    Z95,
+    Z998,
+    Overdispersion,
+    chance_outside,
+    estimate_overdispersion,
+    funnel_table,
+)
 from review_lib.scale import GOOD_OR_BETTER, LEVEL_SCORES
-from review_lib.summary import Proportion, wilson_interval
+from review_lib.summary import Proportion
 
-#: Two-sided z for the 95% and 99.8% limits (Fingertips uses 1.96 and 3.09).
-Z95 = NormalDist().inv_cdf(0.975)
-Z998 = NormalDist().inv_cdf(0.999)
-
-FLAGS = ("within", "above95", "below95", "above998", "below998")
-
-
-def wilson_limits(target: float, n: int | np.ndarray, z: float) -> tuple:
-    """Funnel control limits around a target proportion: Wilson score limits at ``target``.
-
-    Parameters
-    ----------
-    target : float
-        The programme average proportion (0-1).
-    n : int or array of int
-        Denominators.
-    z : float
-        Normal quantile: 1.96 for 95% limits, 3.09 for 99.8% limits.
-
-    Returns
-    -------
-    tuple of (lower, upper)
-        Floats or arrays, in [0, 1].
-
-    Notes
-    -----
-    As in the Fingertips method for proportions:
-    ``(2np + z^2 +- z sqrt(z^2 + 4np(1-p))) / (2(n + z^2))``, which is the Wilson score
-    interval evaluated at the target. Worked example: p = 0.8, n = 20, z = 1.96 gives
-    np = 16, sqrt(3.8416 + 12.8) = 4.0795, so lower = (32 + 3.8416 - 7.9958) / 47.6832
-    = 0.5840 and upper = (32 + 3.8416 + 7.9958) / 47.6832 = 0.9193.
-    """
-    n = np.asarray(n, dtype=float)
-    np_ = n * target
-    root = z * np.sqrt(z * z + 4 * np_ * (1 - target))
-    denominator = 2 * (n + z * z)
-    lower = (2 * np_ + z * z - root) / denominator
-    upper = (2 * np_ + z * z + root) / denominator
-    if lower.ndim == 0:
-        return float(lower), float(upper)
-    return lower, upper
-
-
-@dataclass(frozen=True)
-class Overdispersion:
-    """Overdispersion estimate for a funnel plot (Spiegelhalter 2005, additive model).
-
-    Attributes
-    ----------
-    phi : float
-        Mean of the (winsorised) squared z-scores. When councils differ only by chance it is
-        about 1 without winsorising, and about 0.68 with the default 10% winsorising (the
-        pulled-in tails shrink it); values well above 1 mean more spread than chance.
-    tau2 : float
-        Between-council variance added to each council's binomial variance (0 when
-        ``phi`` does not exceed the chance level).
-    winsorised : float
-        Proportion of z-scores pulled in at each end before estimating ``phi``.
-    """
-
-    phi: float
-    tau2: float
-    winsorised: float
-
-
-def estimate_overdispersion(successes, n, target: float, winsorise: float = 0.1
-                            ) -> Overdispersion:
-    """Estimate between-council variance beyond chance (random-effects, additive).
-
-    Parameters
-    ----------
-    successes, n : array-like
-        Counts and denominators per council.
-    target : float
-        Programme average proportion.
-    winsorise : float, default 0.1
-        Share of z-scores winsorised at each tail (10% as in Spiegelhalter 2005).
-
-    Returns
-    -------
-    Overdispersion
-        ``phi`` and ``tau2``.
-    """
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    if not 0 < target < 1:
-        # Every council at 0% or 100%: no spread to estimate, and no division by zero.
-        return Overdispersion(0.0, 0.0, winsorise)
-    variance = target * (1 - target) / n
-    z = (successes / n - target) / np.sqrt(variance)
-    k = len(z)
-    if k >= 3 and winsorise > 0:
-        low, high = np.quantile(z, [winsorise, 1 - winsorise])
-        z = np.clip(z, low, high)
-    phi = float(np.mean(z ** 2)) if k else math.nan
-    weights = 1 / variance
-    denominator = weights.sum() - (weights ** 2).sum() / weights.sum() if k else 0
-    tau2 = 0.0
-    if k > 1 and phi * k > k - 1 and denominator > 0:
-        tau2 = max(0.0, (k * phi - (k - 1)) / denominator)
-    return Overdispersion(phi, tau2, winsorise)
-
-
-@dataclass(frozen=True)
-class FunnelPoint:
-    """One council's place on a funnel plot."""
-
-    council: str
-    successes: int
-    n: int
-    share: float
-    lower95: float
-    upper95: float
-    lower998: float
-    upper998: float
-    flag: str
-
-    def as_dict(self) -> dict:
-        """Plain dictionary (for JSON)."""
-        return asdict(self)
-
-
-def _flag(share: float, lower95, upper95, lower998, upper998) -> str:
-    if share > upper998:
-        return "above998"
-    if share < lower998:
-        return "below998"
-    if share > upper95:
-        return "above95"
-    if share < lower95:
-        return "below95"
-    return "within"
-
-
-def funnel_table(counts: pd.DataFrame, *, overdispersion: bool = False,
-                 target: float | None = None) -> pd.DataFrame:
-    """Funnel-plot limits and flags for each council.
-
-    Parameters
-    ----------
-    counts : pandas.DataFrame
-        Indexed by council, with columns ``successes`` and ``n``.
-    overdispersion : bool, default False
-        Widen the limits by the between-council variance (additive random-effects model,
-        as FunnelPlotR offers), when councils differ more than chance would give.
-    target : float, optional
-        The centre line; the pooled programme proportion by default.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per council: ``successes``, ``n``, ``share``, ``lower95``, ``upper95``,
-        ``lower998``, ``upper998`` and ``flag`` (one of :data:`FLAGS`). The target is in
-        ``attrs["target"]`` and the overdispersion estimate in ``attrs["overdispersion"]``.
-    """
-    table = counts[["successes", "n"]].astype(int).copy()
-    if target is None:
-        target = table["successes"].sum() / table["n"].sum()
-    table["share"] = table["successes"] / table["n"]
-    estimate = estimate_overdispersion(table["successes"], table["n"], target)
-    for label, z in (("95", Z95), ("998", Z998)):
-        if overdispersion and estimate.tau2 > 0:
-            spread = z * np.sqrt(target * (1 - target) / table["n"] + estimate.tau2)
-            lower = np.clip(target - spread, 0, 1)
-            upper = np.clip(target + spread, 0, 1)
-        else:
-            lower, upper = wilson_limits(target, table["n"].to_numpy(), z)
-        table[f"lower{label}"] = lower
-        table[f"upper{label}"] = upper
-    table["flag"] = [
-        _flag(row.share, row.lower95, row.upper95, row.lower998, row.upper998)
-        for row in table.itertuples()]
-    table.attrs["target"] = float(target)
-    table.attrs["overdispersion"] = estimate
-    table.attrs["adjusted"] = bool(overdispersion and estimate.tau2 > 0)
-    return table
+__all__ = [
+    "FLAGS",
+    "METHODS",
+    "Z95",
+    "Z998",
+    "Change",
+    "Overdispersion",
+    "case_mann_whitney",
+    "case_mean_scores",
+    "chance_outside",
+    "chi_square_allowed",
+    "estimate_overdispersion",
+    "funnel_table",
+    "good_counts",
+    "holm",
+    "kruskal_permutation",
+    "mann_whitney",
+    "mann_whitney_p",
+    "newcombe_difference",
+    "question_tests",
+    "rank_average",
+    "scores",
+]
 
 
 def good_counts(frame: pd.DataFrame, column: str, by: str = "council") -> pd.DataFrame:
@@ -268,13 +130,17 @@ def newcombe_difference(before: Proportion, after: Proportion) -> Change:
 
     Notes
     -----
-    With Wilson limits (l1, u1) for p1 and (l2, u2) for p2, and d = p2 - p1:
+    With the 95% limits (l1, u1) for p1 and (l2, u2) for p2, and d = p2 - p1:
     lower = d - sqrt((p2 - l2)^2 + (u1 - p1)^2), upper = d + sqrt((u2 - p2)^2 + (p1 - l1)^2)
-    (Newcombe 1998, method 10).
+    (Newcombe 1998, method 10). Each share's own interval is used: Wilson for one value per
+    case, which gives statsmodels' ``confint_proportions_2indep(method="newcomb")`` to
+    1e-12; Wilson at the effective n for clustered ratings
+    (:class:`review_lib.clustered.ClusteredProportion`), which widens the interval of the
+    difference by the clustering on each side.
     """
     p1, p2 = before.share, after.share
-    l1, u1 = wilson_interval(before.successes, before.n)
-    l2, u2 = wilson_interval(after.successes, after.n)
+    l1, u1 = before.ci_low, before.ci_high
+    l2, u2 = after.ci_low, after.ci_high
     d = p2 - p1
     lower = d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
     upper = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
@@ -297,8 +163,55 @@ def scores(values: pd.Series) -> np.ndarray:
     return values.astype("object").map(LEVEL_SCORES).to_numpy(dtype=float)
 
 
+def case_mean_scores(ratings: pd.DataFrame) -> np.ndarray:
+    """Each case record's mean score over the questions it was rated on (1-4).
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings of one review (columns ``case`` and ``rating``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per case record: the unit that is independent of the others.
+    """
+    if ratings.empty:
+        return np.array([], dtype=float)
+    values = scores(ratings["rating"])
+    frame = pd.DataFrame({"case": ratings["case"].astype(str).to_numpy(), "score": values})
+    return frame.groupby("case", sort=True)["score"].mean().to_numpy(dtype=float)
+
+
+def case_mann_whitney(before: pd.DataFrame, after: pd.DataFrame) -> float:
+    """Two-sided Mann-Whitney p-value comparing two reviews' case records, not ratings.
+
+    The 240 ratings of a review are not 240 independent observations: the ratings of one
+    record share it and its auditor. So each record is one observation, its mean score
+    over its rated questions, and the test compares about 20 records with about 20.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        Tidy ratings of the two reviews.
+
+    Returns
+    -------
+    float
+        The p-value as ``scipy.stats.mannwhitneyu`` computes it (NaN when either review has
+        no ratings or every record has the same mean score).
+    """
+    a, b = case_mean_scores(before), case_mean_scores(after)
+    if len(a) == 0 or len(b) == 0 or len(np.unique(np.concatenate([a, b]))) < 2:
+        return math.nan
+    return mann_whitney_p(a, b)
+
+
 def mann_whitney(before: pd.Series, after: pd.Series) -> float:
-    """Two-sided Mann-Whitney U p-value comparing two sets of ordinal ratings.
+    """Two-sided Mann-Whitney U p-value comparing two sets of independent ordinal values.
+
+    For question ratings of two reviews use :func:`case_mann_whitney`: ratings that share
+    a case record are not independent.
 
     Parameters
     ----------
