@@ -834,7 +834,8 @@ def sample_caveats(review: Review) -> str:
     worth = (f" Here they carry about as much information as "
              f"{_number(round(clustered.effective_n))} independent ratings (a design effect "
              f"of {clustered.design_effect:.1f}), and every share of ratings in this report "
-             "allows for that." if clustered.estimated and clustered.n else "")
+             "allows for that." if clustered.estimated and clustered.design_effect >= 1.05
+             else "")
     cannot += [
         f"- **That {_plural(len(review.ratings), 'rating')} are as many separate pieces of "
         f"evidence.** The {_plural(n_questions, 'rating')} of one record share that record "
@@ -1098,7 +1099,9 @@ def _expected(value: float) -> str:
         return f"{round(value)}"
     if value >= 0.1:
         return f"{value:.1f}"
-    return f"{value:.2f}"
+    if value >= 0.01:
+        return f"{value:.2f}"
+    return f"{value:.1g}" if value > 0 else "0"
 
 
 def _all_councils(count: int) -> str:
@@ -1832,6 +1835,8 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
     from review_lib.clustered import programme_design_effect
 
     judgements = programme_cycle.judgements
+    within = programme_design_effect(programme_cycle.ratings)
+    pooled = ratings_good_or_better(programme_cycle.ratings)
     n_councils = len({str(r.council) for r in programme_cycle.reviews})
     per_council = judgements.groupby(judgements["council"].astype(str)).size()
     auditors = (judgements.assign(council=judgements["council"].astype(str),
@@ -1861,10 +1866,10 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
         "record share that record and its auditor, so the "
         f"{_plural(n_ratings, 'question rating')} carry far less information than their "
         "number suggests"
-        + (f": within councils the design effect is "
-           f"{programme_design_effect(programme_cycle.ratings):.1f}, so they are worth about "
-           f"{_number(round(n_ratings / programme_design_effect(programme_cycle.ratings)))} "
-           "independent ratings. Every comparison of ratings here allows for that, but the "
+        + (f": within councils the design effect is {within:.1f}, so they are worth about "
+           f"{_number(round(n_ratings / within))} independent ratings (across the programme "
+           f"as a whole it is {pooled.design_effect:.1f}, because differences between "
+           "councils add to it). Every comparison of ratings here allows for that, but the "
            "overall judgements, one per record, remain the main comparison." if n_ratings
            else "."),
     ]

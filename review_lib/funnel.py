@@ -377,7 +377,8 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
     Parameters
     ----------
     counts : pandas.DataFrame
-        Indexed by council, with columns ``successes`` and ``n``.
+        Indexed by council, with columns ``successes`` and ``n`` (whole counts, or any
+        non-negative numbers, as PHEindicatormethods' test data has).
     method : {"exact", "fingertips"}, default "exact"
         How the limits are drawn (see the module notes).
     overdispersion : bool, default False
@@ -409,7 +410,9 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
                          f"{', '.join(METHODS)}")
     if not design_effect >= 1:
         raise ValueError(f"design_effect must be at least 1, got {design_effect}")
-    table = counts[["successes", "n"]].astype(int).copy()
+    table = counts[["successes", "n"]].astype(float)
+    if (table == table.round()).all().all():
+        table = table.astype(int)  # whole counts, as good_counts gives them
     if target is None:
         total = table["n"].sum()
         target = float(table["successes"].sum() / total) if total else math.nan
