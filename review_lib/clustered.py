@@ -133,9 +133,10 @@ def clustered_proportion(good, cluster) -> ClusteredProportion:
     -------
     ClusteredProportion
         The design effect is at least 1: when ratings in a record agree less than chance
-        would give, they are still not counted as more than independent. When it cannot
-        be estimated (all ratings alike, or one record), it is the mean number of ratings
-        per record, so that each record counts once.
+        would give, they are still not counted as more than independent. It is at most the
+        mean number of ratings per record (every record's ratings alike: each record then
+        counts once), which the small-sample factor k/(k-1) could otherwise pass. When it
+        cannot be estimated (all ratings alike, or one record), it is that maximum.
     """
     good = np.asarray(good, dtype=bool)
     cluster = np.asarray(cluster)
@@ -146,8 +147,9 @@ def clustered_proportion(good, cluster) -> ClusteredProportion:
     share = successes / n
     variance, clusters = cluster_variance(good, cluster)
     independent = share * (1 - share) / n
+    most = n / max(clusters, 1)  # as if every record's ratings agreed: each counts once
     if clusters >= 2 and independent > 0 and not math.isnan(variance):
-        design_effect, estimated = max(1.0, variance / independent), True
+        design_effect, estimated = min(most, max(1.0, variance / independent)), True
     else:
         design_effect, estimated = max(1.0, n / max(clusters, 1)), False
     effective_n = n / design_effect
@@ -212,7 +214,7 @@ def programme_design_effect(ratings: pd.DataFrame) -> float:
     Returns
     -------
     float
-        At least 1.
+        At least 1 and at most the mean number of ratings per record.
     """
     if ratings.empty:
         return 1.0
@@ -229,4 +231,4 @@ def programme_design_effect(ratings: pd.DataFrame) -> float:
     independent = (council_share * (1 - council_share)).sum() / total ** 2
     if not independent > 0:
         return max(1.0, total / k)
-    return max(1.0, float(variance / independent))
+    return min(max(1.0, total / k), max(1.0, float(variance / independent)))

@@ -636,7 +636,7 @@ def change_since_previous(review: Review, previous: Review | None) -> str:
         if p < 0.05:
             verdict = "a shift this large would be unlikely by chance alone"
         else:
-            verdict = "no clear evidence of a shift: one like this could easily arise by chance"
+            verdict = "no clear evidence of a shift; one like this could easily arise by chance"
         test = (f"As a supporting check, a Mann-Whitney test compares the two reviews' case "
                 f"records on all four levels, not only Good or better, each record counting "
                 f"once by its mean score over its questions: {lean} ({_p_value(p)}: "
@@ -674,6 +674,18 @@ def _chance_words(rate: float) -> str:
     return f"about 1 time in {round(1 / rate):,} ({format_percent(rate, 1)})"
 
 
+def _one_limit(row: pd.Series, which: str, side: str) -> str:
+    """``"the lower limit is 49%"``, or that no share at this n can pass that side."""
+    value = float(row[f"{'upper' if side == 'above' else 'lower'}{which}"])
+    if side == "above" and value > 1:
+        return "which at this n not even 100% passes"
+    if side == "below" and value < 0:
+        return "which at this n not even 0% passes"
+    decimals = 1 if _pct0(row["share"]) == _pct0(value) else 0
+    return (f"the {'upper' if side == 'above' else 'lower'} limit is "
+            f"{format_percent(value, decimals)}")
+
+
 def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
     """Where a share lies against its funnel limits, in plain English.
 
@@ -688,12 +700,13 @@ def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
                 "difference would show.")
     side, direction = ("above", "higher") if flag.startswith("above") else ("below", "lower")
     if flag.endswith("998"):
-        return (f"{subject} is {side} the 99.8% limits ({_limits(row, '998')}): {direction} "
-                "than the programme average by more than chance would readily explain.")
-    return (f"{subject} is {side} the 95% limits ({_limits(row, '95')}), though inside the "
-            f"99.8% limits ({_limits(row, '998')}). Even with no real difference, a council "
-            f"with {_plural(n, unit)} would land outside these 95% limits "
-            f"{_chance_words(rate95)} by chance alone: worth a closer look, but not "
+        return (f"{subject} is {side} the 99.8% limits ({_one_limit(row, '998', side)}): "
+                f"{direction} than the programme average by more than chance would readily "
+                "explain.")
+    return (f"{subject} is {side} the 95% limits ({_one_limit(row, '95', side)}), though "
+            f"inside the 99.8% limits ({_one_limit(row, '998', side)}). Even with no real "
+            f"difference, a council with {_plural(n, unit)} would land outside these 95% "
+            f"limits {_chance_words(rate95)} by chance alone: worth a closer look, but not "
             "conclusive.")
 
 

@@ -20,8 +20,12 @@ comparing institutional performance", Statistics in Medicine 24:1185-1202). Two 
 
 Overdispersion follows FunnelPlotR (``R/od_adjustment.R`` and ``R/calculate_limits.R``,
 data type "PR"): z-scores on the arcsine square-root scale, winsorised at 10% each end,
-phi their mean square, tau^2 by the DerSimonian-Laird-style moment formula, limits
-``sin^2(asin(sqrt(target)) +- z sqrt(1/(4n) + tau^2))``, and no adjustment when phi <= 1.
+phi their mean square, tau^2 by the DerSimonian-Laird-style moment formula, and no
+adjustment when phi <= 1. FunnelPlotR's widened limits are
+``sin^2(asin(sqrt(target)) +- z sqrt(1/(4n) + tau^2))`` (:func:`overdispersed_limits`);
+the reports apply the same widening, the ratio ``sqrt(1 + 4n tau^2)`` on the arcsine
+scale, to the chosen method's own limits (:func:`widen_limits`), so that widening never
+narrows them.
 
 Ratings clustered in cases enter with a design effect: every formula then uses the
 effective n (n / design effect) and the effective count (share x effective n), which the
@@ -316,8 +320,8 @@ def limits_at(table: pd.DataFrame, n, level: str, *, adjusted: bool | None = Non
     level : {"95", "998"}
         Which pair of limits.
     adjusted : bool, optional
-        Widened for overdispersion; by default as the table was made. ``True`` gives
-        FunnelPlotR's widened limits whatever the table's method.
+        Widened for overdispersion (:func:`widen_limits`); by default as the table was
+        made.
 
     Returns
     -------
@@ -328,12 +332,58 @@ def limits_at(table: pd.DataFrame, n, level: str, *, adjusted: bool | None = Non
     effective = np.asarray(n, dtype=float) / float(table.attrs.get("design_effect", 1.0))
     if adjusted is None:
         adjusted = bool(table.attrs.get("adjusted", False))
+    if table.attrs.get("method", "exact") == "fingertips":
+        lower, upper = fingertips_limits(target, effective, Z[level])
+    else:
+        lower, upper = exact_limits(target, effective, ALPHA[level])
     if adjusted:
         tau2 = float(getattr(table.attrs.get("overdispersion"), "tau2", 0.0) or 0.0)
-        return overdispersed_limits(target, effective, Z[level], tau2)
-    if table.attrs.get("method", "exact") == "fingertips":
-        return fingertips_limits(target, effective, Z[level])
-    return exact_limits(target, effective, ALPHA[level])
+        lower, upper = widen_limits(target, effective, lower, upper, tau2)
+    return lower, upper
+
+
+def widen_limits(target: float, n, lower, upper, tau2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Widen a method's limits for overdispersion by FunnelPlotR's variance ratio.
+
+    On the arcsine square-root scale FunnelPlotR's limits are ``theta +- z s`` without
+    overdispersion and ``theta +- z sqrt(s^2 + tau^2)`` with it (``s^2 = 1/(4n)``): the
+    adjustment multiplies each limit's distance from the target by
+    ``sqrt(1 + 4 n tau^2)``. That factor is applied here to the chosen method's own limits,
+    so that the widened limits are never narrower than the plain ones (FunnelPlotR's
+    normal-approximation limits can be, next to exact ones) and equal them when
+    ``tau^2 = 0``. A limit no share can reach (beyond 0-1) stays out of reach.
+
+    Parameters
+    ----------
+    target : float
+        The centre line.
+    n : array-like of float
+        Effective denominators.
+    lower, upper : array-like of float
+        The method's limits at those n.
+    tau2 : float
+        Between-council variance on the arcsine scale (:func:`estimate_overdispersion`).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lower, upper)``.
+    """
+    n = np.asarray(n, dtype=float)
+    factor = np.sqrt(1 + 4 * n * tau2)
+    theta = math.asin(math.sqrt(target))
+
+    def widen(limit):
+        limit = np.asarray(limit, dtype=float)
+        inside = (limit >= 0) & (limit <= 1)
+        angle = np.arcsin(np.sqrt(np.clip(limit, 0, 1)))
+        moved = np.sin(np.clip(theta + (angle - theta) * factor, 0, math.pi / 2)) ** 2
+        return np.where(inside, moved, limit)
+
+    lower, upper = widen(lower), widen(upper)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
 
 
 def _flags(share: np.ndarray, limits: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[str]:

@@ -20,6 +20,8 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.transforms import Bbox
 
 from review_lib import charts, stats
+from review_lib.comparison import programme_funnels
+from review_lib.funnel import ALPHA, exact_limits, widen_limits
 from review_lib.scale import LEVELS
 from review_lib.summary import Proportion, format_percent, question_summary
 
@@ -42,12 +44,12 @@ def judgement_table(cycle):
 
 @pytest.fixture(scope="module")
 def rating_table(cycle):
-    return stats.funnel_table(stats.good_counts(cycle.ratings, "rating"))
+    return programme_funnels(cycle).ratings  # at the effective n, as the reports draw it
 
 
 @pytest.fixture(scope="module")
 def adjusted_table(cycle):
-    return stats.funnel_table(stats.good_counts(cycle.ratings, "rating"), overdispersion=True)
+    return programme_funnels(cycle).ratings_adjusted
 
 
 @pytest.fixture(scope="module")
@@ -167,22 +169,29 @@ def test_each_council_is_a_point_at_its_n_and_percent(judgement_table):
     np.testing.assert_allclose(points["Northwold"], [20, 30])
 
 
-def test_limit_curves_are_wilson_limits_across_a_widened_n_range(judgement_table):
+def test_limit_curves_are_exact_limits_across_a_widened_n_range(judgement_table):
     ax = charts.funnel_plot(judgement_table)
     target = judgement_table.attrs["target"]
     lines = _lines(ax, "funnel-limit:")
     assert set(lines) == {f"funnel-limit:{z}:{end}" for z in ("95", "99.8")
                           for end in ("lower", "upper")}
-    for name, z in (("95", stats.Z95), ("99.8", stats.Z998)):
+    for name, level in (("95", "95"), ("99.8", "998")):
         upper, lower = lines[f"funnel-limit:{name}:upper"], lines[f"funnel-limit:{name}:lower"]
         x = upper.get_xdata()
         # Every council has n = 20: the curves run from 20% below to 20% above it.
         assert x.min() == pytest.approx(16) and x.max() == pytest.approx(24)
         assert len(x) > 100  # drawn smoothly, not only at the councils' n
-        for i in (0, len(x) // 3, len(x) - 1):
-            low, high = stats.wilson_limits(target, x[i], z)
-            assert upper.get_ydata()[i] == pytest.approx(high * 100)
-            assert lower.get_ydata()[i] == pytest.approx(low * 100)
+        low, high = exact_limits(target, x, ALPHA[level])
+        # Where a limit lies beyond 100% (no count can pass it) nothing is drawn.
+        np.testing.assert_allclose(upper.get_ydata(), np.where(high > 1, np.nan, high * 100))
+        np.testing.assert_allclose(lower.get_ydata(), np.where(low < 0, np.nan, low * 100))
+    # Around 81.8%, even 24 of 24 is not unlikely enough for the 99.8% upper limit
+    # (0.818^24 = 0.008 > 0.001): that line is absent, the 95% one is drawn throughout.
+    # The 95% one only from n = 19, where 0.818^n first falls below 0.025.
+    x = lines["funnel-limit:95:upper"].get_xdata()
+    assert np.isnan(lines["funnel-limit:99.8:upper"].get_ydata()).all()
+    drawn = np.isfinite(lines["funnel-limit:95:upper"].get_ydata())
+    assert drawn[x >= 19].all() and not drawn[x < 18].any()
     # At the councils' n the curves meet the table's own limits.
     middle = np.argmin(np.abs(lines["funnel-limit:95:upper"].get_xdata() - 20))
     assert lines["funnel-limit:95:upper"].get_xdata()[middle] == pytest.approx(20)
@@ -192,6 +201,21 @@ def test_limit_curves_are_wilson_limits_across_a_widened_n_range(judgement_table
         judgement_table["lower998"].iloc[0] * 100)
     target_line = _lines(ax, "funnel-target")["funnel-target"]
     np.testing.assert_allclose(target_line.get_ydata(), target * 100)
+
+
+@pytest.mark.parametrize("which", ["judgement_table", "rating_table", "adjusted_table"])
+def test_a_point_lies_outside_a_drawn_limit_exactly_when_flagged(request, which):
+    table = request.getfixturevalue(which)
+    n = table["n"].to_numpy(dtype=float)
+    share = table["share"].to_numpy(dtype=float)
+    outside = {}
+    for level in ("95", "998"):
+        lower, upper = charts.funnel_limits(table, n, level)
+        # A limit not drawn (NaN) cannot be passed.
+        outside[level] = (np.nan_to_num(share > upper) | np.nan_to_num(share < lower))
+    flags = table["flag"].to_numpy()
+    np.testing.assert_array_equal(outside["998"], np.isin(flags, ["above998", "below998"]))
+    np.testing.assert_array_equal(outside["95"], flags != "within")
 
 
 def test_limit_line_styles_and_legend(judgement_table):
@@ -236,7 +260,9 @@ def test_crowded_funnel_names_outside_councils_and_the_highlight(judgement_table
     ax = charts.funnel_plot(judgement_table, highlight="Dudley")
     labels = _labels(ax)
     outside = set(judgement_table.index[judgement_table["flag"] != "within"])
-    assert outside == {"Kestrel Vale", "Pennant Cross", "Ravensfield", "Northwold"}
+    # Exact limits: 20 of 20 is above the 95% limit and 6 of 20 below the 99.8% one;
+    # 19 of 20 (Pennant Cross, Ravensfield) is not outside (P(X >= 19) = 0.098).
+    assert outside == {"Kestrel Vale", "Northwold"}
     assert set(labels) == outside | {"Dudley"}
     assert {t.get_text() for t in labels.values()} == set(labels)
     assert labels["Dudley"].get_fontweight() == "bold"
@@ -282,22 +308,26 @@ def test_names_overlap_neither_each_other_nor_points(request, which):
         assert overlap_x <= 0.5 * a.width or overlap_y <= 0.5 * a.height
 
 
-def test_adjusted_table_draws_widened_limits(adjusted_table):
+def test_adjusted_table_draws_widened_limits(adjusted_table, rating_table):
     assert adjusted_table.attrs["adjusted"]
     ax = charts.funnel_plot(adjusted_table, xlabel="Number of question ratings")
     target = adjusted_table.attrs["target"]
     tau2 = adjusted_table.attrs["overdispersion"].tau2
+    deff = adjusted_table.attrs["design_effect"]
     line = _lines(ax, "funnel-limit:95:upper")["funnel-limit:95:upper"]
     x, y = line.get_xdata(), line.get_ydata()
-    expected = np.clip(target + stats.Z95 * np.sqrt(target * (1 - target) / x + tau2), 0, 1)
+    # The exact limits at the effective n, widened by FunnelPlotR's ratio on the arcsine
+    # scale: never narrower than the plain ones.
+    low, high = exact_limits(target, x / deff, ALPHA["95"])
+    expected = widen_limits(target, x / deff, low, high, tau2)[1]
     np.testing.assert_allclose(y, expected * 100)
-    wilson = stats.wilson_limits(target, x, stats.Z95)[1] * 100
-    assert np.all(y > wilson)
+    plain = charts.funnel_limits(rating_table, x, "95")[1] * 100
+    assert np.all(y > plain)
     legend = _legend(ax)
     assert "95% limits (widened for overdispersion)" in legend
     assert "99.8% limits (widened for overdispersion)" in legend
     assert ax.get_xlabel() == "Number of question ratings"
-    # Kestrel Vale and Northwold stay outside; Dudley is now inside.
+    # Kestrel Vale and Northwold stay outside; Dudley is inside.
     assert set(_labels(ax)) == {"Kestrel Vale", "Northwold"}
 
 
@@ -310,7 +340,7 @@ def test_show_adjusted_adds_the_widened_limits(rating_table):
     band = [c for c in ax.collections if c.get_gid() == "funnel-adjusted:95"]
     assert len(band) == 1
     x = lines["funnel-adjusted:99.8:upper"].get_xdata()
-    _, upper = charts.funnel_limits(rating_table, x, stats.Z998, adjusted=True)
+    _, upper = charts.funnel_limits(rating_table, x, "998", adjusted=True)
     np.testing.assert_allclose(lines["funnel-adjusted:99.8:upper"].get_ydata(), upper * 100)
     legend = _legend(ax)
     assert "95% limits widened for overdispersion" in legend
@@ -335,8 +365,8 @@ def test_funnel_alt_text_names_councils_outside_with_numbers(judgement_table):
                            "82%.")
     assert "Kestrel Vale 100% (above)" in text
     assert "Northwold 30% (below)" in text
-    assert "Pennant Cross 95% (above)" in text
-    assert "Kestrel Vale and Northwold are also outside the 99.8% limits" in text
+    assert "Pennant Cross" not in text  # 19 of 20 is within the exact limits
+    assert "Of these, Northwold is also outside the 99.8% limits." in text
     assert "Dudley (90%), highlighted, is within the limits." in text
     assert "Only the councils outside the 95% limits and Dudley are named on the chart." in text
 
@@ -345,8 +375,11 @@ def test_funnel_alt_text_for_ratings(rating_table, adjusted_table):
     text = charts.alt_text_funnel(rating_table, highlight="Dudley", measure="question ratings")
     assert "share of question ratings Good or better against number of ratings (237 to 240 " \
            "each); programme average 78%." in text
-    assert "Dudley (84%), highlighted, is above the 95% limits." in text
-    assert "Corrington 73% (below)" in text
+    # At the effective n (ratings clustered in records) Dudley and Corrington are within;
+    # treating 240 ratings as independent put them outside the 95% limits.
+    assert "Dudley (84%), highlighted, is within the limits." in text
+    assert "Corrington" not in text
+    assert "Kestrel Vale 99% (above) and Northwold 33% (below); both also outside" in text
     adjusted = charts.alt_text_funnel(adjusted_table, highlight="Dudley",
                                       measure="question ratings")
     assert "The limits are widened for overdispersion." in adjusted

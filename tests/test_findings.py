@@ -64,9 +64,14 @@ def test_headline_dudley_reads_like_the_published_report(dudley):
     assert ("18 of 20 case records (90%) were rated Outstanding or Good, and 2 (10%) "
             "Requires Improvement.") in text
     assert "its 95% interval runs from 70% to 97%" in text
-    assert ("Of the 240 question ratings, 202 (84.2%; 95% interval 79% to 88%) were "
+    # The ratings interval allows for clustering in records (Wilson at the effective n, 48;
+    # checked against statsmodels in test_reference_stats.py), so it is wider than the
+    # 79% to 88% that treating 240 ratings as independent gave.
+    assert ("Of the 240 question ratings, 202 (84.2%; 95% interval 71% to 92%) were "
             "Outstanding or Good: 59 Outstanding, 143 Good, 37 Requires Improvement and "
             "1 Inadequate.") in text
+    assert ("these 240 ratings carry about as much information as 48 independent ones (a "
+            "design effect of 5.0); the interval allows for that.") in text
     assert "not applicable" not in text
 
 
@@ -75,7 +80,10 @@ def test_headline_counts_not_applicable_answers_out_of_the_denominator(tmp_path)
     text = headline(review)
     assert "3 answers were marked not applicable" in text
     assert "That leaves 237 question ratings." in text
-    assert "Of the 237 question ratings, 237 (100%; 95% interval 98% to 100%)" in text
+    # Every rating Good: the design effect cannot be estimated, so each record counts once
+    # (the interval of 20 of 20, not of 237 of 237).
+    assert "Of the 237 question ratings, 237 (100%; 95% interval 84% to 100%)" in text
+    assert "the interval counts each of the 20 records once" in text
     _, one = load_one(tmp_path / "one", questions={"Q8": column(g=19, na=1)})
     assert "One answer was marked not applicable" in headline(one)
 
@@ -100,13 +108,14 @@ def test_strengths_dudley_lists_the_three_questions_at_95_percent(dudley):
     assert "listed rather than" not in text  # exactly three at the cut-off: no tie to report
     assert ("Next come Strengths (Q2), Risk (Q6), Safeguarding (Q7) and Recording (Q12), at "
             "18 of 20 (90%) Outstanding or Good each.") in text
-    assert ("The gap between them and the questions listed, 5 percentage points (95% interval "
-            "-15 to +26 points), is within what chance would give: the line drawn here marks "
-            "where to look first, not a real divide.") in text
-    assert ("the smallest was 12 of 20 (60%; 95% interval 39% to 78%), for Management "
-            "oversight (Q11)") in text
-    assert ("The gap of 35 percentage points (95% interval 9 to 57 points) is more than "
-            "chance would readily explain") in text
+    assert "Where the list stops marks where to look first, not a divide" in text
+    # The questions are compared within records; they differ, but no single one stands out
+    # above the rest once each comparison is adjusted. Nothing is said of the largest and
+    # smallest of 12 shares.
+    assert ("A test that compares the questions within the same case records (Cochran's Q, "
+            "p < 0.0005, 2,000 shuffles) finds that the questions do differ") in text
+    assert "no single question stands out above the others" in text
+    assert "smallest was" not in text and "The gap of" not in text
 
 
 def test_areas_for_improvement_dudley_puts_oversight_and_community_assets_first(dudley):
@@ -115,10 +124,10 @@ def test_areas_for_improvement_dudley_puts_oversight_and_community_assets_first(
                                 "Legislation (Q10)"]
     assert "| Management oversight (Q11) | 8 of 20 (40%) | 22% to 61% | 1 |" in text
     assert "| Community assets (Q3) | 7 of 20 (35%) | 18% to 57% | 0 |" in text
-    assert ("Next comes Carers (Q8), at 4 of 20 (20%) below Good. The gap between it and the "
-            "questions listed, 5 percentage points (95% interval -21 to +30 points), is within "
-            "what chance would give") in text
-    assert "the largest share below Good was 8 of 20 (40%; 95% interval 22% to 61%)" in text
+    assert "Next comes Carers (Q8), at 4 of 20 (20%) below Good." in text
+    assert ("Community assets (Q3) and Management oversight (Q11) were rated Outstanding or "
+            "Good less often than the other questions of the same records") in text
+    assert "the largest share below Good was" not in text
 
 
 def test_ties_at_the_cut_off_are_all_listed_and_said_so(tmp_path):
@@ -163,12 +172,12 @@ def test_differences_between_questions_within_chance(tmp_path):
                                               "Q2": column(g=15, ri=5)},
                          default=column(g=16, ri=4))
     text = strengths(review)
-    assert ("the largest share Outstanding or Good was 18 of 20 (90%; 95% interval 70% to "
-            "97%), for Person's voice (Q1); the smallest was 15 of 20 (75%; 95% interval 53% "
-            "to 89%), for Strengths (Q2).") in text
-    assert "Their 95% intervals overlap" in text
-    assert "is within what chance would give with 20 ratings per question" in text
+    assert ("A test that compares the questions within the same case records (Cochran's Q, "
+            "p = 0.066, 2,000 shuffles) gives no clear evidence that the questions differ from "
+            "one another") in text
+    assert "not questions shown to stand out from the rest" in text
     assert "more than chance would readily explain" not in text
+    assert "smallest" not in text
 
 
 def test_not_applicable_questions_have_a_smaller_n(tmp_path):
@@ -195,19 +204,22 @@ def test_change_dudley_since_2019(sample_programme, dudley):
     assert "Dudley's previous review, in the 2019 cycle (March 2019)" in text
     assert ("13 of 20 (65%; 95% interval 43% to 82%) in 2019; 18 of 20 (90%; 95% interval "
             "70% to 97%) in 2022-24. That is a rise of 25 percentage points (95% interval -1 "
-            "to +48 points). The interval runs from a fall to a rise, so this is within what "
-            "chance would give with 20 case records in each review.") in text
-    assert ("155 of 240 (64.6%; 95% interval 58% to 70%) in 2019; 202 of 240 (84.2%; 95% "
-            "interval 79% to 88%) in 2022-24. That is a rise of 20 percentage points (95% "
-            "interval +12 to +27 points). Even the low end of the interval is a rise") in text
-    assert "the true interval is wider" in text
+            "to +48 points). The interval includes zero (it runs from a fall to a rise), so "
+            "there is no clear evidence of a change with 20 case records in each review."
+            ) in text
+    # Ratings intervals at the effective n (design effects 3.9 and 5.0): the interval of the
+    # change is about twice as wide as the +12 to +27 that independent ratings gave.
+    assert ("155 of 240 (64.6%; 95% interval 52% to 75%) in 2019; 202 of 240 (84.2%; 95% "
+            "interval 71% to 92%) in 2022-24. That is a rise of 20 percentage points (95% "
+            "interval +3 to +34 points). Even the low end of the interval is a rise") in text
+    assert "design effects 3.9 in 2019 and 5.0 in 2022-24" in text
     assert "suggestive rather than conclusive" in text
     assert ("in 2019, 27 Outstanding, 128 Good, 73 Requires Improvement and 12 Inadequate; "
             "in 2022-24, 59 Outstanding") in text
-    assert "Mann-Whitney" in text and "(p < 0.001:" in text
-    assert "the 2022-24 ratings lean towards the better levels" in text
-    assert "Ratings within a case record are not independent" in text
-    assert "indicative only" in text
+    # The rank test compares 20 records with 20, not 240 ratings with 240.
+    assert "each record counting once by its mean score" in text
+    assert "(p = 0.017: a shift this large would be unlikely by chance alone)" in text
+    assert "the 2022-24 records lean towards the better levels" in text
 
 
 def test_change_beyond_chance(tmp_path):
@@ -232,10 +244,12 @@ def test_change_within_chance_and_a_fall(tmp_path):
     review = programme.review("Testshire", "2022-24")
     text = change_since_previous(review, programme.previous_review(review))
     assert "That is a fall of 5 percentage points (95% interval -27 to +17 points)." in text
-    assert "Neither measure changed by more than chance would give." in text
-    assert "the 2022-24 ratings lean towards the lower levels" in text
-    assert "a shift like this could easily arise by chance" in text
+    assert ("For neither measure is there clear evidence of a change: both intervals include "
+            "zero. That is not evidence that nothing changed") in text
+    assert "the 2022-24 records lean towards the lower levels" in text
+    assert "no clear evidence of a shift; one like this could easily arise by chance" in text
     assert "more than chance would readily explain" not in text
+    assert "no change" not in text.replace("no clear evidence of a change", "")
 
 
 # --------------------------------------------------------------------------- programme
@@ -248,34 +262,41 @@ RANKING = re.compile(r"\b(league|highest|lowest|best|worst|top|bottom|ranks?|ran
 def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
     text = position_in_programme(dudley, sample_programme)
     assert "In the 2022-24 cycle, 14 councils were reviewed." in text
+    # Exact binomial limits at n = 20 around 229/280: 12 of 20 or fewer is below the 95%
+    # limit, 20 of 20 above it (scipy.stats.binom: P(X <= 12) = 0.019, P(X >= 20) = 0.018).
     assert ("Across the programme, 229 of 280 case records (81.8%) were judged Outstanding or "
-            "Good. In Dudley, 18 of 20 (90%). Dudley's share is inside the 95% limits (60% to "
-            "93%), so it is within what chance would give for 20 case records.") in text
-    assert ("In Dudley, 202 of 240 (84.2%). Dudley's share is above the 95% limits (73% to "
-            "83%), though inside the 99.8% limits (69% to 85%).") in text
-    assert "These limits are too narrow" in text
-    assert "vary about 3.7 times as much as chance alone would give" in text
-    assert ("With the limits widened to allow for this, Dudley's share is inside the 95% "
-            "limits (68% to 89%), so it is within what chance would give for 240 question "
-            "ratings.") in text
+            "Good. In Dudley, 18 of 20 (90%). Dudley's share is inside the 95% limits (61% to "
+            "99%): no clear evidence that it differs from the programme average. Inside the "
+            "limits does not mean equal to the average") in text
+    # Ratings at their effective n (240 / 3.8): Dudley, above the old independent-ratings
+    # 95% limit, is inside the clustered one.
+    assert ("In Dudley, 202 of 240 (84.2%). Dudley's share is inside the 95% limits (67% to "
+            "89%)") in text
+    assert "the design effect is 3.8, so Dudley's 240 ratings count as about 63" in text
+    assert "too narrow" not in text
     assert "Councils are not ranked." in text
 
 
 @pytest.mark.parametrize(("council", "words"), [
-    ("Kestrel Vale", "is above the 99.8% limits (47% to 96%): higher than the programme "
-                     "average by more than chance would readily explain."),
-    ("Northwold", "is below the 99.8% limits (47% to 96%): lower than the programme average "
-                  "by more than chance would readily explain."),
-    ("Pennant Cross", "is above the 95% limits (60% to 93%), though inside the 99.8% limits "
-                      "(47% to 96%)."),
+    # 20 of 20: above the 95% limit but, at n = 20, no count can pass the 99.8% one
+    # (P(X >= 20) = 0.018 > 0.001); it used to be named above the 99.8% limits.
+    ("Kestrel Vale", "is above the 95% limits (the upper limit is 99%), though inside the "
+                     "99.8% limits (which at this n not even 100% passes)."),
+    ("Northwold", "is below the 99.8% limits (the lower limit is 49%): lower than the "
+                  "programme average by more than chance would readily explain."),
+    # 19 of 20: P(X >= 19) = 0.098, no evidence of a difference; it used to be flagged.
+    ("Pennant Cross", "is inside the 95% limits (61% to 99%): no clear evidence"),
 ])
 def test_position_outside_the_limits(sample_programme, council, words):
     text = position_in_programme(sample_programme.review(council, "2022-24"),
                                  sample_programme)
     assert f"{council}'s share {words}" in text
-    if council == "Pennant Cross":
-        assert ("About 1 council in 20 would fall outside the 95% limits by chance alone, so "
-                "a share just outside them is a prompt for a closer look") in text
+    if council == "Kestrel Vale":
+        # The chance of landing outside these 95% limits at n = 20, from the limits drawn:
+        # P(X <= 12) + P(X >= 20) for X ~ Binomial(20, 229/280).
+        assert ("would land outside these 95% limits about 1 time in 27 (3.7%) by chance "
+                "alone") in text
+        assert "a share just outside them is a prompt for a closer look" in text
 
 
 def test_position_never_ranks(sample_programme):
@@ -289,8 +310,11 @@ def test_position_never_ranks(sample_programme):
 def test_position_limits_never_look_equal_to_the_share(sample_programme):
     text = position_in_programme(sample_programme.review("Northwold", "2019"),
                                  sample_programme)
-    assert "In Northwold, 6 of 20 (30%). Northwold's share is below the 99.8% limits (30.3% to "\
-        in text
+    # 2019: average 62 of 100; Northwold's 6 of 20 (30%) is below the exact 95% limit, not
+    # the 99.8% one (P(X <= 6) = 0.0035), and the limits do not round to its share.
+    assert ("In Northwold, 6 of 20 (30%). Northwold's share is below the 95% limits (the "
+            "lower limit is 38%), though inside the 99.8% limits (the lower limit is 25%)."
+            ) in text
 
 
 def test_position_needs_three_councils(tmp_path):
@@ -310,8 +334,8 @@ def test_position_without_overdispersion(tmp_path):
     programme = load_programme(tmp_path)
     text = position_in_programme(programme.review("Council A", "2022-24"), programme)
     assert "Across the programme, 68 of 80 case records (85%) were judged" in text
-    assert "so it is within what chance would give for 20 case records" in text
-    assert "These limits are too narrow" in text
+    assert "no clear evidence that it differs from the programme average" in text
+    assert "too narrow" not in text
     assert "overdispersion" not in text and "widened" not in text
 
 
@@ -340,10 +364,13 @@ def test_sample_caveats_compute_the_width_for_the_review(tmp_path):
 def test_methods_note_names_each_method():
     text = methods_note()
     for words in ("Outstanding, Good, Requires Improvement and Inadequate",
-                  "does not apply to a case is not a rating", "Wilson 95% interval",
-                  "95% and 99.8%", "Fingertips", "Newcombe", "Mann-Whitney",
-                  "never ranked"):
+                  "does not apply to a case is not a rating", "Wilson interval",
+                  "design effect", "effective number of ratings", "95% and 99.8%",
+                  "exact binomial", "Cochran's Q", "Newcombe", "Mann-Whitney",
+                  "no clear evidence", "never ranked", "docs/methods.md"):
         assert words in text
+    assert "Fingertips" in methods_note("fingertips")
+    assert "exact binomial" not in methods_note("fingertips")
 
 
 # --------------------------------------------------------------------------- narrative

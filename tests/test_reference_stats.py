@@ -21,7 +21,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.contingency_tables import cochrans_q
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from review_lib.clustered import clustered_proportion, cluster_variance, wilson_at
+from review_lib.clustered import cluster_variance, clustered_proportion, wilson_at
 from review_lib.funnel import (
     ALPHA,
     Z95,
@@ -212,7 +212,7 @@ def test_overdispersion_matches_funnelplotr_formulas_worked_by_hand():
     n = [20.0, 20.0, 20.0, 20.0, 20.0, 24.0]
     target = sum(x) / sum(n)  # 91 / 124
     theta = math.asin(math.sqrt(target))
-    z = [(math.asin(math.sqrt(xi / ni)) - theta) * 2 * math.sqrt(ni) for xi, ni in zip(x, n)]
+    z = [(math.asin(math.sqrt(xi / ni)) - theta) * 2 * math.sqrt(ni) for xi, ni in zip(x, n, strict=False)]
 
     def type7(values, p):  # R's default quantile
         ordered = sorted(values)
@@ -239,28 +239,40 @@ def test_overdispersion_matches_funnelplotr_formulas_worked_by_hand():
         expected_upper, abs=1e-6)
     assert overdispersed_limits(target, 20.0, Z998, tau2)[0] == pytest.approx(
         expected_lower, abs=1e-6)
-    table = funnel_table(counts(dict(zip("ABCDEF", zip(x, n)))), overdispersion=True)
+    # FunnelPlotR's adjustment scales each limit's distance from the target on the arcsine
+    # scale by sqrt(s^2 + tau2) / s; the reports apply that ratio to the exact limits.
+    plain_upper = math.sin(theta + 1.959964 * math.sqrt(s2)) ** 2
+    ratio = ((math.asin(math.sqrt(expected_upper)) - theta)
+             / (math.asin(math.sqrt(plain_upper)) - theta))
+    assert ratio == pytest.approx(math.sqrt(1 + 4 * 20.0 * tau2), rel=1e-6)
+    plain = funnel_table(counts(dict(zip("ABCDEF", zip(x, n, strict=False), strict=False))))
+    table = funnel_table(counts(dict(zip("ABCDEF", zip(x, n, strict=False), strict=False))), overdispersion=True)
     assert table.attrs["adjusted"] is True
-    assert table.loc["A", "upper95"] == pytest.approx(expected_upper, abs=1e-6)
-    # The flags follow the widened limits, and the chart draws the same limits.
+    top = math.pi / 2
+    for council, (xi, ni) in zip("ABCDEF", zip(x, n, strict=False), strict=False):
+        factor = math.sqrt(1 + 4 * ni * tau2)
+        limits = {}
+        for column in ("lower95", "upper95", "lower998", "upper998"):
+            value = plain.loc[council, column]
+            if 0 <= value <= 1:
+                angle = theta + (math.asin(math.sqrt(value)) - theta) * factor
+                value = math.sin(min(max(angle, 0.0), top)) ** 2
+            limits[column] = value
+            assert table.loc[council, column] == pytest.approx(value, abs=1e-9), column
+        share = xi / ni
+        expected = ("below998" if share < limits["lower998"] else
+                    "below95" if share < limits["lower95"] else
+                    "above998" if share > limits["upper998"] else
+                    "above95" if share > limits["upper95"] else "within")
+        assert table.loc[council, "flag"] == expected, council
+        # Widening never narrows.
+        assert table.loc[council, "upper95"] >= plain.loc[council, "upper95"]
+        assert table.loc[council, "lower95"] <= plain.loc[council, "lower95"]
+    # The chart draws the limits the text uses.
     from review_lib.charts import funnel_limits
 
-    drawn_lower, drawn_upper = funnel_limits(table, np.array([20.0]), "95")
-    assert drawn_upper[0] == pytest.approx(expected_upper, abs=1e-6)
-    # One deliberate difference: past 90 degrees FunnelPlotR's sin^2 folds back (here its
-    # upper 99.8% limit at n = 20 would come out below 100% again); ours stops at 100%.
-    assert theta + 3.090232 * math.sqrt(s2 + tau2) > math.pi / 2
-    top = math.pi / 2
-    for council, (xi, ni) in zip("ABCDEF", zip(x, n)):
-        spread = math.sqrt(1 / (4 * ni) + tau2)
-        lo95, hi95 = (math.sin(theta - 1.959964 * spread) ** 2,
-                      math.sin(min(top, theta + 1.959964 * spread)) ** 2)
-        lo998, hi998 = (math.sin(theta - 3.090232 * spread) ** 2,
-                        math.sin(min(top, theta + 3.090232 * spread)) ** 2)
-        share = xi / ni
-        expected = ("below998" if share < lo998 else "below95" if share < lo95 else
-                    "above998" if share > hi998 else "above95" if share > hi95 else "within")
-        assert table.loc[council, "flag"] == expected, council
+    drawn_lower, _ = funnel_limits(table, np.array([24.0]), "95")
+    assert drawn_lower[0] == pytest.approx(table.loc["F", "lower95"])
 
 
 def test_no_overdispersion_adjustment_when_phi_is_at_most_one():
