@@ -212,7 +212,8 @@ def test_overdispersion_matches_funnelplotr_formulas_worked_by_hand():
     n = [20.0, 20.0, 20.0, 20.0, 20.0, 24.0]
     target = sum(x) / sum(n)  # 91 / 124
     theta = math.asin(math.sqrt(target))
-    z = [(math.asin(math.sqrt(xi / ni)) - theta) * 2 * math.sqrt(ni) for xi, ni in zip(x, n, strict=False)]
+    z = [(math.asin(math.sqrt(xi / ni)) - theta) * 2 * math.sqrt(ni)
+         for xi, ni in zip(x, n, strict=True)]
 
     def type7(values, p):  # R's default quantile
         ordered = sorted(values)
@@ -245,11 +246,12 @@ def test_overdispersion_matches_funnelplotr_formulas_worked_by_hand():
     ratio = ((math.asin(math.sqrt(expected_upper)) - theta)
              / (math.asin(math.sqrt(plain_upper)) - theta))
     assert ratio == pytest.approx(math.sqrt(1 + 4 * 20.0 * tau2), rel=1e-6)
-    plain = funnel_table(counts(dict(zip("ABCDEF", zip(x, n, strict=False), strict=False))))
-    table = funnel_table(counts(dict(zip("ABCDEF", zip(x, n, strict=False), strict=False))), overdispersion=True)
+    six = counts(dict(zip("ABCDEF", zip(x, n, strict=True), strict=True)))
+    plain = funnel_table(six)
+    table = funnel_table(six, overdispersion=True)
     assert table.attrs["adjusted"] is True
     top = math.pi / 2
-    for council, (xi, ni) in zip("ABCDEF", zip(x, n, strict=False), strict=False):
+    for council, (xi, ni) in zip("ABCDEF", zip(x, n, strict=True), strict=True):
         factor = math.sqrt(1 + 4 * ni * tau2)
         limits = {}
         for column in ("lower95", "upper95", "lower998", "upper998"):
