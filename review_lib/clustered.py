@@ -5,8 +5,8 @@ twelve independent pieces of evidence. A share of question ratings therefore car
 design effect: the variance of the share allowing for clustering (the ratio-estimator, or
 "sandwich", variance over cases) divided by the variance it would have if every rating
 were independent. The effective n is the number of ratings divided by the design effect,
-and the 95% interval is the Wilson interval at the effective n (the approach of Korn and
-Graubard 1998 for proportions from clustered samples). Plain Wilson intervals stay for
+and the 95% interval is the Wilson interval at the effective n (the effective-sample-size
+approach of Korn and Graubard 1998, applied to the Wilson interval). Plain Wilson intervals stay for
 measures with one value per case: overall judgements, or one question in one review.
 
 Only numpy and pandas are imported here.
