@@ -168,10 +168,14 @@ def regional_findings(context: CycleContext) -> str:
 
 
 def _limit_cell(low: float, high: float) -> str:
-    """``"61.2% to 99.2%"``; a limit no share can pass is shown as such."""
-    lower = format_percent(low, 1) if low >= 0 else "none below 0%"
-    upper = format_percent(high, 1) if high <= 1 else "none above 100%"
-    return f"{lower} to {upper}"
+    """``"61.2% to 99.2%"``; a side no share can pass is shown as such: ``"49.3% (no upper)"``."""
+    if low < 0 and high > 1:
+        return "none at this n"
+    if high > 1:
+        return f"{format_percent(low, 1)} (no upper)"
+    if low < 0:
+        return f"{format_percent(high, 1)} (no lower)"
+    return f"{format_percent(low, 1)} to {format_percent(high, 1)}"
 
 
 def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -187,8 +191,8 @@ def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
                        zip(table["lower95"], table["upper95"], strict=True)],
         "99.8% limits": [_limit_cell(lo, hi) for lo, hi in
                          zip(table["lower998"], table["upper998"], strict=True)],
-        "p above / below": [f"{_p(a)} / {_p(b)}" for a, b in
-                            zip(table["p_above"], table["p_below"], strict=True)],
+        "p above, below": [f"{_p(a)}, {_p(b)}" for a, b in
+                           zip(table["p_above"], table["p_below"], strict=True)],
         "Position": [FLAG_TEXT[f] for f in table["flag"]],
     })
     return pd.DataFrame(frame, index=pd.Index(table.index, name="Council"))
@@ -266,8 +270,12 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                            "no share at that n could be outside it.",
                    filename=f"funnel-{measure}.png", folder=context.figures_dir),
         html_table(_funnel_frame(table, unit), f"Funnel limits for {what}",
+                   note="p above, below: the exact one-sided binomial p-values of a share "
+                        "at least this high, and at least this low, if the council's true "
+                        "share were the programme average. \"No upper\": at this n no share "
+                        "can be above that limit.",
                    numeric=[f"Good or better (of {unit})", "Share", "Effective n",
-                            "95% limits", "99.8% limits", "p above / below"]),
+                            "95% limits", "99.8% limits", "p above, below"]),
     ])
 
 
