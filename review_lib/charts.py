@@ -1735,11 +1735,12 @@ def alt_text_change(changes: pd.DataFrame) -> str:
              f"with its 95% interval: {'; '.join(parts)}.")
     beyond = [str(c) for c, b in changes["beyond_chance"].astype(bool).items() if b]
     if not beyond:
-        return first + " No change goes beyond what chance would give."
+        return first + (" No change goes beyond what chance would give: there is no clear "
+                         "evidence of a change for any council.")
     subject = "change" if len(beyond) == 1 else "changes"
     verb = "goes" if len(beyond) == 1 else "go"
     others = count - len(beyond)
-    rest = (f"; for the other {others} the change is within what chance would give"
+    rest = (f"; for the other {others} there is no clear evidence of a change"
             if others else "")
     return (f"{first} The {subject} for {_join(beyond)} (marked *) {verb} beyond what "
             f"chance would give{rest}.")

@@ -542,7 +542,7 @@ def test_change_beyond_chance_is_marked_with_a_star():
     text = charts.alt_text_change(frame)
     assert "Alpha 62% (2019) to 85% (2022-24); Beta 80% (2019) to 85% (2022-24)." in text
     assert ("The change for Alpha (marked *) goes beyond what chance would give; for the "
-            "other 1 the change is within what chance would give.") in text
+            "other 1 there is no clear evidence of a change.") in text
 
 
 def test_change_alt_text(changes):
@@ -551,7 +551,8 @@ def test_change_alt_text(changes):
                            "and later reviews, each with its 95% interval:")
     assert "Dudley 65% (2019) to 90% (2022-24)" in text
     assert "Northwold 30% (2019) to 30% (2022-24)" in text
-    assert text.endswith("No change goes beyond what chance would give.")
+    assert text.endswith("No change goes beyond what chance would give: there is no clear "
+                         "evidence of a change for any council.")
 
 
 # ------------------------------------------------------------------ saving
