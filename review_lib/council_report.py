@@ -216,11 +216,16 @@ def auditor_section(context: ReviewContext) -> str:
         "Good or better": [format_percent(s, 0) for s in table["share_good"]],
         "95% interval": [_ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"],
                                                        strict=True)],
+        "Design effect": [f"{d:.1f}" for d in table["design_effect"]],
     }, index=table.index)
     return "\n".join([
         callout(AUDITOR_CAVEAT, kind="caveat"),
         html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
-                   numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval"]),
+                   numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval",
+                            "Design effect"],
+                   note="Each auditor's ratings come from a few case records, so the "
+                        "interval allows for the ratings of one record going together "
+                        "(Wilson at the effective n: ratings divided by the design effect)."),
         chart_html(charts.auditor_bars, table, title="Question ratings by auditor",
                    alt=charts.alt_text_auditors(table),
                     caption="Each bar shows all the question ratings one auditor gave, over "

@@ -466,11 +466,23 @@ def auditor_summary(ratings: pd.DataFrame, judgements: pd.DataFrame | None = Non
     Returns
     -------
     pandas.DataFrame
-        One row per auditor.
+        One row per auditor: level counts, ``n``, ``share_good``, and, when ``ratings``
+        has a ``case`` column, ``ci_low`` and ``ci_high`` allowing for the auditor's
+        ratings being clustered in a few case records (Wilson at the effective n; see
+        :mod:`review_lib.clustered`), with ``design_effect`` and ``effective_n``.
     """
     frame = ratings.copy()
     frame["auditor"] = frame["auditor"].astype(str)
     table = _with_shares(_level_matrix(frame, "auditor", "rating"))
+    if "case" in frame.columns:
+        from review_lib.clustered import ratings_good_or_better
+
+        shares = {name: ratings_good_or_better(part)
+                  for name, part in frame.groupby("auditor", sort=False)}
+        table["ci_low"] = [shares[a].ci_low for a in table.index]
+        table["ci_high"] = [shares[a].ci_high for a in table.index]
+        table["design_effect"] = [shares[a].design_effect for a in table.index]
+        table["effective_n"] = [shares[a].effective_n for a in table.index]
     if judgements is not None:
         cases = judgements.assign(auditor=judgements["auditor"].astype(str)).groupby(
             "auditor").size()
@@ -492,6 +504,9 @@ def review_summary(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFr
     pandas.DataFrame
         Indexed by (council, cycle), with level counts of all ratings, ``n``,
         ``share_good`` and its interval, and ``cases`` and ``cases_good`` from judgements.
+        The ratings' interval here treats them as independent, which they are not (they
+        are clustered in case records): for a review's share of ratings as the reports
+        give it, use :func:`review_lib.clustered.ratings_good_or_better`.
     """
     fast = _review_summary_fast(ratings, judgements)
     if fast is not None:

@@ -183,3 +183,16 @@ def test_run_with_fingertips_limits(tmp_path):
     with pytest.raises(ValueError, match="funnel_limits must be one of"):
         run_batch(data=folder, questions=questions, reports_dir=tmp_path / "r2",
                   funnel_limits="wilson")
+
+
+def test_auditor_intervals_allow_for_clustering(sample_programme):
+    from review_lib.summary import auditor_summary
+
+    dudley = sample_programme.review("Dudley", "2022-24")
+    table = auditor_summary(dudley.ratings, dudley.judgements)
+    for auditor, row in table.iterrows():
+        own = ratings_good_or_better(dudley.ratings[dudley.ratings["auditor"] == auditor])
+        assert own.clusters == 5
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((own.ci_low, own.ci_high))
+        assert row["design_effect"] == pytest.approx(own.design_effect)
+        assert row["effective_n"] <= row["n"]
