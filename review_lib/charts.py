@@ -1701,7 +1701,7 @@ def _change_text(before: float, after: float, decimals: int) -> str:
     """``"65% → 90% (+25 pts)"``, to one decimal when the shares are not whole percents."""
     points = round((after - before) * 100, decimals)
     if points == 0:
-        change = "no change"
+        change = "±0 pts"  # the shares are equal; "no change" would overstate what 20 show
     else:
         unit = "pt" if abs(points) == 1 else "pts"
         change = f"{points:+.{decimals}f} {unit}"

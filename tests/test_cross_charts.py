@@ -528,7 +528,7 @@ def test_change_plot_draws_both_reviews_with_intervals_and_arrows(changes):
     assert "(none here)" in legend[2]
     labels = [t.get_text() for t in ax.texts if t.get_gid() == "change-label"]
     assert labels[1] == "65% → 90% (+25 pts)"
-    assert labels[-1] == "30% → 30% (no change)"
+    assert labels[-1] == "30% → 30% (±0 pts)"
 
 
 def test_change_beyond_chance_is_marked_with_a_star():

@@ -201,7 +201,20 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
             assert re.match(r"^\w+: (str|bool|int|float) = .+  # .+", line), line
 
 
+def _exact_flag(above: float, below: float) -> str:
+    """The exact-binomial funnel flag from one-sided p-values (0.001 and 0.025 each side)."""
+    for p, side in ((below, "below"), (above, "above")):
+        if p < 0.001:
+            return f"{side}998"
+    for p, side in ((below, "below"), (above, "above")):
+        if p < 0.025:
+            return f"{side}95"
+    return "within"
+
+
 def test_cross_council_report_and_metrics(sample_run):
+    from scipy import stats as sps
+
     _, out = sample_run
     cycle_dir = out / "reports" / "2022-24"
     html = (cycle_dir / "cross-council.html").read_text()
@@ -210,22 +223,70 @@ def test_cross_council_report_and_metrics(sample_run):
                     "Differences between councils, question by question", "Caveats"):
         assert heading in html
     assert "Kruskal-Wallis" in html and "Cochran" in html
+    assert "Cochran&#x27;s Q, p &lt; 0.0005, 2,000 shuffles" in html or \
+        "Cochran's Q, p &lt; 0.0005, 2,000 shuffles" in html
+    assert "p ≤ 0.006" in html  # Holm-adjusted bounds in the question-differences table
+    assert "No clear evidence: the interval includes zero" in html
+    assert "within what chance would give" not in html
     assert len(re.findall(r"<img ", html)) >= 5  # two funnels, heat map, judgements, change
     metrics = json.loads((cycle_dir / "metrics.json").read_text())
+    assert metrics["method"] == "exact" and metrics["design_effect"] == 1.0
     councils = metrics["councils"]
     assert len(councils) == 14
+    target = sum(f["successes"] for f in councils.values()) / sum(
+        f["n"] for f in councils.values())
+    assert (target, metrics["target"]) == (pytest.approx(229 / 280), pytest.approx(229 / 280))
     for figures in councils.values():
-        assert set(figures) >= {"n", "share", "lower95", "upper95", "lower998", "upper998",
-                                "flag"}
+        assert set(figures) >= {"n", "successes", "share", "effective_n", "lower95",
+                                "upper95", "lower998", "upper998", "p_above", "p_below",
+                                "method", "flag"}
+        assert figures["method"] == "exact" and figures["effective_n"] == figures["n"]
         assert figures["lower998"] <= figures["lower95"] <= figures["upper95"] <= \
             figures["upper998"]
-    assert councils["Kestrel Vale"]["flag"] == "above998"
+        # One judgement per record: the p-values are scipy's binomial tails.
+        x, n = figures["successes"], figures["n"]
+        assert figures["p_above"] == pytest.approx(sps.binom.sf(x - 1, n, target), rel=1e-9)
+        assert figures["p_below"] == pytest.approx(sps.binom.cdf(x, n, target), rel=1e-9)
+        assert figures["flag"] == _exact_flag(figures["p_above"], figures["p_below"])
+        # At n = 20 no share can be above the upper 99.8% limit: it lies beyond 100%.
+        assert figures["upper998"] > 1
+    # 20 of 20: P = target^20 = 0.018, above the 95% limits but not the 99.8% ones.
+    assert councils["Kestrel Vale"]["p_above"] == pytest.approx(target ** 20)
+    assert councils["Kestrel Vale"]["flag"] == "above95"
     assert councils["Northwold"]["flag"] == "below998"
-    assert sum(f["flag"] == "within" for f in councils.values()) >= 10
+    assert [c for c, f in councils.items() if f["flag"] == "within"] == sorted(
+        set(councils) - {"Kestrel Vale", "Northwold"})
     assert councils["Dudley"]["n"] == 20 and councils["Dudley"]["share"] == 0.9
+    # Question ratings: compared at their effective n, using the programme's design effect
+    # (within councils); one design effect for every council.
+    ratings = metrics["question_ratings"]
+    deff = ratings["design_effect"]
+    assert ratings["method"] == "exact" and deff == pytest.approx(3.8, abs=0.05)
+    rating_target = ratings["target"]
+    for council, figures in ratings["councils"].items():
+        assert figures["effective_n"] == pytest.approx(figures["n"] / deff)
+        effective = figures["effective_n"]
+        x = figures["share"] * effective
+        assert figures["p_above"] == pytest.approx(
+            sps.beta.cdf(rating_target, x, effective - x + 1), rel=1e-6, abs=1e-15), council
+        assert figures["flag"] == _exact_flag(figures["p_above"], figures["p_below"]), council
+    flags = {c: f["flag"] for c, f in ratings["councils"].items()}
+    assert flags == {**dict.fromkeys(councils, "within"), "Kestrel Vale": "above998",
+                     "Northwold": "below998"}
     adjusted = metrics["question_ratings_adjusted"]["councils"]
     assert adjusted["Kestrel Vale"]["flag"] == "above998"
     assert adjusted["Northwold"]["flag"] == "below998"
+    # The programme's share of question ratings, with its own (pooled) design effect and the
+    # Wilson interval at the effective n.
+    from statsmodels.stats.proportion import proportion_confint
+
+    pooled = metrics["programme_ratings"]
+    assert (pooled["successes"], pooled["n"], pooled["clusters"]) == (2628, 3349, 280)
+    assert pooled["design_effect"] == pytest.approx(4.8, abs=0.05)
+    assert pooled["effective_n"] == pytest.approx(3349 / pooled["design_effect"])
+    low, high = proportion_confint(pooled["share"] * pooled["effective_n"],
+                                   pooled["effective_n"], method="wilson")
+    assert (pooled["ci_low"], pooled["ci_high"]) == (pytest.approx(low), pytest.approx(high))
 
 
 def test_council_findings_show_own_funnel_position(sample_run):
@@ -246,4 +307,5 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     northwold = re.search(r'<tr><th scope="row">Northwold</th>.*?</tr>', html).group(0)
     assert "below the 99.8% limits" in northwold
     dudley = re.search(r'<tr><th scope="row">Dudley</th>.*?</tr>', html).group(0)
-    assert "within what chance would give" in dudley
+    assert "inside the 95% limits (no clear evidence of a difference)" in dudley
+    assert "70% to 97%" in dudley  # Wilson interval of 18 of 20
