@@ -256,8 +256,9 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                   "and outside the 99.8% lines at most 1 time in 500")
     else:
         method = ("Fingertips limits (as PHEindicatormethods computes them) around the "
-                  "programme average, at nominal 95% and 99.8%: with few records chance "
-                  "crosses them more often than that, as the text above says")
+                  "programme average, at nominal 95% and 99.8%: unlike exact limits they are "
+                  "not held to those rates, and with few records chance can cross them more "
+                  "often")
     alt = charts.alt_text_funnel(table, highlight=context.highlight,
                                  measure="overall judgements" if measure == "judgements"
                                  else "question ratings")

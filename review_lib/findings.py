@@ -771,11 +771,15 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
                    + _averages(ratings, council, "question rating", "were") + " "
                    + _position(share, ratings.loc[council], "question rating",
                                float(chance_outside(ratings, "95")[at]))
-                   + " These limits allow for the ratings of one case record going together: "
-                   f"across the programme's councils the design effect is {deff:.1f}, so "
-                   f"{council}'s {_number(int(ratings.loc[council, 'n']))} ratings count as "
-                   f"about {_number(round(float(ratings.loc[council, 'effective_n'])))} "
-                   "independent ones.")
+                   + (" These limits allow for the ratings of one case record going "
+                      f"together: across the programme's councils the design effect is "
+                      f"{deff:.1f}, so {council}'s {_number(int(ratings.loc[council, 'n']))} "
+                      "ratings count as about "
+                      f"{_number(round(float(ratings.loc[council, 'effective_n'])))} "
+                      "independent ones." if deff >= 1.05 else
+                      " Across the programme's councils the ratings of one record went "
+                      f"together no more than chance would give (design effect {deff:.1f}), "
+                      "so each rating counts once."))
     phi = ratings.attrs["overdispersion"].phi
     ratings_flag = ratings.loc[council, "flag"]
     if phi > OVERDISPERSION_THRESHOLD:
@@ -881,9 +885,10 @@ def methods_note(method: str = "exact") -> str:
     if method == "fingertips":
         limits = ("Funnel limits around the programme average at 95% and 99.8%, by the "
                   "public-health Fingertips method (as the PHEindicatormethods package "
-                  "computes it). With about 20 records these limits put a council outside "
-                  "them by chance more often than 5% and 0.2% of the time; the report says how "
-                  "often.")
+                  "computes it). Unlike exact limits, these are not held to their nominal "
+                  "rates: with few records chance can put a council outside them more often "
+                  "than 5% and 0.2% of the time (around 82% with 20 records, outside the 99.8% "
+                  "limits about 0.5% of the time); the cross-council report says how often.")
     else:
         limits = ("Funnel limits around the programme average at 95% and 99.8%, from the "
                   "exact binomial distribution: a council is outside the 95% (99.8%) limits "
@@ -1352,8 +1357,12 @@ def _common_limits(table: pd.DataFrame, unit: str) -> str:
         return (f"The limits depend on each council's number of {unit}s, so they are given "
                 "beside each council named outside them.")
     row = table.iloc[0]
+    target = float(table.attrs.get("target", 0.5))
+    if not 0 < target < 1:
+        return ("Every record in the programme was judged the same way, so no council's share "
+                "can differ from the average.")
     return (f"For a council with {_plural(int(row['n']), unit)}, the 95% limits "
-            f"{_run(row, '95')} and the 99.8% limits {_run(row, '998')}.")
+            f"{_run(row, '95')}. The 99.8% limits {_run(row, '998')}.")
 
 
 def _run(row: pd.Series, which: str) -> str:
@@ -1395,19 +1404,26 @@ def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
     k = len(table)
     expected95 = float(chance_outside(table, "95").sum())
     expected998 = float(chance_outside(table, "998").sum())
+    rates95 = chance_outside(table, "95")
+    if not expected95 > 0:
+        return ("Even if every council's practice were the same, no council could fall "
+                "outside these limits by chance: at these numbers of records no share is "
+                "unlikely enough.")
     if table["n"].nunique() == 1:
         each = (f"each council, with {_plural(int(table['n'].iloc[0]), unit)}, would fall "
-                f"outside the 95% limits {_chance_words(expected95 / k)}")
+                f"outside the 95% limits by chance alone {_chance_words(expected95 / k)}")
     else:
-        each = (f"a council would fall outside the 95% limits between "
-                f"{format_percent(float(chance_outside(table, '95').min()), 1)} and "
-                f"{format_percent(float(chance_outside(table, '95').max()), 1)} of the time, "
-                "depending on its n")
-    how = ("exact limits keep this at or below 5%, less where few records make every share "
-           "a whole number of records" if table.attrs.get("method") == "exact"
-           else "the Fingertips limits can exceed the nominal 5% with so few records")
-    return (f"Even if every council's practice were the same, {each} by chance alone ({how}): "
-            f"about {_expected(expected95)} of the {k} councils here, on average. Chance alone "
+        each = (f"a council would fall outside the 95% limits by chance alone between "
+                f"{format_percent(float(rates95.min()), 1)} and "
+                f"{format_percent(float(rates95.max()), 1)} of the time, depending on its n")
+    if table.attrs.get("method") == "exact":
+        how = ("exact limits keep this at or below 5%, less where few records make every "
+               "share a whole number of records")
+    else:
+        how = ("Fingertips limits are not held to their nominal 5% and 0.2%: with few records "
+               "they can be crossed by chance more often")
+    return (f"Even if every council's practice were the same, {each} ({how}): about "
+            f"{_expected(expected95)} of the {k} councils here, on average. Chance alone "
             f"would put about {_expected(expected998)} of the {k} outside the 99.8% limits.")
 
 
@@ -1462,16 +1478,24 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
     parts.append(chance)
 
     deff = float(rating_funnel.attrs.get("design_effect", 1.0))
+    if deff >= 1.05:
+        clustering = ("The ratings of one case record share that record and its auditor, so "
+                      f"they go together: within councils the design effect is {deff:.1f}, "
+                      "and each council's ratings are compared at their effective number "
+                      f"(its ratings divided by {deff:.1f}), which widens the limits "
+                      "accordingly.")
+    else:
+        clustering = ("Within councils the ratings of one record went together no more than "
+                      f"chance would give (design effect {deff:.1f}), so each rating counts "
+                      "once.")
     rating_text = ["**Question ratings: a second view.** "
                    + _programme_average(rating_funnel, "question rating", "were") + " "
-                   "The ratings of one case record share that record and its auditor, so "
-                   f"they go together: within councils the design effect is {deff:.1f}, and "
-                   "each council's ratings are compared at their effective number (its "
-                   f"ratings divided by {deff:.1f}), which widens the limits accordingly."]
+                   + clustering]
     rating_text.append("\n".join(_funnel_lines(rating_funnel)))
     estimate = rating_funnel.attrs.get("overdispersion")
     phi = estimate.phi if estimate is not None else math.nan
-    ratio = f"an overdispersion ratio of {phi:.1f}, where chance alone gives about 1 or less"
+    ratio = (f"an overdispersion ratio of {phi:.2f}" if phi < 10 else
+             f"an overdispersion ratio of {phi:.1f}") + ", where chance alone gives about 1 or less"
     if phi > OVERDISPERSION_THRESHOLD:
         spread = (f"The councils' shares of question ratings vary about {phi:.1f} times as "
                   f"much as chance alone would give, even allowing for clustering ({ratio}).")
@@ -1563,15 +1587,16 @@ def _set_aside_note(councils: list[str], tests: pd.DataFrame) -> str:
     if not beyond:
         them = "that council" if len(councils) == 1 else "those councils"
         return (f"{lead}, no question differs by more than chance would readily explain. "
-                f"The differences question by question come from {them}; among the others, "
-                "there is no clear evidence of a difference.")
+                f"Among the others there is no clear evidence of a difference on any question, "
+                f"so the differences found may lie with {them}.")
     if len(beyond) == len(testable):
         return (f"{lead}, every question still differs by more than chance would readily "
                 "explain, so the differences are not only about those councils.")
     return (f"{lead}, {_plural(len(beyond), 'question')} still "
             f"{'differs' if len(beyond) == 1 else 'differ'} by more than chance would readily "
-            f"explain: {_question_labels(tests, beyond)}. For the others, the differences come "
-            f"from {names}.")
+            f"explain: {_question_labels(tests, beyond)}. For the others, there is no clear "
+            f"evidence of a difference once {names} {'is' if len(councils) == 1 else 'are'} "
+            "set aside.")
 
 
 def _bounded_p(p: float, permutations: int, sign: str, floor: float | None = None) -> str:
@@ -1880,11 +1905,12 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
         f"{_plural(n_ratings, 'question rating')} carry far less information than their "
         "number suggests"
         + (f": within councils the design effect is {within:.1f}, so they are worth about "
-           f"{_number(round(n_ratings / within))} independent ratings (across the programme "
-           f"as a whole it is {pooled.design_effect:.1f}, because differences between "
-           "councils add to it). Every comparison of ratings here allows for that, but the "
-           "overall judgements, one per record, remain the main comparison." if n_ratings
-           else "."),
+           f"{_number(round(n_ratings / within))} independent ratings"
+           + (f" (across the programme as a whole it is {pooled.design_effect:.1f}, because "
+              "differences between councils add to it)"
+              if pooled.design_effect > within + 0.05 else "")
+           + ". Every comparison of ratings here allows for that, but the overall judgements, "
+           "one per record, remain the main comparison." if n_ratings else "."),
     ]
     if len(per_council):
         n = int(per_council.median())

@@ -14,9 +14,10 @@ comparing institutional performance", Statistics in Medicine 24:1185-1202). Two 
   but chance is at work.
 - ``"fingertips"``: the public-health Fingertips method for proportions exactly as the R
   package PHEindicatormethods implements it (``sigma_adjustment`` in ``R/Funnels.R``: the
-  share whose own Wilson interval just reaches the target), clipped to 0-100%. At 20 cases
-  it flags more often than its nominal rate (about 1 council in 9 outside the "95%" limits
-  at a target of 82%).
+  share whose own Wilson interval just reaches the target), clipped to 0-100%. It is not
+  held to its nominal rates: around 82% it puts a council of 20 records outside the 99.8%
+  limits 0.5% of the time, and one of 60 outside the 95% limits 6.3% of the time
+  (:func:`chance_outside`; docs/methods.md tabulates more).
 
 Overdispersion follows FunnelPlotR (``R/od_adjustment.R`` and ``R/calculate_limits.R``,
 data type "PR"): z-scores on the arcsine square-root scale, winsorised at 10% each end,

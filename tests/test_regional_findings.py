@@ -443,8 +443,9 @@ def test_councils_outside_limits_on_the_sample(cycle):
     lower998, upper998 = (exact_limit(target, 20, 0.001, side) for side in ("lower", "upper"))
     assert upper998 > 1  # even 20 of 20 is not unlikely enough
     assert (pct(lower95), pct(upper95), pct(lower998)) == ("61%", "99%", "49%")
-    assert ("For a council with 20 case records, the 95% limits run from 61% to 99% and the "
-            "99.8% limits run from 49% up: at this n not even 100% lies above them.") in judgements
+    assert ("For a council with 20 case records, the 95% limits run from 61% to 99%. The "
+            "99.8% limits run from 49% up: at this n not even 100% lies above them."
+            ) in judgements
     assert bullet(judgements, "**Below the 99.8% limits**").endswith(": Northwold, 6 of 20 "
                                                                      "(30%).")
     assert bullet(judgements, "**Above the 95% limits only**").endswith(
@@ -460,8 +461,8 @@ def test_councils_outside_limits_on_the_sample(cycle):
     rate998 = chance_outside_exact(20, target, 0.001)
     assert f"{rate95:.1%}" == "3.7%" and round(1 / rate95) == 27
     assert (f"{14 * rate95:.1f}", f"{14 * rate998:.1g}") == ("0.5", "0.003")
-    assert ("each council, with 20 case records, would fall outside the 95% limits about 1 "
-            "time in 27 (3.7%) by chance alone") in judgements
+    assert ("each council, with 20 case records, would fall outside the 95% limits by "
+            "chance alone about 1 time in 27 (3.7%)") in judgements
     assert "about 0.5 of the 14 councils here, on average." in judgements
     assert ("Chance alone would put about 0.003 of the 14 outside the 99.8% limits."
             in judgements)
@@ -500,9 +501,9 @@ def test_councils_outside_limits_ratings_at_their_effective_n(cycle):
     # Once clustering is allowed for, little spread beyond chance is left (phi 1.05, not
     # above the 1.5 at which widened limits are shown).
     phi = funnelplotr_phi(counts["successes"] / counts["n"] * effective, effective, target)
-    assert 1 < phi < 1.5 and f"{phi:.1f}" == "1.0"
+    assert 1 < phi < 1.5 and f"{phi:.2f}" == "1.05"
     assert ("Once clustering is allowed for, the councils' shares of question ratings vary "
-            "only a little more than chance alone would give (an overdispersion ratio of 1.0, "
+            "only a little more than chance alone would give (an overdispersion ratio of 1.05, "
             "where chance alone gives about 1 or less), so the limits are not widened "
             "further.") in ratings
     assert "With the limits widened" not in ratings
@@ -518,7 +519,9 @@ def test_councils_outside_limits_widened_for_overdispersion(spread_programme):
     # ratings agree less than chance would give (a raw design effect below 1). Ratings are
     # never counted as more than independent: the design effect is 1, each council's n 240.
     assert within_design_effect(spread_programme.ratings) < 1
-    assert "within councils the design effect is 1.0" in ratings
+    assert ("Within councils the ratings of one record went together no more than chance "
+            "would give (design effect 1.0), so each rating counts once.") in ratings
+    assert "widens the limits" not in ratings
     target = sum(good for _, good in SPREAD) * 12 / 1200
     flags = {name: expected_flag(good * 12, 240, target) for name, good in SPREAD}
     assert flags == {"Ashford": "below998", "Bexley Vale": "below95", "Carrow": "within",
@@ -584,11 +587,11 @@ def test_councils_outside_limits_none_outside(tmp_path):
     assert target ** 20 > 0.025
     assert pct(exact_limit(target, 20, 0.025, "lower")) == "66%"
     assert pct(exact_limit(target, 20, 0.001, "lower")) == "54%"
-    assert "the 95% limits run from 66% up: at this n not even 100% lies above them" in text
-    assert "the 99.8% limits run from 54% up: at this n not even 100% lies above them" in text
+    assert ("the 95% limits run from 66% up: at this n not even 100% lies above them. The "
+            "99.8% limits run from 54% up: at this n not even 100% lies above them.") in text
     rate = chance_outside_exact(20, target, 0.025)  # counts 0-13 only
     assert f"{rate:.1%}" == "2.2%" and round(1 / rate) == 46 and f"{4 * rate:.2f}" == "0.09"
-    assert "would fall outside the 95% limits about 1 time in 46 (2.2%) by chance alone" in text
+    assert "would fall outside the 95% limits by chance alone about 1 time in 46 (2.2%)" in text
     assert "about 0.09 of the 4 councils here" in text
     assert "prompt for a closer look rather than a finding" not in text
     assert "Above the 99.8%" not in text and "Below the 99.8%" not in text
@@ -599,8 +602,8 @@ def test_councils_outside_limits_none_outside(tmp_path):
     assert bullet(ratings, "**Inside the 95% limits**").endswith(
         "all 4 councils (Ashford, Bexley Vale, Carrow and Denholm).")
     phi = funnelplotr_phi([16, 17, 17, 18], [20] * 4, target)
-    assert f"{phi:.1f}" == "0.1"
-    assert ("vary no more than chance alone would give (an overdispersion ratio of 0.1, where "
+    assert f"{phi:.2f}" == "0.10"
+    assert ("vary no more than chance alone would give (an overdispersion ratio of 0.10, where "
             "chance alone gives about 1 or less), so the limits are not widened further.") in text
     assert "With the limits widened" not in text
 
@@ -639,8 +642,8 @@ def test_councils_outside_limits_unequal_sizes_name_each_councils_limits():
             "(Bexley Vale, Carrow and Denholm).") in text
     rates = [chance_outside_exact(n, target, 0.025) for n in (20, 40)]
     assert (f"{min(rates):.1%}", f"{max(rates):.1%}") == ("2.2%", "2.5%")
-    assert ("a council would fall outside the 95% limits between 2.2% and 2.5% of the time, "
-            "depending on its n") in text
+    assert ("a council would fall outside the 95% limits by chance alone between 2.2% and "
+            "2.5% of the time, depending on its n (exact limits keep this") in text
 
 
 def test_councils_outside_limits_without_an_adjusted_funnel(spread_programme):
@@ -746,8 +749,9 @@ def test_question_differences_with_councils_set_aside():
     text = question_differences(tests, set_aside=(["Northwold", "Kestrel Vale"], still))
     assert ("Setting aside Kestrel Vale and Northwold (outside the 99.8% limits on overall "
             "judgements) and testing the other 3 councils again, 1 question still differs by "
-            "more than chance would readily explain: Person's voice (Q1). For the others, the "
-            "differences come from Kestrel Vale and Northwold.") in text
+            "more than chance would readily explain: Person's voice (Q1). For the others, there "
+            "is no clear evidence of a difference once Kestrel Vale and Northwold are set "
+            "aside.") in text
     # With 2,000 shuffles, 0.001 is above the floor of 1/2,001: given as a value.
     assert "| Person's voice (Q1) | 5 | 100 | 20.0 | p = 0.001 | p = 0.003 | Yes |" in text
     gone = constructed_tests([0.5, 0.6, 0.7])
@@ -755,8 +759,8 @@ def test_question_differences_with_councils_set_aside():
     text = question_differences(tests, set_aside=(["Northwold"], gone))
     assert ("Setting aside Northwold (outside the 99.8% limits on overall judgements) and "
             "testing the other 4 councils again, no question differs by more than chance "
-            "would readily explain. The differences question by question come from that "
-            "council; among the others, there is no clear evidence of a difference.") in text
+            "would readily explain. Among the others there is no clear evidence of a difference "
+            "on any question, so the differences found may lie with that council.") in text
     text = question_differences(tests, set_aside=(["Northwold"], tests))
     assert "every question still differs by more than chance would readily explain" in text
     # Nothing to set aside when no question differs.
@@ -977,7 +981,7 @@ def test_regional_findings_with_fingertips_limits(sample_programme):
     # upper 99.8% limit is clipped to 100%.
     assert proportion_confint(20, 20, alpha=0.002, method="wilson")[0] < target
     assert (pct(low95), pct(high95), pct(low998)) == ("65%", "99%", "55%")
-    assert ("For a council with 20 case records, the 95% limits run from 65% to 99% and the "
+    assert ("For a council with 20 case records, the 95% limits run from 65% to 99%. The "
             "99.8% limits run from 55% to 100%.") in councils
     # The flagged counts: 0-12 and 20 of 20 at 95% (3.7%), 0-11 at 99.8% (0.53%, more than
     # the nominal 0.2%), so about 0.07 of 14 councils outside the 99.8% limits by chance.
@@ -986,7 +990,7 @@ def test_regional_findings_with_fingertips_limits(sample_programme):
     rate95 = pmf[(counts / 20 < low95) | (counts / 20 > high95)].sum()
     rate998 = pmf[counts / 20 < low998].sum()
     assert f"{rate95:.1%}" == "3.7%" and rate998 > 0.002 and f"{14 * rate998:.2f}" == "0.07"
-    assert "would fall outside the 95% limits about 1 time in 27 (3.7%) by chance alone" in \
+    assert "would fall outside the 95% limits by chance alone about 1 time in 27 (3.7%)" in \
         councils
     assert "Chance alone would put about 0.07 of the 14 outside the 99.8% limits." in councils
     assert "Northwold is below the programme average by more than chance" in councils
