@@ -313,9 +313,10 @@ def kruskal_permutation(groups: list[np.ndarray], permutations: int = 2000,
 
     Notes
     -----
-    H is tie-corrected. The asymptotic p-value uses the chi-square approximation, which is
-    rough with few observations per group and many ties (four levels); the permutation
-    p-value makes no such assumption: ``(1 + #{H* >= H}) / (1 + permutations)``.
+    H is tie-corrected (``scipy.stats.kruskal`` gives the same H and asymptotic p-value,
+    tested). The asymptotic p-value uses the chi-square approximation, which is rough with
+    few observations per group and many ties (four levels); the permutation p-value makes
+    no such assumption: ``(1 + #{H* >= H}) / (1 + permutations)``.
     """
     from scipy.special import gammaincc
 
