@@ -541,6 +541,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             errors = [str(p) for p in result.problems if p.is_error]
             summary.invalid_files.append((result.display_name, errors))
             log(f"invalid: {result.display_name}: {len(errors)} error(s)")
+    reviews = _refuse_shared_folders(reviews, summary, log)
     if not reviews:
         return summary
     available = sorted({r.cycle for r in reviews})
@@ -593,6 +594,31 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
+
+
+def _refuse_shared_folders(reviews: list, summary: RunSummary, log) -> list:
+    """Leave out reviews whose different council names would share an output folder.
+
+    "St. Helens" and "St Helens" both make ``st-helens``: rendering both would overwrite
+    one council's reports with the other's. Neither is rendered, and the run names both.
+    """
+    from review_lib.report import slug_collisions
+
+    clashes = slug_collisions(reviews)
+    if not clashes:
+        return reviews
+    refused = set()
+    for (cycle, folder), names in clashes.items():
+        listed = " and ".join(repr(n) for n in names)
+        for name in names:
+            refused.add((name, cycle))
+            files = sorted({r.source for r in reviews if r.council == name and r.cycle == cycle})
+            summary.invalid_files.append((", ".join(files), [
+                f"{cycle}: the council names {listed} both make the folder name "
+                f"{folder!r}, so neither is rendered (one would overwrite the other); "
+                "expected one spelling of each council's name across the files"]))
+        log(f"refused: {listed} share the folder {folder!r} in {cycle}")
+    return [r for r in reviews if (r.council, r.cycle) not in refused]
 
 
 def _wait_for_change(signature: str, inputs, poll: float) -> str | None:

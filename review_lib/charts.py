@@ -16,6 +16,7 @@ what the chart shows and its key numbers, for the ``alt`` attribute of the repor
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import textwrap
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -95,6 +97,38 @@ def _luminance(colour: str) -> float:
 def _contrast(a: str, b: str) -> float:
     high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+#: Text from the data (council names, question labels, auditor names) is drawn as written:
+#: never as mathtext (``$...$``) or TeX.
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def literal_text(chart):
+    """Run a chart function so that every text it creates is drawn literally.
+
+    Matplotlib reads ``$...$`` in any text as mathtext, so a council called ``$Ash$``, or a
+    question label with two dollar signs, would be typeset (or fail to draw). Texts take
+    their ``parse_math`` setting when they are made, so the function runs inside
+    :data:`LITERAL_TEXT`; the figure is saved under it too (:func:`save_figure`,
+    :func:`review_lib.report.png_data`), for the tick labels drawn then.
+
+    Parameters
+    ----------
+    chart : callable
+        A chart function returning Axes.
+
+    Returns
+    -------
+    callable
+        The same function, wrapped.
+    """
+    @functools.wraps(chart)
+    def drawn_literally(*args, **kwargs):
+        with matplotlib.rc_context(LITERAL_TEXT):
+            return chart(*args, **kwargs)
+
+    return drawn_literally
 
 
 def text_colour_for(background: str) -> str:
@@ -338,6 +372,7 @@ def _ordered(frame: pd.DataFrame, sort: bool) -> pd.DataFrame:
 # --------------------------------------------------------------------------- diverging bars
 
 
+@literal_text
 def diverging_bars(summary: pd.DataFrame, *,
                    labels: Sequence[str] | Mapping[object, str] | None = None,
                    sort: bool = False, ax: Axes | None = None, title: str | None = None,
@@ -415,6 +450,7 @@ def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None
     return ax
 
 
+@literal_text
 def auditor_bars(summary: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
                  sort: bool = False) -> Axes:
     """Diverging stacked bars of each auditor's ratings, as :func:`diverging_bars` draws them.
@@ -459,6 +495,7 @@ def _cases_phrase(cases: float) -> str:
 # --------------------------------------------------------------------------- judgements
 
 
+@literal_text
 def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
                    ) -> Axes:
     """Bar chart of overall judgements: all four levels, each annotated "count (percent)".
@@ -539,6 +576,7 @@ def _case_table(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFrame
     return table.set_index("case")
 
 
+@literal_text
 def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame, *, ax: Axes | None = None,
                  title: str | None = None) -> Axes:
     """How each case's overall judgement sits against its own question ratings.
@@ -1083,6 +1121,7 @@ def _funnel_label(ax: Axes, row: pd.Series, council: object, own: _FunnelPoint, 
                           boxstyle="square,pad=0.1"))
 
 
+@literal_text
 def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes | None = None,
                 title: str | None = None, xlabel: str = "Number of case records",
                 show_adjusted: bool = False) -> Axes:
@@ -1346,6 +1385,7 @@ def _heatmap_frames(shares: pd.DataFrame, counts: pd.DataFrame
     return shares.where(counts.fillna(0) > 0), counts
 
 
+@literal_text
 def heatmap(shares: pd.DataFrame, counts: pd.DataFrame, *, ax: Axes | None = None,
             title: str | None = None, highlight: str | None = None) -> Axes:
     """Heat map of the share Good or better, council by question, value and n in each cell.
@@ -1516,6 +1556,7 @@ def alt_text_heatmap(shares: pd.DataFrame, counts: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- council bars
 
 
+@literal_text
 def council_judgement_bars(counts: pd.DataFrame, *, highlight: str | None = None,
                            ax: Axes | None = None, title: str | None = None,
                            sort: bool = False) -> Axes:
@@ -1597,6 +1638,7 @@ def _cycles_text(values: pd.Series) -> str:
     return found[0] if len(found) == 1 else ""
 
 
+@literal_text
 def change_plot(changes: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
                 xlabel: str = "Share Good or better") -> Axes:
     """Each council's share in its earlier and later review, with intervals and an arrow.
@@ -1777,7 +1819,7 @@ def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *
     # file gets the usual permissions (mkstemp would make it private to its owner).
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(temporary, "xb") as stream:
+        with open(temporary, "xb") as stream, matplotlib.rc_context(LITERAL_TEXT):
             figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight",
                            facecolor="white", metadata={"Software": None})
         os.replace(temporary, path)

@@ -735,6 +735,16 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                                 "one row per case under the header", sheet=table.sheet,
                                 row=table.header_row))
         return []
+    from review_lib.limits import max_cases
+
+    if len(table.rows) > max_cases():
+        # Refused before each row is read: a huge sheet must not take minutes to reject.
+        problems.append(Problem(
+            "too-large", table.file,
+            f"the sheet has {len(table.rows):,} case rows, more than the {max_cases():,} a "
+            "review may have", "the case records of one review (usually about 20); if they "
+            "are right, set PRACTICE_REVIEW_MAX_CASES to a larger number", sheet=table.sheet))
+        return []
     case_at, auditor_at, overall_at = columns["case"], columns["auditor"], columns["overall"]
     first_row_of: dict[str, int] = {}
     label_cache: dict[str, object] = {}
@@ -834,6 +844,10 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     council_at, cycle_at, case_at = at["council"], at["cycle"], at["case"]
     auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
     month_at = at.get("month")
+    # Problems are kept per review: a row placed in a review makes its problems that
+    # review's, so one bad cell refuses only its own council and cycle.
+    first_problem = len(problems)
+    row_review: dict[int, tuple[str, str]] = {}
     # (council, cycle) -> case_ref -> {"auditor", "rows", "ratings", "judgement", "first"}
     reviews: dict[tuple[str, str], dict[str, dict]] = {}
     months: dict[tuple[str, str], str] = {}
@@ -880,13 +894,14 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 column_index=cycle_at, row_number=row_number, value=raw_cycle))
             unplaced.add(str(case_value or "").strip())
             continue
+        key = (council, cycle)
+        row_review[row_number] = key
         case_ref = case_value.strip() if isinstance(case_value, str) else None
         if not case_ref and is_blank(case_value):
             problems.append(table.problem("blank-case", "the row has no case identifier",
                                           "a case id or reference", column_index=case_at,
                                           row_number=row_number, value=""))
             continue
-        key = (council, cycle)
         if month_at is not None and key not in months and not is_blank(row[month_at]):
             months[key] = str(row[month_at]).strip()
         if case_ref is None:
@@ -983,7 +998,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             case["ratings"][question.id] = (level, row_number)
     built = []
     n_questions = len(catalogue)
-    for (council, cycle), cases in reviews.items():
+    for cases in reviews.values():
         for case_ref, case in cases.items():
             rated = case["rows"]  # questions with a row, whether or not its value was good
             if case_ref in unplaced:
@@ -1010,7 +1025,19 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                     f"case {case_ref!r} has no overall judgement",
                     "a row with question 'Overall' and the case's judgement",
                     column_index=at["case"], row_number=case["first"], value=case_ref))
-        if any(p.is_error for p in problems):
+    refused: set[tuple[str, str]] = set()
+    whole_file = False  # a problem no review can be named for (e.g. a row with no council)
+    for problem in problems[first_problem:]:
+        if problem.is_error:
+            key = row_review.get(problem.row) if problem.row is not None else None
+            if key is None:
+                whole_file = True
+            else:
+                refused.add(key)
+    if whole_file:
+        return []
+    for (council, cycle), cases in reviews.items():
+        if (council, cycle) in refused:
             continue
         builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue,
                                  months.get((council, cycle), ""))
@@ -1021,8 +1048,6 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
                              case["judgement"][0])
         built.append(builder.review)
-    if any(p.is_error for p in problems):
-        return []
     return built
 
 
@@ -1050,7 +1075,9 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
     Returns
     -------
     tuple of (list of Review, list of Problem)
-        The reviews (empty when the file has any error) and the problems.
+        The reviews without errors and every problem. A long CSV holding several councils
+        keeps the reviews that have no problem of their own; a problem that belongs to no
+        one review (a row with no council, a missing column) refuses the whole file.
     """
     path = Path(path)
     catalogue = catalogue or load_catalogue()
@@ -1062,6 +1089,20 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
                             "an existing .xlsx or .csv file")]
     if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
         return [], [unsupported_format(name, suffix)]
+    from review_lib.limits import max_file_bytes
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
+                            "a readable file")]
+    if size > max_file_bytes():
+        return [], [Problem(
+            "too-large", name,
+            f"the file is {size / 2 ** 20:,.1f} MB, more than the {max_file_bytes() // 2 ** 20} "
+            "MB a review's data file may be",
+            "one review's ratings (a review of 20 cases is well under 1 MB); if the file is "
+            "right, set PRACTICE_REVIEW_MAX_FILE_MB to a larger number of megabytes")]
     try:
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
@@ -1085,23 +1126,54 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         reviews = _parse_long(table, catalogue, sha, problems)
     else:
         reviews = _parse_wide(table, sheets, catalogue, sha, problems)
+    from review_lib.limits import max_cases
+
+    kept = []
     for review in reviews:
+        if review.n_cases > max_cases():
+            problems.append(Problem(
+                "too-large", name,
+                f"{review.council} {review.cycle} has {review.n_cases:,} case records, more "
+                f"than the {max_cases():,} a review may have",
+                "the case records of one review (usually about 20); if they are right, set "
+                "PRACTICE_REVIEW_MAX_CASES to a larger number",
+                value=f"{review.council} {review.cycle}"))
+            continue
         review.path = path
-    return reviews, problems
+        kept.append(review)
+    return kept, problems
 
 
 def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Problem]
                    ) -> Table | None:
     by_name = {_h(sheet): sheet for sheet in sheets}
+
+    def looks_like_ratings(table: Table | None) -> bool:
+        return table is not None and any(_h(h) in _CASE_HEADINGS for h in table.header)
+
     if _h(RATINGS_SHEET) in by_name:
         table = sheets[by_name[_h(RATINGS_SHEET)]]
         if table is None:
             problems.append(Problem("empty-file", name, "the Ratings sheet is empty",
                                     "a header row and one row per case",
                                     sheet=by_name[_h(RATINGS_SHEET)]))
+        elif table.hidden:
+            # Hidden sheets are never read silently: the visible ones may be the current.
+            visible = [t.sheet for t in sheets.values()
+                       if looks_like_ratings(t) and not t.hidden]
+            also = (f"; the visible sheet{'s' if len(visible) > 1 else ''} "
+                    f"{', '.join(repr(v) for v in visible)} "
+                    f"{'look' if len(visible) > 1 else 'looks'} like ratings too"
+                    if visible else "")
+            problems.append(Problem(
+                "hidden-ratings-sheet", name,
+                f"the '{table.sheet}' sheet is hidden in Excel{also}, so the suite cannot "
+                "tell which ratings are current",
+                f"the current ratings on a visible sheet named '{RATINGS_SHEET}': unhide it, "
+                "or delete or rename the out-of-date sheet", sheet=table.sheet))
+            return None
         return table
-    candidates = [t for t in sheets.values()
-                  if t is not None and any(_h(h) in _CASE_HEADINGS for h in t.header)]
+    candidates = [t for t in sheets.values() if looks_like_ratings(t) and not t.hidden]
     if len(candidates) == 1:
         return candidates[0]
     if all(t is None for t in sheets.values()):
@@ -1186,28 +1258,35 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
     Returns
     -------
     list of FileResult
-        One per file; a programme-level ``duplicate-review`` error is added to the second
-        file that holds a council and cycle already seen.
+        One per file, with the reviews that can be used. When two files hold the same
+        council and cycle, a ``duplicate-review`` error is added to both and neither
+        review is kept.
     """
     roots = [Path(p) for p in paths]
     catalogue = catalogue or load_catalogue()
     results = []
-    seen: dict[tuple[str, str], str] = {}
+    holders: dict[tuple[str, str], list[FileResult]] = {}
     for path in iter_data_files(roots):
         name = _display_name(path, roots)
         reviews, problems = read_review_file(path, catalogue, display_name=name)
+        result = FileResult(path, name, reviews, problems)
+        results.append(result)
         for review in reviews:
-            key = (_h(review.council), review.cycle)
-            if key in seen:
-                problems.append(Problem(
-                    "duplicate-review", name,
-                    f"{review.council} {review.cycle} is also in {seen[key]}",
-                    "one file per council and cycle", value=f"{review.council} {review.cycle}"))
-            else:
-                seen[key] = name
-        if any(p.is_error for p in problems):
-            reviews = []
-        results.append(FileResult(path, name, reviews, problems))
+            holders.setdefault((_h(review.council), review.cycle), []).append(result)
+    # Two files for one review: neither is published, and each names the other.
+    for key, files in holders.items():
+        if len(files) < 2:
+            continue
+        for result in files:
+            review = next(r for r in result.reviews if (_h(r.council), r.cycle) == key)
+            others = [f.display_name for f in files if f is not result]
+            result.problems.append(Problem(
+                "duplicate-review", result.display_name,
+                f"{review.council} {review.cycle} is also in {', '.join(others)}, so "
+                "neither is used: the suite cannot tell which is current",
+                "one file per council and cycle: remove or rename the out-of-date one",
+                value=f"{review.council} {review.cycle}"))
+            result.reviews = [r for r in result.reviews if (_h(r.council), r.cycle) != key]
     if not results:
         results.append(FileResult(roots[0] if roots else Path("."), ", ".join(map(str, roots)),
                                   [], [Problem("empty-file", ", ".join(map(str, roots)) or ".",

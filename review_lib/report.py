@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import io
 import os
@@ -40,6 +41,10 @@ SYNTHETIC_BANNER = (
 )
 
 
+#: Longest folder name made from a council's name; longer names are shortened with a hash.
+SLUG_LENGTH = 60
+
+
 def slug(text: str) -> str:
     """File-name-safe form of a council name: ``"Kestrel Vale"`` -> ``"kestrel-vale"``.
 
@@ -51,10 +56,37 @@ def slug(text: str) -> str:
     Returns
     -------
     str
-        Lower-case letters, digits and hyphens.
+        Lower-case letters, digits and hyphens, at most :data:`SLUG_LENGTH`
+        characters: a longer name keeps its first 51 and ends in 8 hex digits of its hash,
+        so that two long names that start alike still get different folders. (Different
+        names can still share a slug, such as "St. Helens" and "St Helens"; runs refuse
+        those, naming both: :func:`slug_collisions`.)
     """
     out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text)
-    return "-".join(part for part in out.split("-") if part) or "review"
+    name = "-".join(part for part in out.split("-") if part) or "review"
+    if len(name) > SLUG_LENGTH:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        name = name[:SLUG_LENGTH - 9].rstrip("-") + "-" + digest
+    return name
+
+
+def slug_collisions(reviews) -> dict[tuple[str, str], list[str]]:
+    """Reviews of one cycle whose different council names make the same folder name.
+
+    Parameters
+    ----------
+    reviews : iterable of Review
+        The reviews of a run.
+
+    Returns
+    -------
+    dict
+        ``(cycle, slug)`` to the council names (two or more, sorted) that share it.
+    """
+    names: dict[tuple[str, str], set[str]] = {}
+    for review in reviews:
+        names.setdefault((review.cycle, slug(review.council)), set()).add(review.council)
+    return {key: sorted(found) for key, found in names.items() if len(found) > 1}
 
 
 def is_synthetic(path: str | Path | None) -> bool:
@@ -475,8 +507,13 @@ def png_data(fig, dpi: int = 150) -> bytes:
     # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
     fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fitted else "tight",
-                metadata={"Software": None})
+    import matplotlib
+
+    from review_lib.charts import LITERAL_TEXT
+
+    with matplotlib.rc_context(LITERAL_TEXT):
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fitted else "tight",
+                    metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from review_lib.limits import MAX_COLUMNS, MAX_ROWS, MAX_WORKBOOK_PART_MB, MAX_WORKBOOK_TOTAL_MB
 from review_lib.problems import WARNING, Problem, column_letter
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -49,6 +50,10 @@ class Table:
         1-based row number of each data row as the file numbers it.
     header_row : int
         1-based row number of the header.
+    labels : list of str
+        How messages name each column.
+    hidden : bool
+        A worksheet hidden in Excel (never read as the ratings).
     """
 
     file: str
@@ -58,6 +63,7 @@ class Table:
     row_numbers: list[int] = field(default_factory=list)
     header_row: int = 1
     labels: list[str] = field(default_factory=list)
+    hidden: bool = False
 
     def cell(self, column_index: int, row_number: int) -> str | None:
         """Spreadsheet-style cell reference (``"D7"``) for a column and row number."""
@@ -305,19 +311,50 @@ def read_workbook(path: Path, display_name: str
     import openpyxl  # imported here: CSV-only runs never pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    expected = "an Excel .xlsx workbook saved by Excel or LibreOffice"
+    oversized = _oversized_parts(path, display_name)
+    if oversized is not None:
+        return None, [oversized]
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         reason = "it is not a valid .xlsx workbook" if not isinstance(exc, OSError) else (
             exc.strerror or str(exc))
+        if not isinstance(exc, OSError) and _looks_like_text(path):
+            reason = ("it is a text file (perhaps a CSV saved with an .xlsx name), not a "
+                      "workbook")
         return None, [Problem("unreadable-file", display_name,
-                              f"the workbook cannot be opened: {reason}",
-                              "an Excel .xlsx workbook saved by Excel or LibreOffice")]
+                              f"the workbook cannot be opened: {reason}", expected)]
+    except Exception as exc:  # damaged XML or compressed data inside the zip
+        return None, [Problem("unreadable-file", display_name,
+                              f"the workbook cannot be opened: part of it is damaged "
+                              f"({type(exc).__name__})", expected)]
     sheets: dict[str, Table | None] = {}
+    problems: list[Problem] = []
     try:
         for worksheet in workbook.worksheets:
+            # The size a sheet declares for itself is not trusted: one stray cell reference
+            # (XFD1048576) would have every row padded to 16,384 columns.
+            worksheet.reset_dimensions()
             raw_rows = []
             for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS:
+                    problems.append(Problem(
+                        "too-large", display_name,
+                        f"the sheet has more than {MAX_ROWS:,} rows",
+                        "one row per case record (a review has about 20)",
+                        sheet=worksheet.title))
+                    break
+                if len(row) > MAX_COLUMNS:
+                    if any(not _blank(v) for v in row[MAX_COLUMNS:]):
+                        problems.append(Problem(
+                            "too-large", display_name,
+                            f"row {number} has a value beyond column "
+                            f"{column_letter(MAX_COLUMNS - 1)}",
+                            f"at most {MAX_COLUMNS:,} columns", sheet=worksheet.title,
+                            row=number))
+                        break
+                    row = row[:MAX_COLUMNS]
                 values = []
                 for value in row:
                     if isinstance(value, str) and value.startswith("=") and len(value) > 1:
@@ -325,10 +362,62 @@ def read_workbook(path: Path, display_name: str
                     else:
                         values.append(_cell_text(value))
                 raw_rows.append((number, values))
-            sheets[worksheet.title] = _make_table(display_name, worksheet.title, raw_rows)
+            table = _make_table(display_name, worksheet.title, raw_rows)
+            if table is not None:
+                table.hidden = worksheet.sheet_state != "visible"
+            sheets[worksheet.title] = table
+    except Exception as exc:  # damaged or cut-short XML or compressed data
+        return None, [Problem("unreadable-file", display_name,
+                              f"the workbook cannot be read: part of it is damaged or cut "
+                              f"short ({type(exc).__name__})", expected)]
     finally:
         workbook.close()
-    return sheets, []
+    if any(p.is_error for p in problems):
+        return None, problems
+    hidden = [t.sheet for t in sheets.values() if t is not None and t.hidden]
+    empty_hidden = [name for name, ws in zip(sheets, workbook.worksheets, strict=True)
+                    if sheets[name] is None and ws.sheet_state != "visible"]
+    for name in hidden + empty_hidden:
+        problems.append(Problem(
+            "hidden-sheet", display_name, f"the workbook has a hidden sheet '{name}'",
+            "hidden sheets are never read: unhide it (or delete it) if it matters",
+            severity=WARNING, sheet=name))
+    return sheets, problems
+
+
+def _oversized_parts(path: Path, display_name: str) -> Problem | None:
+    """A problem when a part of the workbook would unpack too large (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # reported as unreadable when openpyxl tries it
+    total = sum(info.file_size for info in infos)
+    largest = max((info.file_size for info in infos), default=0)
+    if largest > MAX_WORKBOOK_PART_MB * 2 ** 20 or total > MAX_WORKBOOK_TOTAL_MB * 2 ** 20:
+        return Problem("too-large", display_name,
+                       f"the workbook would unpack to {total / 2 ** 20:,.0f} MB",
+                       f"a workbook whose contents unpack to under {MAX_WORKBOOK_TOTAL_MB} MB "
+                       "(a review's workbook is well under 1 MB)")
+    return None
+
+
+def _looks_like_text(path: Path) -> bool:
+    """Whether a file's first bytes are text rather than a zip archive."""
+    try:
+        head = path.open("rb").read(2048)
+    except OSError:
+        return False
+    if not head or head.startswith(b"PK"):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            head.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+    return b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def read_table(path: str | Path, display_name: str | None = None

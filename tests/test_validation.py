@@ -160,9 +160,14 @@ def test_valid_files_load_without_problems(tmp_path, catalogue):
 
 def test_corrupt_workbook_is_unreadable(tmp_path, catalogue):
     path = tmp_path / "broken.xlsx"
-    path.write_bytes(b"this is not a zip archive")
+    path.write_bytes(b"\x01\x02 binary, not a zip archive \xff\xfe\x00")
     problem = assert_only(read(path, catalogue)[1], "unreadable-file")
     assert_says(problem, "broken.xlsx", "not a valid .xlsx")
+    # Text under an .xlsx name is said to be text.
+    path.write_bytes(b"Case,Auditor,Q1\nC1,PSW A,Good\n")
+    problem = assert_only(read(path, catalogue)[1], "unreadable-file")
+    assert_says(problem, "broken.xlsx", "it is a text file (perhaps a CSV saved with an "
+                ".xlsx name)")
 
 
 def test_workbook_saved_as_csv_is_unreadable(tmp_path, catalogue):
@@ -606,13 +611,17 @@ def test_duplicate_review_across_files(tmp_path, catalogue):
     wide_csv(folder, name="a-dudley.csv")
     workbook(folder, catalogue, name="b-dudley.xlsx")
     results = read_programme_files([folder], catalogue)
-    assert [r.ok for r in results] == [True, False]
-    problem = assert_only(results[1].problems, "duplicate-review")
-    assert_says(problem, "b-dudley.xlsx", "Dudley 2022-24", "programme/a-dudley.csv",
-                "one file per council and cycle")
+    # Neither file is used: which one is current cannot be told. Each names the other.
+    assert [r.ok for r in results] == [False, False]
+    assert [r.reviews for r in results] == [[], []]
+    first = assert_only(results[0].problems, "duplicate-review")
+    assert_says(first, "a-dudley.csv", "Dudley 2022-24", "programme/b-dudley.xlsx",
+                "neither is used", "one file per council and cycle")
+    second = assert_only(results[1].problems, "duplicate-review")
+    assert_says(second, "b-dudley.xlsx", "Dudley 2022-24", "programme/a-dudley.csv")
     with pytest.raises(DataValidationError) as raised:
         load_programme(folder, catalogue)
-    assert [p.kind for p in raised.value.errors] == ["duplicate-review"]
+    assert [p.kind for p in raised.value.errors] == ["duplicate-review"] * 2
     assert str(tmp_path) not in str(raised.value)  # names, never machine paths
 
 
