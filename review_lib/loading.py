@@ -1117,6 +1117,7 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         table = _ratings_sheet(sheets, name, problems)
         if table is None:
             return [], problems
+        _formulas_elsewhere(sheets, table, problems)
     else:
         table, found = read_csv(path, name)
         problems.extend(found)
@@ -1142,6 +1143,28 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         review.path = path
         kept.append(review)
     return kept, problems
+
+
+def _formulas_elsewhere(sheets: dict[str, Table | None], ratings: Table,
+                        problems: list[Problem]) -> None:
+    """A located error for each formula outside the Ratings sheet (that one checks its own).
+
+    A formula's result is not stored in a form the suite can trust (nor reads), and in the
+    Review sheet a formula would otherwise become the council's name.
+    """
+    for table in sheets.values():
+        if table is None or table is ratings or table.hidden:
+            continue
+        found = [(table.header_row, index, value) for index, value in enumerate(table.header)
+                 if isinstance(value, str) and value.startswith("=") and len(value) > 1]
+        for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+            found += [(row_number, index, value) for index, value in enumerate(row)
+                      if isinstance(value, Formula)]
+        for row_number, index, value in found[:20]:
+            problems.append(table.problem(
+                "formula", f"the cell holds a formula ({str(value)[:40]})",
+                "typed values only: copy the cells and paste them as values",
+                column_index=index, row_number=row_number, value=str(value)[:80]))
 
 
 def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Problem]

@@ -337,7 +337,10 @@ def read_workbook(path: Path, display_name: str
             # (XFD1048576) would have every row padded to 16,384 columns.
             worksheet.reset_dimensions()
             raw_rows = []
-            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            for number, cells in enumerate(worksheet.iter_rows(), start=1):
+                # A formula is told from text that merely starts with "=" by its cell type.
+                row = [Formula(c.value) if getattr(c, "data_type", None) == "f" else c.value
+                       for c in cells]
                 if number > MAX_ROWS:
                     problems.append(Problem(
                         "too-large", display_name,
@@ -355,12 +358,8 @@ def read_workbook(path: Path, display_name: str
                             row=number))
                         break
                     row = row[:MAX_COLUMNS]
-                values = []
-                for value in row:
-                    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-                        values.append(Formula(value))
-                    else:
-                        values.append(_cell_text(value))
+                values = [value if isinstance(value, Formula) else _cell_text(value)
+                          for value in row]
                 raw_rows.append((number, values))
             table = _make_table(display_name, worksheet.title, raw_rows)
             if table is not None:

@@ -160,7 +160,33 @@ def _fix_zip_timestamps(path: Path) -> None:
             target.writestr(fixed, data)
 
 
+#: First characters that make spreadsheet programs read text as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def values_only(workbook) -> None:
+    """Make every cell that looks like a formula hold its text instead.
+
+    openpyxl stores a string starting with ``=`` as a live formula, so a catalogue label
+    such as ``=HYPERLINK(...)`` would become a link when the template is opened. Such
+    cells (and those starting ``+``, ``-`` or ``@``, which Excel may also read as formulas)
+    are stored as plain text.
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        Changed in place.
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def _save_atomically(workbook, path: Path) -> Path:
+    values_only(workbook)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx",
                                          dir=path.parent)
