@@ -37,7 +37,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
-from review_lib.funnel import limits_at
+from review_lib.funnel import funnel_x, limits_at
 from review_lib.scale import GOOD_OR_BETTER, LEVEL_SCORES, LEVELS
 from review_lib.summary import format_percent
 
@@ -861,11 +861,6 @@ def _funnel_target(table: pd.DataFrame) -> float:
     return float(table["successes"].sum() / table["n"].sum())
 
 
-def _funnel_tau2(table: pd.DataFrame) -> float:
-    estimate = table.attrs.get("overdispersion")
-    return float(getattr(estimate, "tau2", 0.0) or 0.0)
-
-
 def _funnel_n_range(n: np.ndarray) -> tuple[float, float]:
     """The n range the limit curves span: a little beyond the councils' n.
 
@@ -953,9 +948,9 @@ def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> lis
     """
     if table.empty:
         return []
-    low, high = _funnel_n_range(table["n"].to_numpy(dtype=float))
-    crowded = any(len(c) > _FUNNEL_LABEL_ALL
-                  for c in _n_clusters(table["n"].astype(float), high - low))
+    x = pd.Series(funnel_x(table), index=table.index)
+    low, high = _funnel_n_range(x.to_numpy())
+    crowded = any(len(c) > _FUNNEL_LABEL_ALL for c in _n_clusters(x, high - low))
     if not crowded:
         return list(table.index)
     chosen = _match_council(table.index, highlight)
@@ -991,6 +986,7 @@ class _FunnelPoint:
     y: float
     radius: float
     dx: float = 0.0
+    n: float = 0.0  # data x: the council's n (or effective n)
 
     @property
     def centre(self) -> float:
@@ -1111,7 +1107,7 @@ def _funnel_label(ax: Axes, row: pd.Series, council: object, own: _FunnelPoint, 
     arrow = (dict(arrowstyle="-", color="#6F777B", linewidth=0.6, shrinkA=1.5,
                   shrinkB=own.radius / px_per_pt + 1.5) if leader else None)
     focus = council == chosen
-    ax.annotate(str(council), (float(row["n"]), float(row["share"]) * 100),
+    ax.annotate(str(council), (float(own.n), float(row["share"]) * 100),
                 xycoords=anchor, xytext=(dx_pt, dy_pt), textcoords="offset points",
                 ha=align, va="center", fontsize=_FUNNEL_LABEL_FONT,
                 fontweight="bold" if focus else "normal",
@@ -1174,7 +1170,7 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     target = _funnel_target(table)
     adjusted = bool(table.attrs.get("adjusted", False))
     chosen = _match_council(table.index, highlight)
-    n = table["n"].to_numpy(dtype=float)
+    n = funnel_x(table)
     low, high = _funnel_n_range(n)
     grid = np.linspace(low, high, 241)
 
@@ -1189,7 +1185,8 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
                 label=f"{name}% limits{widened}", gid=f"funnel-limit:{name}:upper", zorder=2)
         ax.plot(grid, lower * 100, linestyle=style, color=_AXIS_COLOUR, linewidth=1.3,
                 label="_nolegend_", gid=f"funnel-limit:{name}:lower", zorder=2)
-    if show_adjusted and not adjusted and _funnel_tau2(table) > 0:
+    estimate = table.attrs.get("overdispersion")
+    if show_adjusted and not adjusted and estimate is not None and estimate.adjusts:
         # A shaded band and a dash-dot line: a different kind of mark from the plain limits,
         # so they stay apart in greyscale too.
         lower, upper = funnel_limits(table, grid, "95", adjusted=True)
@@ -1249,8 +1246,9 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
                       for c in table.index])
     radii = np.sqrt(sizes) / 2 * px_per_pt
     offsets = _dodge(display, radii, 1.5 * px_per_pt)
-    points = {c: _FunnelPoint(c, float(x), float(y), float(r), float(dx))
-              for c, (x, y), r, dx in zip(table.index, display, radii, offsets, strict=True)}
+    points = {c: _FunnelPoint(c, float(x), float(y), float(r), float(dx), float(value))
+              for c, (x, y), r, dx, value in zip(table.index, display, radii, offsets, n,
+                                                  strict=True)}
     order = [c for c in table.index if c != chosen] + ([chosen] if chosen is not None else [])
     for council in order:
         i = table.index.get_loc(council)
@@ -1309,8 +1307,13 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
         return f"Funnel plot of the share of {what}: no councils to show."
     target = _funnel_target(table)
     councils = "council's" if count == 1 else "councils'"
-    parts = [f"Funnel plot of {count} {councils} share of {what} against number of {unit} "
-             f"({_count_range(table['n'])} each); programme average "
+    if table.attrs.get("axis") == "effective_n":
+        against = (f"effective number of {unit}, allowing for the ratings of a record going "
+                   f"together ({_count_range(table['effective_n'].round())} each)")
+    else:
+        against = f"number of {unit} ({_count_range(table['n'])} each)"
+    parts = [f"Funnel plot of {count} {councils} share of {what} against {against}; "
+             "programme average "
              f"{format_percent(target, 0)}."]
     if table.attrs.get("adjusted"):
         parts.append("The limits are widened for overdispersion.")

@@ -24,9 +24,10 @@ class Funnels:
     judgements : pandas.DataFrame
         Cases judged Outstanding or Good, per council (one judgement per case).
     ratings : pandas.DataFrame
-        Question ratings Outstanding or Good, per council, with limits at each council's
-        effective n (its ratings divided by the programme's design effect), because the
-        ratings of one case record are clustered.
+        Question ratings Outstanding or Good, per council, at each council's effective n
+        (its ratings divided by its own design effect or the programme's, whichever is
+        larger: :func:`council_design_effects`), because the ratings of one case record
+        are clustered.
     ratings_adjusted : pandas.DataFrame
         The same, also widened for overdispersion where phi exceeds 1 (FunnelPlotR).
     method : str
@@ -63,21 +64,55 @@ def programme_funnels(cycle_programme: Programme, method: str = "exact") -> Funn
         raise ValueError(f"unknown funnel method {method!r}; expected one of "
                          f"{', '.join(METHODS)}")
     rating_counts = good_counts(cycle_programme.ratings, "rating")
-    design_effect = programme_design_effect(cycle_programme.ratings)
+    effects = council_design_effects(cycle_programme, rating_counts.index)
+    ratings = funnel_table(rating_counts, method=method, design_effect=effects.to_numpy())
+    adjusted = funnel_table(rating_counts, method=method, overdispersion=True,
+                            design_effect=effects.to_numpy())
+    for table in (ratings, adjusted):
+        table.attrs["programme_design_effect"] = effects.attrs["programme"]
     return Funnels(
         judgements=funnel_table(good_counts(cycle_programme.judgements, "judgement"),
                                 method=method),
-        ratings=funnel_table(rating_counts, method=method, design_effect=design_effect),
-        ratings_adjusted=funnel_table(rating_counts, method=method, overdispersion=True,
-                                      design_effect=design_effect),
-        method=method,
-    )
+        ratings=ratings, ratings_adjusted=adjusted, method=method)
+
+
+def council_design_effects(cycle_programme: Programme, councils) -> pd.Series:
+    """The design effect each council's ratings are judged at on the ratings funnel.
+
+    Each council's own design effect or the programme's (estimated within councils),
+    whichever is larger: a council is never judged on more information than its own
+    ratings carry, nor on more than a typical council's, so a council whose few ratings
+    below Good happen to fall in different records is not taken as unclustered.
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+    councils : sequence of str
+        The councils, in the order wanted.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by council; ``attrs["programme"]`` holds the programme's design effect and
+        ``attrs["own"]`` each council's own.
+    """
+    ratings = cycle_programme.ratings
+    programme = programme_design_effect(ratings)
+    own = {str(c): ratings_good_or_better(part).design_effect
+           for c, part in ratings.groupby(ratings["council"].astype(str), observed=True)}
+    effects = pd.Series([max(programme, own.get(str(c), programme)) for c in councils],
+                        index=list(councils), dtype=float)
+    effects.attrs["programme"] = float(programme)
+    effects.attrs["own"] = own
+    return effects
 
 
 def _block(table: pd.DataFrame) -> dict:
     method = table.attrs["method"]
     return {council: {"n": int(row.n), "successes": int(row.successes),
-                      "share": float(row.share), "effective_n": float(row.effective_n),
+                      "share": float(row.share), "design_effect": float(row.design_effect),
+                      "effective_n": float(row.effective_n),
                       "lower95": float(row.lower95), "upper95": float(row.upper95),
                       "lower998": float(row.lower998), "upper998": float(row.upper998),
                       "p_above": float(row.p_above), "p_below": float(row.p_below),
@@ -88,7 +123,8 @@ def _block(table: pd.DataFrame) -> dict:
 def _about(table: pd.DataFrame) -> dict:
     estimate = table.attrs["overdispersion"]
     return {"target": table.attrs["target"], "method": table.attrs["method"],
-            "design_effect": table.attrs["design_effect"],
+            "design_effect": table.attrs.get("programme_design_effect",
+                                             table.attrs["design_effect"]),
             "phi": float(estimate.phi), "tau2": float(estimate.tau2),
             "adjusted": table.attrs["adjusted"]}
 
@@ -107,11 +143,13 @@ def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
     -------
     dict
         ``cycle``, ``measure``, ``method``, ``target``, overdispersion, and ``councils``
-        (each with ``n``, ``successes``, ``share``, ``effective_n``, ``lower95``,
+        (each with ``n``, ``successes``, ``share``, ``design_effect``, ``effective_n``,
+        ``lower95``,
         ``upper95``, ``lower998``, ``upper998``, ``p_above`` and ``p_below`` (exact
         one-sided binomial p-values against the target), ``method`` and ``flag``) for
         overall judgements, the headline measure; the same under ``question_ratings`` and
-        ``question_ratings_adjusted``, whose limits use the programme's design effect; and
+        ``question_ratings_adjusted``, whose councils are judged at their effective n (own
+        design effect or the programme's, whichever is larger); and
         ``programme_ratings``: the programme's share of question ratings Good or better
         with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
         at that n is outside it.

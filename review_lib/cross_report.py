@@ -180,12 +180,15 @@ def _limit_cell(low: float, high: float) -> str:
 
 def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
     frame = {
-        f"Good or better (of {unit})": [f"{s} of {n}" for s, n in
-                                        zip(table["successes"], table["n"], strict=True)],
-        "Share": [format_percent(v, 1) for v in table["share"]],
+        f"Good or better (of {unit})": [
+            f"{s} of {n} ({format_percent(v, 1)})" for s, n, v in
+            zip(table["successes"], table["n"], table["share"], strict=True)],
     }
-    if float(table.attrs.get("design_effect", 1.0)) > 1:
-        frame["Effective n"] = [f"{v:.0f}" for v in table["effective_n"]]
+    if table.attrs.get("axis") == "effective_n" or float(table.attrs.get("design_effect")
+                                                          or 1.0) > 1:
+        frame["Effective n (design effect)"] = [
+            f"{n:.0f} ({d:.1f})" for n, d in zip(table["effective_n"], table["design_effect"],
+                                                 strict=True)]
     frame.update({
         "95% limits": [_limit_cell(lo, hi) for lo, hi in
                        zip(table["lower95"], table["upper95"], strict=True)],
@@ -229,7 +232,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     else:
         table = funnels.ratings_adjusted if context.overdispersion else funnels.ratings
         unit, what = "ratings", "question ratings Good or better"
-        xlabel = "Number of question ratings"
+        xlabel = "Effective number of question ratings (ratings ÷ design effect)"
     outside = table[table["flag"] != "within"]
     target = table.attrs["target"]
     expected = float(chance_outside(table, "95").sum())
@@ -244,12 +247,13 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         "outside the 95% limits drawn here; outside the 99.8% limits, chance "
                         "is an unlikely explanation.")
     if measure == "ratings":
-        deff = float(table.attrs["design_effect"])
+        deff = float(table.attrs.get("programme_design_effect")
+                     or table.attrs.get("design_effect") or 1.0)
         sentence.append(f"A case's ratings go together (they share the case and its "
-                        f"auditor), so each council's ratings are counted at their effective "
-                        f"number: divided by the programme's design effect of {deff:.1f}, "
-                        "which widens the limits. The overall judgements remain the main "
-                        "comparison.")
+                        f"auditor), so each council is placed at the effective number of "
+                        f"its ratings: divided by its own design effect or the programme's "
+                        f"{deff:.1f}, whichever is larger, which widens the limits. The "
+                        "overall judgements remain the main comparison.")
     if table.attrs["method"] == "exact":
         method = ("exact binomial limits around the programme average: with no real "
                   "difference, a council lands outside the 95% lines at most 1 time in 20 "
@@ -275,7 +279,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         "at least this high, and at least this low, if the council's true "
                         "share were the programme average. \"No upper\": at this n no share "
                         "can be above that limit.",
-                   numeric=[f"Good or better (of {unit})", "Share", "Effective n",
+                   numeric=[f"Good or better (of {unit})", "Effective n (design effect)",
                             "95% limits", "99.8% limits", "p above, below"]),
     ])
 

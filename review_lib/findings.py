@@ -35,11 +35,12 @@ import math
 import re
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from review_lib.clustered import ClusteredProportion, ratings_good_or_better
 from review_lib.comparison import programme_funnels
-from review_lib.funnel import limits_at
+from review_lib.funnel import funnel_x, limits_at
 from review_lib.loading import Programme, Review, normalise_cycle
 from review_lib.paired import QuestionComparison, compare_questions
 from review_lib.scale import GOOD_OR_BETTER, LEVELS
@@ -710,6 +711,28 @@ def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
             "conclusive.")
 
 
+def _effective_words(ratings: pd.DataFrame, council: str) -> str:
+    """How a council's ratings are counted on the ratings funnel, in a sentence or two."""
+    row = ratings.loc[council]
+    used = float(row["design_effect"])
+    programme = float(ratings.attrs.get("programme_design_effect", used))
+    effective = _number(round(float(row["effective_n"])))
+    n = _number(int(row["n"]))
+    if used < 1.05:
+        return ("The ratings of one record went together no more than chance would give "
+                f"(design effect {used:.1f}), so each rating counts once.")
+    if used > programme + 1e-9:
+        whose = (f"{council}'s own ratings go together more than the programme's (a design "
+                 f"effect of {used:.1f}, against {programme:.1f}), so its own figure is used")
+    else:
+        whose = (f"{council}'s own ratings go together no more than the programme's, so the "
+                 f"programme's design effect of {programme:.1f} is used")
+    return ("These limits allow for the ratings of one case record going together: each "
+            "council's ratings count at their effective number, using its own design effect "
+            f"or the programme's, whichever is larger. {whose}: its {n} ratings count as about "
+            f"{effective} independent ones.")
+
+
 def _averages(table: pd.DataFrame, council: str, noun: str, verb: str) -> str:
     """Programme average and the council's share, each with its n."""
     row = table.loc[council]
@@ -766,20 +789,11 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
         + _position(share, cases.loc[council], "case record",
                     float(chance_outside(cases, "95")[at])),
     ]
-    deff = float(ratings.attrs["design_effect"])
     rating_text = ("**Question ratings.** "
                    + _averages(ratings, council, "question rating", "were") + " "
                    + _position(share, ratings.loc[council], "question rating",
                                float(chance_outside(ratings, "95")[at]))
-                   + (" These limits allow for the ratings of one case record going "
-                      f"together: across the programme's councils the design effect is "
-                      f"{deff:.1f}, so {council}'s {_number(int(ratings.loc[council, 'n']))} "
-                      "ratings count as about "
-                      f"{_number(round(float(ratings.loc[council, 'effective_n'])))} "
-                      "independent ones." if deff >= 1.05 else
-                      " Across the programme's councils the ratings of one record went "
-                      f"together no more than chance would give (design effect {deff:.1f}), "
-                      "so each rating counts once."))
+                   + " " + _effective_words(ratings, council))
     phi = ratings.attrs["overdispersion"].phi
     ratings_flag = ratings.loc[council, "flag"]
     if phi > OVERDISPERSION_THRESHOLD:
@@ -1315,6 +1329,9 @@ def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
     row = table.loc[council]
     text = (f"{council}, {_number(int(row['successes']))} of {_number(int(row['n']))} "
             f"({_pct(row['share'])}")
+    if (table.attrs.get("axis") == "effective_n"
+            and abs(float(row["effective_n"]) - float(row["n"])) >= 0.5):
+        text += f"; effective n {_number(round(float(row['effective_n'])))}"
     if which:
         label = "99.8%" if which == "998" else "95%"
         text += f"; {label} limits {_limits(row, which)}"
@@ -1324,7 +1341,7 @@ def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
 def _funnel_lines(table: pd.DataFrame) -> list[str]:
     """Markdown bullets naming the councils outside the limits, then those within."""
     groups = _funnel_groups(table)
-    varied = table["n"].nunique() > 1
+    varied = len(set(np.round(funnel_x(table), 6))) > 1
     lines = []
     wording = {
         "above998": ("**Above the 99.8% limits** (higher than the programme average by more "
@@ -1353,7 +1370,7 @@ def _funnel_lines(table: pd.DataFrame) -> list[str]:
 
 def _common_limits(table: pd.DataFrame, unit: str) -> str:
     """The limits, when every council has the same n; ``""`` otherwise."""
-    if table["n"].nunique() != 1:
+    if len(set(np.round(funnel_x(table), 6))) != 1:
         return (f"The limits depend on each council's number of {unit}s, so they are given "
                 "beside each council named outside them.")
     row = table.iloc[0]
@@ -1409,7 +1426,7 @@ def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
         return ("Even if every council's practice were the same, no council could fall "
                 "outside these limits by chance: at these numbers of records no share is "
                 "unlikely enough.")
-    if table["n"].nunique() == 1:
+    if len(set(np.round(funnel_x(table), 6))) == 1:
         each = (f"each council, with {_plural(int(table['n'].iloc[0]), unit)}, would fall "
                 f"outside the 95% limits by chance alone {_chance_words(expected95 / k)}")
     else:
@@ -1477,12 +1494,14 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
                    f"{_is_are(near)} a prompt for a closer look rather than a finding.")
     parts.append(chance)
 
-    deff = float(rating_funnel.attrs.get("design_effect", 1.0))
-    if deff >= 1.05:
+    deff = float(rating_funnel.attrs.get("programme_design_effect")
+                 or rating_funnel.attrs.get("design_effect") or 1.0)
+    if float(rating_funnel["design_effect"].max()) >= 1.05:
         clustering = ("The ratings of one case record share that record and its auditor, so "
                       f"they go together: within councils the design effect is {deff:.1f}, "
                       "and each council's ratings are compared at their effective number "
-                      f"(its ratings divided by {deff:.1f}), which widens the limits "
+                      "(its ratings divided by its own design effect or the programme's "
+                      f"{deff:.1f}, whichever is larger), which widens the limits "
                       "accordingly.")
     else:
         clustering = ("Within councils the ratings of one record went together no more than "
@@ -1511,9 +1530,11 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
             rating_text.append(spread + " Limits widened to allow for this are not shown.")
     elif not math.isnan(phi):
         how = "no more than" if phi <= 1 else "only a little more than"
-        rating_text.append(f"Once clustering is allowed for, the councils' shares of question "
-                           f"ratings vary {how} chance alone would give ({ratio}), so the "
-                           "limits are not widened further.")
+        rating_text.append(
+            "Once clustering is allowed for, and leaving aside the most extreme councils (the "
+            "spread is measured with the tenth of councils furthest from the average at each "
+            f"end pulled in, as FunnelPlotR does), the councils' shares of question ratings vary {how} chance "
+            f"alone would give ({ratio}), so the limits are not widened further.")
     rating_text.append("The overall judgements, one per record, remain the main comparison.")
     parts += rating_text
     return "\n\n".join(part for part in parts if part)

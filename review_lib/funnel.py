@@ -317,7 +317,9 @@ def limits_at(table: pd.DataFrame, n, level: str, *, adjusted: bool | None = Non
         From :func:`funnel_table` (its ``attrs`` give the method, target, design effect
         and overdispersion).
     n : float or array-like
-        Denominators as counted (ratings or records), before any design effect.
+        Positions on the table's x axis (:func:`funnel_x`): denominators as counted
+        (records, or ratings with one design effect for all), or effective n where each
+        council has its own design effect.
     level : {"95", "998"}
         Which pair of limits.
     adjusted : bool, optional
@@ -330,7 +332,9 @@ def limits_at(table: pd.DataFrame, n, level: str, *, adjusted: bool | None = Non
         ``(lower, upper)`` as proportions.
     """
     target = float(table.attrs["target"])
-    effective = np.asarray(n, dtype=float) / float(table.attrs.get("design_effect", 1.0))
+    effective = np.asarray(n, dtype=float)
+    if table.attrs.get("axis", "n") == "n":
+        effective = effective / float(table.attrs.get("design_effect") or 1.0)
     if adjusted is None:
         adjusted = bool(table.attrs.get("adjusted", False))
     if table.attrs.get("method", "exact") == "fingertips":
@@ -421,8 +425,26 @@ def _exact_flags(p_above: np.ndarray, p_below: np.ndarray) -> list[str]:
     return flags
 
 
+def funnel_x(table: pd.DataFrame) -> np.ndarray:
+    """Each council's position on the funnel's x axis.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`funnel_table`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` (records, or ratings under one design effect), or ``effective_n`` when each
+        council has its own design effect (``attrs["axis"] == "effective_n"``).
+    """
+    column = "effective_n" if table.attrs.get("axis") == "effective_n" else "n"
+    return table[column].to_numpy(dtype=float)
+
+
 def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion: bool = False,
-                 target: float | None = None, design_effect: float = 1.0) -> pd.DataFrame:
+                 target: float | None = None, design_effect=1.0) -> pd.DataFrame:
     """Funnel-plot limits, one-sided p-values and flags for each council.
 
     Parameters
@@ -437,19 +459,22 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
         The flags then come from the widened limits.
     target : float, optional
         The centre line; the pooled proportion by default.
-    design_effect : float, default 1.0
-        For ratings clustered in cases: every council's n is divided by it (the effective
-        n) before limits, p-values and overdispersion are computed. Use the programme's
-        design effect, so that one funnel serves every council.
+    design_effect : float or array-like, default 1.0
+        For ratings clustered in cases: each council's n is divided by it (the effective
+        n) before limits, p-values and overdispersion are computed. One number for every
+        council keeps ``n`` on the x axis; one per council (in the order of ``counts``)
+        puts the councils at their effective n (``attrs["axis"] == "effective_n"``), so
+        that each is judged at the information its own ratings carry.
 
     Returns
     -------
     pandas.DataFrame
-        Per council: ``successes``, ``n``, ``share``, ``effective_n``, ``lower95``,
-        ``upper95``, ``lower998``, ``upper998``, ``p_above``, ``p_below`` (exact one-sided
-        binomial p-values at the effective n) and ``flag`` (one of :data:`FLAGS`).
-        ``attrs`` hold ``target``, ``method``, ``design_effect``, ``overdispersion`` (an
-        :class:`Overdispersion`) and ``adjusted``.
+        Per council: ``successes``, ``n``, ``share``, ``design_effect``, ``effective_n``,
+        ``lower95``, ``upper95``, ``lower998``, ``upper998``, ``p_above``, ``p_below``
+        (exact one-sided binomial p-values at the effective n) and ``flag`` (one of
+        :data:`FLAGS`). ``attrs`` hold ``target``, ``method``, ``design_effect`` (the one
+        number, or None when per council), ``axis`` (``"n"`` or ``"effective_n"``),
+        ``overdispersion`` (an :class:`Overdispersion`) and ``adjusted``.
 
     Raises
     ------
@@ -459,7 +484,9 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
     if method not in METHODS:
         raise ValueError(f"unknown funnel method {method!r}; expected one of "
                          f"{', '.join(METHODS)}")
-    if not design_effect >= 1:
+    per_council = np.ndim(design_effect) > 0
+    effects = np.broadcast_to(np.asarray(design_effect, dtype=float), (len(counts),))
+    if not (effects >= 1).all():
         raise ValueError(f"design_effect must be at least 1, got {design_effect}")
     table = counts[["successes", "n"]].astype(float)
     if (table == table.round()).all().all():
@@ -468,16 +495,20 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
         total = table["n"].sum()
         target = float(table["successes"].sum() / total) if total else math.nan
     table["share"] = table["successes"] / table["n"]
-    effective_n = table["n"].to_numpy(dtype=float) / design_effect
+    table["design_effect"] = effects
+    effective_n = table["n"].to_numpy(dtype=float) / effects
     effective_x = table["share"].to_numpy(dtype=float) * effective_n
     table["effective_n"] = effective_n
     estimate = estimate_overdispersion(effective_x, effective_n, target)
     adjusted = bool(overdispersion and estimate.adjusts)
-    table.attrs.update(target=float(target), method=method, design_effect=float(design_effect),
+    table.attrs.update(target=float(target), method=method,
+                       design_effect=None if per_council else float(effects[0]) if len(effects)
+                       else float(design_effect),
+                       axis="effective_n" if per_council else "n",
                        overdispersion=estimate, adjusted=adjusted)
     limits = {}
     for level in ("95", "998"):
-        lower, upper = limits_at(table, table["n"].to_numpy(dtype=float), level)
+        lower, upper = limits_at(table, funnel_x(table), level)
         table[f"lower{level}"] = np.atleast_1d(lower)
         table[f"upper{level}"] = np.atleast_1d(upper)
         limits[level] = (np.atleast_1d(lower), np.atleast_1d(upper))
@@ -518,11 +549,12 @@ def chance_outside(table: pd.DataFrame, level: str) -> np.ndarray:
     if table.attrs.get("adjusted", False):
         return np.full(len(table), nominal)
     target = float(table.attrs["target"])
-    deff = float(table.attrs.get("design_effect", 1.0))
+    whole = (table.attrs.get("axis", "n") == "n"
+             and float(table.attrs.get("design_effect") or 1.0) == 1.0)
     n = table["effective_n"].to_numpy(dtype=float)
     lower = table[f"lower{level}"].to_numpy(dtype=float)
     upper = table[f"upper{level}"].to_numpy(dtype=float)
-    if deff == 1.0:
+    if whole:
         # Smallest count above the upper limit, largest below the lower one.
         first_above = np.floor(upper * n + 1e-9) + 1
         last_below = np.ceil(lower * n - 1e-9) - 1

@@ -69,6 +69,12 @@ def open_offline(browser, path: Path, screenshot: Path):
             alt: i.alt})),
         text: document.body.innerText,
         code: document.querySelectorAll('.jp-InputArea-editor, .highlight').length,
+        // The report's own stylesheet applies: its colour variables are defined and the
+        // widest element fits the page (no table or figure running off the right edge).
+        textColour: getComputedStyle(document.body).getPropertyValue('--text').trim(),
+        h1Colour: document.querySelector('h1') ?
+            getComputedStyle(document.querySelector('h1')).color : '',
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     })""")
     page.screenshot(path=str(screenshot), full_page=True)
     context.close()
@@ -93,6 +99,14 @@ def test_report_renders_offline_with_its_charts(browser, rendered, name, tmp_pat
     assert "Case 01" in facts["text"] or name == "findings"
     assert "SHA-256" in facts["text"]
     assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    assert_styled(facts)
+
+
+def assert_styled(facts):
+    """The report's stylesheet took effect, and nothing runs off the page at 1,100 px."""
+    assert facts["textColour"] == "#0b0c0c", "the report's colour variables are not defined"
+    assert facts["h1Colour"] == "rgb(18, 67, 109)"  # the accent colour of the stylesheet
+    assert facts["overflow"] <= 0, f"the page is {facts['overflow']} px wider than the window"
 
 
 def test_cross_council_report_renders_offline(browser, rendered, tmp_path):
@@ -105,6 +119,7 @@ def test_cross_council_report_renders_offline(browser, rendered, tmp_path):
         assert image["ok"] and image["width"] > 300 and len(image["alt"]) > 40, image
     assert facts["code"] == 0
     assert "Kestrel Vale" in facts["text"] and "Northwold" in facts["text"]
+    assert_styled(facts)
 
 
 def test_index_renders_offline_and_links_to_reports(browser, rendered, tmp_path):

@@ -21,7 +21,7 @@ from matplotlib.transforms import Bbox
 
 from review_lib import charts, stats
 from review_lib.comparison import programme_funnels
-from review_lib.funnel import ALPHA, exact_limits, widen_limits
+from review_lib.funnel import ALPHA, exact_limits, funnel_x, widen_limits
 from review_lib.scale import LEVELS
 from review_lib.summary import Proportion, format_percent, question_summary
 
@@ -47,9 +47,27 @@ def rating_table(cycle):
     return programme_funnels(cycle).ratings  # at the effective n, as the reports draw it
 
 
+SPREAD = {"Ashcombe": 0.55, "Brackenbury": 0.62, "Corrington": 0.7, "Dudley": 0.74,
+          "Elverston": 0.78, "Farleigh Moor": 0.8, "Greyhaven": 0.84, "Hollinsworth": 0.88,
+          "Kestrel Vale": 0.92, "Northwold": 0.96, "Ravensfield": 0.2}
+
+
+def spread_counts() -> pd.DataFrame:
+    """Ten councils' ratings that vary far beyond chance (the sample's, once each council's
+    own clustering is allowed for, do not: phi <= 1, so nothing is widened there)."""
+    return pd.DataFrame({"successes": [round(s * 240) for s in SPREAD.values()], "n": 240},
+                        index=list(SPREAD))
+
+
 @pytest.fixture(scope="module")
-def adjusted_table(cycle):
-    return programme_funnels(cycle).ratings_adjusted
+def spread_table():
+    return stats.funnel_table(spread_counts(), design_effect=np.full(len(SPREAD), 4.0))
+
+
+@pytest.fixture(scope="module")
+def adjusted_table():
+    return stats.funnel_table(spread_counts(), design_effect=np.full(len(SPREAD), 4.0),
+                              overdispersion=True)
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +224,7 @@ def test_limit_curves_are_exact_limits_across_a_widened_n_range(judgement_table)
 @pytest.mark.parametrize("which", ["judgement_table", "rating_table", "adjusted_table"])
 def test_a_point_lies_outside_a_drawn_limit_exactly_when_flagged(request, which):
     table = request.getfixturevalue(which)
-    n = table["n"].to_numpy(dtype=float)
+    n = funnel_x(table)  # the ratings funnel places each council at its effective n
     share = table["share"].to_numpy(dtype=float)
     outside = {}
     for level in ("95", "998"):
@@ -308,45 +326,59 @@ def test_names_overlap_neither_each_other_nor_points(request, which):
         assert overlap_x <= 0.5 * a.width or overlap_y <= 0.5 * a.height
 
 
-def test_adjusted_table_draws_widened_limits(adjusted_table, rating_table):
+def test_adjusted_table_draws_widened_limits(adjusted_table, spread_table):
     assert adjusted_table.attrs["adjusted"]
-    ax = charts.funnel_plot(adjusted_table, xlabel="Number of question ratings")
+    assert adjusted_table.attrs["overdispersion"].phi > 3
+    xlabel = "Effective number of question ratings (ratings ÷ design effect)"
+    ax = charts.funnel_plot(adjusted_table, xlabel=xlabel)
     target = adjusted_table.attrs["target"]
     tau2 = adjusted_table.attrs["overdispersion"].tau2
-    deff = adjusted_table.attrs["design_effect"]
     line = _lines(ax, "funnel-limit:95:upper")["funnel-limit:95:upper"]
     x, y = line.get_xdata(), line.get_ydata()
-    # The exact limits at the effective n, widened by FunnelPlotR's ratio on the arcsine
-    # scale: never narrower than the plain ones.
-    low, high = exact_limits(target, x / deff, ALPHA["95"])
-    expected = widen_limits(target, x / deff, low, high, tau2)[1]
+    # Councils sit at their effective n (240 / 4 = 60); the limits are the exact limits
+    # there, widened by FunnelPlotR's ratio on the arcsine scale: never narrower.
+    np.testing.assert_allclose(funnel_x(adjusted_table), 60.0)
+    low, high = exact_limits(target, x, ALPHA["95"])
+    expected = widen_limits(target, x, low, high, tau2)[1]
     np.testing.assert_allclose(y, expected * 100)
-    plain = charts.funnel_limits(rating_table, x, "95")[1] * 100
+    plain = charts.funnel_limits(spread_table, x, "95")[1] * 100
     assert np.all(y > plain)
     legend = _legend(ax)
     assert "95% limits (widened for overdispersion)" in legend
     assert "99.8% limits (widened for overdispersion)" in legend
-    assert ax.get_xlabel() == "Number of question ratings"
-    # Kestrel Vale and Northwold stay outside; Dudley is inside.
-    assert set(_labels(ax)) == {"Kestrel Vale", "Northwold"}
+    assert ax.get_xlabel() == xlabel
+    # Ten councils at one n: only those outside the widened limits are named.
+    outside = set(adjusted_table.index[adjusted_table["flag"] != "within"])
+    # Winsorising keeps the one extreme council from widening the limits around itself.
+    assert outside == {"Ravensfield"}
+    assert outside < set(spread_table.index[spread_table["flag"] != "within"])
+    assert set(_labels(ax)) == outside
 
 
-def test_show_adjusted_adds_the_widened_limits(rating_table):
-    plain = charts.funnel_plot(rating_table)
+def test_show_adjusted_adds_the_widened_limits(spread_table):
+    plain = charts.funnel_plot(spread_table)
     assert not _lines(plain, "funnel-adjusted")
-    ax = charts.funnel_plot(rating_table, show_adjusted=True)
+    ax = charts.funnel_plot(spread_table, show_adjusted=True)
     lines = _lines(ax, "funnel-adjusted")
     assert set(lines) == {"funnel-adjusted:99.8:upper", "funnel-adjusted:99.8:lower"}
     band = [c for c in ax.collections if c.get_gid() == "funnel-adjusted:95"]
     assert len(band) == 1
     x = lines["funnel-adjusted:99.8:upper"].get_xdata()
-    _, upper = charts.funnel_limits(rating_table, x, "998", adjusted=True)
+    _, upper = charts.funnel_limits(spread_table, x, "998", adjusted=True)
     np.testing.assert_allclose(lines["funnel-adjusted:99.8:upper"].get_ydata(), upper * 100)
     legend = _legend(ax)
     assert "95% limits widened for overdispersion" in legend
     assert "99.8% limits widened for overdispersion" in legend
-    # The councils' n (237 to 240) are widened by 20% either side.
-    assert x.min() == pytest.approx(0.8 * 237) and x.max() == pytest.approx(1.2 * 240)
+    # Every council is at an effective n of 60: the curves span 20% either side.
+    assert x.min() == pytest.approx(0.8 * 60) and x.max() == pytest.approx(1.2 * 60)
+
+
+def test_sample_ratings_are_not_widened(rating_table):
+    # Once each council's own clustering is allowed for, the sample's councils vary no
+    # more than chance (phi <= 1): there is nothing to widen, and show_adjusted adds nothing.
+    assert rating_table.attrs["overdispersion"].phi <= 1
+    ax = charts.funnel_plot(rating_table, show_adjusted=True)
+    assert not _lines(ax, "funnel-adjusted")
 
 
 def test_single_council_funnel_draws():
@@ -373,8 +405,9 @@ def test_funnel_alt_text_names_councils_outside_with_numbers(judgement_table):
 
 def test_funnel_alt_text_for_ratings(rating_table, adjusted_table):
     text = charts.alt_text_funnel(rating_table, highlight="Dudley", measure="question ratings")
-    assert "share of question ratings Good or better against number of ratings (237 to 240 " \
-           "each); programme average 78%." in text
+    assert ("share of question ratings Good or better against effective number of ratings, "
+            "allowing for the ratings of a record going together (41 to 63 each); programme "
+            "average 78%.") in text
     # At the effective n (ratings clustered in records) Dudley and Corrington are within;
     # treating 240 ratings as independent put them outside the 95% limits.
     assert "Dudley (84%), highlighted, is within the limits." in text
@@ -383,8 +416,8 @@ def test_funnel_alt_text_for_ratings(rating_table, adjusted_table):
     adjusted = charts.alt_text_funnel(adjusted_table, highlight="Dudley",
                                       measure="question ratings")
     assert "The limits are widened for overdispersion." in adjusted
-    assert "Kestrel Vale 99% (above) and Northwold 33% (below); both also outside" in adjusted
-    assert "Dudley (84%), highlighted, is within the limits." in adjusted
+    assert "(60 each)" in adjusted
+    assert "Dudley (74%), highlighted, is within the limits." in adjusted
 
 
 # ------------------------------------------------------------------ heat map

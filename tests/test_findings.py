@@ -270,9 +270,13 @@ def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
             "limits does not mean equal to the average") in text
     # Ratings at their effective n (240 / 3.8): Dudley, above the old independent-ratings
     # 95% limit, is inside the clustered one.
-    assert ("In Dudley, 202 of 240 (84.2%). Dudley's share is inside the 95% limits (67% to "
-            "89%)") in text
-    assert "the design effect is 3.8, so Dudley's 240 ratings count as about 63" in text
+    assert ("In Dudley, 202 of 240 (84.2%). Dudley's share is inside the 95% limits (65% to "
+            "90%)") in text
+    # Dudley's own ratings go together more than the programme's: its own design effect
+    # (5.0, the headline's) is used, so the same 48 appears in both places.
+    assert ("Dudley's own ratings go together more than the programme's (a design effect of "
+            "5.0, against 3.8), so its own figure is used: its 240 ratings count as about 48 "
+            "independent ones.") in text
     assert "too narrow" not in text
     assert "Councils are not ranked." in text
 

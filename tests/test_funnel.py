@@ -53,9 +53,17 @@ def test_sample_flags_by_exact_limits(cycle):
     rated = funnels.ratings["flag"]
     assert rated["Kestrel Vale"] == "above998" and rated["Northwold"] == "below998"
     assert (rated.drop(["Kestrel Vale", "Northwold"]) == "within").all()
-    assert 3 < funnels.ratings.attrs["design_effect"] < 5
-    np.testing.assert_allclose(funnels.ratings["effective_n"],
-                               funnels.ratings["n"] / funnels.ratings.attrs["design_effect"])
+    # Each council at its effective n: its own design effect or the programme's, whichever
+    # is larger.
+    programme = funnels.ratings.attrs["programme_design_effect"]
+    assert 3 < programme < 5
+    assert funnels.ratings.attrs["axis"] == "effective_n"
+    for council, row in funnels.ratings.iterrows():
+        own = ratings_good_or_better(cycle.ratings[cycle.ratings["council"] == council])
+        assert row["design_effect"] == pytest.approx(max(own.design_effect, programme))
+        assert row["effective_n"] == pytest.approx(row["n"] / row["design_effect"])
+    assert funnels.ratings.loc["Dudley", "design_effect"] == pytest.approx(5.0, abs=0.05)
+    assert funnels.ratings.loc["Kestrel Vale", "design_effect"] == pytest.approx(programme)
 
 
 def test_fingertips_method_on_the_sample(cycle):

@@ -476,23 +476,34 @@ def test_councils_outside_limits_ratings_at_their_effective_n(cycle):
     deff = within_design_effect(cycle.ratings)
     assert f"{deff:.1f}" == "3.8"
     assert ("within councils the design effect is 3.8, and each council's ratings are "
-            "compared at their effective number (its ratings divided by 3.8)") in ratings
+            "compared at their effective number (its ratings divided by its own design "
+            "effect or the programme's 3.8, whichever is larger)") in ratings
     counts = council_counts(cycle.ratings, "rating")
     target = counts["successes"].sum() / counts["n"].sum()  # 2,628 of 3,349
-    effective = counts["n"] / deff
+    # Each council's own design effect, from statsmodels' cluster-robust variance.
+    own = {}
+    for council, part in cycle.ratings.groupby(cycle.ratings["council"].astype(str)):
+        own[council] = pooled_design_effect(part)
+    used = {c: max(deff, min(own[c], counts.loc[c, "n"] / 20)) for c in counts.index}
+    assert f"{used['Dudley']:.1f}" == "5.0" and f"{used['Northwold']:.1f}" == "5.9"
+    assert used["Kestrel Vale"] == deff  # its own (about 1) is smaller
+    effective = pd.Series({c: counts.loc[c, "n"] / used[c] for c in counts.index})
     flags = {c: expected_flag(r.successes / r.n * effective[c], effective[c], target)
              for c, r in counts.iterrows()}
     # Treating ratings as independent put Greyhaven and Ravensfield (207 of 240) above the
-    # 99.8% limits; at about 63 effective ratings each they are inside the 95% limits.
+    # 99.8% limits; at their effective n they are inside the 95% limits.
     assert flags == {**dict.fromkeys(SAMPLE_COUNCILS, "within"),
                      "Kestrel Vale": "above998", "Northwold": "below998"}
-    for n in (240, 239):  # Kestrel Vale, Northwold
-        limits = [exact_limit(target, n / deff, 0.001, side) for side in ("lower", "upper")]
-        assert tuple(map(pct, limits)) == ("61%", "94%")
+    kestrel = [exact_limit(target, effective["Kestrel Vale"], 0.001, side)
+               for side in ("lower", "upper")]
+    northwold = [exact_limit(target, effective["Northwold"], 0.001, side)
+                 for side in ("lower", "upper")]
+    assert tuple(map(pct, kestrel)) == ("61%", "94%")
+    assert tuple(map(pct, northwold)) == ("56%", "97%")
     assert bullet(ratings, "**Above the 99.8% limits**").endswith(
-        ": Kestrel Vale, 238 of 240 (99.2%; 99.8% limits 61% to 94%).")
+        ": Kestrel Vale, 238 of 240 (99.2%; effective n 63; 99.8% limits 61% to 94%).")
     assert bullet(ratings, "**Below the 99.8% limits**").endswith(
-        ": Northwold, 78 of 239 (32.6%; 99.8% limits 61% to 94%).")
+        ": Northwold, 78 of 239 (32.6%; effective n 41; 99.8% limits 56% to 97%).")
     assert bullet(ratings, "**Inside the 95% limits**").endswith(
         "the other 12 councils (Ashcombe, Brackenbury, Corrington, Dudley, Elverston, Farleigh "
         "Moor, Greyhaven, Hollinsworth, Lydmouth, Pennant Cross, Ravensfield and Thornbury "
@@ -501,11 +512,12 @@ def test_councils_outside_limits_ratings_at_their_effective_n(cycle):
     # Once clustering is allowed for, little spread beyond chance is left (phi 1.05, not
     # above the 1.5 at which widened limits are shown).
     phi = funnelplotr_phi(counts["successes"] / counts["n"] * effective, effective, target)
-    assert 1 < phi < 1.5 and f"{phi:.2f}" == "1.05"
-    assert ("Once clustering is allowed for, the councils' shares of question ratings vary "
-            "only a little more than chance alone would give (an overdispersion ratio of 1.05, "
-            "where chance alone gives about 1 or less), so the limits are not widened "
-            "further.") in ratings
+    assert phi < 1 and f"{phi:.2f}" == "0.98"
+    assert ("Once clustering is allowed for, and leaving aside the most extreme councils (the "
+            "spread is measured with the tenth of councils furthest from the average at each "
+            "end pulled in, as FunnelPlotR does), the councils' shares of question ratings vary no more than "
+            "chance alone would give (an overdispersion ratio of 0.98, where chance alone "
+            "gives about 1 or less), so the limits are not widened further.") in ratings
     assert "With the limits widened" not in ratings
     assert text.endswith("The overall judgements, one per record, remain the main comparison.")
 
