@@ -1533,8 +1533,9 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         rating_text.append(
             "Once clustering is allowed for, and leaving aside the most extreme councils (the "
             "spread is measured with the tenth of councils furthest from the average at each "
-            f"end pulled in, as FunnelPlotR does), the councils' shares of question ratings vary {how} chance "
-            f"alone would give ({ratio}), so the limits are not widened further.")
+            "end pulled in, as FunnelPlotR does), the councils' shares of question ratings "
+            f"vary {how} chance alone would give ({ratio}), so the limits are not widened "
+            "further.")
     rating_text.append("The overall judgements, one per record, remain the main comparison.")
     parts += rating_text
     return "\n\n".join(part for part in parts if part)
