@@ -516,8 +516,9 @@ def test_councils_outside_limits_ratings_at_their_effective_n(cycle):
     assert ("Once clustering is allowed for, and leaving aside the most extreme councils (the "
             "spread is measured with the tenth of councils furthest from the average at each "
             "end pulled in, as FunnelPlotR does), the councils' shares of question ratings "
-            "vary no more than chance alone would give (an overdispersion ratio of 0.98, where chance alone "
-            "gives about 1 or less), so the limits are not widened further.") in ratings
+            "vary no more than chance alone would give (an overdispersion ratio of 0.98, "
+            "where chance alone gives about 1 or less), so the limits are not widened "
+            "further.") in ratings
     assert "With the limits widened" not in ratings
     assert text.endswith("The overall judgements, one per record, remain the main comparison.")
 
