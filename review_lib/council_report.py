@@ -452,7 +452,9 @@ def funnel_position(context: ReviewContext) -> str:
         alt=charts.alt_text_funnel(table, highlight=council),
         caption=f"Share of case records judged Outstanding or Good, against the number of "
                 f"records, for every council in the cycle; {council} is highlighted. For a "
-                "point inside the funnel lines there is no clear evidence of a difference from "
-                "the programme average; outside the dotted 99.8% lines, the difference is more "
-                "than chance would readily explain.",
+                "point inside the dashed 95% lines there is no clear evidence of a difference "
+                "from the programme average; beyond the dotted 99.8% lines, the difference is "
+                "more than chance would readily explain. Where a line is missing (often the "
+                "upper 99.8% line with about 20 records), no share at that number of records "
+                "could be beyond it.",
         filename="funnel-position.png", folder=context.figures_dir)

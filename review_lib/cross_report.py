@@ -242,10 +242,11 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         "that any council differs from the programme average.")
     else:
         named = "; ".join(f"{c} ({FLAG_TEXT[f]})" for c, f in outside["flag"].items())
+        about = "about" if measure == "judgements" else "at most about"
         sentence.append(f"Outside the 95% limits: {named}. With no real differences, chance "
-                        f"alone would put about {expected:.1f} of these {len(table)} councils "
-                        "outside the 95% limits drawn here; outside the 99.8% limits, chance "
-                        "is an unlikely explanation.")
+                        f"alone would put {about} {expected:.1f} of these {len(table)} "
+                        "councils outside the 95% limits drawn here; outside the 99.8% "
+                        "limits, chance is an unlikely explanation.")
     if measure == "ratings":
         deff = float(table.attrs.get("programme_design_effect")
                      or table.attrs.get("design_effect") or 1.0)

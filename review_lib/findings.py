@@ -539,6 +539,8 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
         moved = f"a rise of {rounded} percentage points"
     elif rounded < 0:
         moved = f"a fall of {-rounded} percentage points"
+    elif change.difference == 0:
+        moved = "the same share in both reviews"
     else:
         moved = "a difference of less than half a percentage point"
     interval = f"95% interval {_end(change.ci_low)} to {_end(change.ci_high)} points"
@@ -690,8 +692,8 @@ def _one_limit(row: pd.Series, which: str, side: str) -> str:
 def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
     """Where a share lies against its funnel limits, in plain English.
 
-    ``rate95`` is the chance, with no real difference, of landing outside the 95% limits
-    at this council's n (:func:`review_lib.funnel.chance_outside`).
+    ``rate95`` is the chance, with no real difference, of landing beyond the 95% limit on
+    the side the council is on, at its n (:func:`review_lib.funnel.chance_outside`).
     """
     flag, n = row["flag"], int(row["n"])
     if flag == "within":
@@ -706,9 +708,15 @@ def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
                 "explain.")
     return (f"{subject} is {side} the 95% limits ({_one_limit(row, '95', side)}), though "
             f"inside the 99.8% limits ({_one_limit(row, '998', side)}). Even with no real "
-            f"difference, a council with {_plural(n, unit)} would land outside these 95% "
-            f"limits {_chance_words(rate95)} by chance alone: worth a closer look, but not "
+            f"difference, a council with {_plural(n, unit)} would land {side} these 95% "
+            f"limits by chance alone {_chance_words(rate95)}: worth a closer look, but not "
             "conclusive.")
+
+
+def _side_rate(table: pd.DataFrame, at: int) -> float:
+    """Chance, with no real difference, of a share beyond the 95% limit on this council's side."""
+    side = "below" if str(table["flag"].iloc[at]).startswith("below") else "above"
+    return float(chance_outside(table, "95", side)[at])
 
 
 def _effective_words(ratings: pd.DataFrame, council: str) -> str:
@@ -786,13 +794,12 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
         "are wider when there are fewer records. Councils are not ranked.",
         "**Overall judgements (one per case record).** "
         + _averages(cases, council, "case record", "were judged") + " "
-        + _position(share, cases.loc[council], "case record",
-                    float(chance_outside(cases, "95")[at])),
+        + _position(share, cases.loc[council], "case record", _side_rate(cases, at)),
     ]
     rating_text = ("**Question ratings.** "
                    + _averages(ratings, council, "question rating", "were") + " "
                    + _position(share, ratings.loc[council], "question rating",
-                               float(chance_outside(ratings, "95")[at]))
+                               _side_rate(ratings, at))
                    + " " + _effective_words(ratings, council))
     phi = ratings.attrs["overdispersion"].phi
     ratings_flag = ratings.loc[council, "flag"]
@@ -805,7 +812,7 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
         if adjusted.attrs["adjusted"]:
             ratings_flag = adjusted.loc[council, "flag"]
             position = _position(share, adjusted.loc[council], "question rating",
-                                 float(chance_outside(adjusted, "95")[at]))
+                                 _side_rate(adjusted, at))
             rating_text += " With the limits widened to allow for this, " + position
     rating_text += (" The overall judgements, one per record, remain the main comparison.")
     parts.append(rating_text)
@@ -1868,9 +1875,22 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
         parts.append(
             f"With {count} councils compared, there would be about a {anyone:.0%} chance that "
             "at least one interval left out zero by chance alone, even if nothing had changed "
-            "anywhere: a single change just beyond chance is a prompt for a closer look.")
+            "anywhere" + (": a single change just beyond chance is a prompt for a closer look."
+                          if rises or falls else "."))
+    rated = {"rise": [], "fall": []}
+    for earlier, later in pairs:
+        change = newcombe_difference(ratings_good_or_better(earlier.ratings),
+                                     ratings_good_or_better(later.ratings))
+        if change.beyond_chance:
+            rated["rise" if change.difference > 0 else "fall"].append(str(later.council))
+    moved_ratings = [f"{_join(names)} ({'a ' + kind if len(names) == 1 else kind + 's'})"
+                     for kind, names in rated.items() if names]
     parts.append("Each council's own findings also compare its question ratings between the "
-                 "two reviews.")
+                 "two reviews, allowing for the ratings of one record going together: "
+                 + (f"there the change goes beyond chance for {' and '.join(moved_ratings)}, "
+                    "which the overall judgements above do not show as clearly."
+                    if moved_ratings else "for none of these councils does that change go "
+                    "beyond chance either."))
     return "\n\n".join(parts)
 
 

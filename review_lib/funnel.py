@@ -523,7 +523,7 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
     return table
 
 
-def chance_outside(table: pd.DataFrame, level: str) -> np.ndarray:
+def chance_outside(table: pd.DataFrame, level: str, side: str = "both") -> np.ndarray:
     """Each council's chance of lying outside the table's limits when only chance is at work.
 
     Parameters
@@ -532,11 +532,13 @@ def chance_outside(table: pd.DataFrame, level: str) -> np.ndarray:
         From :func:`funnel_table`.
     level : {"95", "998"}
         Which pair of limits.
+    side : {"both", "above", "below"}, default "both"
+        Outside either limit, or above the upper one, or below the lower one.
 
     Returns
     -------
     numpy.ndarray
-        Per council, ``P(share above upper) + P(share below lower)`` for
+        Per council, ``P(share above upper) + P(share below lower)`` (or one of the two) for
         X ~ Binomial(n, target) at the council's n. For whole counts (no design effect)
         this sums the binomial probabilities of the counts that would be flagged, so it
         shows how far below the nominal rate the exact limits stay and how far above it the
@@ -545,9 +547,10 @@ def chance_outside(table: pd.DataFrame, level: str) -> np.ndarray:
         limits widened for overdispersion, the nominal rate of the widened model (5% or
         0.2%) is returned, since chance there includes the between-council spread.
     """
-    nominal = 2 * ALPHA[level]
+    nominal = ALPHA[level] * (2 if side == "both" else 1)
     if table.attrs.get("adjusted", False):
         return np.full(len(table), nominal)
+    keep_above, keep_below = side in ("both", "above"), side in ("both", "below")
     target = float(table.attrs["target"])
     whole = (table.attrs.get("axis", "n") == "n"
              and float(table.attrs.get("design_effect") or 1.0) == 1.0)
@@ -562,9 +565,9 @@ def chance_outside(table: pd.DataFrame, level: str) -> np.ndarray:
         _, below = binomial_tails(last_below, n, target)
         above = np.where(first_above > n, 0.0, above)
         below = np.where(last_below < 0, 0.0, below)
-        return above + below
+        return above * keep_above + below * keep_below
     above, _ = binomial_tails(upper * n, n, target)
     _, below = binomial_tails(lower * n, n, target)
     above = np.where(upper >= 1, 0.0, above)
     below = np.where(lower <= 0, 0.0, below)
-    return above + below
+    return above * keep_above + below * keep_below

@@ -40,8 +40,8 @@ def page(title: str, body: str) -> str:
 #: How the index describes a council's funnel position (overall judgements).
 POSITION_TEXT = {
     "within": "inside the 95% limits (no clear evidence of a difference)",
-    "above95": "above the 95% limits",
-    "below95": "below the 95% limits",
+    "above95": "above the 95% limits (worth a closer look, not conclusive)",
+    "below95": "below the 95% limits (worth a closer look, not conclusive)",
     "above998": "above the 99.8% limits",
     "below998": "below the 99.8% limits",
 }
@@ -126,9 +126,11 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         parts.append("</tbody></table>")
     run_date = run_date or dt.date.today()
     parts.append(f'<footer class="report-footer"><p>review_lib {esc(__version__)}. Index made '
-                 f"on {run_date.isoformat()}. Shares come with 95% Wilson intervals: with 20 "
-                 "cases, differences of 10 to 20 points between councils are often within "
-                 "what chance would give. The position against the programme average comes "
-                 "from funnel limits on overall judgements (see the cross-council report); "
-                 "councils are listed alphabetically, not ranked.</p></footer>")
+                 f"on {run_date.isoformat()}. Each share comes with its 95% interval, the "
+                 "range of values consistent with the data once chance is allowed for: with "
+                 "20 cases, differences of 10 to 20 points between councils are often no "
+                 "clear evidence of a real difference. The position against the programme "
+                 "average comes from funnel limits on overall judgements (see the "
+                 "cross-council report); councils are listed alphabetically, not ranked."
+                 "</p></footer>")
     return page("Practice Review reports", "\n".join(parts))

@@ -296,10 +296,10 @@ def test_position_outside_the_limits(sample_programme, council, words):
                                  sample_programme)
     assert f"{council}'s share {words}" in text
     if council == "Kestrel Vale":
-        # The chance of landing outside these 95% limits at n = 20, from the limits drawn:
-        # P(X <= 12) + P(X >= 20) for X ~ Binomial(20, 229/280).
-        assert ("would land outside these 95% limits about 1 time in 27 (3.7%) by chance "
-                "alone") in text
+        # The chance of landing above these 95% limits at n = 20, from the limits drawn:
+        # P(X >= 20) = (229/280)^20 = 0.018 for X ~ Binomial(20, 229/280).
+        assert ("would land above these 95% limits by chance alone about 1 time in 56 "
+                "(1.8%)") in text
         assert "a share just outside them is a prompt for a closer look" in text
 
 

@@ -204,3 +204,19 @@ def test_auditor_intervals_allow_for_clustering(sample_programme):
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((own.ci_low, own.ci_high))
         assert row["design_effect"] == pytest.approx(own.design_effect)
         assert row["effective_n"] <= row["n"]
+
+
+def test_cross_council_change_points_to_the_clustered_ratings_changes(sample_programme):
+    from review_lib.findings import changes_between_cycles
+    from review_lib.stats import newcombe_difference
+
+    text = changes_between_cycles(sample_programme, "2022-24")
+    # No overall-judgement change goes beyond chance, so no "single change" prompt.
+    assert "None of the 5 changes goes beyond chance" in text
+    assert "a single change just beyond chance" not in text
+    # Dudley's ratings rose beyond chance even with their clustering allowed for.
+    dudley = newcombe_difference(
+        ratings_good_or_better(sample_programme.review("Dudley", "2019").ratings),
+        ratings_good_or_better(sample_programme.review("Dudley", "2022-24").ratings))
+    assert dudley.ci_low > 0
+    assert "there the change goes beyond chance for Dudley and Lydmouth (rises)" in text
