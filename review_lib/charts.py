@@ -843,6 +843,7 @@ _FUNNEL_FOCUS_SIZE = 120.0
 _FUNNEL_LABEL_FONT = 9.0
 _FUNNEL_LABEL_ALL = 8  # label every council unless more than this many share one n
 _ADJUSTED_COLOUR = "#28A197"
+_FUNNEL_EXTREME_COLOUR = "#6F777B"  # darker fill: outside the 99.8% limits as well
 
 
 def _side(flag: str) -> str:
@@ -1222,10 +1223,15 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
 
     # Legend: the lines, the marker shapes, and the highlighted council.
     handles = list(ax.get_legend_handles_labels()[0])
-    for side, label in (("within", "Within the 95% limits"),
-                        ("above", "Above the 95% limits"), ("below", "Below the 95% limits")):
+    flags = set(table["flag"].astype(str))
+    shown = [("within", "Within the 95% limits", CONTEXT_COLOUR),
+             ("above", "Above the 95% limits", CONTEXT_COLOUR),
+             ("below", "Below the 95% limits", CONTEXT_COLOUR)]
+    shown += [(side, f"{side.capitalize()} the 99.8% limits too", _FUNNEL_EXTREME_COLOUR)
+              for side in ("above", "below") if f"{side}998" in flags]
+    for side, label, colour in shown:
         handles.append(plt.Line2D([], [], linestyle="none", marker=FUNNEL_MARKERS[side],
-                                  markersize=math.sqrt(_FUNNEL_SIZE), color=CONTEXT_COLOUR,
+                                  markersize=math.sqrt(_FUNNEL_SIZE), color=colour,
                                   markeredgecolor=_AXIS_COLOUR, label=label))
     if chosen is not None:
         side = _side(table.loc[chosen, "flag"])
@@ -1255,7 +1261,9 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
         focus = council == chosen
         ax.scatter([n[i]], [shares[i]], s=sizes[i],
                    marker=FUNNEL_MARKERS[_side(table["flag"].iloc[i])],
-                   color=FOCUS_COLOUR if focus else CONTEXT_COLOUR,
+                   color=FOCUS_COLOUR if focus else (
+                       _FUNNEL_EXTREME_COLOUR if str(table["flag"].iloc[i]).endswith("998")
+                       else CONTEXT_COLOUR),
                    edgecolors="white" if focus else _AXIS_COLOUR,
                    linewidths=1.0 if focus else 0.7, zorder=4 if focus else 3,
                    transform=offset_copy(ax.transData, fig=figure,

@@ -599,3 +599,15 @@ def test_every_cross_chart_saves(tmp_path, judgement_table, heat_frames, council
     for i, ax in enumerate(axes):
         path = charts.save_figure(ax, tmp_path / f"chart-{i}.png")
         assert path.stat().st_size > 10_000
+
+
+def test_councils_outside_the_998_limits_are_filled_darker(judgement_table):
+    ax = charts.funnel_plot(judgement_table)
+    northwold, kestrel = (_point_collection(ax, c) for c in ("Northwold", "Kestrel Vale"))
+    assert judgement_table.loc["Northwold", "flag"] == "below998"
+    assert judgement_table.loc["Kestrel Vale", "flag"] == "above95"
+    assert to_hex(northwold.get_facecolor()[0]) != to_hex(kestrel.get_facecolor()[0])
+    assert to_hex(kestrel.get_facecolor()[0]) == charts.CONTEXT_COLOUR.lower()
+    legend = _legend(ax)
+    assert "Below the 99.8% limits too" in legend
+    assert "Above the 99.8% limits too" not in legend  # no council is
