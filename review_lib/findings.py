@@ -1059,8 +1059,38 @@ def review_team_narrative(review: Review) -> str | None:
     if not path.is_file():
         return None
     text = path.read_text(encoding="utf-8-sig", errors="replace")
-    cleaned = _clean_markdown(text)
+    cleaned = pseudonymise(_clean_markdown(text), review)
     return cleaned if cleaned.strip() else None
+
+
+def pseudonymise(text: str, review: Review) -> str:
+    """Replace every case identifier of the review found in a text by its pseudonym.
+
+    Review teams sometimes name a case by its reference in their notes ("DY-368461 showed
+    good practice"); a report shows cases only as "Case 01" ... "Case 20". Identifiers are
+    matched whole (not inside longer words or numbers), ignoring case, longest first.
+
+    Parameters
+    ----------
+    text : str
+        Any text, such as the review team's narrative.
+    review : Review
+        The review whose case identifiers are replaced.
+
+    Returns
+    -------
+    str
+        The text with identifiers replaced.
+    """
+    pairs = dict(zip(review.judgements["case_ref"].astype(str),
+                     review.judgements["case"].astype(str), strict=True))
+    refs = sorted((ref for ref in pairs if ref.strip()), key=len, reverse=True)
+    if not refs:
+        return text
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(r) for r in refs) + r")(?![\w-])",
+                         re.IGNORECASE)
+    folded = {ref.casefold(): name for ref, name in pairs.items()}
+    return pattern.sub(lambda m: folded[m.group(1).casefold()], text)
 
 
 # --------------------------------------------------------------------------- all

@@ -1,0 +1,383 @@
+"""Hostile and messy input: each kind as a small generated case, with its message, the exit
+status, and what the other reviews got.
+
+The rule throughout: a problem in one review gives that review a located message and no
+reports; every other review in the same file, folder or run is still produced; nothing is
+overwritten and nothing ambiguous is published.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import SMALL_QUESTIONS, good_rows, write_small_council, write_wide_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from review_lib.batch import SCRATCH_OWNER, make_scratch_folder, run_batch, sweep_scratch_folders
+from review_lib.catalogue import load_catalogue
+from review_lib.findings import review_team_narrative
+from review_lib.loading import read_programme_files, read_review_file
+from review_lib.report import SLUG_LENGTH, slug, slug_collisions
+from review_lib.template import write_review_workbook
+
+QUESTIONS = [f"Q{i}" for i in range(1, 13)]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def long_rows(council, cycle="2022-24", cases=3, bad_cell=None):
+    """Rows of a long CSV: council, cycle, case, auditor, question, rating."""
+    rows = []
+    for i in range(1, cases + 1):
+        for q in [*QUESTIONS, "Overall"]:
+            rows.append([council, cycle, f"{council[:2].upper()}-{i}", "PSW A", q, "Good"])
+    if bad_cell is not None:
+        rows[bad_cell][5] = "Very good"
+    return rows
+
+
+def write_long(path, rows):
+    lines = ["council,cycle,case,auditor,question,rating"]
+    lines += [",".join(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def errors(problems):
+    return [p for p in problems if p.is_error]
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def test_one_bad_cell_in_a_long_csv_refuses_only_its_own_council(tmp_path, catalogue):
+    path = write_long(tmp_path / "region.csv",
+                      long_rows("Ashford") + long_rows("Bexley", bad_cell=4)
+                      + long_rows("Carrow"))
+    reviews, problems = read_review_file(path, catalogue)
+    assert sorted(r.council for r in reviews) == ["Ashford", "Carrow"]
+    [problem] = errors(problems)
+    # Header row 1, then Ashford's 3 cases x 13 rows (rows 2-40): Bexley's fifth is row 45.
+    assert problem.kind == "unknown-label" and problem.row == 45
+    assert "'Very good' is not a rating" in str(problem)
+
+
+def test_a_row_with_no_council_refuses_the_whole_file(tmp_path, catalogue):
+    rows = long_rows("Ashford") + long_rows("Bexley")
+    rows[3][0] = ""  # cannot tell which review the row belongs to
+    reviews, problems = read_review_file(write_long(tmp_path / "region.csv", rows), catalogue)
+    assert reviews == []
+    assert any(p.kind == "missing-review-details" for p in errors(problems))
+
+
+def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
+    write_wide_csv(tmp_path / "a.csv", good_rows(), council="Ashford")
+    write_wide_csv(tmp_path / "b.csv", good_rows(), council="ashford")  # same review
+    write_wide_csv(tmp_path / "c.csv", good_rows(), council="Carrow")
+    results = read_programme_files([tmp_path], catalogue)
+    kept = {r.council for result in results for r in result.reviews}
+    assert kept == {"Carrow"}
+    messages = [str(p) for result in results for p in result.problems]
+    assert any("a.csv" in m and "is also in" in m and "b.csv" in m for m in messages)
+    assert any("b.csv" in m and "is also in" in m and "a.csv" in m for m in messages)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("St. Helens", "St Helens", "Wigan"):
+        write_small_council(data, council, [["G", "G", "G", "G"]] * 6)
+    # Two of the three file names collide too on a case-insensitive disk: rename.
+    (data / "st. helens.csv").rename(data / "st-helens-1.csv")
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert summary.failed
+    refused = [" ".join(errors_) for _, errors_ in summary.invalid_files]
+    assert sum("'St Helens' and 'St. Helens'" in e for e in refused) == 2
+    assert all("'st-helens'" in e and "neither is rendered" in e for e in refused)
+    folders = {p.name for p in (tmp_path / "reports" / "2024").iterdir() if p.is_dir()}
+    assert folders == {"wigan"}
+
+
+def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
+    assert len(long_name) > 290
+    for council in ("Wigan", "Bolton"):
+        write_small_council(data, council, [["G", "G", "RI", "G"]] * 6)
+    written = write_small_council(data, "Tmp", [["G", "G", "RI", "G"]] * 6)
+    (data / "long-name.csv").write_text(written.read_text().replace("Tmp,", f"{long_name},"))
+    written.unlink()
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, summary.invalid_files
+    folder = tmp_path / "reports" / "2024" / slug(long_name)
+    assert len(folder.name) <= SLUG_LENGTH
+    html = (folder / "findings.html").read_text(encoding="utf-8")
+    assert long_name in html
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6))
+def test_distinct_names_never_share_a_folder_unnoticed(names):
+    class Review:  # what slug_collisions reads
+        def __init__(self, council):
+            self.council, self.cycle = council, "2024"
+
+    reviews = [Review(name) for name in names]
+    clashes = slug_collisions(reviews)
+    folders = {}
+    for name in set(names):
+        folder = slug(name)
+        assert (re.fullmatch(r"[\w-]+", folder) and folder == folder.lower()) or \
+            not folder.isascii()
+        assert 0 < len(folder) <= SLUG_LENGTH and ".." not in folder and "/" not in folder
+        folders.setdefault(folder, set()).add(name)
+    shared = {("2024", folder): sorted(found) for folder, found in folders.items()
+              if len(found) > 1}
+    assert clashes == shared
+
+
+def test_dollar_signs_in_names_and_labels_are_drawn_as_text(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text("id,short_label,question\nA1,Cost $5 to $10,Money?\n"
+                         "A2,Risk,Risk?\nA3,Oversight,Oversight?\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("$Ash$ Vale", "Bee \\frac{1}{0}", "Carrow $"):
+        write_small_council(data, council, [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    assert len([o for o in summary.outcomes if not o.skipped]) == 7  # 3 x 2 + cross-council
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def test_a_hidden_ratings_sheet_is_refused_naming_the_sheets(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].sheet_state = "hidden"
+    current = book.copy_worksheet(book["Ratings"])
+    current.title = "Ratings (current)"
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert reviews == []
+    [problem] = errors(problems)
+    assert problem.kind == "hidden-ratings-sheet"
+    assert "'Ratings' sheet is hidden" in str(problem)
+    assert "'Ratings (current)'" in str(problem)
+
+
+def test_another_hidden_sheet_is_reported_but_not_read(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    old = book.copy_worksheet(book["Ratings"])
+    old.title = "Old ratings"
+    old.sheet_state = "veryHidden"
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert len(reviews) == 1 and errors(problems) == []
+    assert [p.kind for p in problems] == ["hidden-sheet"]
+    assert "Old ratings" in str(problems[0]) and "never read" in str(problems[0])
+
+
+def test_a_formula_in_the_review_sheet_is_an_error(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Review"]["B2"] = '=HYPERLINK("http://example.org","Dudley")'
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert reviews == []
+    formula = [p for p in errors(problems) if p.kind == "formula"]
+    assert formula and formula[0].sheet == "Review" and formula[0].cell == "B2"
+
+
+def test_the_template_writes_formula_like_labels_as_text(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text('id,short_label,question\nQ1,"=HYPERLINK(""http://x"",""y"")",Voice?\n'
+                         "Q2,+1 risk,Risk?\nQ3,@oversight,Oversight?\n")
+    path = write_review_workbook(tmp_path / "t.xlsx", load_catalogue(questions))
+    book = openpyxl.load_workbook(path)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    assert cells, "the labels were written"
+    assert all(c.data_type == "s" for c in cells)
+    # And the suite reads its own template back without calling those cells formulas.
+    _, problems = read_review_file(path, load_catalogue(questions))
+    assert not [p for p in problems if p.kind == "formula"]
+
+
+def _truncated(path: Path) -> Path:
+    data = path.read_bytes()
+    broken = path.with_name("cut-short.xlsx")
+    broken.write_bytes(data[: len(data) * 2 // 3])
+    return broken
+
+
+def _damaged_member(path: Path) -> Path:
+    broken = path.with_name("damaged.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("sheet2.xml"):
+                data = data[: len(data) // 2]  # XML cut off mid-element
+            target.writestr(info, data)
+    return broken
+
+
+@pytest.mark.parametrize("damage", [_truncated, _damaged_member])
+def test_a_damaged_workbook_gets_a_message_naming_it(tmp_path, catalogue, damage):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    broken = damage(path)
+    reviews, problems = read_review_file(broken, catalogue, display_name=broken.name)
+    assert reviews == []
+    [problem] = errors(problems)
+    assert problem.kind == "unreadable-file" and problem.file == broken.name
+    assert "cannot be" in problem.message
+
+
+def test_a_declared_dimension_of_a_million_rows_is_not_trusted(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w",
+                                                          zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"',
+                              data)
+            target.writestr(info.filename, data)
+    assert bomb.stat().st_size < 60_000
+    started = time.perf_counter()
+    reviews, problems = read_review_file(bomb, catalogue)
+    assert time.perf_counter() - started < 10
+    assert len(reviews) == 1 and errors(problems) == []
+
+
+def test_a_file_over_the_size_limit_is_refused_with_what_to_do(tmp_path, catalogue,
+                                                               monkeypatch):
+    monkeypatch.setenv("PRACTICE_REVIEW_MAX_FILE_MB", "1")
+    path = write_wide_csv(tmp_path / "huge.csv", good_rows(n_cases=15000))
+    assert path.stat().st_size > 2 ** 20
+    started = time.perf_counter()
+    _reviews, problems = read_review_file(path, catalogue)
+    assert time.perf_counter() - started < 2
+    [problem] = errors(problems)
+    assert problem.kind == "too-large" and "PRACTICE_REVIEW_MAX_FILE_MB" in problem.expected
+
+
+def test_a_review_with_too_many_cases_is_refused(tmp_path, catalogue, monkeypatch):
+    monkeypatch.setenv("PRACTICE_REVIEW_MAX_CASES", "10")
+    wide = write_wide_csv(tmp_path / "wide.csv", good_rows(n_cases=20))
+    reviews, problems = read_review_file(wide, catalogue)
+    assert reviews == [] and errors(problems)[0].kind == "too-large"
+    assert "PRACTICE_REVIEW_MAX_CASES" in errors(problems)[0].expected
+    long = write_long(tmp_path / "long.csv", long_rows("Ashford", cases=12)
+                      + long_rows("Bexley", cases=3))
+    reviews, problems = read_review_file(long, catalogue)
+    assert [r.council for r in reviews] == ["Bexley"]  # only the oversized review refused
+    assert "Ashford 2022-24 has 12 case records" in str(errors(problems)[0])
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def test_case_identifiers_in_a_narrative_become_pseudonyms(tmp_path, catalogue):
+    rows = good_rows()
+    rows[4][0] = "DY-123456"
+    path = write_wide_csv(tmp_path / "dudley.csv", rows, council="Dudley")
+    path.with_suffix(".md").write_text(
+        "Case DY-123456 showed good practice; dy-123456 again; DY-1234567 is another "
+        "number.\n")
+    [review], _ = read_review_file(path, catalogue)
+    text = review_team_narrative(review)
+    pseudonym = review.judgements.set_index("case_ref").loc["DY-123456", "case"]
+    assert "DY-123456 " not in text and "dy-123456" not in text
+    assert f"Case {pseudonym} showed good practice; {pseudonym} again" in text
+    assert "DY-1234567" in text  # a longer number is not an identifier
+
+
+def test_a_killed_runs_temporary_folder_is_swept_and_nothing_else(tmp_path):
+    dead = make_scratch_folder()
+    (dead / "inputs.pickle").write_bytes(b"raw case ids")
+    # A process id that is certainly finished: a child that has exited.
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    (dead / SCRATCH_OWNER).write_text(child.stdout)
+    alive = make_scratch_folder()  # this process: a run in progress
+    unmarked = Path(str(dead) + "-not-ours")
+    unmarked.mkdir()
+    try:
+        removed = sweep_scratch_folders()
+        assert dead in removed and not dead.exists()
+        assert alive.exists() and unmarked.exists()
+    finally:
+        for folder in (alive, unmarked):
+            for item in folder.iterdir():
+                item.unlink()
+            folder.rmdir()
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+@pytest.mark.slow
+def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, catalogue):
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("Ashford", "Bolton", "Carrow"):
+        write_wide_csv(data / f"{council.lower()}.csv", good_rows(), council=council)
+    write_long(data / "region-long.csv", long_rows("Denholm", cases=20)
+               + long_rows("Easterby", cases=20, bad_cell=7))
+    write_wide_csv(data / "ashford-copy.csv", good_rows(), council="Farleigh")
+    write_wide_csv(data / "farleigh.csv", good_rows(), council="Farleigh")
+    (data / "not-a-workbook.xlsx").write_text("Case,Auditor\nC1,PSW A\n")
+    path = write_review_workbook(data / "hidden.xlsx", catalogue, council="Gorton",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].sheet_state = "hidden"
+    book.save(path)
+    write_wide_csv(data / "st-helens.csv", good_rows(), council="St Helens")
+    write_wide_csv(data / "st.-helens.csv", good_rows(), council="St. Helens")
+    reports = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--out",
+         str(reports), "--figures", str(tmp_path / "figures"), "--jobs", "2"],
+        capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    made = {p.parent.name for p in (reports / "2022-24").glob("*/findings.html")}
+    assert made == {"ashford", "bolton", "carrow", "denholm"}
+    for name in ("region-long.csv", "ashford-copy.csv", "farleigh.csv", "not-a-workbook.xlsx",
+                 "hidden.xlsx", "st-helens.csv", "st.-helens.csv"):
+        assert name in output, name
+    assert (reports / "2022-24" / "cross-council.html").exists()
