@@ -407,6 +407,7 @@ def findings(context: ReviewContext) -> str:
         areas for improvement.
     """
     from review_lib.findings import council_findings
+    from review_lib.narrative import narrative_html
 
     parts = []
     for heading, text in council_findings(context.review, context.programme,
@@ -415,7 +416,9 @@ def findings(context: ReviewContext) -> str:
         if heading.startswith("Themes from the review team"):
             # A team's own headings sit under this section's heading, never beside it.
             text = re.sub(r"^(#{1,4})(?=\s)", r"##\1", text, flags=re.M)
-        parts.append(markdown_html(text))
+            parts.append(narrative_html(text))  # parsed, then sanitised by an allow-list
+        else:
+            parts.append(markdown_html(text))
         if heading.lower().startswith("areas for improvement"):
             parts.append(question_chart(context, sort=True))
         if heading.lower().startswith("how the council compares"):

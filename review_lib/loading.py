@@ -1127,6 +1127,11 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         reviews = _parse_long(table, catalogue, sha, problems)
     else:
         reviews = _parse_wide(table, sheets, catalogue, sha, problems)
+    narrative = path.with_suffix(".md")
+    if narrative.is_file():
+        from review_lib.narrative import narrative_warnings
+
+        problems.extend(narrative_warnings(narrative, str(Path(name).with_suffix(".md"))))
     from review_lib.limits import max_cases
 
     kept = []

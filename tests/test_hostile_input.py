@@ -381,3 +381,57 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
                  "hidden.xlsx", "st-helens.csv", "st.-helens.csv"):
         assert name in output, name
     assert (reports / "2022-24" / "cross-council.html").exists()
+
+
+HOSTILE_NARRATIVE = """# Themes
+Practitioners were <b>committed</b>.<script>fetch('https://x')</script>
+![Chart](https://example.org/chart.png "c") and ![kept](data:image/png;base64,iVBORw0KGgo=)
+See [policy](http://intranet.example/p) and [below](#next).
+<img src=x onerror=alert(1)> [![nested](https://a.example/b.png)](https://c.example)
+<a href="javascript:alert(1)">click</a> <iframe src="https://e.example"></iframe>
+Read [the guide][g].
+
+[g]: https://example.org/guide
+<svg><a href="https://x.example">s</a></svg><p onclick="x()">para</p>
+"""
+
+
+def test_a_hostile_narrative_is_parsed_and_sanitised_not_refused():
+    from review_lib.narrative import narrative_html
+
+    html = narrative_html(HOSTILE_NARRATIVE)
+    for gone in ("<script", "https:", "http:", "javascript", "onerror", "onclick", "<iframe",
+                 "<svg", "//"):
+        assert gone not in html, gone
+    assert '<a href="#next">below</a>' in html
+    assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="kept">' in html
+    for text in ("committed", "Chart", "policy", "nested", "click", "the guide", "para"):
+        assert text in html
+
+
+def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalogue):
+    path = write_wide_csv(tmp_path / "dudley.csv", good_rows(), council="Dudley")
+    path.with_suffix(".md").write_text(HOSTILE_NARRATIVE)
+    reviews, problems = read_review_file(path, catalogue, display_name="dudley.csv")
+    assert len(reviews) == 1 and errors(problems) == []  # warnings only
+    warned = {(p.file, p.row) for p in problems if p.kind == "narrative-content"}
+    assert {("dudley.md", 2), ("dudley.md", 3), ("dudley.md", 4), ("dudley.md", 5),
+            ("dudley.md", 6), ("dudley.md", 9), ("dudley.md", 10)} <= warned
+    assert ("dudley.md", 1) not in warned
+
+
+@pytest.mark.slow
+def test_a_hostile_narrative_never_stops_its_report(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("Alpha", "Beta", "Gamma"):
+        write_small_council(data, council, [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3)
+    (data / "alpha.md").write_text(HOSTILE_NARRATIVE)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    html = (tmp_path / "reports" / "2024" / "alpha" / "findings.html").read_text()
+    assert "Themes from the review team" in html and "committed" in html
+    assert "example.org" not in html and "javascript:" not in html
