@@ -10,6 +10,7 @@ question is ``Overall``. Every problem in a file is collected and reported toget
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -1215,34 +1216,101 @@ def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Pr
     return None
 
 
-def iter_data_files(paths: Iterable[str | Path]) -> list[Path]:
+def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None = None
+                    ) -> list[Path]:
     """Expand files and folders into the data files they hold, sorted, folders recursively.
 
     Hidden files, Excel lock files (``~$...``) and non-data files (Markdown, JSON) are left
-    out; legacy spreadsheet files are kept so that they can be reported.
+    out; legacy spreadsheet files are kept so that they can be reported. Anything else that
+    is not read gets a warning in ``problems``: a link that leads outside the folder given,
+    a linked folder (never followed, so a link loop cannot trap the run), a folder that
+    cannot be read, and special files such as named pipes (which would block a reader).
 
     Parameters
     ----------
     paths : iterable of str or Path
         Files and folders.
+    problems : list of Problem, optional
+        Receives the warnings.
 
     Returns
     -------
     list of Path
         The data files.
     """
+    import stat
+
     wanted = EXCEL_SUFFIXES | {".csv"} | LEGACY_SUFFIXES
     files: list[Path] = []
+    found_problems = problems if problems is not None else []
+
+    def warn(where: Path, root: Path, message: str, expected: str) -> None:
+        try:
+            shown = str(where.relative_to(root.parent if root.name else root))
+        except ValueError:
+            shown = where.name
+        found_problems.append(Problem("skipped-path", shown, message, expected,
+                                      severity=WARNING))
+
     for path in map(Path, paths):
-        if path.is_dir():
-            for found in sorted(path.rglob("*"), key=lambda p: natural_key(str(p))):
-                relative = found.relative_to(path)
-                if any(part.startswith((".", "~$")) for part in relative.parts):
-                    continue
-                if found.is_file() and found.suffix.lower() in wanted:
-                    files.append(found)
-        else:
+        if not path.is_dir():
             files.append(path)
+            continue
+        try:
+            inside = path.resolve()
+        except OSError:
+            inside = path.absolute()
+        found: list[Path] = []
+
+        def unreadable(error: OSError, root: Path = path) -> None:
+            warn(Path(error.filename or root), root,
+                 f"the folder cannot be read ({error.strerror or error}), so it was skipped",
+                 "a folder this user can read")
+
+        for folder, names, filenames in os.walk(path, onerror=unreadable, followlinks=False):
+            base = Path(folder)
+            relative_parts = base.relative_to(path).parts
+            if any(part.startswith((".", "~$")) for part in relative_parts):
+                names[:] = []
+                continue
+            for name in list(names):
+                if (base / name).is_symlink():
+                    if not name.startswith((".", "~$")):
+                        warn(base / name, path, "the folder is a link, and links to folders "
+                             "are not followed", "the review files themselves in the folder")
+                    names.remove(name)
+            for name in filenames:
+                if name.startswith((".", "~$")):
+                    continue
+                candidate = base / name
+                if candidate.suffix.lower() not in wanted:
+                    try:
+                        special = not stat.S_ISREG(candidate.lstat().st_mode) and \
+                            not candidate.is_symlink()
+                    except OSError:
+                        special = False
+                    if special:
+                        warn(candidate, path, "this is not a regular file (perhaps a named "
+                             "pipe), so it was skipped", "regular .xlsx or .csv files")
+                    continue
+                try:
+                    mode = os.stat(candidate).st_mode  # follows a link to its target
+                    target = candidate.resolve()
+                except OSError as exc:
+                    warn(candidate, path, f"the file cannot be opened ({exc.strerror or exc}), "
+                         "so it was skipped", "a readable file (a link that leads nowhere?)")
+                    continue
+                if candidate.is_symlink() and not target.is_relative_to(inside):
+                    warn(candidate, path, "the file is a link to a place outside the data "
+                         "folder, so it was not read", "the review files themselves inside "
+                         "the data folder")
+                    continue
+                if not stat.S_ISREG(mode):
+                    warn(candidate, path, "this is not a regular file (perhaps a named pipe), "
+                         "so it was skipped", "regular .xlsx or .csv files")
+                    continue
+                found.append(candidate)
+        files.extend(sorted(found, key=lambda p: natural_key(str(p))))
     return files
 
 
@@ -1294,7 +1362,8 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
     catalogue = catalogue or load_catalogue()
     results = []
     holders: dict[tuple[str, str], list[FileResult]] = {}
-    for path in iter_data_files(roots):
+    skipped: list[Problem] = []
+    for path in iter_data_files(roots, skipped):
         name = _display_name(path, roots)
         reviews, problems = read_review_file(path, catalogue, display_name=name)
         result = FileResult(path, name, reviews, problems)
@@ -1315,7 +1384,10 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
                 "one file per council and cycle: remove or rename the out-of-date one",
                 value=f"{review.council} {review.cycle}"))
             result.reviews = [r for r in result.reviews if (_h(r.council), r.cycle) != key]
-    if not results:
+    data_files = len(results)
+    for problem in skipped:  # paths not read: shown by validate, never an error
+        results.append(FileResult(Path(problem.file), problem.file, [], [problem]))
+    if not data_files:
         results.append(FileResult(roots[0] if roots else Path("."), ", ".join(map(str, roots)),
                                   [], [Problem("empty-file", ", ".join(map(str, roots)) or ".",
                                                "no .xlsx or .csv data files were found",

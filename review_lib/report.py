@@ -235,8 +235,9 @@ def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalog
     import pickle
 
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
-    key = inputs_signature(data, catalogue_file, [r.path for r in results])
-    path.write_bytes(pickle.dumps((key, catalogue, results), protocol=pickle.HIGHEST_PROTOCOL))
+    read = [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
+    key = inputs_signature(data, catalogue_file, [r.path for r in read])
+    path.write_bytes(pickle.dumps((key, catalogue, read), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _preloaded(key: tuple, files: list[Path]) -> tuple | None:

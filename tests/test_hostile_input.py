@@ -435,3 +435,43 @@ def test_a_hostile_narrative_never_stops_its_report(tmp_path):
     html = (tmp_path / "reports" / "2024" / "alpha" / "findings.html").read_text()
     assert "Themes from the review team" in html and "committed" in html
     assert "example.org" not in html and "javascript:" not in html
+
+
+def test_links_loops_and_pipes_are_skipped_with_a_warning(tmp_path, catalogue):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_wide_csv(data / "ashford.csv", good_rows(), council="Ashford")
+    outside = write_wide_csv(tmp_path / "elsewhere.csv", good_rows(), council="Secret")
+    (data / "linked.csv").symlink_to(outside)  # leads out of the data folder
+    (data / "inner.csv").symlink_to(data / "ashford.csv")  # stays inside: read
+    (data / "loop").symlink_to(data, target_is_directory=True)  # a link loop
+    os.mkfifo(data / "pipe.csv")  # opening it would block for ever
+    started = time.perf_counter()
+    results = read_programme_files([data], catalogue)
+    assert time.perf_counter() - started < 10
+    councils = [r.council for result in results for r in result.reviews]
+    assert "Secret" not in councils
+    warnings = {p.file: p.message for result in results for p in result.problems
+                if p.kind == "skipped-path"}
+    assert "outside the data folder" in warnings["data/linked.csv"]
+    assert "links to folders are not followed" in warnings["data/loop"]
+    assert "not a regular file" in warnings["data/pipe.csv"]
+    assert all(not p.is_error for result in results for p in result.problems
+               if p.kind == "skipped-path")
+    # inner.csv (a link inside the folder) is read: it duplicates ashford.csv.
+    assert any(p.kind == "duplicate-review" for result in results for p in result.problems)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root can read a folder whatever its permissions")
+def test_an_unreadable_folder_is_skipped_with_a_warning(tmp_path, catalogue):
+    data = tmp_path / "data"
+    (data / "locked").mkdir(parents=True)
+    write_wide_csv(data / "ashford.csv", good_rows(), council="Ashford")
+    (data / "locked").chmod(0)
+    try:
+        results = read_programme_files([data], catalogue)
+    finally:
+        (data / "locked").chmod(0o755)
+    assert any("cannot be read" in p.message for r in results for p in r.problems)
+    assert [r.council for result in results for r in result.reviews] == ["Ashford"]
