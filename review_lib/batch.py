@@ -585,11 +585,21 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         workers.stop()
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
-        summary.written.append(write_metrics(council_metrics(review), path))
+        try:
+            summary.written.append(write_metrics(council_metrics(review), path))
+        except Exception as exc:  # one review's figures never stop the others
+            summary.invalid_files.append((review.source, [
+                f"{review.council} {review.cycle}: its metrics.json could not be written "
+                f"({type(exc).__name__}: {str(exc)[:200]})"]))
     for each in all_cycles:
-        summary.written.append(write_metrics(
-            cross_metrics(programme.in_cycle(each), funnel_limits),
-            reports_dir / each / "metrics.json"))
+        try:
+            summary.written.append(write_metrics(
+                cross_metrics(programme.in_cycle(each), funnel_limits),
+                reports_dir / each / "metrics.json"))
+        except Exception as exc:
+            summary.invalid_files.append((f"cycle {each}", [
+                f"the cross-council metrics.json could not be written "
+                f"({type(exc).__name__}: {str(exc)[:200]})"]))
     if to_run:
         workers.collect(summary, log, keep=keep_workers)
     index = write_index(reports_dir)

@@ -675,18 +675,31 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
     return council, cycle, month
 
 
+def _header_further_down(table: Table, look: int = 20) -> int | None:
+    """The row number of a row below the header that has Case and Auditor headings."""
+    for row_number, row in zip(table.row_numbers[:look], table.rows[:look], strict=False):
+        headings = {_h(v) for v in row if isinstance(v, str)}
+        if headings & _CASE_HEADINGS and headings & _AUDITOR_HEADINGS:
+            return row_number
+    return None
+
+
 def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 problems: list[Problem]) -> list[Review]:
     columns = _find_columns(table, {
         "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
         "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
+    elsewhere = _header_further_down(table) if "case" not in columns else None
     for role, label in (("case", "Case"), ("auditor", "Auditor"),
                         ("overall", "Overall judgement")):
         if role not in columns:
+            hint = (f"; row {elsewhere} looks like the header (it has the headings "
+                    "Case and Auditor): delete the rows above it" if elsewhere else "")
             problems.append(Problem(
                 "missing-column", table.file,
-                f"there is no '{label}' column",
-                f"a heading '{label}' in the header row (row {table.header_row})",
+                f"there is no '{label}' column in the header row (row {table.header_row})"
+                + hint,
+                f"a heading '{label}' in the first row of the table",
                 sheet=table.sheet, row=table.header_row))
     question_columns: list[tuple[int, str]] = []
     seen_questions: dict[str, int] = {}
@@ -1365,7 +1378,13 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
     skipped: list[Problem] = []
     for path in iter_data_files(roots, skipped):
         name = _display_name(path, roots)
-        reviews, problems = read_review_file(path, catalogue, display_name=name)
+        try:
+            reviews, problems = read_review_file(path, catalogue, display_name=name)
+        except Exception as exc:  # a file no check foresaw: its own failure, not the run's
+            reviews, problems = [], [Problem(
+                "unreadable-file", name,
+                f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]})",
+                "an .xlsx workbook or .csv file in one of the layouts the README describes")]
         result = FileResult(path, name, reviews, problems)
         results.append(result)
         for review in reviews:

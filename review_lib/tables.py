@@ -54,6 +54,9 @@ class Table:
         How messages name each column.
     hidden : bool
         A worksheet hidden in Excel (never read as the ratings).
+    merged : list of tuple
+        Merged ranges of the worksheet: 1-based (min column, min row, max column, max row)
+        and the reference.
     """
 
     file: str
@@ -64,6 +67,16 @@ class Table:
     header_row: int = 1
     labels: list[str] = field(default_factory=list)
     hidden: bool = False
+    merged: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+
+    def merged_range(self, column_index: int, row_number: int) -> str | None:
+        """The merged range (``"B2:B5"``) a cell belongs to, other than as its first cell."""
+        column = column_index + 1
+        for low_col, low_row, high_col, high_row, ref in self.merged:
+            if (low_col <= column <= high_col and low_row <= row_number <= high_row
+                    and (column, row_number) != (low_col, low_row)):
+                return ref
+        return None
 
     def cell(self, column_index: int, row_number: int) -> str | None:
         """Spreadsheet-style cell reference (``"D7"``) for a column and row number."""
@@ -101,6 +114,12 @@ class Table:
                 column = column[:37] + "..."
             if row_number is not None:
                 cell = self.cell(column_index, row_number)
+                merged = self.merged_range(column_index, row_number)
+                if merged and (value is None or str(value).strip() == ""):
+                    message += (f" (the cell is part of the merged cells {merged}, and only "
+                                "the first cell of a merged range holds a value)")
+                    expected = (expected + "; " if expected else "") + (
+                        "unmerge the cells and fill in each one")
         return Problem(
             kind,
             self.file,
@@ -200,6 +219,22 @@ def _split_plain_csv(text: str, delimiter: str) -> list[list[str]] | None:
     return [line.split(delimiter) if line else [] for line in lines]
 
 
+def _utf16_without_mark(data: bytes) -> bool:
+    """Whether bytes look like UTF-16 text of mostly Latin characters, with no BOM.
+
+    Every other byte is then zero: at odd positions for little-endian, even for big-endian.
+    """
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        head = head[:len(head) - len(head) % 2]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    little = odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0
+    big = even.count(0) >= 0.9 * len(even) and odd.count(0) == 0
+    return little or big
+
+
 def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]]:
     """Read a CSV file, detecting Windows-1252 or UTF-16 encoding and ``;`` or tab separators.
 
@@ -232,6 +267,17 @@ def read_csv(path: Path, display_name: str) -> tuple[Table | None, list[Problem]
             problems.append(Problem(
                 "encoding", display_name,
                 "the file is UTF-16 (as Excel's 'Unicode Text' saves it); it was read as such",
+                "UTF-8 (in Excel: Save As > 'CSV UTF-8')", severity=WARNING))
+    if not utf16 and not data.startswith(b"PK\x03\x04") and _utf16_without_mark(data):
+        try:
+            text = data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")
+        except UnicodeDecodeError:
+            pass
+        else:
+            utf16 = True
+            problems.append(Problem(
+                "encoding", display_name,
+                "the file is UTF-16 text without a byte-order mark; it was read as such",
                 "UTF-8 (in Excel: Save As > 'CSV UTF-8')", severity=WARNING))
     if not utf16 and (data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]):
         return None, [Problem("unreadable-file", display_name,
@@ -364,6 +410,7 @@ def read_workbook(path: Path, display_name: str
             table = _make_table(display_name, worksheet.title, raw_rows)
             if table is not None:
                 table.hidden = worksheet.sheet_state != "visible"
+                table.merged = _merged_ranges(worksheet)
             sheets[worksheet.title] = table
     except Exception as exc:  # damaged or cut-short XML or compressed data
         return None, [Problem("unreadable-file", display_name,
@@ -382,6 +429,23 @@ def read_workbook(path: Path, display_name: str
             "hidden sheets are never read: unhide it (or delete it) if it matters",
             severity=WARNING, sheet=name))
     return sheets, problems
+
+
+def _merged_ranges(worksheet) -> list[tuple[int, int, int, int, str]]:
+    """Merged ranges of a read-only worksheet, from its XML (openpyxl does not give them)."""
+    import re
+
+    from openpyxl.utils import range_boundaries
+
+    try:
+        data = worksheet._get_source().read()
+    except Exception:  # a private openpyxl interface: without it, no merge hints
+        return []
+    ranges = []
+    for ref in re.findall(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', data)[:500]:
+        text = ref.decode("ascii")
+        ranges.append((*range_boundaries(text), text))
+    return ranges
 
 
 def _oversized_parts(path: Path, display_name: str) -> Problem | None:
@@ -472,5 +536,7 @@ def unsupported_format(name: str, suffix: str) -> Problem:
     """
     return Problem("unsupported-format", name,
                    f"files of type {suffix or '(none)'} are not read",
-                   "an Excel .xlsx workbook or a .csv file (re-save .xls/.ods files as .xlsx)",
+                   "an Excel .xlsx workbook or a .csv file: re-save .xls and .ods files as "
+                   ".xlsx (Excel: File > Save As > Excel Workbook; LibreOffice: File > Save "
+                   "As > Excel 2007-365)",
                    value=suffix)

@@ -475,3 +475,69 @@ def test_an_unreadable_folder_is_skipped_with_a_warning(tmp_path, catalogue):
         (data / "locked").chmod(0o755)
     assert any("cannot be read" in p.message for r in results for p in r.problems)
     assert [r.council for result in results for r in result.reviews] == ["Ashford"]
+
+
+# --------------------------------------------------------------------------- clearer messages
+
+
+def test_merged_cells_are_named_as_merged_not_blank(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].merge_cells("B2:B4")  # one auditor written once for three cases
+    book.save(path)
+    _, problems = read_review_file(path, catalogue)
+    blanks = [p for p in errors(problems) if p.cell in ("B3", "B4")]
+    assert blanks and all("merged cells B2:B4" in str(p) for p in blanks)
+    assert all("unmerge the cells and fill in each one" in p.expected for p in blanks)
+
+
+def test_a_header_further_down_is_pointed_to(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].insert_rows(1, amount=3)
+    book["Ratings"]["A1"] = "Dudley case file audit, November 2023"
+    book.save(path)
+    _, problems = read_review_file(path, catalogue)
+    missing = [p for p in errors(problems) if p.kind == "missing-column"]
+    assert missing
+    assert "row 4 looks like the header" in str(missing[0])
+    assert "delete the rows above it" in str(missing[0])
+
+
+def test_utf16_without_a_byte_order_mark_is_read_with_a_warning(tmp_path, catalogue):
+    source = write_wide_csv(tmp_path / "utf8.csv", good_rows(), council="Dudley")
+    path = tmp_path / "dudley.csv"
+    path.write_bytes(source.read_text(encoding="utf-8").encode("utf-16-le"))
+    reviews, problems = read_review_file(path, catalogue)
+    assert len(reviews) == 1 and reviews[0].n_cases == 20
+    assert any("UTF-16 text without a byte-order mark" in p.message for p in problems)
+
+
+def test_an_ods_file_is_told_how_to_resave(tmp_path, catalogue):
+    path = tmp_path / "dudley.ods"
+    path.write_bytes(b"PK\x03\x04 not really")
+    _, problems = read_review_file(path, catalogue)
+    [problem] = errors(problems)
+    assert problem.kind == "unsupported-format" and "LibreOffice" in problem.expected
+
+
+def test_an_unforeseen_failure_reading_one_file_fails_only_that_file(tmp_path, catalogue,
+                                                                      monkeypatch):
+    import review_lib.loading as loading
+
+    for council in ("Ashford", "Bolton"):
+        write_wide_csv(tmp_path / f"{council.lower()}.csv", good_rows(), council=council)
+    real = loading.read_review_file
+
+    def fragile(path, *args, **kwargs):
+        if Path(path).name == "bolton.csv":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "read_review_file", fragile)
+    results = read_programme_files([tmp_path], catalogue)
+    assert [r.council for result in results for r in result.reviews] == ["Ashford"]
+    [problem] = [p for result in results for p in result.problems]
+    assert problem.file.endswith("bolton.csv") and "RecursionError" in problem.message
