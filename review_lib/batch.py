@@ -60,6 +60,9 @@ class Job:
     #: position, narrative and previous review, which change text and at most one chart).
     drawing_inputs: str = ""
     notebooks_dir: str = str(NOTEBOOKS_DIR)
+    #: ``"inprocess"`` (the worker runs the notebook itself) or ``"kernel"`` (papermill's
+    #: standard engine, with a Jupyter kernel per notebook).
+    engine: str = "inprocess"
 
     @property
     def source(self) -> Path:
@@ -230,7 +233,8 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED)):
             executed = pm.execute_notebook(
                 str(Path(job.source).resolve()), None, parameters=job.parameters,
-                engine_name=ENGINE_NAME, kernel_name="python3", progress_bar=verbose,
+                engine_name=ENGINE_NAME if job.engine == "inprocess" else "nbclient",
+                kernel_name="python3", progress_bar=verbose,
                 log_output=verbose, execution_timeout=timeout, cwd=job.cwd)
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[:1]
@@ -404,7 +408,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               jobs: int | None = None, verbose: bool = False, timeout: int = 600,
               force: bool = False, notebooks_dir: str | Path | None = None,
               log=None, watch: bool = False, poll: float = 0.25,
-              on_summary=None, funnel_limits: str = "exact") -> RunSummary:
+              on_summary=None, funnel_limits: str = "exact",
+              engine: str = "inprocess") -> RunSummary:
     """Render the council and cross-council reports of a programme, isolating failures.
 
     Parameters
@@ -446,6 +451,10 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         With ``watch``: called with each pass's RunSummary.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn in every report and in ``metrics.json``.
+    engine : {"inprocess", "kernel"}, default "inprocess"
+        How notebooks run: in the worker process itself (fast), or through papermill's
+        standard engine with a Jupyter kernel per notebook, for full kernel behaviour
+        (widgets aside, which need a live front end either way).
 
     Returns
     -------
@@ -457,6 +466,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     if funnel_limits not in METHODS:
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
+    if engine not in ("inprocess", "kernel"):
+        raise ValueError(f"engine must be 'inprocess' or 'kernel', not {engine!r}")
     log = log or (lambda line: None)
     data = Path(data) if data else SAMPLE_DIR
     reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
@@ -485,7 +496,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
                            councils=councils, cycle=cycle, reports_dir=reports_dir,
                            figures=figures, verbose=verbose, timeout=timeout, force=force,
                            notebooks_dir=notebooks_dir, log=log, keep_workers=watch,
-                           funnel_limits=funnel_limits)
+                           funnel_limits=funnel_limits, engine=engine)
             rendering = False
             if summary.failed:
                 last_run.unlink(missing_ok=True)
@@ -525,7 +536,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          councils: list[str] | None, cycle: str | None, reports_dir: Path,
          figures: Path | None, verbose: bool, timeout: int, force: bool,
          notebooks_dir: str | Path | None, log, keep_workers: bool = False,
-         funnel_limits: str = "exact") -> RunSummary:
+         funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.catalogue import load_catalogue
     from review_lib.comparison import cross_metrics
@@ -566,8 +577,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
                             reports_dir=reports_dir, figures_dir=figures,
                             funnel_limits=funnel_limits)
     programme = Programme(reviews, catalogue)
-    if notebooks_dir:
-        for job in plan:
+    for job in plan:
+        job.engine = engine
+        if notebooks_dir:
             job.notebooks_dir = str(Path(notebooks_dir).resolve())
     set_fingerprints(plan, programme, questions)
     remove_leftovers(reports_dir)
@@ -922,7 +934,7 @@ def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None
                                     rated.reset_index().values.tolist()]
     for job in plan:
         inputs = {**base, "notebook": job.notebook, "source": _hash_files([job.source]),
-                  "parameters": job.parameters,
+                  "parameters": job.parameters, "engine": job.engine,
                   "environment": job.environment, "out": job.html_name}
         if job.notebook == CROSS_NOTEBOOK:
             inputs["data"] = everything
@@ -1025,7 +1037,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
                             force=args.force, notebooks_dir=args.notebooks, log=log,
                             watch=args.watch, on_summary=each_pass,
-                            funnel_limits=args.funnel_limits)
+                            funnel_limits=args.funnel_limits, engine=args.engine)
     if args.watch:
         print("Stopped watching.", flush=True)
     else:
@@ -1059,6 +1071,10 @@ def add_run_parser(sub) -> None:
     run.add_argument("--force", action="store_true",
                      help="render every report, even those whose inputs have not changed")
     run.add_argument("--verbose", action="store_true", help="show per-cell progress")
+    run.add_argument("--engine", choices=("inprocess", "kernel"), default="inprocess",
+                     help="run notebooks in the worker processes themselves (default, "
+                          "fast) or through papermill's standard engine with a Jupyter "
+                          "kernel per notebook (full kernel behaviour)")
     run.add_argument("--funnel-limits", choices=("exact", "fingertips"), default="exact",
                      help="how funnel limits are drawn: exact binomial (default; flags a "
                           "council by chance no more often than the stated 5%% or 0.2%%) or "
