@@ -541,3 +541,53 @@ def test_an_unforeseen_failure_reading_one_file_fails_only_that_file(tmp_path, c
     assert [r.council for result in results for r in result.reviews] == ["Ashford"]
     [problem] = [p for result in results for p in result.problems]
     assert problem.file.endswith("bolton.csv") and "RecursionError" in problem.message
+
+
+# --------------------------------------------------------------------------- label parsing
+
+_SPELLINGS = {"Outstanding": ["Outstanding", "O"], "Good": ["Good", "G"],
+              "Requires Improvement": ["Requires Improvement", "RI", "Req. Improvement"],
+              "Inadequate": ["Inadequate", "I"]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.integers(), st.floats(allow_nan=True),
+                 st.none(), st.binary(max_size=20)))
+def test_any_value_parses_to_a_level_or_to_nothing_never_an_exception(value):
+    from review_lib.scale import LEVELS, NOT_APPLICABLE, parse_label
+
+    result = parse_label(value)
+    assert result is None or result in LEVELS or result is NOT_APPLICABLE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([(level, spelling) for level, spellings in _SPELLINGS.items()
+                        for spelling in spellings]),
+       st.lists(st.sampled_from([str.upper, str.lower, str.title, str.strip]), max_size=3),
+       st.text(alphabet=" \t", max_size=3), st.text(alphabet=" \t", max_size=3))
+def test_known_labels_parse_whatever_their_case_and_surrounding_spaces(pair, changes, before,
+                                                                        after):
+    from review_lib.scale import parse_label
+
+    level, spelling = pair
+    for change in changes:
+        spelling = change(spelling)
+    assert parse_label(f"{before}{spelling}{after}") == level
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_a_rating_cell_never_gives_a_traceback_only_a_located_problem(tmp_path_factory, text):
+    from review_lib.scale import parse_label
+
+    folder = tmp_path_factory.mktemp("label")
+    rows = good_rows()
+    rows[2][5] = text.replace("\x00", "")
+    path = write_wide_csv(folder / "dudley.csv", rows, council="Dudley")
+    reviews, problems = read_review_file(path, load_catalogue())
+    # Whatever the cell holds: no exception; an unreadable rating refuses the review with
+    # an error, and a readable one leaves it valid.
+    if parse_label(rows[2][5]) is None:
+        assert reviews == [] and errors(problems)
+    else:
+        assert len(reviews) == 1 and not errors(problems)
