@@ -1082,8 +1082,7 @@ def pseudonymise(text: str, review: Review) -> str:
     str
         The text with identifiers replaced.
     """
-    pairs = dict(zip(review.judgements["case_ref"].astype(str),
-                     review.judgements["case"].astype(str), strict=True))
+    pairs = {str(ref): str(name) for ref, name in review.case_pseudonyms().items()}
     refs = sorted((ref for ref in pairs if ref.strip()), key=len, reverse=True)
     if not refs:
         return text

@@ -64,7 +64,9 @@ _ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)
 _LEVEL_EXPECTED = ACCEPTED_LABELS
 _JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
 
-FRAME_KEYS = ("council", "cycle", "case", "case_ref", "auditor")
+FRAME_KEYS = ("council", "cycle", "case", "auditor")
+#: Where the raw case identifier goes in a frame, for those who opt in (keep_case_refs).
+CASE_REF_AT = 3
 
 
 def _h(text: object) -> str:
@@ -180,6 +182,9 @@ class Review:
         When the review took place, where the file says.
     path : Path or None
         The data file on this machine, for finding files beside it. Never shown in outputs.
+    keep_case_refs : bool
+        Whether the tidy frames carry a ``case_ref`` column of raw case identifiers (off
+        by default: frames carry the pseudonyms only, so an export never names a case).
     """
 
     council: str
@@ -190,6 +195,7 @@ class Review:
     review_month: str = ""
     path: Path | None = None
     _records: _Records = field(default_factory=_Records, repr=False)
+    keep_case_refs: bool = field(default=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -199,17 +205,29 @@ class Review:
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""
-        return _build_frame(*self._codes, "ratings", self.catalogue)
+        return _build_frame(*self._codes, "ratings", self.catalogue, self.keep_case_refs)
 
     @cached_property
     def not_applicable(self) -> pd.DataFrame:
         """Case and question of every "not applicable" answer."""
-        return _build_frame(*self._codes, "not_applicable", self.catalogue)
+        return _build_frame(*self._codes, "not_applicable", self.catalogue,
+                            self.keep_case_refs)
 
     @cached_property
     def judgements(self) -> pd.DataFrame:
         """Overall judgements, one row per case."""
-        return _build_frame(*self._codes, "judgements", self.catalogue)
+        return _build_frame(*self._codes, "judgements", self.catalogue, self.keep_case_refs)
+
+    def case_pseudonyms(self) -> dict[str, str]:
+        """Raw case identifier to pseudonym, for replacing identifiers in free text.
+
+        Returns
+        -------
+        dict of str to str
+            E.g. ``{"DY-368461": "Case 11", ...}``. Kept out of the tidy frames unless
+            ``keep_case_refs``: handle with the care personal data needs.
+        """
+        return dict(zip(self._records.case_refs, self._records.cases, strict=True))
 
     @cached_property
     def _codes(self) -> tuple[_CaseTable, tuple[np.ndarray, ...]]:
@@ -239,9 +257,10 @@ class Review:
                 if (level >= 0) == (part == "ratings")]
         columns = {"council": [self.council] * len(picked),
                    "cycle": [self.cycle] * len(picked),
-                   "case": [records.cases[i] for i, _, _ in picked],
-                   "case_ref": [records.case_refs[i] for i, _, _ in picked],
-                   "auditor": [records.auditors[i] for i, _, _ in picked]}
+                   "case": [records.cases[i] for i, _, _ in picked]}
+        if self.keep_case_refs:
+            columns["case_ref"] = [records.case_refs[i] for i, _, _ in picked]
+        columns["auditor"] = [records.auditors[i] for i, _, _ in picked]
         if part != "judgements":
             columns["question"] = [ids[q] for _, q, _ in picked]
         if _PARTS[part]:
@@ -299,7 +318,7 @@ def _used_categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categoric
 
 
 def _build_frame(cases: _CaseTable, answers: tuple[np.ndarray, ...], part: str,
-                 catalogue: Catalogue) -> pd.DataFrame:
+                 catalogue: Catalogue, keep_case_refs: bool = False) -> pd.DataFrame:
     """One part of a review or programme as a tidy frame, built from codes.
 
     ``answers`` holds the arrays of answer case, question, level and judgement (as in
@@ -320,20 +339,25 @@ def _build_frame(cases: _CaseTable, answers: tuple[np.ndarray, ...], part: str,
         if rating_column:
             extra[rating_column] = pd.Categorical.from_codes(levels[keep], dtype=RATING_DTYPE)
     if not len(rows):
-        return _empty_frame(tuple(catalogue.ids), rating_column).copy()
-    return pd.DataFrame({
+        return _empty_frame(tuple(catalogue.ids), rating_column, keep_case_refs).copy()
+    columns = {
         "council": _used_categorical(cases.council[rows], cases.councils),
         "cycle": _used_categorical(cases.cycle[rows], cases.cycles),
         "case": cases.case.take(rows),
-        "case_ref": cases.case_ref.take(rows),
-        "auditor": _used_categorical(cases.auditor[rows], cases.auditors),
-        **extra,
-    }, copy=False)
+    }
+    if keep_case_refs:
+        columns["case_ref"] = cases.case_ref.take(rows)
+    columns["auditor"] = _used_categorical(cases.auditor[rows], cases.auditors)
+    return pd.DataFrame({**columns, **extra}, copy=False)
 
 
 @lru_cache(maxsize=64)
-def _empty_frame(ids: tuple[str, ...], rating_column: str | None) -> pd.DataFrame:
-    columns = [*FRAME_KEYS, *(["question"] if rating_column != "judgement" else []),
+def _empty_frame(ids: tuple[str, ...], rating_column: str | None,
+                 keep_case_refs: bool = False) -> pd.DataFrame:
+    keys = list(FRAME_KEYS)
+    if keep_case_refs:
+        keys.insert(CASE_REF_AT, "case_ref")
+    columns = [*keys, *(["question"] if rating_column != "judgement" else []),
                *([rating_column] if rating_column else [])]
     return _frame({key: [] for key in columns}, _Ids(ids), rating_column)
 
@@ -352,7 +376,8 @@ def _frame(columns: dict[str, list], catalogue: Catalogue, rating_column: str | 
     for key in ("council", "cycle", "auditor"):
         frame[key] = frame[key].astype("category")
     frame["case"] = frame["case"].astype(str)
-    frame["case_ref"] = frame["case_ref"].astype(str)
+    if "case_ref" in frame:
+        frame["case_ref"] = frame["case_ref"].astype(str)
     if "question" in frame:
         frame["question"] = pd.Categorical(frame["question"], categories=catalogue.ids,
                                            ordered=True)
@@ -425,7 +450,8 @@ class Programme:
         return cases, answers
 
     def _concat(self, part: str) -> pd.DataFrame:
-        return _build_frame(*self._codes, part, self.catalogue)
+        keep = bool(self.reviews) and all(r.keep_case_refs for r in self.reviews)
+        return _build_frame(*self._codes, part, self.catalogue, keep)
 
     @cached_property
     def ratings(self) -> pd.DataFrame:
@@ -1445,7 +1471,8 @@ def load_review(path: str | Path, catalogue: Catalogue | None = None) -> Review:
 
 
 def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
-                   catalogue: Catalogue | str | Path | None = None) -> Programme:
+                   catalogue: Catalogue | str | Path | None = None, *,
+                   keep_case_refs: bool = False) -> Programme:
     """Load and validate every review file under the given files and folders.
 
     Parameters
@@ -1454,6 +1481,11 @@ def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
         Files and folders; the bundled synthetic sample by default.
     catalogue : Catalogue, str or Path, optional
         The question catalogue, or the path of a catalogue CSV; the bundled one by default.
+    keep_case_refs : bool, default False
+        Add a ``case_ref`` column of the files' raw case identifiers to the tidy frames.
+        Off by default, so that frames, and whatever is exported from them
+        (``programme.ratings.to_excel(...)``), name cases only by their pseudonyms. Turn it
+        on only to trace a case back to its file, and never publish what it gives.
 
     Returns
     -------
@@ -1477,4 +1509,7 @@ def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
     problems = [p for r in results for p in r.problems]
     if any(p.is_error for p in problems):
         raise DataValidationError(problems)
-    return Programme([rv for r in results for rv in r.reviews], catalogue, problems)
+    reviews = [rv for r in results for rv in r.reviews]
+    for review in reviews:
+        review.keep_case_refs = keep_case_refs
+    return Programme(reviews, catalogue, problems)

@@ -288,7 +288,7 @@ def test_case_profile_breaks_ties_by_mean_rating(dudley):
     ax = charts.case_profile(dudley.ratings, dudley.judgements)
     ticks = _ticks(ax)
     assert sorted(ticks) == sorted(dudley.judgements["case"])
-    assert not set(ticks) & set(dudley.ratings["case_ref"])
+    assert not set(ticks) & set(dudley.case_pseudonyms())
     judged = [t.get_text() for t in ax.texts if t.get_gid() == "judgement-label"]
     order = [LEVELS.index(j) for j in judged]
     assert order == sorted(order)

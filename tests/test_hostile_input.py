@@ -329,7 +329,7 @@ def test_case_identifiers_in_a_narrative_become_pseudonyms(tmp_path, catalogue):
         "number.\n")
     [review], _ = read_review_file(path, catalogue)
     text = review_team_narrative(review)
-    pseudonym = review.judgements.set_index("case_ref").loc["DY-123456", "case"]
+    pseudonym = review.case_pseudonyms()["DY-123456"]
     assert "DY-123456 " not in text and "dy-123456" not in text
     assert f"Case {pseudonym} showed good practice; {pseudonym} again" in text
     assert "DY-1234567" in text  # a longer number is not an identifier
@@ -628,3 +628,19 @@ def test_a_rating_cell_never_gives_a_traceback_only_a_located_problem(tmp_path_f
         assert reviews == [] and errors(problems)
     else:
         assert len(reviews) == 1 and not errors(problems)
+
+
+def test_public_frames_carry_no_raw_case_identifiers_unless_asked(tmp_path):
+    from review_lib.loading import load_programme
+
+    programme = load_programme()
+    for frame in (programme.ratings, programme.judgements, programme.not_applicable,
+                  programme.reviews[0].ratings):
+        assert "case_ref" not in frame.columns
+    exported = tmp_path / "ratings.csv"
+    programme.ratings.to_csv(exported)
+    refs = set(programme.reviews[0].case_pseudonyms())
+    assert not [ref for ref in refs if ref in exported.read_text()]
+    traced = load_programme(keep_case_refs=True)
+    assert "case_ref" in traced.ratings.columns and "case_ref" in traced.judgements.columns
+    assert set(traced.reviews[0].judgements["case_ref"]) == refs

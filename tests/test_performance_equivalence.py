@@ -239,7 +239,7 @@ def test_empty_programme_frames(catalogue):
 
 
 def _frame_columns(part):
-    keys = ["council", "cycle", "case", "case_ref", "auditor"]
+    keys = ["council", "cycle", "case", "auditor"]  # no raw case identifiers by default
     return {"ratings": [*keys, "question", "rating"], "not_applicable": [*keys, "question"],
             "judgements": [*keys, "judgement"]}[part]
 

@@ -116,7 +116,7 @@ def test_council_reports_have_footer_and_real_alt_text(sample_run):
 def test_cases_appear_only_by_pseudonym(sample_run, small_run):
     from review_lib.loading import load_programme
 
-    refs = set(load_programme(SAMPLE_DIR).judgements["case_ref"])
+    refs = set(load_programme(SAMPLE_DIR, keep_case_refs=True).judgements["case_ref"])
     _, out = sample_run
     texts = [p.read_text() for p in (out / "reports").rglob("*") if p.is_file()]
     assert any("Case 01" in t for t in texts)
