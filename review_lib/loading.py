@@ -202,6 +202,11 @@ class Review:
         """``(council, cycle)``."""
         return (self.council, self.cycle)
 
+    def __repr__(self) -> str:
+        return (f"Review({self.council} {self.cycle}: {self.n_cases} cases, "
+                f"{len(self._records.levels)} answers, {len(set(self._records.auditors))} "
+                f"auditors; from {Path(self.source).name})")
+
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""
@@ -387,6 +392,45 @@ def _frame(columns: dict[str, list], catalogue: Catalogue, rating_column: str | 
     return frame
 
 
+class ReviewNotFound(KeyError):
+    """No review of that council in that cycle: says what exists, and what was probably meant.
+
+    A subclass of :class:`KeyError`, so ``except KeyError`` still catches it. In IPython and
+    JupyterLab it shows as one line, not a traceback.
+    """
+
+    def __init__(self, council: str, cycle: str, programme: Programme):
+        import difflib
+
+        councils = sorted(programme.councils, key=str.casefold)
+        cycles = programme.cycles
+        cycle_ok = (normalise_cycle(cycle) or cycle) in cycles
+        hints = []
+        if not any(_h(c) == _h(council) for c in councils):
+            close = difflib.get_close_matches(council, councils, n=1, cutoff=0.6)
+            if not close:
+                folded = {c.casefold(): c for c in councils}
+                close = [folded[m] for m in difflib.get_close_matches(
+                    council.casefold(), list(folded), n=1, cutoff=0.6)]
+            if close:
+                hints.append(f"did you mean {close[0]!r}?")
+            hints.append(f"councils: {', '.join(councils) or 'none'}")
+        if not cycle_ok:
+            hints.append(f"cycles: {', '.join(cycles) or 'none'}")
+        if not hints:
+            have = [r.cycle for r in programme.reviews if _h(r.council) == _h(council)]
+            hints.append(f"{council} was reviewed in {', '.join(have)}")
+        self.message = f"no review of {council!r} in cycle {cycle!r}; " + "; ".join(hints)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback."""
+        return [f"ReviewNotFound: {self.message}"]
+
+
 @dataclass
 class Programme:
     """Every review loaded from a set of files: one or more councils and cycles.
@@ -500,8 +544,7 @@ class Programme:
         for review in self.reviews:
             if (_h(review.council), review.cycle) == wanted:
                 return review
-        available = ", ".join(f"{r.council} {r.cycle}" for r in self.reviews) or "none"
-        raise KeyError(f"no review of {council!r} in cycle {cycle!r}; available: {available}")
+        raise ReviewNotFound(council, cycle, self)
 
     def previous_review(self, review: Review) -> Review | None:
         """The same council's review in the latest earlier cycle, if there is one.
@@ -519,6 +562,36 @@ class Programme:
         earlier = [r for r in self.reviews
                    if _h(r.council) == _h(review.council) and r.cycle < review.cycle]
         return max(earlier, key=lambda r: r.cycle) if earlier else None
+
+    def __repr__(self) -> str:
+        councils, cycles = sorted(self.councils, key=str.casefold), self.cycles
+        lines = [f"Programme: {len(councils)} council{'s' if len(councils) != 1 else ''}, "
+                 f"{len(cycles)} cycle{'s' if len(cycles) != 1 else ''}, "
+                 f"{len(self.reviews)} review{'s' if len(self.reviews) != 1 else ''}, "
+                 f"{len(self.problems)} warning{'s' if len(self.problems) != 1 else ''} "
+                 "(cases per review below)"]
+        width = max([len(c) for c in councils] + [7])
+        lines.append(f"{'council':<{width}}  " + "  ".join(f"{c:>7}" for c in cycles))
+        cases = {(r.council, r.cycle): r.n_cases for r in self.reviews}
+        for council in councils:
+            cells = [f"{cases.get((council, c), ''):>7}" for c in cycles]
+            lines.append(f"{council:<{width}}  " + "  ".join(cells))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html as markup
+
+        cycles = self.cycles
+        cases = {(r.council, r.cycle): r.n_cases for r in self.reviews}
+        head = "".join(f"<th>{markup.escape(c)}</th>" for c in cycles)
+        rows = "".join(
+            f"<tr><th>{markup.escape(council)}</th>"
+            + "".join(f"<td>{cases.get((council, c), '')}</td>" for c in cycles) + "</tr>"
+            for council in sorted(self.councils, key=str.casefold))
+        return (f"<p>Programme: {len(self.reviews)} reviews of {len(self.councils)} councils, "
+                f"{len(self.problems)} warnings. Case records per review:</p>"
+                f"<table><thead><tr><th>Council</th>{head}</tr></thead><tbody>{rows}</tbody>"
+                "</table>")
 
     def in_cycle(self, cycle: str) -> Programme:
         """The reviews of one cycle, as a programme of their own.

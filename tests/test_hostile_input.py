@@ -629,18 +629,3 @@ def test_a_rating_cell_never_gives_a_traceback_only_a_located_problem(tmp_path_f
     else:
         assert len(reviews) == 1 and not errors(problems)
 
-
-def test_public_frames_carry_no_raw_case_identifiers_unless_asked(tmp_path):
-    from review_lib.loading import load_programme
-
-    programme = load_programme()
-    for frame in (programme.ratings, programme.judgements, programme.not_applicable,
-                  programme.reviews[0].ratings):
-        assert "case_ref" not in frame.columns
-    exported = tmp_path / "ratings.csv"
-    programme.ratings.to_csv(exported)
-    refs = set(programme.reviews[0].case_pseudonyms())
-    assert not [ref for ref in refs if ref in exported.read_text()]
-    traced = load_programme(keep_case_refs=True)
-    assert "case_ref" in traced.ratings.columns and "case_ref" in traced.judgements.columns
-    assert set(traced.reviews[0].judgements["case_ref"]) == refs
