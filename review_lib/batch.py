@@ -28,6 +28,7 @@ from review_lib.paths import (
     ENV_FIGURES,
     ENV_PRELOADED,
     ENV_QUESTIONS,
+    FIGURES_DIR,
     NOTEBOOKS_DIR,
     PROJECT_ROOT,
     REPORTS_DIR,
@@ -334,8 +335,8 @@ def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
     environment = {}
     if questions:
         environment[ENV_QUESTIONS] = str(questions.resolve())
-    if figures_dir:
-        environment[ENV_FIGURES] = str(figures_dir.resolve())
+    # Only runs write charts: a notebook run by hand (no figures folder) writes none.
+    environment[ENV_FIGURES] = str((figures_dir or FIGURES_DIR).resolve())
     return cwd, data_param, environment
 
 

@@ -46,7 +46,7 @@ class CycleContext:
     programme: Programme
     cycle: str
     highlight: str | None
-    figures_dir: Path
+    figures_dir: Path | None
     overdispersion: bool
     synthetic: bool
     funnel_limits: str = "exact"
@@ -119,7 +119,8 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
                        f"{', '.join(programme.cycles) or 'none'}")
     councils = {c.casefold(): c for c in programme.in_cycle(cycle).councils}
     chosen = councils.get((highlight or "").casefold())
-    return CycleContext(programme, cycle, chosen, root / cycle / "cross-council",
+    return CycleContext(programme, cycle, chosen,
+                        root / cycle / "cross-council" if root is not None else None,
                         overdispersion, is_synthetic(data), funnel_limits)
 
 

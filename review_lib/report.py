@@ -27,7 +27,6 @@ from review_lib.paths import (
     ENV_FIGURES,
     ENV_PRELOADED,
     ENV_QUESTIONS,
-    FIGURES_DIR,
     QUESTIONS_FILE,
     SAMPLE_DIR,
 )
@@ -121,8 +120,8 @@ class ReviewContext:
         The council's review.
     programme : Programme
         Every valid review in the data folder (for comparisons and earlier cycles).
-    figures_dir : Path
-        Where this review's chart files are written.
+    figures_dir : Path or None
+        Where this review's chart files are written (None: charts are not saved).
     skipped : list of Problem
         Errors in other files of the folder, which were left out of comparisons.
     funnel_limits : str
@@ -131,7 +130,7 @@ class ReviewContext:
 
     review: Review
     programme: Programme
-    figures_dir: Path
+    figures_dir: Path | None
     skipped: list[Problem] = field(default_factory=list)
     funnel_limits: str = "exact"
 
@@ -164,12 +163,14 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     questions : str or Path, optional
         Catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
     figures_dir : str or Path, optional
-        Chart root; else ``$PRACTICE_REVIEW_FIGURES``; else the project's ``figures/``.
+        Chart root; else ``$PRACTICE_REVIEW_FIGURES`` (which ``practice-review run`` sets);
+        else None: charts are shown but no file is written, so running a notebook in
+        JupyterLab, or by papermill by hand, leaves the repository as it was.
 
     Returns
     -------
     tuple
-        ``(data path, catalogue, one FileResult per data file, figures root)``.
+        ``(data path, catalogue, one FileResult per data file, figures root or None)``.
     """
     data = Path(data_dir) if data_dir else SAMPLE_DIR
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
@@ -181,7 +182,7 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
         _LOADED.clear()
         _LOADED[key] = _preloaded(key, files) or _read(data, questions)
     catalogue, results = _LOADED[key]
-    return data, catalogue, results, Path(figures_dir) if figures_dir else FIGURES_DIR
+    return data, catalogue, results, Path(figures_dir) if figures_dir else None
 
 
 def _read(data: Path, questions) -> tuple:
@@ -324,8 +325,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         if own:
             raise DataValidationError(own) from None
         raise
-    return ReviewContext(review, programme, root / review.cycle / slug(review.council),
-                         skipped, funnel_limits)
+    folder = root / review.cycle / slug(review.council) if root is not None else None
+    return ReviewContext(review, programme, folder, skipped, funnel_limits)
 
 
 def esc(value: object) -> str:

@@ -43,3 +43,24 @@ def test_programme_and_review_show_a_small_table_and_no_paths(sample_programme):
     review = repr(sample_programme.review("Dudley", "2022-24"))
     assert review == ("Review(Dudley 2022-24: 20 cases, 240 answers, 4 auditors; from "
                       "dudley.xlsx)")
+
+
+@pytest.mark.slow
+def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_repository(tmp_path):
+    import papermill as pm
+
+    from review_lib.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+
+    def snapshot():
+        return {(str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                for root in (FIGURES_DIR, REPORTS_DIR, NOTEBOOKS_DIR) if root.exists()
+                for p in root.rglob("*") if p.is_file()}
+
+    before = snapshot()
+    executed = pm.execute_notebook(str(NOTEBOOKS_DIR / "council_distributions.ipynb"),
+                                   str(tmp_path / "out.ipynb"), cwd=str(PROJECT_ROOT),
+                                   kernel_name="python3", progress_bar=False)
+    assert snapshot() == before
+    # The charts are still shown, embedded in the notebook's output.
+    outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
+    assert any("data:image/png;base64," in str(o.get("data", {})) for o in outputs)
