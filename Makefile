@@ -38,9 +38,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## lab: open JupyterLab on the notebooks with the project's environment as its kernel
+## lab: open JupyterLab at the project root (notebooks/ and reports/), outputs stripped on save
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks --LabApp.custom_css=True \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## sample: regenerate the synthetic sample programme in data/sample (deterministic)
 sample: $(STAMP)

@@ -64,3 +64,49 @@ def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_reposito
     # The charts are still shown, embedded in the notebook's output.
     outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
     assert any("data:image/png;base64," in str(o.get("data", {})) for o in outputs)
+
+
+def test_lab_strips_outputs_from_committed_notebooks_on_save(tmp_path):
+    import runpy
+
+    from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+    class Config:
+        class FileContentsManager:
+            pre_save_hook = None
+
+    settings = runpy.run_path(str(PROJECT_ROOT / ".jupyter" / "jupyter_server_config.py"),
+                              init_globals={"get_config": lambda: Config})
+    hook = Config.FileContentsManager.pre_save_hook
+    assert hook is settings["strip_outputs"]
+
+    class Manager:
+        root_dir = str(PROJECT_ROOT)
+
+    def model():
+        return {"type": "notebook", "content": {"metadata": {"widgets": {}}, "cells": [
+            {"cell_type": "code", "outputs": [{"text": "data"}], "execution_count": 3},
+            {"cell_type": "markdown", "source": "text"}]}}
+
+    committed = model()
+    hook(committed, "notebooks/council_findings.ipynb", Manager())
+    cell = committed["content"]["cells"][0]
+    assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert "widgets" not in committed["content"]["metadata"]
+    elsewhere = model()  # an analyst's own copy outside notebooks/ keeps its outputs
+    hook(elsewhere, "reports/2022-24/dudley/findings.ipynb", Manager())
+    assert elsewhere["content"]["cells"][0]["outputs"] == [{"text": "data"}]
+    assert NOTEBOOKS_DIR == PROJECT_ROOT / "notebooks"
+
+
+def test_cells_tagged_hide_are_collapsed_in_lab():
+    import nbformat
+
+    from review_lib.paths import NOTEBOOKS_DIR
+
+    for path in NOTEBOOKS_DIR.glob("*.ipynb"):
+        notebook = nbformat.read(str(path), as_version=4)
+        hidden = [c for c in notebook.cells if "hide" in c.metadata.get("tags", [])]
+        assert hidden, path.name
+        for cell in hidden:
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, path.name
