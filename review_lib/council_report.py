@@ -24,6 +24,7 @@ from review_lib.report import (
     title_block,
 )
 from review_lib.scale import LEVEL_SCORES, LEVELS
+from review_lib.section import Section, sectioned
 from review_lib.summary import (
     auditor_summary,
     format_percent,
@@ -45,6 +46,7 @@ def _ci(low: float, high: float) -> str:
     return f"{format_percent(low, 0)} to {format_percent(high, 0)}"
 
 
+@sectioned
 def title(context: ReviewContext, kind: str) -> str:
     """The report title block (see :func:`review_lib.report.title_block`).
 
@@ -63,6 +65,7 @@ def title(context: ReviewContext, kind: str) -> str:
     return title_block(context, kind)
 
 
+@sectioned
 def section4_tables(context: ReviewContext) -> str:
     """The two tables a published report prints in section 4, and the headline sentence.
 
@@ -103,6 +106,7 @@ def _summary(context: ReviewContext, sort: bool) -> pd.DataFrame:
     return table
 
 
+@sectioned
 def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
     """Diverging stacked bars of every question, with alt text and a caption.
 
@@ -135,6 +139,7 @@ def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
                       filename="questions.png", folder=context.figures_dir)
 
 
+@sectioned
 def question_table(context: ReviewContext, *, sort: bool = True) -> str:
     """Per-question counts, n, not applicable, and share Good or better with its interval.
 
@@ -165,11 +170,13 @@ def question_table(context: ReviewContext, *, sort: bool = True) -> str:
             f"left out). With n around {int(table['n'].median())}, a 95% interval spans up to "
             f"{format_percent(widest, 0)}: questions whose intervals overlap may not truly "
             "differ.")
-    return html_table(frame, "Table 3. Ratings by question, with the share Good or better",
-                      numeric=[*LEVELS, "N/A", "n", "Good or better", "95% interval"],
-                      note=note)
+    return Section(html_table(frame, "Table 3. Ratings by question, with the share Good or "
+                              "better", numeric=[*LEVELS, "N/A", "n", "Good or better",
+                                                 "95% interval"], note=note),
+                   frame=table)
 
 
+@sectioned
 def judgements_section(context: ReviewContext) -> str:
     """Chart of the overall judgements, with alt text and caption.
 
@@ -194,6 +201,7 @@ def judgements_section(context: ReviewContext) -> str:
                       filename="overall-judgements.png", folder=context.figures_dir)
 
 
+@sectioned
 def auditor_section(context: ReviewContext) -> str:
     """Ratings by auditor: the caveat first, then a table and a chart.
 
@@ -209,6 +217,7 @@ def auditor_section(context: ReviewContext) -> str:
     """
     review = context.review
     table = auditor_summary(review.ratings, review.judgements)
+    data = table
     frame = pd.DataFrame({
         "Cases": table["cases"],
         **{level: table[level] for level in LEVELS},
@@ -218,7 +227,7 @@ def auditor_section(context: ReviewContext) -> str:
                                                        strict=True)],
         "Design effect": [f"{d:.1f}" for d in table["design_effect"]],
     }, index=table.index)
-    return "\n".join([
+    return Section("\n".join([
         callout(AUDITOR_CAVEAT, kind="caveat"),
         html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
                    numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval",
@@ -232,7 +241,7 @@ def auditor_section(context: ReviewContext) -> str:
                             "the cases that auditor reviewed. " + AUDITOR_CAVEAT.split(". ")[0]
                             + ".",
                     filename="auditors.png", folder=context.figures_dir),
-    ])
+    ]), frame=data)
 
 
 def case_consistency(context: ReviewContext) -> pd.DataFrame:
@@ -275,6 +284,7 @@ def case_consistency(context: ReviewContext) -> pd.DataFrame:
     return table
 
 
+@sectioned
 def case_section(context: ReviewContext) -> str:
     """How each case's overall judgement sits against its own question ratings.
 
@@ -308,7 +318,7 @@ def case_section(context: ReviewContext) -> str:
         "Overall judgement": table["judgement"],
         "Judgement vs most common rating": table["judgement_vs_ratings"],
     }, index=table.index)
-    return "\n".join([
+    return Section("\n".join([
         f"<p>{esc(' '.join(parts))}</p>",
         chart_html(charts.case_profile, review.ratings, review.judgements,
                    title="Question ratings of each case, with its overall judgement",
@@ -322,9 +332,10 @@ def case_section(context: ReviewContext) -> str:
                    numeric=[*LEVELS, "Mean score"],
                    note="Mean score: Inadequate 1, Requires Improvement 2, Good 3, "
                         "Outstanding 4, over the questions that applied."),
-    ])
+    ]), frame=table)
 
 
+@sectioned
 def not_applicable_section(context: ReviewContext) -> str:
     """Not-applicable answers per question, or a sentence saying there were none.
 
@@ -357,6 +368,7 @@ def not_applicable_section(context: ReviewContext) -> str:
     ])
 
 
+@sectioned
 def footer(context: ReviewContext) -> str:
     """The report footer (see :func:`review_lib.report.footer_html`).
 
@@ -391,6 +403,7 @@ def markdown_html(text: str) -> str:
     return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
 
 
+@sectioned
 def findings(context: ReviewContext) -> str:
     """The written-up findings, one headed section each, with the question chart.
 
@@ -409,10 +422,11 @@ def findings(context: ReviewContext) -> str:
     from review_lib.findings import council_findings
     from review_lib.narrative import narrative_html
 
-    parts = []
+    parts, markdown = [], []
     for heading, text in council_findings(context.review, context.programme,
                                           context.funnel_limits).items():
         parts.append(f"<h2>{esc(heading)}</h2>")
+        markdown.append(f"## {heading}\n\n{text}")
         if heading.startswith("Themes from the review team"):
             # A team's own headings sit under this section's heading, never beside it.
             text = re.sub(r"^(#{1,4})(?=\s)", r"##\1", text, flags=re.M)
@@ -423,9 +437,10 @@ def findings(context: ReviewContext) -> str:
             parts.append(question_chart(context, sort=True))
         if heading.lower().startswith("how the council compares"):
             parts.append(funnel_position(context))
-    return "\n".join(parts)
+    return Section("\n".join(parts), text="\n\n".join(markdown))
 
 
+@sectioned
 def funnel_position(context: ReviewContext) -> str:
     """The council's own place on its cycle's funnel plot of overall judgements, highlighted.
 

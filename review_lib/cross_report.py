@@ -25,6 +25,7 @@ from review_lib.report import (
     synthetic_banner,
 )
 from review_lib.scale import LEVELS
+from review_lib.section import Section, sectioned
 from review_lib.stats import newcombe_difference
 from review_lib.summary import Proportion, format_percent, question_summary
 
@@ -124,6 +125,7 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
                         overdispersion, is_synthetic(data), funnel_limits)
 
 
+@sectioned
 def title(context: CycleContext) -> str:
     """Title block of the cross-council report.
 
@@ -146,6 +148,7 @@ def title(context: CycleContext) -> str:
     return "\n".join(parts)
 
 
+@sectioned
 def regional_findings(context: CycleContext) -> str:
     """The written-up regional findings, one headed section each.
 
@@ -209,6 +212,7 @@ def _p(value: float) -> str:
     return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
 
 
+@sectioned
 def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     """A funnel plot, the councils outside its limits named in text, and its table.
 
@@ -268,7 +272,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     alt = charts.alt_text_funnel(table, highlight=context.highlight,
                                  measure="overall judgements" if measure == "judgements"
                                  else "question ratings")
-    return "\n".join([
+    return Section("\n".join([
         f"<p>{esc(' '.join(sentence))}</p>",
         chart_html(charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
                    title=f"Share of {what}, {context.cycle}", alt=alt,
@@ -283,9 +287,10 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         "can be above that limit.",
                    numeric=[f"Good or better (of {unit})", "Effective n (design effect)",
                             "95% limits", "99.8% limits", "p above, below"]),
-    ])
+    ]), frame=table)
 
 
+@sectioned
 def heatmap_section(context: CycleContext) -> str:
     """Council by question heat map of the share Good or better, values and n shown.
 
@@ -321,6 +326,7 @@ def heatmap_section(context: CycleContext) -> str:
                        filename="heatmap.png", folder=context.figures_dir)
 
 
+@sectioned
 def judgements_section(context: CycleContext) -> str:
     """Every council's overall judgements as stacked bars.
 
@@ -390,6 +396,7 @@ def cycle_changes(programme: Programme, cycle: str) -> pd.DataFrame:
     return frame.sort_index(key=lambda s: s.str.casefold()) if not frame.empty else frame
 
 
+@sectioned
 def change_section(context: CycleContext, *, with_table: bool = True) -> str:
     """Change between cycles for councils reviewed in both, with intervals.
 
@@ -442,13 +449,14 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                          filename="change.png", folder=context.figures_dir)
     if not with_table:
         return figure
-    return "\n".join([
+    return Section("\n".join([
         f"<p>{esc(sentence)}</p>", figure,
         html_table(frame, "Change between cycles in case records judged Good or better",
                    numeric=["Change (points)", "95% interval"]),
-    ])
+    ]), frame=changes)
 
 
+@sectioned
 def footer(context: CycleContext, data_files: list[tuple[str, str]] | None = None) -> str:
     """Footer naming the data files (names and hashes), library version and run date.
 
@@ -478,6 +486,7 @@ def footer(context: CycleContext, data_files: list[tuple[str, str]] | None = Non
             "</footer>")
 
 
+@sectioned
 def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> str:
     """One section of the regional findings, with its heading.
 
@@ -500,4 +509,5 @@ def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> 
     text = context.findings.get(heading)
     if text is None:
         return ""
-    return f"<h{level}>{esc(heading)}</h{level}>\n{markdown_html(text)}"
+    return Section(f"<h{level}>{esc(heading)}</h{level}>\n{markdown_html(text)}",
+                   text=f"{'#' * level} {heading}\n\n{text}")

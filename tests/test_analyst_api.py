@@ -110,3 +110,33 @@ def test_cells_tagged_hide_are_collapsed_in_lab():
         assert hidden, path.name
         for cell in hidden:
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, path.name
+
+
+def test_sections_are_objects_with_their_data_and_show_themselves():
+    import pickle
+
+    import pandas as pd
+
+    from review_lib import council_report, cross_report
+    from review_lib.report import open_review
+    from review_lib.section import Section
+    from review_lib.summary import question_summary
+
+    context = open_review("Dudley", "2022-24")
+    table = council_report.question_table(context)
+    assert isinstance(table, Section) and isinstance(table, str)
+    assert table._repr_html_() == table.html and "<table" in table.html
+    expected = question_summary(context.review.ratings, context.review.not_applicable,
+                                context.catalogue)
+    pd.testing.assert_frame_equal(table.frame.sort_index(), expected.sort_index())
+    assert "Table 3. Ratings by question" in table.text and "<" not in table.text
+    findings = council_report.findings(context)
+    assert findings.text.startswith("## Headline\n\nIn the 2022-24 Practice Review of Dudley")
+    assert findings._repr_markdown_() == findings.text
+    assert "[Chart: " in council_report.question_chart(context).text
+    assert pickle.loads(pickle.dumps(table)).frame.equals(table.frame)
+    cycle = cross_report.open_cycle("2022-24", "Dudley")
+    funnel = cross_report.funnel_section(cycle, "judgements")
+    assert list(funnel.frame.index) == sorted(funnel.frame.index)
+    assert {"p_above", "p_below", "flag"} <= set(funnel.frame.columns)
+    assert repr(funnel).startswith('Section("Programme average') and 'frame 14x' in repr(funnel)

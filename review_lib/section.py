@@ -1,0 +1,166 @@
+"""Report sections that are objects, not bare HTML strings.
+
+A :class:`Section` is the section's HTML (it *is* a ``str``, so joining and searching it
+work as before) and carries what the HTML was made from: ``.frame`` (a DataFrame, where
+the section has a table), ``.text`` (what it says, as readable Markdown or plain text) and
+``.alt`` (a chart's alt text). It shows itself in JupyterLab and in nbconvert alike
+through ``_repr_html_``, with ``_repr_markdown_`` and a plain-text form for other front
+ends, so a notebook cell is just ``section.question_table(context)`` and an analyst can
+take ``.frame`` and keep working.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pandas as pd
+
+
+class _Text(HTMLParser):
+    """The readable text of a fragment of HTML: blocks on their own lines, images as alt."""
+
+    BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "li", "tr", "table", "figure",
+                        "figcaption", "caption", "footer", "br", "ul", "ol"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self.skip += 1
+        elif tag == "img":
+            alt = dict(attrs).get("alt") or ""
+            if alt:
+                self.parts.append(f"\n[Chart: {alt}]\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+        if tag == "h2":
+            self.parts.append("## ")
+        elif tag == "h1":
+            self.parts.append("# ")
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def plain_text(fragment: str) -> str:
+    """The text a reader sees in an HTML fragment, one block per line.
+
+    Parameters
+    ----------
+    fragment : str
+        HTML.
+
+    Returns
+    -------
+    str
+        Plain text; images appear as ``[Chart: alt text]``.
+    """
+    parser = _Text()
+    parser.feed(fragment)
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
+    text, blank = [], False
+    for line in lines:
+        if line:
+            text.append(line)
+            blank = False
+        elif not blank and text:
+            text.append("")
+            blank = True
+    return "\n".join(text).strip()
+
+
+class Section(str):
+    """A report section: its HTML, with the table, text and alt text it was made from.
+
+    Parameters
+    ----------
+    html : str
+        The section as HTML.
+    frame : pandas.DataFrame, optional
+        The table the section shows, as data.
+    text : str, optional
+        What the section says, as Markdown; by default the HTML's plain text.
+    alt : str, optional
+        The alt text of the section's chart, where it has one.
+    """
+
+    frame: pd.DataFrame | None
+    alt: str
+
+    def __new__(cls, html: str, *, frame: pd.DataFrame | None = None, text: str | None = None,
+                alt: str = "") -> Section:
+        """Build a section from its HTML and what it was made from."""
+        section = super().__new__(cls, html)
+        section.frame = frame
+        section._text = text
+        section.alt = alt
+        return section
+
+    @property
+    def html(self) -> str:
+        """The section's HTML, as a plain string."""
+        return str.__str__(self)
+
+    @property
+    def text(self) -> str:
+        """What the section says: Markdown where it was written so, else its plain text."""
+        if self._text is None:
+            self._text = plain_text(self.html)
+        return self._text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.text)
+
+    def __repr__(self) -> str:
+        shown = self.text if len(self.text) < 400 else self.text[:397] + "..."
+        table = "" if self.frame is None else f", frame {self.frame.shape[0]}x{self.frame.shape[1]}"
+        return f"Section({shown!r}{table})"
+
+    def __reduce__(self):
+        return (_rebuild, (self.html, self.frame, self._text, self.alt))
+
+
+def _rebuild(html: str, frame, text, alt) -> Section:
+    return Section(html, frame=frame, text=text, alt=alt)
+
+
+
+def sectioned(function):
+    """Make a section function return a :class:`Section` (unchanged if it already does).
+
+    Parameters
+    ----------
+    function : callable
+        Returns HTML, or a Section.
+
+    Returns
+    -------
+    callable
+        The same function, returning a Section.
+    """
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        return result if isinstance(result, Section) else Section(result)
+
+    return wrapper
