@@ -95,3 +95,29 @@ def judgement_column(good=20, ri=0, i=0):
     values = ["Good"] * good + ["Requires Improvement"] * ri + ["Inadequate"] * i
     assert len(values) == 20
     return values
+
+
+def exact_flag(above: float, below: float) -> str:
+    """The exact-binomial funnel flag from one-sided p-values (0.001 and 0.025 each side).
+
+    Written out here, independently of review_lib.funnel, for the tests to check it by.
+    """
+    for p, side in ((below, "below"), (above, "above")):
+        if p < 0.001:
+            return f"{side}998"
+    for p, side in ((below, "below"), (above, "above")):
+        if p < 0.025:
+            return f"{side}95"
+    return "within"
+
+
+def small_data_folder(root: Path, councils, ratings=None) -> tuple[Path, Path]:
+    """A folder of small reviews (6 cases, questions A1-A3) and its catalogue."""
+    questions = root / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = root / "data"
+    data.mkdir()
+    for council in councils:
+        write_small_council(data, council, ratings or [["G", "RI", "G", "G"],
+                                                       ["O", "G", "G", "O"]] * 3)
+    return data, questions

@@ -18,7 +18,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SMALL_QUESTIONS, good_rows, write_small_council, write_wide_csv
+from conftest import (
+    SMALL_QUESTIONS,
+    good_rows,
+    small_data_folder,
+    write_small_council,
+    write_wide_csv,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,12 +104,7 @@ def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
 
 
 def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
-    questions = tmp_path / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    data = tmp_path / "data"
-    data.mkdir()
-    for council in ("St. Helens", "St Helens", "Wigan"):
-        write_small_council(data, council, [["G", "G", "G", "G"]] * 6)
+    data, questions = small_data_folder(tmp_path, ("St. Helens", "St Helens", "Wigan"))
     # Two of the three file names collide too on a case-insensitive disk: rename.
     (data / "st. helens.csv").rename(data / "st-helens-1.csv")
     summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
@@ -455,12 +456,7 @@ def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalog
 
 @pytest.mark.slow
 def test_a_hostile_narrative_never_stops_its_report(tmp_path):
-    questions = tmp_path / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    data = tmp_path / "data"
-    data.mkdir()
-    for council in ("Alpha", "Beta", "Gamma"):
-        write_small_council(data, council, [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3)
+    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
     (data / "alpha.md").write_text(HOSTILE_NARRATIVE)
     summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
                         figures_dir=tmp_path / "figures", jobs=1)

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import judgement_column, rating_column, write_wide_csv
+from conftest import exact_flag, judgement_column, rating_column, write_wide_csv
 from scipy import stats as sps
 from scipy.optimize import brentq
 from statsmodels.regression.linear_model import OLS
@@ -155,14 +155,7 @@ def tails(x, n, target):
 
 def expected_flag(x, n, target):
     """The exact-binomial funnel flag: one-sided p below 0.001 (99.8%) or 0.025 (95%)."""
-    above, below = tails(x, n, target)
-    for p, side in ((below, "below"), (above, "above")):
-        if p < 0.001:
-            return f"{side}998"
-    for p, side in ((below, "below"), (above, "above")):
-        if p < 0.025:
-            return f"{side}95"
-    return "within"
+    return exact_flag(*tails(x, n, target))
 
 
 def exact_limit(target, n, alpha, side):

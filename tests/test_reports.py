@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import write_small_programme
+from conftest import exact_flag, write_small_programme
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
@@ -203,17 +203,6 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
             assert re.match(r"^\w+: (str|bool|int|float) = .+  # .+", line), line
 
 
-def _exact_flag(above: float, below: float) -> str:
-    """The exact-binomial funnel flag from one-sided p-values (0.001 and 0.025 each side)."""
-    for p, side in ((below, "below"), (above, "above")):
-        if p < 0.001:
-            return f"{side}998"
-    for p, side in ((below, "below"), (above, "above")):
-        if p < 0.025:
-            return f"{side}95"
-    return "within"
-
-
 def test_cross_council_report_and_metrics(sample_run):
     _, out = sample_run
     cycle_dir = out / "reports" / "2022-24"
@@ -246,7 +235,7 @@ def test_cross_council_report_and_metrics(sample_run):
         x, n = figures["successes"], figures["n"]
         assert figures["p_above"] == pytest.approx(sps.binom.sf(x - 1, n, target), rel=1e-9)
         assert figures["p_below"] == pytest.approx(sps.binom.cdf(x, n, target), rel=1e-9)
-        assert figures["flag"] == _exact_flag(figures["p_above"], figures["p_below"])
+        assert figures["flag"] == exact_flag(figures["p_above"], figures["p_below"])
         # At n = 20 no share can be above the upper 99.8% limit: it lies beyond 100%.
         assert figures["upper998"] > 1
     # 20 of 20: P = target^20 = 0.018, above the 95% limits but not the 99.8% ones.
@@ -269,7 +258,7 @@ def test_cross_council_report_and_metrics(sample_run):
         x = figures["share"] * effective
         assert figures["p_above"] == pytest.approx(
             sps.beta.cdf(rating_target, x, effective - x + 1), rel=1e-6, abs=1e-15), council
-        assert figures["flag"] == _exact_flag(figures["p_above"], figures["p_below"]), council
+        assert figures["flag"] == exact_flag(figures["p_above"], figures["p_below"]), council
     flags = {c: f["flag"] for c, f in ratings["councils"].items()}
     assert flags == {**dict.fromkeys(councils, "within"), "Kestrel Vale": "above998",
                      "Northwold": "below998"}
