@@ -625,3 +625,11 @@ def test_a_rating_cell_never_gives_a_traceback_only_a_located_problem(tmp_path_f
     else:
         assert len(reviews) == 1 and not errors(problems)
 
+
+
+def test_workbook_xml_is_parsed_through_defusedxml():
+    # openpyxl parses workbook XML with defusedxml when it is installed, which refuses the
+    # entity expansion of a "billion laughs" file; the suite declares it.
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
