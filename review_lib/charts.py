@@ -1840,3 +1840,8 @@ def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *
     finally:
         plt.close(figure)
     return path
+
+
+# Tidy-first Likert charts live in their own module; they are part of this one's interface.
+from review_lib.likert import likert as likert  # noqa: E402
+from review_lib.likert import likert_counts as likert_counts  # noqa: E402

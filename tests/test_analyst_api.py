@@ -140,3 +140,46 @@ def test_sections_are_objects_with_their_data_and_show_themselves():
     assert list(funnel.frame.index) == sorted(funnel.frame.index)
     assert {"p_above", "p_below", "flag"} <= set(funnel.frame.columns)
     assert repr(funnel).startswith('Section("Programme average') and 'frame 14x' in repr(funnel)
+
+
+def test_likert_draws_tidy_ratings_and_leaves_the_title_free(sample_programme):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from review_lib import charts
+
+    q3 = sample_programme.in_cycle("2022-24").ratings.query("question == 'Q3'")
+    ax = charts.likert(q3, y="council")
+    # One bar per council, in the order the data gives them; Good widths are the shares
+    # counted here with plain pandas.
+    good = (q3.assign(good=q3["rating"].astype(str) == "Good")
+            .groupby(q3["council"].astype(str))["good"].mean() * 100)
+    containers = {c.get_label(): c for c in ax.containers}
+    assert set(containers) == {"Outstanding", "Good", "Requires Improvement", "Inadequate"}
+    widths = [bar.get_width() for bar in containers["Good"]]
+    councils = [t.get_text().split(" (n=")[0] for t in ax.get_yticklabels()]
+    np.testing.assert_allclose(widths, [good[c] for c in councils])
+    assert all(bar.get_width() <= 0 for bar in containers["Inadequate"])
+    # The title goes where a reader expects it, and the legend is below the bars.
+    ax.set_title("Community assets (Q3) by council")
+    ax.figure.draw_without_rendering()
+    assert ax.title.get_text() == "Community assets (Q3) by council"
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y1 < ax.get_window_extent().y0
+    plt.close("all")
+
+
+def test_likert_facets_by_auditor_in_a_facetgrid(dudley):
+    import seaborn as sns
+
+    from review_lib import charts
+
+    grid = charts.likert(dudley.ratings, by="auditor", col_wrap=2)
+    assert isinstance(grid, sns.FacetGrid)
+    titles = [ax.get_title() for ax in grid.axes.flat]
+    assert titles == sorted(dudley.auditors)
+    limits = {ax.get_xlim() for ax in grid.axes.flat}
+    assert len(limits) == 1  # every panel on one scale
+    counts = charts.likert_counts(dudley.ratings[dudley.ratings["auditor"] == "PSW A"])
+    assert list(counts.index) == [q.id for q in dudley.catalogue]
+    assert (counts["n"] == 5).all()
