@@ -183,3 +183,23 @@ def test_likert_facets_by_auditor_in_a_facetgrid(dudley):
     counts = charts.likert_counts(dudley.ratings[dudley.ratings["auditor"] == "PSW A"])
     assert list(counts.index) == [q.id for q in dudley.catalogue]
     assert (counts["n"] == 5).all()
+
+
+def test_the_readme_recipes_run_as_written(monkeypatch):
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from review_lib.paths import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Recipes", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 6
+    monkeypatch.chdir(PROJECT_ROOT)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README recipe", "exec"), namespace)  # noqa: S102
+    assert namespace["subset"]["flag"].to_dict()["Northwold"] == "below998"
+    assert namespace["out"].exists()
+    plt.close("all")
