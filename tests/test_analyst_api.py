@@ -199,7 +199,7 @@ def test_the_readme_recipes_run_as_written(monkeypatch):
     monkeypatch.chdir(PROJECT_ROOT)
     namespace: dict = {}
     for block in blocks:
-        exec(compile(block, "README recipe", "exec"), namespace)  # noqa: S102
+        exec(compile(block, "README recipe", "exec"), namespace)
     assert namespace["subset"]["flag"].to_dict()["Northwold"] == "below998"
     assert namespace["out"].exists()
     plt.close("all")
