@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from review_lib.scale import GOOD_OR_BETTER
-from review_lib.summary import Proportion, format_percent
+from review_lib.summary import Z95, Proportion, format_percent
 
 #: Columns that identify a case record in tidy ratings (case pseudonyms are per review).
 CASE_KEY = ("council", "cycle", "case")
 
 
-def wilson_at(share: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+def wilson_at(share: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a share at any (effective, not necessarily whole) n.
 
     Parameters
@@ -87,7 +87,7 @@ class ClusteredProportion(Proportion):
                 f"cases, design effect {self.design_effect:.1f})")
 
 
-def cluster_variance(good: np.ndarray, cluster: np.ndarray) -> tuple[float, int]:
+def cluster_variance(good: np.ndarray, cluster: np.ndarray, centre=None) -> tuple[float, int]:
     """Variance of a pooled share allowing for clustering (the cluster-robust variance).
 
     Parameters
@@ -96,6 +96,9 @@ def cluster_variance(good: np.ndarray, cluster: np.ndarray) -> tuple[float, int]
         One value per rating.
     cluster : numpy.ndarray
         The cluster (case record) of each rating.
+    centre : float or numpy.ndarray, optional
+        What each value is compared with: the pooled share by default, or one value per
+        rating (e.g. its own council's share).
 
     Returns
     -------
@@ -112,10 +115,8 @@ def cluster_variance(good: np.ndarray, cluster: np.ndarray) -> tuple[float, int]
     total = len(good)
     if k < 2 or total == 0:
         return (math.nan, k)
-    sums = np.bincount(codes, weights=good, minlength=k)
-    sizes = np.bincount(codes, minlength=k).astype(float)
-    share = good.sum() / total
-    residual = sums - share * sizes
+    centre = good.sum() / total if centre is None else centre
+    residual = np.bincount(codes, weights=good - centre, minlength=k)
     return (float(k / (k - 1) * (residual ** 2).sum() / total ** 2), k)
 
 
@@ -222,13 +223,9 @@ def programme_design_effect(ratings: pd.DataFrame) -> float:
     council = pd.factorize(ratings["council"].astype(str))[0]
     council_share = (np.bincount(council, weights=good)
                      / np.bincount(council).astype(float))[council]
-    cases = case_keys(ratings)
-    codes, _ = pd.factorize(pd.Series(cases))
-    k = int(codes.max()) + 1
+    variance, k = cluster_variance(good, case_keys(ratings), centre=council_share)
     total = len(good)
-    residual = np.bincount(codes, weights=good - council_share, minlength=k)
-    variance = k / max(k - 1, 1) * (residual ** 2).sum() / total ** 2
     independent = (council_share * (1 - council_share)).sum() / total ** 2
-    if not independent > 0:
-        return max(1.0, total / k)
+    if not independent > 0 or math.isnan(variance):
+        return max(1.0, total / max(k, 1))
     return min(max(1.0, total / k), max(1.0, float(variance / independent)))

@@ -347,12 +347,7 @@ def _next_note(table: pd.DataFrame, candidates: pd.DataFrame, chosen: list[str],
 
 def _permutation_p(p: float, permutations: int) -> str:
     """A permutation p-value with its resolution: ``"p < 0.0005, 2,000 shuffles"``."""
-    floor = 1.0 / (1 + permutations)
-    if p <= floor + 1e-15:
-        digits = max(0, -math.floor(math.log10(floor)))
-        bound = math.ceil(floor * 10 ** digits) / 10 ** digits
-        return f"p < {bound:g}, {_number(permutations)} shuffles"
-    return f"{_p_value(p)}, {_number(permutations)} shuffles"
+    return f"{_bounded_p(p, permutations)}, {_number(permutations)} shuffles"
 
 
 def _comparison_note(test: QuestionComparison, table: pd.DataFrame, direction: str,
@@ -1657,7 +1652,7 @@ def _set_aside_note(councils: list[str], tests: pd.DataFrame) -> str:
             "set aside.")
 
 
-def _bounded_p(p: float, permutations: int, sign: str, floor: float | None = None) -> str:
+def _bounded_p(p: float, permutations: int, floor: float | None = None) -> str:
     """A permutation p-value as a bound where no shuffle reached the observed statistic.
 
     ``"p < 0.0005"`` for a raw p-value at its floor of 1/(1 + permutations); for a
@@ -1670,7 +1665,7 @@ def _bounded_p(p: float, permutations: int, sign: str, floor: float | None = Non
     if floor is None:
         digits = max(0, -math.floor(math.log10(smallest)))
         return f"p < {math.ceil(smallest * 10 ** digits) / 10 ** digits:g}"
-    return f"p {sign} {p:.3f}"
+    return f"p ≤ {p:.3f}"
 
 
 def question_differences(tests: pd.DataFrame, permutations: int = 2000,
@@ -1752,8 +1747,8 @@ def question_differences(tests: pd.DataFrame, permutations: int = 2000,
         tested = not math.isnan(row["p_permutation"])
         cells = [_question_label(tests, q), _number(row["groups"]), _number(row["n"]),
                  f"{row['H']:.1f}" if tested else "not tested",
-                 _bounded_p(row["p_permutation"], permutations, "<") if tested else "",
-                 _bounded_p(row["p_holm"], permutations, "≤",
+                 _bounded_p(row["p_permutation"], permutations) if tested else "",
+                 _bounded_p(row["p_holm"], permutations,
                             floor=row["p_permutation"]) if tested else "",
                  ("Yes" if row["beyond_chance"] else "No") if tested else ""]
         if show_chi2:

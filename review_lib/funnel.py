@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc
 
+from review_lib.summary import Z95
+
 #: Funnel methods, the default first.
 METHODS = ("exact", "fingertips")
 
@@ -53,7 +55,6 @@ METHODS = ("exact", "fingertips")
 ALPHA = {"95": 0.025, "998": 0.001}
 
 #: Two-sided normal quantiles for the 95% and 99.8% limits (1.959964 and 3.090232).
-Z95 = NormalDist().inv_cdf(0.975)
 Z998 = NormalDist().inv_cdf(0.999)
 Z = {"95": Z95, "998": Z998}
 
