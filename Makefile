@@ -46,7 +46,7 @@ lab: $(STAMP)
 
 ## sample: regenerate the synthetic sample programme in data/sample (deterministic)
 sample: $(STAMP)
-	$(BIN)/python -m review_lib.sample
+	$(BIN)/python -m review_lib.data.sample
 
 ## bench: time loading, validating and summarising a national-scale programme
 bench: $(STAMP)

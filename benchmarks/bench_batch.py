@@ -98,10 +98,10 @@ import sys, os
 os.environ["MPLBACKEND"] = "Agg"
 from pathlib import Path
 data, figures = Path(sys.argv[1]), Path(sys.argv[2])
-from review_lib import council_report as sections
-from review_lib import cross_report
-from review_lib.report import open_review
-from review_lib.loading import load_programme
+from review_lib.report import council as sections
+from review_lib.report import cross as cross_report
+from review_lib.report.context import open_review
+from review_lib.data.loading import load_programme
 
 programme = load_programme(data)
 cycle = programme.cycles[-1]

@@ -1,7 +1,7 @@
 """Time loading, validating and summarising a national-scale Practice Review programme.
 
 Generates a synthetic programme (150 councils x 5 cycles x 20 cases x 12 questions by
-default; ``--quick`` uses 15 councils) deterministically with ``review_lib.sample``, in two
+default; ``--quick`` uses 15 councils) deterministically with ``review_lib.data.sample``, in two
 layouts, then times for each layout:
 
 * load + validate: ``load_programme(folder)``;
@@ -42,10 +42,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
-from review_lib.catalogue import Catalogue, load_catalogue
-from review_lib.loading import Programme, load_programme
-from review_lib.sample import CouncilProfile, generate_council
-from review_lib.summary import (
+from review_lib.analysis.summary import (
     count_table_text,
     good_or_better,
     headline_sentence,
@@ -53,6 +50,10 @@ from review_lib.summary import (
     question_summary,
     review_summary,
 )
+from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.loading import load_programme
+from review_lib.data.records import Programme
+from review_lib.data.sample import CouncilProfile, generate_council
 
 CYCLES = ("2014", "2016-17", "2019", "2022-24", "2025-26")
 COUNCILS = 150
@@ -64,14 +65,14 @@ LAYOUTS = (
     ("wide", "wide CSV, one file per review"),
 )
 
-# review_lib.loading and review_lib.summary no longer import scipy; it is timed after them
-# (incrementally) to show what a command that also needs scipy.stats pays on top.
+# review_lib.data.loading and review_lib.analysis.summary no longer import scipy; it is timed
+# after them (incrementally) to show what a command that also needs scipy.stats pays on top.
 IMPORT_SNIPPET = """
 import sys, time
 t0 = time.perf_counter()
 import pandas
 t1 = time.perf_counter()
-import review_lib.loading, review_lib.summary
+import review_lib.data.loading, review_lib.analysis.summary
 t2 = time.perf_counter()
 scipy_by_review_lib = "scipy.stats" in sys.modules
 import scipy.stats
@@ -316,7 +317,7 @@ def print_report(results, imports, scale: str, repeats: int, data_id: str,
                         ("all", "total")):
         print(f"  {label:<33}{best_median(imports[part])} s")
     if any(imports["scipy_by_review_lib"]):
-        print("  note: importing review_lib.loading/summary imported scipy.stats")
+        print("  note: importing review_lib.data.loading/summary imported scipy.stats")
     print()
     print("'met' compares the best total with the target; targets are reported, not asserted.")
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from review_lib import __version__
-from review_lib.problems import DataValidationError, Problem
+from review_lib.data.problems import DataValidationError, Problem
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -28,8 +28,8 @@ def _print_problems(problems: Sequence[Problem], stream=None) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check files and folders; print every problem; exit 1 on any error."""
-    from review_lib.catalogue import load_catalogue
-    from review_lib.loading import read_programme_files
+    from review_lib.data.catalogue import load_catalogue
+    from review_lib.data.loading import read_programme_files
 
     catalogue = load_catalogue(args.questions)
     results = read_programme_files(args.paths, catalogue)
@@ -54,11 +54,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print the two section-4 tables for every review found."""
-    from review_lib.clustered import ratings_good_or_better
-    from review_lib.loading import load_programme
-    from review_lib.report import is_synthetic
-    from review_lib.sample import SYNTHETIC_NOTE
-    from review_lib.summary import count_table_text, good_or_better, headline_sentence, level_counts
+    from review_lib.analysis.clustered import ratings_good_or_better
+    from review_lib.analysis.summary import (
+        count_table_text,
+        good_or_better,
+        headline_sentence,
+        level_counts,
+    )
+    from review_lib.data.loading import load_programme
+    from review_lib.data.sample import SYNTHETIC_NOTE
+    from review_lib.files import is_synthetic
 
     paths = args.paths or [_default_data()]
     programme = load_programme(paths, args.questions)
@@ -94,7 +99,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write a blank data-entry workbook."""
-    from review_lib.template import write_template
+    from review_lib.data.template import write_template
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -161,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run_command(sub) -> None:
     try:
-        from review_lib.batch import add_run_parser
+        from review_lib.batch.run import add_run_parser
     except ImportError:
         return
     add_run_parser(sub)

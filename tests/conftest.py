@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from review_lib.catalogue import load_catalogue
-from review_lib.loading import load_programme
+from review_lib.data.catalogue import load_catalogue
+from review_lib.data.loading import load_programme
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +100,7 @@ def judgement_column(good=20, ri=0, i=0):
 def exact_flag(above: float, below: float) -> str:
     """The exact-binomial funnel flag from one-sided p-values (0.001 and 0.025 each side).
 
-    Written out here, independently of review_lib.funnel, for the tests to check it by.
+    Written out here, independently of review_lib.analysis.funnel, for the tests to check it by.
     """
     for p, side in ((below, "below"), (above, "above")):
         if p < 0.001:

@@ -1,0 +1,231 @@
+"""Question ratings are clustered in case records: design effects, effective n, intervals.
+
+The twelve ratings of one case record share that record and its auditor, so they are not
+twelve independent pieces of evidence. A share of question ratings therefore carries its
+design effect: the variance of the share allowing for clustering (the ratio-estimator, or
+"sandwich", variance over cases) divided by the variance it would have if every rating
+were independent. The effective n is the number of ratings divided by the design effect,
+and the 95% interval is the Wilson interval at the effective n (the effective-sample-size
+approach of Korn and Graubard 1998, applied to the Wilson interval). Plain Wilson intervals stay for
+measures with one value per case: overall judgements, or one question in one review.
+
+Only numpy and pandas are imported here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from review_lib.analysis.summary import Z95, Proportion, format_percent
+from review_lib.data.scale import GOOD_OR_BETTER
+
+#: Columns that identify a case record in tidy ratings (case pseudonyms are per review).
+CASE_KEY = ("council", "cycle", "case")
+
+
+def wilson_at(share: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a share at any (effective, not necessarily whole) n.
+
+    Parameters
+    ----------
+    share : float
+        Observed proportion.
+    n : float
+        Effective sample size.
+    z : float, default the 95% normal quantile
+        Normal quantile.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` in [0, 1]; NaNs when n is not positive.
+    """
+    if not n > 0 or math.isnan(share):
+        return (math.nan, math.nan)
+    denominator = 1 + z * z / n
+    centre = (share + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class ClusteredProportion(Proportion):
+    """A share of clustered ratings, with its design effect, effective n and interval.
+
+    Attributes
+    ----------
+    successes, n : int
+        Ratings Outstanding or Good, and all ratings.
+    share, ci_low, ci_high : float
+        The share and its 95% interval (Wilson at the effective n).
+    clusters : int
+        Case records the ratings come from.
+    design_effect : float
+        Variance allowing for clustering over the variance of independent ratings, at
+        least 1.
+    effective_n : float
+        ``n / design_effect``: how many independent ratings the ratings are worth.
+    estimated : bool
+        False when the design effect could not be estimated (every rating alike, or fewer
+        than two records); it is then taken as the mean number of ratings per record, as
+        if each record counted once.
+    """
+
+    clusters: int = 0
+    design_effect: float = 1.0
+    effective_n: float = math.nan
+    estimated: bool = True
+
+    def describe(self) -> str:
+        """E.g. ``"84% (95% CI 74% to 91%; 240 ratings in 20 cases, design effect 3.1)"``."""
+        return (f"{format_percent(self.share)} (95% CI {format_percent(self.ci_low, 0)} to "
+                f"{format_percent(self.ci_high, 0)}; {self.n} ratings in {self.clusters} "
+                f"cases, design effect {self.design_effect:.1f})")
+
+
+def cluster_variance(good: np.ndarray, cluster: np.ndarray, centre=None) -> tuple[float, int]:
+    """Variance of a pooled share allowing for clustering (the cluster-robust variance).
+
+    Parameters
+    ----------
+    good : numpy.ndarray of bool or 0/1
+        One value per rating.
+    cluster : numpy.ndarray
+        The cluster (case record) of each rating.
+    centre : float or numpy.ndarray, optional
+        What each value is compared with: the pooled share by default, or one value per
+        rating (e.g. its own council's share).
+
+    Returns
+    -------
+    tuple of (float, int)
+        ``(variance, clusters)`` with ``variance = k/(k-1) * sum_i (y_i - p m_i)^2 / N^2``,
+        where cluster i has m_i ratings of which y_i are good, k clusters and N ratings.
+        This is the variance statsmodels gives the mean of ``good`` from an OLS fit on a
+        constant with ``cov_type="cluster"`` (its small-sample factor G/(G-1) included),
+        to 1e-12.
+    """
+    good = np.asarray(good, dtype=float)
+    codes, _ = pd.factorize(pd.Series(cluster), sort=False)
+    k = int(codes.max()) + 1 if len(codes) else 0
+    total = len(good)
+    if k < 2 or total == 0:
+        return (math.nan, k)
+    centre = good.sum() / total if centre is None else centre
+    residual = np.bincount(codes, weights=good - centre, minlength=k)
+    return (float(k / (k - 1) * (residual ** 2).sum() / total ** 2), k)
+
+
+def clustered_proportion(good, cluster) -> ClusteredProportion:
+    """The share of good ratings with its design effect, effective n and interval.
+
+    Parameters
+    ----------
+    good : array-like of bool
+        One value per rating: Outstanding or Good.
+    cluster : array-like
+        The case record of each rating (any hashable key per rating).
+
+    Returns
+    -------
+    ClusteredProportion
+        The design effect is at least 1: when ratings in a record agree less than chance
+        would give, they are still not counted as more than independent. It is at most the
+        mean number of ratings per record (every record's ratings alike: each record then
+        counts once), which the small-sample factor k/(k-1) could otherwise pass. When it
+        cannot be estimated (all ratings alike, or one record), it is that maximum.
+    """
+    good = np.asarray(good, dtype=bool)
+    cluster = np.asarray(cluster)
+    n = len(good)
+    successes = int(good.sum())
+    if n == 0:
+        return ClusteredProportion(0, 0, math.nan, math.nan, math.nan, 0, 1.0, 0.0, False)
+    share = successes / n
+    variance, clusters = cluster_variance(good, cluster)
+    independent = share * (1 - share) / n
+    most = n / max(clusters, 1)  # as if every record's ratings agreed: each counts once
+    if clusters >= 2 and independent > 0 and not math.isnan(variance):
+        design_effect, estimated = min(most, max(1.0, variance / independent)), True
+    else:
+        design_effect, estimated = max(1.0, n / max(clusters, 1)), False
+    effective_n = n / design_effect
+    low, high = wilson_at(share, effective_n)
+    return ClusteredProportion(successes, n, share, low, high, clusters, design_effect,
+                               effective_n, estimated)
+
+
+def case_keys(frame: pd.DataFrame) -> np.ndarray:
+    """One key per row naming its case record across reviews (council, cycle, case).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy ratings with the :data:`CASE_KEY` columns (those present are used).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer codes, equal for rows of the same case record.
+    """
+    columns = [c for c in CASE_KEY if c in frame.columns]
+    if not columns:
+        raise KeyError("ratings need a 'case' column to be grouped by case record")
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        part, uniques = pd.factorize(frame[column].astype(str), sort=False)
+        codes = codes * (len(uniques) + 1) + part
+    return codes
+
+
+def ratings_good_or_better(ratings: pd.DataFrame) -> ClusteredProportion:
+    """Share of question ratings Outstanding or Good, allowing for clustering in cases.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings (``rating`` and the case-record columns), of one review or many.
+
+    Returns
+    -------
+    ClusteredProportion
+        E.g. ``ratings_good_or_better(review.ratings).describe()``.
+    """
+    good = ratings["rating"].isin(GOOD_OR_BETTER).to_numpy()
+    return clustered_proportion(good, case_keys(ratings))
+
+
+def programme_design_effect(ratings: pd.DataFrame) -> float:
+    """The design effect of a cycle's question ratings, for its ratings funnel.
+
+    Under no true difference between councils, every council's ratings are taken to be as
+    clustered as the programme's. The design effect is estimated within councils (each
+    rating's share is centred on its own council's share), so that real differences
+    between councils are not counted as clustering.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings of one cycle.
+
+    Returns
+    -------
+    float
+        At least 1 and at most the mean number of ratings per record.
+    """
+    if ratings.empty:
+        return 1.0
+    good = ratings["rating"].isin(GOOD_OR_BETTER).to_numpy(dtype=float)
+    council = pd.factorize(ratings["council"].astype(str))[0]
+    council_share = (np.bincount(council, weights=good)
+                     / np.bincount(council).astype(float))[council]
+    variance, k = cluster_variance(good, case_keys(ratings), centre=council_share)
+    total = len(good)
+    independent = (council_share * (1 - council_share)).sum() / total ** 2
+    if not independent > 0 or math.isnan(variance):
+        return max(1.0, total / max(k, 1))
+    return min(max(1.0, total / k), max(1.0, float(variance / independent)))

@@ -1,0 +1,169 @@
+"""Funnel comparisons of a cycle's councils, shared by every report and ``metrics.json``.
+
+Kept free of plotting imports so that batch runs can write metrics quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from review_lib.analysis.clustered import programme_design_effect, ratings_good_or_better
+from review_lib.analysis.funnel import METHODS
+from review_lib.analysis.stats import funnel_table, good_counts
+from review_lib.data.records import Programme
+
+
+@dataclass
+class Funnels:
+    """Funnel tables of one cycle, computed once and shared by every report.
+
+    Attributes
+    ----------
+    judgements : pandas.DataFrame
+        Cases judged Outstanding or Good, per council (one judgement per case).
+    ratings : pandas.DataFrame
+        Question ratings Outstanding or Good, per council, at each council's effective n
+        (its ratings divided by its own design effect or the programme's, whichever is
+        larger: :func:`council_design_effects`), because the ratings of one case record
+        are clustered.
+    ratings_adjusted : pandas.DataFrame
+        The same, also widened for overdispersion where phi exceeds 1 (FunnelPlotR).
+    method : str
+        ``"exact"`` or ``"fingertips"``.
+    """
+
+    judgements: pd.DataFrame
+    ratings: pd.DataFrame
+    ratings_adjusted: pd.DataFrame
+    method: str = "exact"
+
+
+def programme_funnels(cycle_programme: Programme, method: str = "exact") -> Funnels:
+    """Compute the funnel tables of a cycle (see :func:`review_lib.analysis.funnel.funnel_table`).
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+    method : {"exact", "fingertips"}, default "exact"
+        How the limits are drawn.
+
+    Returns
+    -------
+    Funnels
+        Judgements, ratings (clustered), and ratings with the overdispersion adjustment.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown funnel method {method!r}; expected one of "
+                         f"{', '.join(METHODS)}")
+    rating_counts = good_counts(cycle_programme.ratings, "rating")
+    effects = council_design_effects(cycle_programme, rating_counts.index)
+    ratings = funnel_table(rating_counts, method=method, design_effect=effects.to_numpy())
+    adjusted = funnel_table(rating_counts, method=method, overdispersion=True,
+                            design_effect=effects.to_numpy())
+    for table in (ratings, adjusted):
+        table.attrs["programme_design_effect"] = effects.attrs["programme"]
+    return Funnels(
+        judgements=funnel_table(good_counts(cycle_programme.judgements, "judgement"),
+                                method=method),
+        ratings=ratings, ratings_adjusted=adjusted, method=method)
+
+
+def council_design_effects(cycle_programme: Programme, councils) -> pd.Series:
+    """The design effect each council's ratings are judged at on the ratings funnel.
+
+    Each council's own design effect or the programme's (estimated within councils),
+    whichever is larger: a council is never judged on more information than its own
+    ratings carry, nor on more than a typical council's, so a council whose few ratings
+    below Good happen to fall in different records is not taken as unclustered.
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+    councils : sequence of str
+        The councils, in the order wanted.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by council; ``attrs["programme"]`` holds the programme's design effect and
+        ``attrs["own"]`` each council's own.
+    """
+    ratings = cycle_programme.ratings
+    programme = programme_design_effect(ratings)
+    own = {str(c): ratings_good_or_better(part).design_effect
+           for c, part in ratings.groupby(ratings["council"].astype(str), observed=True)}
+    effects = pd.Series([max(programme, own.get(str(c), programme)) for c in councils],
+                        index=list(councils), dtype=float)
+    effects.attrs["programme"] = float(programme)
+    effects.attrs["own"] = own
+    return effects
+
+
+def _block(table: pd.DataFrame) -> dict:
+    method = table.attrs["method"]
+    return {council: {"n": int(row.n), "successes": int(row.successes),
+                      "share": float(row.share), "design_effect": float(row.design_effect),
+                      "effective_n": float(row.effective_n),
+                      "lower95": float(row.lower95), "upper95": float(row.upper95),
+                      "lower998": float(row.lower998), "upper998": float(row.upper998),
+                      "p_above": float(row.p_above), "p_below": float(row.p_below),
+                      "method": method, "flag": row.flag}
+            for council, row in table.iterrows()}
+
+
+def _about(table: pd.DataFrame) -> dict:
+    estimate = table.attrs["overdispersion"]
+    return {"target": table.attrs["target"], "method": table.attrs["method"],
+            "design_effect": table.attrs.get("programme_design_effect",
+                                             table.attrs["design_effect"]),
+            "phi": float(estimate.phi), "tau2": float(estimate.tau2),
+            "adjusted": table.attrs["adjusted"]}
+
+
+def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
+    """Per council funnel figures of one cycle, for ``metrics.json``.
+
+    Parameters
+    ----------
+    cycle_programme : Programme
+        The reviews of one cycle.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
+
+    Returns
+    -------
+    dict
+        ``cycle``, ``measure``, ``method``, ``target``, overdispersion, and ``councils``
+        (each with ``n``, ``successes``, ``share``, ``design_effect``, ``effective_n``,
+        ``lower95``,
+        ``upper95``, ``lower998``, ``upper998``, ``p_above`` and ``p_below`` (exact
+        one-sided binomial p-values against the target), ``method`` and ``flag``) for
+        overall judgements, the headline measure; the same under ``question_ratings`` and
+        ``question_ratings_adjusted``, whose councils are judged at their effective n (own
+        design effect or the programme's, whichever is larger); and
+        ``programme_ratings``: the programme's share of question ratings Good or better
+        with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
+        at that n is outside it.
+    """
+    funnels = programme_funnels(cycle_programme, method)
+    pooled = ratings_good_or_better(cycle_programme.ratings)
+    cycles = {r.cycle for r in cycle_programme.reviews}
+    return {
+        "cycle": next(iter(cycles)) if len(cycles) == 1 else sorted(cycles),
+        "measure": "case records judged Outstanding or Good",
+        **_about(funnels.judgements),
+        "councils": _block(funnels.judgements),
+        "question_ratings": {**_about(funnels.ratings), "councils": _block(funnels.ratings)},
+        "question_ratings_adjusted": {**_about(funnels.ratings_adjusted),
+                                      "councils": _block(funnels.ratings_adjusted)},
+        "programme_ratings": pooled.as_dict(),
+    }

@@ -1,0 +1,1 @@
+"""``practice-review run``: plan jobs, execute notebooks in workers, export, index."""

@@ -1,0 +1,361 @@
+"""Planning and executing one notebook job of ``practice-review run``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review_lib.paths import (
+    ENV_FIGURES,
+    ENV_PRELOADED,
+    ENV_QUESTIONS,
+    FIGURES_DIR,
+    NOTEBOOKS_DIR,
+    PROJECT_ROOT,
+    SAMPLE_DIR,
+)
+
+#: Notebook stem -> (HTML file stem, what the report is).
+
+COUNCIL_NOTEBOOKS = {
+    "council_distributions": ("distributions", "Distributions of ratings"),
+    "council_findings": ("findings", "Findings"),
+}
+CROSS_NOTEBOOK = "cross_council"
+
+
+@dataclass
+class Job:
+    """One notebook to render for one review."""
+
+    notebook: str
+    council: str
+    cycle: str
+    parameters: dict
+    cwd: str
+    out_dir: str
+    html_name: str
+    title: str
+    environment: dict = field(default_factory=dict)
+    fingerprint: str = ""
+    #: Hash of the inputs that shape the report's charts and tables (all but the funnel
+    #: position, narrative and previous review, which change text and at most one chart).
+    drawing_inputs: str = ""
+    notebooks_dir: str = str(NOTEBOOKS_DIR)
+    #: ``"inprocess"`` (the worker runs the notebook itself) or ``"kernel"`` (papermill's
+    #: standard engine, with a Jupyter kernel per notebook).
+    engine: str = "inprocess"
+
+    @property
+    def source(self) -> Path:
+        """The notebook this job executes."""
+        return Path(self.notebooks_dir) / f"{self.notebook}.ipynb"
+
+    @property
+    def stamp(self) -> Path:
+        """File recording the inputs of the report last written successfully."""
+        return Path(self.out_dir) / f".{self.html_name}.inputs"
+
+    @property
+    def html(self) -> Path:
+        """The report's HTML file."""
+        return Path(self.out_dir) / f"{self.html_name}.html"
+
+    def up_to_date(self) -> bool:
+        """Whether the report exists and was made from exactly these inputs."""
+        try:
+            return bool(self.fingerprint) and self.html.exists() and (
+                Path(self.out_dir) / f"{self.html_name}.ipynb").exists() and (
+                self._stamped()[0] == self.fingerprint)
+        except OSError:
+            return False
+
+    def _stamped(self) -> list[str]:
+        lines = self.stamp.read_text(encoding="utf-8").split()
+        return lines + [""] * (2 - len(lines))
+
+    def mostly_redrawn(self) -> bool:
+        """Whether most of the report's charts will have to be drawn (a long job).
+
+        True unless the report was last rendered from the same data, code and options and
+        only its funnel position, narrative or previous review changed since.
+        """
+        try:
+            return self._stamped()[1] != self.drawing_inputs or not self.drawing_inputs
+        except OSError:
+            return True
+
+    @property
+    def label(self) -> str:
+        """E.g. ``"Dudley 2022-24 findings"``."""
+        return f"{self.council} {self.cycle} {self.html_name}"
+
+
+@dataclass
+class Outcome:
+    """What happened to one job."""
+
+    job: Job
+    ok: bool
+    seconds: float = 0.0
+    message: str = ""
+    html: str | None = None
+    skipped: bool = False
+    #: The process that ran it may hold what the notebook left half-done (a cell stopped
+    #: mid-way): its worker is replaced rather than given another job.
+    spoilt_worker: bool = False
+
+
+@dataclass
+class RunSummary:
+    """Everything a run did, for the closing summary and the exit status."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    invalid_files: list[tuple[str, list[str]]] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether anything failed."""
+        return bool(self.invalid_files) or any(not o.ok for o in self.outcomes)
+
+
+def redact(text: str, *roots: Path) -> str:
+    """Remove machine paths from a message (project root, home folder, data folders).
+
+    Parameters
+    ----------
+    text : str
+        A message that may name files.
+    *roots : Path
+        Further folders to hide.
+
+    Returns
+    -------
+    str
+        The message with those folders replaced by ``<project>``, ``<data>`` or ``~``.
+    """
+    replacements = [(str(PROJECT_ROOT), "<project>")]
+    replacements += [(str(Path(r).resolve()), "<data>") for r in roots]
+    replacements.append((str(Path.home()), "~"))
+    for old, new in sorted(replacements, key=lambda p: -len(p[0])):
+        if old and old not in ("/", "."):
+            text = text.replace(old, new)
+    return text
+
+
+def _scrub_notebook(notebook, *roots: Path) -> None:
+    """Remove machine paths from an executed notebook's metadata and printed text.
+
+    Papermill records the input and output paths; warnings and errors a notebook printed
+    may name files. Both are reduced as :func:`redact` does.
+    """
+    meta = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = Path(str(meta[key])).name
+    if meta.get("environment_variables"):
+        meta["environment_variables"] = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = redact(str(output.get("text", "")), *roots)
+            elif output.get("output_type") == "error":
+                output["traceback"] = [redact(line, *roots)
+                                       for line in output.get("traceback", [])]
+
+
+def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
+                preloaded: str | None = None) -> Outcome:
+    """Execute one notebook with papermill and export its HTML (runs in a worker process).
+
+    The notebook runs in this process (:mod:`review_lib.batch.engine`), in the job's working
+    folder and with the job's environment, both restored afterwards. A cell running longer
+    than ``timeout`` seconds fails the job with a message saying so, and the worker is then
+    replaced (as a kernel would be), since the stopped cell may have left things half-done
+    in the process. The executed notebook
+    is kept in memory and both it and the HTML are written only when complete (temporary
+    name, then rename).
+
+    Parameters
+    ----------
+    job : Job
+        What to render.
+    verbose : bool, default False
+        Show papermill's per-cell progress bar and the notebook's output.
+    timeout : int, default 600
+        Per-cell execution timeout in seconds.
+    preloaded : str, optional
+        File holding the run's read of the data folder
+        (:func:`review_lib.report.save_preloaded`).
+
+    Returns
+    -------
+    Outcome
+        Success, or the failing cell and error.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from review_lib.batch.engine import ENGINE_NAME, CellTimeoutError
+    from review_lib.files import write_atomically
+    from review_lib.report.export import notebook_to_html
+
+    start = time.perf_counter()
+    out_dir = Path(job.out_dir)
+
+    def failed(message: str, spoilt: bool = False) -> Outcome:
+        return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)),
+                       spoilt_worker=spoilt)
+
+    job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
+    environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
+    try:
+        with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED)):
+            executed = pm.execute_notebook(
+                str(Path(job.source).resolve()), None, parameters=job.parameters,
+                engine_name=ENGINE_NAME if job.engine == "inprocess" else "nbclient",
+                kernel_name="python3", progress_bar=verbose,
+                log_output=verbose, execution_timeout=timeout, cwd=job.cwd)
+    except PapermillExecutionError as exc:
+        first_line = (exc.source or "").strip().splitlines()[:1]
+        return failed(f"cell {exc.cell_index + 1} of the executed notebook "
+                      f"({first_line[0] if first_line else ''}) failed: "
+                      f"{exc.ename}: {exc.evalue}")
+    except CellTimeoutError as exc:
+        return failed(f"cell {exc.cell_index + 1} of the executed notebook ran for more "
+                      f"than {timeout} s and was stopped", spoilt=True)
+    except Exception as exc:  # reported in the run summary, never a traceback
+        return failed(f"{type(exc).__name__}: {exc}", spoilt=True)
+    try:
+        _scrub_notebook(executed, Path(job.cwd))
+        html = notebook_to_html(executed, title=job.title)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(out_dir / f"{job.html_name}.ipynb", nbformat.writes(executed))
+        html_path = write_atomically(job.html, html)
+        if job.fingerprint:
+            write_atomically(job.stamp, f"{job.fingerprint}\n{job.drawing_inputs}\n")
+    except Exception as exc:  # reported in the run summary, never a traceback
+        return failed(f"export failed: {type(exc).__name__}: {exc}")
+    return Outcome(job, True, time.perf_counter() - start, html=str(html_path))
+
+
+@contextlib.contextmanager
+def _job_environment(environment: dict[str, str], clear: tuple[str, ...]):
+    """Set a job's environment variables (after removing ``clear``), restored afterwards.
+
+    Also closes any matplotlib figure left open, so each notebook starts with none.
+    """
+    saved = dict(os.environ)
+    for name in clear:
+        os.environ.pop(name, None)
+    os.environ.update(environment)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
+              figures_dir: Path | None, funnel_limits: str = "exact") -> list[Job]:
+    """Jobs for both council notebooks of each review.
+
+    The data folder is passed by name, with the notebook working in its parent folder; a
+    catalogue or figures folder of the user's choosing reaches the notebook through
+    environment variables. Executed notebooks so never record a path on this machine.
+
+    Parameters
+    ----------
+    reviews : iterable of Review
+        The reviews to render.
+    data : Path
+        The data folder or file.
+    questions : Path or None
+        Catalogue file, or None for the bundled one.
+    reports_dir : Path
+        Root of the outputs.
+    figures_dir : Path or None
+        Root of the charts, or None for the project's ``figures/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn (passed to the findings notebook).
+
+    Returns
+    -------
+    list of Job
+        Two per review.
+    """
+    from review_lib.files import slug
+
+    cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
+    jobs = []
+    for review in reviews:
+        out_dir = reports_dir / review.cycle / slug(review.council)
+        for notebook, (html_name, kind) in COUNCIL_NOTEBOOKS.items():
+            parameters = {"council": review.council, "cycle": review.cycle,
+                          "data_dir": data_param, "questions": "", "figures_dir": ""}
+            if notebook == "council_findings":
+                parameters["funnel_limits"] = funnel_limits
+            jobs.append(Job(notebook, review.council, review.cycle, parameters, str(cwd),
+                            str(out_dir), html_name,
+                            f"Practice Review {review.cycle}: {review.council} — {kind}",
+                            environment))
+    return jobs
+
+
+def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
+                   ) -> tuple[Path, str, dict]:
+    """Working folder, data parameter and environment for notebooks (no machine paths)."""
+    default_data = data.resolve() == SAMPLE_DIR.resolve()
+    cwd = PROJECT_ROOT if default_data else data.resolve().parent
+    data_param = "" if default_data else data.resolve().name
+    environment = {}
+    if questions:
+        environment[ENV_QUESTIONS] = str(questions.resolve())
+    # Only runs write charts: a notebook run by hand (no figures folder) writes none.
+    environment[ENV_FIGURES] = str((figures_dir or FIGURES_DIR).resolve())
+    return cwd, data_param, environment
+
+
+def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
+                    reports_dir: Path, figures_dir: Path | None,
+                    funnel_limits: str = "exact") -> list[Job]:
+    """One cross-council report job per cycle.
+
+    Parameters
+    ----------
+    cycles : list of str
+        The cycles.
+    data : Path
+        The data folder or file.
+    questions : Path or None
+        Catalogue file, or None for the bundled one.
+    reports_dir : Path
+        Root of the outputs.
+    figures_dir : Path or None
+        Root of the charts, or None for the project's ``figures/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn.
+
+    Returns
+    -------
+    list of Job
+        Writing ``reports/<cycle>/cross-council.html``.
+    """
+    cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
+    return [Job(CROSS_NOTEBOOK, "all councils", cycle,
+                {"cycle": cycle, "highlight": "", "data_dir": data_param, "questions": "",
+                 "figures_dir": "", "overdispersion": False, "funnel_limits": funnel_limits},
+                str(cwd), str(reports_dir / cycle), "cross-council",
+                f"Practice Review {cycle}: cross-council comparison", environment)
+            for cycle in cycles]
+
+

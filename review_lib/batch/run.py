@@ -1,0 +1,518 @@
+"""``practice-review run``: render every council's reports with papermill and nbconvert.
+
+For each review selected, both council notebooks are executed with papermill (in parallel,
+in worker processes that execute notebook after notebook themselves:
+:mod:`review_lib.batch.workers`), exported to HTML for leadership, and the council's
+``metrics.json`` is written. A council
+whose file is invalid, or whose notebook fails, gets a line in the summary at the end and no
+HTML; every other report is still produced. Every file is written under a temporary name
+and then renamed, so nothing is ever left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from review_lib import __version__
+from review_lib.batch.fingerprints import (
+    LAST_RUN_FILE,
+    _read_text,
+    code_fingerprint,
+    longest_first,
+    run_signature,
+    set_fingerprints,
+)
+from review_lib.batch.jobs import Job, Outcome, RunSummary, plan_cross_jobs, plan_jobs
+from review_lib.batch.scratch import make_scratch_folder, sweep_scratch_folders
+from review_lib.paths import (
+    REPORTS_DIR,
+    SAMPLE_DIR,
+)
+
+
+class Progress:
+    """One progress line across the batch: reports done of total, failures so far."""
+
+    def __init__(self, total: int, stream=None):
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def update(self, outcome: Outcome) -> None:
+        """Count one finished job and redraw the line."""
+        self.done += 1
+        self.failed += 0 if outcome.ok else 1
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = time.perf_counter() - self.start
+        line = (f"[{bar}] {self.done}/{self.total} reports, {self.failed} failed, "
+                f"{elapsed:.0f}s")
+        if self.tty:
+            print("\r" + line, end="" if self.done < self.total else "\n", file=self.stream,
+                  flush=True)
+        else:
+            print(line + f"  ({outcome.job.label}{'' if outcome.ok else ': FAILED'})",
+                  file=self.stream, flush=True)
+
+
+def run_batch(*, data: str | Path | None = None, questions: str | Path | None = None,
+              councils: list[str] | None = None, cycle: str | None = None,
+              reports_dir: str | Path | None = None, figures_dir: str | Path | None = None,
+              jobs: int | None = None, verbose: bool = False, timeout: int = 600,
+              force: bool = False, notebooks_dir: str | Path | None = None,
+              log=None, watch: bool = False, poll: float = 0.25,
+              on_summary=None, funnel_limits: str = "exact",
+              engine: str = "inprocess") -> RunSummary:
+    """Render the council and cross-council reports of a programme, isolating failures.
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        Folder (or file) of review data; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Catalogue CSV; the bundled one by default.
+    councils : list of str, optional
+        Only these councils (names matched ignoring case); all by default.
+    cycle : str, optional
+        The programme cycle; the latest in the data by default; ``"all"`` for every cycle.
+        A cross-council report is rendered for each cycle rendered.
+    reports_dir, figures_dir : str or Path, optional
+        Output roots; the project's ``reports/`` and ``figures/`` by default.
+    jobs : int, optional
+        Parallel notebook runs; the machine's cores by default.
+    verbose : bool, default False
+        Show papermill's per-cell progress.
+    timeout : int, default 600
+        Per-cell timeout in seconds.
+    force : bool, default False
+        Render every report, even those whose inputs have not changed since they were
+        last rendered.
+    notebooks_dir : str or Path, optional
+        A folder of customised notebooks (same names and parameters) to run instead of
+        the project's ``notebooks/``.
+    log : callable, optional
+        Called with each line for the run's log file.
+    watch : bool, default False
+        After rendering, keep the workers and watch the inputs: each
+        time a data file, narrative, catalogue or notebook changes, render what is out of
+        date again (a change to the library's own code restarts the workers first). Stops
+        on Ctrl-C (KeyboardInterrupt) while waiting.
+    poll : float, default 0.25
+        With ``watch``: seconds between looks at the inputs; a change is acted on once the
+        files have stayed the same for one more look (a spreadsheet being saved).
+    on_summary : callable, optional
+        With ``watch``: called with each pass's RunSummary.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn in every report and in ``metrics.json``.
+    engine : {"inprocess", "kernel"}, default "inprocess"
+        How notebooks run: in the worker process itself (fast), or through papermill's
+        standard engine with a Jupyter kernel per notebook, for full kernel behaviour
+        (widgets aside, which need a live front end either way).
+
+    Returns
+    -------
+    RunSummary
+        Outcomes, invalid files and files written (with ``watch``, of the last pass).
+    """
+    from review_lib.analysis.funnel import METHODS
+
+    if funnel_limits not in METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+                         f"not {funnel_limits!r}")
+    if engine not in ("inprocess", "kernel"):
+        raise ValueError(f"engine must be 'inprocess' or 'kernel', not {engine!r}")
+    log = log or (lambda line: None)
+    data = Path(data) if data else SAMPLE_DIR
+    reports_dir = Path(reports_dir) if reports_dir else REPORTS_DIR
+    questions = Path(questions) if questions else None
+    figures = Path(figures_dir) if figures_dir else None
+    # Unless nothing has changed since the last complete run, the workers start now, while
+    # this process reads the data, works out what needs rendering and writes the metrics;
+    # if nothing does, they are stopped.
+    def inputs() -> str:
+        return run_signature(data, questions, notebooks_dir, councils, cycle, figures,
+                             funnel_limits)
+
+    signature = inputs()
+    last_run = reports_dir / LAST_RUN_FILE
+    workers = _Workers(jobs, verbose=verbose)
+    if force or watch or _read_text(last_run) != signature:
+        workers.start()
+    sweep_scratch_folders(log)
+    scratch = make_scratch_folder()  # private to this user; swept if the run is killed
+    code = code_fingerprint()
+    summary, rendering = None, False
+    try:
+        while True:
+            rendering = True
+            summary = _run(workers, scratch, data=data, questions=questions,
+                           councils=councils, cycle=cycle, reports_dir=reports_dir,
+                           figures=figures, verbose=verbose, timeout=timeout, force=force,
+                           notebooks_dir=notebooks_dir, log=log, keep_workers=watch,
+                           funnel_limits=funnel_limits, engine=engine)
+            rendering = False
+            if summary.failed:
+                last_run.unlink(missing_ok=True)
+            elif reports_dir.exists():
+                from review_lib.files import write_atomically
+
+                write_atomically(last_run, signature)
+            if not watch:
+                return summary
+            if on_summary:
+                on_summary(summary)
+            log("watching the inputs for changes")
+            signature = _wait_for_change(signature, inputs, poll)
+            if signature is None:  # Ctrl-C while waiting: the normal way to stop
+                log("stopped watching")
+                return summary
+            force = False
+            if code_fingerprint() != code:  # workers hold the old code: start afresh
+                code = code_fingerprint()
+                workers.stop()
+                workers = _Workers(jobs, verbose=verbose, fresh=True)
+                workers.start()
+    except KeyboardInterrupt:
+        workers.stop()
+        remove_leftovers(reports_dir)
+        if watch and summary is not None and not rendering:  # between passes: a normal stop
+            log("stopped watching")
+            return summary
+        log("interrupted: finished reports kept, unfinished ones left out")
+        raise
+    finally:
+        workers.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None,
+         councils: list[str] | None, cycle: str | None, reports_dir: Path,
+         figures: Path | None, verbose: bool, timeout: int, force: bool,
+         notebooks_dir: str | Path | None, log, keep_workers: bool = False,
+         funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
+    """One pass of :func:`run_batch`, with its workers already starting."""
+    from review_lib.analysis.comparison import cross_metrics
+    from review_lib.analysis.metrics import council_metrics, write_metrics
+    from review_lib.data.catalogue import load_catalogue
+    from review_lib.data.loading import read_programme_files
+    from review_lib.data.records import Programme, normalise_cycle
+    from review_lib.files import slug
+    from review_lib.report.context import save_preloaded
+
+    summary = RunSummary()
+    catalogue = load_catalogue(questions)
+    results = read_programme_files([data], catalogue)
+    reviews = [r for result in results for r in result.reviews]
+    for result in results:
+        if not result.ok:
+            errors = [str(p) for p in result.problems if p.is_error]
+            summary.invalid_files.append((result.display_name, errors))
+            log(f"invalid: {result.display_name}: {len(errors)} error(s)")
+    reviews = _refuse_shared_folders(reviews, summary, log)
+    if not reviews:
+        return summary
+    available = sorted({r.cycle for r in reviews})
+    if cycle and cycle.casefold() == "all":
+        cycles = available
+    else:
+        cycles = [normalise_cycle(cycle) or cycle] if cycle else [available[-1]]
+    wanted_cycle = ", ".join(cycles)
+    selected = [r for r in reviews if r.cycle in cycles]
+    if councils:
+        names = {c.casefold() for c in councils}
+        selected = [r for r in selected if r.council.casefold() in names]
+        missing = names - {r.council.casefold() for r in selected}
+        for name in sorted(missing):
+            summary.invalid_files.append(
+                (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
+    all_cycles = [c for c in cycles if c in available]
+    plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
+                     figures_dir=figures, funnel_limits=funnel_limits)
+    plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
+                            reports_dir=reports_dir, figures_dir=figures,
+                            funnel_limits=funnel_limits)
+    programme = Programme(reviews, catalogue)
+    for job in plan:
+        job.engine = engine
+        if notebooks_dir:
+            job.notebooks_dir = str(Path(notebooks_dir).resolve())
+    set_fingerprints(plan, programme, questions)
+    remove_leftovers(reports_dir)
+    to_run = [job for job in plan if force or not job.up_to_date()]
+    for job in plan:
+        if job not in to_run:
+            summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
+    log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
+        f"(cycle {wanted_cycle})")
+    if to_run:
+        preloaded = scratch / "inputs.pickle"
+        save_preloaded(preloaded, data, questions, catalogue, results)
+        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
+    elif not keep_workers:
+        workers.stop()
+    for review in selected:
+        path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
+        try:
+            summary.written.append(write_metrics(council_metrics(review), path))
+        except Exception as exc:  # one review's figures never stop the others
+            summary.invalid_files.append((review.source, [
+                f"{review.council} {review.cycle}: its metrics.json could not be written "
+                f"({type(exc).__name__}: {str(exc)[:200]})"]))
+    for each in all_cycles:
+        try:
+            summary.written.append(write_metrics(
+                cross_metrics(programme.in_cycle(each), funnel_limits),
+                reports_dir / each / "metrics.json"))
+        except Exception as exc:
+            summary.invalid_files.append((f"cycle {each}", [
+                f"the cross-council metrics.json could not be written "
+                f"({type(exc).__name__}: {str(exc)[:200]})"]))
+    if to_run:
+        workers.collect(summary, log, keep=keep_workers)
+    index = write_index(reports_dir)
+    summary.written.append(index)
+    return summary
+
+
+#: Prefix of a run's private temporary folder, and the file in it naming its process.
+def _refuse_shared_folders(reviews: list, summary: RunSummary, log) -> list:
+    """Leave out reviews whose different council names would share an output folder.
+
+    "St. Helens" and "St Helens" both make ``st-helens``: rendering both would overwrite
+    one council's reports with the other's. Neither is rendered, and the run names both.
+    """
+    from review_lib.files import slug_collisions
+
+    clashes = slug_collisions(reviews)
+    if not clashes:
+        return reviews
+    refused = set()
+    for (cycle, folder), names in clashes.items():
+        listed = " and ".join(repr(n) for n in names)
+        for name in names:
+            refused.add((name, cycle))
+            files = sorted({r.source for r in reviews if r.council == name and r.cycle == cycle})
+            summary.invalid_files.append((", ".join(files), [
+                f"{cycle}: the council names {listed} both make the folder name "
+                f"{folder!r}, so neither is rendered (one would overwrite the other); "
+                "expected one spelling of each council's name across the files"]))
+        log(f"refused: {listed} share the folder {folder!r} in {cycle}")
+    return [r for r in reviews if (r.council, r.cycle) not in refused]
+
+
+def _wait_for_change(signature: str, inputs, poll: float) -> str | None:
+    """Wait until the inputs differ from ``signature`` and then hold still for one look.
+
+    Returns
+    -------
+    str or None
+        The new signature, or None if Ctrl-C was pressed while waiting.
+    """
+    try:
+        while True:
+            time.sleep(poll)
+            current = inputs()
+            if current == signature:
+                continue
+            while True:  # let a save finish: act once two looks agree
+                time.sleep(poll)
+                settled = inputs()
+                if settled == current:
+                    return settled
+                current = settled
+    except KeyboardInterrupt:
+        return None
+
+
+class _Workers:
+    """The run's worker processes (:mod:`review_lib.batch.workers`), started early."""
+
+    def __init__(self, jobs: int | None, *, verbose: bool, fresh: bool = False):
+        self.verbose = verbose
+        self.fresh = fresh
+        self.count = max(1, jobs or os.cpu_count() or 1)
+        self.pool = None
+        self.plan: list[Job] = []
+        self.options: dict = {}
+
+    def start(self) -> None:
+        """Start the worker processes (each then prepares in the background)."""
+        from review_lib.batch.workers import WorkerPool
+
+        if self.pool is None:
+            self.pool = WorkerPool(self.count, verbose=self.verbose, fresh=self.fresh)
+        self.pool.start()
+
+    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
+        """Queue the jobs, the longest expected first (see :func:`longest_first`)."""
+        self.start()
+        self.plan = longest_first(plan)
+        self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
+
+    def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
+        """Run the queued jobs, recording outcomes as they finish; then stop, unless keep."""
+        progress = Progress(len(self.plan))
+        log(f"rendering {len(self.plan)} report(s) with {self.count} worker(s)")
+
+        def record(outcome: Outcome) -> None:
+            summary.outcomes.append(outcome)
+            progress.update(outcome)
+            log(f"{'ok' if outcome.ok else 'FAILED'}: {outcome.job.label} "
+                f"({outcome.seconds:.1f}s){': ' + outcome.message if outcome.message else ''}")
+            if outcome.html:
+                summary.written.append(Path(outcome.html))
+
+        def failure(job: Job, message: str) -> Outcome:
+            return Outcome(job, False, message=message)
+
+        self.pool.log = log
+        self.pool.run(self.plan, options=self.options, timeout=self.options["timeout"],
+                      on_outcome=record, failure=failure)
+        if not keep:
+            self.stop()  # every job is done: no need to wait for an orderly exit
+            log("workers stopped")
+
+    def stop(self) -> None:
+        """Stop the workers now."""
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
+
+
+def remove_leftovers(reports_dir: Path) -> None:
+    """Delete temporary files an interrupted run may have left (``.*.part*``).
+
+    Parameters
+    ----------
+    reports_dir : Path
+        Root of the outputs.
+    """
+    if not reports_dir.exists():
+        return
+    for leftover in reports_dir.rglob(".*.part*"):
+        leftover.unlink(missing_ok=True)
+
+
+def write_index(reports_dir: Path) -> Path:
+    """Write ``reports/index.html``: every cycle's council reports with headline figures.
+
+    Parameters
+    ----------
+    reports_dir : Path
+        Root of the outputs (holding ``<cycle>/<council>/metrics.json``).
+
+    Returns
+    -------
+    Path
+        The index file.
+    """
+    from review_lib.files import write_atomically
+    from review_lib.report.index import build_index
+
+    return write_atomically(reports_dir / "index.html", build_index(reports_dir))
+
+
+def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
+    stream = stream or sys.stdout
+    made = [o for o in summary.outcomes if o.ok and not o.skipped]
+    skipped = [o for o in summary.outcomes if o.skipped]
+    failed = [o for o in summary.outcomes if not o.ok]
+    print(f"\n{len(made)} report(s) written, {len(skipped)} already up to date, "
+          f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s).", file=stream)
+    for name, errors in summary.invalid_files:
+        print(f"INVALID {name}: no reports; {len(errors)} error(s):", file=stream)
+        for error in errors[:20]:
+            print(f"    {error}", file=stream)
+        if len(errors) > 20:
+            print(f"    ... and {len(errors) - 20} more (practice-review validate {name})",
+                  file=stream)
+    for outcome in failed:
+        print(f"FAILED  {outcome.job.label} ({outcome.job.notebook}.ipynb): "
+              f"{outcome.message}", file=stream)
+    index = reports_dir / "index.html"
+    if index.exists():
+        print(f"Open {index} to read the reports.", file=stream)
+    stream.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The ``run`` sub-command."""
+    reports_dir = Path(args.out) if args.out else Path(os.path.relpath(REPORTS_DIR))
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_dir = reports_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
+    log_path = log_dir / f"run-{stamp}.log"
+    with log_path.open("a", encoding="utf-8") as handle:
+        def log(line: str) -> None:
+            handle.write(f"{dt.datetime.now().isoformat(timespec='milliseconds')} {line}\n")
+            handle.flush()
+
+        log(f"review_lib {__version__}; jobs={args.jobs or os.cpu_count()}")
+        watched = args.data or os.path.relpath(SAMPLE_DIR)
+
+        def each_pass(summary: RunSummary) -> None:
+            _print_summary(summary, reports_dir)
+            print(f"Watching {watched} for changes; press Ctrl-C to stop.", flush=True)
+
+        summary = run_batch(data=args.data, questions=args.questions, councils=args.council,
+                            cycle=args.cycle, reports_dir=reports_dir, figures_dir=args.figures,
+                            jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
+                            force=args.force, notebooks_dir=args.notebooks, log=log,
+                            watch=args.watch, on_summary=each_pass,
+                            funnel_limits=args.funnel_limits, engine=args.engine)
+    if args.watch:
+        print("Stopped watching.", flush=True)
+    else:
+        _print_summary(summary, reports_dir)
+    return 1 if summary.failed else 0
+
+
+def add_run_parser(sub) -> None:
+    """Register ``practice-review run``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-command registry.
+    """
+    run = sub.add_parser("run", help="render every council's reports (papermill + nbconvert)")
+    run.add_argument("--data", metavar="PATH",
+                     help="folder of review files (default: the bundled synthetic sample)")
+    run.add_argument("--questions", metavar="FILE", help="question catalogue CSV")
+    run.add_argument("--council", action="append", metavar="NAME",
+                     help="only this council (repeatable)")
+    run.add_argument("--cycle", help="programme cycle, or 'all' (default: the latest in the "
+                                     "data)")
+    run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
+    run.add_argument("--figures", metavar="DIR", help="charts folder (default: figures/)")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="notebooks run at once (default: the number of cores)")
+    run.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
+    run.add_argument("--notebooks", metavar="DIR",
+                     help="customised notebooks to run instead of the project's notebooks/")
+    run.add_argument("--force", action="store_true",
+                     help="render every report, even those whose inputs have not changed")
+    run.add_argument("--verbose", action="store_true", help="show per-cell progress")
+    run.add_argument("--engine", choices=("inprocess", "kernel"), default="inprocess",
+                     help="run notebooks in the worker processes themselves (default, "
+                          "fast) or through papermill's standard engine with a Jupyter "
+                          "kernel per notebook (full kernel behaviour)")
+    run.add_argument("--funnel-limits", choices=("exact", "fingertips"), default="exact",
+                     help="how funnel limits are drawn: exact binomial (default; flags a "
+                          "council by chance no more often than the stated 5%% or 0.2%%) or "
+                          "the PHE Fingertips method (as PHEindicatormethods computes it)")
+    run.add_argument("--watch", action="store_true",
+                     help="after rendering, keep the workers warm and render again whenever "
+                          "a data file changes (Ctrl-C to stop)")
+    run.set_defaults(func=cmd_run)

@@ -1,0 +1,277 @@
+"""Finding review files and loading them into a programme, one bad file never stopping the rest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.problems import WARNING, DataValidationError, Problem
+from review_lib.data.reading import read_review_file
+from review_lib.data.records import Programme, Review, _h, natural_key
+from review_lib.data.tables import (
+    EXCEL_SUFFIXES,
+    LEGACY_SUFFIXES,
+)
+
+
+def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None = None
+                    ) -> list[Path]:
+    """Expand files and folders into the data files they hold, sorted, folders recursively.
+
+    Hidden files, Excel lock files (``~$...``) and non-data files (Markdown, JSON) are left
+    out; legacy spreadsheet files are kept so that they can be reported. Anything else that
+    is not read gets a warning in ``problems``: a link that leads outside the folder given,
+    a linked folder (never followed, so a link loop cannot trap the run), a folder that
+    cannot be read, and special files such as named pipes (which would block a reader).
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders.
+    problems : list of Problem, optional
+        Receives the warnings.
+
+    Returns
+    -------
+    list of Path
+        The data files.
+    """
+    import stat
+
+    wanted = EXCEL_SUFFIXES | {".csv"} | LEGACY_SUFFIXES
+    files: list[Path] = []
+    found_problems = problems if problems is not None else []
+
+    def warn(where: Path, root: Path, message: str, expected: str) -> None:
+        try:
+            shown = str(where.relative_to(root.parent if root.name else root))
+        except ValueError:
+            shown = where.name
+        found_problems.append(Problem("skipped-path", shown, message, expected,
+                                      severity=WARNING))
+
+    for path in map(Path, paths):
+        if not path.is_dir():
+            files.append(path)
+            continue
+        try:
+            inside = path.resolve()
+        except OSError:
+            inside = path.absolute()
+        found: list[Path] = []
+
+        def unreadable(error: OSError, root: Path = path) -> None:
+            warn(Path(error.filename or root), root,
+                 f"the folder cannot be read ({error.strerror or error}), so it was skipped",
+                 "a folder this user can read")
+
+        for folder, names, filenames in os.walk(path, onerror=unreadable, followlinks=False):
+            base = Path(folder)
+            relative_parts = base.relative_to(path).parts
+            if any(part.startswith((".", "~$")) for part in relative_parts):
+                names[:] = []
+                continue
+            for name in list(names):
+                if (base / name).is_symlink():
+                    if not name.startswith((".", "~$")):
+                        warn(base / name, path, "the folder is a link, and links to folders "
+                             "are not followed", "the review files themselves in the folder")
+                    names.remove(name)
+            for name in filenames:
+                if name.startswith((".", "~$")):
+                    continue
+                candidate = base / name
+                if candidate.suffix.lower() not in wanted:
+                    try:
+                        special = not stat.S_ISREG(candidate.lstat().st_mode) and \
+                            not candidate.is_symlink()
+                    except OSError:
+                        special = False
+                    if special:
+                        warn(candidate, path, "this is not a regular file (perhaps a named "
+                             "pipe), so it was skipped", "regular .xlsx or .csv files")
+                    continue
+                try:
+                    mode = os.stat(candidate).st_mode  # follows a link to its target
+                    target = candidate.resolve()
+                except OSError as exc:
+                    warn(candidate, path, f"the file cannot be opened ({exc.strerror or exc}), "
+                         "so it was skipped", "a readable file (a link that leads nowhere?)")
+                    continue
+                if candidate.is_symlink() and not target.is_relative_to(inside):
+                    warn(candidate, path, "the file is a link to a place outside the data "
+                         "folder, so it was not read", "the review files themselves inside "
+                         "the data folder")
+                    continue
+                if not stat.S_ISREG(mode):
+                    warn(candidate, path, "this is not a regular file (perhaps a named pipe), "
+                         "so it was skipped", "regular .xlsx or .csv files")
+                    continue
+                found.append(candidate)
+        files.extend(sorted(found, key=lambda p: natural_key(str(p))))
+    return files
+
+
+@dataclass
+class FileResult:
+    """What loading one file gave: its reviews and its problems."""
+
+    path: Path
+    display_name: str
+    reviews: list[Review]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file loaded without errors."""
+        return not any(p.is_error for p in self.problems)
+
+
+def _display_name(path: Path, roots: list[Path]) -> str:
+    """A short name for messages: relative to the folder given, never an absolute path."""
+    for root in roots:
+        if root.is_dir():
+            try:
+                return str(path.relative_to(root.parent if root.name else root))
+            except ValueError:
+                continue
+    return path.name if path.is_absolute() else str(path)
+
+
+def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | None = None
+                         ) -> list[FileResult]:
+    """Read every data file under the given paths, one result per file, never raising.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders.
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+
+    Returns
+    -------
+    list of FileResult
+        One per file, with the reviews that can be used. When two files hold the same
+        council and cycle, a ``duplicate-review`` error is added to both and neither
+        review is kept.
+    """
+    roots = [Path(p) for p in paths]
+    catalogue = catalogue or load_catalogue()
+    results = []
+    holders: dict[tuple[str, str], list[FileResult]] = {}
+    skipped: list[Problem] = []
+    for path in iter_data_files(roots, skipped):
+        name = _display_name(path, roots)
+        try:
+            reviews, problems = read_review_file(path, catalogue, display_name=name)
+        except Exception as exc:  # a file no check foresaw: its own failure, not the run's
+            reviews, problems = [], [Problem(
+                "unreadable-file", name,
+                f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]})",
+                "an .xlsx workbook or .csv file in one of the layouts the README describes")]
+        result = FileResult(path, name, reviews, problems)
+        results.append(result)
+        for review in reviews:
+            holders.setdefault((_h(review.council), review.cycle), []).append(result)
+    # Two files for one review: neither is published, and each names the other.
+    for key, files in holders.items():
+        if len(files) < 2:
+            continue
+        for result in files:
+            review = next(r for r in result.reviews if (_h(r.council), r.cycle) == key)
+            others = [f.display_name for f in files if f is not result]
+            result.problems.append(Problem(
+                "duplicate-review", result.display_name,
+                f"{review.council} {review.cycle} is also in {', '.join(others)}, so "
+                "neither is used: the suite cannot tell which is current",
+                "one file per council and cycle: remove or rename the out-of-date one",
+                value=f"{review.council} {review.cycle}"))
+            result.reviews = [r for r in result.reviews if (_h(r.council), r.cycle) != key]
+    data_files = len(results)
+    for problem in skipped:  # paths not read: shown by validate, never an error
+        results.append(FileResult(Path(problem.file), problem.file, [], [problem]))
+    if not data_files:
+        results.append(FileResult(roots[0] if roots else Path("."), ", ".join(map(str, roots)),
+                                  [], [Problem("empty-file", ", ".join(map(str, roots)) or ".",
+                                               "no .xlsx or .csv data files were found",
+                                               "a folder holding review files")]))
+    return results
+
+
+def load_review(path: str | Path, catalogue: Catalogue | None = None) -> Review:
+    """Load and validate one review file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wide ``.xlsx`` workbook or wide CSV (or a long CSV holding one review).
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+
+    Returns
+    -------
+    Review
+        The validated review.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, if the file has any error or holds no single review.
+    """
+    reviews, problems = read_review_file(path, catalogue)
+    if any(p.is_error for p in problems):
+        raise DataValidationError(problems)
+    if len(reviews) != 1:
+        raise DataValidationError([Problem(
+            "inconsistent-review", str(path), f"the file holds {len(reviews)} reviews",
+            "exactly one council and cycle; use load_programme for several")])
+    return reviews[0]
+
+
+def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
+                   catalogue: Catalogue | str | Path | None = None, *,
+                   keep_case_refs: bool = False) -> Programme:
+    """Load and validate every review file under the given files and folders.
+
+    Parameters
+    ----------
+    paths : str, Path or iterable of them, optional
+        Files and folders; the bundled synthetic sample by default.
+    catalogue : Catalogue, str or Path, optional
+        The question catalogue, or the path of a catalogue CSV; the bundled one by default.
+    keep_case_refs : bool, default False
+        Add a ``case_ref`` column of the files' raw case identifiers to the tidy frames.
+        Off by default, so that frames, and whatever is exported from them
+        (``programme.ratings.to_excel(...)``), name cases only by their pseudonyms. Turn it
+        on only to trace a case back to its file, and never publish what it gives.
+
+    Returns
+    -------
+    Programme
+        Every review, with any warnings in ``problems``.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem in every file, if any file has an error.
+    """
+    from review_lib.paths import SAMPLE_DIR
+
+    if paths is None:
+        paths = [SAMPLE_DIR]
+    elif isinstance(paths, str | Path):
+        paths = [paths]
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue)
+    results = read_programme_files(paths, catalogue)
+    problems = [p for r in results for p in r.problems]
+    if any(p.is_error for p in problems):
+        raise DataValidationError(problems)
+    reviews = [rv for r in results for rv in r.reviews]
+    for review in reviews:
+        review.keep_case_refs = keep_case_refs
+    return Programme(reviews, catalogue, problems)

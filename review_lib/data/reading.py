@@ -1,0 +1,795 @@
+"""Read one review file (wide workbook, wide or long CSV) into records, with located problems."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.problems import WARNING, Problem, column_letter
+from review_lib.data.records import _LEVEL_CODE, Review, _h, normalise_cycle, pseudonyms
+from review_lib.data.scale import (
+    ACCEPTED_LABELS,
+    NOT_APPLICABLE,
+    is_blank,
+    parse_label,
+)
+from review_lib.data.tables import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
+    LEGACY_SUFFIXES,
+    Formula,
+    Table,
+    read_csv,
+    read_workbook,
+    unsupported_format,
+)
+
+RATINGS_SHEET = "Ratings"
+
+
+REVIEW_SHEET = "Review"
+
+
+_CASE_HEADINGS = {"case", "case id", "case ref", "case reference", "case number", "case no",
+                  "case no.", "case_id", "case record"}
+
+
+_AUDITOR_HEADINGS = {"auditor", "reviewer", "psw", "auditor (psw)", "reviewed by", "audited by"}
+
+
+_OVERALL_HEADINGS = {"overall", "overall judgement", "overall judgment", "overall rating",
+                     "judgement", "judgment", "overall_judgement"}
+
+
+_COUNCIL_HEADINGS = {"council", "local authority", "authority"}
+
+
+_CYCLE_HEADINGS = {"cycle", "programme cycle", "programme", "review cycle"}
+
+
+_MONTH_HEADINGS = {"review month", "month", "review date", "review_month"}
+
+
+_QUESTION_HEADINGS = {"question", "question id", "question_id"}
+
+
+_RATING_HEADINGS = {"rating", "judgement", "judgment", "grade"}
+
+
+#: Free-text columns: read past silently, and never carried into any output.
+_IGNORED_HEADINGS = {"comments", "comment", "notes", "note", "free text", "remarks"}
+
+
+#: Long-form question values that mean "the case's overall judgement".
+_OVERALL_QUESTIONS = {"overall", "overall judgement", "overall judgment", "overall rating"}
+
+
+_ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)")
+
+
+_LEVEL_EXPECTED = ACCEPTED_LABELS
+
+
+_JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
+
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _ReviewBuilder:
+    """Accumulates one review's validated records and notes its problems."""
+
+    def __init__(self, council, cycle, source, sha, catalogue, month=""):
+        self.review = Review(council, cycle, source, sha, catalogue, month)
+        self._position = {qid: code for code, qid in enumerate(catalogue.ids)}
+
+    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
+        records = self.review._records
+        position, level_code = self._position, _LEVEL_CODE
+        records.answer_case.extend([len(records.cases)] * len(ratings))
+        records.questions.extend([position[question] for question, _ in ratings])
+        records.levels.extend([level_code[level] for _, level in ratings])
+        records.cases.append(pseudonym)
+        records.case_refs.append(case_ref)
+        records.auditors.append(auditor)
+        records.judgements.append(level_code[judgement])
+
+
+def _find_columns(table: Table, wanted: dict[str, set[str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, heading in enumerate(table.header):
+        key = _h(heading)
+        for role, names in wanted.items():
+            if key in names and role not in found:
+                found[role] = index
+    return found
+
+
+def _formula_problem(table: Table, value: Formula, column_index: int, row_number: int,
+                     what: str) -> Problem:
+    """The problem for a cell holding a formula where a typed value is needed."""
+    return table.problem(
+        "formula", f"the cell holds a formula ({value.text}), not a value",
+        f"{what} (copy the column and Paste Special > Values)",
+        column_index=column_index, row_number=row_number, value=value.text)
+
+
+def _read_rating(table: Table, value: object, column_index: int, row_number: int,
+                 problems: list[Problem], *, judgement: bool = False):
+    """Parse one rating cell; on a problem, append it and return None."""
+    if isinstance(value, Formula):
+        problems.append(_formula_problem(table, value, column_index, row_number,
+                                         "a typed rating"))
+        return None
+    if is_blank(value):
+        if judgement:
+            problems.append(table.problem(
+                "missing-judgement", "the case has no overall judgement",
+                _JUDGEMENT_EXPECTED, column_index=column_index, row_number=row_number,
+                value=""))
+        else:
+            problems.append(table.problem(
+                "blank-rating", "the rating is blank",
+                "a rating, or N/A where the question does not apply",
+                column_index=column_index, row_number=row_number, value=""))
+        return None
+    level = parse_label(value)
+    if level is None:
+        problems.append(table.problem(
+            "unknown-label", f"{str(value).strip()!r} is not a rating",
+            _JUDGEMENT_EXPECTED if judgement else _LEVEL_EXPECTED,
+            column_index=column_index, row_number=row_number, value=str(value).strip()))
+        return None
+    if judgement and level is NOT_APPLICABLE:
+        problems.append(table.problem(
+            "judgement-not-applicable",
+            "an overall judgement cannot be 'not applicable'",
+            _JUDGEMENT_EXPECTED, column_index=column_index, row_number=row_number,
+            value=str(value).strip()))
+        return None
+    return level
+
+
+def _review_details(sheets: dict[str, Table | None] | None, table: Table,
+                    columns: dict[str, int], problems: list[Problem]
+                    ) -> tuple[str | None, str | None, str]:
+    """Council, cycle and month from a Review sheet or from columns of the table."""
+    details: dict[str, tuple[object, Table, int, int]] = {}
+    review_sheet = None
+    if sheets:
+        review_sheet = next((t for name, t in sheets.items() if _h(name) == _h(REVIEW_SHEET)),
+                            None)
+    if review_sheet is not None:
+        roles = {"council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS,
+                 "month": _MONTH_HEADINGS}
+        for row_number, row in [(review_sheet.header_row, review_sheet.header),
+                                *zip(review_sheet.row_numbers, review_sheet.rows, strict=True)]:
+            if len(row) < 2:
+                continue
+            key = _h(row[0] or "")
+            for role, names in roles.items():
+                if key in names:
+                    details[role] = (row[1], review_sheet, 1, row_number)
+    # Roles already explained by another problem: a column mixing values, or a column with
+    # no rows under it (the table is reported empty), so not also "missing".
+    explained = set()
+    for role in ("council", "cycle", "month"):
+        if role in columns:
+            if not table.rows:
+                explained.add(role)
+            index = columns[role]
+            values = {}
+            for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+                value = row[index]
+                if not is_blank(value):
+                    text = " ".join(str(value).split())
+                    if role == "cycle":  # "2022-24" and "2022/2024" are the same cycle
+                        text = normalise_cycle(text) or text
+                    values.setdefault(text, row_number)
+            if len(values) > 1:
+                explained.add(role)
+                (first, _), (second, row_two) = list(values.items())[:2]
+                problems.append(table.problem(
+                    "inconsistent-review",
+                    f"the file mixes {role} values {first!r} and {second!r}",
+                    f"one {role} per wide file (one file per review)",
+                    column_index=index, row_number=row_two, value=second))
+            elif values:
+                value, row_number = next(iter(values.items()))
+                details.setdefault(role, (value, table, index, row_number))
+    council = cycle = None
+    month = ""
+    if "council" in details and not is_blank(details["council"][0]):
+        council = " ".join(str(details["council"][0]).split())
+    if "cycle" in details and not is_blank(details["cycle"][0]):
+        raw, where, index, row_number = details["cycle"]
+        cycle = normalise_cycle(raw)
+        if cycle is None:
+            problems.append(where.problem(
+                "bad-cycle", f"{raw!s} is not a programme cycle",
+                "a year such as 2019 or a span such as 2022-24",
+                column_index=index, row_number=row_number, value=raw))
+            cycle = ""
+    if "month" in details and not is_blank(details["month"][0]):
+        month = str(details["month"][0]).strip()
+    where = (f"a '{REVIEW_SHEET}' sheet with rows Council and Cycle, or"
+             if sheets is not None else "")
+    for role, found, label in (("council", council, "council"), ("cycle", cycle, "cycle")):
+        if found is None and role in details:
+            _, sheet_table, index, row_number = details[role]
+            problems.append(sheet_table.problem(
+                "missing-review-details", f"the {label} is blank",
+                "the council's name" if role == "council" else "a cycle such as 2022-24",
+                column_index=index, row_number=row_number, value=""))
+            if role == "council":
+                council = ""
+            else:
+                cycle = ""
+    if council is None and "council" not in explained:
+        problems.append(Problem("missing-review-details", table.file,
+                                "the file does not say which council was reviewed",
+                                f"{where} a 'Council' column".strip()))
+    if cycle is None and "cycle" not in explained:
+        problems.append(Problem("missing-review-details", table.file,
+                                "the file does not say which programme cycle it belongs to",
+                                f"{where} a 'Cycle' column (e.g. 2022-24)".strip()))
+    return council, cycle, month
+
+
+def _header_further_down(table: Table, look: int = 20) -> int | None:
+    """The row number of a row below the header that has Case and Auditor headings."""
+    for row_number, row in zip(table.row_numbers[:look], table.rows[:look], strict=False):
+        headings = {_h(v) for v in row if isinstance(v, str)}
+        if headings & _CASE_HEADINGS and headings & _AUDITOR_HEADINGS:
+            return row_number
+    return None
+
+
+def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
+                problems: list[Problem]) -> list[Review]:
+    columns = _find_columns(table, {
+        "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
+    elsewhere = _header_further_down(table) if "case" not in columns else None
+    for role, label in (("case", "Case"), ("auditor", "Auditor"),
+                        ("overall", "Overall judgement")):
+        if role not in columns:
+            hint = (f"; row {elsewhere} looks like the header (it has the headings "
+                    "Case and Auditor): delete the rows above it" if elsewhere else "")
+            problems.append(Problem(
+                "missing-column", table.file,
+                f"there is no '{label}' column in the header row (row {table.header_row})"
+                + hint,
+                f"a heading '{label}' in the first row of the table",
+                sheet=table.sheet, row=table.header_row))
+    question_columns: list[tuple[int, str]] = []
+    seen_questions: dict[str, int] = {}
+    used = set(columns.values())
+    for index, heading in enumerate(table.header):
+        if index in used or not heading or _h(heading) in _IGNORED_HEADINGS:
+            continue
+        question = catalogue.match_heading(heading)
+        if question is None:
+            if _ID_LIKE_RE.match(heading):
+                problems.append(table.problem(
+                    "unknown-question",
+                    f"column {heading!r} is not a question in the catalogue "
+                    f"({catalogue.source})",
+                    "one of " + ", ".join(catalogue.ids),
+                    column_index=index, row_number=table.header_row, value=heading))
+            else:
+                problems.append(table.problem(
+                    "ignored-column", f"column {heading!r} is not used",
+                    "case, auditor, question and overall judgement columns",
+                    column_index=index, row_number=table.header_row, value=heading,
+                    severity=WARNING))
+            continue
+        if question.id in seen_questions:
+            problems.append(table.problem(
+                "duplicate-column",
+                f"question {question.id} has a second column (first in column "
+                f"{column_letter(seen_questions[question.id])})",
+                "one column per question", column_index=index,
+                row_number=table.header_row, value=heading))
+            continue
+        seen_questions[question.id] = index
+        question_columns.append((index, question.id))
+    missing = [qid for qid in catalogue.ids if qid not in seen_questions]
+    if missing:
+        problems.append(Problem(
+            "missing-question", table.file,
+            f"every case is short of question(s) {', '.join(missing)}: no column for them",
+            f"a column for each of the {len(catalogue)} catalogue questions "
+            f"({catalogue.source}); use --questions for a different catalogue",
+            sheet=table.sheet, row=table.header_row, value=", ".join(missing)))
+    council, cycle, month = _review_details(sheets, table, columns, problems)
+    if {"case", "auditor", "overall"} - columns.keys():
+        return []
+    if not table.rows:
+        problems.append(Problem("empty-file", table.file, "the sheet has a header but no cases",
+                                "one row per case under the header", sheet=table.sheet,
+                                row=table.header_row))
+        return []
+    from review_lib.data.limits import max_cases
+
+    if len(table.rows) > max_cases():
+        # Refused before each row is read: a huge sheet must not take minutes to reject.
+        problems.append(Problem(
+            "too-large", table.file,
+            f"the sheet has {len(table.rows):,} case rows, more than the {max_cases():,} a "
+            "review may have", "the case records of one review (usually about 20); if they "
+            "are right, set PRACTICE_REVIEW_MAX_CASES to a larger number", sheet=table.sheet))
+        return []
+    case_at, auditor_at, overall_at = columns["case"], columns["auditor"], columns["overall"]
+    first_row_of: dict[str, int] = {}
+    label_cache: dict[str, object] = {}
+    cases = []
+    for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+        ok = True
+        case_value = row[case_at]
+        if isinstance(case_value, Formula) or is_blank(case_value):
+            problems.append(
+                _formula_problem(table, case_value, case_at, row_number,
+                                 "a typed case id or reference")
+                if isinstance(case_value, Formula) else table.problem(
+                    "blank-case", "the row has no case identifier", "a case id or reference",
+                    column_index=case_at, row_number=row_number, value=""))
+            ok = False
+            case_ref = None
+        else:
+            case_ref = str(case_value).strip()
+            if case_ref in first_row_of:
+                problems.append(table.problem(
+                    "duplicate-case",
+                    f"case {case_ref!r} appears again (first on row {first_row_of[case_ref]})",
+                    "each case once per review",
+                    column_index=case_at, row_number=row_number, value=case_ref))
+                ok = False
+            else:
+                first_row_of[case_ref] = row_number
+        auditor = row[auditor_at]
+        if isinstance(auditor, Formula) or is_blank(auditor):
+            problems.append(
+                _formula_problem(table, auditor, auditor_at, row_number,
+                                 "the auditor's name or initials, typed")
+                if isinstance(auditor, Formula) else table.problem(
+                    "blank-auditor", "the case has no auditor",
+                    "the auditor's name or initials",
+                    column_index=auditor_at, row_number=row_number, value=""))
+            ok = False
+        cells = [(index, qid, row[index]) for index, qid in question_columns]
+        judgement_value = row[overall_at]
+        if cells and all(is_blank(v) for _, _, v in cells):
+            if not is_blank(judgement_value):
+                problems.append(table.problem(
+                    "judgement-without-ratings",
+                    "the case has an overall judgement but no question ratings",
+                    f"a rating (or N/A) for each of the {len(question_columns)} questions",
+                    column_index=overall_at, row_number=row_number,
+                    value=str(judgement_value)))
+            else:
+                problems.append(table.problem(
+                    "blank-rating", "the case has no ratings and no overall judgement",
+                    "a rating (or N/A) for every question and an overall judgement",
+                    row_number=row_number, value=""))
+            continue
+        ratings = []
+        for index, qid, value in cells:
+            # A value read once without a problem means the same in every cell.
+            level = label_cache.get(value) if isinstance(value, str) else None
+            if level is None:
+                level = _read_rating(table, value, index, row_number, problems)
+                if level is not None:
+                    label_cache[value] = level
+            if level is None:
+                ok = False
+            else:
+                ratings.append((qid, level))
+        judgement = _read_rating(table, judgement_value, overall_at, row_number, problems,
+                                 judgement=True)
+        if judgement is None:
+            ok = False
+        if ok:
+            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
+    if not council or not cycle or any(p.is_error for p in problems):
+        return []
+    builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month)
+    names = pseudonyms(c[0] for c in cases)
+    for case_ref, auditor, ratings, judgement in cases:
+        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement)
+    return [builder.review]
+
+
+def _parse_long(table: Table, catalogue: Catalogue, sha: str,
+                problems: list[Problem]) -> list[Review]:
+    columns = _find_columns(table, {
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "case": _CASE_HEADINGS,
+        "auditor": _AUDITOR_HEADINGS, "question": _QUESTION_HEADINGS,
+        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS})
+    required = ("council", "cycle", "case", "auditor", "question", "rating")
+    absent = [c for c in required if c not in columns]
+    for role in absent:
+        problems.append(Problem(
+            "missing-column", table.file, f"there is no '{role}' column",
+            "long-form columns council, cycle, case, auditor, question, rating",
+            row=table.header_row))
+    if absent:
+        return []
+    at = columns
+    council_at, cycle_at, case_at = at["council"], at["cycle"], at["case"]
+    auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
+    month_at = at.get("month")
+    # Problems are kept per review: a row placed in a review makes its problems that
+    # review's, so one bad cell refuses only its own council and cycle.
+    first_problem = len(problems)
+    row_review: dict[int, tuple[str, str]] = {}
+    # (council, cycle) -> case_ref -> {"auditor", "rows", "ratings", "judgement", "first"}
+    reviews: dict[tuple[str, str], dict[str, dict]] = {}
+    months: dict[tuple[str, str], str] = {}
+    # Files repeat a few distinct values per column, so each is read once: raw value ->
+    # what it means (None for a blank council; (blank, cycle) for cycles; (is the overall
+    # judgement, question) for questions; "" for a blank auditor).
+    council_cache: dict[object, str | None] = {}
+    cycle_cache: dict[object, tuple[bool, str | None]] = {}
+    auditor_cache: dict[object, str] = {}
+    question_cache: dict[object, tuple[bool, object]] = {}
+    label_cache: dict[object, object] = {}
+    judgement_cache: dict[object, object] = {}
+    # Cases with a row that could not be placed in a review (no council, bad cycle): that
+    # row's error is enough, so the case is not also reported short of a question.
+    unplaced: set[str] = set()
+    overall = _OVERALL_QUESTIONS
+    for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+        raw_council = row[council_at]
+        raw_cycle = row[cycle_at]
+        case_value = row[case_at]
+        try:
+            council = council_cache[raw_council]
+        except KeyError:
+            council = council_cache[raw_council] = (
+                None if is_blank(raw_council) else " ".join(raw_council.split()))
+        try:
+            blank_cycle, cycle = cycle_cache[raw_cycle]
+        except KeyError:
+            blank_cycle = is_blank(raw_cycle)
+            cycle = None if blank_cycle else normalise_cycle(raw_cycle)
+            cycle_cache[raw_cycle] = (blank_cycle, cycle)
+        if council is None or blank_cycle:
+            role = "council" if council is None else "cycle"
+            problems.append(table.problem(
+                "missing-review-details", f"the row has no {role}",
+                "the council's name" if role == "council" else "a cycle such as 2022-24",
+                column_index=at[role], row_number=row_number, value=""))
+            unplaced.add(str(case_value or "").strip())
+            continue
+        if cycle is None:
+            problems.append(table.problem(
+                "bad-cycle", f"{raw_cycle!s} is not a programme cycle",
+                "a year such as 2019 or a span such as 2022-24",
+                column_index=cycle_at, row_number=row_number, value=raw_cycle))
+            unplaced.add(str(case_value or "").strip())
+            continue
+        key = (council, cycle)
+        row_review[row_number] = key
+        case_ref = case_value.strip() if isinstance(case_value, str) else None
+        if not case_ref and is_blank(case_value):
+            problems.append(table.problem("blank-case", "the row has no case identifier",
+                                          "a case id or reference", column_index=case_at,
+                                          row_number=row_number, value=""))
+            continue
+        if month_at is not None and key not in months and not is_blank(row[month_at]):
+            months[key] = str(row[month_at]).strip()
+        if case_ref is None:
+            case_ref = case_value.strip()
+        cases = reviews.get(key)
+        if cases is None:
+            cases = reviews[key] = {}
+        case = cases.get(case_ref)
+        raw_auditor = row[auditor_at]
+        try:
+            auditor = auditor_cache[raw_auditor]
+        except KeyError:
+            auditor = auditor_cache[raw_auditor] = (
+                "" if is_blank(raw_auditor) else " ".join(raw_auditor.split()))
+        if case is None:
+            # "rows" and "judgement_row" note where each question and the Overall row were
+            # found, even when the value there is bad, so they are not also called missing.
+            case = cases[case_ref] = {"auditor": "", "auditor_row": None,
+                                      "first": row_number, "ratings": {}, "rows": {},
+                                      "judgement": None, "judgement_row": None,
+                                      "blank_auditor": False, "ok": True}
+        if not auditor:
+            if not case["blank_auditor"]:  # once per case, not once per row
+                problems.append(table.problem(
+                    "blank-auditor", f"case {case_ref!r} has no auditor on this row",
+                    "the auditor's name or initials on every row of the case",
+                    column_index=auditor_at, row_number=row_number, value=""))
+                case["blank_auditor"] = True
+            case["ok"] = False
+        elif not case["auditor"]:
+            case["auditor"], case["auditor_row"] = auditor, row_number
+        elif auditor != case["auditor"]:
+            problems.append(table.problem(
+                "inconsistent-auditor",
+                f"case {case_ref!r} has auditor {auditor!r} here but {case['auditor']!r} on "
+                f"row {case['auditor_row']}", "one auditor per case",
+                column_index=auditor_at, row_number=row_number, value=auditor))
+            case["ok"] = False
+        question_value = row[question_at]
+        try:
+            is_overall, question = question_cache[question_value]
+        except KeyError:
+            is_overall = _h(question_value or "") in overall
+            question = (None if is_overall
+                        else catalogue.match_heading(str(question_value or "")))
+            question_cache[question_value] = (is_overall, question)
+        if not is_overall and question is None:
+            problems.append(table.problem(
+                "unknown-question",
+                f"{question_value!s} is not a question in the catalogue ({catalogue.source})",
+                "one of " + ", ".join(catalogue.ids) + " or Overall",
+                column_index=question_at, row_number=row_number,
+                value=str(question_value or "")))
+            case["ok"] = False
+            continue
+        value = row[rating_at]
+        # Only values read without a problem are remembered, so a bad value is reported
+        # on every row that holds it.
+        cache = judgement_cache if is_overall else label_cache
+        level = cache.get(value) if isinstance(value, str) else None
+        if level is None:
+            level = _read_rating(table, value, rating_at, row_number, problems,
+                                 judgement=is_overall)
+            if level is not None and isinstance(value, str):
+                cache[value] = level
+        if is_overall:
+            if case["judgement_row"] is not None:
+                problems.append(table.problem(
+                    "duplicate-rating",
+                    f"case {case_ref!r} has a second overall judgement "
+                    f"(first on row {case['judgement_row']})",
+                    "one overall judgement per case", column_index=question_at,
+                    row_number=row_number, value=str(question_value)))
+                case["ok"] = False
+                continue
+            case["judgement_row"] = row_number
+        else:
+            rows = case["rows"]
+            if question.id in rows:
+                problems.append(table.problem(
+                    "duplicate-rating",
+                    f"case {case_ref!r} is rated on {question.id} twice "
+                    f"(first on row {rows[question.id]}): too many questions",
+                    "one rating per case and question", column_index=question_at,
+                    row_number=row_number, value=str(question_value)))
+                case["ok"] = False
+                continue
+            rows[question.id] = row_number
+        if level is None:
+            case["ok"] = False
+        elif is_overall:
+            case["judgement"] = (level, row_number)
+        else:
+            case["ratings"][question.id] = (level, row_number)
+    built = []
+    n_questions = len(catalogue)
+    for cases in reviews.values():
+        for case_ref, case in cases.items():
+            rated = case["rows"]  # questions with a row, whether or not its value was good
+            if case_ref in unplaced:
+                continue
+            if not rated and case["judgement_row"] is not None:
+                problems.append(table.problem(
+                    "judgement-without-ratings",
+                    f"case {case_ref!r} has an overall judgement but no question ratings",
+                    f"a row for each of the {n_questions} questions",
+                    column_index=at["case"], row_number=case["judgement_row"], value=case_ref))
+                continue
+            if len(rated) < n_questions:
+                missing = [q for q in catalogue.ids if q not in rated]
+                problems.append(table.problem(
+                    "missing-question",
+                    f"case {case_ref!r} has too few questions: no rating for "
+                    f"{', '.join(missing)}",
+                    f"a row for each of the {n_questions} catalogue questions "
+                    "(N/A where a question does not apply)",
+                    column_index=at["case"], row_number=case["first"], value=case_ref))
+            if case["judgement_row"] is None and rated:
+                problems.append(table.problem(
+                    "missing-judgement",
+                    f"case {case_ref!r} has no overall judgement",
+                    "a row with question 'Overall' and the case's judgement",
+                    column_index=at["case"], row_number=case["first"], value=case_ref))
+    refused: set[tuple[str, str]] = set()
+    whole_file = False  # a problem no review can be named for (e.g. a row with no council)
+    for problem in problems[first_problem:]:
+        if problem.is_error:
+            key = row_review.get(problem.row) if problem.row is not None else None
+            if key is None:
+                whole_file = True
+            else:
+                refused.add(key)
+    if whole_file:
+        return []
+    for (council, cycle), cases in reviews.items():
+        if (council, cycle) in refused:
+            continue
+        builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue,
+                                 months.get((council, cycle), ""))
+        names = pseudonyms(cases)
+        ids = catalogue.ids
+        for case_ref, case in cases.items():
+            ratings = [(q, case["ratings"][q][0]) for q in ids]
+            builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
+                             case["judgement"][0])
+        built.append(builder.review)
+    return built
+
+
+def _is_long(table: Table) -> bool:
+    headings = {_h(h) for h in table.header}
+    return bool(headings & _QUESTION_HEADINGS) and bool(headings & (_RATING_HEADINGS - {
+        "judgement", "judgment"} | {"rating"}))
+
+
+def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
+                     display_name: str | None = None) -> tuple[list[Review], list[Problem]]:
+    """Read one data file, returning the reviews in it and every problem found.
+
+    This never raises for bad data: use it where one bad file must not stop the others.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wide ``.xlsx`` workbook, a wide CSV, or a long CSV.
+    catalogue : Catalogue, optional
+        The question catalogue; the bundled one by default.
+    display_name : str, optional
+        Name used in messages; defaults to the path as given.
+
+    Returns
+    -------
+    tuple of (list of Review, list of Problem)
+        The reviews without errors and every problem. A long CSV holding several councils
+        keeps the reviews that have no problem of their own; a problem that belongs to no
+        one review (a row with no council, a missing column) refuses the whole file.
+    """
+    path = Path(path)
+    catalogue = catalogue or load_catalogue()
+    name = display_name or str(path)
+    suffix = path.suffix.lower()
+    problems: list[Problem] = []
+    if not path.is_file():
+        return [], [Problem("unreadable-file", name, "there is no such file",
+                            "an existing .xlsx or .csv file")]
+    if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+        return [], [unsupported_format(name, suffix)]
+    from review_lib.data.limits import max_file_bytes
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
+                            "a readable file")]
+    if size > max_file_bytes():
+        return [], [Problem(
+            "too-large", name,
+            f"the file is {size / 2 ** 20:,.1f} MB, more than the {max_file_bytes() // 2 ** 20} "
+            "MB a review's data file may be",
+            "one review's ratings (a review of 20 cases is well under 1 MB); if the file is "
+            "right, set PRACTICE_REVIEW_MAX_FILE_MB to a larger number of megabytes")]
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
+                            "a readable file")]
+    sheets = None
+    if suffix in EXCEL_SUFFIXES:
+        sheets, found = read_workbook(path, name)
+        problems.extend(found)
+        if sheets is None:
+            return [], problems
+        table = _ratings_sheet(sheets, name, problems)
+        if table is None:
+            return [], problems
+        _formulas_elsewhere(sheets, table, problems)
+    else:
+        table, found = read_csv(path, name)
+        problems.extend(found)
+        if table is None:
+            return [], problems
+    if sheets is None and _is_long(table):
+        reviews = _parse_long(table, catalogue, sha, problems)
+    else:
+        reviews = _parse_wide(table, sheets, catalogue, sha, problems)
+    narrative = path.with_suffix(".md")
+    if narrative.is_file():
+        from review_lib.data.narrative import narrative_warnings
+
+        problems.extend(narrative_warnings(narrative, str(Path(name).with_suffix(".md"))))
+    from review_lib.data.limits import max_cases
+
+    kept = []
+    for review in reviews:
+        if review.n_cases > max_cases():
+            problems.append(Problem(
+                "too-large", name,
+                f"{review.council} {review.cycle} has {review.n_cases:,} case records, more "
+                f"than the {max_cases():,} a review may have",
+                "the case records of one review (usually about 20); if they are right, set "
+                "PRACTICE_REVIEW_MAX_CASES to a larger number",
+                value=f"{review.council} {review.cycle}"))
+            continue
+        review.path = path
+        kept.append(review)
+    return kept, problems
+
+
+def _formulas_elsewhere(sheets: dict[str, Table | None], ratings: Table,
+                        problems: list[Problem]) -> None:
+    """A located error for each formula outside the Ratings sheet (that one checks its own).
+
+    A formula's result is not stored in a form the suite can trust (nor reads), and in the
+    Review sheet a formula would otherwise become the council's name.
+    """
+    for table in sheets.values():
+        if table is None or table is ratings or table.hidden:
+            continue
+        found = [(table.header_row, index, value) for index, value in enumerate(table.header)
+                 if isinstance(value, str) and value.startswith("=") and len(value) > 1]
+        for row_number, row in zip(table.row_numbers, table.rows, strict=True):
+            found += [(row_number, index, value) for index, value in enumerate(row)
+                      if isinstance(value, Formula)]
+        for row_number, index, value in found[:20]:
+            problems.append(table.problem(
+                "formula", f"the cell holds a formula ({str(value)[:40]})",
+                "typed values only: copy the cells and paste them as values",
+                column_index=index, row_number=row_number, value=str(value)[:80]))
+
+
+def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Problem]
+                   ) -> Table | None:
+    by_name = {_h(sheet): sheet for sheet in sheets}
+
+    def looks_like_ratings(table: Table | None) -> bool:
+        return table is not None and any(_h(h) in _CASE_HEADINGS for h in table.header)
+
+    if _h(RATINGS_SHEET) in by_name:
+        table = sheets[by_name[_h(RATINGS_SHEET)]]
+        if table is None:
+            problems.append(Problem("empty-file", name, "the Ratings sheet is empty",
+                                    "a header row and one row per case",
+                                    sheet=by_name[_h(RATINGS_SHEET)]))
+        elif table.hidden:
+            # Hidden sheets are never read silently: the visible ones may be the current.
+            visible = [t.sheet for t in sheets.values()
+                       if looks_like_ratings(t) and not t.hidden]
+            also = (f"; the visible sheet{'s' if len(visible) > 1 else ''} "
+                    f"{', '.join(repr(v) for v in visible)} "
+                    f"{'look' if len(visible) > 1 else 'looks'} like ratings too"
+                    if visible else "")
+            problems.append(Problem(
+                "hidden-ratings-sheet", name,
+                f"the '{table.sheet}' sheet is hidden in Excel{also}, so the suite cannot "
+                "tell which ratings are current",
+                f"the current ratings on a visible sheet named '{RATINGS_SHEET}': unhide it, "
+                "or delete or rename the out-of-date sheet", sheet=table.sheet))
+            return None
+        return table
+    candidates = [t for t in sheets.values() if looks_like_ratings(t) and not t.hidden]
+    if len(candidates) == 1:
+        return candidates[0]
+    if all(t is None for t in sheets.values()):
+        problems.append(Problem("empty-file", name, "every sheet of the workbook is empty",
+                                "a 'Ratings' sheet with one row per case"))
+        return None
+    problems.append(Problem(
+        "missing-sheet", name,
+        f"there is no '{RATINGS_SHEET}' sheet (sheets found: {', '.join(sheets)})",
+        f"a sheet named '{RATINGS_SHEET}' with one row per case", value=", ".join(sheets)))
+    return None
+
+

@@ -1,0 +1,338 @@
+"""Deterministic generator of the synthetic sample programme shipped in ``data/sample``.
+
+Real case-level audit data is personal and never leaves a council, so the suite ships a
+**synthetic** programme: 14 councils in the 2022-24 cycle and five in 2019. Every council
+but Dudley is fictional. Dudley 2022-24 is reconstructed so that its totals equal those of
+the published report (59/143/37/1 ratings and 5/13/2/0 overall judgements), with a
+per-question split consistent with that report's narrative. Run
+``python -m review_lib.data.sample`` to regenerate the files; the output is the same every time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.scale import LEVELS
+from review_lib.data.template import write_review_workbook
+from review_lib.paths import SAMPLE_DIR
+
+SYNTHETIC_NOTE = "Synthetic sample data: not real case records."
+
+#: Dudley 2022-24 per-question counts (rows O, G, RI, I; columns Q1..Q12), from DESIGN.md.
+DUDLEY_2022_24 = np.array([
+    [8, 6, 2, 5, 7, 5, 5, 4, 7, 4, 1, 5],
+    [11, 12, 11, 12, 12, 13, 13, 12, 12, 11, 11, 13],
+    [1, 2, 7, 3, 1, 2, 2, 4, 1, 5, 7, 2],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+])
+#: Published overall judgements of Dudley 2022-24 (O, G, RI, I).
+DUDLEY_2022_24_OVERALL = (5, 13, 2, 0)
+
+
+@dataclass(frozen=True)
+class CouncilProfile:
+    """How a fictional council's ratings are drawn.
+
+    Attributes
+    ----------
+    name : str
+        Council name (fictional, apart from Dudley).
+    slug : str
+        File-name stem.
+    effect : float
+        Shift of the latent practice quality (positive is better).
+    na_rate : float
+        Chance that a question which can be not applicable is marked N/A for a case.
+    auditor_spread : float
+        How much the four auditors differ in severity.
+    """
+
+    name: str
+    slug: str
+    effect: float
+    na_rate: float = 0.0
+    auditor_spread: float = 0.15
+
+
+#: The 2022-24 cycle. One council well above the rest (Kestrel Vale), one well below
+#: (Northwold); the others vary within what chance would give.
+PROFILES_2022_24 = (
+    CouncilProfile("Ashcombe", "ashcombe", 0.10, 0.04),
+    CouncilProfile("Brackenbury", "brackenbury", -0.05),
+    CouncilProfile("Corrington", "corrington", 0.00, 0.06),
+    CouncilProfile("Elverston", "elverston", 0.05),
+    CouncilProfile("Farleigh Moor", "farleigh-moor", -0.10, 0.03),
+    CouncilProfile("Greyhaven", "greyhaven", 0.15),
+    CouncilProfile("Hollinsworth", "hollinsworth", -0.15, 0.05, 0.35),
+    CouncilProfile("Kestrel Vale", "kestrel-vale", 1.60),
+    CouncilProfile("Lydmouth", "lydmouth", 0.00),
+    CouncilProfile("Northwold", "northwold", -1.45, 0.02),
+    CouncilProfile("Pennant Cross", "pennant-cross", 0.05, 0.08),
+    CouncilProfile("Ravensfield", "ravensfield", -0.05),
+    CouncilProfile("Thornbury Water", "thornbury-water", 0.10),
+)
+
+#: The 2019 cycle: Dudley and four others, so change between cycles can be shown.
+PROFILES_2019 = (
+    CouncilProfile("Dudley", "dudley", -0.35),
+    CouncilProfile("Ashcombe", "ashcombe", -0.10, 0.03),
+    CouncilProfile("Greyhaven", "greyhaven", 0.10),
+    CouncilProfile("Lydmouth", "lydmouth", -0.45),
+    CouncilProfile("Northwold", "northwold", -1.20, 0.02),
+)
+
+#: Question difficulty (positive is harder), following the 2023 report's narrative:
+#: management oversight and community assets weakest, voice and partnership strongest.
+QUESTION_DIFFICULTY = {
+    "Q1": -0.45, "Q2": -0.15, "Q3": 0.55, "Q4": 0.05, "Q5": -0.25, "Q6": 0.0,
+    "Q7": -0.05, "Q8": 0.25, "Q9": -0.40, "Q10": 0.35, "Q11": 0.75, "Q12": 0.0,
+}
+#: Questions that may not apply to a case.
+MAY_NOT_APPLY = ("Q5", "Q7", "Q8")
+#: Cut points on the latent scale between Inadequate|RI, RI|Good, Good|Outstanding.
+CUTS = (-2.3, -0.95, 0.85)
+
+AUDITORS = ("PSW A", "PSW B", "PSW C", "PSW D")
+CASES_PER_AUDITOR = 5
+
+
+def _case_refs(rng: np.random.Generator, prefix: str, n: int) -> list[str]:
+    numbers = rng.choice(np.arange(100000, 999999), size=n, replace=False)
+    return [f"{prefix}-{number}" for number in numbers]
+
+
+def _level(score: float) -> str:
+    if score < CUTS[0]:
+        return "Inadequate"
+    if score < CUTS[1]:
+        return "Requires Improvement"
+    if score < CUTS[2]:
+        return "Good"
+    return "Outstanding"
+
+
+def _overall_from_scores(mean_scores: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """Overall judgement per case from its mean question rating (1-4), with a little judgement."""
+    noisy = mean_scores + rng.normal(0, 0.12, size=len(mean_scores))
+    result = []
+    for value in noisy:
+        if value >= 3.3:
+            result.append("Outstanding")
+        elif value >= 2.55:
+            result.append("Good")
+        elif value >= 1.6:
+            result.append("Requires Improvement")
+        else:
+            result.append("Inadequate")
+    return result
+
+
+def generate_council(profile: CouncilProfile, catalogue: Catalogue, seed: int
+                     ) -> list[list[object]]:
+    """Draw one fictional council's 20 cases from its profile.
+
+    Parameters
+    ----------
+    profile : CouncilProfile
+        The council's profile.
+    catalogue : Catalogue
+        The questions.
+    seed : int
+        Random seed (fixed per council and cycle, so output is reproducible).
+
+    Returns
+    -------
+    list of list
+        Rows of case, auditor, one label per question, overall judgement.
+    """
+    rng = np.random.default_rng(seed)
+    n_cases = len(AUDITORS) * CASES_PER_AUDITOR
+    refs = _case_refs(rng, profile.slug[:2].upper(), n_cases)
+    severity = rng.normal(0, profile.auditor_spread, size=len(AUDITORS))
+    scores = {level: 4 - i for i, level in enumerate(LEVELS)}
+    rows = []
+    means = []
+    for index, ref in enumerate(refs):
+        auditor_index = index // CASES_PER_AUDITOR
+        case_quality = rng.normal(0, 0.75)
+        labels = []
+        values = []
+        for q in catalogue:
+            if q.id in MAY_NOT_APPLY and rng.random() < profile.na_rate:
+                labels.append("N/A")
+                continue
+            latent = (profile.effect + case_quality - QUESTION_DIFFICULTY.get(q.id, 0.0)
+                      - severity[auditor_index] + rng.normal(0, 0.7))
+            level = _level(latent)
+            labels.append(level)
+            values.append(scores[level])
+        means.append(float(np.mean(values)))
+        rows.append([ref, AUDITORS[auditor_index], *labels])
+    overall = _overall_from_scores(np.array(means), rng)
+    return [[*row, judgement] for row, judgement in zip(rows, overall, strict=True)]
+
+
+def generate_dudley_2022_24(catalogue: Catalogue, seed: int = 2023) -> list[list[object]]:
+    """Reconstruct Dudley 2022-24 so that its totals equal the published report exactly.
+
+    Each case gets a latent quality; for each question the cases are ranked by quality
+    (plus a little noise) and the published per-question counts are handed out from the
+    best case down. The five best cases overall are judged Outstanding, the two weakest
+    Requires Improvement, the rest Good, matching the published 5/13/2/0.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        Must be the 12-question illustrative catalogue (ids Q1..Q12).
+    seed : int, default 2023
+        Random seed.
+
+    Returns
+    -------
+    list of list
+        Rows of case, auditor, one label per question, overall judgement.
+    """
+    if catalogue.ids != [f"Q{i}" for i in range(1, 13)]:
+        raise ValueError("Dudley's reconstruction needs the 12 illustrative questions Q1-Q12")
+    rng = np.random.default_rng(seed)
+    n_cases = 20
+    refs = _case_refs(rng, "DY", n_cases)
+    quality = rng.normal(0, 1, size=n_cases)
+    grid = np.empty((n_cases, 12), dtype=object)
+    for column in range(12):
+        order = np.argsort(-(quality + rng.normal(0, 0.6, size=n_cases)), kind="stable")
+        labels = np.repeat(np.array(LEVELS, dtype=object), DUDLEY_2022_24[:, column])
+        grid[order, column] = labels
+    scores = {level: 4 - i for i, level in enumerate(LEVELS)}
+    mean = np.array([np.mean([scores[v] for v in row]) for row in grid])
+    by_mean = np.argsort(-mean, kind="stable")
+    overall = np.empty(n_cases, dtype=object)
+    start = 0
+    for level, count in zip(LEVELS, DUDLEY_2022_24_OVERALL, strict=True):
+        overall[by_mean[start:start + count]] = level
+        start += count
+    rows = []
+    for index, ref in enumerate(refs):
+        auditor = AUDITORS[index // CASES_PER_AUDITOR]
+        rows.append([ref, auditor, *grid[index].tolist(), overall[index]])
+    return rows
+
+
+def _write_wide_csv(path: Path, council: str, cycle: str, month: str, catalogue: Catalogue,
+                    rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Council", "Cycle", "Review month", "Case", "Auditor",
+                         *catalogue.ids, "Overall judgement"])
+        for row in rows:
+            writer.writerow([council, cycle, month, *row])
+
+
+def _write_long_csv(path: Path, council: str, cycle: str, catalogue: Catalogue,
+                    rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["council", "cycle", "case", "auditor", "question", "rating"])
+        for case, auditor, *labels in rows:
+            for qid, label in zip([*catalogue.ids, "Overall"], labels, strict=True):
+                writer.writerow([council, cycle, case, auditor, qid, label])
+
+
+SAMPLE_README = """# Sample programme (synthetic)
+
+**{note}** Every council except Dudley is fictional; no row describes a real person.
+
+Made by `python -m review_lib.data.sample` (a deterministic generator: the same files every time).
+
+- `2022-24/`: 14 councils, one Excel workbook each in the data-entry template layout
+  (sheets `Review`, `Ratings`, `Questions`), 20 cases, 4 auditors x 5 cases, 12 questions.
+  - **Dudley** is reconstructed so that its totals equal the published Practice Review
+    report of January 2024 exactly: 240 ratings 59 / 143 / 37 / 1 and 20 overall
+    judgements 5 / 13 / 2 / 0. The case-level ratings themselves are invented.
+  - **Kestrel Vale** is drawn well above the rest and **Northwold** well below; the others
+    vary within what chance would give. Some councils mark questions not applicable
+    (mental capacity, safeguarding, carers).
+  - `corrington.xlsx` carries a free-text Comments column, which the suite never copies
+    into any report.
+- `2019/`: an earlier cycle for Dudley, Ashcombe, Greyhaven, Lydmouth and Northwold, as
+  wide CSV files, except Northwold's, which is a long CSV (a row per rating).
+- `2022-24/dudley.md` and `2022-24/kestrel-vale.md`: review-team narrative (themes from
+  the meetings with practitioners and managers). A Markdown file beside a data file, with
+  the same name, is included in that council's findings report. Dudley's summarises, in
+  our words, themes of the published report (sections 3 and 6); Kestrel Vale's is invented.
+"""
+
+
+def write_sample(folder: str | Path = SAMPLE_DIR, catalogue: Catalogue | None = None) -> list[Path]:
+    """Write the whole synthetic sample programme.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write (the bundled ``data/sample`` by default).
+    catalogue : Catalogue, optional
+        The 12-question illustrative catalogue by default.
+
+    Returns
+    -------
+    list of Path
+        The data files written.
+    """
+    folder = Path(folder)
+    catalogue = catalogue or load_catalogue()
+    written = []
+    cycle = "2022-24"
+    (folder / cycle).mkdir(parents=True, exist_ok=True)
+    reviews = [("Dudley", "dudley", "2023-11", generate_dudley_2022_24(catalogue))]
+    for number, profile in enumerate(PROFILES_2022_24):
+        month = f"{2022 + (number + 3) // 8}-{(number * 5) % 12 + 1:02d}"
+        reviews.append((profile.name, profile.slug, month,
+                        generate_council(profile, catalogue, seed=2200 + number)))
+    for name, slug, month, rows in sorted(reviews):
+        if slug == "corrington":
+            rows = [[*row, _comment(i)] for i, row in enumerate(rows)]
+        path = folder / cycle / f"{slug}.xlsx"
+        write_review_workbook(path, catalogue, council=name, cycle=cycle, review_month=month,
+                              rows=rows)
+        written.append(path)
+    cycle = "2019"
+    (folder / cycle).mkdir(parents=True, exist_ok=True)
+    for number, profile in enumerate(PROFILES_2019):
+        rows = generate_council(profile, catalogue, seed=1900 + number)
+        month = f"2019-{(number * 2) % 12 + 3:02d}"
+        if profile.slug == "northwold":
+            path = folder / cycle / f"{profile.slug}-long.csv"
+            _write_long_csv(path, profile.name, cycle, catalogue, rows)
+        else:
+            path = folder / cycle / f"{profile.slug}.csv"
+            _write_wide_csv(path, profile.name, cycle, month, catalogue, rows)
+        written.append(path)
+    (folder / "README.md").write_text(SAMPLE_README.format(note=SYNTHETIC_NOTE),
+                                      encoding="utf-8")
+    return written
+
+
+def _comment(index: int) -> str:
+    notes = ("Clear record of the person's wishes.", "Carer not offered an assessment.",
+             "Good joint working with the district nurse.", "No manager sign-off seen.")
+    return notes[index % len(notes)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: ``python -m review_lib.data.sample [FOLDER]``."""
+    parser = argparse.ArgumentParser(description="Write the synthetic sample programme.")
+    parser.add_argument("folder", nargs="?", default=str(SAMPLE_DIR))
+    args = parser.parse_args(argv)
+    for path in write_sample(args.folder):
+        print(f"wrote {path.parent.name}/{path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Typed results to words, charts, sections and HTML."""

@@ -1,0 +1,70 @@
+"""Accessible charts: every function takes ``ax=None``, draws, and returns the Axes.
+
+Colours come from the Government Analysis Function's accessible palette; the negative side
+of every diverging chart is hatched, so colour is never the only cue. Each chart has an
+``alt_text_*`` partner that says what it shows in words.
+
+- :mod:`.base`: the palette, level colours and shared helpers;
+- :mod:`.council`: diverging bars by question and by auditor, judgements, case profiles;
+- :mod:`.likert_chart`: tidy ratings in, diverging bars out, optionally faceted;
+- :mod:`.funnel`: funnel plots against the programme;
+- :mod:`.programme`: the heat map, council judgement bars and change between cycles.
+"""
+
+from review_lib.report.charts.base import (
+    CONTEXT_COLOUR,
+    FOCUS_COLOUR,
+    LEVEL_COLOURS,
+    LEVEL_HATCHES,
+    LEVELS_WORST_FIRST,
+    LITERAL_TEXT,
+    NEGATIVE_LEVELS,
+    PALETTE,
+    POSITIVE_LEVELS,
+    level_handles,
+    literal_text,
+    save_figure,
+    text_colour_for,
+)
+from review_lib.report.charts.council import (
+    alt_text_auditors,
+    alt_text_case_profile,
+    alt_text_diverging,
+    alt_text_judgements,
+    auditor_bars,
+    case_profile,
+    diverging_bars,
+    judgement_bars,
+)
+from review_lib.report.charts.funnel import (
+    CHANGE_COLOURS,
+    CHANGE_MARKERS,
+    FUNNEL_MARKERS,
+    HEATMAP_COLOURS,
+    alt_text_funnel,
+    funnel_labelled,
+    funnel_limits,
+    funnel_plot,
+)
+from review_lib.report.charts.likert_chart import likert, likert_counts
+from review_lib.report.charts.programme import (
+    alt_text_change,
+    alt_text_council_judgements,
+    alt_text_heatmap,
+    change_plot,
+    council_judgement_bars,
+    heatmap,
+    heatmap_colormap,
+)
+
+__all__ = [
+    "CHANGE_COLOURS", "CHANGE_MARKERS", "CONTEXT_COLOUR", "FOCUS_COLOUR", "FUNNEL_MARKERS",
+    "HEATMAP_COLOURS", "LEVELS_WORST_FIRST", "LEVEL_COLOURS", "LEVEL_HATCHES", "LITERAL_TEXT",
+    "NEGATIVE_LEVELS", "PALETTE", "POSITIVE_LEVELS", "alt_text_auditors",
+    "alt_text_case_profile", "alt_text_change", "alt_text_council_judgements",
+    "alt_text_diverging", "alt_text_funnel", "alt_text_heatmap", "alt_text_judgements",
+    "auditor_bars", "case_profile", "change_plot", "council_judgement_bars", "diverging_bars",
+    "funnel_labelled", "funnel_limits", "funnel_plot", "heatmap", "heatmap_colormap",
+    "judgement_bars", "level_handles", "likert", "likert_counts", "literal_text", "save_figure",
+    "text_colour_for",
+]

@@ -1,0 +1,496 @@
+"""A council's charts: bars by question and auditor, judgements, case profiles, alt text."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from review_lib.analysis.summary import format_percent
+from review_lib.data.scale import GOOD_OR_BETTER, LEVEL_SCORES, LEVELS
+from review_lib.report.charts.base import (
+    _AXIS_COLOUR,
+    _TEXT_DARK,
+    _TITLE_PAD,
+    CONTEXT_COLOUR,
+    LEVEL_COLOURS,
+    LEVEL_HATCHES,
+    LEVELS_WORST_FIRST,
+    _as_level_frame,
+    _draw_diverging,
+    _fit_labels,
+    _format_percent_label,
+    _level_legend,
+    _names,
+    _new_axes,
+    _ordered,
+    _percent_axis,
+    _short_names,
+    _style,
+    _symmetric_limit,
+    _tick_label,
+    literal_text,
+)
+
+# --------------------------------------------------------------------------- diverging bars
+
+
+@literal_text
+def diverging_bars(summary: pd.DataFrame, *,
+                   labels: Sequence[str] | Mapping[object, str] | None = None,
+                   sort: bool = False, ax: Axes | None = None, title: str | None = None,
+                   xlabel: str = "Percentage of rated cases") -> Axes:
+    """Diverging stacked bars of the four levels, split between Good and Requires Improvement.
+
+    Good then Outstanding extend right of zero; Requires Improvement then Inadequate extend
+    left. Each bar shows the percentage of that row's ratings at each level, printed on the
+    segments wide enough to hold it, and each tick label carries the row's n.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A row per question (or group) with a count column per level (``Outstanding``,
+        ``Good``, ``Requires Improvement``, ``Inadequate``), and optionally ``n``,
+        ``share_good``, ``not_applicable`` and ``label``, as made by
+        :func:`review_lib.analysis.summary.question_summary`. A
+        :func:`review_lib.analysis.summary.level_counts` table is accepted too and drawn as a single
+        bar (e.g. all of a review's ratings, or its overall judgements).
+    labels : sequence of str or mapping, optional
+        Row names to show instead of ``"<id> <label>"`` (or the index): one per row, or a
+        mapping from index value to name. ``(n=...)`` is always appended.
+    sort : bool, default False
+        Order rows by share Good or better, highest at the top (ties keep input order).
+        Otherwise rows keep the input (catalogue) order, first at the top.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure whose height grows with the number of rows.
+    title : str, optional
+        Axes title, drawn above the legend.
+    xlabel : str, default "Percentage of rated cases"
+        x-axis label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. Its ``containers`` hold one bar container per level (Good,
+        Outstanding, Requires Improvement, Inadequate), each labelled with the level; bars
+        left of zero have negative widths. The legend always lists all four levels.
+
+    Raises
+    ------
+    ValueError
+        If a level column is missing, or ``labels`` has the wrong length.
+    """
+    frame = _as_level_frame(summary)
+    names = _names(frame, labels)
+    frame = frame.assign(_name=names)
+    frame = _ordered(frame, sort)
+    n = frame["n"].astype(int)
+    percents = frame[list(LEVELS)].div(n.where(n > 0), axis=0) * 100
+    not_applicable = frame["not_applicable"] if "not_applicable" in frame else pd.Series(
+        0, index=frame.index)
+    ticks = [_tick_label(name, int(count), int(na))
+             for name, count, na in zip(frame["_name"], n, not_applicable, strict=True)]
+    return _diverging_axes(percents, ticks, ax=ax, title=title, xlabel=xlabel,
+                           empty=(n == 0).to_numpy())
+
+
+def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None,
+                    title: str | None, xlabel: str, empty: np.ndarray) -> Axes:
+    if ax is None:
+        ax = _new_axes(len(percents), lines=max((t.count("\n") + 1 for t in ticks), default=1))
+    limit = _symmetric_limit(percents.fillna(0), step=20, floor=40)
+    labels = _draw_diverging(ax, percents.fillna(0), ticks, fmt=_format_percent_label,
+                             limit=limit)
+    for row in np.flatnonzero(empty):
+        ax.text(0, row, "  no applicable ratings", ha="left", va="center", fontsize=8.5,
+                color=_AXIS_COLOUR, style="italic")
+    _percent_axis(ax, limit, xlabel)
+    _style(ax)
+    _level_legend(ax)
+    if title:
+        ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
+    _fit_labels(ax, labels)
+    return ax
+
+
+@literal_text
+def auditor_bars(summary: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                 sort: bool = False) -> Axes:
+    """Diverging stacked bars of each auditor's ratings, as :func:`diverging_bars` draws them.
+
+    One auditor rates each case, so a difference between auditors is entangled with the
+    cases they happened to audit; say so beside the chart.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`review_lib.analysis.summary.auditor_summary`: a row per auditor with the four
+        level counts, ``n`` and optionally ``cases``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+        Axes title.
+    sort : bool, default False
+        Order auditors by share Good or better, highest at the top.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on; tick labels read e.g. ``"PSW A (5 cases, n=60)"``.
+    """
+    frame = _as_level_frame(summary)
+    frame = _ordered(frame.assign(_name=[str(k) for k in frame.index]), sort)
+    n = frame["n"].astype(int)
+    percents = frame[list(LEVELS)].div(n.where(n > 0), axis=0) * 100
+    cases = frame["cases"] if "cases" in frame else pd.Series(np.nan, index=frame.index)
+    ticks = [_tick_label(name, int(count),
+                         extra=_cases_phrase(c) if pd.notna(c) else "")
+             for name, count, c in zip(frame["_name"], n, cases, strict=True)]
+    return _diverging_axes(percents, ticks, ax=ax, title=title,
+                           xlabel="Percentage of the auditor's ratings", empty=(n == 0).to_numpy())
+
+
+def _cases_phrase(cases: float) -> str:
+    cases = int(cases)
+    return f"{cases} case" if cases == 1 else f"{cases} cases"
+
+
+# --------------------------------------------------------------------------- judgements
+
+
+@literal_text
+def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                   ) -> Axes:
+    """Bar chart of overall judgements: all four levels, each annotated "count (percent)".
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        From :func:`review_lib.analysis.summary.level_counts`: indexed by level with a ``count``
+        column. Missing levels are drawn as zero.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on, with one bar per level, worst to best from left to right (the
+        order of the diverging bars), zero-count levels included.
+    """
+    values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
+    total = int(values.sum())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
+    x = np.arange(len(values))
+    bars = ax.bar(x, values.to_numpy(), width=0.62,
+                  color=[LEVEL_COLOURS[level] for level in values.index],
+                  edgecolor="white", linewidth=0.8, label="Overall judgement")
+    for bar, level in zip(bars, values.index, strict=True):
+        if LEVEL_HATCHES[level]:
+            bar.set_hatch(LEVEL_HATCHES[level])
+    top = max(int(values.max()), 1)
+    for xi, (level, count) in zip(x, values.items(), strict=True):
+        share = count / total if total else math.nan
+        ax.annotate(f"{count} ({format_percent(share, 0)})", (xi, count),
+                    xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=10, color=_TEXT_DARK, gid=f"bar-label:{level}")
+    ax.set_xticks(x, [textwrap.fill(level, 12) for level in values.index])
+    ax.set_ylim(0, top * 1.18 + 0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("Number of cases")
+    ax.set_xlabel(f"Overall judgement (n={total} cases)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color=CONTEXT_COLOUR, linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="x", length=0)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    return ax
+
+
+# --------------------------------------------------------------------------- case profile
+
+
+def _case_table(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFrame:
+    """A row per case pseudonym: level counts, mean score and judgement, best first."""
+    for frame, name in ((ratings, "ratings"), (judgements, "judgements")):
+        keys = [k for k in ("council", "cycle") if k in frame]
+        if keys and len(frame[keys].drop_duplicates()) > 1:
+            raise ValueError(f"{name} hold more than one review; pass one review's frames")
+    rating = ratings["rating"].astype("object")
+    counts = (pd.crosstab(ratings["case"].astype(str), rating)
+              .reindex(columns=list(LEVELS), fill_value=0).astype(int))
+    counts.columns.name = None
+    scores = rating.map(LEVEL_SCORES).astype(float)
+    mean = scores.groupby(ratings["case"].astype(str)).mean()
+    judged = judgements.assign(case=judgements["case"].astype(str)).set_index("case")
+    table = counts.reindex(judged.index.union(counts.index), fill_value=0)
+    table["n"] = table[list(LEVELS)].sum(axis=1)
+    table["mean_score"] = mean.reindex(table.index)
+    table["judgement"] = judged["judgement"].astype("object").reindex(table.index)
+    table["judgement_score"] = table["judgement"].map(LEVEL_SCORES)
+    table = table.rename_axis("case").reset_index()
+    table = table.sort_values(["judgement_score", "mean_score", "case"],
+                              ascending=[False, False, True], na_position="last",
+                              kind="stable")
+    return table.set_index("case")
+
+
+@literal_text
+def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame, *, ax: Axes | None = None,
+                 title: str | None = None) -> Axes:
+    """How each case's overall judgement sits against its own question ratings.
+
+    One row per case pseudonym: a diverging bar of how many of the case's questions were
+    rated at each level (Good and Outstanding right of zero, Requires Improvement and
+    Inadequate left), with the case's overall judgement written at the right-hand end.
+    Rows are sorted by judgement (best at the top), then by mean rating.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        One review's tidy ratings (columns ``case`` and ``rating``).
+    judgements : pandas.DataFrame
+        The same review's overall judgements (columns ``case`` and ``judgement``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure whose height grows with the number of cases.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on; y tick labels are the case pseudonyms (the ``case`` column only:
+        raw case references are never read).
+
+    Raises
+    ------
+    ValueError
+        If the frames hold more than one review (pseudonyms repeat across reviews).
+    """
+    table = _case_table(ratings, judgements)
+    if ax is None:
+        ax = _new_axes(len(table))
+    most = int(table["n"].max()) if len(table) else 0
+    limit = float(max(most, 4))
+    labels = _draw_diverging(ax, table[list(LEVELS)], list(table.index),
+                             fmt=lambda v: f"{v:.0f}", limit=limit)
+    step = 1 if limit <= 8 else 2 if limit <= 16 else 5
+    ax.set_xticks(np.arange(-(limit // step) * step, limit + 0.001, step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
+    ax.set_xlabel("Number of the case's questions at each level")
+    _style(ax)
+    _level_legend(ax)
+    transform = ax.get_yaxis_transform()
+    ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left", va="bottom",
+            fontsize=9, fontweight="bold", color=_TEXT_DARK)
+    previous = None
+    for row, judgement in enumerate(table["judgement"]):
+        label = judgement if isinstance(judgement, str) else "not recorded"
+        ax.text(1.02, row, label, transform=transform, ha="left", va="center", fontsize=9,
+                color=_TEXT_DARK, gid="judgement-label")
+        if previous is not None and judgement != previous:
+            # A rule between judgement groups, so the grouping does not rest on the text.
+            ax.axhline(row - 0.5, color=_AXIS_COLOUR, linewidth=0.8, linestyle=(0, (4, 3)))
+        previous = judgement
+    if title:
+        ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
+    _fit_labels(ax, labels)
+    return ax
+
+
+# --------------------------------------------------------------------------- alt text
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _named(names: list[str], limit: int = 3) -> str:
+    if len(names) <= limit:
+        return _join(names)
+    return f"{_join(names[:limit - 1])} and {len(names) - limit + 1} others"
+
+
+def _n_phrase(n: pd.Series, unit: str) -> str:
+    low, high = int(n.min()), int(n.max())
+    plural = unit if unit.endswith("s") else unit + "s"
+    if low == high:
+        return f"{low} {unit if low == 1 else plural} each"
+    return f"{low} to {high} {plural} each"
+
+
+def _range_sentence(shares: pd.Series, names: list[str], what: str) -> str:
+    named = pd.Series(names, index=shares.index)
+    valid = shares.dropna()
+    if valid.empty:
+        return f"No {what} has an applicable rating."
+    low, high = valid.min(), valid.max()
+    # Compare rounded percentages, so names match the numbers the sentence prints.
+    rounded = (valid * 100).round()
+    lows = list(named[rounded.index[rounded == rounded.min()]])
+    highs = list(named[rounded.index[rounded == rounded.max()]])
+    if rounded.min() == rounded.max():
+        return f"Every {what} has {format_percent(high, 0)} rated Good or better."
+    return (f"Share rated Good or better ranges from {format_percent(low, 0)} "
+            f"({_named(lows)}) to {format_percent(high, 0)} ({_named(highs)}).")
+
+
+def _single_row_sentence(row: pd.Series, what: str) -> str:
+    n = int(row["n"])
+    if n == 0:
+        return f"Diverging bar chart of {what}: there are no applicable ratings."
+    parts = [f"{format_percent(row[level] / n)} {level}" for level in LEVELS]
+    good = sum(int(row[level]) for level in GOOD_OR_BETTER)
+    return (f"Diverging bar chart of {what} (n={n}): {_join(parts)}, so "
+            f"{format_percent(good / n)} were Good or better.")
+
+
+def alt_text_diverging(summary: pd.DataFrame, *,
+                       labels: Sequence[str] | Mapping[object, str] | None = None,
+                       what: str | None = None, unit: str = "case") -> str:
+    """Alt text for :func:`diverging_bars`: what is shown, n, and the range of shares.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The frame given to :func:`diverging_bars`.
+    labels : sequence of str or mapping, optional
+        The same ``labels`` given to the chart.
+    what : str, optional
+        What a row is, singular (default ``"question"``). For a single-row chart, what the
+        bar shows (default the row's label, or ``"all ratings"``), e.g.
+        ``"overall judgements"``.
+    unit : str, default "case"
+        What n counts, singular (``"case"``, ``"rating"``).
+
+    Returns
+    -------
+    str
+        E.g. "Diverging bar chart of 12 questions, 20 cases each. Share rated Good or
+        better ranges from 60% (Management oversight) to 95% (Person's voice and
+        Partnership)." For a single row, every level's percentage and the share Good or
+        better.
+    """
+    frame = _as_level_frame(summary)
+    if len(frame) == 1:
+        if what is None:
+            has_name = labels is not None or "label" in frame
+            what = _short_names(frame, labels)[0] if has_name else "all ratings"
+        return _single_row_sentence(frame.iloc[0], what)
+    what = what or "question"
+    names = _short_names(frame, labels)
+    rows = f"{len(frame)} {what}s"
+    first = f"Diverging bar chart of {rows}, {_n_phrase(frame['n'], unit)}."
+    na = int(frame["not_applicable"].sum()) if "not_applicable" in frame else 0
+    if na:
+        first = first[:-1] + f" ({na} not applicable answers left out)."
+    return f"{first} {_range_sentence(frame['share_good'], names, what)}"
+
+
+def alt_text_auditors(summary: pd.DataFrame) -> str:
+    """Alt text for :func:`auditor_bars`, with the caveat that auditors rate different cases.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`review_lib.analysis.summary.auditor_summary`.
+
+    Returns
+    -------
+    str
+        E.g. "Diverging bar chart of ratings by 4 auditors, 60 ratings each (5 cases each).
+        Share rated Good or better ranges from 68% (PSW D) to 93% (PSW C); each auditor
+        rated different cases, so this mixes auditor and case differences."
+    """
+    frame = _as_level_frame(summary)
+    names = [str(k) for k in frame.index]
+    first = (f"Diverging bar chart of ratings by {len(frame)} auditor"
+             f"{'s' if len(frame) != 1 else ''}, {_n_phrase(frame['n'], 'rating')}")
+    if "cases" in frame:
+        first += f" ({_n_phrase(frame['cases'], 'case')})"
+    second = _range_sentence(frame["share_good"], names, "auditor")
+    if len(frame) > 1:
+        second = (second[:-1] + "; each auditor rated different cases, so this mixes "
+                  "auditor and case differences.")
+    return f"{first}. {second}"
+
+
+def alt_text_judgements(counts: pd.DataFrame) -> str:
+    """Alt text for :func:`judgement_bars`: every level's count and percentage.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        From :func:`review_lib.analysis.summary.level_counts`.
+
+    Returns
+    -------
+    str
+        E.g. "Bar chart of overall judgements for 20 cases: Outstanding 5 (25%), Good 13
+        (65%), Requires Improvement 2 (10%) and Inadequate 0 (0%). 18 of 20 cases (90%)
+        were judged Good or better."
+    """
+    values = counts["count"].reindex(list(LEVELS), fill_value=0).astype(int)
+    total = int(values.sum())
+    if total == 0:
+        return "Bar chart of overall judgements: no case has a judgement."
+    parts = [f"{level} {count} ({format_percent(count / total, 0)})"
+             for level, count in values.items()]
+    good = int(values[list(GOOD_OR_BETTER)].sum())
+    cases = "case" if total == 1 else "cases"
+    return (f"Bar chart of overall judgements for {total} {cases}: {_join(parts)}. "
+            f"{good} of {total} {cases} ({format_percent(good / total, 0)}) were judged "
+            "Good or better.")
+
+
+def alt_text_case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame) -> str:
+    """Alt text for :func:`case_profile`: cases, and the ratings behind each judgement.
+
+    Parameters
+    ----------
+    ratings, judgements : pandas.DataFrame
+        The frames given to :func:`case_profile`.
+
+    Returns
+    -------
+    str
+        E.g. "Chart of 20 cases, each showing how many of its 12 questions were rated at
+        each level, beside its overall judgement. Cases judged Outstanding (5) had 11 to 12
+        questions rated Good or better; Good (13) 9 to 12; Requires Improvement (2) 6 to 7."
+    """
+    table = _case_table(ratings, judgements)
+    table["good"] = table[list(GOOD_OR_BETTER)].sum(axis=1)
+    cases = len(table)
+    questions = _count_range(table["n"])
+    first = (f"Chart of {cases} case{'s' if cases != 1 else ''}, each showing how many of "
+             f"its {questions} questions were rated at each level, beside its overall "
+             "judgement.")
+    groups = []
+    for level in LEVELS:
+        group = table[table["judgement"] == level]
+        if len(group):
+            groups.append(f"{level} ({len(group)}) {_count_range(group['good'])}")
+    if not groups:
+        return first + " No case has an overall judgement."
+    groups[0] = groups[0].replace(") ", ") had ", 1) + " questions rated Good or better"
+    return f"{first} Cases judged {'; '.join(groups)}."
+
+
+def _count_range(values: pd.Series) -> str:
+    low, high = int(values.min()), int(values.max())
+    return str(low) if low == high else f"{low} to {high}"
+
+

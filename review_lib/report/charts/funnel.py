@@ -1,0 +1,567 @@
+"""Funnel plots of councils against the programme, with placed labels and alt text."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import offset_copy
+
+from review_lib.analysis.funnel import funnel_x, limits_at
+from review_lib.analysis.summary import format_percent
+from review_lib.report.charts.base import (
+    _AXIS_COLOUR,
+    _FIG_WIDTH,
+    _TEXT_DARK,
+    CONTEXT_COLOUR,
+    FOCUS_COLOUR,
+    _root_figure,
+    literal_text,
+)
+from review_lib.report.charts.council import _count_range, _join
+
+# --------------------------------------------------------------------------- cross-council
+
+#: Marker of a council on a funnel plot by where it lies against the 95% limits: shape, not
+#: colour alone, tells a council outside the limits.
+FUNNEL_MARKERS: dict[str, str] = {"within": "o", "above": "^", "below": "v"}
+
+#: Sequential colours of the heat map, light to dark blue (never red/green).
+HEATMAP_COLOURS: tuple[str, str] = ("#DCE6F0", "#12436D")
+
+#: Colours of the earlier and later review on a change plot (with different markers too).
+CHANGE_COLOURS: dict[str, str] = {"before": "#28A197", "after": "#12436D"}
+CHANGE_MARKERS: dict[str, str] = {"before": "s", "after": "o"}
+
+_FUNNEL_SIZE = 46.0  # marker area, points squared
+_FUNNEL_FOCUS_SIZE = 120.0
+_FUNNEL_LABEL_FONT = 9.0
+_FUNNEL_LABEL_ALL = 8  # label every council unless more than this many share one n
+_ADJUSTED_COLOUR = "#28A197"
+_FUNNEL_EXTREME_COLOUR = "#6F777B"  # darker fill: outside the 99.8% limits as well
+
+
+def _side(flag: str) -> str:
+    """``"above"``, ``"below"`` or ``"within"`` the 95% limits, from a funnel flag."""
+    flag = str(flag)
+    if flag.startswith("above"):
+        return "above"
+    if flag.startswith("below"):
+        return "below"
+    return "within"
+
+
+def _funnel_target(table: pd.DataFrame) -> float:
+    if "target" in table.attrs:
+        return float(table.attrs["target"])
+    return float(table["successes"].sum() / table["n"].sum())
+
+
+def _funnel_n_range(n: np.ndarray) -> tuple[float, float]:
+    """The n range the limit curves span: a little beyond the councils' n.
+
+    When every council has (nearly) the same n, the range is widened by 20% either side so
+    the curves still show how the limits narrow as n grows.
+    """
+    low, high = float(np.min(n)), float(np.max(n))
+    if high - low < 0.2 * high:
+        return max(1.0, 0.8 * low), 1.2 * high
+    pad = 0.05 * (high - low)
+    return max(1.0, low - pad), high + pad
+
+
+def funnel_limits(table: pd.DataFrame, n: np.ndarray | float, level: str, *,
+                  adjusted: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The funnel control limits of a table at any n, as :func:`funnel_plot` draws them.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`review_lib.analysis.funnel.funnel_table` (its ``attrs`` give the method, target,
+        design effect and overdispersion estimate).
+    n : float or array of float
+        Denominators at which to evaluate the limits (records, or ratings).
+    level : {"95", "998"}
+        Which pair of limits.
+    adjusted : bool, optional
+        Widened for overdispersion (FunnelPlotR); by default as the table was made.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lower, upper)`` as proportions, NaN where a limit lies beyond 0% or 100% (no
+        share at that n can be outside it, so nothing is drawn there). A council is drawn
+        outside a limit exactly when its flag says so.
+    """
+    lower, upper = limits_at(table, n, level, adjusted=adjusted)
+    lower = np.where(np.asarray(lower) < 0, np.nan, lower)
+    upper = np.where(np.asarray(upper) > 1, np.nan, upper)
+    return lower, upper
+
+
+def _n_clusters(n: pd.Series, span: float) -> list[list[object]]:
+    """Councils whose n lie close together on the x axis (within 4% of its span)."""
+    ordered = n.sort_values(kind="stable")
+    clusters: list[list[object]] = []
+    previous = None
+    for council, value in ordered.items():
+        if previous is None or value - previous > 0.04 * span:
+            clusters.append([])
+        clusters[-1].append(council)
+        previous = value
+    return clusters
+
+
+def _match_council(index: pd.Index, highlight: str | None) -> object | None:
+    if highlight is None or str(highlight) == "":
+        return None
+    for council in index:
+        if str(council) == str(highlight):
+            return council
+    for council in index:
+        if str(council).casefold() == str(highlight).casefold():
+            return council
+    return None
+
+
+def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> list[object]:
+    """The councils :func:`funnel_plot` names beside their points.
+
+    Every council is named unless more than eight sit at (nearly) the same n, where names
+    would crowd: then only councils outside the 95% limits and the highlighted council are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`review_lib.analysis.stats.funnel_table`.
+    highlight : str, optional
+        The highlighted council.
+
+    Returns
+    -------
+    list
+        Council index values, in the table's order.
+    """
+    if table.empty:
+        return []
+    x = pd.Series(funnel_x(table), index=table.index)
+    low, high = _funnel_n_range(x.to_numpy())
+    crowded = any(len(c) > _FUNNEL_LABEL_ALL for c in _n_clusters(x, high - low))
+    if not crowded:
+        return list(table.index)
+    chosen = _match_council(table.index, highlight)
+    return [council for council, flag in table["flag"].items()
+            if _side(flag) != "within" or council == chosen]
+
+
+def _dodge(points: np.ndarray, radii: np.ndarray, gap: float) -> np.ndarray:
+    """Horizontal display offsets so markers that would overlap sit side by side.
+
+    Points are placed in order; each takes the first of 0, +d, -d, +2d, -2d, ... pixels
+    that keeps it clear of the points already placed.
+    """
+    offsets = np.zeros(len(points))
+    placed: list[int] = []
+    for i, (x, y) in enumerate(points):
+        step = 2 * radii[i] + gap
+        for k in range(2 * len(points) + 1):
+            dx = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0
+            clear = all(math.hypot(x + dx - points[j][0] - offsets[j], y - points[j][1])
+                        >= radii[i] + radii[j] + gap * 0.5 for j in placed)
+            if clear:
+                offsets[i] = dx
+                break
+        placed.append(i)
+    return offsets
+
+
+@dataclass
+class _FunnelPoint:
+    council: object
+    x: float  # display pixels, before dodging
+    y: float
+    radius: float
+    dx: float = 0.0
+    n: float = 0.0  # data x: the council's n (or effective n)
+
+    @property
+    def centre(self) -> float:
+        return self.x + self.dx
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+              ) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _box_distance(area: tuple[float, float, float, float], x: float, y: float) -> float:
+    """Distance from a point to a box (0 inside it)."""
+    nx, ny = min(max(x, area[0]), area[2]), min(max(y, area[1]), area[3])
+    return math.hypot(nx - x, ny - y)
+
+
+def _segment_hits(start: tuple[float, float], end: tuple[float, float], centre: tuple[float, float],
+                  radius: float) -> bool:
+    """Whether the segment ``start``-``end`` passes within ``radius`` of ``centre``."""
+    (x0, y0), (x1, y1), (cx, cy) = start, end, centre
+    dx, dy = x1 - x0, y1 - y0
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else min(1.0, max(0.0, ((cx - x0) * dx + (cy - y0) * dy) / length))
+    return math.hypot(x0 + t * dx - cx, y0 + t * dy - cy) < radius
+
+
+def _label_fits(area: tuple[float, float, float, float], leader: bool, own: _FunnelPoint,
+                others: list[_FunnelPoint], taken: list[tuple[float, float, float, float]],
+                bounds: tuple[float, float, float, float]) -> bool:
+    """A free place for a name: inside the axes, clear of names and points, unambiguous.
+
+    Without a leader line the name must be nearer its own point than any other; with one,
+    the line must not cross another point.
+    """
+    inside = (area[0] >= bounds[0] and area[2] <= bounds[2] and area[1] >= bounds[1]
+              and area[3] <= bounds[3])
+    if not inside or any(_overlaps(area, other) for other in taken):
+        return False
+    if leader:
+        # An annotation's line runs from the point towards the name's centre.
+        centre = ((area[0] + area[2]) / 2, (area[1] + area[3]) / 2)
+        return not any(_segment_hits((own.centre, own.y), centre, (p.centre, p.y),
+                                     p.radius + 1) for p in others)
+    mine = _box_distance(area, own.centre, own.y)
+    return all(_box_distance(area, p.centre, p.y) - p.radius > mine - own.radius
+               for p in others)
+
+
+def _label_candidates(own: _FunnelPoint, width: float, height: float, gap: float
+                      ) -> list[tuple[float, float, str, bool]]:
+    """Places to try for a name, best first: ``(x, y, alignment, needs a leader line)``.
+
+    Beside the point (right, then left) at its own height; then the same with growing
+    vertical shifts of half a line; then further out, past one, two or four markers.
+    """
+    step = 2 * own.radius + gap
+    candidates = []
+    for extra in (0, 1, 2, 4):
+        for k in range(0, 13):
+            for dy in ((0.0,) if k == 0 else (k * height / 2, -k * height / 2)):
+                for align in ("left", "right"):
+                    sign = 1 if align == "left" else -1
+                    x = own.centre + sign * (own.radius + gap + extra * step)
+                    leader = extra > 0 or abs(dy) > 0.45 * height
+                    candidates.append((x, own.y + dy, align, leader))
+    return candidates
+
+
+def _place_funnel_labels(ax: Axes, table: pd.DataFrame, points: dict[object, _FunnelPoint],
+                         labelled: list[object], chosen: object | None) -> None:
+    """Name councils beside their points so that no name covers another or any point.
+
+    Names are placed one at a time, the highlighted council first, then councils outside
+    the 99.8% and the 95% limits, then the rest; each takes the first free place among
+    :func:`_label_candidates`, with a leader line when it had to move away from its point.
+    """
+    figure = _root_figure(ax)
+    renderer = figure.canvas.get_renderer()
+    px_per_pt = figure.dpi / 72
+    gap = 3 * px_per_pt
+    box = ax.get_window_extent(renderer)
+    pad = 1.0 * px_per_pt
+    taken = [(p.centre - p.radius - pad, p.y - p.radius - pad, p.centre + p.radius + pad,
+              p.y + p.radius + pad) for p in points.values()]
+    bounds = (box.x0, box.y0, box.x1, box.y1)
+    rank = {"above998": 1, "below998": 1, "above95": 2, "below95": 2}
+    order = sorted(labelled, key=lambda c: (c != chosen, rank.get(str(table.loc[c, "flag"]),
+                                                                  3)))
+    for council in order:
+        own = points[council]
+        probe = ax.text(0, 0, str(council), fontsize=_FUNNEL_LABEL_FONT,
+                        fontweight="bold" if council == chosen else "normal")
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        width, height = extent.width, extent.height
+        candidates = _label_candidates(own, width, height, gap)
+        choice = candidates[0]
+        others = [p for p in points.values() if p is not own]
+        for x, y, align, leader in candidates:
+            x0 = x if align == "left" else x - width
+            area = (x0, y - height / 2, x0 + width, y + height / 2)
+            if _label_fits(area, leader, own, others, taken, bounds):
+                choice = (x, y, align, leader)
+                break
+        x, y, align, leader = choice
+        x0 = x if align == "left" else x - width
+        taken.append((x0 - pad, y - height / 2, x0 + width + pad, y + height / 2))
+        _funnel_label(ax, table.loc[council], council, own, x, y, align, leader, chosen)
+
+
+def _funnel_label(ax: Axes, row: pd.Series, council: object, own: _FunnelPoint, x: float,
+                  y: float, align: str, leader: bool, chosen: object | None) -> None:
+    figure = _root_figure(ax)
+    px_per_pt = figure.dpi / 72
+    dx_pt, dy_pt = (x - own.centre) / px_per_pt, (y - own.y) / px_per_pt
+    anchor = offset_copy(ax.transData, fig=figure, x=own.dx / px_per_pt, units="points")
+    arrow = (dict(arrowstyle="-", color="#6F777B", linewidth=0.6, shrinkA=1.5,
+                  shrinkB=own.radius / px_per_pt + 1.5) if leader else None)
+    focus = council == chosen
+    ax.annotate(str(council), (float(own.n), float(row["share"]) * 100),
+                xycoords=anchor, xytext=(dx_pt, dy_pt), textcoords="offset points",
+                ha=align, va="center", fontsize=_FUNNEL_LABEL_FONT,
+                fontweight="bold" if focus else "normal",
+                color=FOCUS_COLOUR if focus else _TEXT_DARK, arrowprops=arrow,
+                gid=f"funnel-label:{council}", zorder=5, annotation_clip=False,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8,
+                          boxstyle="square,pad=0.1"))
+
+
+@literal_text
+def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes | None = None,
+                title: str | None = None, xlabel: str = "Number of case records",
+                show_adjusted: bool = False) -> Axes:
+    """Funnel plot: each council's share against its n, with control limits around the average.
+
+    The programme average is a solid line; the 95% (dashed) and 99.8% (dotted) limits are
+    drawn smoothly across the range of n, so a council's place is judged against what chance
+    would give at its n, never ranked. Councils outside the 95% limits are drawn as
+    triangles (pointing up above, down below), the others as circles; the highlighted
+    council is larger and in the focus colour, the others grey. Councils are named beside
+    their points (see :func:`funnel_labelled`); points at the same n and share are set side
+    by side so none is hidden.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`review_lib.analysis.stats.funnel_table`: per council ``n``, ``share`` and
+        ``flag``, with ``attrs["target"]``, and ``attrs["adjusted"]`` and
+        ``attrs["overdispersion"]`` for limits widened for overdispersion.
+    highlight : str, optional
+        A council to pick out (case-insensitive).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+        Axes title.
+    xlabel : str, default "Number of case records"
+        x-axis label.
+    show_adjusted : bool, default False
+        For a table with unadjusted limits, also draw the limits widened for overdispersion
+        when there is overdispersion to allow for: the 95% ones as a shaded band, the
+        99.8% ones as turquoise dash-dot lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. Shares and limits are in percent. Each council is one
+        collection with ``gid`` ``"funnel-point:<council>"`` whose offsets are its
+        ``(n, share %)``; the limit lines have ``gid`` ``"funnel-limit:<95|99.8>:<lower|
+        upper>"``, the average ``"funnel-target"``; with ``show_adjusted``, the widened 95%
+        band is ``"funnel-adjusted:95"`` and its 99.8% lines
+        ``"funnel-adjusted:99.8:<lower|upper>"``. Names are annotations with ``gid``
+        ``"funnel-label:<council>"``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(_FIG_WIDTH, 6.0), layout="constrained")
+    if table.empty:
+        ax.text(0.5, 0.5, "No councils to show", transform=ax.transAxes, ha="center")
+        return ax
+    figure = _root_figure(ax)
+    target = _funnel_target(table)
+    adjusted = bool(table.attrs.get("adjusted", False))
+    chosen = _match_council(table.index, highlight)
+    n = funnel_x(table)
+    low, high = _funnel_n_range(n)
+    grid = np.linspace(low, high, 241)
+
+    ax.plot(grid, np.full_like(grid, target * 100), color=_AXIS_COLOUR, linewidth=1.4,
+            label=f"Programme average ({format_percent(target, 0)})", gid="funnel-target",
+            zorder=2)
+    widened = " (widened for overdispersion)" if adjusted else ""
+    curves = [np.asarray(funnel_limits(table, grid, "95")),
+              np.asarray(funnel_limits(table, grid, "998"))]
+    for (lower, upper), name, style in zip(curves, ("95", "99.8"), ("--", ":"), strict=True):
+        ax.plot(grid, upper * 100, linestyle=style, color=_AXIS_COLOUR, linewidth=1.3,
+                label=f"{name}% limits{widened}", gid=f"funnel-limit:{name}:upper", zorder=2)
+        ax.plot(grid, lower * 100, linestyle=style, color=_AXIS_COLOUR, linewidth=1.3,
+                label="_nolegend_", gid=f"funnel-limit:{name}:lower", zorder=2)
+    estimate = table.attrs.get("overdispersion")
+    if show_adjusted and not adjusted and estimate is not None and estimate.adjusts:
+        # A shaded band and a dash-dot line: a different kind of mark from the plain limits,
+        # so they stay apart in greyscale too.
+        lower, upper = funnel_limits(table, grid, "95", adjusted=True)
+        curves.append(np.asarray((lower, upper)))
+        ax.fill_between(grid, lower * 100, upper * 100, color=_ADJUSTED_COLOUR, alpha=0.16,
+                        linewidth=0, label="95% limits widened for overdispersion",
+                        gid="funnel-adjusted:95", zorder=1)
+        lower, upper = funnel_limits(table, grid, "998", adjusted=True)
+        curves.append(np.asarray((lower, upper)))
+        for end, values in (("upper", upper), ("lower", lower)):
+            ax.plot(grid, values * 100, linestyle="-.", color=_ADJUSTED_COLOUR, linewidth=1.2,
+                    label=("99.8% limits widened for overdispersion" if end == "upper"
+                           else "_nolegend_"), gid=f"funnel-adjusted:99.8:{end}", zorder=2)
+
+    shares = table["share"].to_numpy(dtype=float) * 100
+    drawn_low = [float(np.nanmin(c[0])) for c in curves if np.isfinite(c[0]).any()]
+    drawn_high = [float(np.nanmax(c[1])) for c in curves if np.isfinite(c[1]).any()]
+    bottom = min([float(np.nanmin(shares)), *(v * 100 for v in drawn_low)])
+    top = max([float(np.nanmax(shares)), *(v * 100 for v in drawn_high)])
+    y_low = max(0.0, math.floor((bottom - 3) / 10) * 10)
+    y_high = min(100.0, math.ceil((top + 2) / 10) * 10)
+    ax.set_ylim(y_low, y_high + (3 if top >= y_high - 2 else 0))
+    ax.set_xlim(low, high)
+    ax.set_yticks(np.arange(y_low, y_high + 0.001, 10 if y_high - y_low > 30 else 5))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.0f}%"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Share Good or better")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color=CONTEXT_COLOUR, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+    # Legend: the lines, the marker shapes, and the highlighted council.
+    handles = list(ax.get_legend_handles_labels()[0])
+    flags = set(table["flag"].astype(str))
+    shown = [("within", "Within the 95% limits", CONTEXT_COLOUR),
+             ("above", "Above the 95% limits", CONTEXT_COLOUR),
+             ("below", "Below the 95% limits", CONTEXT_COLOUR)]
+    shown += [(side, f"{side.capitalize()} the 99.8% limits too", _FUNNEL_EXTREME_COLOUR)
+              for side in ("above", "below") if f"{side}998" in flags]
+    for side, label, colour in shown:
+        handles.append(plt.Line2D([], [], linestyle="none", marker=FUNNEL_MARKERS[side],
+                                  markersize=math.sqrt(_FUNNEL_SIZE), color=colour,
+                                  markeredgecolor=_AXIS_COLOUR, label=label))
+    if chosen is not None:
+        side = _side(table.loc[chosen, "flag"])
+        handles.append(plt.Line2D([], [], linestyle="none", marker=FUNNEL_MARKERS[side],
+                                  markersize=math.sqrt(_FUNNEL_FOCUS_SIZE) * 0.85,
+                                  color=FOCUS_COLOUR, markeredgecolor="white",
+                                  label=f"{chosen} (highlighted)"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3,
+              frameon=False, fontsize=8.5, handlelength=2.6, columnspacing=1.5)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+
+    # Where the points land is known only once the layout is: draw, then dodge and label.
+    figure.draw_without_rendering()
+    px_per_pt = figure.dpi / 72
+    display = ax.transData.transform(np.column_stack([n, shares]))
+    sizes = np.array([_FUNNEL_FOCUS_SIZE if c == chosen else _FUNNEL_SIZE
+                      for c in table.index])
+    radii = np.sqrt(sizes) / 2 * px_per_pt
+    offsets = _dodge(display, radii, 1.5 * px_per_pt)
+    points = {c: _FunnelPoint(c, float(x), float(y), float(r), float(dx), float(value))
+              for c, (x, y), r, dx, value in zip(table.index, display, radii, offsets, n,
+                                                  strict=True)}
+    order = [c for c in table.index if c != chosen] + ([chosen] if chosen is not None else [])
+    for council in order:
+        i = table.index.get_loc(council)
+        focus = council == chosen
+        ax.scatter([n[i]], [shares[i]], s=sizes[i],
+                   marker=FUNNEL_MARKERS[_side(table["flag"].iloc[i])],
+                   color=FOCUS_COLOUR if focus else (
+                       _FUNNEL_EXTREME_COLOUR if str(table["flag"].iloc[i]).endswith("998")
+                       else CONTEXT_COLOUR),
+                   edgecolors="white" if focus else _AXIS_COLOUR,
+                   linewidths=1.0 if focus else 0.7, zorder=4 if focus else 3,
+                   transform=offset_copy(ax.transData, fig=figure,
+                                         x=points[council].dx / px_per_pt, units="points"),
+                   gid=f"funnel-point:{council}", label="_nolegend_", clip_on=False)
+    _place_funnel_labels(ax, table, points, funnel_labelled(table, highlight=highlight),
+                         chosen)
+    return ax
+
+
+def _funnel_measure(measure: str) -> tuple[str, str]:
+    """What the shares are of, and what n counts, for a funnel's alt text."""
+    text = measure.strip()
+    if "judgement" in text.casefold():
+        return "case records judged Good or better", "records"
+    if "rating" in text.casefold():
+        return f"{text} Good or better", "ratings"
+    return f"{text} Good or better", text.split()[-1] if text else "records"
+
+
+def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
+                    measure: str = "overall judgements") -> str:
+    """Alt text for :func:`funnel_plot`: average, councils outside the limits, highlight.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table given to :func:`funnel_plot`.
+    highlight : str, optional
+        The highlighted council.
+    measure : str, default "overall judgements"
+        What the shares count: ``"overall judgements"`` or ``"question ratings"``.
+
+    Returns
+    -------
+    str
+        E.g. "Funnel plot of 14 councils' share of case records judged Good or better
+        against number of records (20 each); programme average 82%. Outside the 95%
+        limits: Kestrel Vale 100% (above), Pennant Cross 95% (above), Ravensfield 95%
+        (above) and Northwold 30% (below). Of these, Kestrel Vale and Northwold are also
+        outside the 99.8% limits. Dudley (90%), highlighted, is within the limits. Only the
+        councils outside the 95% limits and Dudley are named on the chart." The last
+        sentence appears only when the chart names some councils and not others (see
+        :func:`funnel_labelled`).
+    """
+    what, unit = _funnel_measure(measure)
+    count = len(table)
+    if count == 0:
+        return f"Funnel plot of the share of {what}: no councils to show."
+    target = _funnel_target(table)
+    councils = "council's" if count == 1 else "councils'"
+    if table.attrs.get("axis") == "effective_n":
+        against = (f"effective number of {unit}, allowing for the ratings of a record going "
+                   f"together ({_count_range(table['effective_n'].round())} each)")
+    else:
+        against = f"number of {unit} ({_count_range(table['n'])} each)"
+    parts = [f"Funnel plot of {count} {councils} share of {what} against {against}; "
+             "programme average "
+             f"{format_percent(target, 0)}."]
+    if table.attrs.get("adjusted"):
+        parts.append("The limits are widened for overdispersion.")
+    sides = table["flag"].map(_side)
+    outside = table.assign(_side=sides)[sides != "within"]
+    outside = outside.sort_values(["_side", "share"], ascending=[True, False], kind="stable")
+    if outside.empty:
+        parts.append("Every council is within the 95% limits.")
+    else:
+        named = [f"{c} {format_percent(row.share, 0)} ({row._side})"
+                 for c, row in outside.iterrows()]
+        sentence = f"Outside the 95% limits: {_join(named)}."
+        extreme = [str(c) for c, f in outside["flag"].items() if str(f).endswith("998")]
+        if extreme and len(extreme) == len(outside):
+            also = "both" if len(extreme) == 2 else "all" if len(extreme) > 2 else "also"
+            sentence = sentence[:-1] + (f"; {also} also outside the 99.8% limits."
+                                        if len(extreme) > 1 else
+                                        ", also outside the 99.8% limits.")
+        elif extreme:
+            verb = "is" if len(extreme) == 1 else "are"
+            sentence += f" Of these, {_join(extreme)} {verb} also outside the 99.8% limits."
+        parts.append(sentence)
+    chosen = _match_council(table.index, highlight)
+    if chosen is not None:
+        row = table.loc[chosen]
+        flag = str(row["flag"])
+        where = ("within the limits" if flag == "within" else
+                 f"{_side(flag)} the {'99.8' if flag.endswith('998') else '95'}% "
+                 "limits")
+        parts.append(f"{chosen} ({format_percent(row['share'], 0)}), highlighted, is {where}.")
+    labelled = funnel_labelled(table, highlight=highlight)
+    if len(labelled) < count:
+        who = ["the councils outside the 95% limits"] if not outside.empty else []
+        if chosen is not None and (chosen not in outside.index):
+            who.append(str(chosen))
+        if who:
+            parts.append(f"Only {_join(who)} {'is' if who == [str(chosen)] else 'are'} "
+                         "named on the chart.")
+        else:
+            parts.append("No council is named on the chart.")
+    return " ".join(parts)
+
+

@@ -1,0 +1,242 @@
+"""What a notebook opens: one review (or cycle) with its programme, loaded once per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.loading import iter_data_files, read_programme_files
+from review_lib.data.problems import DataValidationError, Problem
+from review_lib.data.records import Programme, Review
+from review_lib.files import is_synthetic, slug
+from review_lib.paths import (
+    ENV_FIGURES,
+    ENV_PRELOADED,
+    ENV_QUESTIONS,
+    QUESTIONS_FILE,
+    SAMPLE_DIR,
+)
+
+
+@dataclass
+class ReviewContext:
+    """Everything a council notebook needs: the review, its programme, where figures go.
+
+    Attributes
+    ----------
+    review : Review
+        The council's review.
+    programme : Programme
+        Every valid review in the data folder (for comparisons and earlier cycles).
+    figures_dir : Path or None
+        Where this review's chart files are written (None: charts are not saved).
+    skipped : list of Problem
+        Errors in other files of the folder, which were left out of comparisons.
+    funnel_limits : str
+        How funnel limits are drawn: ``"exact"`` (binomial) or ``"fingertips"``.
+    """
+
+    review: Review
+    programme: Programme
+    figures_dir: Path | None
+    skipped: list[Problem] = field(default_factory=list)
+    funnel_limits: str = "exact"
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The question catalogue."""
+        return self.programme.catalogue
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the review comes from the synthetic sample."""
+        return is_synthetic(self.review.path)
+
+
+_LOADED: dict[tuple, tuple] = {}
+
+
+def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,
+                figures_dir: str | Path | None = None) -> tuple:
+    """Resolve a notebook's inputs and read the data folder, once per unchanged folder.
+
+    A batch worker runs many notebooks in one process; reading the folder again for each
+    would repeat the same work, so results are kept while no file's size or modification
+    time (nor the catalogue's) has changed.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder (or file) of review data; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
+    figures_dir : str or Path, optional
+        Chart root; else ``$PRACTICE_REVIEW_FIGURES`` (which ``practice-review run`` sets);
+        else None: charts are shown but no file is written, so running a notebook in
+        JupyterLab, or by papermill by hand, leaves the repository as it was.
+
+    Returns
+    -------
+    tuple
+        ``(data path, catalogue, one FileResult per data file, figures root or None)``.
+    """
+    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    questions = questions or os.environ.get(ENV_QUESTIONS) or None
+    figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
+    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    files = iter_data_files([data])
+    key = inputs_signature(data, catalogue_file, files)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _preloaded(key, files) or _read(data, questions)
+    catalogue, results = _LOADED[key]
+    return data, catalogue, results, Path(figures_dir) if figures_dir else None
+
+
+def _read(data: Path, questions) -> tuple:
+    catalogue = load_catalogue(questions)
+    return catalogue, read_programme_files([data], catalogue)
+
+
+def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) -> tuple:
+    """What identifies a read of a data folder: every file's full path, size and time.
+
+    Parameters
+    ----------
+    data : Path
+        The data folder or file.
+    catalogue_file : Path
+        The question catalogue.
+    files : iterable of Path
+        The data files in it (:func:`review_lib.data.loading.iter_data_files`).
+
+    Returns
+    -------
+    tuple
+        Equal for two reads exactly when neither the catalogue nor any file has changed.
+    """
+    return (str(data.resolve()), str(catalogue_file.resolve()), _stat(catalogue_file),
+            tuple((str(f.resolve()), _stat(f)) for f in files))
+
+
+def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
+                   results: list) -> None:
+    """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
+
+    ``practice-review run`` has read and validated every file before its notebooks start;
+    it saves that here, in a private temporary folder it deletes at the end of the run,
+    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A notebook uses it only when the
+    folder, the catalogue and every file are still exactly as they were read.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (in a folder only this user can read).
+    data : Path
+        The data folder or file that was read.
+    questions : str or Path or None
+        The catalogue file, or None for the bundled one.
+    catalogue : Catalogue
+        The catalogue read.
+    results : list of FileResult
+        What reading each file gave.
+    """
+    import pickle
+
+    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    read = [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
+    key = inputs_signature(data, catalogue_file, [r.path for r in read])
+    path.write_bytes(pickle.dumps((key, catalogue, read), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
+    """The batch run's read of this data folder, when it matches ``key``; else None."""
+    import pickle
+
+    source = os.environ.get(ENV_PRELOADED)
+    if not source:
+        return None
+    try:
+        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
+    except Exception:  # missing or unreadable: the folder is simply read again
+        return None
+    if saved_key != key:
+        return None
+    # Paths as this process names them (the run read them by their full path).
+    by_full_path = {str(f.resolve()): f for f in files}
+    for result in results:
+        result.path = by_full_path[str(Path(result.path).resolve())]
+        for review in result.reviews:
+            review.path = result.path
+    return catalogue, results
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns)
+
+
+def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
+                questions: str | Path | None = None,
+                figures_dir: str | Path | None = None,
+                funnel_limits: str = "exact") -> ReviewContext:
+    """Load a council's review and the rest of its programme for a report.
+
+    Files in the folder that have errors are left out of comparisons (and listed in
+    ``skipped``); an error in the council's own file stops the report.
+
+    Parameters
+    ----------
+    council, cycle : str
+        Which review.
+    data_dir : str or Path, optional
+        Folder (or file) of review data; the bundled synthetic sample by default.
+    questions : str or Path, optional
+        Question catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
+    figures_dir : str or Path, optional
+        Root folder for charts; else ``$PRACTICE_REVIEW_FIGURES``; else the project's
+        ``figures/``. Charts go in ``<figures_dir>/<cycle>/<council>/``.
+    funnel_limits : {"exact", "fingertips"}, default "exact"
+        How funnel limits are drawn (:func:`review_lib.analysis.funnel.funnel_table`).
+
+    Returns
+    -------
+    ReviewContext
+        The review, its programme and the figure folder.
+
+    Raises
+    ------
+    DataValidationError
+        If the council's own file has errors.
+    KeyError
+        If no file holds that council and cycle.
+    ValueError
+        For an unknown ``funnel_limits``.
+    """
+    from review_lib.analysis.funnel import METHODS
+
+    if funnel_limits not in METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+                         f"not {funnel_limits!r}")
+    _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
+    reviews = [r for result in results for r in result.reviews]
+    skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
+    programme = Programme(reviews, catalogue,
+                          [p for result in results if result.ok for p in result.problems])
+    try:
+        review = programme.review(council, cycle)
+    except KeyError:
+        own = [p for p in skipped if council.casefold() in p.file.casefold()]
+        if own:
+            raise DataValidationError(own) from None
+        raise
+    folder = root / review.cycle / slug(review.council) if root is not None else None
+    return ReviewContext(review, programme, folder, skipped, funnel_limits)
+
+

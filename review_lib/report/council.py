@@ -1,0 +1,479 @@
+"""The sections of the council notebooks, each returned as HTML ready to display.
+
+The notebooks stay thin: a parameter cell, one call to
+:func:`review_lib.report.context.open_review`, then one call per section. Each section here
+combines a statistic, a chart or table, and the
+sentence that says what it shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from review_lib.analysis.clustered import ratings_good_or_better
+from review_lib.analysis.summary import (
+    auditor_summary,
+    format_percent,
+    good_or_better,
+    headline_sentence,
+    level_counts,
+    question_summary,
+)
+from review_lib.data.scale import LEVEL_SCORES, LEVELS
+from review_lib.report import charts
+from review_lib.report.context import ReviewContext
+from review_lib.report.html import (
+    callout,
+    chart_html,
+    count_table_html,
+    esc,
+    footer_html,
+    html_table,
+    title_block,
+)
+from review_lib.report.section import Section, sectioned
+
+AUDITOR_CAVEAT = (
+    "One auditor rated each case, and each auditor saw different cases. Differences between "
+    "auditors therefore mix how strictly each auditor rated with how good the practice in "
+    "their cases was; this view cannot separate the two and should not be read as a "
+    "comparison of auditors."
+)
+
+
+def _ci(low: float, high: float) -> str:
+    return f"{format_percent(low, 0)} to {format_percent(high, 0)}"
+
+
+@sectioned
+def title(context: ReviewContext, kind: str) -> str:
+    """The report title block (see :func:`review_lib.report.title_block`).
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    kind : str
+        Which report.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return title_block(context, kind)
+
+
+@sectioned
+def section4_tables(context: ReviewContext) -> str:
+    """The two tables a published report prints in section 4, and the headline sentence.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML: question ratings table, overall judgements table, headline paragraph.
+    """
+    review = context.review
+    ratings = level_counts(review.ratings["rating"])
+    judgements = level_counts(review.judgements["judgement"])
+    n_questions = len(context.catalogue)
+    na = len(review.not_applicable)
+    rated = (f"In total {len(review.ratings)} question ratings were given "
+             f"({review.n_cases} cases x {n_questions} questions"
+             + (f", less {na} marked not applicable" if na else "") + ").")
+    share = ratings_good_or_better(review.ratings)
+    return "\n".join([
+        f"<p>{esc(rated)}</p>",
+        count_table_html(ratings, "Table 1. Question ratings, all questions and cases"),
+        f"<p>{esc(headline_sentence(review.judgements['judgement']))} Of the question "
+        f"ratings, {esc(share.describe())} were Outstanding or Good.</p>",
+        count_table_html(judgements, "Table 2. Overall judgement of each case record"),
+    ])
+
+
+def _summary(context: ReviewContext, sort: bool) -> pd.DataFrame:
+    review = context.review
+    table = question_summary(review.ratings, review.not_applicable, context.catalogue)
+    if sort:
+        table = table.sort_values(["share_good", "Outstanding"], ascending=False,
+                                  kind="stable")
+    return table
+
+
+@sectioned
+def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
+    """Diverging stacked bars of every question, with alt text and a caption.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    sort : bool, default True
+        Order questions by share Good or better (else catalogue order).
+
+    Returns
+    -------
+    str
+        HTML figure.
+    """
+    table = _summary(context, sort)
+    labels = {q.id: f"{q.id} {q.short_label}" for q in context.catalogue}
+    best, worst = table["share_good"].idxmax(), table["share_good"].idxmin()
+    order = "ordered from the highest share Good or better" if sort else "in audit-tool order"
+    caption = (
+        f"Each bar shows how the {context.review.n_cases} cases were rated on one question, "
+        f"{order}: Good and Outstanding to the right of the centre line, Requires "
+        f"Improvement and Inadequate to the left. {labels[best]} had the highest share Good "
+        f"or better ({format_percent(table.loc[best, 'share_good'], 0)}) and {labels[worst]} "
+        f"the lowest ({format_percent(table.loc[worst, 'share_good'], 0)}).")
+    return chart_html(charts.diverging_bars, table, labels=labels, sort=False,
+                      title=f"Ratings by question, {context.review.council} "
+                            f"{context.review.cycle}",
+                      alt=charts.alt_text_diverging(table, labels=labels), caption=caption,
+                      filename="questions.png", folder=context.figures_dir)
+
+
+@sectioned
+def question_table(context: ReviewContext, *, sort: bool = True) -> str:
+    """Per-question counts, n, not applicable, and share Good or better with its interval.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    sort : bool, default True
+        Same order as the chart.
+
+    Returns
+    -------
+    str
+        HTML table with a note on reading the intervals.
+    """
+    table = _summary(context, sort)
+    frame = pd.DataFrame({
+        "Question": [f"{q} {context.catalogue[q].short_label}" for q in table.index],
+        **{level: table[level] for level in LEVELS},
+        "N/A": table["not_applicable"],
+        "n": table["n"],
+        "Good or better": [format_percent(s, 0) for s in table["share_good"]],
+        "95% interval": [_ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"],
+                                                       strict=True)],
+    }).set_index("Question")
+    widest = (table["ci_high"] - table["ci_low"]).max()
+    note = (f"n is the number of cases rated on the question (not-applicable answers are "
+            f"left out). With n around {int(table['n'].median())}, a 95% interval spans up to "
+            f"{format_percent(widest, 0)}: questions whose intervals overlap may not truly "
+            "differ.")
+    return Section(html_table(frame, "Table 3. Ratings by question, with the share Good or "
+                              "better", numeric=[*LEVELS, "N/A", "n", "Good or better",
+                                                 "95% interval"], note=note),
+                   frame=table)
+
+
+@sectioned
+def judgements_section(context: ReviewContext) -> str:
+    """Chart of the overall judgements, with alt text and caption.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML figure.
+    """
+    review = context.review
+    counts = level_counts(review.judgements["judgement"])
+    share = good_or_better(review.judgements["judgement"])
+    caption = (f"{headline_sentence(review.judgements['judgement'])} The share Good or better "
+               f"is {share.describe()}.")
+    return chart_html(charts.judgement_bars, counts,
+                      title=f"Overall judgements, {review.council} {review.cycle}",
+                      alt=charts.alt_text_judgements(counts), caption=caption,
+                      filename="overall-judgements.png", folder=context.figures_dir)
+
+
+@sectioned
+def auditor_section(context: ReviewContext) -> str:
+    """Ratings by auditor: the caveat first, then a table and a chart.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    review = context.review
+    table = auditor_summary(review.ratings, review.judgements)
+    data = table
+    frame = pd.DataFrame({
+        "Cases": table["cases"],
+        **{level: table[level] for level in LEVELS},
+        "n": table["n"],
+        "Good or better": [format_percent(s, 0) for s in table["share_good"]],
+        "95% interval": [_ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"],
+                                                       strict=True)],
+        "Design effect": [f"{d:.1f}" for d in table["design_effect"]],
+    }, index=table.index)
+    return Section("\n".join([
+        callout(AUDITOR_CAVEAT, kind="caveat"),
+        html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
+                   numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval",
+                            "Design effect"],
+                   note="Each auditor's ratings come from a few case records, so the "
+                        "interval allows for the ratings of one record going together "
+                        "(Wilson at the effective n: ratings divided by the design effect)."),
+        chart_html(charts.auditor_bars, table, title="Question ratings by auditor",
+                   alt=charts.alt_text_auditors(table),
+                    caption="Each bar shows all the question ratings one auditor gave, over "
+                            "the cases that auditor reviewed. " + AUDITOR_CAVEAT.split(". ")[0]
+                            + ".",
+                    filename="auditors.png", folder=context.figures_dir),
+    ]), frame=data)
+
+
+def case_consistency(context: ReviewContext) -> pd.DataFrame:
+    """Each case's overall judgement beside the spread of its own question ratings.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by case pseudonym: counts of each level, the most common level, the mean
+        score (Inadequate 1 ... Outstanding 4), the judgement and whether the judgement is
+        above, equal to or below the most common rating.
+    """
+    review = context.review
+    ratings = review.ratings
+    counts = (ratings.groupby(["case", "rating"], observed=False).size()
+              .unstack("rating", fill_value=0).reindex(columns=list(LEVELS), fill_value=0))
+    counts.columns = list(LEVELS)
+    score = ratings["rating"].astype("object").map(LEVEL_SCORES).astype(float)
+    mean = score.groupby(ratings["case"]).mean()
+    judged = review.judgements.set_index("case")["judgement"].astype("object")
+    # The most common level; ties go to the lower level (the more cautious reading).
+    modal = counts[list(reversed(LEVELS))].idxmax(axis=1)
+    table = counts.copy()
+    table["most_common"] = modal
+    table["mean_score"] = mean
+    table["judgement"] = judged
+    table["auditor"] = review.judgements.set_index("case")["auditor"].astype(str)
+    diff = table["judgement"].map(LEVEL_SCORES) - table["most_common"].map(LEVEL_SCORES)
+    table["judgement_vs_ratings"] = diff.map(
+        lambda d: "higher" if d > 0 else "lower" if d < 0 else "same")
+    table = table.sort_values(["judgement", "mean_score"],
+                              key=lambda s: s.map(LEVEL_SCORES) if s.name == "judgement"
+                              else s, ascending=False)
+    table.index.name = "case"
+    return table
+
+
+@sectioned
+def case_section(context: ReviewContext) -> str:
+    """How each case's overall judgement sits against its own question ratings.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML: a sentence, a chart and a table, by case pseudonym only.
+    """
+    review = context.review
+    table = case_consistency(context)
+    same = int((table["judgement_vs_ratings"] == "same").sum())
+    higher = table.index[table["judgement_vs_ratings"] == "higher"].tolist()
+    lower = table.index[table["judgement_vs_ratings"] == "lower"].tolist()
+    parts = [f"In {same} of {len(table)} cases the overall judgement was the same as the "
+             "case's most common question rating."]
+    if higher:
+        parts.append(f"It was higher in {len(higher)} ({', '.join(higher)}).")
+    if lower:
+        parts.append(f"It was lower in {len(lower)} ({', '.join(lower)}).")
+    parts.append("Auditors weigh questions differently, so a difference is not an error, "
+                 "but it is worth a look when the judgement is discussed.")
+    frame = pd.DataFrame({
+        "Auditor": table["auditor"],
+        **{level: table[level] for level in LEVELS},
+        "Mean score": [f"{m:.2f}" for m in table["mean_score"]],
+        "Overall judgement": table["judgement"],
+        "Judgement vs most common rating": table["judgement_vs_ratings"],
+    }, index=table.index)
+    return Section("\n".join([
+        f"<p>{esc(' '.join(parts))}</p>",
+        chart_html(charts.case_profile, review.ratings, review.judgements,
+                   title="Question ratings of each case, with its overall judgement",
+                   alt=charts.alt_text_case_profile(review.ratings, review.judgements),
+                    caption="Each row is one case record (by pseudonym): the bar shows how "
+                            "its questions were rated, and the label at the end its overall "
+                            "judgement.",
+                    filename="cases.png", folder=context.figures_dir),
+        html_table(frame, "Table 5. Each case's ratings and overall judgement",
+                   index_header="Case",
+                   numeric=[*LEVELS, "Mean score"],
+                   note="Mean score: Inadequate 1, Requires Improvement 2, Good 3, "
+                        "Outstanding 4, over the questions that applied."),
+    ]), frame=table)
+
+
+@sectioned
+def not_applicable_section(context: ReviewContext) -> str:
+    """Not-applicable answers per question, or a sentence saying there were none.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    review = context.review
+    na = review.not_applicable
+    if na.empty:
+        return ("<p>Every question applied to every case: no answer was marked not "
+                "applicable.</p>")
+    per_question = na.groupby("question", observed=True).size()
+    frame = pd.DataFrame({
+        "Question": [f"{q} {context.catalogue[q].short_label}" for q in per_question.index],
+        "Not applicable": per_question.to_numpy(),
+        "Cases rated": [review.n_cases - int(v) for v in per_question],
+    }).set_index("Question")
+    return "\n".join([
+        f"<p>{len(na)} answers were marked not applicable. They are left out of every "
+        "count and share, so those questions rest on fewer cases.</p>",
+        html_table(frame, "Table 6. Not-applicable answers by question",
+                   numeric=["Not applicable", "Cases rated"]),
+    ])
+
+
+@sectioned
+def footer(context: ReviewContext) -> str:
+    """The report footer (see :func:`review_lib.report.footer_html`).
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return footer_html(context)
+
+
+def markdown_html(text: str) -> str:
+    """Render Markdown written by the suite or a review team as HTML (raw HTML escaped).
+
+    Parameters
+    ----------
+    text : str
+        Markdown.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
+
+
+@sectioned
+def findings(context: ReviewContext) -> str:
+    """The written-up findings, one headed section each, with the question chart.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML: a ``<h2>`` and its text for each section of
+        :func:`review_lib.report.wording.council_findings`, with the question chart after the
+        areas for improvement.
+    """
+    from review_lib.data.narrative import narrative_html
+    from review_lib.report.wording.council import council_findings
+
+    parts, markdown = [], []
+    for heading, text in council_findings(context.review, context.programme,
+                                          context.funnel_limits).items():
+        parts.append(f"<h2>{esc(heading)}</h2>")
+        markdown.append(f"## {heading}\n\n{text}")
+        if heading.startswith("Themes from the review team"):
+            # A team's own headings sit under this section's heading, never beside it.
+            text = re.sub(r"^(#{1,4})(?=\s)", r"##\1", text, flags=re.M)
+            parts.append(narrative_html(text))  # parsed, then sanitised by an allow-list
+        else:
+            parts.append(markdown_html(text))
+        if heading.lower().startswith("areas for improvement"):
+            parts.append(question_chart(context, sort=True))
+        if heading.lower().startswith("how the council compares"):
+            parts.append(funnel_position(context))
+    return Section("\n".join(parts), text="\n\n".join(markdown))
+
+
+@sectioned
+def funnel_position(context: ReviewContext) -> str:
+    """The council's own place on its cycle's funnel plot of overall judgements, highlighted.
+
+    The funnel is computed as in the cross-council report
+    (:func:`review_lib.analysis.comparison.programme_funnels`).
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML figure, or nothing when the cycle has fewer than three councils.
+    """
+    from review_lib.analysis.comparison import programme_funnels
+
+    cycle_programme = context.programme.in_cycle(context.review.cycle)
+    if len(cycle_programme.reviews) < 3:
+        return ""
+    table = programme_funnels(cycle_programme, context.funnel_limits).judgements
+    council = context.review.council
+    return chart_html(
+        charts.funnel_plot, table, highlight=council,
+        title=f"{council} among the {len(table)} councils of {context.review.cycle}",
+        alt=charts.alt_text_funnel(table, highlight=council),
+        caption=f"Share of case records judged Outstanding or Good, against the number of "
+                f"records, for every council in the cycle; {council} is highlighted. For a "
+                "point inside the dashed 95% lines there is no clear evidence of a difference "
+                "from the programme average; beyond the dotted 99.8% lines, the difference is "
+                "more than chance would readily explain. Where a line is missing (often the "
+                "upper 99.8% line with about 20 records), no share at that number of records "
+                "could be beyond it.",
+        filename="funnel-position.png", folder=context.figures_dir)

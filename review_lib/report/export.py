@@ -1,0 +1,167 @@
+"""Turn executed notebooks into self-contained HTML for leadership, with nbconvert.
+
+The HTML hides all code, embeds its images, loads nothing from the internet, and is
+checked for the defects a reader would meet (placeholder alt text, external resources)
+before it is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from review_lib.files import write_atomically
+from review_lib.paths import TEMPLATE_DIR, TEMPLATE_NAME
+
+__all__ = ["PLACEHOLDER_ALT", "TEMPLATE_DIR", "TEMPLATE_NAME", "ReportDefect", "export_report",
+           "html_defects", "notebook_to_html"]
+#: nbconvert's alt text for images that have none: a defect if it ever reaches a report.
+PLACEHOLDER_ALT = "No description has been provided for this image"
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"""
+    r"""(?:src|href|data)\s*=\s*["']?\s*(?:https?:|//|ftp:|file:)""", re.I)
+_CSS_EXTERNAL = re.compile(r"""(?:@import|url\()\s*["']?\s*(?:https?:|//)""", re.I)
+
+
+class ReportDefect(RuntimeError):
+    """Raised when exported HTML would break a promise made to its readers."""
+
+
+def html_defects(text: str) -> list[str]:
+    """List what is wrong with report HTML: external resources, placeholder alt, code.
+
+    Parameters
+    ----------
+    text : str
+        The HTML.
+
+    Returns
+    -------
+    list of str
+        One line per defect; empty when the report is fit to send.
+    """
+    defects = []
+    for match in _EXTERNAL.finditer(text):
+        defects.append(f"loads an external resource: {match.group(0)[:80]}")
+    for match in _CSS_EXTERNAL.finditer(text):
+        defects.append(f"stylesheet loads from the internet: {match.group(0)[:80]}")
+    if PLACEHOLDER_ALT in text:
+        defects.append("an image has nbconvert's placeholder alt text")
+    for match in re.finditer(r"<img\b[^>]*>", text, flags=re.I):
+        tag = match.group(0)
+        alt = re.search(r"""\balt\s*=\s*(["'])(.*?)\1""", tag, flags=re.S)
+        if not alt or not alt.group(2).strip():
+            defects.append("an image has no alt text")
+    if re.search(r'class="[^"]*\b(?:jp-InputArea-editor|highlight hl-)', text):
+        defects.append("code cells are visible")
+    if re.search(r'data-mime-type="application/vnd.jupyter.stderr"', text):
+        defects.append("warnings or errors from the kernel are shown")
+    return defects
+
+
+def _strip_for_readers(notebook) -> None:
+    """Drop kernel chatter (stderr streams, errors) that must never reach leadership."""
+    for cell in notebook.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        cell.outputs = [
+            o for o in cell.get("outputs", [])
+            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            and o.get("output_type") != "error"
+        ]
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The HTML exporter, made once per process.
+
+    A new exporter compiles its Jinja templates again, about 0.2 s per report; this one
+    keeps them compiled. Nothing of one notebook stays in it for the next.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exporter.language_code = "en-GB"
+    remove = TagRemovePreprocessor(
+        remove_cell_tags={"hide"}, remove_input_tags={"hide-input"},
+        remove_all_outputs_tags={"hide-output"}, enabled=True)
+    exporter.register_preprocessor(remove, enabled=True)
+    try:  # compiled templates kept between runs, by source checksum (Jinja's own cache)
+        from jinja2 import FileSystemBytecodeCache
+
+        exporter.environment.bytecode_cache = FileSystemBytecodeCache()
+    except RuntimeError:  # no private temporary folder: compile each time
+        pass
+    return exporter
+
+
+def warm_up() -> None:
+    """Make the exporter and compile its templates now (a batch worker, before its first job)."""
+    import nbformat
+
+    notebook_to_html(nbformat.v4.new_notebook(), title="warm-up")
+
+
+def notebook_to_html(notebook, *, title: str) -> str:
+    """Export an executed notebook to report HTML (no code, nothing external).
+
+    Parameters
+    ----------
+    notebook : NotebookNode, str or Path
+        The executed notebook or its file.
+    title : str
+        The page title (``<title>``).
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Raises
+    ------
+    ReportDefect
+        If the HTML would load anything from the internet, show code, or carry an image
+        without real alt text.
+    """
+    import nbformat
+
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = nbformat.read(str(notebook), as_version=4)
+    notebook = nbformat.from_dict(notebook)  # a copy: the caller's notebook is untouched
+    notebook.metadata["title"] = title
+    _strip_for_readers(notebook)
+    exporter = _exporter()
+    body, _ = exporter.from_notebook_node(notebook)
+    defects = html_defects(body)
+    if defects:
+        raise ReportDefect("; ".join(defects))
+    return body
+
+
+def export_report(notebook, out: str | Path, *, title: str) -> Path:
+    """Write a notebook's report HTML atomically (temporary name, then rename).
+
+    Parameters
+    ----------
+    notebook : NotebookNode, str or Path
+        The executed notebook.
+    out : str or Path
+        The ``.html`` file to write.
+    title : str
+        The page title.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    return write_atomically(Path(out), notebook_to_html(notebook, title=title))

@@ -1,0 +1,350 @@
+"""Building blocks the notebooks display: titles, accessible tables, figures, footers."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from review_lib import __version__
+from review_lib.analysis.summary import format_percent
+from review_lib.data.scale import LEVELS
+from review_lib.files import write_atomically
+from review_lib.report.context import ReviewContext
+
+SYNTHETIC_BANNER = (
+    "Synthetic sample data. The case records behind this report are invented to "
+    "demonstrate the suite; they describe no real person or practice."
+)
+
+
+#: Longest folder name made from a council's name; longer names are shortened with a hash.
+def esc(value: object) -> str:
+    """HTML-escape any value.
+
+    Parameters
+    ----------
+    value : object
+        Text or number.
+
+    Returns
+    -------
+    str
+        Escaped text.
+    """
+    return html.escape(str(value), quote=True)
+
+
+def synthetic_banner(synthetic: bool) -> str:
+    """The notice every output of the synthetic sample carries, or nothing.
+
+    Parameters
+    ----------
+    synthetic : bool
+        Whether the data are the synthetic sample.
+
+    Returns
+    -------
+    str
+        HTML (empty for real data).
+    """
+    if not synthetic:
+        return ""
+    return f'<p class="banner" role="note"><strong>{esc(SYNTHETIC_BANNER)}</strong></p>'
+
+
+def title_block(context: ReviewContext, kind: str) -> str:
+    """The report's title, subtitle and (for the sample) the synthetic-data banner.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    kind : str
+        What the report is, e.g. "Findings" or "Distributions of ratings".
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    review = context.review
+    month = ""
+    if review.review_month:
+        month = f", review held {esc(format_month(review.review_month))}"
+    parts = [
+        f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
+        f'<p class="subtitle">{esc(kind)}. {review.n_cases} case records, '
+        f"{len(review.auditors)} auditors{month}.</p>",
+        synthetic_banner(context.synthetic),
+    ]
+    return "\n".join(parts)
+
+
+def format_month(value: str) -> str:
+    """``"2023-11"`` -> ``"November 2023"``; other text unchanged.
+
+    Parameters
+    ----------
+    value : str
+        A month as written in the data.
+
+    Returns
+    -------
+    str
+        A readable month.
+    """
+    try:
+        return dt.datetime.strptime(value[:7], "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return value
+
+
+def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
+               formats: Mapping[str, str | callable] | None = None,
+               numeric: Iterable[str] | None = None, note: str | None = None) -> str:
+    """An accessible HTML table: caption, column headers with scope, row headers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data; the index becomes row headers.
+    caption : str
+        What the table shows (read first by screen readers).
+    index_header : str, optional
+        Heading of the row-header column (the index name by default).
+    formats : mapping, optional
+        Column -> format string (``"{:.0f}"``) or function.
+    numeric : iterable of str, optional
+        Columns to right-align (numbers by default).
+    note : str, optional
+        A note printed under the table.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    formats = dict(formats or {})
+    numeric = set(numeric if numeric is not None else
+                  [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])])
+    head = index_header if index_header is not None else (frame.index.name or "")
+    rows = [f'<table class="data"><caption>{esc(caption)}</caption>', "<thead><tr>",
+            f'<th scope="col">{esc(head)}</th>']
+    rows += [f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>'
+             for c in frame.columns]
+    rows.append("</tr></thead><tbody>")
+    for index, record in frame.iterrows():
+        cells = [f'<th scope="row">{esc(index)}</th>']
+        for column in frame.columns:
+            value = record[column]
+            fmt = formats.get(column)
+            if callable(fmt):
+                text = fmt(value)
+            elif fmt:
+                text = fmt.format(value)
+            else:
+                text = value
+            css = ' class="num"' if column in numeric else ""
+            cells.append(f"<td{css}>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows.append("</tbody></table>")
+    if note:
+        rows.append(f'<p class="note">{esc(note)}</p>')
+    return "".join(rows)
+
+
+def count_table_html(counts: pd.DataFrame, caption: str) -> str:
+    """A section-4 style table: count and percentage of each level, with the total.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        From :func:`review_lib.analysis.summary.level_counts`.
+    caption : str
+        Table caption.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    n = counts.attrs.get("n", int(counts["count"].sum()))
+    frame = pd.DataFrame({
+        "Number": [*counts["count"].astype(int).tolist(), n],
+        "Percentage": [*(format_percent(p / 100, 1) if n else "n/a"
+                         for p in counts["percent"]), "100%" if n else "n/a"],
+    }, index=pd.Index([*LEVELS, "Total"], name="Rating"))
+    return html_table(frame, caption, numeric=["Number", "Percentage"])
+
+
+def png_data(fig, dpi: int = 150) -> bytes:
+    """Render a matplotlib figure to PNG bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    dpi : int, default 150
+        Resolution.
+
+    Returns
+    -------
+    bytes
+        PNG file contents.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    # A constrained layout already fits every label inside the figure (tests/test_charts.py
+    # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
+    fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    buffer = io.BytesIO()
+    import matplotlib
+
+    from review_lib.report.charts.base import LITERAL_TEXT
+
+    with matplotlib.rc_context(LITERAL_TEXT):
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fitted else "tight",
+                    metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,
+                folder: Path | None = None) -> str:
+    """Embed a figure as a PNG with real alt text and a visible caption; save a copy.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    alt : str
+        Alt text: what the chart shows and its key numbers, for screen readers.
+    caption : str
+        One or two sentences shown beside the chart.
+    filename : str, optional
+        Name of the PNG copy written to ``folder``.
+    folder : Path, optional
+        Where to save the copy (e.g. ``context.figures_dir``).
+
+    Returns
+    -------
+    str
+        HTML ``<figure>`` with the image embedded as data.
+    """
+    import matplotlib.pyplot as plt
+
+    _check_alt(alt)
+    data = png_data(fig)
+    plt.close(fig)
+    if filename and folder is not None:
+        write_atomically(Path(folder) / filename, data)
+    return _figure_tag(data, alt, caption)
+
+
+def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None,
+               folder: Path | None = None, **kwargs) -> str:
+    """Draw ``chart(*args, **kwargs)`` and embed it as :func:`figure_html` does.
+
+    When ``folder/filename`` holds a PNG drawn before from inputs with the same content
+    (:mod:`review_lib.batch.chart_cache`: the chart function, every argument, the library's code
+    and the plotting libraries), that PNG is used and nothing is drawn.
+
+    Parameters
+    ----------
+    chart : callable
+        A function of :mod:`review_lib.report.charts` returning a matplotlib Axes.
+    *args
+        Its positional arguments.
+    alt : str
+        Alt text: what the chart shows and its key numbers, for screen readers.
+    caption : str
+        One or two sentences shown beside the chart.
+    filename : str, optional
+        Name of the PNG copy written to ``folder`` (and of the key beside it).
+    folder : Path, optional
+        Where to save the copy (e.g. ``context.figures_dir``).
+    **kwargs
+        Its keyword arguments.
+
+    Returns
+    -------
+    str
+        HTML ``<figure>`` with the image embedded as data.
+    """
+    import matplotlib.pyplot as plt
+
+    from review_lib.batch.chart_cache import cached_png, chart_key, key_path, key_text
+
+    _check_alt(alt)
+    path = Path(folder) / filename if filename and folder is not None else None
+    key = chart_key(chart, args, kwargs) if path else None
+    data = cached_png(path, key) if key else None
+    if data is None:
+        ax = chart(*args, **kwargs)
+        data = png_data(ax.figure)
+        plt.close(ax.figure)
+        if path:
+            key_path(path).unlink(missing_ok=True)
+            write_atomically(path, data)
+            if key:
+                write_atomically(key_path(path), key_text(key, data))
+    return _figure_tag(data, alt, caption)
+
+
+def _check_alt(alt: str) -> None:
+    if not alt or not alt.strip():
+        raise ValueError("every figure needs real alt text")
+
+
+def _figure_tag(data: bytes, alt: str, caption: str) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<figure class="chart"><img src="data:image/png;base64,{encoded}" '
+            f'alt="{esc(alt)}"><figcaption>{esc(caption)}</figcaption></figure>')
+
+
+def callout(text: str, *, kind: str = "note") -> str:
+    """A highlighted paragraph, e.g. a caveat that must not be missed.
+
+    Parameters
+    ----------
+    text : str
+        The paragraph (plain text).
+    kind : str, default "note"
+        CSS class: ``note`` or ``caveat``.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return f'<p class="{esc(kind)}" role="note">{esc(text)}</p>'
+
+
+def footer_html(context: ReviewContext, run_date: dt.date | None = None) -> str:
+    """The footer: data file (name and hash, never a path), library version, run date.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    run_date : datetime.date, optional
+        Today by default.
+
+    Returns
+    -------
+    str
+        HTML ``<footer>``.
+    """
+    review = context.review
+    run_date = run_date or dt.date.today()
+    name = Path(review.source).name
+    synthetic = " Synthetic sample data." if context.synthetic else ""
+    return (f'<footer class="report-footer"><p>Data file: {esc(name)} '
+            f"(SHA-256 <code>{esc(review.sha256)}</code>). review_lib {esc(__version__)}. "
+            f"Run on {run_date.isoformat()}.{synthetic} Cases are shown by pseudonym only."
+            "</p></footer>")

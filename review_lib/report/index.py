@@ -1,0 +1,136 @@
+"""``reports/index.html``: every cycle's council reports, each with its headline figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from review_lib import __version__
+from review_lib.analysis.summary import format_percent
+from review_lib.paths import TEMPLATE_DIR, TEMPLATE_NAME
+from review_lib.report.html import esc, synthetic_banner
+
+
+def _stylesheet() -> str:
+    return (TEMPLATE_DIR / TEMPLATE_NAME / "static" / "report.css").read_text(encoding="utf-8")
+
+
+def page(title: str, body: str) -> str:
+    """A complete, self-contained HTML page in the report style.
+
+    Parameters
+    ----------
+    title : str
+        The page title.
+    body : str
+        HTML for inside ``<main>``.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+            f"<title>{esc(title)}</title>\n<style>\n{_stylesheet()}\n</style>\n</head>\n"
+            f'<body class="practice-review">\n<main>\n{body}\n</main>\n</body>\n</html>\n')
+
+
+#: How the index describes a council's funnel position (overall judgements).
+POSITION_TEXT = {
+    "within": "inside the 95% limits (no clear evidence of a difference)",
+    "above95": "above the 95% limits (worth a closer look, not conclusive)",
+    "below95": "below the 95% limits (worth a closer look, not conclusive)",
+    "above998": "above the 99.8% limits",
+    "below998": "below the 99.8% limits",
+}
+
+
+def _positions(path: Path) -> dict[str, str]:
+    """Council -> funnel flag from a cycle's cross-council metrics, if written."""
+    try:
+        return {c: f["flag"] for c, f in
+                json.loads(path.read_text(encoding="utf-8"))["councils"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _read_metrics(reports_dir: Path) -> list[tuple[Path, dict]]:
+    found = []
+    for path in sorted(reports_dir.glob("*/*/metrics.json")):
+        try:
+            found.append((path, json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
+    """The index page listing every council report found under ``reports_dir``.
+
+    Parameters
+    ----------
+    reports_dir : Path
+        Root of the outputs.
+    run_date : datetime.date, optional
+        Today by default.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    entries = _read_metrics(Path(reports_dir))
+    cycles = sorted({m["cycle"] for _, m in entries}, reverse=True)
+    synthetic = any(m.get("synthetic") for _, m in entries)
+    parts = ["<h1>Practice Review reports</h1>",
+             '<p class="subtitle">Council reports by programme cycle, with each council\'s '
+             "share of case records judged Outstanding or Good.</p>"]
+    parts.append(synthetic_banner(synthetic))
+    if not entries:
+        parts.append("<p>No reports have been produced yet.</p>")
+    for cycle in cycles:
+        rows = sorted(((p, m) for p, m in entries if m["cycle"] == cycle),
+                      key=lambda item: item[1]["council"].casefold())
+        cross = Path(reports_dir) / cycle / "cross-council.html"
+        positions = _positions(Path(reports_dir) / cycle / "metrics.json")
+        parts.append(f"<h2>Cycle {esc(cycle)}</h2>")
+        if cross.exists():
+            parts.append(f'<p><a href="{esc(cycle)}/cross-council.html">Cross-council '
+                         f"comparison, {esc(cycle)}</a></p>")
+        parts.append(f'<table class="data"><caption>Council reports, cycle {esc(cycle)}'
+                     '</caption><thead><tr><th scope="col">Council</th>'
+                     '<th scope="col" class="num">Cases judged Good or better</th>'
+                     '<th scope="col" class="num">95% interval</th>'
+                     '<th scope="col">Against the programme average</th>'
+                     '<th scope="col">Reports</th></tr></thead><tbody>')
+        for path, metrics in rows:
+            folder = path.parent.relative_to(reports_dir).as_posix()
+            share = metrics["good_or_better"]
+            figure = (f"{share['count']} of {share['n']} "
+                      f"({format_percent(share['share'], 0)})")
+            interval = (f"{format_percent(share['ci_low'], 0)} to "
+                        f"{format_percent(share['ci_high'], 0)}")
+            links = []
+            for stem, label in (("findings", "Findings"), ("distributions", "Distributions")):
+                if (path.parent / f"{stem}.html").exists():
+                    links.append(f'<a href="{esc(folder)}/{stem}.html">{label}'
+                                 f'<span class="visually-hidden"> for '
+                                 f"{esc(metrics['council'])}</span></a>")
+            position = POSITION_TEXT.get(positions.get(metrics["council"], ""), "not compared")
+            parts.append(f'<tr><th scope="row">{esc(metrics["council"])}</th>'
+                         f'<td class="num">{esc(figure)}</td><td class="num">'
+                         f"{esc(interval)}</td><td>{esc(position)}</td>"
+                         f"<td>{' · '.join(links) or 'not produced'}</td></tr>")
+        parts.append("</tbody></table>")
+    run_date = run_date or dt.date.today()
+    parts.append(f'<footer class="report-footer"><p>review_lib {esc(__version__)}. Index made '
+                 f"on {run_date.isoformat()}. Each share comes with its 95% interval, the "
+                 "range of values consistent with the data once chance is allowed for: with "
+                 "20 cases, differences of 10 to 20 points between councils are often no "
+                 "clear evidence of a real difference. The position against the programme "
+                 "average comes from funnel limits on overall judgements (see the "
+                 "cross-council report); councils are listed alphabetically, not ranked."
+                 "</p></footer>")
+    return page("Practice Review reports", "\n".join(parts))

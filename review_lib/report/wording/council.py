@@ -1,0 +1,855 @@
+"""A council's written findings: headline, questions, change, position, caveats."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from review_lib.analysis.clustered import ratings_good_or_better
+from review_lib.analysis.comparison import programme_funnels
+from review_lib.analysis.paired import QuestionComparison, compare_questions
+from review_lib.analysis.stats import (
+    case_mann_whitney,
+    case_mean_scores,
+    chance_outside,
+    newcombe_difference,
+)
+from review_lib.analysis.summary import (
+    Proportion,
+    format_percent,
+    good_or_better,
+    headline_sentence,
+    question_summary,
+    wilson_interval,
+)
+from review_lib.data.records import Programme, Review
+from review_lib.report.wording.notes import review_team_narrative
+from review_lib.report.wording.phrases import (
+    _BELOW_GOOD,
+    MIN_COUNCILS,
+    OVERDISPERSION_THRESHOLD,
+    _bounded_p,
+    _clustering_words,
+    _end,
+    _interval,
+    _join,
+    _level_list,
+    _month,
+    _number,
+    _of,
+    _p_value,
+    _pct,
+    _pct0,
+    _plural,
+    _points,
+    _table,
+    _with_interval,
+)
+
+# --------------------------------------------------------------------------- formatting
+
+# --------------------------------------------------------------------------- headline
+
+
+def headline(review: Review) -> str:
+    """The headline paragraphs, in the style of a published Practice Review report.
+
+    How many case records, auditors and question ratings there were; the overall-judgement
+    sentence of :func:`review_lib.analysis.summary.headline_sentence` with its 95% interval; the
+    share of question ratings Outstanding or Good with its interval and n; and how many
+    answers were marked not applicable, where there are any.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    n_cases = review.n_cases
+    n_questions = len(review.catalogue)
+    n_ratings = len(review.ratings)
+    n_na = len(review.not_applicable)
+    per_auditor = review.judgements.groupby("auditor", observed=True).size()
+    n_auditors = len(per_auditor)
+    if n_auditors and per_auditor.min() == per_auditor.max():
+        each = f" ({per_auditor.iloc[0]} each)"
+    elif n_auditors:
+        each = f" (between {per_auditor.min()} and {per_auditor.max()} each)"
+    else:
+        each = ""
+    month = _month(review)
+    when = f" ({month})" if month else ""
+    opening = (f"In the {review.cycle} Practice Review of {review.council}{when}, "
+               f"{_plural(n_auditors, 'auditor')} examined {_plural(n_cases, 'case record')}"
+               f"{each} and rated each record against the "
+               f"{_plural(n_questions, 'question')} of the audit tool")
+    if n_na:
+        answers = "One answer was" if n_na == 1 else f"{_number(n_na)} answers were"
+        opening += (f". {answers} marked "
+                    "not applicable: a question that does not apply to a case is not a rating, "
+                    "so it is left out of every count and share. That leaves "
+                    f"{_plural(n_ratings, 'question rating')}.")
+    else:
+        opening += f": {_plural(n_ratings, 'question rating')} in all."
+    paragraphs = [opening]
+
+    cases = good_or_better(review.judgements["judgement"])
+    if cases.n:
+        paragraphs.append(
+            "Each case record was also given an overall judgement. "
+            + headline_sentence(review.judgements["judgement"])
+            + f" With only {_plural(cases.n, 'record')}, chance alone could move that share a "
+            f"good deal: its 95% interval runs from {_pct0(cases.ci_low)} to "
+            f"{_pct0(cases.ci_high)}.")
+    ratings = ratings_good_or_better(review.ratings)
+    if ratings.n:
+        paragraphs.append(
+            f"Of the {_plural(ratings.n, 'question rating')}, {_number(ratings.successes)} "
+            f"({_pct(ratings.share)}; {_interval(ratings.ci_low, ratings.ci_high)}) were "
+            f"Outstanding or Good: {_level_list(review.ratings['rating'])}. "
+            + _clustering_words(ratings))
+    else:
+        paragraphs.append("No question ratings were recorded.")
+    return "\n\n".join(paragraphs)
+
+
+# --------------------------------------------------------------------------- questions
+
+#: How each end of the question list is measured: count column, share column, wording.
+_GOOD = ("good_or_better", "share_good", "Outstanding or Good")
+_BELOW = ("below_good", "share_ri_or_worse", "below Good")
+
+
+def _questions(review: Review) -> pd.DataFrame:
+    """Per-question summary with counts below Good, questions with no ratings left out."""
+    table = question_summary(review.ratings, review.not_applicable, review.catalogue)
+    table = table[table["n"] > 0].copy()
+    table["below_good"] = table[list(_BELOW_GOOD)].sum(axis=1)
+    table["order"] = range(len(table))
+    return table
+
+
+def _name(table: pd.DataFrame, question: str) -> str:
+    """``"Person's voice (Q1)"``."""
+    return f"{table.loc[question, 'label']} ({question})"
+
+
+def _names(table: pd.DataFrame, questions: list[str], most: int = 4) -> str:
+    """``"A (Q1), B (Q5) and C (Q9)"``; beyond ``most`` names, ``"... and 3 others"``."""
+    names = [_name(table, q) for q in questions]
+    if len(names) > most:
+        rest = len(names) - (most - 1)
+        names = [*names[:most - 1], f"{rest} others"]
+    return _join(names)
+
+
+def _proportion(table: pd.DataFrame, question: str, count: str) -> Proportion:
+    return Proportion.of(int(table.loc[question, count]), int(table.loc[question, "n"]))
+
+
+def _ordered(table: pd.DataFrame, share: str) -> pd.DataFrame:
+    """Largest share first, then catalogue order."""
+    return table.sort_values([share, "order"], ascending=[False, True])
+
+
+def _at(table: pd.DataFrame, share: str, value: float) -> list[str]:
+    """The questions whose share equals ``value`` (in catalogue order)."""
+    return [q for q in table.sort_values("order").index
+            if math.isclose(table.loc[q, share], value, abs_tol=1e-12)]
+
+
+def _pick(table: pd.DataFrame, share: str, k: int) -> tuple[list[str], bool]:
+    """The k questions with the largest ``share``, plus any tied at the cut-off.
+
+    Returns the question ids (largest share first, then catalogue order) and whether ties
+    at the cut-off made the list longer than k.
+    """
+    ordered = _ordered(table, share)
+    if len(ordered) <= k:
+        return list(ordered.index), False
+    cut = ordered[share].iloc[k - 1]
+    chosen = ordered[ordered[share] >= cut - 1e-12]
+    return list(chosen.index), len(chosen) > k
+
+
+def _ties_note(table: pd.DataFrame, chosen: list[str], k: int, measure: tuple[str, str, str]
+               ) -> str:
+    """Why more than k questions are listed."""
+    count, share, wording = measure
+    last = chosen[-1]
+    tied = _at(table.loc[chosen], share, table.loc[last, share])
+    at = f"{_of(table.loc[last, count], table.loc[last, 'n'])} {wording}"
+    who = (f"{_names(table, tied, most=len(tied))} are tied at {at}" if len(tied) <= 5
+           else f"{len(tied)} questions are tied at {at}")
+    return (f"{len(chosen)} questions are listed rather than {k}, because {who}. Choosing "
+            "between them would be arbitrary.")
+
+
+def _next_note(table: pd.DataFrame, candidates: pd.DataFrame, chosen: list[str],
+               measure: tuple[str, str, str]) -> str:
+    """Which questions come next after those listed (no test: the cut-off is a choice)."""
+    count, share, wording = measure
+    rest = candidates.drop(index=chosen)
+    if rest.empty:
+        return ""
+    following = _at(rest, share, rest[share].max())
+    first = following[0]
+    verb = "comes" if len(following) == 1 else "come"
+    each = "" if len(following) == 1 else " each"
+    return (f"Next {verb} {_names(table, following)}, at "
+            f"{_of(table.loc[first, count], table.loc[first, 'n'])} {wording}{each}. Where "
+            "the list stops marks where to look first, not a divide between the questions.")
+
+
+def _permutation_p(p: float, permutations: int) -> str:
+    """A permutation p-value with its resolution: ``"p < 0.0005, 2,000 shuffles"``."""
+    return f"{_bounded_p(p, permutations)}, {_number(permutations)} shuffles"
+
+
+def _comparison_note(test: QuestionComparison, table: pd.DataFrame, direction: str,
+                     records: str) -> str:
+    """Whether the questions differ within records, and which stand out in ``direction``.
+
+    ``direction`` is ``"above"`` (strengths), ``"below"`` (areas for improvement) or
+    ``"both"``. Nothing is concluded from the gap between the largest and smallest shares.
+    """
+    if math.isnan(test.p_value):
+        return ""
+    how = (f"A test that compares the questions within the same case records (Cochran's "
+           f"Q, {_permutation_p(test.p_value, test.permutations)})")
+    if not test.differ:
+        listed = {"above": "where ratings were most often Outstanding or Good",
+                  "below": "where ratings most often fell below Good",
+                  "both": "where ratings were most and least often Outstanding or Good"
+                  }[direction]
+        return (f"{how} gives no clear evidence that the questions differ from one another: "
+                f"gaps like these between the questions' shares could arise by chance among "
+                f"{records}. So the questions listed are {listed} in these records, not "
+                "questions shown to stand out from the rest.")
+    per = test.per_question
+    sides = ["above", "below"] if direction == "both" else [direction]
+    named = []
+    for side in sides:
+        ids = [q for q in per.index if per.loc[q, "stands_out"] == side and q in table.index]
+        if ids:
+            verb = "was" if len(ids) == 1 else "were"
+            more = "more" if side == "above" else "less"
+            named.append(f"{_names(table, ids, most=12)} {verb} rated Outstanding or Good "
+                         f"{more} often than the other questions of the same records")
+    if not named:
+        what = {"above": "above", "below": "below", "both": "above or below"}[direction]
+        return (f"{how} finds that the questions do differ, by more than chance would "
+                f"readily explain. But no single question stands out {what} the others once "
+                "each is compared with the rest and the comparisons are adjusted for their "
+                "number (Holm's method).")
+    return (f"{how} finds that the questions do differ, by more than chance would readily "
+            f"explain. Comparing each question with the others of the same records (Holm's "
+            f"adjustment for {_plural(len(per), 'comparison')}): {'; '.join(named)}.")
+
+
+def _na_note(table: pd.DataFrame, chosen: list[str]) -> str:
+    if any(table.loc[q, "not_applicable"] > 0 for q in chosen):
+        return ("Where a question did not apply to some case records, its n is smaller: "
+                "those answers are left out of the share.")
+    return ""
+
+
+def _all_equal(table: pd.DataFrame, measure: tuple[str, str, str]) -> str:
+    """The sentence for when every question has the same share, or ``""``."""
+    count, share, wording = measure
+    if len(table) < 2 or not math.isclose(table[share].max(), table[share].min(),
+                                          abs_tol=1e-12):
+        return ""
+    first = table.index[0]
+    return (f"Every question had the same share of ratings {wording}: "
+            f"{_of(table.loc[first, count], table.loc[first, 'n'])}. No question stands out "
+            "from the others.")
+
+
+def strengths(review: Review, k: int = 3) -> str:
+    """The questions with the largest share of ratings Outstanding or Good.
+
+    All questions tied at the cut-off are listed (and the text says so) rather than
+    choosing between them arbitrarily. Notes say whether the next questions are within
+    chance of those listed, and whether the questions at either end differ by more than
+    chance would readily explain.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+    k : int, default 3
+        How many questions to list, before ties.
+
+    Returns
+    -------
+    str
+        Markdown: a sentence, a table and notes.
+    """
+    table = _questions(review)
+    if table.empty:
+        return "No question has any ratings, so there are no strengths to report."
+    candidates = table[table["good_or_better"] > 0]
+    if candidates.empty:
+        return "No question had a rating of Good or better."
+    same = _all_equal(table, _GOOD)
+    if same:
+        return same
+    chosen, tied = _pick(candidates, "share_good", k)
+    rows = [[_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+             f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
+             _number(table.loc[q, "Outstanding"])] for q in chosen]
+    parts = [
+        "The questions with the largest share of ratings Outstanding or Good were:",
+        _table(["Question", "Outstanding or Good", "95% interval", "Of which Outstanding"],
+               rows),
+    ]
+    test = compare_questions(review.ratings, review.catalogue)
+    notes = [_ties_note(candidates, chosen, k, _GOOD) if tied else "",
+             _na_note(table, chosen),
+             _next_note(table, candidates, chosen, _GOOD),
+             _comparison_note(test, table, "above", _plural(review.n_cases, "record"))]
+    parts += [note for note in notes if note]
+    return "\n\n".join(parts)
+
+
+def areas_for_improvement(review: Review, k: int = 3) -> str:
+    """The questions with the largest share of ratings Requires Improvement or Inadequate.
+
+    All questions tied at the cut-off are listed (and the text says so). When no question
+    had any rating below Good, says exactly that.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+    k : int, default 3
+        How many questions to list, before ties.
+
+    Returns
+    -------
+    str
+        Markdown: a sentence, a table and notes.
+    """
+    table = _questions(review)
+    if table.empty:
+        return "No question has any ratings, so there are no areas for improvement to report."
+    candidates = table[table["below_good"] > 0]
+    if candidates.empty:
+        total = int(table["n"].sum())
+        return ("No question had a rating below Good. "
+                f"All {_plural(total, 'question rating')} were Outstanding or Good.")
+    same = _all_equal(table, _BELOW)
+    if same:
+        return same
+    chosen, tied = _pick(candidates, "share_ri_or_worse", k)
+    rows = []
+    for q in chosen:
+        below = _proportion(table, q, "below_good")
+        rows.append([_name(table, q), _of(below.successes, below.n),
+                     f"{_pct0(below.ci_low)} to {_pct0(below.ci_high)}",
+                     _number(table.loc[q, "Inadequate"])])
+    parts = [
+        "The questions with the largest share of ratings below Good (Requires Improvement or "
+        "Inadequate) were:",
+        _table(["Question", "Requires Improvement or Inadequate", "95% interval",
+                "Of which Inadequate"], rows),
+    ]
+    notes = [_ties_note(candidates, chosen, k, _BELOW) if tied else "",
+             _na_note(table, chosen)]
+    if len(chosen) == len(candidates):
+        others = len(table) - len(candidates)
+        if len(candidates) < k:
+            notes.append(f"Only {_plural(len(candidates), 'question')} had any rating below "
+                         "Good.")
+        elif others:
+            notes.append("No other question had a rating below Good.")
+    else:
+        notes.append(_next_note(table, candidates, chosen, _BELOW))
+    test = compare_questions(review.ratings, review.catalogue)
+    notes.append(_comparison_note(test, table, "below", _plural(review.n_cases, "record")))
+    parts += [note for note in notes if note]
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- change
+
+
+def _records(n_before: int, n_after: int, unit: str) -> str:
+    """``"20 case records in each review"`` or ``"18 and 20 case records"``."""
+    if n_before == n_after:
+        return f"{_plural(n_after, unit)} in each review"
+    return f"{_number(n_before)} and {_plural(n_after, unit)}"
+
+
+def _change_line(what: str, before: Proportion, after: Proportion, earlier: str, later: str,
+                 unit: str) -> tuple[str, bool]:
+    change = newcombe_difference(before, after)
+    rounded = round(change.difference * 100)
+    if rounded > 0:
+        moved = f"a rise of {rounded} percentage points"
+    elif rounded < 0:
+        moved = f"a fall of {-rounded} percentage points"
+    elif change.difference == 0:
+        moved = "the same share in both reviews"
+    else:
+        moved = "a difference of less than half a percentage point"
+    interval = f"95% interval {_end(change.ci_low)} to {_end(change.ci_high)} points"
+    if change.ci_low > 0:
+        verdict = ("Even the low end of the interval is a rise, so this is more than chance "
+                   "would readily explain.")
+    elif change.ci_high < 0:
+        verdict = ("Even the high end of the interval is a fall, so this is more than chance "
+                   "would readily explain.")
+    else:
+        verdict = ("The interval includes zero (it runs from a fall to a rise), so there is "
+                   f"no clear evidence of a change with {_records(before.n, after.n, unit)}.")
+    line = (f"- **{what}**: {_with_interval(before)} in {earlier}; {_with_interval(after)} in "
+            f"{later}. That is {moved} ({interval}). {verdict}")
+    return line, change.beyond_chance
+
+
+def change_since_previous(review: Review, previous: Review | None) -> str:
+    """Change since the council's previous review.
+
+    Compares the share of case records judged Outstanding or Good (Newcombe's interval for
+    the difference) and the share of question ratings Outstanding or Good (Newcombe's
+    interval built from each review's interval at its effective n, allowing for ratings
+    clustered in records), then gives a Mann-Whitney test of the case records' mean scores
+    on all four levels as a supporting check (each record counts once).
+
+    Parameters
+    ----------
+    review : Review
+        The later review.
+    previous : Review or None
+        The council's earlier review, e.g. from :meth:`Programme.previous_review`.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    if previous is None:
+        return (f"There is no earlier review of {review.council} in the data, so change "
+                "since a previous review cannot be shown.")
+    earlier, later = previous.cycle, review.cycle
+    month = _month(previous)
+    when = f" ({month})" if month else ""
+    intro = (f"This compares the {later} review with {review.council}'s previous review, in "
+             f"the {earlier} cycle{when}. Each review examined its own selection of case "
+             "records, perhaps around a different theme and with different auditors, so a "
+             "change describes these two sets of records, not necessarily all practice.")
+    cases_line, cases_beyond = _change_line(
+        "Case records judged Outstanding or Good",
+        good_or_better(previous.judgements["judgement"]),
+        good_or_better(review.judgements["judgement"]), earlier, later, "case record")
+    before_ratings = ratings_good_or_better(previous.ratings)
+    after_ratings = ratings_good_or_better(review.ratings)
+    ratings_line, ratings_beyond = _change_line(
+        "Question ratings Outstanding or Good", before_ratings, after_ratings, earlier,
+        later, "question rating")
+    ratings_line += (
+        f" Both intervals allow for the ratings of one record going together (design "
+        f"effects {before_ratings.design_effect:.1f} in {earlier} and "
+        f"{after_ratings.design_effect:.1f} in {later}: the ratings carry about as much "
+        f"information as {_number(round(before_ratings.effective_n))} and "
+        f"{_number(round(after_ratings.effective_n))} independent ones).")
+    if cases_beyond and ratings_beyond:
+        reading = "Both measures changed by more than chance would readily explain."
+    elif ratings_beyond:
+        reading = ("The question ratings changed by more than chance would readily explain, "
+                   "but for the overall judgements, one per record, there is no clear "
+                   "evidence of a change. Taken together, the evidence of change is "
+                   "suggestive rather than conclusive.")
+    elif cases_beyond:
+        reading = ("The overall judgements changed by more than chance would readily explain, "
+                   "but for the question ratings there is no clear evidence of a change: the "
+                   "change may lie in how records were judged overall rather than question by "
+                   "question.")
+    else:
+        reading = ("For neither measure is there clear evidence of a change: both intervals "
+                   "include zero. That is not evidence that nothing changed; 20 or so records "
+                   "can show only large changes.")
+    levels = (f"Question ratings by level: in {earlier}, "
+              f"{_level_list(previous.ratings['rating'])}; in {later}, "
+              f"{_level_list(review.ratings['rating'])}.")
+    p = case_mann_whitney(previous.ratings, review.ratings)
+    if math.isnan(p):
+        test = ("A Mann-Whitney test of the case records cannot be run, because every record "
+                "in both reviews has the same mean score.")
+    else:
+        before_mean = case_mean_scores(previous.ratings).mean()
+        after_mean = case_mean_scores(review.ratings).mean()
+        if after_mean > before_mean:
+            lean = f"the {later} records lean towards the better levels"
+        elif after_mean < before_mean:
+            lean = f"the {later} records lean towards the lower levels"
+        else:
+            lean = "neither review's records lean towards the better levels"
+        if p < 0.05:
+            verdict = "a shift this large would be unlikely by chance alone"
+        else:
+            verdict = "no clear evidence of a shift; one like this could easily arise by chance"
+        test = (f"As a supporting check, a Mann-Whitney test compares the two reviews' case "
+                f"records on all four levels, not only Good or better, each record counting "
+                f"once by its mean score over its questions: {lean} ({_p_value(p)}: "
+                f"{verdict}).")
+    return "\n\n".join([intro, cases_line + "\n" + ratings_line, reading, levels, test])
+
+
+# --------------------------------------------------------------------------- programme
+
+
+def _limits(row: pd.Series, which: str) -> str:
+    """``"61% to 99%"``: a council's funnel limits, in words where one cannot be reached.
+
+    To one decimal where whole numbers would make the share look equal to a limit. An
+    exact limit beyond 0% or 100% means no share at that n is outside it, and says so.
+    """
+    low, high = float(row[f"lower{which}"]), float(row[f"upper{which}"])
+    share = _pct0(row["share"])
+    decimals = 1 if share in (_pct0(low), _pct0(high)) else 0
+    if low < 0 and high > 1:
+        return "from 0% to 100%: at this n no share can lie outside them"
+    if high > 1:
+        return (f"from {format_percent(low, decimals)} up: at this n not even 100% lies "
+                "above them")
+    if low < 0:
+        return (f"up to {format_percent(high, decimals)}: at this n not even 0% lies below "
+                "them")
+    return f"{format_percent(low, decimals)} to {format_percent(high, decimals)}"
+
+
+def _chance_words(rate: float) -> str:
+    """``"about 1 time in 27 (3.7%)"``: how often chance alone gives something."""
+    if not rate > 0:
+        return "never"
+    return f"about 1 time in {round(1 / rate):,} ({format_percent(rate, 1)})"
+
+
+def _one_limit(row: pd.Series, which: str, side: str) -> str:
+    """``"the lower limit is 49%"``, or that no share at this n can pass that side."""
+    value = float(row[f"{'upper' if side == 'above' else 'lower'}{which}"])
+    if side == "above" and value > 1:
+        return "which at this n not even 100% passes"
+    if side == "below" and value < 0:
+        return "which at this n not even 0% passes"
+    decimals = 1 if _pct0(row["share"]) == _pct0(value) else 0
+    return (f"the {'upper' if side == 'above' else 'lower'} limit is "
+            f"{format_percent(value, decimals)}")
+
+
+def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
+    """Where a share lies against its funnel limits, in plain English.
+
+    ``rate95`` is the chance, with no real difference, of landing beyond the 95% limit on
+    the side the council is on, at its n (:func:`review_lib.analysis.funnel.chance_outside`).
+    """
+    flag, n = row["flag"], int(row["n"])
+    if flag == "within":
+        return (f"{subject} is inside the 95% limits ({_limits(row, '95')}): no clear "
+                "evidence that it differs from the programme average. Inside the limits does "
+                f"not mean equal to the average: with {_plural(n, unit)} only a large "
+                "difference would show.")
+    side, direction = ("above", "higher") if flag.startswith("above") else ("below", "lower")
+    if flag.endswith("998"):
+        return (f"{subject} is {side} the 99.8% limits ({_one_limit(row, '998', side)}): "
+                f"{direction} than the programme average by more than chance would readily "
+                "explain.")
+    return (f"{subject} is {side} the 95% limits ({_one_limit(row, '95', side)}), though "
+            f"inside the 99.8% limits ({_one_limit(row, '998', side)}). Even with no real "
+            f"difference, a council with {_plural(n, unit)} would land {side} these 95% "
+            f"limits by chance alone {_chance_words(rate95)}: worth a closer look, but not "
+            "conclusive.")
+
+
+def _side_rate(table: pd.DataFrame, at: int) -> float:
+    """Chance, with no real difference, of a share beyond the 95% limit on this council's side."""
+    side = "below" if str(table["flag"].iloc[at]).startswith("below") else "above"
+    return float(chance_outside(table, "95", side)[at])
+
+
+def _effective_words(ratings: pd.DataFrame, council: str) -> str:
+    """How a council's ratings are counted on the ratings funnel, in a sentence or two."""
+    row = ratings.loc[council]
+    used = float(row["design_effect"])
+    programme = float(ratings.attrs.get("programme_design_effect", used))
+    effective = _number(round(float(row["effective_n"])))
+    n = _number(int(row["n"]))
+    if used < 1.05:
+        return ("The ratings of one record went together no more than chance would give "
+                f"(design effect {used:.1f}), so each rating counts once.")
+    if used > programme + 1e-9:
+        whose = (f"{council}'s own ratings go together more than the programme's (a design "
+                 f"effect of {used:.1f}, against {programme:.1f}), so its own figure is used")
+    else:
+        whose = (f"{council}'s own ratings go together no more than the programme's, so the "
+                 f"programme's design effect of {programme:.1f} is used")
+    return ("These limits allow for the ratings of one case record going together: each "
+            "council's ratings count at their effective number, using its own design effect "
+            f"or the programme's, whichever is larger. {whose}: its {n} ratings count as about "
+            f"{effective} independent ones.")
+
+
+def _averages(table: pd.DataFrame, council: str, noun: str, verb: str) -> str:
+    """Programme average and the council's share, each with its n."""
+    row = table.loc[council]
+    total_good, total_n = int(table["successes"].sum()), int(table["n"].sum())
+    return (f"Across the programme, {_number(total_good)} of {_plural(total_n, noun)} "
+            f"({_pct(total_good / total_n)}) {verb} Outstanding or Good. In {council}, "
+            f"{_of(int(row['successes']), int(row['n']))}.")
+
+
+def position_in_programme(review: Review, programme: Programme, method: str = "exact"
+                          ) -> str:
+    """How the council compares with the programme average, by funnel limits; never a rank.
+
+    Uses overall judgements (one per case record) and, as a second view, question ratings,
+    whose limits allow for the ratings of one record going together (each council's
+    ratings count at their effective n, using the programme's design effect). Where
+    councils vary more than chance would give (overdispersion ratio above 1.5), the
+    position against limits widened for that is given too.
+
+    Parameters
+    ----------
+    review : Review
+        The council's review.
+    programme : Programme
+        The programme; only the review's cycle is used.
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    cycle = programme.in_cycle(review.cycle)
+    councils = sorted({str(r.council) for r in cycle.reviews})
+    if len(councils) < MIN_COUNCILS:
+        return (f"Only {_plural(len(councils), 'council')} "
+                f"{'has' if len(councils) == 1 else 'have'} data for the {review.cycle} "
+                "cycle, so a comparison with the programme is not meaningful.")
+    council = str(review.council)
+    if council not in councils:
+        return (f"{council} is not among the {review.cycle} reviews in the data, so no "
+                "comparison with the programme is made.")
+    funnels = programme_funnels(cycle, method)  # the computation the cross-council report uses
+    cases, ratings = funnels.judgements, funnels.ratings
+    at = cases.index.get_loc(council)
+    share = f"{council}'s share"
+    parts = [
+        f"In the {review.cycle} cycle, {len(councils)} councils were reviewed. {council} is "
+        "compared with the programme average using funnel limits, which allow for chance and "
+        "are wider when there are fewer records. Councils are not ranked.",
+        "**Overall judgements (one per case record).** "
+        + _averages(cases, council, "case record", "were judged") + " "
+        + _position(share, cases.loc[council], "case record", _side_rate(cases, at)),
+    ]
+    rating_text = ("**Question ratings.** "
+                   + _averages(ratings, council, "question rating", "were") + " "
+                   + _position(share, ratings.loc[council], "question rating",
+                               _side_rate(ratings, at))
+                   + " " + _effective_words(ratings, council))
+    phi = ratings.attrs["overdispersion"].phi
+    ratings_flag = ratings.loc[council, "flag"]
+    if phi > OVERDISPERSION_THRESHOLD:
+        rating_text += (f" The councils' shares of question ratings also vary about "
+                        f"{phi:.1f} times as much as chance alone would give (an "
+                        f"overdispersion ratio of {phi:.1f}, where chance alone gives about 1 "
+                        "or less).")
+        adjusted = funnels.ratings_adjusted
+        if adjusted.attrs["adjusted"]:
+            ratings_flag = adjusted.loc[council, "flag"]
+            position = _position(share, adjusted.loc[council], "question rating",
+                                 _side_rate(adjusted, at))
+            rating_text += " With the limits widened to allow for this, " + position
+    rating_text += (" The overall judgements, one per record, remain the main comparison.")
+    parts.append(rating_text)
+    flags = {cases.loc[council, "flag"], ratings_flag}
+    if flags & {"above95", "below95"}:
+        parts.append("Among many councils, some fall just outside the 95% limits by chance "
+                     "alone, so a share just outside them is a prompt for a closer look rather "
+                     "than a finding.")
+    return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------- caveats
+
+
+def sample_caveats(review: Review) -> str:
+    """What the review's case records can and cannot show.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+
+    Returns
+    -------
+    str
+        Markdown: two short lists.
+    """
+    n = review.n_cases
+    n_questions = len(review.catalogue)
+    cases = good_or_better(review.judgements["judgement"])
+    per_auditor = review.judgements.groupby("auditor", observed=True).size()
+    can = [
+        f"- Patterns across the {n_questions} questions, which the review team can test "
+        "against what they heard from practitioners, managers and people who use services.",
+        "- Large differences: a council well outside the funnel limits, or a big change since "
+        "a previous review.",
+        "- Examples of practice, good and less good, to learn from.",
+    ]
+    cannot = [
+        f"- **What all of the council's practice is like.** The "
+        f"{_plural(n, 'case record')} were selected, not drawn at random: the host council "
+        "chooses them, often around a theme and with enough recorded to examine. The shares "
+        "in this report describe these records, not all practice.",
+    ]
+    if n:
+        width = round((cases.ci_high - cases.ci_low) * 100)
+        middle_low, middle_high = wilson_interval(n // 2, n)
+        middle = round((middle_high - middle_low) * 100)
+        cannot.append(
+            f"- **Precise figures.** With {_plural(n, 'record')}, one record more or less "
+            f"moves a share by {_points(1 / n, signed=False)} percentage points. The "
+            f"{_pct(cases.share)} of records judged Outstanding or Good has a 95% interval "
+            f"from {_pct0(cases.ci_low)} to {_pct0(cases.ci_high)}, {width} percentage points "
+            f"wide; a share near 50% from {_plural(n, 'record')} would have one about "
+            f"{middle} points wide.")
+    clustered = ratings_good_or_better(review.ratings)
+    worth = (f" Here they carry about as much information as "
+             f"{_number(round(clustered.effective_n))} independent ratings (a design effect "
+             f"of {clustered.design_effect:.1f}), and every share of ratings in this report "
+             "allows for that." if clustered.estimated and clustered.design_effect >= 1.05
+             else "")
+    cannot += [
+        f"- **That {_plural(len(review.ratings), 'rating')} are as many separate pieces of "
+        f"evidence.** The {_plural(n_questions, 'rating')} of one record share that record "
+        "and its auditor, so the question ratings carry less information than their number "
+        f"suggests.{worth}",
+        f"- **Differences between auditors.** One auditor rated each record "
+        f"({_plural(len(per_auditor), 'auditor')}, each with different records), so an "
+        "auditor's way of rating and the records they happened to see cannot be told apart. "
+        "No record was rated twice, so agreement between auditors cannot be measured.",
+        "- **What a full case file audit would find.** The review is an overview of the "
+        "quality of practice from the information provided, not a full case file audit.",
+    ]
+    return "\n".join([f"What {_plural(n, 'case record')} can show:", "", *can, "",
+                      "What they cannot show:", "", *cannot])
+
+
+def methods_note(method: str = "exact") -> str:
+    """A short note on the methods behind every number in the findings.
+
+    Parameters
+    ----------
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits were drawn.
+
+    Returns
+    -------
+    str
+        Markdown: a short list, ending with where the full methods note is.
+    """
+    if method == "fingertips":
+        limits = ("Funnel limits around the programme average at 95% and 99.8%, by the "
+                  "public-health Fingertips method (as the PHEindicatormethods package "
+                  "computes it). Unlike exact limits, these are not held to their nominal "
+                  "rates: with few records chance can put a council outside them more often "
+                  "than 5% and 0.2% of the time (around 82% with 20 records, outside the 99.8% "
+                  "limits about 0.5% of the time); the cross-council report says how often.")
+    else:
+        limits = ("Funnel limits around the programme average at 95% and 99.8%, from the "
+                  "exact binomial distribution: a council is outside the 95% (99.8%) limits "
+                  "when a share at least as far from the average would arise by chance less "
+                  "than 2.5% (0.1%) of the time on that side. With few records, chance puts a "
+                  "council outside them no more often than that.")
+    return "\n".join([
+        "- **Scale.** Each question, and each case record overall, is rated on four levels: "
+        "Outstanding, Good, Requires Improvement and Inadequate. \"Outstanding or Good\" is "
+        "the headline share.",
+        "- **Not applicable.** A question that does not apply to a case is not a rating: it "
+        "is left out of the count and of the total the share is taken from.",
+        "- **95% intervals.** Each share comes with a 95% interval: the range of values "
+        "consistent with the data once chance is allowed for. For one value per case record "
+        "(overall judgements, or one question) it is the Wilson interval, which behaves well "
+        "for small samples and for shares near 0% or 100%.",
+        "- **Question ratings are clustered.** The ratings of one record share that record "
+        "and its auditor, so they are not independent. Every share of question ratings "
+        "carries its design effect (how much clustering inflates its variance), and its "
+        "interval is the Wilson interval at the effective number of ratings (the ratings "
+        "divided by the design effect).",
+        f"- **Comparing councils.** {limits} Inside the 95% limits means no clear evidence of "
+        "a difference, not that the council equals the average; outside the 99.8% limits "
+        "means more than chance would readily explain. Question ratings are compared at "
+        "their effective n. Councils are never ranked.",
+        "- **Comparing questions.** Whether the questions differ is tested within the same "
+        "records (Cochran's Q with a permutation p-value); a question is said to stand out "
+        "only when that test, and its comparison with the other questions adjusted for their "
+        "number, support it.",
+        "- **Change over time.** The difference between two shares, with Newcombe's 95% "
+        "interval for it: when the whole interval is a rise (or a fall), the change is more "
+        "than chance would readily explain; an interval that includes zero is no clear "
+        "evidence of change. A Mann-Whitney test of the records' mean scores, which uses all "
+        "four levels and counts each record once, is a supporting check.",
+        "- **More detail.** Each method, its source and what 20 records can and cannot show "
+        "are set out in the suite's methods note (docs/methods.md).",
+    ])
+
+
+# --------------------------------------------------------------------------- all
+
+
+def council_findings(review: Review, programme: Programme, method: str = "exact"
+                     ) -> dict[str, str]:
+    """Every written finding for one council's review, as ordered sections.
+
+    Parameters
+    ----------
+    review : Review
+        The council's review.
+    programme : Programme
+        The programme it belongs to (for the previous review and the comparison).
+    method : {"exact", "fingertips"}, default "exact"
+        How the funnel limits are drawn.
+
+    Returns
+    -------
+    dict of str to str
+        Section title to Markdown, in reading order: Headline, Strengths, Areas for
+        improvement, Change since the previous review, How the council compares with the
+        programme, Themes from the review team (only when the team's narrative exists),
+        What N cases can and cannot show, Methods.
+    """
+    sections = {
+        "Headline": headline(review),
+        "Strengths": strengths(review),
+        "Areas for improvement": areas_for_improvement(review),
+        "Change since the previous review": change_since_previous(
+            review, programme.previous_review(review)),
+        "How the council compares with the programme": position_in_programme(
+            review, programme, method),
+    }
+    narrative = review_team_narrative(review)
+    if narrative is not None:
+        sections["Themes from the review team"] = narrative
+    sections[f"What {review.n_cases} cases can and cannot show"] = sample_caveats(review)
+    sections["Methods"] = methods_note(method)
+    return sections
+
+
+# =========================================================================== regional
+#
+# Findings across the councils of one programme cycle, for the regional network. The same
+# rules hold: plain English, n with every share, intervals the first time, councils
+# compared with the programme average by funnel limits and listed alphabetically, never
+# ranked.
+

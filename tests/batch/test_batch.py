@@ -1,0 +1,288 @@
+"""Batch runs: fault isolation, incremental reruns, --force, interruption, exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from conftest import write_small_council, write_small_programme
+
+from review_lib.batch.run import run_batch
+from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _run(folder, questions, out, **options):
+    return run_batch(data=folder, questions=questions, reports_dir=out / "reports",
+                     figures_dir=out / "figures", jobs=2, **options)
+
+
+def _rendered(summary):
+    return sorted(o.job.label for o in summary.outcomes if o.ok and not o.skipped)
+
+
+def _skipped(summary):
+    return sorted(o.job.label for o in summary.outcomes if o.skipped)
+
+
+def _customised_notebooks(tmp_path, before: str, cells: dict[str, str]):
+    """The project's notebooks, each given a cell (by notebook name) before the first cell
+    whose source contains ``before``; written to ``tmp_path / "notebooks"``."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for source in NOTEBOOKS_DIR.glob("*.ipynb"):
+        nb = nbformat.read(str(source), as_version=4)
+        if source.stem in cells:
+            at = next(i for i, c in enumerate(nb.cells) if before in c.source)
+            nb.cells.insert(at, nbformat.v4.new_code_cell(cells[source.stem]))
+        nbformat.write(nb, str(notebooks / source.name))
+    return notebooks
+
+
+def test_notebook_failing_part_way_is_isolated(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    notebooks = _customised_notebooks(tmp_path, "section4_tables", {
+        "council_distributions":
+            'if council == "Beta":\n    raise RuntimeError("deliberate failure for Beta")'})
+    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks)
+    failed = [o for o in summary.outcomes if not o.ok]
+    assert [o.job.label for o in failed] == ["Beta 2024 distributions"]
+    assert "RuntimeError: deliberate failure for Beta" in failed[0].message
+    assert "section4" not in failed[0].message and "cell " in failed[0].message
+    reports = tmp_path / "reports" / "2024"
+    assert not (reports / "beta" / "distributions.html").exists()
+    assert not list(reports.rglob("*.part*"))
+    assert (reports / "beta" / "findings.html").exists()
+    assert (reports / "alpha" / "distributions.html").exists()
+    assert (reports / "cross-council.html").exists()
+    assert summary.failed
+
+
+def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    notebooks = _customised_notebooks(tmp_path, "open_review", {
+        "council_findings": 'if council == "Gamma":\n    import time\n    time.sleep(120)',
+        "council_distributions": 'if council == "Alpha":\n    import os, signal\n'
+                                 '    os.kill(os.getpid(), signal.SIGKILL)'})
+    start = time.monotonic()
+    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks, timeout=3)
+    assert time.monotonic() - start < 100
+    failed = {o.job.label: o.message for o in summary.outcomes if not o.ok}
+    assert set(failed) == {"Gamma 2024 findings", "Alpha 2024 distributions"}
+    assert "ran for more than 3 s and was stopped" in failed["Gamma 2024 findings"]
+    assert "was killed (SIGKILL)" in failed["Alpha 2024 distributions"]
+    assert _rendered(summary) == ["Alpha 2024 findings", "Beta 2024 distributions",
+                                  "Beta 2024 findings", "Gamma 2024 distributions",
+                                  "all councils 2024 cross-council"]
+    assert not (tmp_path / "reports/2024/gamma/findings.html").exists()
+    assert not list((tmp_path / "reports").rglob("*.part*"))
+
+
+def test_incremental_reruns_and_force(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    first = _run(folder, questions, tmp_path)
+    assert not first.failed and len(_rendered(first)) == 7
+    html = tmp_path / "reports/2024/alpha/distributions.html"
+    stamp = html.stat().st_mtime_ns
+
+    again = _run(folder, questions, tmp_path)
+    assert _rendered(again) == [] and len(_skipped(again)) == 7
+    assert html.stat().st_mtime_ns == stamp
+
+    # Beta's auditors renamed: Beta's counts, and so everyone's funnel, are unchanged.
+    write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6, auditor="Reviewer")
+    renamed = _run(folder, questions, tmp_path)
+    assert _rendered(renamed) == ["Beta 2024 distributions", "Beta 2024 findings",
+                                  "all councils 2024 cross-council"]
+
+    # One of Beta's ratings lowered: Beta's reports, the cross-council report, and every
+    # findings report (each shows its funnel position among all councils) are redone.
+    figures = tmp_path / "figures/2024"
+    drawn = {path: path.stat().st_mtime_ns for path in figures.rglob("*.png")}
+    write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 5 + [["RI", "G", "G", "RI"]],
+                        auditor="Reviewer")
+    changed = _run(folder, questions, tmp_path)
+    assert _rendered(changed) == ["Alpha 2024 findings", "Beta 2024 distributions",
+                                  "Beta 2024 findings", "Gamma 2024 findings",
+                                  "all councils 2024 cross-council"]
+    # Only the charts whose inputs changed were drawn again; the others were reused.
+    redrawn = sorted(str(path.relative_to(figures)) for path, when in drawn.items()
+                     if path.stat().st_mtime_ns != when)
+    assert redrawn == ["alpha/funnel-position.png", "beta/auditors.png", "beta/cases.png",
+                       "beta/funnel-position.png", "beta/overall-judgements.png",
+                       "beta/questions.png", "cross-council/funnel-judgements.png",
+                       "cross-council/funnel-ratings.png", "cross-council/heatmap.png",
+                       "cross-council/judgements.png", "gamma/funnel-position.png"]
+    metrics = json.loads((tmp_path / "reports/2024/beta/metrics.json").read_text())
+    assert metrics["overall_counts"]["Requires Improvement"] == 1
+
+    forced = _run(folder, questions, tmp_path, force=True)
+    assert len(_rendered(forced)) == 7 and _skipped(forced) == []
+    assert html.stat().st_mtime_ns != stamp
+
+
+def test_a_deleted_report_is_made_again(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    _run(folder, questions, tmp_path, councils=["Gamma"])
+    target = tmp_path / "reports/2024/gamma/findings.html"
+    target.unlink()
+    summary = _run(folder, questions, tmp_path, councils=["Gamma"])
+    assert _rendered(summary) == ["Gamma 2024 findings"]
+    assert target.exists()
+
+
+def test_workers_start_early_only_when_something_may_have_changed(tmp_path, monkeypatch):
+    from review_lib.batch import run as batch
+
+    starts = []
+    real_start, real_submit = batch._Workers.start, batch._Workers.submit
+
+    def start(self):
+        starts.append("early" if self.pool is None else "again")
+        real_start(self)
+
+    def submit(self, plan, **options):
+        starts.append("submit")
+        real_submit(self, plan, **options)
+
+    monkeypatch.setattr(batch._Workers, "start", start)
+    monkeypatch.setattr(batch._Workers, "submit", submit)
+    folder, questions = write_small_programme(tmp_path)
+    assert not _run(folder, questions, tmp_path, councils=["Alpha"]).failed
+    assert starts[:2] == ["early", "submit"]  # a first run: workers start with the run
+    starts.clear()
+    assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == []
+    assert starts == []  # nothing changed: no worker is started at all
+    (tmp_path / "reports/2024/alpha/findings.html").unlink()
+    assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == [
+        "Alpha 2024 findings"]  # still made again, with workers started when needed
+    assert starts[0] == "submit"
+    starts.clear()
+    write_small_council(folder, "Alpha", [["G", "RI", "G", "G"]] * 6)
+    _run(folder, questions, tmp_path, councils=["Alpha"])
+    assert starts[:2] == ["early", "submit"]
+
+
+def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder),
+               "--questions", str(questions), "--out", str(out), "--figures",
+               str(tmp_path / "figures"), "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.rglob("*.html")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+    for page in out.rglob("*.html"):
+        assert page.read_text().rstrip().endswith("</html>"), page
+    for data in out.rglob("*.json"):
+        json.loads(data.read_text())
+    # A rerun finishes the job and leaves the reports complete.
+    finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert len(list(out.rglob("*.html"))) == 8  # 6 council reports, cross-council, index
+
+
+def test_cli_exit_status_and_summary_for_an_invalid_file(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    (folder / "delta.csv").write_text(
+        "Council,Cycle,Case,Auditor,A1,A2,A3,Overall judgement\n"
+        "Delta,2024,D1,PSW A,Good,Gd,Good,Good\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder), "--questions",
+         str(questions), "--out", str(tmp_path / "reports"), "--figures",
+         str(tmp_path / "figures"), "--council", "Alpha"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "INVALID programme/delta.csv" in result.stdout
+    assert "row 2, column 'A2'" in result.stdout and "'Gd' is not a rating" in result.stdout
+    assert (tmp_path / "reports/2024/alpha/findings.html").exists()
+    logs = list((tmp_path / "reports" / "logs").glob("run-*.log"))
+    assert logs and "invalid: programme/delta.csv" in logs[0].read_text()
+    assert str(tmp_path) not in logs[0].read_text()
+
+
+def test_watch_renders_again_after_a_change_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import psutil
+
+    folder, questions = write_small_programme(tmp_path)
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder),
+               "--questions", str(questions), "--out", str(out), "--figures",
+               str(tmp_path / "figures"), "--jobs", "2", "--watch"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    lines: list[str] = []
+
+    def wait_for_watching(count: int) -> None:
+        while sum("Watching" in line for line in lines) < count:
+            line = process.stdout.readline()
+            assert line, "the watch stopped early:\n" + "".join(lines)
+            lines.append(line)
+
+    try:
+        wait_for_watching(1)
+        assert any("7 report(s) written" in line for line in lines)
+        beta = out / "2024/beta/distributions.html"
+        alpha = out / "2024/alpha/distributions.html"
+        before = (beta.stat().st_mtime_ns, alpha.stat().st_mtime_ns)
+        helpers = psutil.Process(process.pid).children(recursive=True)
+        assert len(helpers) >= 2  # the workers (and their fork server) kept while watching
+        write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6, auditor="Reviewer")
+        wait_for_watching(2)
+        assert "3 report(s) written, 4 already up to date" in "".join(lines[-4:])
+        assert beta.stat().st_mtime_ns != before[0]
+        assert alpha.stat().st_mtime_ns == before[1]
+        # The same worker processes did the work, and no other was started.
+        assert all(p.is_running() for p in helpers)
+        assert {p.pid for p in psutil.Process(process.pid).children(recursive=True)} == {
+            p.pid for p in helpers}
+        os.killpg(process.pid, signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0
+    assert "Stopped watching." in rest
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    assert not alive, alive  # no worker or server outlives the run
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+
+
+def test_reports_with_most_to_draw_start_first(tmp_path):
+    from review_lib.batch.fingerprints import longest_first
+    from review_lib.batch.jobs import Job
+
+    def job(notebook: str, name: str, stamped: str | None, drawing: str) -> Job:
+        made = Job(notebook, name, "2024", {}, str(tmp_path), str(tmp_path / name), notebook,
+                   name)
+        made.drawing_inputs = drawing
+        if stamped is not None:
+            (tmp_path / name).mkdir()
+            made.stamp.write_text(f"fingerprint\n{stamped}\n")
+        return made
+
+    text_only = job("council_findings", "a", "same", "same")  # only its funnel changed
+    never_made = job("council_findings", "b", None, "new")
+    old_stamp = job("council_distributions", "c", None, "new")
+    (tmp_path / "c").mkdir()
+    old_stamp.stamp.write_text("fingerprint\n")  # written before stamps held more
+    redrawn = job("council_distributions", "d", "before", "after")
+    cross = job("cross_council", "e", "before", "after")
+    order = longest_first([text_only, never_made, old_stamp, redrawn, cross])
+    assert [j.out_dir[-1] for j in order] == ["e", "c", "d", "b", "a"]

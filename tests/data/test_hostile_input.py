@@ -1,0 +1,639 @@
+"""Hostile and messy input: each kind as a small generated case, with its message, the exit
+status, and what the other reviews got.
+
+The rule throughout: a problem in one review gives that review a located message and no
+reports; every other review in the same file, folder or run is still produced; nothing is
+overwritten and nothing ambiguous is published.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import (
+    SMALL_QUESTIONS,
+    good_rows,
+    small_data_folder,
+    write_small_council,
+    write_wide_csv,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from review_lib.batch.run import run_batch
+from review_lib.batch.scratch import SCRATCH_OWNER, make_scratch_folder, sweep_scratch_folders
+from review_lib.data.catalogue import load_catalogue
+from review_lib.data.loading import read_programme_files
+from review_lib.data.reading import read_review_file
+from review_lib.data.template import write_review_workbook
+from review_lib.files import SLUG_LENGTH, slug, slug_collisions
+from review_lib.report.wording.notes import review_team_narrative
+
+QUESTIONS = [f"Q{i}" for i in range(1, 13)]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def long_rows(council, cycle="2022-24", cases=3, bad_cell=None):
+    """Rows of a long CSV: council, cycle, case, auditor, question, rating."""
+    rows = []
+    for i in range(1, cases + 1):
+        for q in [*QUESTIONS, "Overall"]:
+            rows.append([council, cycle, f"{council[:2].upper()}-{i}", "PSW A", q, "Good"])
+    if bad_cell is not None:
+        rows[bad_cell][5] = "Very good"
+    return rows
+
+
+def write_long(path, rows):
+    lines = ["council,cycle,case,auditor,question,rating"]
+    lines += [",".join(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def errors(problems):
+    return [p for p in problems if p.is_error]
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def test_one_bad_cell_in_a_long_csv_refuses_only_its_own_council(tmp_path, catalogue):
+    path = write_long(tmp_path / "region.csv",
+                      long_rows("Ashford") + long_rows("Bexley", bad_cell=4)
+                      + long_rows("Carrow"))
+    reviews, problems = read_review_file(path, catalogue)
+    assert sorted(r.council for r in reviews) == ["Ashford", "Carrow"]
+    [problem] = errors(problems)
+    # Header row 1, then Ashford's 3 cases x 13 rows (rows 2-40): Bexley's fifth is row 45.
+    assert problem.kind == "unknown-label" and problem.row == 45
+    assert "'Very good' is not a rating" in str(problem)
+
+
+def test_a_row_with_no_council_refuses_the_whole_file(tmp_path, catalogue):
+    rows = long_rows("Ashford") + long_rows("Bexley")
+    rows[3][0] = ""  # cannot tell which review the row belongs to
+    reviews, problems = read_review_file(write_long(tmp_path / "region.csv", rows), catalogue)
+    assert reviews == []
+    assert any(p.kind == "missing-review-details" for p in errors(problems))
+
+
+def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
+    write_wide_csv(tmp_path / "a.csv", good_rows(), council="Ashford")
+    write_wide_csv(tmp_path / "b.csv", good_rows(), council="ashford")  # same review
+    write_wide_csv(tmp_path / "c.csv", good_rows(), council="Carrow")
+    results = read_programme_files([tmp_path], catalogue)
+    kept = {r.council for result in results for r in result.reviews}
+    assert kept == {"Carrow"}
+    messages = [str(p) for result in results for p in result.problems]
+    assert any("a.csv" in m and "is also in" in m and "b.csv" in m for m in messages)
+    assert any("b.csv" in m and "is also in" in m and "a.csv" in m for m in messages)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
+    data, questions = small_data_folder(tmp_path, ("St. Helens", "St Helens", "Wigan"))
+    # Two of the three file names collide too on a case-insensitive disk: rename.
+    (data / "st. helens.csv").rename(data / "st-helens-1.csv")
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert summary.failed
+    refused = [" ".join(errors_) for _, errors_ in summary.invalid_files]
+    assert sum("'St Helens' and 'St. Helens'" in e for e in refused) == 2
+    assert all("'st-helens'" in e and "neither is rendered" in e for e in refused)
+    folders = {p.name for p in (tmp_path / "reports" / "2024").iterdir() if p.is_dir()}
+    assert folders == {"wigan"}
+
+
+def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
+    assert len(long_name) > 290
+    for council in ("Wigan", "Bolton"):
+        write_small_council(data, council, [["G", "G", "RI", "G"]] * 6)
+    written = write_small_council(data, "Tmp", [["G", "G", "RI", "G"]] * 6)
+    (data / "long-name.csv").write_text(written.read_text().replace("Tmp,", f"{long_name},"))
+    written.unlink()
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, summary.invalid_files
+    folder = tmp_path / "reports" / "2024" / slug(long_name)
+    assert len(folder.name) <= SLUG_LENGTH
+    html = (folder / "findings.html").read_text(encoding="utf-8")
+    assert long_name in html
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6))
+def test_distinct_names_never_share_a_folder_unnoticed(names):
+    class Review:  # what slug_collisions reads
+        def __init__(self, council):
+            self.council, self.cycle = council, "2024"
+
+    reviews = [Review(name) for name in names]
+    clashes = slug_collisions(reviews)
+    folders = {}
+    for name in set(names):
+        folder = slug(name)
+        assert (re.fullmatch(r"[\w-]+", folder) and folder == folder.lower()) or \
+            not folder.isascii()
+        assert 0 < len(folder) <= SLUG_LENGTH and ".." not in folder and "/" not in folder
+        folders.setdefault(folder, set()).add(name)
+    shared = {("2024", folder): sorted(found) for folder, found in folders.items()
+              if len(found) > 1}
+    assert clashes == shared
+
+
+def test_dollar_signs_in_names_and_labels_are_drawn_as_text(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text("id,short_label,question\nA1,Cost $5 to $10,Money?\n"
+                         "A2,Risk,Risk?\nA3,Oversight,Oversight?\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("$Ash$ Vale", "Bee \\frac{1}{0}", "Carrow $"):
+        write_small_council(data, council, [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    assert len([o for o in summary.outcomes if not o.skipped]) == 7  # 3 x 2 + cross-council
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def test_a_hidden_ratings_sheet_is_refused_naming_the_sheets(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].sheet_state = "hidden"
+    current = book.copy_worksheet(book["Ratings"])
+    current.title = "Ratings (current)"
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert reviews == []
+    [problem] = errors(problems)
+    assert problem.kind == "hidden-ratings-sheet"
+    assert "'Ratings' sheet is hidden" in str(problem)
+    assert "'Ratings (current)'" in str(problem)
+
+
+def test_another_hidden_sheet_is_reported_but_not_read(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    old = book.copy_worksheet(book["Ratings"])
+    old.title = "Old ratings"
+    old.sheet_state = "veryHidden"
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert len(reviews) == 1 and errors(problems) == []
+    assert [p.kind for p in problems] == ["hidden-sheet"]
+    assert "Old ratings" in str(problems[0]) and "never read" in str(problems[0])
+
+
+def test_a_formula_in_the_review_sheet_is_an_error(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Review"]["B2"] = '=HYPERLINK("http://example.org","Dudley")'
+    book.save(path)
+    reviews, problems = read_review_file(path, catalogue)
+    assert reviews == []
+    formula = [p for p in errors(problems) if p.kind == "formula"]
+    assert formula and formula[0].sheet == "Review" and formula[0].cell == "B2"
+
+
+def test_the_template_writes_formula_like_labels_as_text(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text('id,short_label,question\nQ1,"=HYPERLINK(""http://x"",""y"")",Voice?\n'
+                         "Q2,+1 risk,Risk?\nQ3,@oversight,Oversight?\n")
+    path = write_review_workbook(tmp_path / "t.xlsx", load_catalogue(questions))
+    book = openpyxl.load_workbook(path)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    assert cells, "the labels were written"
+    assert all(c.data_type == "s" for c in cells)
+    # And the suite reads its own template back without calling those cells formulas.
+    _, problems = read_review_file(path, load_catalogue(questions))
+    assert not [p for p in problems if p.kind == "formula"]
+
+
+def _truncated(path: Path) -> Path:
+    data = path.read_bytes()
+    broken = path.with_name("cut-short.xlsx")
+    broken.write_bytes(data[: len(data) * 2 // 3])
+    return broken
+
+
+def _damaged_member(path: Path) -> Path:
+    broken = path.with_name("damaged.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("sheet2.xml"):
+                data = data[: len(data) // 2]  # XML cut off mid-element
+            target.writestr(info, data)
+    return broken
+
+
+@pytest.mark.parametrize("damage", [_truncated, _damaged_member])
+def test_a_damaged_workbook_gets_a_message_naming_it(tmp_path, catalogue, damage):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    broken = damage(path)
+    reviews, problems = read_review_file(broken, catalogue, display_name=broken.name)
+    assert reviews == []
+    [problem] = errors(problems)
+    assert problem.kind == "unreadable-file" and problem.file == broken.name
+    assert "cannot be" in problem.message
+
+
+def test_a_declared_dimension_of_a_million_rows_is_not_trusted(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w",
+                                                          zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"',
+                              data)
+            target.writestr(info.filename, data)
+    assert bomb.stat().st_size < 60_000
+    started = time.perf_counter()
+    reviews, problems = read_review_file(bomb, catalogue)
+    assert time.perf_counter() - started < 10
+    assert len(reviews) == 1 and errors(problems) == []
+    # validate of the file, in a process of its own: seconds, and a few hundred MB at most.
+    # Peak memory from /proc (VmHWM, this process only): ru_maxrss would count the copy of
+    # the (large) test process that the child was forked from before exec.
+    probe = ("import sys; from review_lib.cli import main; code = main(['validate', "
+             f"{str(bomb)!r}]); status = open('/proc/self/status').read(); "
+             "print(int(status.split('VmHWM:')[1].split()[0])); sys.exit(code)")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.perf_counter() - started < 20
+    peak_mb = int(done.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
+    assert peak_mb < 400, peak_mb
+
+
+def test_a_file_over_the_size_limit_is_refused_with_what_to_do(tmp_path, catalogue,
+                                                               monkeypatch):
+    monkeypatch.setenv("PRACTICE_REVIEW_MAX_FILE_MB", "1")
+    path = write_wide_csv(tmp_path / "huge.csv", good_rows(n_cases=15000))
+    assert path.stat().st_size > 2 ** 20
+    started = time.perf_counter()
+    _reviews, problems = read_review_file(path, catalogue)
+    assert time.perf_counter() - started < 2
+    [problem] = errors(problems)
+    assert problem.kind == "too-large" and "PRACTICE_REVIEW_MAX_FILE_MB" in problem.expected
+
+
+def test_a_review_with_too_many_cases_is_refused(tmp_path, catalogue, monkeypatch):
+    monkeypatch.setenv("PRACTICE_REVIEW_MAX_CASES", "10")
+    wide = write_wide_csv(tmp_path / "wide.csv", good_rows(n_cases=20))
+    reviews, problems = read_review_file(wide, catalogue)
+    assert reviews == [] and errors(problems)[0].kind == "too-large"
+    assert "PRACTICE_REVIEW_MAX_CASES" in errors(problems)[0].expected
+    long = write_long(tmp_path / "long.csv", long_rows("Ashford", cases=12)
+                      + long_rows("Bexley", cases=3))
+    reviews, problems = read_review_file(long, catalogue)
+    assert [r.council for r in reviews] == ["Bexley"]  # only the oversized review refused
+    assert "Ashford 2022-24 has 12 case records" in str(errors(problems)[0])
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def test_case_identifiers_in_a_narrative_become_pseudonyms(tmp_path, catalogue):
+    rows = good_rows()
+    rows[4][0] = "DY-123456"
+    path = write_wide_csv(tmp_path / "dudley.csv", rows, council="Dudley")
+    path.with_suffix(".md").write_text(
+        "Case DY-123456 showed good practice; dy-123456 again; DY-1234567 is another "
+        "number.\n")
+    [review], _ = read_review_file(path, catalogue)
+    text = review_team_narrative(review)
+    pseudonym = review.case_pseudonyms()["DY-123456"]
+    assert "DY-123456 " not in text and "dy-123456" not in text
+    assert f"Case {pseudonym} showed good practice; {pseudonym} again" in text
+    assert "DY-1234567" in text  # a longer number is not an identifier
+
+
+def test_a_killed_runs_temporary_folder_is_swept_and_nothing_else(tmp_path):
+    dead = make_scratch_folder()
+    (dead / "inputs.pickle").write_bytes(b"raw case ids")
+    # A process id that is certainly finished: a child that has exited.
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    (dead / SCRATCH_OWNER).write_text(child.stdout)
+    alive = make_scratch_folder()  # this process: a run in progress
+    unmarked = Path(str(dead) + "-not-ours")
+    unmarked.mkdir()
+    try:
+        removed = sweep_scratch_folders()
+        assert dead in removed and not dead.exists()
+        assert alive.exists() and unmarked.exists()
+    finally:
+        for folder in (alive, unmarked):
+            for item in folder.iterdir():
+                item.unlink()
+            folder.rmdir()
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+@pytest.mark.slow
+def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, catalogue):
+    data = tmp_path / "data"
+    data.mkdir()
+    for council in ("Ashford", "Bolton", "Carrow"):
+        write_wide_csv(data / f"{council.lower()}.csv", good_rows(), council=council)
+    write_long(data / "region-long.csv", long_rows("Denholm", cases=20)
+               + long_rows("Easterby", cases=20, bad_cell=7))
+    write_wide_csv(data / "ashford-copy.csv", good_rows(), council="Farleigh")
+    write_wide_csv(data / "farleigh.csv", good_rows(), council="Farleigh")
+    (data / "not-a-workbook.xlsx").write_text("Case,Auditor\nC1,PSW A\n")
+    path = write_review_workbook(data / "hidden.xlsx", catalogue, council="Gorton",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].sheet_state = "hidden"
+    book.save(path)
+    write_wide_csv(data / "st-helens.csv", good_rows(), council="St Helens")
+    write_wide_csv(data / "st.-helens.csv", good_rows(), council="St. Helens")
+    # Valid councils whose names or notes are hostile: rendered all the same.
+    write_wide_csv(data / "dollar.csv", good_rows(), council="$Dollar$ Vale")
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
+    write_wide_csv(data / "long-name.csv", good_rows(), council=long_name)
+    (data / "ashford.md").write_text(HOSTILE_NARRATIVE)
+    # Files that are refused, each with its message.
+    formula = write_review_workbook(data / "formula.xlsx", catalogue, council="Hexham",
+                                    cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(formula)
+    book["Review"]["B2"] = '=CONCAT("Hex","ham")'
+    book.save(formula)
+    _truncated(write_review_workbook(tmp_path / "ok.xlsx", catalogue, council="Ilkley",
+                                     cycle="2022-24", rows=[r[:] for r in good_rows()])
+               ).rename(data / "cut-short.xlsx")
+    # Paths that are skipped with a warning.
+    (data / "elsewhere.csv").symlink_to(write_wide_csv(tmp_path / "secret.csv", good_rows(),
+                                                       council="Secret"))
+    os.mkfifo(data / "pipe.csv")
+    reports = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--out",
+         str(reports), "--figures", str(tmp_path / "figures"), "--jobs", "2"],
+        capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    made = {p.parent.name for p in (reports / "2022-24").glob("*/findings.html")}
+    assert made == {"ashford", "bolton", "carrow", "denholm", "dollar-vale", slug(long_name)}
+    for name in ("region-long.csv", "ashford-copy.csv", "farleigh.csv", "not-a-workbook.xlsx",
+                 "hidden.xlsx", "st-helens.csv", "st.-helens.csv", "formula.xlsx",
+                 "cut-short.xlsx"):
+        assert name in output, name
+    assert "Secret" not in output
+    assert (reports / "2022-24" / "cross-council.html").exists()
+    ashford = (reports / "2022-24" / "ashford" / "findings.html").read_text()
+    assert "committed" in ashford and "example.org" not in ashford
+
+
+HOSTILE_NARRATIVE = """# Themes
+Practitioners were <b>committed</b>.<script>fetch('https://x')</script>
+![Chart](https://example.org/chart.png "c") and ![kept](data:image/png;base64,iVBORw0KGgo=)
+See [policy](http://intranet.example/p) and [below](#next).
+<img src=x onerror=alert(1)> [![nested](https://a.example/b.png)](https://c.example)
+<a href="javascript:alert(1)">click</a> <iframe src="https://e.example"></iframe>
+Read [the guide][g].
+
+[g]: https://example.org/guide
+<svg><a href="https://x.example">s</a></svg><p onclick="x()">para</p>
+"""
+
+
+def test_a_hostile_narrative_is_parsed_and_sanitised_not_refused():
+    from review_lib.data.narrative import narrative_html
+
+    html = narrative_html(HOSTILE_NARRATIVE)
+    for gone in ("<script", "https:", "http:", "javascript", "onerror", "onclick", "<iframe",
+                 "<svg", "//"):
+        assert gone not in html, gone
+    assert '<a href="#next">below</a>' in html
+    assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="kept">' in html
+    for text in ("committed", "Chart", "policy", "nested", "click", "the guide", "para"):
+        assert text in html
+
+
+def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalogue):
+    path = write_wide_csv(tmp_path / "dudley.csv", good_rows(), council="Dudley")
+    path.with_suffix(".md").write_text(HOSTILE_NARRATIVE)
+    reviews, problems = read_review_file(path, catalogue, display_name="dudley.csv")
+    assert len(reviews) == 1 and errors(problems) == []  # warnings only
+    warned = {(p.file, p.row) for p in problems if p.kind == "narrative-content"}
+    assert {("dudley.md", 2), ("dudley.md", 3), ("dudley.md", 4), ("dudley.md", 5),
+            ("dudley.md", 6), ("dudley.md", 9), ("dudley.md", 10)} <= warned
+    assert ("dudley.md", 1) not in warned
+
+
+@pytest.mark.slow
+def test_a_hostile_narrative_never_stops_its_report(tmp_path):
+    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
+    (data / "alpha.md").write_text(HOSTILE_NARRATIVE)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    html = (tmp_path / "reports" / "2024" / "alpha" / "findings.html").read_text()
+    assert "Themes from the review team" in html and "committed" in html
+    assert "example.org" not in html and "javascript:" not in html
+
+
+def test_links_loops_and_pipes_are_skipped_with_a_warning(tmp_path, catalogue):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_wide_csv(data / "ashford.csv", good_rows(), council="Ashford")
+    outside = write_wide_csv(tmp_path / "elsewhere.csv", good_rows(), council="Secret")
+    (data / "linked.csv").symlink_to(outside)  # leads out of the data folder
+    (data / "inner.csv").symlink_to(data / "ashford.csv")  # stays inside: read
+    (data / "loop").symlink_to(data, target_is_directory=True)  # a link loop
+    os.mkfifo(data / "pipe.csv")  # opening it would block for ever
+    started = time.perf_counter()
+    results = read_programme_files([data], catalogue)
+    assert time.perf_counter() - started < 10
+    councils = [r.council for result in results for r in result.reviews]
+    assert "Secret" not in councils
+    warnings = {p.file: p.message for result in results for p in result.problems
+                if p.kind == "skipped-path"}
+    assert "outside the data folder" in warnings["data/linked.csv"]
+    assert "links to folders are not followed" in warnings["data/loop"]
+    assert "not a regular file" in warnings["data/pipe.csv"]
+    assert all(not p.is_error for result in results for p in result.problems
+               if p.kind == "skipped-path")
+    # inner.csv (a link inside the folder) is read: it duplicates ashford.csv.
+    assert any(p.kind == "duplicate-review" for result in results for p in result.problems)
+
+
+def test_an_unreadable_folder_is_skipped_with_a_warning(tmp_path, catalogue, monkeypatch):
+    data = tmp_path / "data"
+    (data / "locked").mkdir(parents=True)
+    write_wide_csv(data / "ashford.csv", good_rows(), council="Ashford")
+    # Permissions do not stop root (CI runs as root), so the refusal is made by hand: the
+    # operating system's answer to listing a folder one may not read.
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    results = read_programme_files([data], catalogue)
+    assert any("cannot be read" in p.message for r in results for p in r.problems)
+    assert [r.council for result in results for r in result.reviews] == ["Ashford"]
+
+
+# --------------------------------------------------------------------------- clearer messages
+
+
+def test_merged_cells_are_named_as_merged_not_blank(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].merge_cells("B2:B4")  # one auditor written once for three cases
+    book.save(path)
+    _, problems = read_review_file(path, catalogue)
+    blanks = [p for p in errors(problems) if p.cell in ("B3", "B4")]
+    assert blanks and all("merged cells B2:B4" in str(p) for p in blanks)
+    assert all("unmerge the cells and fill in each one" in p.expected for p in blanks)
+
+
+def test_a_header_further_down_is_pointed_to(tmp_path, catalogue):
+    path = write_review_workbook(tmp_path / "dudley.xlsx", catalogue, council="Dudley",
+                                 cycle="2022-24", rows=[r[:] for r in good_rows()])
+    book = openpyxl.load_workbook(path)
+    book["Ratings"].insert_rows(1, amount=3)
+    book["Ratings"]["A1"] = "Dudley case file audit, November 2023"
+    book.save(path)
+    _, problems = read_review_file(path, catalogue)
+    missing = [p for p in errors(problems) if p.kind == "missing-column"]
+    assert missing
+    assert "row 4 looks like the header" in str(missing[0])
+    assert "delete the rows above it" in str(missing[0])
+
+
+def test_utf16_without_a_byte_order_mark_is_read_with_a_warning(tmp_path, catalogue):
+    source = write_wide_csv(tmp_path / "utf8.csv", good_rows(), council="Dudley")
+    path = tmp_path / "dudley.csv"
+    path.write_bytes(source.read_text(encoding="utf-8").encode("utf-16-le"))
+    reviews, problems = read_review_file(path, catalogue)
+    assert len(reviews) == 1 and reviews[0].n_cases == 20
+    assert any("UTF-16 text without a byte-order mark" in p.message for p in problems)
+
+
+def test_an_ods_file_is_told_how_to_resave(tmp_path, catalogue):
+    path = tmp_path / "dudley.ods"
+    path.write_bytes(b"PK\x03\x04 not really")
+    _, problems = read_review_file(path, catalogue)
+    [problem] = errors(problems)
+    assert problem.kind == "unsupported-format" and "LibreOffice" in problem.expected
+
+
+def test_an_unforeseen_failure_reading_one_file_fails_only_that_file(tmp_path, catalogue,
+                                                                      monkeypatch):
+    import review_lib.data.loading as loading
+
+    for council in ("Ashford", "Bolton"):
+        write_wide_csv(tmp_path / f"{council.lower()}.csv", good_rows(), council=council)
+    real = loading.read_review_file
+
+    def fragile(path, *args, **kwargs):
+        if Path(path).name == "bolton.csv":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "read_review_file", fragile)
+    results = read_programme_files([tmp_path], catalogue)
+    assert [r.council for result in results for r in result.reviews] == ["Ashford"]
+    [problem] = [p for result in results for p in result.problems]
+    assert problem.file.endswith("bolton.csv") and "RecursionError" in problem.message
+
+
+# --------------------------------------------------------------------------- label parsing
+
+_SPELLINGS = {"Outstanding": ["Outstanding", "O"], "Good": ["Good", "G"],
+              "Requires Improvement": ["Requires Improvement", "RI", "Req. Improvement"],
+              "Inadequate": ["Inadequate", "I"]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.integers(), st.floats(allow_nan=True),
+                 st.none(), st.binary(max_size=20)))
+def test_any_value_parses_to_a_level_or_to_nothing_never_an_exception(value):
+    from review_lib.data.scale import LEVELS, NOT_APPLICABLE, parse_label
+
+    result = parse_label(value)
+    assert result is None or result in LEVELS or result is NOT_APPLICABLE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([(level, spelling) for level, spellings in _SPELLINGS.items()
+                        for spelling in spellings]),
+       st.lists(st.sampled_from([str.upper, str.lower, str.title, str.strip]), max_size=3),
+       st.text(alphabet=" \t", max_size=3), st.text(alphabet=" \t", max_size=3))
+def test_known_labels_parse_whatever_their_case_and_surrounding_spaces(pair, changes, before,
+                                                                        after):
+    from review_lib.data.scale import parse_label
+
+    level, spelling = pair
+    for change in changes:
+        spelling = change(spelling)
+    assert parse_label(f"{before}{spelling}{after}") == level
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_a_rating_cell_never_gives_a_traceback_only_a_located_problem(tmp_path_factory, text):
+    from review_lib.data.scale import parse_label
+
+    folder = tmp_path_factory.mktemp("label")
+    rows = good_rows()
+    rows[2][5] = text.replace("\x00", "")
+    path = write_wide_csv(folder / "dudley.csv", rows, council="Dudley")
+    reviews, problems = read_review_file(path, load_catalogue())
+    # Whatever the cell holds: no exception; an unreadable rating refuses the review with
+    # an error, and a readable one leaves it valid.
+    if parse_label(rows[2][5]) is None:
+        assert reviews == [] and errors(problems)
+    else:
+        assert len(reviews) == 1 and not errors(problems)
+
+
+
+def test_workbook_xml_is_parsed_through_defusedxml():
+    # openpyxl parses workbook XML with defusedxml when it is installed, which refuses the
+    # entity expansion of a "billion laughs" file; the suite declares it.
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True

@@ -1,0 +1,130 @@
+"""Open reports as a reader meets them: headless Chromium, with the network shut off."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from review_lib.batch.run import run_batch
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser")
+    summary = run_batch(councils=["Dudley"], reports_dir=out / "reports",
+                        figures_dir=out / "figures", jobs=2)
+    assert not summary.failed
+    return out / "reports"
+
+
+def open_offline(browser, path: Path, screenshot: Path):
+    """Open a file with every non-file request blocked; return page facts and requests."""
+    context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+
+    def block(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    facts = page.evaluate("""() => ({
+        title: document.title,
+        lang: document.documentElement.lang,
+        h1: Array.from(document.querySelectorAll('h1')).map(h => h.innerText),
+        h2: Array.from(document.querySelectorAll('h2')).map(h => h.innerText),
+        images: Array.from(document.images).map(i => ({
+            ok: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width,
+            alt: i.alt})),
+        text: document.body.innerText,
+        code: document.querySelectorAll('.jp-InputArea-editor, .highlight').length,
+        // The report's own stylesheet applies: its colour variables are defined and the
+        // widest element fits the page (no table or figure running off the right edge).
+        textColour: getComputedStyle(document.body).getPropertyValue('--text').trim(),
+        h1Colour: document.querySelector('h1') ?
+            getComputedStyle(document.querySelector('h1')).color : '',
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    })""")
+    page.screenshot(path=str(screenshot), full_page=True)
+    context.close()
+    return facts, requests
+
+
+@pytest.mark.parametrize("name", ["findings", "distributions"])
+def test_report_renders_offline_with_its_charts(browser, rendered, name, tmp_path):
+    path = rendered / "2022-24" / "dudley" / f"{name}.html"
+    facts, requests = open_offline(browser, path, tmp_path / f"{name}.png")
+    leaving = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert leaving == [], "requests left the machine"
+    assert facts["title"].startswith("Practice Review 2022-24: Dudley")
+    assert facts["lang"] == "en-GB"
+    assert facts["h1"] == ["Practice Review 2022-24: Dudley"]
+    assert len(facts["h2"]) >= 4
+    assert facts["images"], "no charts"
+    for image in facts["images"]:
+        assert image["ok"] and image["width"] > 300, image
+        assert len(image["alt"]) > 40
+    assert facts["code"] == 0
+    assert "Case 01" in facts["text"] or name == "findings"
+    assert "SHA-256" in facts["text"]
+    assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    assert_styled(facts)
+
+
+def assert_styled(facts):
+    """The report's stylesheet took effect, and nothing runs off the page at 1,100 px."""
+    assert facts["textColour"] == "#0b0c0c", "the report's colour variables are not defined"
+    assert facts["h1Colour"] == "rgb(18, 67, 109)"  # the accent colour of the stylesheet
+    assert facts["overflow"] <= 0, f"the page is {facts['overflow']} px wider than the window"
+
+
+def test_cross_council_report_renders_offline(browser, rendered, tmp_path):
+    path = rendered / "2022-24" / "cross-council.html"
+    facts, requests = open_offline(browser, path, tmp_path / "cross.png")
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert facts["h1"] == ["Practice Review 2022-24: cross-council comparison"]
+    assert len(facts["images"]) >= 5
+    for image in facts["images"]:
+        assert image["ok"] and image["width"] > 300 and len(image["alt"]) > 40, image
+    assert facts["code"] == 0
+    assert "Kestrel Vale" in facts["text"] and "Northwold" in facts["text"]
+    assert_styled(facts)
+
+
+def test_index_renders_offline_and_links_to_reports(browser, rendered, tmp_path):
+    facts, requests = open_offline(browser, rendered / "index.html", tmp_path / "index.png")
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert facts["h1"] == ["Practice Review reports"]
+    assert "Dudley" in facts["text"] and "18 of 20 (90%)" in facts["text"]
+    assert "Cross-council comparison, 2022-24" in facts["text"]

@@ -1,0 +1,73 @@
+"""Notebook inputs: read once per unchanged folder, read again after any change."""
+
+import os
+
+from conftest import write_small_council, write_small_programme
+
+from review_lib.report.context import load_inputs, open_review
+
+
+def test_folder_is_read_once_until_a_file_changes(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    first = load_inputs(folder, questions)[2]
+    assert load_inputs(folder, questions)[2] is first
+    path = write_small_council(folder, "Beta", [["G", "G", "RI", "G"]] * 6)
+    os.utime(path, ns=(1, 1))  # a different modification time, whatever the clock
+    again = load_inputs(folder, questions)[2]
+    assert again is not first
+    context = open_review("Beta", "2024", folder, questions)
+    assert int((context.review.ratings["rating"] == "Requires Improvement").sum()) == 6
+
+
+def test_environment_names_catalogue_and_figures(tmp_path, monkeypatch):
+    folder, questions = write_small_programme(tmp_path)
+    monkeypatch.setenv("PRACTICE_REVIEW_QUESTIONS", str(questions))
+    monkeypatch.setenv("PRACTICE_REVIEW_FIGURES", str(tmp_path / "figs"))
+    context = open_review("Alpha", "2024", folder)
+    assert context.catalogue.ids == ["A1", "A2", "A3"]
+    assert context.figures_dir == tmp_path / "figs" / "2024" / "alpha"
+
+
+def test_a_batch_runs_read_is_used_only_while_every_file_is_unchanged(tmp_path, monkeypatch):
+    from review_lib.data.catalogue import load_catalogue
+    from review_lib.data.loading import read_programme_files
+    from review_lib.report import context as report
+
+    folder, questions = write_small_programme(tmp_path)
+    catalogue = load_catalogue(questions)
+    results = read_programme_files([folder], catalogue)
+    saved = tmp_path / "private" / "inputs.pickle"
+    saved.parent.mkdir()
+    report.save_preloaded(saved, folder, questions, catalogue, results)
+    monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
+    monkeypatch.setattr(report, "_LOADED", {})
+    # A kernel working elsewhere names the folder relatively, as batch jobs do.
+    monkeypatch.chdir(folder.parent)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the folder was read again")
+
+    monkeypatch.setattr(report, "read_programme_files", no_reading)
+    context = open_review("Beta", "2024", folder.name, questions)
+    assert context.review.n_cases == 6
+    # Paths as this process names them, as if it had read the folder itself.
+    assert not context.review.path.is_absolute()
+    assert context.review.path.parts[0] == folder.name
+
+    # After any change to a file the saved read no longer applies: the folder is read.
+    path = write_small_council(folder, "Beta", [["G", "G", "RI", "G"]] * 6)
+    os.utime(path, ns=(1, 1))
+    monkeypatch.setattr(report, "read_programme_files", read_programme_files)
+    context = open_review("Beta", "2024", folder.name, questions)
+    assert int((context.review.ratings["rating"] == "Requires Improvement").sum()) == 6
+
+
+def test_an_unreadable_saved_read_is_ignored(tmp_path, monkeypatch):
+    from review_lib.report import context as report
+
+    folder, questions = write_small_programme(tmp_path)
+    saved = tmp_path / "inputs.pickle"
+    saved.write_bytes(b"not a pickle")
+    monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
+    monkeypatch.setattr(report, "_LOADED", {})
+    assert open_review("Alpha", "2024", folder, questions).review.n_cases == 6
