@@ -49,3 +49,53 @@ def test_gitignore_keeps_data_and_outputs_out():
     ignore = (ROOT / ".gitignore").read_text()
     for line in ("reports/*", "figures/*", "data/*", "!data/sample/", "!data/questions.csv"):
         assert line in ignore.splitlines()
+
+
+#: What each floor of the library may import from the others (its own floor always).
+FLOORS = {
+    "data": {"files", "paths", "data"},
+    "analysis": {"files", "paths", "data", "analysis"},
+    "report": {"files", "paths", "data", "analysis", "report"},
+    "batch": {"files", "paths", "data", "analysis", "report", "batch"},
+}
+
+
+def _review_lib_imports(path):
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "review_lib":
+                yield from (f"review_lib.{alias.name}" for alias in node.names)
+            elif node.module.startswith("review_lib."):
+                yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("review_lib."))
+
+
+def test_each_floor_imports_only_the_floors_beneath_it():
+    package = ROOT / "review_lib"
+    upward = []
+    for floor, allowed in FLOORS.items():
+        for path in sorted((package / floor).rglob("*.py")):
+            for module in _review_lib_imports(path):
+                top = module.split(".")[1]
+                if top != "__version__" and top not in allowed:
+                    upward.append(f"{path.relative_to(package)} imports {module}")
+    assert not upward, upward
+    for bottom in ("files.py", "paths.py"):
+        assert {m.split(".")[1] for m in _review_lib_imports(package / bottom)} <= {"paths"}
+
+
+def test_modules_stay_small_enough_to_read():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "review_lib").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 1000}
+    assert not long, long
+
+
+def test_tests_mirror_the_library_folders():
+    floors = {p.name for p in (ROOT / "review_lib").iterdir()
+              if p.is_dir() and (p / "__init__.py").exists()}
+    assert floors == set(FLOORS)
+    assert {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and
+            any(p.glob("test_*.py"))} == floors

@@ -251,7 +251,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     """Draw ``chart(*args, **kwargs)`` and embed it as :func:`figure_html` does.
 
     When ``folder/filename`` holds a PNG drawn before from inputs with the same content
-    (:mod:`review_lib.batch.chart_cache`: the chart function, every argument, the library's code
+    (:mod:`review_lib.report.chart_cache`: the chart function, every argument, the library's code
     and the plotting libraries), that PNG is used and nothing is drawn.
 
     Parameters
@@ -278,7 +278,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     """
     import matplotlib.pyplot as plt
 
-    from review_lib.batch.chart_cache import cached_png, chart_key, key_path, key_text
+    from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
 
     _check_alt(alt)
     path = Path(folder) / filename if filename and folder is not None else None

@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from review_lib.batch import chart_cache
-from review_lib.batch.chart_cache import chart_key, key_path
+from review_lib.report import chart_cache
+from review_lib.report.chart_cache import chart_key, key_path
 from review_lib.report.html import chart_html
 
 CALLS: list[tuple] = []
