@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# Outputs never reach git: nbstripout cleans notebooks as they are staged (.gitattributes).
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		$(BIN)/nbstripout --install --attributes .gitattributes; fi
 	@touch $(STAMP)
 
 ## install: create .venv and install the suite with its test tools (run by every target)

@@ -99,3 +99,32 @@ def test_tests_mirror_the_library_folders():
     assert floors == set(FLOORS)
     assert {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and
             any(p.glob("test_*.py"))} == floors
+
+
+def test_git_strips_notebook_outputs_as_they_are_staged(tmp_path):
+    """`make install` sets nbstripout up as the .gitattributes filter; git runs it on staging."""
+    import json
+    import shutil
+    import subprocess
+
+    attributes = (ROOT / ".gitattributes").read_text().splitlines()
+    assert "*.ipynb filter=nbstripout" in attributes
+    if not (ROOT / ".git").exists():
+        return  # an unpacked archive, not a clone: nothing is staged from here
+    clean = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    assert clean, "run `make install`: it configures git's nbstripout filter"
+    notebook = json.loads((ROOT / "notebooks" / "council_findings.ipynb").read_text())
+    code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "Case 07\n"}]
+    code["execution_count"] = 4
+    shutil.copy(ROOT / ".gitattributes", tmp_path / ".gitattributes")
+    repo = tmp_path
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "config", "filter.nbstripout.clean", clean], cwd=repo, check=True)
+    (repo / "run.ipynb").write_text(json.dumps(notebook))
+    subprocess.run(["git", "add", "run.ipynb"], cwd=repo, check=True)
+    staged = json.loads(subprocess.run(["git", "show", ":run.ipynb"], cwd=repo, check=True,
+                                       capture_output=True, text=True).stdout)
+    cells = [c for c in staged["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in cells)

@@ -1,0 +1,564 @@
+"""Auditor calibration: agreement between auditors, and each auditor's leniency.
+
+``scores`` is always a DataFrame with one row per unit (a case record, or a case x question
+item) and one column per rater (auditor), holding numeric ordinal codes (4 = Outstanding ...
+1 = Inadequate here; any numeric codes work) or NaN for missing / not applicable. Build it
+from a tidy frame with :func:`units_by_raters`; for per-question figures call the functions
+on row subsets. Point estimates return NaN instead of raising when a coefficient is undefined
+(no unit rated twice, a single category), so subsets and bootstrap replicates degrade
+gracefully. No printing, no file I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Literal
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from statsmodels.stats import inter_rater
+
+Weights = Literal["identity", "linear", "quadratic"]
+_NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """Percentile bootstrap interval; ``n_failed`` NaN replicates were skipped."""
+
+    low: float
+    high: float
+    confidence: float
+    n_boot: int
+    n_failed: int
+
+
+@dataclass(frozen=True)
+class KappaResult:
+    """A kappa, the number of units it used and of raters (ratings per unit)."""
+
+    estimate: float
+    n_units: int
+    n_raters: int
+    weights: str
+
+
+@dataclass(frozen=True)
+class AgreementEstimate:
+    """A statistic with its bootstrap interval, units rated twice or more, raters used."""
+
+    statistic: str
+    estimate: float
+    low: float
+    high: float
+    n_units: int
+    n_raters: int
+    n_boot_failed: int
+
+
+@dataclass(frozen=True, eq=False)
+class AgreementSummary:
+    """Result of :func:`agreement_summary`; ``pairwise`` has one row per rater pair."""
+
+    alpha_ordinal: AgreementEstimate
+    ac2_quadratic: AgreementEstimate
+    ac2_linear: AgreementEstimate
+    exact_agreement: AgreementEstimate
+    adjacent_agreement: AgreementEstimate
+    pairwise: pd.DataFrame
+
+
+def _matrix(scores) -> np.ndarray:
+    if isinstance(scores, np.ndarray):  # fast path, used by the bootstraps
+        return scores.astype(float, copy=False).reshape(len(scores), -1)
+    values = pd.DataFrame(scores).to_numpy(dtype=float, na_value=np.nan)
+    return values.reshape(len(values), -1)
+
+
+def _vector(values) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(float, copy=False).ravel()
+    return pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _categories(values: np.ndarray, categories: Sequence[float] | None) -> np.ndarray:
+    observed = np.unique(values[~np.isnan(values)])
+    if categories is None:
+        return observed
+    cats = np.unique(np.asarray(categories, dtype=float))
+    outside = np.setdiff1d(observed, cats)
+    if outside.size:
+        raise ValueError(f"scores contain values not in categories: {outside.tolist()}")
+    return cats
+
+
+def _counts(values: np.ndarray, cats: np.ndarray) -> np.ndarray:
+    """Units x categories: how many raters put unit i in category k."""
+    return (values[:, :, None] == cats[None, None, :]).sum(axis=1).astype(float)
+
+
+def _weight_matrix(cats: np.ndarray, weights: str) -> np.ndarray:
+    if weights not in ("identity", "linear", "quadratic"):
+        raise ValueError(f"weights must be identity, linear or quadratic, not {weights!r}")
+    if weights == "identity" or cats.size < 2:
+        return np.eye(cats.size)
+    distance = np.abs(cats[:, None] - cats[None, :]) / (cats[-1] - cats[0])
+    return 1 - distance if weights == "linear" else 1 - distance**2
+
+
+def _n_pairable(values: np.ndarray) -> int:
+    return int(((~np.isnan(values)).sum(axis=1) >= 2).sum())
+
+
+def units_by_raters(
+    tidy: pd.DataFrame,
+    unit: str | Sequence[str] = "case",
+    rater: str = "auditor",
+    value: str = "score",
+) -> pd.DataFrame:
+    """Pivot a tidy frame (one row per rating) into units x raters.
+
+    Parameters
+    ----------
+    tidy : pandas.DataFrame
+        One row per rating.
+    unit : str or sequence of str, default "case"
+        Column(s) naming a unit, e.g. ``["case", "question"]`` for items.
+    rater, value : str, default "auditor", "score"
+        Columns naming the rater and holding the code (NaN for missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float frame, one row per unit, one column per rater, NaN where not rated.
+
+    Raises
+    ------
+    ValueError
+        If a rater rated a unit more than once; the message names one such unit and rater.
+    """
+    unit_cols = [unit] if isinstance(unit, str) else list(unit)
+    absent = [c for c in [*unit_cols, rater, value] if c not in tidy.columns]
+    if absent:
+        raise KeyError(f"tidy frame has no column(s) {absent}")
+    duplicated = tidy.duplicated([*unit_cols, rater], keep=False)
+    if duplicated.any():
+        first = tidy.loc[duplicated].iloc[0]
+        key = tuple(first[c] for c in unit_cols) if len(unit_cols) > 1 else first[unit_cols[0]]
+        raise ValueError(
+            f"{int(duplicated.sum())} rows repeat a (unit, rater) pair, e.g. {unit} {key!r} "
+            f"rated by {rater} {first[rater]!r} more than once; de-duplicate first"
+        )
+    index = unit_cols if len(unit_cols) > 1 else unit_cols[0]
+    return tidy.pivot(index=index, columns=rater, values=value).astype(float)
+
+
+def krippendorff_alpha(
+    scores: pd.DataFrame, level: Literal["nominal", "ordinal", "interval"] = "ordinal"
+) -> float:
+    """Krippendorff's alpha, any number of raters, missing ratings allowed.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters.
+    level : {"nominal", "ordinal", "interval"}, default "ordinal"
+        Level of measurement (difference function).
+
+    Returns
+    -------
+    float
+        Alpha from the ``krippendorff`` package over the observed values; NaN if fewer than
+        two distinct values or no unit rated twice.
+    """
+    if level not in ("nominal", "ordinal", "interval"):
+        raise ValueError(f"level must be nominal, ordinal or interval, not {level!r}")
+    values = _matrix(scores)
+    domain = np.unique(values[~np.isnan(values)])
+    if domain.size < 2 or _n_pairable(values) == 0:
+        return _NAN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = krippendorff.alpha(
+            reliability_data=values.T, level_of_measurement=level, value_domain=domain
+        )
+    return float(alpha)
+
+
+def _paired(a, b) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series) and not a.index.equals(b.index):
+        if not (a.index.is_unique and b.index.is_unique):
+            raise ValueError("a and b have different, non-unique indexes: cannot pair units")
+        a, b = a.align(b, join="inner")
+    x, y = _vector(a), _vector(b)
+    if x.shape != y.shape:
+        raise ValueError(f"a and b differ in length ({x.size} and {y.size})")
+    both = ~(np.isnan(x) | np.isnan(y))
+    return x[both], y[both]
+
+
+def cohen_kappa(
+    a,
+    b,
+    weights: Literal["linear", "quadratic"] | None = None,
+    categories: Sequence[float] | None = None,
+) -> KappaResult:
+    """Cohen's kappa, simple or weighted, for two raters over the units both rated.
+
+    Parameters
+    ----------
+    a, b : array_like or pandas.Series
+        The raters' codes; Series with different (unique) indexes are aligned on the index,
+        anything else is paired by position.
+    weights : {None, "linear", "quadratic"}, default None
+        None: simple kappa; "linear": Cicchetti-Allison; "quadratic": Fleiss-Cohen, both on
+        the numeric distance between codes.
+    categories : sequence of float, optional
+        Full scale, e.g. ``[1, 2, 3, 4]``: unused categories stay in the table and set the
+        weights' range. Default: the codes either rater used.
+
+    Returns
+    -------
+    KappaResult
+        ``statsmodels.stats.inter_rater.cohens_kappa`` on the square table; NaN if no units
+        or one category.
+    """
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"weights must be None, linear or quadratic, not {weights!r}")
+    x, y = _paired(a, b)
+    cats = _categories(np.concatenate([x, y]), categories)
+    if x.size == 0 or cats.size < 2:
+        return KappaResult(_NAN, int(x.size), 2, weights or "none")
+    table = np.zeros((cats.size, cats.size))
+    np.add.at(table, (np.searchsorted(cats, x), np.searchsorted(cats, y)), 1)
+    # statsmodels: `weights` (1-D) are the category scores; wt names the weighting.
+    options = {} if weights is None else {"weights": cats, "wt": weights}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = inter_rater.cohens_kappa(table, return_results=False, **options)
+    return KappaResult(float(kappa), int(x.size), 2, weights or "none")
+
+
+def fleiss_kappa(scores: pd.DataFrame, categories: Sequence[float] | None = None) -> KappaResult:
+    """Fleiss' (1971) kappa via statsmodels ``aggregate_raters`` and ``fleiss_kappa``.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters; every unit with a rating must have the same number of ratings (the
+        raters may differ). Unrated units are dropped.
+    categories : sequence of float, optional
+        Full scale; default the codes observed.
+
+    Returns
+    -------
+    KappaResult
+        ``n_raters`` is the number of ratings per unit.
+
+    Raises
+    ------
+    ValueError
+        If units carry different numbers of ratings: use :func:`krippendorff_alpha` or
+        :func:`gwet_ac` for incomplete designs.
+    """
+    values = _matrix(scores)
+    rated = ~np.isnan(values)
+    values, per_unit = values[rated.any(axis=1)], rated.sum(axis=1)[rated.any(axis=1)]
+    if np.unique(per_unit).size > 1:
+        raise ValueError("fleiss_kappa needs the same number of ratings on every unit")
+    cats = _categories(values, categories)
+    n_units, m = values.shape[0], int(per_unit[0]) if per_unit.size else 0
+    if n_units == 0 or m < 2 or cats.size < 2:
+        return KappaResult(_NAN, n_units, m, "identity")
+    codes = np.searchsorted(cats, values[~np.isnan(values)]).reshape(n_units, m)
+    table, _ = inter_rater.aggregate_raters(codes, n_cat=cats.size)
+    return KappaResult(float(inter_rater.fleiss_kappa(table)), n_units, m, "identity")
+
+
+def gwet_ac(
+    scores: pd.DataFrame, weights: Weights = "identity", categories: Sequence[float] | None = None
+) -> float:
+    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic weights).
+
+    Follows irrCAC's ``gwet.ac1.raw``: unrated units are dropped; agreement ``pa`` averages
+    over units rated at least twice; ``pi_k`` averages ``r_ik / r_i`` over all units, single
+    ratings included; ``pe = sum(W) sum_k pi_k (1 - pi_k) / (q (q - 1))``.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters.
+    weights : {"identity", "linear", "quadratic"}, default "identity"
+        irrCAC's weights on the codes: ``1 - |k-l|/(max-min)``, ``1 - (k-l)^2/(max-min)^2``.
+    categories : sequence of float, optional
+        Full scale (q and the weights depend on it); default the codes observed, as irrCAC.
+        With one category ``pe`` is 0, as in irrCAC.
+
+    Returns
+    -------
+    float
+        The coefficient; NaN if no unit is rated twice.
+    """
+    values = _matrix(scores)
+    values = values[(~np.isnan(values)).any(axis=1)]
+    cats = _categories(values, categories)
+    w = _weight_matrix(cats, weights)
+    counts = _counts(values, cats)
+    r = counts.sum(axis=1)
+    pairable = r >= 2
+    if not pairable.any():
+        return _NAN
+    agree = (counts * (counts @ w.T - 1)).sum(axis=1)
+    pa = np.mean(agree[pairable] / (r[pairable] * (r[pairable] - 1)))
+    pi = (counts / r[:, None]).mean(axis=0)
+    q = cats.size
+    pe = w.sum() * np.sum(pi * (1 - pi)) / (q * (q - 1)) if q >= 2 else 0.0
+    return _NAN if pe >= 1 else float((pa - pe) / (1 - pe))
+
+
+def percent_agreement(
+    scores: pd.DataFrame, adjacent: bool = False, average: Literal["pairs", "units"] = "pairs"
+) -> float:
+    """Share of pairs of raters, within units, agreeing exactly or within one scale point.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters.
+    adjacent : bool, default False
+        If True a pair agrees when its codes differ by at most 1.
+    average : {"pairs", "units"}, default "pairs"
+        "pairs" pools all rater pairs of all units (units with more raters weigh more);
+        "units" averages each unit's share over units rated twice or more (irrCAC's
+        ``pa.coeff.raw``).
+
+    Returns
+    -------
+    float
+        Share in [0, 1]; NaN if no unit is rated twice.
+    """
+    if average not in ("pairs", "units"):
+        raise ValueError(f"average must be pairs or units, not {average!r}")
+    values = _matrix(scores)
+    cats = _categories(values, None)
+    counts = _counts(values, cats)
+    r = counts.sum(axis=1)
+    close = np.abs(cats[:, None] - cats[None, :]) <= (1 if adjacent else 0) + 1e-9
+    agreeing = (np.einsum("ik,kl,il->i", counts, close.astype(float), counts) - r) / 2
+    pairs = r * (r - 1) / 2
+    ok = pairs > 0
+    if not ok.any():
+        return _NAN
+    if average == "pairs":
+        return float(agreeing[ok].sum() / pairs[ok].sum())
+    return float(np.mean(agreeing[ok] / pairs[ok]))
+
+
+def bootstrap_interval(
+    statistic: Callable[[pd.DataFrame], float],
+    scores: pd.DataFrame,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator | None = 0,
+    confidence: float = 0.95,
+) -> BootstrapInterval:
+    """Percentile bootstrap interval, resampling units (rows) with replacement.
+
+    Parameters
+    ----------
+    statistic : callable
+        Frame -> float, e.g. ``lambda s: gwet_ac(s, "quadratic", [1, 2, 3, 4])``. Give
+        category-dependent statistics fixed categories so replicates share one scale.
+    scores : pandas.DataFrame or numpy.ndarray
+        Units x raters; rows are resampled.
+    n_boot : int, default 1000
+        Number of replicates.
+    seed : int, numpy.random.Generator or None, default 0
+        Passed to ``numpy.random.default_rng``; a fixed seed gives a fixed interval.
+    confidence : float, default 0.95
+        Coverage.
+
+    Returns
+    -------
+    BootstrapInterval
+        Quantiles of the finite replicates; NaN replicates are skipped and counted.
+    """
+    if not 0 < confidence < 1 or n_boot < 1:
+        raise ValueError("need 0 < confidence < 1 and n_boot >= 1")
+    n = len(scores)
+    if n == 0:
+        return BootstrapInterval(_NAN, _NAN, confidence, n_boot, n_boot)
+    rng = np.random.default_rng(seed)
+    rows = scores.iloc if hasattr(scores, "iloc") else np.asarray(scores)
+    reps = np.array([statistic(rows[rng.integers(0, n, n)]) for _ in range(n_boot)])
+    finite = reps[np.isfinite(reps)]
+    if finite.size == 0:
+        return BootstrapInterval(_NAN, _NAN, confidence, n_boot, n_boot)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(finite, [tail, 1 - tail])
+    return BootstrapInterval(float(low), float(high), confidence, n_boot, n_boot - finite.size)
+
+
+def _split_consensus(scores: pd.DataFrame, consensus) -> tuple[pd.DataFrame, np.ndarray | None]:
+    if consensus is None:
+        return scores, None
+    if not isinstance(consensus, pd.Series):
+        if consensus not in scores.columns:
+            raise KeyError(f"consensus column {consensus!r} is not in scores")
+        return scores.drop(columns=[consensus]), _vector(scores[consensus])
+    if not consensus.index.equals(scores.index):
+        if not consensus.index.is_unique:
+            raise ValueError("consensus has a non-unique index that differs from scores'")
+        consensus = consensus.reindex(scores.index)
+    raters = scores.drop(columns=[consensus.name]) if consensus.name in scores.columns else scores
+    return raters, _vector(consensus)
+
+
+def _estimate(name: str, statistic, values: np.ndarray, n_boot: int, seed) -> AgreementEstimate:
+    ci = bootstrap_interval(statistic, values, n_boot=n_boot, seed=seed)
+    n_raters = int((~np.isnan(values)).any(axis=0).sum())
+    return AgreementEstimate(
+        name, statistic(values), ci.low, ci.high, _n_pairable(values), n_raters, ci.n_failed
+    )
+
+
+def _pair_row(names: tuple, x, y, cats, n_boot: int, seed) -> dict:
+    pair = np.column_stack([x, y])
+    pair = pair[~np.isnan(pair).any(axis=1)]
+    row = {"rater_a": names[0], "rater_b": names[1], "n_units": len(pair)}
+    for w in ("linear", "quadratic"):
+
+        def stat(s, w=w):
+            return cohen_kappa(s[:, 0], s[:, 1], weights=w, categories=cats).estimate
+
+        ci = bootstrap_interval(stat, pair, n_boot=n_boot, seed=seed)
+        row |= {f"kappa_{w}": stat(pair), f"kappa_{w}_low": ci.low, f"kappa_{w}_high": ci.high}
+    return row
+
+
+def agreement_summary(
+    scores: pd.DataFrame,
+    consensus: pd.Series | Hashable | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    categories: Sequence[float] | None = None,
+) -> AgreementSummary:
+    """Headline agreement figures, each with a bootstrap 95% interval over units.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters.
+    consensus : pandas.Series or column label, optional
+        Agreed (moderated) score per unit: a Series indexed like ``scores``' rows, or a column
+        of ``scores``. Never counted as a rater (nor is a column named like the Series); it
+        only adds rater-vs-consensus rows to ``pairwise``.
+    n_boot, seed : int, default 1000, 0
+        Replicates and seed for every interval.
+    categories : sequence of float, optional
+        Full scale, ``[1, 2, 3, 4]`` here; recommended so weights and chance terms do not
+        depend on which codes happen to occur. Default: codes observed among the raters
+        (for kappa, consensus included), fixed across replicates.
+
+    Returns
+    -------
+    AgreementSummary
+        Ordinal alpha; Gwet's AC2 (quadratic, linear); pooled pairwise exact and adjacent
+        agreement; ``pairwise``: each pair of raters sharing a unit, then each rater vs
+        consensus, with ``n_units`` and linear / quadratic kappa with ``_low`` / ``_high``.
+    """
+    raters, cons = _split_consensus(scores, consensus)
+    values = _matrix(raters)
+    cats = _categories(values, categories)
+    pair_cats = cats if cons is None else _categories(np.append(values, cons), categories)
+    names = list(raters.columns)
+    rows = [
+        _pair_row((names[i], names[j]), values[:, i], values[:, j], pair_cats, n_boot, seed)
+        for i, j in combinations(range(values.shape[1]), 2)
+        if np.any(~np.isnan(values[:, i]) & ~np.isnan(values[:, j]))
+    ]
+    if cons is not None:
+        label = consensus.name if isinstance(consensus, pd.Series) else consensus
+        label = "consensus" if label is None else label
+        rows += [
+            _pair_row((name, label), values[:, i], cons, pair_cats, n_boot, seed)
+            for i, name in enumerate(raters.columns)
+        ]
+    columns = ["rater_a", "rater_b", "n_units"] + [
+        f"kappa_{w}{s}" for w in ("linear", "quadratic") for s in ("", "_low", "_high")
+    ]
+    specs = {
+        "alpha_ordinal": ("krippendorff_alpha_ordinal", krippendorff_alpha),
+        "ac2_quadratic": ("gwet_ac2_quadratic", lambda s: gwet_ac(s, "quadratic", cats)),
+        "ac2_linear": ("gwet_ac2_linear", lambda s: gwet_ac(s, "linear", cats)),
+        "exact_agreement": ("exact_agreement", percent_agreement),
+        "adjacent_agreement": ("adjacent_agreement", lambda s: percent_agreement(s, True)),
+    }
+    estimates = {k: _estimate(*spec, values, n_boot, seed) for k, spec in specs.items()}
+    return AgreementSummary(**estimates, pairwise=pd.DataFrame(rows, columns=columns))
+
+
+def leniency(
+    scores: pd.DataFrame,
+    consensus: pd.Series | Hashable | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Each rater's mean difference from the consensus, or from the other raters.
+
+    On each unit the difference is the rater's code minus the consensus, or with no consensus
+    minus the mean of the other raters on that unit; units lacking either side are skipped.
+    The interval is a percentile bootstrap (not a t interval) of the mean over the rater's
+    units: ``n_boot`` resamples, generator seeded with ``seed`` afresh for each rater. With
+    few units it is too narrow: read small ``n_units`` with care.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Units x raters.
+    consensus : pandas.Series or column label, optional
+        Agreed score per unit, as in :func:`agreement_summary`; never counted as a rater.
+    n_boot, seed : int, default 1000, 0
+        Bootstrap resamples per rater and seed.
+    confidence : float, default 0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by rater: ``reference`` ("consensus" / "other raters"), ``mean_difference``
+        in scale points (positive = more generous), ``low``, ``high``, ``n_units`` and
+        ``direction``: "more generous" / "more severe" only when the interval excludes zero,
+        else "no clear difference".
+    """
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must lie strictly between 0 and 1")
+    raters, cons = _split_consensus(scores, consensus)
+    values = _matrix(raters)
+    tail = (1 - confidence) / 2
+    rows = []
+    for j, name in enumerate(raters.columns):
+        ref = cons
+        if cons is None:
+            others = np.delete(values, j, axis=1)
+            n_others = (~np.isnan(others)).sum(axis=1)
+            total = np.nansum(others, axis=1)
+            ref = np.where(n_others > 0, total / np.maximum(n_others, 1), np.nan)
+        diff = values[:, j] - ref
+        diff = diff[np.isfinite(diff)]
+        low = high = _NAN
+        if diff.size >= 2:
+            rng, n = np.random.default_rng(seed), diff.size
+            means = [  # in chunks of 100 replicates, to bound memory
+                diff[rng.integers(0, n, (min(100, n_boot - k), n))].mean(axis=1)
+                for k in range(0, n_boot, 100)
+            ]
+            low, high = np.quantile(np.concatenate(means), [tail, 1 - tail])
+        direction = "more generous" if low > 0 else "more severe" if high < 0 else None
+        mean = float(diff.mean()) if diff.size else _NAN
+        reference = "other raters" if cons is None else "consensus"
+        direction = direction or "no clear difference"
+        rows.append((name, reference, mean, float(low), float(high), int(diff.size), direction))
+    columns = ["rater", "reference", "mean_difference", "low", "high", "n_units", "direction"]
+    return pd.DataFrame(rows, columns=columns).set_index("rater")
