@@ -128,3 +128,21 @@ def publish(temporary: Path, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def write_json(data: dict, path: str | Path) -> Path:
+    """Write JSON-ready data as indented JSON, atomically (NaN is refused, never written).
+
+    Parameters
+    ----------
+    data : dict
+        E.g. from :func:`review_lib.analysis.metrics.council_metrics`.
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import json
+
+    return write_atomically(Path(path), json.dumps(data, indent=2, allow_nan=False) + "\n")

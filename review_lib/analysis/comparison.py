@@ -63,6 +63,27 @@ def programme_funnels(cycle_programme: Programme, method: str = "exact") -> Funn
     if method not in METHODS:
         raise ValueError(f"unknown funnel method {method!r}; expected one of "
                          f"{', '.join(METHODS)}")
+    # Every council's findings place it on the same funnels: compute them once per cycle.
+    key = (method, _content_key(cycle_programme.ratings),
+           _content_key(cycle_programme.judgements))
+    if key not in _FUNNELS:
+        if len(_FUNNELS) >= 8:
+            _FUNNELS.pop(next(iter(_FUNNELS)))
+        _FUNNELS[key] = _programme_funnels(cycle_programme, method)
+    return _FUNNELS[key]
+
+
+#: Funnels already computed in this process, by method and the reviews' identities.
+_FUNNELS: dict[tuple, Funnels] = {}
+
+
+def _content_key(frame: pd.DataFrame) -> tuple:
+    """A key that changes with any value of the frame (hashes of every row, in order)."""
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return (len(frame), tuple(frame.columns), hashes.tobytes())
+
+
+def _programme_funnels(cycle_programme: Programme, method: str) -> Funnels:
     rating_counts = good_counts(cycle_programme.ratings, "rating")
     effects = council_design_effects(cycle_programme, rating_counts.index)
     ratings = funnel_table(rating_counts, method=method, design_effect=effects.to_numpy())

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
+from review_lib.data.scale import GOOD_OR_BETTER, LEVEL_SCORES, LEVELS
 
 #: The two-sided 95% normal quantile, to the last bit as ``scipy.stats.norm.ppf(0.975)``
 #: gives it (``statistics.NormalDist().inv_cdf(0.975)`` differs by 4e-16). A literal, so
@@ -186,6 +186,81 @@ def format_percent(share: float, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if abs(value - round(value)) < 1e-9 else 1
     return f"{value:.{decimals}f}%"
+
+
+def level_table(counts: Mapping[str, int]) -> pd.DataFrame:
+    """The table :func:`level_counts` gives, from counts already made.
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Count per level (missing levels count 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`level_counts`.
+    """
+    array = np.array([int(counts.get(level, 0)) for level in LEVELS])
+    n = int(array.sum())
+    table = pd.DataFrame({"count": array, "percent": array / n * 100 if n else array * math.nan},
+                         index=_LEVEL_INDEX.copy(), copy=False)
+    table.attrs["n"] = n
+    return table
+
+
+def case_table(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFrame:
+    """A row per case record: its ratings by level, mean score and overall judgement.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        One review's tidy ratings (``case``, ``rating``; ``auditor`` optional).
+    judgements : pandas.DataFrame
+        The same review's overall judgements (``case``, ``judgement``, ``auditor``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by case pseudonym, best judgement first, then by mean score, then by
+        case: the four level counts, ``n``, ``mean_score`` (Inadequate 1 ... Outstanding 4,
+        over the questions rated), ``judgement``, ``judgement_score``, ``auditor``,
+        ``most_common`` (the most common level; a tie goes to the lower level, the more
+        cautious reading) and ``judgement_vs_ratings`` (``"higher"``, ``"same"`` or
+        ``"lower"``: the judgement against the most common rating).
+
+    Raises
+    ------
+    ValueError
+        If the frames hold more than one review (pseudonyms repeat across reviews).
+    """
+    for frame, name in ((ratings, "ratings"), (judgements, "judgements")):
+        keys = [k for k in ("council", "cycle") if k in frame]
+        if keys and len(frame[keys].drop_duplicates()) > 1:
+            raise ValueError(f"{name} hold more than one review; pass one review's frames")
+    rating = ratings["rating"].astype("object")
+    counts = (pd.crosstab(ratings["case"].astype(str), rating)
+              .reindex(columns=list(LEVELS), fill_value=0).astype(int))
+    counts.columns.name = None
+    scores = rating.map(LEVEL_SCORES).astype(float)
+    mean = scores.groupby(ratings["case"].astype(str)).mean()
+    judged = judgements.assign(case=judgements["case"].astype(str)).set_index("case")
+    table = counts.reindex(judged.index.union(counts.index), fill_value=0)
+    table["n"] = table[list(LEVELS)].sum(axis=1)
+    table["mean_score"] = mean.reindex(table.index)
+    table["judgement"] = judged["judgement"].astype("object").reindex(table.index)
+    table["judgement_score"] = table["judgement"].map(LEVEL_SCORES)
+    if "auditor" in judged:
+        table["auditor"] = judged["auditor"].astype(str).reindex(table.index)
+    table["most_common"] = table[list(reversed(LEVELS))].idxmax(axis=1)
+    difference = table["judgement_score"] - table["most_common"].map(LEVEL_SCORES)
+    table["judgement_vs_ratings"] = difference.map(
+        lambda d: "higher" if d > 0 else "lower" if d < 0 else "same")
+    table = table.rename_axis("case").reset_index()
+    table = table.sort_values(["judgement_score", "mean_score", "case"],
+                              ascending=[False, False, True], na_position="last",
+                              kind="stable")
+    return table.set_index("case")
 
 
 def level_counts(values: pd.Series) -> pd.DataFrame:
@@ -627,13 +702,13 @@ def count_table_text(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def headline_sentence(judgements: pd.Series) -> str:
+def headline_sentence(judgements: pd.Series | Mapping[str, int]) -> str:
     """The sentence a report prints about overall judgements.
 
     Parameters
     ----------
-    judgements : pandas.Series
-        The review's overall judgements.
+    judgements : pandas.Series or mapping of str to int
+        The review's overall judgements, or their count per level.
 
     Returns
     -------
@@ -647,7 +722,10 @@ def headline_sentence(judgements: pd.Series) -> str:
     >>> headline_sentence(pd.Series(["Good"] * 18 + ["Requires Improvement"] * 2))
     '18 of 20 case records (90%) were rated Outstanding or Good, and 2 (10%) Requires Improvement.'
     """
-    counts = _level_count_values(judgements)
+    if isinstance(judgements, Mapping):
+        counts = np.array([int(judgements.get(level, 0)) for level in LEVELS])
+    else:
+        counts = _level_count_values(judgements)
     n = int(counts.sum())
     if n == 0:
         return "No case records were rated."

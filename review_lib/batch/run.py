@@ -202,11 +202,11 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.analysis.comparison import cross_metrics
-    from review_lib.analysis.metrics import council_metrics, write_metrics
+    from review_lib.analysis.metrics import council_metrics
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
     from review_lib.data.records import Programme, normalise_cycle
-    from review_lib.files import slug
+    from review_lib.files import slug, write_json
     from review_lib.report.context import save_preloaded
 
     summary = RunSummary()
@@ -263,14 +263,15 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         try:
-            summary.written.append(write_metrics(council_metrics(review), path))
+            summary.written.append(write_json(
+                council_metrics(review, programme, method=funnel_limits), path))
         except Exception as exc:  # one review's figures never stop the others
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
     for each in all_cycles:
         try:
-            summary.written.append(write_metrics(
+            summary.written.append(write_json(
                 cross_metrics(programme.in_cycle(each), funnel_limits),
                 reports_dir / each / "metrics.json"))
         except Exception as exc:

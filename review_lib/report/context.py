@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from review_lib.analysis.results import ReviewResults, analyse_review
 from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.loading import iter_data_files, read_programme_files
 from review_lib.data.problems import DataValidationError, Problem
@@ -49,6 +51,11 @@ class ReviewContext:
     def catalogue(self) -> Catalogue:
         """The question catalogue."""
         return self.programme.catalogue
+
+    @cached_property
+    def results(self) -> ReviewResults:
+        """The review's analysis, computed once (:func:`~.results.analyse_review`)."""
+        return analyse_review(self.review, self.programme, method=self.funnel_limits)
 
     @property
     def synthetic(self) -> bool:

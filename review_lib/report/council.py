@@ -12,16 +12,12 @@ import re
 
 import pandas as pd
 
-from review_lib.analysis.clustered import ratings_good_or_better
 from review_lib.analysis.summary import (
-    auditor_summary,
     format_percent,
-    good_or_better,
     headline_sentence,
-    level_counts,
-    question_summary,
+    level_table,
 )
-from review_lib.data.scale import LEVEL_SCORES, LEVELS
+from review_lib.data.scale import LEVELS
 from review_lib.report import charts
 from review_lib.report.context import ReviewContext
 from review_lib.report.html import (
@@ -80,27 +76,27 @@ def section4_tables(context: ReviewContext) -> str:
     str
         HTML: question ratings table, overall judgements table, headline paragraph.
     """
-    review = context.review
-    ratings = level_counts(review.ratings["rating"])
-    judgements = level_counts(review.judgements["judgement"])
-    n_questions = len(context.catalogue)
-    na = len(review.not_applicable)
-    rated = (f"In total {len(review.ratings)} question ratings were given "
-             f"({review.n_cases} cases x {n_questions} questions"
+    results = context.results
+    ratings = level_table(results.rating_counts)
+    judgements = level_table(results.overall_counts)
+    na = results.n_not_applicable
+    rated = (f"In total {results.n_ratings} question ratings were given "
+             f"({results.n_cases} cases x {results.n_questions} questions"
              + (f", less {na} marked not applicable" if na else "") + ").")
-    share = ratings_good_or_better(review.ratings)
-    return "\n".join([
+    html = "\n".join([
         f"<p>{esc(rated)}</p>",
         count_table_html(ratings, "Table 1. Question ratings, all questions and cases"),
-        f"<p>{esc(headline_sentence(review.judgements['judgement']))} Of the question "
-        f"ratings, {esc(share.describe())} were Outstanding or Good.</p>",
+        f"<p>{esc(headline_sentence(results.overall_counts))} Of the question "
+        f"ratings, {esc(results.ratings.describe())} were Outstanding or Good.</p>",
         count_table_html(judgements, "Table 2. Overall judgement of each case record"),
     ])
+    frame = pd.concat({"Question ratings": ratings["count"],
+                       "Overall judgements": judgements["count"]}, axis=1)
+    return Section(html, frame=frame)
 
 
 def _summary(context: ReviewContext, sort: bool) -> pd.DataFrame:
-    review = context.review
-    table = question_summary(review.ratings, review.not_applicable, context.catalogue)
+    table = context.results.questions
     if sort:
         table = table.sort_values(["share_good", "Outstanding"], ascending=False,
                                   kind="stable")
@@ -191,11 +187,10 @@ def judgements_section(context: ReviewContext) -> str:
     str
         HTML figure.
     """
-    review = context.review
-    counts = level_counts(review.judgements["judgement"])
-    share = good_or_better(review.judgements["judgement"])
-    caption = (f"{headline_sentence(review.judgements['judgement'])} The share Good or better "
-               f"is {share.describe()}.")
+    review, results = context.review, context.results
+    counts = level_table(results.overall_counts)
+    caption = (f"{headline_sentence(results.overall_counts)} The share Good or better "
+               f"is {results.cases.describe()}.")
     return chart_html(charts.judgement_bars, counts,
                       title=f"Overall judgements, {review.council} {review.cycle}",
                       alt=charts.alt_text_judgements(counts), caption=caption,
@@ -216,8 +211,7 @@ def auditor_section(context: ReviewContext) -> str:
     str
         HTML.
     """
-    review = context.review
-    table = auditor_summary(review.ratings, review.judgements)
+    table = context.results.auditors
     data = table
     frame = pd.DataFrame({
         "Cases": table["cases"],
@@ -256,33 +250,12 @@ def case_consistency(context: ReviewContext) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by case pseudonym: counts of each level, the most common level, the mean
+        :attr:`ReviewResults.case_records <review_lib.analysis.results.ReviewResults>`:
+        indexed by case pseudonym, counts of each level, the most common level, the mean
         score (Inadequate 1 ... Outstanding 4), the judgement and whether the judgement is
         above, equal to or below the most common rating.
     """
-    review = context.review
-    ratings = review.ratings
-    counts = (ratings.groupby(["case", "rating"], observed=False).size()
-              .unstack("rating", fill_value=0).reindex(columns=list(LEVELS), fill_value=0))
-    counts.columns = list(LEVELS)
-    score = ratings["rating"].astype("object").map(LEVEL_SCORES).astype(float)
-    mean = score.groupby(ratings["case"]).mean()
-    judged = review.judgements.set_index("case")["judgement"].astype("object")
-    # The most common level; ties go to the lower level (the more cautious reading).
-    modal = counts[list(reversed(LEVELS))].idxmax(axis=1)
-    table = counts.copy()
-    table["most_common"] = modal
-    table["mean_score"] = mean
-    table["judgement"] = judged
-    table["auditor"] = review.judgements.set_index("case")["auditor"].astype(str)
-    diff = table["judgement"].map(LEVEL_SCORES) - table["most_common"].map(LEVEL_SCORES)
-    table["judgement_vs_ratings"] = diff.map(
-        lambda d: "higher" if d > 0 else "lower" if d < 0 else "same")
-    table = table.sort_values(["judgement", "mean_score"],
-                              key=lambda s: s.map(LEVEL_SCORES) if s.name == "judgement"
-                              else s, ascending=False)
-    table.index.name = "case"
-    return table
+    return context.results.case_records
 
 
 @sectioned
@@ -299,7 +272,6 @@ def case_section(context: ReviewContext) -> str:
     str
         HTML: a sentence, a chart and a table, by case pseudonym only.
     """
-    review = context.review
     table = case_consistency(context)
     same = int((table["judgement_vs_ratings"] == "same").sum())
     higher = table.index[table["judgement_vs_ratings"] == "higher"].tolist()
@@ -321,9 +293,9 @@ def case_section(context: ReviewContext) -> str:
     }, index=table.index)
     return Section("\n".join([
         f"<p>{esc(' '.join(parts))}</p>",
-        chart_html(charts.case_profile, review.ratings, review.judgements,
+        chart_html(charts.case_profile, table,
                    title="Question ratings of each case, with its overall judgement",
-                   alt=charts.alt_text_case_profile(review.ratings, review.judgements),
+                   alt=charts.alt_text_case_profile(table),
                     caption="Each row is one case record (by pseudonym): the bar shows how "
                             "its questions were rated, and the label at the end its overall "
                             "judgement.",
@@ -422,10 +394,11 @@ def findings(context: ReviewContext) -> str:
     """
     from review_lib.data.narrative import narrative_html
     from review_lib.report.wording.council import council_findings
+    from review_lib.report.wording.notes import review_team_narrative
 
     parts, markdown = [], []
-    for heading, text in council_findings(context.review, context.programme,
-                                          context.funnel_limits).items():
+    narrative = review_team_narrative(context.review)
+    for heading, text in council_findings(context.results, narrative).items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         markdown.append(f"## {heading}\n\n{text}")
         if heading.startswith("Themes from the review team"):
@@ -458,12 +431,10 @@ def funnel_position(context: ReviewContext) -> str:
     str
         HTML figure, or nothing when the cycle has fewer than three councils.
     """
-    from review_lib.analysis.comparison import programme_funnels
-
-    cycle_programme = context.programme.in_cycle(context.review.cycle)
-    if len(cycle_programme.reviews) < 3:
+    position = context.results.position
+    if position is None:
         return ""
-    table = programme_funnels(cycle_programme, context.funnel_limits).judgements
+    table = position.funnels.judgements
     council = context.review.council
     return chart_html(
         charts.funnel_plot, table, highlight=council,

@@ -117,6 +117,7 @@ def test_sections_are_objects_with_their_data_and_show_themselves():
 
     import pandas as pd
 
+    from review_lib.analysis.results import analyse_review
     from review_lib.analysis.summary import question_summary
     from review_lib.report import council as council_report
     from review_lib.report import cross as cross_report
@@ -127,9 +128,14 @@ def test_sections_are_objects_with_their_data_and_show_themselves():
     table = council_report.question_table(context)
     assert isinstance(table, Section) and isinstance(table, str)
     assert table._repr_html_() == table.html and "<table" in table.html
-    expected = question_summary(context.review.ratings, context.review.not_applicable,
-                                context.catalogue)
-    pd.testing.assert_frame_equal(table.frame.sort_index(), expected.sort_index())
+    # The section shows the analysis results, computed once, not a table of its own.
+    results = analyse_review(context.review, context.programme)
+    pd.testing.assert_frame_equal(table.frame.sort_index(), results.questions.sort_index())
+    assert context.results.questions is not None and context.results is context.results
+    summary = question_summary(context.review.ratings, context.review.not_applicable,
+                               context.catalogue)
+    pd.testing.assert_frame_equal(table.frame[summary.columns].sort_index(),
+                                  summary.sort_index())
     assert "Table 3. Ratings by question" in table.text and "<" not in table.text
     findings = council_report.findings(context)
     assert findings.text.startswith("## Headline\n\nIn the 2022-24 Practice Review of Dudley")

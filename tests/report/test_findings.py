@@ -7,6 +7,7 @@ import re
 import pytest
 from conftest import judgement_column, rating_column, write_wide_csv
 
+from review_lib.analysis.results import analyse_review
 from review_lib.data.loading import load_programme
 from review_lib.report.wording.council import (
     areas_for_improvement,
@@ -56,7 +57,7 @@ def table_rows(markdown):
 
 
 def test_headline_dudley_reads_like_the_published_report(dudley):
-    text = headline(dudley)
+    text = headline(analyse_review(dudley))
     assert ("In the 2022-24 Practice Review of Dudley (November 2023), 4 auditors examined "
             "20 case records (5 each)") in text
     assert "the 12 questions of the audit tool: 240 question ratings in all." in text
@@ -76,7 +77,7 @@ def test_headline_dudley_reads_like_the_published_report(dudley):
 
 def test_headline_counts_not_applicable_answers_out_of_the_denominator(tmp_path):
     _, review = load_one(tmp_path, questions={"Q5": column(g=17, na=3)})
-    text = headline(review)
+    text = headline(analyse_review(review))
     assert "3 answers were marked not applicable" in text
     assert "That leaves 237 question ratings." in text
     # Every rating Good: the design effect cannot be estimated, so each record counts once
@@ -84,7 +85,7 @@ def test_headline_counts_not_applicable_answers_out_of_the_denominator(tmp_path)
     assert "Of the 237 question ratings, 237 (100%; 95% interval 84% to 100%)" in text
     assert "the interval counts each of the 20 records once" in text
     _, one = load_one(tmp_path / "one", questions={"Q8": column(g=19, na=1)})
-    assert "One answer was marked not applicable" in headline(one)
+    assert "One answer was marked not applicable" in headline(analyse_review(one))
 
 
 def test_headline_uneven_auditor_loads(tmp_path):
@@ -93,14 +94,15 @@ def test_headline_uneven_auditor_loads(tmp_path):
     text = path.read_text().replace("C020,PSW D", "C020,PSW A")
     path.write_text(text)
     review = load_programme(tmp_path).reviews[0]
-    assert "4 auditors examined 20 case records (between 4 and 6 each)" in headline(review)
+    assert ("4 auditors examined 20 case records (between 4 and 6 each)"
+            in headline(analyse_review(review)))
 
 
 # --------------------------------------------------------------------------- questions
 
 
 def test_strengths_dudley_lists_the_three_questions_at_95_percent(dudley):
-    text = strengths(dudley)
+    text = strengths(analyse_review(dudley))
     assert table_rows(text) == ["Person's voice (Q1)", "Mental capacity (Q5)",
                                 "Partnership (Q9)"]
     assert "| Person's voice (Q1) | 19 of 20 (95%) | 76% to 99% | 8 |" in text
@@ -118,7 +120,7 @@ def test_strengths_dudley_lists_the_three_questions_at_95_percent(dudley):
 
 
 def test_areas_for_improvement_dudley_puts_oversight_and_community_assets_first(dudley):
-    text = areas_for_improvement(dudley)
+    text = areas_for_improvement(analyse_review(dudley))
     assert table_rows(text) == ["Management oversight (Q11)", "Community assets (Q3)",
                                 "Legislation (Q10)"]
     assert "| Management oversight (Q11) | 8 of 20 (40%) | 22% to 61% | 1 |" in text
@@ -132,7 +134,7 @@ def test_areas_for_improvement_dudley_puts_oversight_and_community_assets_first(
 def test_ties_at_the_cut_off_are_all_listed_and_said_so(tmp_path):
     top = {q: column(g=19, ri=1) for q in QUESTIONS[:5]}
     _, review = load_one(tmp_path, questions=top, default=column(g=15, ri=5))
-    text = strengths(review)
+    text = strengths(analyse_review(review))
     assert table_rows(text) == [f"{label} ({q})" for q, label in zip(
         QUESTIONS[:5], ["Person's voice", "Strengths", "Community assets", "Outcomes",
                         "Mental capacity"], strict=True)]
@@ -140,7 +142,7 @@ def test_ties_at_the_cut_off_are_all_listed_and_said_so(tmp_path):
             "(Q2), Community assets (Q3), Outcomes (Q4) and Mental capacity (Q5) are tied at "
             "19 of 20 (95%) Outstanding or Good. Choosing between them would be arbitrary."
             ) in text
-    areas = areas_for_improvement(review)
+    areas = areas_for_improvement(analyse_review(review))
     assert len(table_rows(areas)) == 7
     assert ("7 questions are listed rather than 3, because 7 questions are tied at 5 of 20 "
             "(25%) below Good.") in areas
@@ -150,17 +152,17 @@ def test_ties_at_the_cut_off_are_all_listed_and_said_so(tmp_path):
 
 def test_no_rating_below_good(tmp_path):
     _, review = load_one(tmp_path, default=column(o=4, g=16))
-    assert areas_for_improvement(review) == (
+    assert areas_for_improvement(analyse_review(review)) == (
         "No question had a rating below Good. All 240 question ratings were Outstanding or "
         "Good.")
-    assert strengths(review) == (
+    assert strengths(analyse_review(review)) == (
         "Every question had the same share of ratings Outstanding or Good: 20 of 20 (100%). "
         "No question stands out from the others.")
 
 
 def test_fewer_questions_below_good_than_asked_for(tmp_path):
     _, review = load_one(tmp_path, questions={"Q11": column(g=17, ri=2, i=1)})
-    text = areas_for_improvement(review)
+    text = areas_for_improvement(analyse_review(review))
     assert table_rows(text) == ["Management oversight (Q11)"]
     assert "| Management oversight (Q11) | 3 of 20 (15%) | 5% to 36% | 1 |" in text
     assert "Only 1 question had any rating below Good." in text
@@ -170,7 +172,7 @@ def test_differences_between_questions_within_chance(tmp_path):
     _, review = load_one(tmp_path, questions={"Q1": column(g=18, ri=2),
                                               "Q2": column(g=15, ri=5)},
                          default=column(g=16, ri=4))
-    text = strengths(review)
+    text = strengths(analyse_review(review))
     assert ("A test that compares the questions within the same case records (Cochran's Q, "
             "p = 0.066, 2,000 shuffles) gives no clear evidence that the questions differ from "
             "one another") in text
@@ -182,7 +184,7 @@ def test_differences_between_questions_within_chance(tmp_path):
 def test_not_applicable_questions_have_a_smaller_n(tmp_path):
     _, review = load_one(tmp_path, questions={"Q7": column(g=15, na=5)},
                          default=column(g=18, ri=2))
-    text = strengths(review)
+    text = strengths(analyse_review(review))
     assert "| Safeguarding (Q7) | 15 of 15 (100%) | 80% to 100% | 0 |" in text
     assert "its n is smaller" in text
 
@@ -192,14 +194,14 @@ def test_not_applicable_questions_have_a_smaller_n(tmp_path):
 
 def test_no_previous_review(tmp_path):
     _, review = load_one(tmp_path)
-    assert change_since_previous(review, None) == (
+    assert change_since_previous(analyse_review(review)) == (
         "There is no earlier review of Testshire in the data, so change since a previous "
         "review cannot be shown.")
 
 
 def test_change_dudley_since_2019(sample_programme, dudley):
-    previous = sample_programme.previous_review(dudley)
-    text = change_since_previous(dudley, previous)
+    assert sample_programme.previous_review(dudley).cycle == "2019"
+    text = change_since_previous(analyse_review(dudley, sample_programme))
     assert "Dudley's previous review, in the 2019 cycle (March 2019)" in text
     assert ("13 of 20 (65%; 95% interval 43% to 82%) in 2019; 18 of 20 (90%; 95% interval "
             "70% to 97%) in 2022-24. That is a rise of 25 percentage points (95% interval -1 "
@@ -227,7 +229,7 @@ def test_change_beyond_chance(tmp_path):
     write_review(tmp_path / "2022-24", default=column(o=5, g=15))
     programme = load_programme(tmp_path)
     review = programme.review("Testshire", "2022-24")
-    text = change_since_previous(review, programme.previous_review(review))
+    text = change_since_previous(analyse_review(review, programme))
     assert "8 of 20 (40%; 95% interval 22% to 61%) in 2019" in text
     assert "That is a rise of 60 percentage points" in text
     assert "Both measures changed by more than chance would readily explain." in text
@@ -241,7 +243,7 @@ def test_change_within_chance_and_a_fall(tmp_path):
                  overall=judgements(good=17, ri=3))
     programme = load_programme(tmp_path)
     review = programme.review("Testshire", "2022-24")
-    text = change_since_previous(review, programme.previous_review(review))
+    text = change_since_previous(analyse_review(review, programme))
     assert "That is a fall of 5 percentage points (95% interval -27 to +17 points)." in text
     assert ("For neither measure is there clear evidence of a change: both intervals include "
             "zero. That is not evidence that nothing changed") in text
@@ -259,7 +261,7 @@ RANKING = re.compile(r"\b(league|highest|lowest|best|worst|top|bottom|ranks?|ran
 
 
 def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
-    text = position_in_programme(dudley, sample_programme)
+    text = position_in_programme(analyse_review(dudley, sample_programme))
     assert "In the 2022-24 cycle, 14 councils were reviewed." in text
     # Exact binomial limits at n = 20 around 229/280: 12 of 20 or fewer is below the 95%
     # limit, 20 of 20 above it (scipy.stats.binom: P(X <= 12) = 0.019, P(X >= 20) = 0.018).
@@ -291,8 +293,8 @@ def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
     ("Pennant Cross", "is inside the 95% limits (61% to 99%): no clear evidence"),
 ])
 def test_position_outside_the_limits(sample_programme, council, words):
-    text = position_in_programme(sample_programme.review(council, "2022-24"),
-                                 sample_programme)
+    review = sample_programme.review(council, "2022-24")
+    text = position_in_programme(analyse_review(review, sample_programme))
     assert f"{council}'s share {words}" in text
     if council == "Kestrel Vale":
         # The chance of landing above these 95% limits at n = 20, from the limits drawn:
@@ -304,15 +306,15 @@ def test_position_outside_the_limits(sample_programme, council, words):
 
 def test_position_never_ranks(sample_programme):
     for review in sample_programme.in_cycle("2022-24").reviews:
-        text = position_in_programme(review, sample_programme)
+        text = position_in_programme(analyse_review(review, sample_programme))
         assert RANKING.search(text.replace("Councils are not ranked.", "")) is None, text
         others = [c for c in sample_programme.councils if c != review.council]
         assert not any(other in text for other in others)
 
 
 def test_position_limits_never_look_equal_to_the_share(sample_programme):
-    text = position_in_programme(sample_programme.review("Northwold", "2019"),
-                                 sample_programme)
+    review = sample_programme.review("Northwold", "2019")
+    text = position_in_programme(analyse_review(review, sample_programme))
     # 2019: average 62 of 100; Northwold's 6 of 20 (30%) is below the exact 95% limit, not
     # the 99.8% one (P(X <= 6) = 0.0035), and the limits do not round to its share.
     assert ("In Northwold, 6 of 20 (30%). Northwold's share is below the 95% limits (the "
@@ -324,7 +326,7 @@ def test_position_needs_three_councils(tmp_path):
     write_review(tmp_path, "a", council="Ashford")
     write_review(tmp_path, "b", council="Bexley Vale")
     programme = load_programme(tmp_path)
-    text = position_in_programme(programme.reviews[0], programme)
+    text = position_in_programme(analyse_review(programme.reviews[0], programme))
     assert text == ("Only 2 councils have data for the 2022-24 cycle, so a comparison with "
                     "the programme is not meaningful.")
 
@@ -335,7 +337,8 @@ def test_position_without_overdispersion(tmp_path):
                      default=column(g=good, ri=20 - good),
                      overall=judgements(good=good, ri=20 - good))
     programme = load_programme(tmp_path)
-    text = position_in_programme(programme.review("Council A", "2022-24"), programme)
+    review = programme.review("Council A", "2022-24")
+    text = position_in_programme(analyse_review(review, programme))
     assert "Across the programme, 68 of 80 case records (85%) were judged" in text
     assert "no clear evidence that it differs from the programme average" in text
     assert "too narrow" not in text
@@ -346,7 +349,7 @@ def test_position_without_overdispersion(tmp_path):
 
 
 def test_sample_caveats_dudley(dudley):
-    text = sample_caveats(dudley)
+    text = sample_caveats(analyse_review(dudley))
     assert "The 20 case records were selected, not drawn at random" in text
     assert "describe these records, not all practice" in text
     assert "one record more or less moves a share by 5 percentage points" in text
@@ -360,7 +363,7 @@ def test_sample_caveats_dudley(dudley):
 
 def test_sample_caveats_compute_the_width_for_the_review(tmp_path):
     _, review = load_one(tmp_path)
-    text = sample_caveats(review)
+    text = sample_caveats(analyse_review(review))
     assert "has a 95% interval from 84% to 100%, 16 percentage points wide" in text
 
 
@@ -425,7 +428,8 @@ def test_clean_markdown_keeps_embedded_images_and_code_blocks():
 
 
 def test_council_findings_dudley_sections_and_language(sample_programme, dudley):
-    sections = council_findings(dudley, sample_programme)
+    sections = council_findings(analyse_review(dudley, sample_programme),
+                                review_team_narrative(dudley))
     assert list(sections) == [
         "Headline", "Strengths", "Areas for improvement", "Change since the previous review",
         "How the council compares with the programme", "Themes from the review team",
@@ -445,7 +449,8 @@ def test_council_findings_add_the_narrative_when_present(tmp_path):
     (tmp_path / "testshire.md").write_text("The team saw **good** carers' work.\n",
                                            encoding="utf-8")
     programme = load_programme(tmp_path)
-    sections = council_findings(programme.reviews[0], programme)
+    review = programme.reviews[0]
+    sections = council_findings(analyse_review(review, programme), review_team_narrative(review))
     assert list(sections)[5:] == ["Themes from the review team",
                                   "What 20 cases can and cannot show", "Methods"]
     assert sections["Themes from the review team"] == "The team saw **good** carers' work.\n"

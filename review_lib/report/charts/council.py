@@ -12,8 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from review_lib.analysis.summary import format_percent
-from review_lib.data.scale import GOOD_OR_BETTER, LEVEL_SCORES, LEVELS
+from review_lib.analysis.summary import case_table, format_percent
+from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
 from review_lib.report.charts.base import (
     _AXIS_COLOUR,
     _TEXT_DARK,
@@ -220,34 +220,16 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
 # --------------------------------------------------------------------------- case profile
 
 
-def _case_table(ratings: pd.DataFrame, judgements: pd.DataFrame) -> pd.DataFrame:
-    """A row per case pseudonym: level counts, mean score and judgement, best first."""
-    for frame, name in ((ratings, "ratings"), (judgements, "judgements")):
-        keys = [k for k in ("council", "cycle") if k in frame]
-        if keys and len(frame[keys].drop_duplicates()) > 1:
-            raise ValueError(f"{name} hold more than one review; pass one review's frames")
-    rating = ratings["rating"].astype("object")
-    counts = (pd.crosstab(ratings["case"].astype(str), rating)
-              .reindex(columns=list(LEVELS), fill_value=0).astype(int))
-    counts.columns.name = None
-    scores = rating.map(LEVEL_SCORES).astype(float)
-    mean = scores.groupby(ratings["case"].astype(str)).mean()
-    judged = judgements.assign(case=judgements["case"].astype(str)).set_index("case")
-    table = counts.reindex(judged.index.union(counts.index), fill_value=0)
-    table["n"] = table[list(LEVELS)].sum(axis=1)
-    table["mean_score"] = mean.reindex(table.index)
-    table["judgement"] = judged["judgement"].astype("object").reindex(table.index)
-    table["judgement_score"] = table["judgement"].map(LEVEL_SCORES)
-    table = table.rename_axis("case").reset_index()
-    table = table.sort_values(["judgement_score", "mean_score", "case"],
-                              ascending=[False, False, True], na_position="last",
-                              kind="stable")
-    return table.set_index("case")
+def _case_table(ratings: pd.DataFrame, judgements: pd.DataFrame | None) -> pd.DataFrame:
+    """The case table of :func:`review_lib.analysis.summary.case_table` (or as given)."""
+    if judgements is None:
+        return ratings.copy()
+    return case_table(ratings, judgements)
 
 
 @literal_text
-def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame, *, ax: Axes | None = None,
-                 title: str | None = None) -> Axes:
+def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, *,
+                 ax: Axes | None = None, title: str | None = None) -> Axes:
     """How each case's overall judgement sits against its own question ratings.
 
     One row per case pseudonym: a diverging bar of how many of the case's questions were
@@ -258,8 +240,11 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame, *, ax: Axes | 
     Parameters
     ----------
     ratings : pandas.DataFrame
-        One review's tidy ratings (columns ``case`` and ``rating``).
-    judgements : pandas.DataFrame
+        One review's tidy ratings (columns ``case`` and ``rating``), or its case table
+        (:func:`review_lib.analysis.summary.case_table`, as
+        :attr:`ReviewResults.case_records <review_lib.analysis.results.ReviewResults>` holds
+        it) with ``judgements`` left out.
+    judgements : pandas.DataFrame, optional
         The same review's overall judgements (columns ``case`` and ``judgement``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure whose height grows with the number of cases.
@@ -456,7 +441,8 @@ def alt_text_judgements(counts: pd.DataFrame) -> str:
             "Good or better.")
 
 
-def alt_text_case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame) -> str:
+def alt_text_case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None
+                          ) -> str:
     """Alt text for :func:`case_profile`: cases, and the ratings behind each judgement.
 
     Parameters

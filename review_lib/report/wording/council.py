@@ -6,27 +6,18 @@ import math
 
 import pandas as pd
 
-from review_lib.analysis.clustered import ratings_good_or_better
-from review_lib.analysis.comparison import programme_funnels
-from review_lib.analysis.paired import QuestionComparison, compare_questions
+from review_lib.analysis.paired import QuestionComparison
+from review_lib.analysis.results import FunnelPoint, ReviewResults
 from review_lib.analysis.stats import (
-    case_mann_whitney,
-    case_mean_scores,
-    chance_outside,
-    newcombe_difference,
+    Change,
 )
 from review_lib.analysis.summary import (
     Proportion,
     format_percent,
-    good_or_better,
     headline_sentence,
-    question_summary,
     wilson_interval,
 )
-from review_lib.data.records import Programme, Review
-from review_lib.report.wording.notes import review_team_narrative
 from review_lib.report.wording.phrases import (
-    _BELOW_GOOD,
     MIN_COUNCILS,
     OVERDISPERSION_THRESHOLD,
     _bounded_p,
@@ -52,7 +43,7 @@ from review_lib.report.wording.phrases import (
 # --------------------------------------------------------------------------- headline
 
 
-def headline(review: Review) -> str:
+def headline(results: ReviewResults) -> str:
     """The headline paragraphs, in the style of a published Practice Review report.
 
     How many case records, auditors and question ratings there were; the overall-judgement
@@ -62,29 +53,29 @@ def headline(review: Review) -> str:
 
     Parameters
     ----------
-    review : Review
-        The review.
+    results : ReviewResults
+        The review's results (:func:`review_lib.analysis.results.analyse_review`).
 
     Returns
     -------
     str
         Markdown.
     """
-    n_cases = review.n_cases
-    n_questions = len(review.catalogue)
-    n_ratings = len(review.ratings)
-    n_na = len(review.not_applicable)
-    per_auditor = review.judgements.groupby("auditor", observed=True).size()
+    n_cases = results.n_cases
+    n_questions = results.n_questions
+    n_ratings = results.n_ratings
+    n_na = results.n_not_applicable
+    per_auditor = list(results.cases_per_auditor.values())
     n_auditors = len(per_auditor)
-    if n_auditors and per_auditor.min() == per_auditor.max():
-        each = f" ({per_auditor.iloc[0]} each)"
+    if n_auditors and min(per_auditor) == max(per_auditor):
+        each = f" ({per_auditor[0]} each)"
     elif n_auditors:
-        each = f" (between {per_auditor.min()} and {per_auditor.max()} each)"
+        each = f" (between {min(per_auditor)} and {max(per_auditor)} each)"
     else:
         each = ""
-    month = _month(review)
+    month = _month(results.review_month)
     when = f" ({month})" if month else ""
-    opening = (f"In the {review.cycle} Practice Review of {review.council}{when}, "
+    opening = (f"In the {results.cycle} Practice Review of {results.council}{when}, "
                f"{_plural(n_auditors, 'auditor')} examined {_plural(n_cases, 'case record')}"
                f"{each} and rated each record against the "
                f"{_plural(n_questions, 'question')} of the audit tool")
@@ -98,20 +89,20 @@ def headline(review: Review) -> str:
         opening += f": {_plural(n_ratings, 'question rating')} in all."
     paragraphs = [opening]
 
-    cases = good_or_better(review.judgements["judgement"])
+    cases = results.cases
     if cases.n:
         paragraphs.append(
             "Each case record was also given an overall judgement. "
-            + headline_sentence(review.judgements["judgement"])
+            + headline_sentence(results.overall_counts)
             + f" With only {_plural(cases.n, 'record')}, chance alone could move that share a "
             f"good deal: its 95% interval runs from {_pct0(cases.ci_low)} to "
             f"{_pct0(cases.ci_high)}.")
-    ratings = ratings_good_or_better(review.ratings)
+    ratings = results.ratings
     if ratings.n:
         paragraphs.append(
             f"Of the {_plural(ratings.n, 'question rating')}, {_number(ratings.successes)} "
             f"({_pct(ratings.share)}; {_interval(ratings.ci_low, ratings.ci_high)}) were "
-            f"Outstanding or Good: {_level_list(review.ratings['rating'])}. "
+            f"Outstanding or Good: {_level_list(results.rating_counts)}. "
             + _clustering_words(ratings))
     else:
         paragraphs.append("No question ratings were recorded.")
@@ -125,11 +116,9 @@ _GOOD = ("good_or_better", "share_good", "Outstanding or Good")
 _BELOW = ("below_good", "share_ri_or_worse", "below Good")
 
 
-def _questions(review: Review) -> pd.DataFrame:
-    """Per-question summary with counts below Good, questions with no ratings left out."""
-    table = question_summary(review.ratings, review.not_applicable, review.catalogue)
-    table = table[table["n"] > 0].copy()
-    table["below_good"] = table[list(_BELOW_GOOD)].sum(axis=1)
+def _questions(results: ReviewResults) -> pd.DataFrame:
+    """The per-question table, questions with no ratings left out, with catalogue order."""
+    table = results.rated_questions.copy()
     table["order"] = range(len(table))
     return table
 
@@ -271,7 +260,7 @@ def _all_equal(table: pd.DataFrame, measure: tuple[str, str, str]) -> str:
             "from the others.")
 
 
-def strengths(review: Review, k: int = 3) -> str:
+def strengths(results: ReviewResults, k: int = 3) -> str:
     """The questions with the largest share of ratings Outstanding or Good.
 
     All questions tied at the cut-off are listed (and the text says so) rather than
@@ -281,8 +270,8 @@ def strengths(review: Review, k: int = 3) -> str:
 
     Parameters
     ----------
-    review : Review
-        The review.
+    results : ReviewResults
+        The review's results.
     k : int, default 3
         How many questions to list, before ties.
 
@@ -291,7 +280,7 @@ def strengths(review: Review, k: int = 3) -> str:
     str
         Markdown: a sentence, a table and notes.
     """
-    table = _questions(review)
+    table = _questions(results)
     if table.empty:
         return "No question has any ratings, so there are no strengths to report."
     candidates = table[table["good_or_better"] > 0]
@@ -309,16 +298,16 @@ def strengths(review: Review, k: int = 3) -> str:
         _table(["Question", "Outstanding or Good", "95% interval", "Of which Outstanding"],
                rows),
     ]
-    test = compare_questions(review.ratings, review.catalogue)
+    test = results.question_comparison
     notes = [_ties_note(candidates, chosen, k, _GOOD) if tied else "",
              _na_note(table, chosen),
              _next_note(table, candidates, chosen, _GOOD),
-             _comparison_note(test, table, "above", _plural(review.n_cases, "record"))]
+             _comparison_note(test, table, "above", _plural(results.n_cases, "record"))]
     parts += [note for note in notes if note]
     return "\n\n".join(parts)
 
 
-def areas_for_improvement(review: Review, k: int = 3) -> str:
+def areas_for_improvement(results: ReviewResults, k: int = 3) -> str:
     """The questions with the largest share of ratings Requires Improvement or Inadequate.
 
     All questions tied at the cut-off are listed (and the text says so). When no question
@@ -326,8 +315,8 @@ def areas_for_improvement(review: Review, k: int = 3) -> str:
 
     Parameters
     ----------
-    review : Review
-        The review.
+    results : ReviewResults
+        The review's results.
     k : int, default 3
         How many questions to list, before ties.
 
@@ -336,7 +325,7 @@ def areas_for_improvement(review: Review, k: int = 3) -> str:
     str
         Markdown: a sentence, a table and notes.
     """
-    table = _questions(review)
+    table = _questions(results)
     if table.empty:
         return "No question has any ratings, so there are no areas for improvement to report."
     candidates = table[table["below_good"] > 0]
@@ -371,8 +360,8 @@ def areas_for_improvement(review: Review, k: int = 3) -> str:
             notes.append("No other question had a rating below Good.")
     else:
         notes.append(_next_note(table, candidates, chosen, _BELOW))
-    test = compare_questions(review.ratings, review.catalogue)
-    notes.append(_comparison_note(test, table, "below", _plural(review.n_cases, "record")))
+    test = results.question_comparison
+    notes.append(_comparison_note(test, table, "below", _plural(results.n_cases, "record")))
     parts += [note for note in notes if note]
     return "\n\n".join(parts)
 
@@ -387,9 +376,8 @@ def _records(n_before: int, n_after: int, unit: str) -> str:
     return f"{_number(n_before)} and {_plural(n_after, unit)}"
 
 
-def _change_line(what: str, before: Proportion, after: Proportion, earlier: str, later: str,
-                 unit: str) -> tuple[str, bool]:
-    change = newcombe_difference(before, after)
+def _change_line(what: str, change: Change, earlier: str, later: str, unit: str) -> str:
+    before, after = change.before, change.after
     rounded = round(change.difference * 100)
     if rounded > 0:
         moved = f"a rise of {rounded} percentage points"
@@ -409,12 +397,11 @@ def _change_line(what: str, before: Proportion, after: Proportion, earlier: str,
     else:
         verdict = ("The interval includes zero (it runs from a fall to a rise), so there is "
                    f"no clear evidence of a change with {_records(before.n, after.n, unit)}.")
-    line = (f"- **{what}**: {_with_interval(before)} in {earlier}; {_with_interval(after)} in "
+    return (f"- **{what}**: {_with_interval(before)} in {earlier}; {_with_interval(after)} in "
             f"{later}. That is {moved} ({interval}). {verdict}")
-    return line, change.beyond_chance
 
 
-def change_since_previous(review: Review, previous: Review | None) -> str:
+def change_since_previous(results: ReviewResults) -> str:
     """Change since the council's previous review.
 
     Compares the share of case records judged Outstanding or Good (Newcombe's interval for
@@ -425,41 +412,37 @@ def change_since_previous(review: Review, previous: Review | None) -> str:
 
     Parameters
     ----------
-    review : Review
-        The later review.
-    previous : Review or None
-        The council's earlier review, e.g. from :meth:`Programme.previous_review`.
+    results : ReviewResults
+        The later review's results; :attr:`~ReviewResults.change` holds the comparison.
 
     Returns
     -------
     str
         Markdown.
     """
-    if previous is None:
-        return (f"There is no earlier review of {review.council} in the data, so change "
+    change = results.change
+    if change is None:
+        return (f"There is no earlier review of {results.council} in the data, so change "
                 "since a previous review cannot be shown.")
-    earlier, later = previous.cycle, review.cycle
-    month = _month(previous)
+    earlier, later = change.previous_cycle, results.cycle
+    month = _month(change.previous_month)
     when = f" ({month})" if month else ""
-    intro = (f"This compares the {later} review with {review.council}'s previous review, in "
+    intro = (f"This compares the {later} review with {results.council}'s previous review, in "
              f"the {earlier} cycle{when}. Each review examined its own selection of case "
              "records, perhaps around a different theme and with different auditors, so a "
              "change describes these two sets of records, not necessarily all practice.")
-    cases_line, cases_beyond = _change_line(
-        "Case records judged Outstanding or Good",
-        good_or_better(previous.judgements["judgement"]),
-        good_or_better(review.judgements["judgement"]), earlier, later, "case record")
-    before_ratings = ratings_good_or_better(previous.ratings)
-    after_ratings = ratings_good_or_better(review.ratings)
-    ratings_line, ratings_beyond = _change_line(
-        "Question ratings Outstanding or Good", before_ratings, after_ratings, earlier,
-        later, "question rating")
+    cases_line = _change_line("Case records judged Outstanding or Good", change.cases,
+                              earlier, later, "case record")
+    before_ratings, after_ratings = change.ratings.before, change.ratings.after
+    ratings_line = _change_line("Question ratings Outstanding or Good", change.ratings,
+                                earlier, later, "question rating")
     ratings_line += (
         f" Both intervals allow for the ratings of one record going together (design "
         f"effects {before_ratings.design_effect:.1f} in {earlier} and "
         f"{after_ratings.design_effect:.1f} in {later}: the ratings carry about as much "
         f"information as {_number(round(before_ratings.effective_n))} and "
         f"{_number(round(after_ratings.effective_n))} independent ones).")
+    cases_beyond, ratings_beyond = change.cases.beyond_chance, change.ratings.beyond_chance
     if cases_beyond and ratings_beyond:
         reading = "Both measures changed by more than chance would readily explain."
     elif ratings_beyond:
@@ -477,18 +460,16 @@ def change_since_previous(review: Review, previous: Review | None) -> str:
                    "include zero. That is not evidence that nothing changed; 20 or so records "
                    "can show only large changes.")
     levels = (f"Question ratings by level: in {earlier}, "
-              f"{_level_list(previous.ratings['rating'])}; in {later}, "
-              f"{_level_list(review.ratings['rating'])}.")
-    p = case_mann_whitney(previous.ratings, review.ratings)
+              f"{_level_list(change.previous_rating_counts)}; in {later}, "
+              f"{_level_list(results.rating_counts)}.")
+    p = change.mann_whitney_p
     if math.isnan(p):
         test = ("A Mann-Whitney test of the case records cannot be run, because every record "
                 "in both reviews has the same mean score.")
     else:
-        before_mean = case_mean_scores(previous.ratings).mean()
-        after_mean = case_mean_scores(review.ratings).mean()
-        if after_mean > before_mean:
+        if change.mean_score > change.previous_mean_score:
             lean = f"the {later} records lean towards the better levels"
-        elif after_mean < before_mean:
+        elif change.mean_score < change.previous_mean_score:
             lean = f"the {later} records lean towards the lower levels"
         else:
             lean = "neither review's records lean towards the better levels"
@@ -512,8 +493,8 @@ def _limits(row: pd.Series, which: str) -> str:
     To one decimal where whole numbers would make the share look equal to a limit. An
     exact limit beyond 0% or 100% means no share at that n is outside it, and says so.
     """
-    low, high = float(row[f"lower{which}"]), float(row[f"upper{which}"])
-    share = _pct0(row["share"])
+    low, high = float(getattr(row, f"lower{which}")), float(getattr(row, f"upper{which}"))
+    share = _pct0(row.share)
     decimals = 1 if share in (_pct0(low), _pct0(high)) else 0
     if low < 0 and high > 1:
         return "from 0% to 100%: at this n no share can lie outside them"
@@ -535,12 +516,12 @@ def _chance_words(rate: float) -> str:
 
 def _one_limit(row: pd.Series, which: str, side: str) -> str:
     """``"the lower limit is 49%"``, or that no share at this n can pass that side."""
-    value = float(row[f"{'upper' if side == 'above' else 'lower'}{which}"])
+    value = float(getattr(row, f"{'upper' if side == 'above' else 'lower'}{which}"))
     if side == "above" and value > 1:
         return "which at this n not even 100% passes"
     if side == "below" and value < 0:
         return "which at this n not even 0% passes"
-    decimals = 1 if _pct0(row["share"]) == _pct0(value) else 0
+    decimals = 1 if _pct0(row.share) == _pct0(value) else 0
     return (f"the {'upper' if side == 'above' else 'lower'} limit is "
             f"{format_percent(value, decimals)}")
 
@@ -551,7 +532,7 @@ def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
     ``rate95`` is the chance, with no real difference, of landing beyond the 95% limit on
     the side the council is on, at its n (:func:`review_lib.analysis.funnel.chance_outside`).
     """
-    flag, n = row["flag"], int(row["n"])
+    flag, n = row.flag, int(row.n)
     if flag == "within":
         return (f"{subject} is inside the 95% limits ({_limits(row, '95')}): no clear "
                 "evidence that it differs from the programme average. Inside the limits does "
@@ -569,19 +550,11 @@ def _position(subject: str, row: pd.Series, unit: str, rate95: float) -> str:
             "conclusive.")
 
 
-def _side_rate(table: pd.DataFrame, at: int) -> float:
-    """Chance, with no real difference, of a share beyond the 95% limit on this council's side."""
-    side = "below" if str(table["flag"].iloc[at]).startswith("below") else "above"
-    return float(chance_outside(table, "95", side)[at])
-
-
-def _effective_words(ratings: pd.DataFrame, council: str) -> str:
+def _effective_words(point: FunnelPoint, council: str, programme: float) -> str:
     """How a council's ratings are counted on the ratings funnel, in a sentence or two."""
-    row = ratings.loc[council]
-    used = float(row["design_effect"])
-    programme = float(ratings.attrs.get("programme_design_effect", used))
-    effective = _number(round(float(row["effective_n"])))
-    n = _number(int(row["n"]))
+    used = point.design_effect
+    effective = _number(round(point.effective_n))
+    n = _number(point.n)
     if used < 1.05:
         return ("The ratings of one record went together no more than chance would give "
                 f"(design effect {used:.1f}), so each rating counts once.")
@@ -597,17 +570,15 @@ def _effective_words(ratings: pd.DataFrame, council: str) -> str:
             f"{effective} independent ones.")
 
 
-def _averages(table: pd.DataFrame, council: str, noun: str, verb: str) -> str:
+def _averages(point: FunnelPoint, council: str, noun: str, verb: str) -> str:
     """Programme average and the council's share, each with its n."""
-    row = table.loc[council]
-    total_good, total_n = int(table["successes"].sum()), int(table["n"].sum())
+    total_good, total_n = point.programme_successes, point.programme_n
     return (f"Across the programme, {_number(total_good)} of {_plural(total_n, noun)} "
             f"({_pct(total_good / total_n)}) {verb} Outstanding or Good. In {council}, "
-            f"{_of(int(row['successes']), int(row['n']))}.")
+            f"{_of(point.successes, point.n)}.")
 
 
-def position_in_programme(review: Review, programme: Programme, method: str = "exact"
-                          ) -> str:
+def position_in_programme(results: ReviewResults) -> str:
     """How the council compares with the programme average, by funnel limits; never a rank.
 
     Uses overall judgements (one per case record) and, as a second view, question ratings,
@@ -618,61 +589,54 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
 
     Parameters
     ----------
-    review : Review
-        The council's review.
-    programme : Programme
-        The programme; only the review's cycle is used.
-    method : {"exact", "fingertips"}, default "exact"
-        How the funnel limits are drawn.
+    results : ReviewResults
+        The council's results, analysed with its programme
+        (:attr:`~ReviewResults.position`).
 
     Returns
     -------
     str
         Markdown.
     """
-    cycle = programme.in_cycle(review.cycle)
-    councils = sorted({str(r.council) for r in cycle.reviews})
-    if len(councils) < MIN_COUNCILS:
-        return (f"Only {_plural(len(councils), 'council')} "
-                f"{'has' if len(councils) == 1 else 'have'} data for the {review.cycle} "
-                "cycle, so a comparison with the programme is not meaningful.")
-    council = str(review.council)
-    if council not in councils:
-        return (f"{council} is not among the {review.cycle} reviews in the data, so no "
+    position, council, cycle = results.position, results.council, results.cycle
+    if position is None:
+        count = results.cycle_councils
+        if count < MIN_COUNCILS:
+            return (f"Only {_plural(count, 'council')} "
+                    f"{'has' if count == 1 else 'have'} data for the {cycle} "
+                    "cycle, so a comparison with the programme is not meaningful.")
+        return (f"{council} is not among the {cycle} reviews in the data, so no "
                 "comparison with the programme is made.")
-    funnels = programme_funnels(cycle, method)  # the computation the cross-council report uses
-    cases, ratings = funnels.judgements, funnels.ratings
-    at = cases.index.get_loc(council)
+    cases, ratings = position.judgements, position.ratings
     share = f"{council}'s share"
     parts = [
-        f"In the {review.cycle} cycle, {len(councils)} councils were reviewed. {council} is "
+        f"In the {cycle} cycle, {len(position.councils)} councils were reviewed. {council} is "
         "compared with the programme average using funnel limits, which allow for chance and "
         "are wider when there are fewer records. Councils are not ranked.",
         "**Overall judgements (one per case record).** "
         + _averages(cases, council, "case record", "were judged") + " "
-        + _position(share, cases.loc[council], "case record", _side_rate(cases, at)),
+        + _position(share, cases, "case record", cases.chance_beyond_95),
     ]
     rating_text = ("**Question ratings.** "
                    + _averages(ratings, council, "question rating", "were") + " "
-                   + _position(share, ratings.loc[council], "question rating",
-                               _side_rate(ratings, at))
-                   + " " + _effective_words(ratings, council))
-    phi = ratings.attrs["overdispersion"].phi
-    ratings_flag = ratings.loc[council, "flag"]
+                   + _position(share, ratings, "question rating", ratings.chance_beyond_95)
+                   + " " + _effective_words(ratings, council, position.programme_design_effect))
+    phi = position.phi
+    ratings_flag = ratings.flag
     if phi > OVERDISPERSION_THRESHOLD:
         rating_text += (f" The councils' shares of question ratings also vary about "
                         f"{phi:.1f} times as much as chance alone would give (an "
                         f"overdispersion ratio of {phi:.1f}, where chance alone gives about 1 "
                         "or less).")
-        adjusted = funnels.ratings_adjusted
-        if adjusted.attrs["adjusted"]:
-            ratings_flag = adjusted.loc[council, "flag"]
-            position = _position(share, adjusted.loc[council], "question rating",
-                                 _side_rate(adjusted, at))
-            rating_text += " With the limits widened to allow for this, " + position
+        adjusted = position.ratings_adjusted
+        if adjusted is not None:
+            ratings_flag = adjusted.flag
+            rating_text += (" With the limits widened to allow for this, "
+                            + _position(share, adjusted, "question rating",
+                                        adjusted.chance_beyond_95))
     rating_text += (" The overall judgements, one per record, remain the main comparison.")
     parts.append(rating_text)
-    flags = {cases.loc[council, "flag"], ratings_flag}
+    flags = {cases.flag, ratings_flag}
     if flags & {"above95", "below95"}:
         parts.append("Among many councils, some fall just outside the 95% limits by chance "
                      "alone, so a share just outside them is a prompt for a closer look rather "
@@ -683,23 +647,22 @@ def position_in_programme(review: Review, programme: Programme, method: str = "e
 # --------------------------------------------------------------------------- caveats
 
 
-def sample_caveats(review: Review) -> str:
+def sample_caveats(results: ReviewResults) -> str:
     """What the review's case records can and cannot show.
 
     Parameters
     ----------
-    review : Review
-        The review.
+    results : ReviewResults
+        The review's results.
 
     Returns
     -------
     str
         Markdown: two short lists.
     """
-    n = review.n_cases
-    n_questions = len(review.catalogue)
-    cases = good_or_better(review.judgements["judgement"])
-    per_auditor = review.judgements.groupby("auditor", observed=True).size()
+    n = results.n_cases
+    n_questions = results.n_questions
+    cases = results.cases
     can = [
         f"- Patterns across the {n_questions} questions, which the review team can test "
         "against what they heard from practitioners, managers and people who use services.",
@@ -724,19 +687,19 @@ def sample_caveats(review: Review) -> str:
             f"from {_pct0(cases.ci_low)} to {_pct0(cases.ci_high)}, {width} percentage points "
             f"wide; a share near 50% from {_plural(n, 'record')} would have one about "
             f"{middle} points wide.")
-    clustered = ratings_good_or_better(review.ratings)
+    clustered = results.ratings
     worth = (f" Here they carry about as much information as "
              f"{_number(round(clustered.effective_n))} independent ratings (a design effect "
              f"of {clustered.design_effect:.1f}), and every share of ratings in this report "
              "allows for that." if clustered.estimated and clustered.design_effect >= 1.05
              else "")
     cannot += [
-        f"- **That {_plural(len(review.ratings), 'rating')} are as many separate pieces of "
+        f"- **That {_plural(results.n_ratings, 'rating')} are as many separate pieces of "
         f"evidence.** The {_plural(n_questions, 'rating')} of one record share that record "
         "and its auditor, so the question ratings carry less information than their number "
         f"suggests.{worth}",
         f"- **Differences between auditors.** One auditor rated each record "
-        f"({_plural(len(per_auditor), 'auditor')}, each with different records), so an "
+        f"({_plural(results.n_auditors, 'auditor')}, each with different records), so an "
         "auditor's way of rating and the records they happened to see cannot be told apart. "
         "No record was rated twice, so agreement between auditors cannot be measured.",
         "- **What a full case file audit would find.** The review is an overview of the "
@@ -808,48 +771,35 @@ def methods_note(method: str = "exact") -> str:
 # --------------------------------------------------------------------------- all
 
 
-def council_findings(review: Review, programme: Programme, method: str = "exact"
+def council_findings(results: ReviewResults, narrative: str | None = None
                      ) -> dict[str, str]:
     """Every written finding for one council's review, as ordered sections.
 
     Parameters
     ----------
-    review : Review
-        The council's review.
-    programme : Programme
-        The programme it belongs to (for the previous review and the comparison).
-    method : {"exact", "fingertips"}, default "exact"
-        How the funnel limits are drawn.
+    results : ReviewResults
+        The council's results, analysed with its programme
+        (:func:`review_lib.analysis.results.analyse_review`).
+    narrative : str, optional
+        The review team's own notes, made safe (:func:`~.notes.review_team_narrative`).
 
     Returns
     -------
     dict of str to str
         Section title to Markdown, in reading order: Headline, Strengths, Areas for
         improvement, Change since the previous review, How the council compares with the
-        programme, Themes from the review team (only when the team's narrative exists),
-        What N cases can and cannot show, Methods.
+        programme, Themes from the review team (only when there is a narrative), What N
+        cases can and cannot show, Methods.
     """
     sections = {
-        "Headline": headline(review),
-        "Strengths": strengths(review),
-        "Areas for improvement": areas_for_improvement(review),
-        "Change since the previous review": change_since_previous(
-            review, programme.previous_review(review)),
-        "How the council compares with the programme": position_in_programme(
-            review, programme, method),
+        "Headline": headline(results),
+        "Strengths": strengths(results),
+        "Areas for improvement": areas_for_improvement(results),
+        "Change since the previous review": change_since_previous(results),
+        "How the council compares with the programme": position_in_programme(results),
     }
-    narrative = review_team_narrative(review)
     if narrative is not None:
         sections["Themes from the review team"] = narrative
-    sections[f"What {review.n_cases} cases can and cannot show"] = sample_caveats(review)
-    sections["Methods"] = methods_note(method)
+    sections[f"What {results.n_cases} cases can and cannot show"] = sample_caveats(results)
+    sections["Methods"] = methods_note(results.method)
     return sections
-
-
-# =========================================================================== regional
-#
-# Findings across the councils of one programme cycle, for the regional network. The same
-# rules hold: plain English, n with every share, intervals the first time, councils
-# compared with the programme average by funnel limits and listed alphabetically, never
-# ranked.
-

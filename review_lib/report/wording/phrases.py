@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 
 import pandas as pd
@@ -13,7 +14,6 @@ from review_lib.analysis.summary import (
     format_percent,
     level_counts,
 )
-from review_lib.data.records import Review
 from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
 
 #: Phi above which the spread between councils is reported and adjusted limits are shown.
@@ -94,9 +94,9 @@ def _end(value: float, signed: bool = True) -> str:
     return _points(value, signed)
 
 
-def _month(review: Review) -> str:
+def _month(review_month: str | None) -> str:
     """The review month in words (``"November 2023"``), or the text as given, or ``""``."""
-    raw = str(review.review_month or "").strip()
+    raw = str(review_month or "").strip()
     for pattern in ("%Y-%m", "%Y-%m-%d", "%Y/%m", "%m/%Y"):
         try:
             return datetime.strptime(raw, pattern).strftime("%B %Y")
@@ -114,9 +114,9 @@ def _p_value(p: float) -> str:
     return f"p = {p:.2f}"
 
 
-def _level_list(values: pd.Series) -> str:
+def _level_list(values: pd.Series | Mapping[str, int]) -> str:
     """``"59 Outstanding, 143 Good, 37 Requires Improvement and 1 Inadequate"``."""
-    counts = level_counts(values)["count"]
+    counts = values if isinstance(values, Mapping) else level_counts(values)["count"]
     return _join([f"{_number(counts[level])} {level}" for level in LEVELS])
 
 

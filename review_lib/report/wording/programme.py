@@ -16,6 +16,7 @@ from review_lib.analysis.stats import (
 from review_lib.analysis.summary import (
     format_percent,
     good_or_better,
+    question_summary,
 )
 from review_lib.data.records import Programme
 from review_lib.report.wording.council import (
@@ -29,10 +30,10 @@ from review_lib.report.wording.council import (
     _name,
     _next_note,
     _pick,
-    _questions,
     _ties_note,
 )
 from review_lib.report.wording.phrases import (
+    _BELOW_GOOD,
     MIN_COUNCILS,
     OVERDISPERSION_THRESHOLD,
     _alphabetical,
@@ -47,6 +48,17 @@ from review_lib.report.wording.phrases import (
     _plural,
     _table,
 )
+
+
+def _questions(programme_cycle: Programme) -> pd.DataFrame:
+    """Per-question summary of a cycle, counts below Good added, unrated questions left out."""
+    table = question_summary(programme_cycle.ratings, programme_cycle.not_applicable,
+                             programme_cycle.catalogue)
+    table = table[table["n"] > 0].copy()
+    table["below_good"] = table[list(_BELOW_GOOD)].sum(axis=1)
+    table["order"] = range(len(table))
+    return table
+
 
 # --------------------------------------------------------------------------- formatting
 
