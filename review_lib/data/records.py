@@ -165,6 +165,19 @@ class Review:
                 f"{len(self._records.levels)} answers, {len(set(self._records.auditors))} "
                 f"auditors; from {Path(self.source).name})")
 
+    def _repr_html_(self) -> str:
+        import html as markup
+
+        cells = [("Council", self.council), ("Cycle", self.cycle),
+                 ("Review month", self.review_month or "not given"),
+                 ("Case records", self.n_cases), ("Question ratings", len(self.ratings)),
+                 ("Not applicable", len(self.not_applicable)),
+                 ("Auditors", len(set(self._records.auditors))),
+                 ("Data file", Path(self.source).name)]
+        rows = "".join(f"<tr><th scope='row'>{markup.escape(str(k))}</th>"
+                       f"<td>{markup.escape(str(v))}</td></tr>" for k, v in cells)
+        return f"<table><caption>Review</caption><tbody>{rows}</tbody></table>"
+
     @cached_property
     def ratings(self) -> pd.DataFrame:
         """Tidy ratings, one row per applicable rating (not-applicable answers excluded)."""

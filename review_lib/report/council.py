@@ -29,7 +29,7 @@ from review_lib.report.html import (
     html_table,
     title_block,
 )
-from review_lib.report.section import Section, sectioned
+from review_lib.report.section import Section, combined, sectioned
 
 AUDITOR_CAVEAT = (
     "One auditor rated each case, and each auditor saw different cases. Differences between "
@@ -222,7 +222,7 @@ def auditor_section(context: ReviewContext) -> str:
                                                        strict=True)],
         "Design effect": [f"{d:.1f}" for d in table["design_effect"]],
     }, index=table.index)
-    return Section("\n".join([
+    return combined(
         callout(AUDITOR_CAVEAT, kind="caveat"),
         html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
                    numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval",
@@ -236,7 +236,7 @@ def auditor_section(context: ReviewContext) -> str:
                             "the cases that auditor reviewed. " + AUDITOR_CAVEAT.split(". ")[0]
                             + ".",
                     filename="auditors.png", folder=context.figures_dir),
-    ]), frame=data)
+        frame=data)
 
 
 def case_consistency(context: ReviewContext) -> pd.DataFrame:
@@ -291,7 +291,7 @@ def case_section(context: ReviewContext) -> str:
         "Overall judgement": table["judgement"],
         "Judgement vs most common rating": table["judgement_vs_ratings"],
     }, index=table.index)
-    return Section("\n".join([
+    return combined(
         f"<p>{esc(' '.join(parts))}</p>",
         chart_html(charts.case_profile, table,
                    title="Question ratings of each case, with its overall judgement",
@@ -305,7 +305,7 @@ def case_section(context: ReviewContext) -> str:
                    numeric=[*LEVELS, "Mean score"],
                    note="Mean score: Inadequate 1, Requires Improvement 2, Good 3, "
                         "Outstanding 4, over the questions that applied."),
-    ]), frame=table)
+        frame=table)
 
 
 @sectioned
@@ -411,7 +411,7 @@ def findings(context: ReviewContext) -> str:
             parts.append(question_chart(context, sort=True))
         if heading.lower().startswith("how the council compares"):
             parts.append(funnel_position(context))
-    return Section("\n".join(parts), text="\n\n".join(markdown))
+    return combined(*parts, text="\n\n".join(markdown))
 
 
 @sectioned

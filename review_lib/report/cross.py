@@ -22,7 +22,7 @@ from review_lib.files import is_synthetic
 from review_lib.report import charts
 from review_lib.report.context import load_inputs
 from review_lib.report.html import chart_html, esc, html_table, synthetic_banner
-from review_lib.report.section import Section, sectioned
+from review_lib.report.section import Section, combined, sectioned
 
 __all__ = ["Funnels", "cross_metrics", "programme_funnels"]  # re-exported
 
@@ -267,7 +267,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     alt = charts.alt_text_funnel(table, highlight=context.highlight,
                                  measure="overall judgements" if measure == "judgements"
                                  else "question ratings")
-    return Section("\n".join([
+    return combined(
         f"<p>{esc(' '.join(sentence))}</p>",
         chart_html(charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
                    title=f"Share of {what}, {context.cycle}", alt=alt,
@@ -282,7 +282,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                         "can be above that limit.",
                    numeric=[f"Good or better (of {unit})", "Effective n (design effect)",
                             "95% limits", "99.8% limits", "p above, below"]),
-    ]), frame=table)
+        frame=table)
 
 
 @sectioned
@@ -444,11 +444,11 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                          filename="change.png", folder=context.figures_dir)
     if not with_table:
         return figure
-    return Section("\n".join([
+    return combined(
         f"<p>{esc(sentence)}</p>", figure,
         html_table(frame, "Change between cycles in case records judged Good or better",
                    numeric=["Change (points)", "95% interval"]),
-    ]), frame=changes)
+        frame=changes)
 
 
 @sectioned

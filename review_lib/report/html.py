@@ -8,6 +8,7 @@ import html
 import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from review_lib.analysis.summary import format_percent
 from review_lib.data.scale import LEVELS
 from review_lib.files import write_atomically
 from review_lib.report.context import ReviewContext
+
+if TYPE_CHECKING:
+    from review_lib.report.section import Section
 
 SYNTHETIC_BANNER = (
     "Synthetic sample data. The case records behind this report are invented to "
@@ -247,7 +251,7 @@ def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,
 
 
 def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None,
-               folder: Path | None = None, **kwargs) -> str:
+               folder: Path | None = None, **kwargs) -> Section:
     """Draw ``chart(*args, **kwargs)`` and embed it as :func:`figure_html` does.
 
     When ``folder/filename`` holds a PNG drawn before from inputs with the same content
@@ -273,12 +277,14 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
 
     Returns
     -------
-    str
-        HTML ``<figure>`` with the image embedded as data.
+    Section
+        HTML ``<figure>`` with the image embedded as data; its ``figure`` draws the chart
+        again as a live matplotlib Figure when asked for, and ``alt`` is the alt text.
     """
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
+    from review_lib.report.section import Section
 
     _check_alt(alt)
     path = Path(folder) / filename if filename and folder is not None else None
@@ -293,7 +299,8 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
             write_atomically(path, data)
             if key:
                 write_atomically(key_path(path), key_text(key, data))
-    return _figure_tag(data, alt, caption)
+    return Section(_figure_tag(data, alt, caption), alt=alt,
+                   figure=lambda: chart(*args, **kwargs))
 
 
 def _check_alt(alt: str) -> None:

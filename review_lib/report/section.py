@@ -94,19 +94,44 @@ class Section(str):
         What the section says, as Markdown; by default the HTML's plain text.
     alt : str, optional
         The alt text of the section's chart, where it has one.
+    figure : matplotlib.figure.Figure or callable, optional
+        The section's chart, or a function of no arguments that draws it (and returns its
+        Figure or Axes): a report embeds the chart as an image, often one drawn on an
+        earlier run, so the live Figure is drawn only when :attr:`figure` is asked for.
     """
 
     frame: pd.DataFrame | None
     alt: str
 
     def __new__(cls, html: str, *, frame: pd.DataFrame | None = None, text: str | None = None,
-                alt: str = "") -> Section:
+                alt: str = "", figure=None) -> Section:
         """Build a section from its HTML and what it was made from."""
         section = super().__new__(cls, html)
         section.frame = frame
         section._text = text
         section.alt = alt
+        section._figure = figure
         return section
+
+    @property
+    def figure(self):
+        """The section's chart as a matplotlib Figure (drawn on first use), or None.
+
+        Each section keeps the Figure it drew, so changes made to it (a title, limits)
+        stay; it is not shown again unless displayed.
+        """
+        source = self._figure
+        if source is None or not callable(source):
+            return source
+        drawn = source()
+        figure = getattr(drawn, "figure", drawn)
+        while getattr(figure, "figure", figure) is not figure:  # a SubFigure's parent
+            figure = figure.figure
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)  # owned by this section, not by pyplot's list of open figures
+        self._figure = figure
+        return figure
 
     @property
     def html(self) -> str:
@@ -135,11 +160,40 @@ class Section(str):
         return f"Section({shown!r}{table})"
 
     def __reduce__(self):
+        # A chart is redrawn from its inputs, which need not pickle; the image is in the HTML.
         return (_rebuild, (self.html, self.frame, self._text, self.alt))
 
 
 def _rebuild(html: str, frame, text, alt) -> Section:
     return Section(html, frame=frame, text=text, alt=alt)
+
+
+def combined(*parts: str, frame: pd.DataFrame | None = None, text: str | None = None,
+             sep: str = "\n") -> Section:
+    """Join section parts into one section, keeping the chart of the first part that has one.
+
+    Parameters
+    ----------
+    *parts : str or Section
+        HTML fragments, some of them sections (e.g. a chart from
+        :func:`review_lib.report.html.chart_html`).
+    frame : pandas.DataFrame, optional
+        The table the joined section shows.
+    text : str, optional
+        What it says, as Markdown (by default its plain text).
+    sep : str, default newline
+        Put between the parts.
+
+    Returns
+    -------
+    Section
+        With the first chart's ``figure`` and ``alt``.
+    """
+    charted = next((p for p in parts if isinstance(p, Section) and p._figure is not None),
+                   None)
+    return Section(sep.join(parts), frame=frame, text=text,
+                   alt=charted.alt if charted is not None else "",
+                   figure=charted._figure if charted is not None else None)
 
 
 

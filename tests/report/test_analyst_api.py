@@ -202,7 +202,7 @@ def test_the_readme_recipes_run_as_written(monkeypatch):
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Recipes", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 6
+    assert len(blocks) == 8
     monkeypatch.chdir(PROJECT_ROOT)
     namespace: dict = {}
     for block in blocks:
@@ -210,3 +210,24 @@ def test_the_readme_recipes_run_as_written(monkeypatch):
     assert namespace["subset"]["flag"].to_dict()["Northwold"] == "below998"
     assert namespace["out"].exists()
     plt.close("all")
+
+
+def test_a_chart_section_hands_over_a_live_figure():
+    from matplotlib.figure import Figure
+
+    from review_lib.report import council as council_report
+    from review_lib.report.context import open_review
+
+    context = open_review("Dudley", "2022-24")
+    chart = council_report.question_chart(context)
+    assert "<img" in chart.html and chart.alt
+    figure = chart.figure
+    assert isinstance(figure, Figure) and figure is chart.figure  # drawn once, then kept
+    assert figure.axes[0].get_title(loc="left") == "Ratings by question, Dudley 2022-24"
+    assert len(figure.axes[0].get_yticklabels()) == len(context.catalogue)
+    # A section made of a table and a chart keeps the chart's figure and alt text.
+    auditors = council_report.auditor_section(context)
+    assert isinstance(auditors.figure, Figure) and "4 auditors" in auditors.alt
+    assert auditors.frame is context.results.auditors
+    # Sections with no chart have none.
+    assert council_report.question_table(context).figure is None
