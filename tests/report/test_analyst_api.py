@@ -46,18 +46,28 @@ def test_programme_and_review_show_a_small_table_and_no_paths(sample_programme):
 
 
 @pytest.mark.slow
-def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_repository(tmp_path):
+@pytest.mark.parametrize("notebook", ["council_distributions", "council_findings",
+                                      "cross_council"])
+def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_repository(
+        tmp_path, notebook):
+    import subprocess
+
     import papermill as pm
 
     from review_lib.paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 
     def snapshot():
-        return {(str(p), p.stat().st_size, p.stat().st_mtime_ns)
-                for root in (FIGURES_DIR, REPORTS_DIR, NOTEBOOKS_DIR) if root.exists()
-                for p in root.rglob("*") if p.is_file()}
+        files = {(str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                 for root in (FIGURES_DIR, REPORTS_DIR, NOTEBOOKS_DIR) if root.exists()
+                 for p in root.rglob("*") if p.is_file()}
+        status = (subprocess.run(["git", "status", "--porcelain", "--ignored", "--",
+                                  "notebooks", "figures", "reports"], cwd=PROJECT_ROOT,
+                                 capture_output=True, text=True).stdout
+                  if (PROJECT_ROOT / ".git").exists() else "")
+        return files, status
 
     before = snapshot()
-    executed = pm.execute_notebook(str(NOTEBOOKS_DIR / "council_distributions.ipynb"),
+    executed = pm.execute_notebook(str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
                                    str(tmp_path / "out.ipynb"), cwd=str(PROJECT_ROOT),
                                    kernel_name="python3", progress_bar=False)
     assert snapshot() == before
