@@ -53,6 +53,8 @@ class Problem:
     sheet, row, column, cell, value : optional
         Where, and what was found. ``row`` is the 1-based row as a spreadsheet or text
         editor numbers it, header included.
+    line : int, optional
+        The 1-based line of a text file such as a notes file (said as "line", not "row").
     """
 
     kind: str
@@ -65,6 +67,7 @@ class Problem:
     column: str | None = None
     cell: str | None = None
     value: str | None = None
+    line: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -83,6 +86,8 @@ class Problem:
         if self.sheet:
             parts.append(f"sheet '{self.sheet}'")
         detail = []
+        if self.line is not None:
+            detail.append(f"line {self.line}")
         if self.row is not None:
             detail.append(f"row {self.row}")
         if self.column:

@@ -11,6 +11,7 @@ from pathlib import Path
 from review_lib.analysis.results import ReviewResults, analyse_review
 from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.loading import iter_data_files, read_programme_files
+from review_lib.data.notes import NotesIndex, ReviewNotes, read_programme_notes
 from review_lib.data.problems import DataValidationError, Problem
 from review_lib.data.records import Programme, Review
 from review_lib.files import is_synthetic, slug
@@ -39,6 +40,8 @@ class ReviewContext:
         Errors in other files of the folder, which were left out of comparisons.
     funnel_limits : str
         How funnel limits are drawn: ``"exact"`` (binomial) or ``"fingertips"``.
+    data_dir : Path or None
+        The data folder, searched for notes files that stand alone.
     """
 
     review: Review
@@ -46,6 +49,7 @@ class ReviewContext:
     figures_dir: Path | None
     skipped: list[Problem] = field(default_factory=list)
     funnel_limits: str = "exact"
+    data_dir: Path | None = None
 
     @property
     def catalogue(self) -> Catalogue:
@@ -56,6 +60,22 @@ class ReviewContext:
     def results(self) -> ReviewResults:
         """The review's analysis, computed once (:func:`~.results.analyse_review`)."""
         return analyse_review(self.review, self.programme, method=self.funnel_limits)
+
+    @cached_property
+    def notes_index(self) -> NotesIndex:
+        """Every review team's notes in the data folder (:mod:`review_lib.data.notes`)."""
+        roots = [self.data_dir] if self.data_dir is not None else []
+        return read_programme_notes(self.programme, roots)
+
+    @property
+    def notes(self) -> ReviewNotes | None:
+        """The review team's notes for this review, or None when there are none."""
+        return self.notes_index.for_review(self.review.council, self.review.cycle)
+
+    @property
+    def previous_notes(self) -> tuple[str, ReviewNotes] | None:
+        """The council's notes from its latest earlier review, with that review's cycle."""
+        return self.notes_index.previous(self.review.council, self.review.cycle)
 
     @property
     def synthetic(self) -> bool:
@@ -244,6 +264,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
             raise DataValidationError(own) from None
         raise
     folder = root / review.cycle / slug(review.council) if root is not None else None
-    return ReviewContext(review, programme, folder, skipped, funnel_limits)
+    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    return ReviewContext(review, programme, folder, skipped, funnel_limits,
+                         data if data.is_dir() else None)
 
 

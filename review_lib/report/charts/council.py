@@ -166,7 +166,8 @@ def _cases_phrase(cases: float) -> str:
 
 @literal_text
 def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                   ) -> Axes:
+                   xlabel: str | None = None, ylabel: str = "Number of cases",
+                   size: tuple[float, float] = (6.5, 4.0), ymax: int | None = None) -> Axes:
     """Bar chart of overall judgements: all four levels, each annotated "count (percent)".
 
     Parameters
@@ -178,6 +179,16 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
         Where to draw; by default a new figure.
     title : str, optional
         Axes title.
+    xlabel : str, optional
+        By default "Overall judgement (n=20 cases)"; the same chart serves one question's
+        ratings with, say, ``xlabel="Rating (n=20 case records)"``.
+    ylabel : str, default "Number of cases"
+        The y axis label.
+    size : tuple of float, default (6.5, 4.0)
+        Figure size in inches, for a new figure.
+    ymax : int, optional
+        The count the y axis is scaled to (by default the largest bar), so that charts of
+        several questions, each scaled to its n, can be compared by eye.
 
     Returns
     -------
@@ -188,7 +199,7 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
     total = int(values.sum())
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     x = np.arange(len(values))
     bars = ax.bar(x, values.to_numpy(), width=0.62,
                   color=[LEVEL_COLOURS[level] for level in values.index],
@@ -196,7 +207,7 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     for bar, level in zip(bars, values.index, strict=True):
         if LEVEL_HATCHES[level]:
             bar.set_hatch(LEVEL_HATCHES[level])
-    top = max(int(values.max()), 1)
+    top = max(int(values.max()) if ymax is None else int(ymax), 1)
     for xi, (level, count) in zip(x, values.items(), strict=True):
         share = count / total if total else math.nan
         ax.annotate(f"{count} ({format_percent(share, 0)})", (xi, count),
@@ -205,8 +216,8 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     ax.set_xticks(x, [textwrap.fill(level, 12) for level in values.index])
     ax.set_ylim(0, top * 1.18 + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Number of cases")
-    ax.set_xlabel(f"Overall judgement (n={total} cases)")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel if xlabel is not None else f"Overall judgement (n={total} cases)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color=CONTEXT_COLOUR, linewidth=0.6)
@@ -439,6 +450,35 @@ def alt_text_judgements(counts: pd.DataFrame) -> str:
     return (f"Bar chart of overall judgements for {total} {cases}: {_join(parts)}. "
             f"{good} of {total} {cases} ({format_percent(good / total, 0)}) were judged "
             "Good or better.")
+
+
+def alt_text_question_levels(counts: pd.DataFrame, label: str) -> str:
+    """Alt text for one question's ratings drawn by :func:`judgement_bars`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The question's count per level (:func:`review_lib.analysis.summary.level_table`).
+    label : str
+        The question, e.g. "Q11 Management oversight".
+
+    Returns
+    -------
+    str
+        E.g. "Bar chart of the ratings of Q11 Management oversight, 20 case records:
+        Outstanding 1 (5%), Good 11 (55%), Requires Improvement 7 (35%) and Inadequate 1
+        (5%). 12 of 20 (60%) were Good or better."
+    """
+    values = counts["count"].reindex(list(LEVELS), fill_value=0).astype(int)
+    total = int(values.sum())
+    if total == 0:
+        return f"Bar chart of the ratings of {label}: no case record was rated on it."
+    parts = [f"{level} {count} ({format_percent(count / total, 0)})"
+             for level, count in values.items()]
+    good = int(values[list(GOOD_OR_BETTER)].sum())
+    records = "case record" if total == 1 else "case records"
+    return (f"Bar chart of the ratings of {label}, {total} {records}: {_join(parts)}. "
+            f"{good} of {total} ({format_percent(good / total, 0)}) were Good or better.")
 
 
 def alt_text_case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None

@@ -1,0 +1,564 @@
+"""The review team's notes file: the parts of the report that people write.
+
+A notes file sits beside a review's data file with the same name (``dudley.md`` beside
+``dudley.xlsx``, or ``dudley.docx`` written in Word, read through pandoc). It has front
+matter (theme, status, review dates, case records referred back) and one top-level heading
+per section of the published report that people write: sections 1-3 and 5-8, and the review
+team. Recommendations are bullets, optionally tagged with audit question ids (``[Q11]``);
+the next cycle's notes give updates on them by number (``R1: ...``). The format is set out
+in ``docs/notes.md``. Every problem is located by file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from review_lib.data.problems import WARNING, Problem
+
+#: The sections, in the report's order: key, heading, the published report's number.
+SECTIONS: tuple[tuple[str, str, int], ...] = (
+    ("introduction", "Introduction", 1),
+    ("previous_review", "Previous review", 2),
+    ("meetings", "Themes from the meetings", 3),
+    ("records", "Analysis of the case records", 5),
+    ("observations", "Observations", 6),
+    ("key_strengths", "Key strengths", 7),
+    ("recommendations", "Recommendations", 8),
+    ("review_team", "Review team", 0),
+)
+
+#: Front-matter fields, with what each holds.
+FIELDS = {
+    "council": "the council (needed only when no data file is beside the notes)",
+    "cycle": "the programme cycle, such as 2022-24 (likewise)",
+    "theme": "the theme the host council chose",
+    "status": "draft or final",
+    "review_dates": "when the review took place, in words",
+    "referred_back": "how many case records were referred back for significant concerns",
+}
+
+STATUSES = ("draft", "final")
+
+#: Suffixes a notes file may have, in the order they are looked for.
+NOTES_SUFFIXES = (".md", ".docx")
+
+_HEADINGS = {heading.casefold(): key for key, heading, _ in SECTIONS}
+_HEADING = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^[-*+]\s+(.*)$")
+_TAGS = re.compile(r"\s*\[((?:[A-Za-z]+\d+[A-Za-z]?\s*,?\s*)+)\]\s*\.?\s*$")
+_UPDATE = re.compile(r"^\**R(\d+)\**\s*[:.)\-–—]\**\s*(.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommendation of a review.
+
+    Attributes
+    ----------
+    number : int
+        Its place in the list, from 1 (shown as R1).
+    text : str
+        The recommendation, without its tags.
+    questions : tuple of str
+        The audit questions it rests on (``[Q11]`` in the notes).
+    line : int
+        Where it is in the notes file.
+    """
+
+    number: int
+    text: str
+    questions: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def label(self) -> str:
+        """``"R1"``."""
+        return f"R{self.number}"
+
+
+@dataclass(frozen=True)
+class Update:
+    """The host council's update on one of the previous review's recommendations.
+
+    Attributes
+    ----------
+    number : int
+        The previous review's recommendation it is about.
+    text : str
+        The update.
+    line : int
+        Where it is in the notes file.
+    """
+
+    number: int
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ReviewNotes:
+    """A review team's notes, read and checked.
+
+    Attributes
+    ----------
+    file : str
+        The notes file's name (never a path).
+    status : str
+        ``"draft"`` or ``"final"``.
+    council, cycle : str or None
+        From the front matter (needed only when no data file is beside the notes).
+    theme, review_dates : str or None
+        From the front matter.
+    referred_back : int or None
+        Case records referred back for significant concerns, when stated.
+    sections : dict of str to str
+        Section key (see :data:`SECTIONS`) to its Markdown, as written.
+    recommendations : tuple of Recommendation
+        The bullets of the Recommendations section, numbered.
+    updates : tuple of Update
+        The ``R<n>:`` bullets of the Previous review section.
+    previous_review_text : str
+        The rest of the Previous review section (its introduction, say).
+    """
+
+    file: str
+    status: str = "final"
+    council: str | None = None
+    cycle: str | None = None
+    theme: str | None = None
+    review_dates: str | None = None
+    referred_back: int | None = None
+    sections: dict[str, str] = field(default_factory=dict)
+    recommendations: tuple[Recommendation, ...] = ()
+    updates: tuple[Update, ...] = ()
+    previous_review_text: str = ""
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the report is a draft."""
+        return self.status == "draft"
+
+    def section(self, key: str) -> str | None:
+        """A section's Markdown, or None when the team has not written it."""
+        text = self.sections.get(key, "")
+        return text if text.strip() else None
+
+    def update_for(self, number: int) -> Update | None:
+        """The update on the previous review's recommendation ``number``, if given."""
+        return next((u for u in self.updates if u.number == number), None)
+
+    def missing(self) -> list[str]:
+        """Headings of the sections not written yet, in the report's order."""
+        return [heading for key, heading, _ in SECTIONS if self.section(key) is None]
+
+
+def notes_path(data_file: Path) -> Path | None:
+    """The notes file beside a data file (``.md`` first, then ``.docx``), if there is one.
+
+    Parameters
+    ----------
+    data_file : Path
+        A review's data file (or where it would be).
+
+    Returns
+    -------
+    Path or None
+        The notes file.
+    """
+    for suffix in NOTES_SUFFIXES:
+        candidate = data_file.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _problem(kind: str, file: str, line: int | None, message: str, expected: str = "",
+             value: str | None = None, severity: str = "error") -> Problem:
+    return Problem(kind, file, message, expected=expected, severity=severity, line=line,
+                   value=value)
+
+
+def _word_text(path: Path) -> str:
+    """A Word notes file as Markdown (through pandoc), its first table as front matter."""
+    import pypandoc
+
+    markdown = pypandoc.convert_file(str(path), "gfm", extra_args=["--wrap=none"])
+    lines = markdown.splitlines()
+    table = [i for i, line in enumerate(lines) if line.lstrip().startswith("|")]
+    if not table:
+        return markdown
+    first = table[0]
+    last = first
+    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("|"):
+        last += 1
+    before = "\n".join(lines[:first]).strip()
+    if before and not before.startswith("#"):
+        return markdown  # a table later in the text, not the front matter
+    rows = []
+    for line in lines[first:last + 1]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and not set("".join(cells)) <= set("-: "):
+            rows.append(cells)
+    front = ["---", *(f"{cells[0]}: {cells[1]}" for cells in rows), "---"]
+    return "\n".join([*front, *lines[:first], *lines[last + 1:]])
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().casefold())
+
+
+def _front_matter(lines: list[str], file: str, problems: list[Problem]) -> tuple[dict, int]:
+    """The front-matter fields and the index of the first line after them."""
+    if not lines or lines[0].strip() != "---":
+        problems.append(_problem(
+            "notes-front-matter", file, 1, "the notes file has no front matter",
+            "a first line '---', then 'status: draft' or 'status: final' and the other "
+            "fields, then '---' (see docs/notes.md)"))
+        return {}, 0
+    values: dict[str, tuple[str, int]] = {}
+    for index in range(1, len(lines)):
+        line = lines[index]
+        if line.strip() == "---":
+            return values, index + 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, colon, value = line.partition(":")
+        key = _key(name)
+        if not colon or key not in FIELDS:
+            close = difflib.get_close_matches(key, list(FIELDS), n=1)
+            problems.append(_problem(
+                "notes-unknown-field", file, index + 1,
+                f"'{name.strip()}' is not a notes field"
+                + (f" (did you mean '{close[0]}'?)" if close else ""),
+                "one of " + ", ".join(FIELDS), value=line.strip(), severity=WARNING))
+            continue
+        values[key] = (value.strip().strip("\"'"), index + 1)
+    problems.append(_problem("notes-front-matter", file, 1,
+                             "the front matter is not closed", "a line '---' after the fields"))
+    return values, len(lines)
+
+
+def _tags(text: str) -> tuple[str, tuple[str, ...]]:
+    match = _TAGS.search(text)
+    if not match:
+        return text.strip(), ()
+    ids = tuple(t.strip().upper() for t in match.group(1).split(",") if t.strip())
+    return text[:match.start()].rstrip(), ids
+
+
+def _bullets(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Top-level bullets (line, text), continuation lines folded in."""
+    items: list[tuple[int, str]] = []
+    for line_no, line in body:
+        match = _BULLET.match(line)
+        if match:
+            items.append((line_no, match.group(1).strip()))
+        elif items and line.strip() and (line.startswith((" ", "\t"))):
+            inner = _BULLET.match(line.strip())
+            extra = inner.group(1) if inner else line.strip()
+            items[-1] = (items[-1][0], items[-1][1].rstrip() + "; " + extra.strip()
+                         if inner else items[-1][1] + " " + extra)
+    return items
+
+
+def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | None,
+                                                                   list[Problem]]:
+    """Read the text of a notes file.
+
+    Parameters
+    ----------
+    text : str
+        The file's Markdown (a Word file already converted).
+    file : str
+        Its name, for messages.
+    question_ids : collection of str, optional
+        The catalogue's question ids, to check recommendations' tags.
+
+    Returns
+    -------
+    tuple
+        The notes (None when the file cannot be used) and every problem found.
+    """
+    problems: list[Problem] = []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fields, start = _front_matter(lines, file, problems)
+    status, status_line = fields.get("status", ("", 1))
+    status = status.casefold()
+    if "status" not in fields and start:
+        problems.append(_problem("notes-status", file, 1, "the front matter gives no status",
+                                 "status: draft or status: final"))
+    elif "status" in fields and status not in STATUSES:
+        problems.append(_problem("notes-status", file, status_line,
+                                 f"the status is {fields['status'][0]!r}", "draft or final",
+                                 value=fields["status"][0]))
+    referred: int | None = None
+    if "referred_back" in fields:
+        raw, line = fields["referred_back"]
+        word = {"none": "0", "no": "0", "nil": "0"}.get(raw.casefold(), raw)
+        if word.isdigit():
+            referred = int(word)
+        else:
+            problems.append(_problem(
+                "notes-referred-back", file, line,
+                "referred_back is not a number of case records",
+                "a whole number, 0 when no case was referred back", value=raw))
+    bodies: dict[str, list[tuple[int, str]]] = {}
+    current: str | None = None
+    for index in range(start, len(lines)):
+        line = lines[index]
+        heading = _HEADING.match(line)
+        if heading and not line.startswith("#!"):
+            name = heading.group(1).strip()
+            key = _HEADINGS.get(name.casefold().rstrip(":"))
+            if key is None:
+                close = difflib.get_close_matches(name.casefold(), list(_HEADINGS), n=1,
+                                                  cutoff=0.6)
+                hint = (f" (did you mean '{next(h for k, h, _ in SECTIONS if k == _HEADINGS[close[0]])}'?)"  # noqa: E501
+                        if close else "")
+                problems.append(_problem(
+                    "notes-unknown-heading", file, index + 1,
+                    f"'{name}' is not a section of the report{hint}",
+                    "one of: " + "; ".join(h for _, h, _ in SECTIONS), value=line.strip()))
+                current = None
+            elif key in bodies:
+                problems.append(_problem(
+                    "notes-duplicate-heading", file, index + 1,
+                    f"'{name}' appears twice", "each section once", value=line.strip()))
+                current = key
+            else:
+                bodies[key] = []
+                current = key
+            continue
+        if current is not None:
+            bodies[current].append((index + 1, line))
+        elif line.strip() and start and not bodies and index >= start:
+            problems.append(_problem(
+                "notes-text-outside", file, index + 1,
+                "text before the first section heading is not shown in the report",
+                "text under one of the section headings", value=line.strip()[:60],
+                severity=WARNING))
+    for key, heading, _ in SECTIONS:
+        if key not in bodies or not any(t.strip() for _, t in bodies[key]):
+            problems.append(_problem(
+                "notes-missing-section", file, None,
+                f"there is no '{heading}' section yet; the report says it awaits the review "
+                "team", f"a heading '# {heading}'", severity=WARNING))
+    known = {str(q).upper() for q in question_ids} if question_ids is not None else None
+    recommendations = []
+    for line_no, item in _bullets(bodies.get("recommendations", [])):
+        text, ids = _tags(item)
+        for qid in ids:
+            if known is not None and qid not in known:
+                close = difflib.get_close_matches(qid, sorted(known), n=1)
+                problems.append(_problem(
+                    "notes-unknown-question", file, line_no,
+                    f"recommendation R{len(recommendations) + 1} is tagged with {qid}, which "
+                    "is not a question of the audit tool"
+                    + (f" (did you mean {close[0]}?)" if close else ""),
+                    "ids from the question catalogue, such as [Q11]", value=qid))
+        recommendations.append(Recommendation(len(recommendations) + 1, text,
+                                              tuple(q for q in ids if known is None
+                                                    or q in known), line_no))
+    updates, rest = [], []
+    previous = bodies.get("previous_review", [])
+    items = dict(_bullets(previous))
+    in_update = False
+    for line_no, line in previous:
+        item = items.get(line_no)
+        if item is None and in_update and line.startswith((" ", "\t")) and line.strip():
+            continue  # a continuation line, folded into its update
+        match = _UPDATE.match(item) if item is not None else None
+        in_update = match is not None
+        if match:
+            number = int(match.group(1))
+            if any(u.number == number for u in updates):
+                problems.append(_problem(
+                    "notes-duplicate-update", file, line_no,
+                    f"R{number} has a second update", "one update per recommendation",
+                    value=item[:60]))
+            updates.append(Update(number, match.group(2).strip(), line_no))
+        else:
+            rest.append(line)
+    sections = {key: "\n".join(t for _, t in body).strip("\n") for key, body in bodies.items()}
+    if any(p.is_error for p in problems):
+        return None, problems
+    notes = ReviewNotes(
+        file=file, status=status or "final",
+        council=fields.get("council", (None,))[0] or None,
+        cycle=fields.get("cycle", (None,))[0] or None,
+        theme=fields.get("theme", (None,))[0] or None,
+        review_dates=fields.get("review_dates", (None,))[0] or None, referred_back=referred,
+        sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
+        previous_review_text="\n".join(rest).strip("\n"))
+    return notes, problems
+
+
+def read_notes(path: Path, display_name: str | None = None, question_ids=None
+               ) -> tuple[ReviewNotes | None, list[Problem]]:
+    """Read and check a notes file (Markdown, or Word through pandoc).
+
+    Parameters
+    ----------
+    path : Path
+        The notes file.
+    display_name : str, optional
+        How messages name it (by default its file name; never a path).
+    question_ids : collection of str, optional
+        The catalogue's question ids, to check recommendations' tags.
+
+    Returns
+    -------
+    tuple
+        The notes (None when the file cannot be used) and every problem found.
+    """
+    name = display_name or path.name
+    try:
+        if path.suffix.casefold() == ".docx":
+            text = _word_text(path)
+        else:
+            text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [_problem("notes-encoding", name, None,
+                               f"the notes file is not UTF-8 text (byte {error.start})",
+                               "a Markdown file saved as UTF-8")]
+    except (OSError, RuntimeError, ImportError) as error:
+        return None, [_problem("notes-unreadable", name, None,
+                               f"the notes file cannot be read ({type(error).__name__})",
+                               "a Markdown (.md) or Word (.docx) file")]
+    return parse_notes(text, name, question_ids)
+
+
+def previous_recommendations_problems(notes: ReviewNotes, previous: ReviewNotes | None
+                                      ) -> list[Problem]:
+    """Updates that name a recommendation the previous review did not make.
+
+    Parameters
+    ----------
+    notes : ReviewNotes
+        This cycle's notes.
+    previous : ReviewNotes or None
+        The previous review's notes.
+
+    Returns
+    -------
+    list of Problem
+        One per update with no recommendation to follow up.
+    """
+    count = len(previous.recommendations) if previous is not None else 0
+    return [_problem(
+        "notes-unknown-recommendation", notes.file, update.line,
+        f"R{update.number} is not one of the previous review's recommendations"
+        + ("" if previous is not None else " (there are no previous notes)"),
+        f"R1 to R{count}" if count else "no updates, or notes for the previous review",
+        value=f"R{update.number}") for update in notes.updates
+        if not 1 <= update.number <= count]
+
+
+@dataclass
+class NotesIndex:
+    """Every notes file of a programme, by council and cycle.
+
+    Attributes
+    ----------
+    notes : dict
+        ``(council folded, cycle)`` to the notes.
+    problems : list of Problem
+        Everything found in the notes files.
+    """
+
+    notes: dict[tuple[str, str], ReviewNotes] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def for_review(self, council: str, cycle: str) -> ReviewNotes | None:
+        """The notes of one review, if it has them."""
+        return self.notes.get((council.casefold().strip(), cycle))
+
+    def previous(self, council: str, cycle: str) -> tuple[str, ReviewNotes] | None:
+        """The council's notes from the latest earlier cycle that has notes, with its cycle."""
+        earlier = [(c, n) for (name, c), n in self.notes.items()
+                   if name == council.casefold().strip() and c < cycle]
+        return max(earlier, key=lambda pair: pair[0]) if earlier else None
+
+
+def _data_stems(programme) -> set[Path]:
+    return {Path(r.path).with_suffix("") for r in programme.reviews if r.path is not None}
+
+
+def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
+    """Read the notes beside each review's data file, and notes that stand alone.
+
+    Parameters
+    ----------
+    programme : Programme
+        The reviews (their data files say where their notes are).
+    roots : iterable of str or Path
+        The data folders, searched for notes with no data file beside them (these must
+        give ``council`` and ``cycle`` in their front matter).
+    question_ids : collection of str, optional
+        The catalogue's ids (by default the programme's catalogue).
+
+    Returns
+    -------
+    NotesIndex
+        The notes, and their problems (a file with errors is left out).
+    """
+    from review_lib.data.records import normalise_cycle
+
+    ids = question_ids if question_ids is not None else [q.id for q in programme.catalogue]
+    index = NotesIndex()
+    by_file: dict[Path, list] = {}
+    for review in programme.reviews:
+        if review.path is not None:
+            by_file.setdefault(Path(review.path), []).append(review)
+    seen: set[Path] = set()
+    for data_file, reviews in by_file.items():
+        path = notes_path(data_file)
+        if path is None or len(reviews) != 1:
+            continue
+        seen.add(path.resolve())
+        name = str(Path(reviews[0].source).with_suffix(path.suffix))
+        notes, problems = read_notes(path, name, ids)
+        index.problems.extend(problems)
+        if notes is not None:
+            review = reviews[0]
+            index.notes[(review.council.casefold().strip(), review.cycle)] = notes
+    stems = _data_stems(programme)
+    for root in (Path(r) for r in roots):
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if (path.suffix.casefold() not in NOTES_SUFFIXES or not path.is_file()
+                    or path.name.casefold() == "readme.md" or path.name.startswith((".", "~"))
+                    or "moderation" in (part.casefold() for part in path.parts)
+                    or path.resolve() in seen or path.with_suffix("") in stems):
+                continue
+            name = str(path.relative_to(root))
+            notes, problems = read_notes(path, name, ids)
+            index.problems.extend(problems)
+            if notes is None:
+                continue
+            cycle = normalise_cycle(notes.cycle) if notes.cycle else None
+            if not notes.council or not cycle:
+                index.problems.append(_problem(
+                    "notes-no-review", name, 1,
+                    "these notes have no data file beside them and do not say which review "
+                    "they belong to, so they are not used",
+                    "a data file with the same name beside them, or 'council:' and 'cycle:' "
+                    "in the front matter", severity=WARNING))
+                continue
+            key = (notes.council.casefold().strip(), cycle)
+            if key in index.notes:
+                index.problems.append(_problem(
+                    "notes-duplicate", name, 1,
+                    f"{notes.council} {cycle} already has notes", "one notes file per review"))
+                continue
+            index.notes[key] = notes
+    for (council, cycle), notes in list(index.notes.items()):
+        previous = index.previous(council, cycle)
+        if notes.updates:
+            index.problems.extend(previous_recommendations_problems(
+                notes, previous[1] if previous else None))
+    return index

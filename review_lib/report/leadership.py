@@ -1,0 +1,688 @@
+"""The leadership report: the published Practice Review report's shape, notes and data together.
+
+The sections follow the published report's order (``docs/notes.md``): a one-page summary
+that leads with the message, then the introduction, the previous review's recommendations
+with their updates, themes from the meetings, the case-file audit data (section 4, from the
+data), the records' analysis, the observations, key strengths, recommendations with their
+evidence, and the review team. The body is plain English in short sentences; method names,
+p-values and the data file's hash are kept for the appendix. Every figure is read from the
+review's :class:`~review_lib.analysis.results.ReviewResults`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from review_lib.analysis.summary import format_percent, level_table
+from review_lib.data.notes import ReviewNotes
+from review_lib.data.scale import LEVELS
+from review_lib.report import charts
+from review_lib.report.charts.council import alt_text_question_levels
+from review_lib.report.context import ReviewContext
+from review_lib.report.html import (
+    chart_html,
+    count_table_html,
+    esc,
+    footer_html,
+    format_month,
+    synthetic_banner,
+)
+from review_lib.report.section import Section, combined, sectioned
+
+#: The report's sections: anchor and heading, in order.
+CONTENTS: tuple[tuple[str, str], ...] = (
+    ("summary", "Summary"),
+    ("introduction", "1. Introduction"),
+    ("previous-review", "2. The previous Practice Review"),
+    ("meetings", "3. Themes from the meetings with practitioners and managers"),
+    ("audit-data", "4. The case-file audit data"),
+    ("records", "5. The Principal Social Workers' analysis of the case records"),
+    ("observations", "6. Observations of the review team"),
+    ("key-strengths", "7. Key strengths"),
+    ("recommendations", "8. Recommendations for practice improvement"),
+    ("review-team", "The review team"),
+    ("appendix", "Appendix: how to read these figures"),
+)
+
+_AWAITS = "This section awaits the review team's notes."
+
+
+def _heading(anchor: str) -> str:
+    title = dict(CONTENTS)[anchor]
+    return f'<h2 id="{anchor}">{esc(title)}</h2>'
+
+
+def _pct(share: float) -> str:
+    return format_percent(share, 0)
+
+
+def _records(n: int) -> str:
+    return f"{n} case record" + ("" if n == 1 else "s")
+
+
+def _notes_html(context: ReviewContext, text: str) -> str:
+    """A notes section as safe HTML: its headings below the section's, cases by pseudonym."""
+    from review_lib.data.narrative import narrative_html
+    from review_lib.report.wording.notes import _clean_markdown, pseudonymise
+
+    text = re.sub(r"^(#{1,4})(?=\s)", r"#\1", text, flags=re.M)
+    return narrative_html(pseudonymise(_clean_markdown(text), context.review))
+
+
+def _notes_section(context: ReviewContext, anchor: str, key: str, before: str = "") -> Section:
+    notes = context.notes
+    text = notes.section(key) if notes is not None else None
+    body = _notes_html(context, text) if text else f'<p class="awaiting">{esc(_AWAITS)}</p>'
+    return Section(f'<section class="report-section">{_heading(anchor)}{before}{body}'
+                   "</section>")
+
+
+# --------------------------------------------------------------------------- title
+
+
+@sectioned
+def title(context: ReviewContext) -> str:
+    """The title, the report's status (a draft is marked on every page) and the sample banner.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    review, notes = context.review, context.notes
+    status = ("Draft report" if notes is not None and notes.is_draft
+              else "Final report" if notes is not None else "Report from the data")
+    parts = [f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
+             f'<p class="subtitle">{esc(status)}. For the council\'s leadership team.</p>']
+    if notes is not None and notes.is_draft:
+        parts.append('<p class="draft-mark" aria-hidden="true">Draft</p>')
+        parts.append('<p class="banner draft">This is a draft. The review team has not yet '
+                     "agreed its final text.</p>")
+    parts.append(synthetic_banner(context.synthetic))
+    return "\n".join(parts)
+
+
+def _other_reports(context: ReviewContext) -> list[tuple[str, str]]:
+    return [("distributions.html", "Distributions of ratings (for analysts)"),
+            ("../cross-council.html", f"All councils in {context.review.cycle}"),
+            ("../../index.html", "Index of every report")]
+
+
+@sectioned
+def navigation(context: ReviewContext) -> str:
+    """The contents list, and links to the council's other reports and the index.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML ``<nav>``.
+    """
+    items = "".join(f'<li><a href="#{anchor}">{esc(text)}</a></li>' for anchor, text in CONTENTS)
+    links = " · ".join(f'<a href="{href}">{esc(text)}</a>'
+                       for href, text in _other_reports(context))
+    return (f'<nav class="contents" aria-label="Contents"><h2 class="contents-title">Contents'
+            f"</h2><ol>{items}</ol><p class=\"other-reports\">Other reports: {links}</p>"
+            "</nav>")
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _lead(context: ReviewContext) -> str:
+    results = context.results
+    cases = results.cases
+    if not cases.n:
+        return "No case record had an overall judgement."
+    return (f"{cases.successes} of the {_records(cases.n)} ({_pct(cases.share)}) were "
+            "Good or better overall.")
+
+
+def _uncertainty(context: ReviewContext) -> str:
+    cases = context.results.cases
+    if not cases.n:
+        return ""
+    return (f"With {cases.n} records, that figure is not exact. The 95% interval, the range "
+            f"the true figure is likely to lie in, runs from {_pct(cases.ci_low)} to "
+            f"{_pct(cases.ci_high)}.")
+
+
+def _position_words(context: ReviewContext) -> str:
+    results = context.results
+    position = results.position
+    if position is None:
+        return (f"Too few councils have data for {results.cycle} to compare "
+                f"{results.council} with the others.")
+    point = position.judgements
+    average = _pct(point.programme_successes / point.programme_n)
+    others = len(position.councils) - 1
+    base = f"the average of the {len(position.councils)} councils reviewed in {results.cycle}"
+    if point.flag == "within":
+        return (f"This is in line with the other {others} councils reviewed in "
+                f"{results.cycle}. Their average was {average}, and the gap is within what "
+                "chance would give with this many records.")
+    side = "above" if point.flag.startswith("above") else "below"
+    if point.flag.endswith("998"):
+        return (f"This is well {side} {base} ({average}). The gap is larger than chance would "
+                "explain.")
+    return (f"This is {side} {base} ({average}). The gap is worth a closer look, but chance "
+            "could still explain it.")
+
+
+def _change_words(context: ReviewContext) -> str:
+    results = context.results
+    change = results.change
+    if change is None:
+        return f"There is no earlier review of {results.council} in the data to compare with."
+    before = change.cases.before
+    then = (f"At the previous review, in {change.previous_cycle}, {before.successes} of "
+            f"{before.n} records ({_pct(before.share)}) were Good or better.")
+    points = round(change.cases.difference * 100)
+    if change.cases.beyond_chance:
+        way = "rise" if points > 0 else "fall"
+        return (f"{then} The {way} of {abs(points)} percentage points is clear evidence of a "
+                "change.")
+    if points == 0:
+        return f"{then} The share is about the same."
+    way = "rise" if points > 0 else "fall"
+    return (f"{then} The {way} of {abs(points)} percentage points is not clear evidence of a "
+            "change. Twenty or so records can show only large changes.")
+
+
+def _ends(context: ReviewContext, column: str, most: int = 3) -> list[str]:
+    """The questions with the largest value of ``column``, ties at the cut-off included."""
+    table = context.results.rated_questions.copy()
+    if table.empty:
+        return []
+    table["order"] = range(len(table))
+    ordered = table.sort_values([column, "order"], ascending=[False, True])
+    if ordered[column].iloc[0] <= 0:
+        return []
+    cut = ordered[column].iloc[min(most, len(ordered)) - 1]
+    chosen = ordered[(ordered[column] >= cut - 1e-12) & (ordered[column] > 0)]
+    return list(chosen.index)
+
+
+def _question_phrase(context: ReviewContext, qid: str, count: str) -> str:
+    row = context.results.questions.loc[qid]
+    what = "Good or better" if count == "good_or_better" else "below Good"
+    return (f"{row['label']} ({qid}): {int(row[count])} of {int(row['n'])} {what}")
+
+
+def _question_list(context: ReviewContext, ids: list[str], count: str) -> str:
+    if len(ids) > 4:
+        row = context.results.questions.loc[ids[0]]
+        what = "Good or better" if count == "good_or_better" else "below Good"
+        return (f"{len(ids)} questions, each with {int(row[count])} of {int(row['n'])} "
+                f"records {what}")
+    return "; ".join(_question_phrase(context, q, count) for q in ids)
+
+
+def _recommendation_items(notes: ReviewNotes | None) -> str:
+    if notes is None or not notes.recommendations:
+        return f'<p class="awaiting">{esc("The recommendations await the review team.")}</p>'
+    items = "".join(f"<li>{esc(r.text)}</li>" for r in notes.recommendations)
+    return f"<ol>{items}</ol>"
+
+
+@sectioned
+def summary(context: ReviewContext) -> str:
+    """The one-page summary: the message first, then position, change, ends, recommendations.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    results, notes = context.results, context.notes
+    highest = _ends(context, "share_good")
+    lowest = _ends(context, "share_ri_or_worse")
+    rows = []
+    if highest:
+        rows.append(f"<li><strong>Rated highest:</strong> "
+                    f"{esc(_question_list(context, highest, 'good_or_better'))}.</li>")
+    if lowest:
+        rows.append(f"<li><strong>Rated lowest:</strong> "
+                    f"{esc(_question_list(context, lowest, 'below_good'))}.</li>")
+    elif results.n_ratings:
+        rows.append("<li>No question had a rating below Good.</li>")
+    theme = (f"<p>The theme of the review was {esc(notes.theme)}.</p>"
+             if notes is not None and notes.theme else "")
+    parts = [
+        '<section class="summary report-section">', _heading("summary"),
+        f'<p class="lead"><strong>{esc(_lead(context))}</strong> {esc(_uncertainty(context))}'
+        "</p>", theme,
+        "<h3>Compared with the other councils</h3>", f"<p>{esc(_position_words(context))}</p>",
+        "<h3>Since the previous review</h3>", f"<p>{esc(_change_words(context))}</p>",
+        "<h3>The questions at either end</h3>",
+        f"<ul>{''.join(rows)}</ul>" if rows else "<p>No question was rated.</p>",
+        "<p>Each figure counts case records, out of the records rated on that question.</p>",
+        "<h3>The review team's recommendations</h3>", _recommendation_items(notes),
+        "</section>",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- notes sections
+
+
+@sectioned
+def introduction(context: ReviewContext) -> Section:
+    """Section 1: the theme, the dates and the elements of the review.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        The review team's introduction, after the facts the data give.
+    """
+    review, notes = context.review, context.notes
+    when = (notes.review_dates if notes is not None and notes.review_dates
+            else format_month(review.review_month) if review.review_month else None)
+    facts = [f"The Practice Review of {review.council} took place"
+             + (f" in {when}." if when else f" in the {review.cycle} cycle.")]
+    if notes is not None and notes.theme:
+        facts.append(f"The theme was {notes.theme}.")
+    facts.append(f"The review team examined {_records(review.n_cases)}.")
+    return _notes_section(context, "introduction", "introduction",
+                          f"<p>{esc(' '.join(facts))}</p>")
+
+
+@sectioned
+def previous_review(context: ReviewContext) -> Section:
+    """Section 2: the previous review's recommendations, each with the host council's update.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML, with a frame of the recommendations and their updates.
+    """
+    notes, previous = context.notes, context.previous_notes
+    parts = ['<section class="report-section">', _heading("previous-review")]
+    if notes is not None and notes.previous_review_text.strip():
+        parts.append(_notes_html(context, notes.previous_review_text))
+    frame = None
+    if previous is not None and previous[1].recommendations:
+        cycle, earlier = previous
+        when = f" ({earlier.review_dates})" if earlier.review_dates else ""
+        count = len(earlier.recommendations)
+        parts.append(f"<p>The previous review, in the {esc(cycle)} cycle{esc(when)}, made "
+                     f"{count} recommendation{'s' if count != 1 else ''}. The host council's "
+                     "update on each is given below it.</p>")
+        items, rows = [], []
+        for rec in earlier.recommendations:
+            update = notes.update_for(rec.number) if notes is not None else None
+            said = (_notes_html(context, update.text) if update is not None
+                    else '<p class="no-update">No update given.</p>')
+            items.append(f'<li><p class="recommendation">{esc(rec.text)}</p>'
+                         f'<div class="update"><strong>Update:</strong> {said}</div></li>')
+            rows.append({"number": rec.label, "recommendation": rec.text,
+                         "update": update.text if update is not None else None})
+        parts.append(f'<ol class="follow-up">{"".join(items)}</ol>')
+        frame = pd.DataFrame(rows).set_index("number")
+    elif notes is None or not notes.previous_review_text.strip():
+        parts.append(f"<p>There are no notes from an earlier review of "
+                     f"{esc(context.review.council)} in the data.</p>")
+    parts.append("</section>")
+    return Section("\n".join(parts), frame=frame)
+
+
+@sectioned
+def meetings(context: ReviewContext) -> Section:
+    """Section 3: themes from the meetings with practitioners and managers.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    return _notes_section(context, "meetings", "meetings")
+
+
+@sectioned
+def records_analysis(context: ReviewContext) -> Section:
+    """Section 5: the Principal Social Workers' analysis of the case records.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    return _notes_section(context, "records", "records")
+
+
+@sectioned
+def observations(context: ReviewContext) -> Section:
+    """Section 6: the review team's observations.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    return _notes_section(context, "observations", "observations")
+
+
+@sectioned
+def key_strengths(context: ReviewContext) -> Section:
+    """Section 7: the key strengths the review team found.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    return _notes_section(context, "key-strengths", "key_strengths")
+
+
+@sectioned
+def review_team(context: ReviewContext) -> Section:
+    """Who wrote the report, and when.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    return _notes_section(context, "review-team", "review_team")
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+def evidence(context: ReviewContext, question_ids) -> list[str]:
+    """What the data say about the questions a recommendation is tagged with, in words.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+    question_ids : iterable of str
+        Question ids, such as ``["Q11"]``.
+
+    Returns
+    -------
+    list of str
+        One sentence per question rated in this review.
+    """
+    table = context.results.questions
+    lines = []
+    for qid in question_ids:
+        if qid not in table.index or not int(table.loc[qid, "n"]):
+            continue
+        row = table.loc[qid]
+        n, good = int(row["n"]), int(row["good_or_better"])
+        lines.append(f"{row['label']} ({qid}): {good} of {n} records Good or better "
+                     f"({_pct(row['share_good'])}; 95% interval {_pct(row['ci_low'])} to "
+                     f"{_pct(row['ci_high'])}). {int(row['below_good'])} below Good.")
+    return lines
+
+
+@sectioned
+def recommendations(context: ReviewContext) -> Section:
+    """Section 8: the recommendations, each beside the evidence for its tagged questions.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML, with a frame of the recommendations and their questions.
+    """
+    notes = context.notes
+    parts = ['<section class="report-section">', _heading("recommendations")]
+    if notes is None or not notes.recommendations:
+        parts += [f'<p class="awaiting">{esc(_AWAITS)}</p>', "</section>"]
+        return Section("\n".join(parts))
+    items, rows = [], []
+    for rec in notes.recommendations:
+        found = evidence(context, rec.questions)
+        aside = ("" if not found else '<div class="evidence"><p class="evidence-title">'
+                 "What the case records show</p><ul>"
+                 + "".join(f"<li>{esc(line)}</li>" for line in found) + "</ul></div>")
+        items.append(f'<li><p class="recommendation">{esc(rec.text)}</p>{aside}</li>')
+        rows.append({"number": rec.label, "recommendation": rec.text,
+                     "questions": ", ".join(rec.questions)})
+    parts += [f'<ol class="recommendations">{"".join(items)}</ol>', "</section>"]
+    return Section("\n".join(parts), frame=pd.DataFrame(rows).set_index("number"))
+
+
+# --------------------------------------------------------------------------- section 4
+
+
+def _rounding_note(context: ReviewContext) -> str:
+    """Where a published report printed a percentage rounded otherwise than the counts give."""
+    from review_lib.data.published import load_published
+
+    review = context.review
+    try:
+        totals = load_published()
+    except (OSError, ValueError):
+        return ""
+    rows = totals[(totals["council"].str.casefold() == review.council.casefold())
+                  & (totals["cycle"] == review.cycle)]
+    if rows.empty:
+        return ""
+    results = context.results
+    differ = []
+    for table, counts, what in (("ratings", results.rating_counts, "question ratings"),
+                                ("overall", results.overall_counts, "overall judgements")):
+        total = sum(counts.values())
+        for _, row in rows[rows["table"] == table].iterrows():
+            if not total:
+                continue
+            printed = str(row["printed_percent"])
+            computed = counts.get(row["level"], 0) / total * 100
+            decimals = len(printed.partition(".")[2])
+            if abs(float(printed) - computed) > 0.5 * 10 ** -decimals + 1e-9:
+                differ.append(f"{row['level']} {what} as {printed}%, where the counts give "
+                              f"{computed:.1f}%")
+    if not differ:
+        return ""
+    return ("The counts in these tables are the published ones. The published report printed "
+            + "; ".join(differ) + ". Only the rounding differs.")
+
+
+@sectioned
+def audit_data(context: ReviewContext) -> Section:
+    """Section 4: the published section, completed, with a graph for every question.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML: who examined the records, whether any was referred back, the two tables,
+        the chart of every question and one small chart per question.
+    """
+    results, notes = context.results, context.notes
+    per = list(results.cases_per_auditor.values())
+    each = (f" ({per[0]} each)" if per and min(per) == max(per) else "")
+    auditors = results.n_auditors
+    opening = [f"The {auditors} Principal Social Worker{'s' if auditors != 1 else ''} "
+               f"examined {_records(results.n_cases)}{each}. They completed the audit tool "
+               "for each one."]
+    if notes is not None and notes.referred_back is not None:
+        count = notes.referred_back
+        opening.append("No case record was referred back to the council because of "
+                       "significant concerns." if count == 0 else
+                       f"{_records(count).capitalize()} {'was' if count == 1 else 'were'} "
+                       "referred back to the council because of significant concerns.")
+    else:
+        opening.append("The review team has not yet said whether any case record was "
+                       "referred back to the council because of significant concerns.")
+    opening.append(f"The audit tool has {results.n_questions} questions. Each is rated "
+                   "Outstanding, Good, Requires Improvement or Inadequate.")
+    na = results.n_not_applicable
+    rated = (f"In total {results.n_ratings} questions were rated ({results.n_cases} x "
+             f"{results.n_questions}" + (f", less {na} that did not apply" if na else "")
+             + "):")
+    ratings_share = results.ratings
+    after_table = (f"Of the question ratings, {ratings_share.successes} of {ratings_share.n} "
+                   f"({_pct(ratings_share.share)}) were Good or better (95% interval "
+                   f"{_pct(ratings_share.ci_low)} to {_pct(ratings_share.ci_high)}). The "
+                   "interval allows for the ratings of one record going together.")
+    counts = level_table(results.overall_counts)
+    overall = [f"{level} {int(counts.loc[level, 'count'])}" for level in LEVELS]
+    judged = (f"Each case record was also given an overall judgement on the same scale: "
+              f"{', '.join(overall[:-1])} and {overall[-1]}.")
+    note = _rounding_note(context)
+    labels = {q.id: f"{q.id} {q.short_label}" for q in context.catalogue}
+    table = results.questions.sort_values(["share_good", "Outstanding"], ascending=False,
+                                          kind="stable")
+    best, worst = table.index[0], table.index[-1]
+    overview = chart_html(
+        charts.diverging_bars, table, labels=labels, sort=False,
+        title=f"Ratings by question, {results.council} {results.cycle}",
+        alt=charts.alt_text_diverging(table, labels=labels),
+        caption=(f"Each bar is one question, highest share Good or better first. "
+                 f"{labels[best]} had the highest share ({_pct(table.loc[best, 'share_good'])})"
+                 f" and {labels[worst]} the lowest ({_pct(table.loc[worst, 'share_good'])})."),
+        filename="questions.png", folder=context.figures_dir)
+    small = []
+    for qid, row in results.questions.iterrows():
+        if not int(row["n"]):
+            continue
+        levels = level_table({level: int(row[level]) for level in LEVELS})
+        small.append(chart_html(
+            charts.judgement_bars, levels, title=labels[qid],
+            xlabel=f"Rating (n={int(row['n'])} case records)",
+            ylabel="Case records", size=(3.8, 2.6), ymax=int(row["n"]),
+            alt=alt_text_question_levels(levels, labels[qid]),
+            caption=(f"{int(row['good_or_better'])} of {int(row['n'])} records "
+                     f"({_pct(row['share_good'])}) Good or better; 95% interval "
+                     f"{_pct(row['ci_low'])} to {_pct(row['ci_high'])}."),
+            filename=f"question-{qid}.png", folder=context.figures_dir))
+    parts = [
+        '<section class="report-section">', _heading("audit-data"),
+        f"<p>{esc(' '.join(opening))}</p>", f"<p>{esc(rated)}</p>",
+        count_table_html(level_table(results.rating_counts),
+                         "Table 1. Question ratings, all questions and cases"),
+        f"<p>{esc(after_table)}</p>", f"<p>{esc(judged)}</p>",
+        count_table_html(counts, "Table 2. Overall judgement of each case record"),
+        f'<p class="footnote">{esc(note)}</p>' if note else "",
+        f"<h3>Graphs for the {results.n_questions} questions</h3>", overview,
+        f'<div class="chart-grid">{"".join(small)}</div>', "</section>",
+    ]
+    return combined(*[p for p in parts if p], frame=results.questions)
+
+
+# --------------------------------------------------------------------------- appendix
+
+
+@sectioned
+def appendix(context: ReviewContext) -> Section:
+    """How to read the figures, the methods, the detailed findings and the funnel chart.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    Section
+        HTML.
+    """
+    from review_lib.report.council import funnel_position, markdown_html
+    from review_lib.report.wording.council import council_findings
+
+    results = context.results
+    reading = "\n".join([
+        "- **Good or better** means a rating of Outstanding or Good.",
+        "- **95% interval.** With about 20 case records, one record more or less moves a "
+        "share by about 5 points. The 95% interval is the range the true share for records "
+        "like these is likely to lie in.",
+        "- **Compared with the other councils.** A council is compared with the average of "
+        "all the councils in its cycle. Limits around that average show how far chance "
+        "alone could take a council with this many records. A council outside the wider "
+        "limits differs by more than chance would explain. Councils are never ranked.",
+        "- **Case records were chosen, not drawn at random.** The host council selects them, "
+        "often around the theme. The figures describe these records, not all practice.",
+    ])
+    technical = council_findings(results, None)
+    detail = []
+    for heading, text in technical.items():
+        detail.append(f"<h4>{esc(heading)}</h4>")
+        detail.append(markdown_html(text))
+        if heading.startswith("How the council compares"):
+            detail.append(funnel_position(context))
+    parts = ['<section class="report-section appendix">', _heading("appendix"),
+             markdown_html(reading), "<h3>Detailed figures and methods</h3>",
+             "<p>These are the figures behind the report, with the statistical methods "
+             "named, for analysts and for anyone checking the numbers.</p>", *detail,
+             "</section>"]
+    return combined(*parts)
+
+
+@sectioned
+def footer(context: ReviewContext) -> str:
+    """The footer: data file name and hash, library version, run date.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return footer_html(context)
