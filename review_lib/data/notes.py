@@ -186,6 +186,8 @@ def _word_text(path: Path) -> str:
     import pypandoc
 
     markdown = pypandoc.convert_file(str(path), "gfm", extra_args=["--wrap=none"])
+    # pandoc escapes the brackets of a tag ("\\[Q11\\]") and apostrophes; the notes mean them.
+    markdown = re.sub(r"\\([\[\]'\"])", r"\1", markdown)
     lines = markdown.splitlines()
     table = [i for i, line in enumerate(lines) if line.lstrip().startswith("|")]
     if not table:

@@ -184,6 +184,11 @@ def _change_words(context: ReviewContext) -> str:
     results = context.results
     change = results.change
     if change is None:
+        previous = context.previous_notes
+        if previous is not None:
+            return (f"The previous review, in {previous[0]}, has no case-level figures here, "
+                    "so the two cannot be compared. Section 2 follows up its "
+                    "recommendations.")
         return f"There is no earlier review of {results.council} in the data to compare with."
     before = change.cases.before
     then = (f"At the previous review, in {change.previous_cycle}, {before.successes} of "

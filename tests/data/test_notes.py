@@ -74,7 +74,8 @@ def test_a_complete_notes_file_reads_into_its_sections_and_recommendations():
         ("R1", ("Q11",)), ("R2", ("Q2", "Q3")), ("R3", ())]
     assert notes.recommendations[0].text == "Look at how managers' oversight shows on the record."
     assert [(u.number, u.text) for u in notes.updates] == [
-        (1, "A framework is being written with staff."), (2, "Waiting lists are checked each week.")]
+        (1, "A framework is being written with staff."),
+        (2, "Waiting lists are checked each week.")]
     assert notes.previous_review_text == "The host council sent these updates."
     assert "## Voice" in notes.section("records")
     assert notes.missing() == []
