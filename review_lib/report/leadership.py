@@ -82,6 +82,11 @@ def _notes_section(context: ReviewContext, anchor: str, key: str, before: str = 
 # --------------------------------------------------------------------------- title
 
 
+def _css_string(text: str) -> str:
+    """Text safe inside a CSS string: no quote, backslash, angle bracket or line break."""
+    return "".join(ch if ch.isalnum() or ch in " ·-_,.()'&" else " " for ch in text)
+
+
 @sectioned
 def title(context: ReviewContext) -> str:
     """The title, the report's status (a draft is marked on every page) and the sample banner.
@@ -99,9 +104,16 @@ def title(context: ReviewContext) -> str:
     review, notes = context.review, context.notes
     status = ("Draft report" if notes is not None and notes.is_draft
               else "Final report" if notes is not None else "Report from the data")
-    parts = [f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
+    running = f"{review.council} · Practice Review {review.cycle}"
+    draft = notes is not None and notes.is_draft
+    page = ("@page { @bottom-left { content: \"" + _css_string(running) + "\"; "
+            "font: 8.5pt Arial, sans-serif; color: #3d3d3d; }"
+            + (" @top-right { content: \"DRAFT\"; font: bold 10pt Arial, sans-serif; }"
+               if draft else "") + " }")
+    parts = [f"<style>{page}</style>",
+             f"<h1>Practice Review {esc(review.cycle)}: {esc(review.council)}</h1>",
              f'<p class="subtitle">{esc(status)}. For the council\'s leadership team.</p>']
-    if notes is not None and notes.is_draft:
+    if draft:
         parts.append('<p class="draft-mark" aria-hidden="true">Draft</p>')
         parts.append('<p class="banner draft">This is a draft. The review team has not yet '
                      "agreed its final text.</p>")

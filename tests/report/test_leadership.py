@@ -12,7 +12,7 @@ from review_lib.report.context import open_review
 from review_lib.report.section import plain_text
 
 #: What the notebook shows, in its order (notebooks/council_leadership.ipynb).
-SECTIONS = ("title", "navigation", "summary", "introduction", "previous_review", "meetings",
+SECTIONS = ("title", "summary", "navigation", "introduction", "previous_review", "meetings",
             "audit_data", "records_analysis", "observations", "key_strengths",
             "recommendations", "review_team", "appendix", "footer")
 
