@@ -144,8 +144,8 @@ def navigation(context: ReviewContext) -> str:
     items = "".join(f'<li><a href="#{anchor}">{esc(text)}</a></li>' for anchor, text in CONTENTS)
     links = " · ".join(f'<a href="{href}">{esc(text)}</a>'
                        for href, text in _other_reports(context))
-    return (f'<nav class="contents" aria-label="Contents"><h2 class="contents-title">Contents'
-            f"</h2><ol>{items}</ol><p class=\"other-reports\">Other reports: {links}</p>"
+    return (f'<nav class="contents" aria-label="Contents"><p class="contents-title">Contents'
+            f"</p><ol>{items}</ol><p class=\"other-reports\">Other reports: {links}</p>"
             "</nav>")
 
 

@@ -1,0 +1,216 @@
+"""The forms councils pass reports around in: PDF (headless Chromium) and Word (pandoc).
+
+**PDF.** The HTML report is printed by headless Chromium, which the browser checks already
+use, so the PDF is exactly the page a reader prints: A4, the running footer, the draft mark.
+Chromium writes a tagged PDF (headings, lists, tables and image alt text in its structure
+tree) with bookmarks from the headings. No pip-installable engine does all three for this
+HTML: WeasyPrint needs system libraries (Pango) that pip cannot install, and writes tagged
+PDF only in its PDF/UA mode. Where no Chromium is found, :func:`pdf_engine` says so and a
+run writes everything else.
+
+**Word.** pandoc (the ``pypandoc-binary`` wheel, which carries it) turns the same HTML into an
+editable ``.docx``: real heading styles, tables as Word tables, charts as images with their
+alt text, and a Word table of contents in place of the HTML contents list. Its styles come
+from a reference document, by default :func:`house_style` (Arial, the report's blue); a
+council can pass its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from review_lib.files import publish
+
+#: Where Chromium is looked for, in order.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+#: What to install when there is no PDF engine.
+PDF_ENGINE_HINT = ("install Chromium to write PDFs (Debian or Ubuntu: "
+                   "'apt-get install chromium'); every other file is still written")
+
+_FLAGS = ("--headless", "--disable-gpu", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--disable-default-apps",
+          "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+          "--disable-quic", "--mute-audio", "--hide-scrollbars")
+
+
+def pdf_engine() -> str | None:
+    """The Chromium that prints PDFs here, or None.
+
+    ``$PRACTICE_REVIEW_CHROMIUM`` names one explicitly (an empty value means none).
+
+    Returns
+    -------
+    str or None
+        The executable.
+    """
+    if "PRACTICE_REVIEW_CHROMIUM" in os.environ:
+        return os.environ["PRACTICE_REVIEW_CHROMIUM"] or None
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+class FormatError(RuntimeError):
+    """A PDF or Word file could not be written (the message says why, and what to do)."""
+
+
+def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: int = 180
+                ) -> Path:
+    """Print an HTML report to PDF with headless Chromium, atomically.
+
+    Parameters
+    ----------
+    html : Path
+        A self-contained report.
+    pdf : Path
+        Where the PDF goes (written under a temporary name, then renamed).
+    engine : str, optional
+        The Chromium executable (by default :func:`pdf_engine`).
+    timeout : int, default 180
+        Seconds before Chromium is stopped.
+
+    Returns
+    -------
+    Path
+        The PDF.
+
+    Raises
+    ------
+    FormatError
+        With no Chromium, or when it fails.
+    """
+    engine = engine or pdf_engine()
+    if engine is None:
+        raise FormatError(f"no PDF engine: {PDF_ENGINE_HINT}")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="practice-review-pdf-") as profile:
+        temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.part")
+        command = [engine, *_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                   "--generate-pdf-document-outline", f"--print-to-pdf={temporary}",
+                   Path(html).resolve().as_uri()]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.insert(1, "--no-sandbox")  # Chromium refuses to run as root otherwise
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            temporary.unlink(missing_ok=True)
+            raise FormatError(f"Chromium could not print {html.name} ({type(error).__name__})"
+                              ) from None
+        if done.returncode != 0 or not temporary.exists() or temporary.stat().st_size == 0:
+            temporary.unlink(missing_ok=True)
+            raise FormatError(f"Chromium could not print {html.name} (exit {done.returncode})")
+        publish(temporary, pdf)
+    return pdf
+
+
+def house_style(path: Path) -> Path:
+    """Write the suite's Word reference document: pandoc's styles, in the report's look.
+
+    Arial throughout, headings in the report's blue (#12436D), captions and table text a
+    little smaller. A council replaces it with its own reference document (any ``.docx``
+    whose styles it likes: pandoc takes the styles, not the text).
+
+    Parameters
+    ----------
+    path : Path
+        Where to write it.
+
+    Returns
+    -------
+    Path
+        The reference document.
+    """
+    import docx
+    import pypandoc
+    from docx.shared import Pt, RGBColor
+
+    with tempfile.TemporaryDirectory(prefix="practice-review-style-") as folder:
+        default = Path(folder) / "reference.docx"
+        pypandoc.convert_text("", "docx", format="markdown", outputfile=str(default),
+                              extra_args=["--print-default-data-file=reference.docx"])
+        if not default.exists() or default.stat().st_size == 0:
+            data = subprocess.run([pypandoc.get_pandoc_path(), "-o", "-",
+                                   "--print-default-data-file", "reference.docx"],
+                                  capture_output=True, check=True).stdout
+            default.write_bytes(data)
+        document = docx.Document(str(default))
+    blue = RGBColor(0x12, 0x43, 0x6D)
+    for style in document.styles:
+        font = getattr(style, "font", None)
+        if font is None:
+            continue
+        font.name = "Arial"
+        if style.name.startswith("Heading") or style.name == "Title":
+            font.color.rgb = blue
+        if style.name in ("Caption", "Image Caption", "Table Caption", "Compact"):
+            font.size = Pt(9.5)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def _word_ready(html: str) -> str:
+    """The report's HTML as pandoc should read it: no contents list, no style, no marks."""
+    html = re.sub(r"<nav\b.*?</nav>", "", html, flags=re.S)
+    html = re.sub(r"<style\b.*?</style>", "", html, flags=re.S)
+    html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    html = re.sub(r'<p class="draft-mark"[^>]*>.*?</p>', "", html, flags=re.S)
+    return html
+
+
+def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
+                 title: str | None = None) -> Path:
+    """Turn an HTML report into an editable Word document, atomically.
+
+    Parameters
+    ----------
+    html : Path
+        A self-contained report (images embedded as data).
+    docx_path : Path
+        Where the ``.docx`` goes.
+    reference : Path, optional
+        A Word document whose styles to use (by default :func:`house_style`).
+    title : str, optional
+        The document's title property.
+
+    Returns
+    -------
+    Path
+        The Word document.
+
+    Raises
+    ------
+    FormatError
+        When pandoc fails or the reference document cannot be read.
+    """
+    import pypandoc
+
+    docx_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="practice-review-docx-") as folder:
+        style = Path(reference) if reference is not None else house_style(
+            Path(folder) / "house-style.docx")
+        if not style.is_file():
+            raise FormatError(f"the Word style document {style.name} was not found")
+        source = Path(folder) / "report.html"
+        source.write_text(_word_ready(Path(html).read_text(encoding="utf-8")),
+                          encoding="utf-8")
+        temporary = docx_path.with_name(f".{docx_path.name}.{os.getpid()}.part")
+        extra = ["--toc", "--toc-depth=2", f"--reference-doc={style}",
+                 f"--resource-path={folder}"]
+        if title:
+            extra.append(f"--metadata=title:{title}")
+        try:
+            pypandoc.convert_file(str(source), "docx", format="html",
+                                  outputfile=str(temporary), extra_args=extra)
+        except (RuntimeError, OSError) as error:
+            temporary.unlink(missing_ok=True)
+            raise FormatError(f"pandoc could not write {docx_path.name} "
+                              f"({str(error).splitlines()[0][:160] if str(error) else 'error'})"
+                              ) from None
+        publish(temporary, docx_path)
+    return docx_path

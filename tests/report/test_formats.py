@@ -1,0 +1,120 @@
+"""PDF and Word files as a reader gets them: Chromium's print, and pandoc's Word, reopened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review_lib.report.formats import FormatError, html_to_docx, html_to_pdf, pdf_engine
+
+pytestmark = pytest.mark.slow
+
+A4 = (595, 842)  # points, rounded
+
+
+def _render(notebook: str, out: Path, **parameters) -> Path:
+    import papermill as pm
+
+    from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+    from review_lib.report.export import notebook_to_html
+
+    executed = pm.execute_notebook(str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
+                                   str(out.with_suffix(".ipynb")), parameters=parameters,
+                                   cwd=str(PROJECT_ROOT), kernel_name="python3",
+                                   progress_bar=False)
+    out.write_text(notebook_to_html(executed, title=notebook), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def leadership_html(tmp_path_factory):
+    return _render("council_leadership", tmp_path_factory.mktemp("formats") / "dudley.html")
+
+
+@pytest.fixture(scope="module")
+def cross_html(tmp_path_factory):
+    return _render("cross_council", tmp_path_factory.mktemp("formats") / "cross.html")
+
+
+def _needs_chromium():
+    import os
+
+    if pdf_engine() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (CI installs it)")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("which", "pages"), [("leadership", (12, 26)), ("cross", (6, 20))])
+def test_reports_print_on_a4_with_bookmarks_and_tags(which, pages, leadership_html,
+                                                      cross_html, tmp_path):
+    _needs_chromium()
+    from pypdf import PdfReader
+
+    html = leadership_html if which == "leadership" else cross_html
+    pdf = html_to_pdf(html, tmp_path / f"{which}.pdf")
+    reader = PdfReader(str(pdf))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == A4
+    assert pages[0] <= len(reader.pages) <= pages[1], len(reader.pages)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]  # a tagged PDF
+    outline = reader.outline
+    titles = [item.title for item in outline if not isinstance(item, list)]
+    assert titles and reader.outline[1]  # the h1, then its sections nested below it
+    text = reader.pages[0].extract_text()
+    if which == "leadership":
+        assert "Dudley · Practice Review 2022-24" in text and "Page 1 of" in text
+        nested = [item.title for item in outline[1] if not isinstance(item, list)]
+        assert nested[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_without_chromium_the_pdf_is_refused_with_what_to_install(leadership_html, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("PRACTICE_REVIEW_CHROMIUM", "")
+    with pytest.raises(FormatError, match="install Chromium"):
+        html_to_pdf(leadership_html, tmp_path / "x.pdf")
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_word_file_has_headings_tables_images_with_alt_text_and_contents(
+        leadership_html, tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+
+    path = html_to_docx(leadership_html, tmp_path / "dudley.docx", title="Dudley 2022-24")
+    document = docx.Document(str(path))
+    headings = [(p.style.name, p.text) for p in document.paragraphs
+                if p.style.name.startswith("Heading")]
+    assert ("Heading 1", "Practice Review 2022-24: Dudley") in headings
+    level2 = [text for style, text in headings if style == "Heading 2"]
+    assert level2[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
+    assert "Appendix: how to read these figures" in level2
+    assert len(document.tables) >= 2
+    table1 = document.tables[0]
+    assert [c.text for c in table1.rows[1].cells][:2] == ["Outstanding", "59"]
+    descriptions = [e.get("descr") for e in document.element.body.iter(qn("wp:docPr"))]
+    assert len(descriptions) >= 14 and all(d and len(d) > 40 for d in descriptions)
+    xml = document.element.xml
+    assert "TOC \\o" in xml or 'w:instr="TOC' in xml  # a Word table of contents field
+    assert "Contents" not in [p.text for p in document.paragraphs[:3]]  # not the HTML list
+    assert document.styles["Heading 1"].font.name == "Arial"
+
+
+def test_a_councils_own_word_style_is_used(leadership_html, tmp_path):
+    import docx
+    from docx.shared import RGBColor
+
+    own = docx.Document()
+    own.styles["Heading 1"].font.name = "Georgia"
+    own.styles["Heading 1"].font.color.rgb = RGBColor(0x80, 0x16, 0x50)
+    style = tmp_path / "council.docx"
+    own.save(str(style))
+    document = docx.Document(str(html_to_docx(leadership_html, tmp_path / "out.docx",
+                                              reference=style)))
+    assert document.styles["Heading 1"].font.name == "Georgia"
+    with pytest.raises(FormatError, match="not found"):
+        html_to_docx(leadership_html, tmp_path / "x.docx", reference=tmp_path / "none.docx")
