@@ -30,6 +30,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check files and folders; print every problem; exit 1 on any error."""
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
+    from review_lib.data.notes import read_programme_notes
+    from review_lib.data.records import Programme
 
     catalogue = load_catalogue(args.questions)
     results = read_programme_files(args.paths, catalogue)
@@ -43,12 +45,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"FAIL {result.display_name}: {len(errors)} error(s)"
                   + (f", {len(warnings)} warning(s)" if warnings else ""))
         else:
-            described = "; ".join(f"{r.council} {r.cycle}, {r.n_cases} cases"
-                                  for r in result.reviews)
+            described = "; ".join([*(f"{r.council} {r.cycle}, {r.n_cases} cases"
+                                     for r in result.reviews),
+                                   *(e.describe() for e in result.exercises)])
             print(f"OK   {result.display_name}: {described}"
                   + (f" ({len(warnings)} warning(s))" if warnings else ""))
         _print_problems(result.problems)
-    print(f"\n{len(results)} file(s) checked: {n_errors} error(s), {n_warnings} warning(s).")
+    # The review teams' notes files: beside their data files, or standing alone in a folder.
+    programme = Programme([r for result in results for r in result.reviews], catalogue)
+    folders = [Path(p) for p in args.paths if Path(p).is_dir()]
+    notes = read_programme_notes(programme, folders)
+    by_file: dict[str, list] = {}
+    for problem in notes.problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    for found in notes.notes.values():
+        by_file.setdefault(found.file, [])
+    for name in sorted(by_file):
+        problems = by_file[name]
+        errors = [p for p in problems if p.is_error]
+        n_errors += len(errors)
+        n_warnings += len(problems) - len(errors)
+        state = f"FAIL {name}: {len(errors)} error(s)" if errors else f"OK   {name}: notes"
+        if problems and not errors:
+            state += f" ({len(problems)} warning(s))"
+        print(state)
+        _print_problems(problems)
+    checked = len(results) + len(by_file)
+    print(f"\n{checked} file(s) checked: {n_errors} error(s), {n_warnings} warning(s).")
     return EXIT_INVALID if n_errors else EXIT_OK
 
 
@@ -98,20 +121,74 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    """Write a blank data-entry workbook."""
-    from review_lib.data.template import write_template
+    """Write a blank data-entry workbook: a review's, or with --moderation an exercise's."""
+    from review_lib.data.template import write_moderation_template, write_template
 
-    out = Path(args.out)
+    if args.notes:
+        return _notes_template(args)
+    if args.out and args.moderation:
+        print("error: give either OUT.xlsx (a review) or --moderation OUT.xlsx (a moderation "
+              "exercise), not both", file=sys.stderr)
+        return EXIT_USAGE
+    target = args.moderation or args.out
+    if not target:
+        print("error: name the workbook to write: practice-review template OUT.xlsx, or "
+              "practice-review template --moderation OUT.xlsx", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(target)
     if out.suffix.lower() != ".xlsx":
-        print(f"error: {args.out}: the template must be an .xlsx file", file=sys.stderr)
+        print(f"error: {target}: the template must be an .xlsx file", file=sys.stderr)
         return EXIT_USAGE
     if out.exists() and not args.force:
-        print(f"error: {args.out} already exists; use --force to replace it",
+        print(f"error: {target} already exists; use --force to replace it",
               file=sys.stderr)
         return EXIT_USAGE
-    write_template(out, args.questions, n_cases=args.cases)
-    print(f"Wrote {args.out}: fill in the Review sheet and one Ratings row per case, then "
-          f"check it with: practice-review validate {args.out}")
+    if args.moderation:
+        auditors = 5 if args.auditors is None else args.auditors
+        cases = 8 if args.cases is None else args.cases
+        if not 2 <= auditors <= 26 or cases < 1:
+            print("error: a moderation exercise needs 2 to 26 auditors (--auditors) and at "
+                  "least one case (--cases)", file=sys.stderr)
+            return EXIT_USAGE
+        write_moderation_template(out, args.questions, n_auditors=auditors, n_cases=cases)
+        print(f"Wrote {target}: a moderation exercise for {auditors} auditors and {cases} "
+              "cases. Fill in the Review sheet (the exercise's name, cycle and the auditors' "
+              "labels), then a Ratings row per case and auditor (and the agreed Consensus "
+              "row); keep it in the cycle's moderation/ folder and check it with: "
+              f"practice-review validate {target}")
+        return EXIT_OK
+    if args.auditors is not None:
+        print("error: --auditors is for moderation exercises (--moderation OUT.xlsx)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    write_template(out, args.questions, n_cases=20 if args.cases is None else args.cases)
+    print(f"Wrote {target}: fill in the Review sheet and one Ratings row per case, then "
+          f"check it with: practice-review validate {target}")
+    return EXIT_OK
+
+
+def _notes_template(args: argparse.Namespace) -> int:
+    from review_lib.data.notes import write_notes_template
+
+    if args.out or args.moderation or args.auditors is not None or args.cases is not None:
+        print("error: --notes writes a notes file on its own: practice-review template "
+              "--notes dudley.md", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.notes)
+    if out.suffix.lower() != ".md":
+        print(f"error: {args.notes}: a notes file is Markdown (.md); teams who write in Word "
+              "use the same headings in a .docx (see docs/notes.md)", file=sys.stderr)
+        return EXIT_USAGE
+    if out.exists():
+        if not args.force:
+            print(f"error: {args.notes} already exists; use --force to replace it",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        out.unlink()
+    write_notes_template(out)
+    print(f"Wrote {args.notes}: a blank notes file with guidance under each heading. Keep it "
+          "beside the review's data file, with the same name, and check it with: "
+          f"practice-review validate {out.parent}")
     return EXIT_OK
 
 
@@ -142,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--questions", metavar="FILE",
                        help="question catalogue CSV (default: the bundled 12 questions)")
 
-    validate = sub.add_parser("validate", help="check review files and list every problem")
+    validate = sub.add_parser("validate", help="check review and moderation files and list "
+                                                "every problem")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     questions_option(validate)
     validate.set_defaults(func=cmd_validate)
@@ -153,9 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
     questions_option(summary)
     summary.set_defaults(func=cmd_summary)
 
-    template = sub.add_parser("template", help="write a blank data-entry workbook")
-    template.add_argument("out", metavar="OUT.xlsx")
-    template.add_argument("--cases", type=int, default=20, help="case rows (default 20)")
+    template = sub.add_parser(
+        "template", help="write a blank data-entry workbook (a review, a moderation "
+                         "exercise with --moderation) or a notes file (--notes)")
+    template.add_argument("out", metavar="OUT.xlsx", nargs="?",
+                          help="the review workbook to write")
+    template.add_argument("--moderation", metavar="OUT.xlsx",
+                          help="write a moderation exercise instead: every auditor rates "
+                               "the same cases")
+    template.add_argument("--cases", type=int, default=None,
+                          help="case rows (default 20; 8 for a moderation exercise)")
+    template.add_argument("--auditors", type=int, default=None,
+                          help="auditors of a moderation exercise (default 5)")
+    template.add_argument("--notes", metavar="NOTES.md",
+                          help="write a blank review-team notes file instead, with guidance "
+                               "under each heading (docs/notes.md)")
     template.add_argument("--force", action="store_true", help="replace an existing file")
     questions_option(template)
     template.set_defaults(func=cmd_template)

@@ -24,6 +24,8 @@ ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
 ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
 #: Set by ``practice-review run`` for its notebooks: a file holding the data it has already read.
 ENV_PRELOADED = "PRACTICE_REVIEW_PRELOADED"
+#: Set by ``practice-review run`` for a calibration notebook: where its metrics.json goes.
+ENV_METRICS = "PRACTICE_REVIEW_METRICS"
 #: nbconvert template of the leadership HTML (also styles the index page).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
 TEMPLATE_NAME = "practice_review"

@@ -116,7 +116,7 @@ def test_git_strips_notebook_outputs_as_they_are_staged(tmp_path):
     clean = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     assert clean, "run `make install`: it configures git's nbstripout filter"
-    notebook = json.loads((ROOT / "notebooks" / "council_findings.ipynb").read_text())
+    notebook = json.loads((ROOT / "notebooks" / "council_leadership.ipynb").read_text())
     code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
     code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "Case 07\n"}]
     code["execution_count"] = 4

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from review_lib import __version__
-from review_lib.batch.jobs import CROSS_NOTEBOOK, Job
+from review_lib.batch.jobs import CALIBRATION_NOTEBOOK, CROSS_NOTEBOOK, Job
 from review_lib.paths import (
     NOTEBOOKS_DIR,
 )
@@ -72,7 +72,8 @@ def longest_first(plan: list[Job]) -> list[Job]:
     """Order jobs so that the longest start first and two workers finish close together.
 
     Reports whose charts will mostly be drawn come first: the cross-council report, then
-    distributions (four charts), then findings; reports that only need new text (another
+    the calibration reports (their bootstraps take a few seconds), distributions (four
+    charts), then the leadership reports; reports that only need new text (another
     council changed the programme average) come last. Each report's charts are measured in
     its previous stamp (:meth:`Job.mostly_redrawn`).
 
@@ -86,7 +87,8 @@ def longest_first(plan: list[Job]) -> list[Job]:
     list of Job
         The same jobs, in the order to start them.
     """
-    kinds = [CROSS_NOTEBOOK, "council_distributions", "council_findings"]
+    kinds = [CROSS_NOTEBOOK, CALIBRATION_NOTEBOOK, "council_distributions",
+             "council_leadership"]
 
     def key(job: Job) -> tuple:
         kind = kinds.index(job.notebook) if job.notebook in kinds else len(kinds)
@@ -117,13 +119,26 @@ def code_fingerprint() -> str:
     return __version__ + ":" + _hash_files(files)
 
 
-def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None:
+def _notes_files(data: Path | None) -> list[Path]:
+    from review_lib.data.notes import NOTES_SUFFIXES
+
+    if data is None or not Path(data).is_dir():
+        return []
+    return sorted(p for p in Path(data).rglob("*") if p.suffix.casefold() in NOTES_SUFFIXES
+                  and p.is_file() and p.name.casefold() != "readme.md"
+                  and "moderation" not in (part.casefold() for part in p.parts))
+
+
+def set_fingerprints(plan: list[Job], programme, questions: Path | None,
+                     exercises=(), data: Path | None = None) -> None:
     """Record in each job a hash of every input its report depends on.
 
-    A distributions report depends on its council's data file; a findings report also on
-    the council's narrative, its previous review, and every council's counts in the cycle
-    (its funnel position); a cross-council report on every data file. All depend on the
-    code, notebooks, catalogue, parameters and output folders.
+    A distributions report depends on its council's data file; a leadership report also on
+    the council's notes files (this review's and earlier ones': every notes file in the data
+    folder whose name starts with the council's folder name, and every one that stands
+    alone), its previous review, and every council's counts in the cycle (its funnel
+    position); a cross-council report on every data file. All depend on the code,
+    notebooks, catalogue, parameters and output folders.
 
     Parameters
     ----------
@@ -133,12 +148,20 @@ def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None
         Every valid review.
     questions : Path or None
         The catalogue file, or None for the bundled one.
+    exercises : iterable of ModerationExercise, optional
+        The moderation exercises: a calibration report depends on its exercise's file.
+    data : Path, optional
+        The data folder, searched for notes files.
     """
     from review_lib.analysis.stats import good_counts
+    from review_lib.files import slug
     from review_lib.paths import QUESTIONS_FILE
 
     base = {"code": code_fingerprint(), "catalogue": _hash_files([questions or QUESTIONS_FILE])}
     everything = sorted((r.council, r.cycle, r.sha256) for r in programme.reviews)
+    notes = _notes_files(data)
+    stems = {Path(r.path).resolve().with_suffix("") for r in programme.reviews if r.path}
+    standalone = [p for p in notes if p.resolve().with_suffix("") not in stems]
     funnel_inputs: dict[str, list] = {}
     for cycle in {job.cycle for job in plan}:
         part = programme.in_cycle(cycle)
@@ -153,13 +176,19 @@ def set_fingerprints(plan: list[Job], programme, questions: Path | None) -> None
                   "environment": job.environment, "out": job.html_name}
         if job.notebook == CROSS_NOTEBOOK:
             inputs["data"] = everything
+        elif job.notebook == CALIBRATION_NOTEBOOK:
+            inputs["data"] = sorted([e.sha256, *(e.review or ())] for e in exercises
+                                    if (e.name, e.cycle) == (job.council, job.cycle))
         else:
             review = programme.review(job.council, job.cycle)
             inputs["data"] = review.sha256
-            if job.notebook == "council_findings":
-                narrative = review.path.with_suffix(".md") if review.path else None
-                inputs["narrative"] = (_hash_files([narrative]) if narrative and
-                                       narrative.exists() else None)
+            if job.notebook == "council_leadership":
+                own = slug(review.council)
+                mine = [p for p in notes if p.stem.casefold().startswith(own)]
+                if review.path is not None:
+                    mine += [review.path.with_suffix(s) for s in (".md", ".docx")
+                             if review.path.with_suffix(s).is_file()]
+                inputs["narrative"] = _hash_files(sorted({*mine, *standalone}))
                 previous = programme.previous_review(review)
                 inputs["previous"] = previous.sha256 if previous else None
                 inputs["funnel"] = funnel_inputs.get(job.cycle)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from review_lib.paths import (
     ENV_FIGURES,
+    ENV_METRICS,
     ENV_PRELOADED,
     ENV_QUESTIONS,
     FIGURES_DIR,
@@ -23,9 +24,11 @@ from review_lib.paths import (
 
 COUNCIL_NOTEBOOKS = {
     "council_distributions": ("distributions", "Distributions of ratings"),
-    "council_findings": ("findings", "Findings"),
+    "council_leadership": ("leadership", "Practice Review report"),
 }
 CROSS_NOTEBOOK = "cross_council"
+#: The calibration report of each moderation exercise (``reports/<cycle>/moderation/<name>/``).
+CALIBRATION_NOTEBOOK = "auditor_calibration"
 
 
 @dataclass
@@ -49,6 +52,9 @@ class Job:
     #: ``"inprocess"`` (the worker runs the notebook itself) or ``"kernel"`` (papermill's
     #: standard engine, with a Jupyter kernel per notebook).
     engine: str = "inprocess"
+    #: Other files the notebook itself writes into ``out_dir`` (a calibration report's
+    #: metrics.json): the report is not up to date while one is missing.
+    also_writes: tuple[str, ...] = ()
 
     @property
     def source(self) -> Path:
@@ -69,7 +75,8 @@ class Job:
         """Whether the report exists and was made from exactly these inputs."""
         try:
             return bool(self.fingerprint) and self.html.exists() and (
-                Path(self.out_dir) / f"{self.html_name}.ipynb").exists() and (
+                Path(self.out_dir) / f"{self.html_name}.ipynb").exists() and all(
+                (Path(self.out_dir) / name).exists() for name in self.also_writes) and (
                 self._stamped()[0] == self.fingerprint)
         except OSError:
             return False
@@ -91,7 +98,7 @@ class Job:
 
     @property
     def label(self) -> str:
-        """E.g. ``"Dudley 2022-24 findings"``."""
+        """E.g. ``"Dudley 2022-24 leadership"``."""
         return f"{self.council} {self.cycle} {self.html_name}"
 
 
@@ -117,6 +124,8 @@ class RunSummary:
     outcomes: list[Outcome] = field(default_factory=list)
     invalid_files: list[tuple[str, list[str]]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: Things worth saying that fail nothing (a PDF that could not be written, say).
+    messages: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -216,7 +225,8 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
     environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
     try:
-        with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED)):
+        with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED,
+                                            ENV_METRICS)):
             executed = pm.execute_notebook(
                 str(Path(job.source).resolve()), None, parameters=job.parameters,
                 engine_name=ENGINE_NAME if job.engine == "inprocess" else "nbclient",
@@ -286,7 +296,7 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
     figures_dir : Path or None
         Root of the charts, or None for the project's ``figures/``.
     funnel_limits : {"exact", "fingertips"}, default "exact"
-        How funnel limits are drawn (passed to the findings notebook).
+        How funnel limits are drawn (passed to the leadership report's notebook).
 
     Returns
     -------
@@ -302,7 +312,7 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
         for notebook, (html_name, kind) in COUNCIL_NOTEBOOKS.items():
             parameters = {"council": review.council, "cycle": review.cycle,
                           "data_dir": data_param, "questions": "", "figures_dir": ""}
-            if notebook == "council_findings":
+            if notebook == "council_leadership":
                 parameters["funnel_limits"] = funnel_limits
             jobs.append(Job(notebook, review.council, review.cycle, parameters, str(cwd),
                             str(out_dir), html_name,
@@ -359,3 +369,45 @@ def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
             for cycle in cycles]
 
 
+def plan_calibration_jobs(exercises, *, data: Path, questions: Path | None,
+                          reports_dir: Path, figures_dir: Path | None) -> list[Job]:
+    """One calibration report job per moderation exercise.
+
+    Each writes ``reports/<cycle>/moderation/<exercise>/calibration.html`` and, through
+    ``$PRACTICE_REVIEW_METRICS``, the ``metrics.json`` beside it (the notebook computes the
+    figures once, for both).
+
+    Parameters
+    ----------
+    exercises : iterable of ModerationExercise
+        The exercises.
+    data : Path
+        The data folder or file.
+    questions : Path or None
+        Catalogue file, or None for the bundled one.
+    reports_dir : Path
+        Root of the outputs.
+    figures_dir : Path or None
+        Root of the charts, or None for the project's ``figures/``.
+
+    Returns
+    -------
+    list of Job
+        One per exercise.
+    """
+    from review_lib.files import slug
+
+    cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
+    jobs = []
+    for exercise in exercises:
+        out_dir = reports_dir / exercise.cycle / "moderation" / slug(exercise.name)
+        metrics = out_dir / "metrics.json"
+        jobs.append(Job(CALIBRATION_NOTEBOOK, exercise.name, exercise.cycle,
+                        {"exercise": exercise.name, "cycle": exercise.cycle,
+                         "data_dir": data_param, "questions": "", "figures_dir": ""},
+                        str(cwd), str(out_dir), "calibration",
+                        f"Practice Review {exercise.cycle}: auditor calibration — "
+                        f"{exercise.name}",
+                        {**environment, ENV_METRICS: str(metrics.resolve())},
+                        also_writes=("metrics.json",)))
+    return jobs

@@ -3,9 +3,10 @@
 For each review selected, both council notebooks are executed with papermill (in parallel,
 in worker processes that execute notebook after notebook themselves:
 :mod:`review_lib.batch.workers`), exported to HTML for leadership, and the council's
-``metrics.json`` is written. A council
-whose file is invalid, or whose notebook fails, gets a line in the summary at the end and no
-HTML; every other report is still produced. Every file is written under a temporary name
+``metrics.json`` is written; each moderation exercise of the cycles rendered gets its
+calibration report (``auditor_calibration.ipynb``, which writes its own ``metrics.json``).
+A council whose file is invalid, or whose notebook fails, gets a line in the summary at the
+end and no HTML; every other report is still produced. Every file is written under a temporary name
 and then renamed, so nothing is ever left half-written.
 """
 
@@ -28,7 +29,14 @@ from review_lib.batch.fingerprints import (
     run_signature,
     set_fingerprints,
 )
-from review_lib.batch.jobs import Job, Outcome, RunSummary, plan_cross_jobs, plan_jobs
+from review_lib.batch.jobs import (
+    Job,
+    Outcome,
+    RunSummary,
+    plan_calibration_jobs,
+    plan_cross_jobs,
+    plan_jobs,
+)
 from review_lib.batch.scratch import make_scratch_folder, sweep_scratch_folders
 from review_lib.paths import (
     REPORTS_DIR,
@@ -72,8 +80,11 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               force: bool = False, notebooks_dir: str | Path | None = None,
               log=None, watch: bool = False, poll: float = 0.25,
               on_summary=None, funnel_limits: str = "exact",
-              engine: str = "inprocess") -> RunSummary:
-    """Render the council and cross-council reports of a programme, isolating failures.
+              engine: str = "inprocess", pdf: bool = False, docx: bool = False,
+              docx_style: str | Path | None = None) -> RunSummary:
+    """Render the council, cross-council and calibration reports of a programme.
+
+    Failures are isolated: a bad file or a failing notebook costs only its own reports.
 
     Parameters
     ----------
@@ -118,6 +129,11 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         How notebooks run: in the worker process itself (fast), or through papermill's
         standard engine with a Jupyter kernel per notebook, for full kernel behaviour
         (widgets aside, which need a live front end either way).
+    pdf, docx : bool, default False
+        Also write a PDF beside each leadership and cross-council report, and a Word file
+        beside each leadership report (:mod:`review_lib.batch.formats`).
+    docx_style : str or Path, optional
+        A council's Word reference document for the Word files' styles.
 
     Returns
     -------
@@ -160,6 +176,12 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
                            figures=figures, verbose=verbose, timeout=timeout, force=force,
                            notebooks_dir=notebooks_dir, log=log, keep_workers=watch,
                            funnel_limits=funnel_limits, engine=engine)
+            if pdf or docx:
+                from review_lib.batch.formats import write_formats
+
+                write_formats(summary, pdf=pdf, docx=docx,
+                              docx_style=Path(docx_style) if docx_style else None,
+                              jobs=jobs, log=log)
             rendering = False
             if summary.failed:
                 last_run.unlink(missing_ok=True)
@@ -219,9 +241,11 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.invalid_files.append((result.display_name, errors))
             log(f"invalid: {result.display_name}: {len(errors)} error(s)")
     reviews = _refuse_shared_folders(reviews, summary, log)
-    if not reviews:
+    exercises = _refuse_shared_exercise_folders(
+        [e for result in results for e in result.exercises], summary, log)
+    if not reviews and not exercises:
         return summary
-    available = sorted({r.cycle for r in reviews})
+    available = sorted({r.cycle for r in reviews} | {e.cycle for e in exercises})
     if cycle and cycle.casefold() == "all":
         cycles = available
     else:
@@ -235,18 +259,22 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         for name in sorted(missing):
             summary.invalid_files.append(
                 (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
-    all_cycles = [c for c in cycles if c in available]
+    all_cycles = [c for c in cycles if c in {r.cycle for r in reviews}]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
                      figures_dir=figures, funnel_limits=funnel_limits)
     plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
                             reports_dir=reports_dir, figures_dir=figures,
                             funnel_limits=funnel_limits)
+    # Every moderation exercise of the cycles rendered (--council selects reviews only).
+    plan += plan_calibration_jobs([e for e in exercises if e.cycle in cycles], data=data,
+                                  questions=questions, reports_dir=reports_dir,
+                                  figures_dir=figures)
     programme = Programme(reviews, catalogue)
     for job in plan:
         job.engine = engine
         if notebooks_dir:
             job.notebooks_dir = str(Path(notebooks_dir).resolve())
-    set_fingerprints(plan, programme, questions)
+    set_fingerprints(plan, programme, questions, exercises, data=data)
     remove_leftovers(reports_dir)
     to_run = [job for job in plan if force or not job.up_to_date()]
     for job in plan:
@@ -260,11 +288,16 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
     elif not keep_workers:
         workers.stop()
+    from review_lib.data.notes import read_programme_notes, recommendations_summary
+
+    notes = read_programme_notes(programme, [data] if data.is_dir() else [])
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         try:
-            summary.written.append(write_json(
-                council_metrics(review, programme, method=funnel_limits), path))
+            metrics = council_metrics(review, programme, method=funnel_limits)
+            metrics["recommendations"] = recommendations_summary(notes, review.council,
+                                                                 review.cycle)
+            summary.written.append(write_json(metrics, path))
         except Exception as exc:  # one review's figures never stop the others
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
@@ -280,6 +313,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
     if to_run:
         workers.collect(summary, log, keep=keep_workers)
+    for outcome in summary.outcomes:  # the files calibration notebooks wrote themselves
+        for name in outcome.job.also_writes if outcome.ok and not outcome.skipped else ():
+            summary.written.append(Path(outcome.job.out_dir) / name)
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
@@ -309,6 +345,28 @@ def _refuse_shared_folders(reviews: list, summary: RunSummary, log) -> list:
                 "expected one spelling of each council's name across the files"]))
         log(f"refused: {listed} share the folder {folder!r} in {cycle}")
     return [r for r in reviews if (r.council, r.cycle) not in refused]
+
+
+def _refuse_shared_exercise_folders(exercises: list, summary: RunSummary, log) -> list:
+    """Leave out moderation exercises whose different names would share a report folder."""
+    from review_lib.files import slug
+
+    names: dict[tuple[str, str], list] = {}
+    for exercise in exercises:
+        names.setdefault((exercise.cycle, slug(exercise.name)), []).append(exercise)
+    kept = []
+    for (cycle, folder), sharing in names.items():
+        if len(sharing) == 1:
+            kept += sharing
+            continue
+        listed = " and ".join(repr(e.name) for e in sharing)
+        for exercise in sharing:
+            summary.invalid_files.append((exercise.source, [
+                f"{cycle}: the moderation exercises {listed} both make the folder name "
+                f"{folder!r}, so neither is rendered (one would overwrite the other); "
+                "expected names that differ in more than case and punctuation"]))
+        log(f"refused: exercises {listed} share the folder {folder!r} in {cycle}")
+    return kept
 
 
 def _wait_for_change(signature: str, inputs, poll: float) -> str | None:
@@ -440,6 +498,8 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
     for outcome in failed:
         print(f"FAILED  {outcome.job.label} ({outcome.job.notebook}.ipynb): "
               f"{outcome.message}", file=stream)
+    for message in summary.messages:
+        print(f"NOTE    {message}", file=stream)
     index = reports_dir / "index.html"
     if index.exists():
         print(f"Open {index} to read the reports.", file=stream)
@@ -471,7 +531,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                             jobs=args.jobs, verbose=args.verbose, timeout=args.timeout,
                             force=args.force, notebooks_dir=args.notebooks, log=log,
                             watch=args.watch, on_summary=each_pass,
-                            funnel_limits=args.funnel_limits, engine=args.engine)
+                            funnel_limits=args.funnel_limits, engine=args.engine,
+                            pdf=args.pdf, docx=args.docx, docx_style=args.docx_style)
     if args.watch:
         print("Stopped watching.", flush=True)
     else:
@@ -513,6 +574,14 @@ def add_run_parser(sub) -> None:
                      help="how funnel limits are drawn: exact binomial (default; flags a "
                           "council by chance no more often than the stated 5%% or 0.2%%) or "
                           "the PHE Fingertips method (as PHEindicatormethods computes it)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also write a PDF beside each leadership and cross-council report "
+                          "(headless Chromium; without it, says what to install)")
+    run.add_argument("--docx", action="store_true",
+                     help="also write an editable Word file beside each leadership report")
+    run.add_argument("--docx-style", metavar="FILE",
+                     help="a Word document whose styles the Word files use (a council's "
+                          "house style); the suite's own by default")
     run.add_argument("--watch", action="store_true",
                      help="after rendering, keep the workers warm and render again whenever "
                           "a data file changes (Ctrl-C to stop)")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.moderation import in_moderation_folder, read_moderation_file
 from review_lib.data.problems import WARNING, DataValidationError, Problem
-from review_lib.data.reading import read_review_file
+from review_lib.data.reading import MODERATION_EXERCISE, read_review_file
 from review_lib.data.records import Programme, Review, _h, natural_key
 from review_lib.data.tables import (
     EXCEL_SUFFIXES,
@@ -117,12 +118,16 @@ def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None 
 
 @dataclass
 class FileResult:
-    """What loading one file gave: its reviews and its problems."""
+    """What loading one file gave: its reviews (or moderation exercise) and its problems."""
 
     path: Path
     display_name: str
     reviews: list[Review]
     problems: list[Problem]
+    #: The moderation exercise a moderation file holds (:mod:`review_lib.data.moderation`).
+    exercises: list = field(default_factory=list)
+    #: Whether the file was read as a moderation exercise rather than a review.
+    is_moderation: bool = False
 
     @property
     def ok(self) -> bool:
@@ -157,7 +162,10 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
     list of FileResult
         One per file, with the reviews that can be used. When two files hold the same
         council and cycle, a ``duplicate-review`` error is added to both and neither
-        review is kept.
+        review is kept. A file in a ``moderation`` folder, or a workbook whose Review
+        sheet has a ``Moderation`` row, is read as a moderation exercise instead
+        (:mod:`review_lib.data.moderation`; ``is_moderation``, ``exercises``); two files
+        for one exercise get a ``duplicate-exercise`` error each.
     """
     roots = [Path(p) for p in paths]
     catalogue = catalogue or load_catalogue()
@@ -166,14 +174,17 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
     skipped: list[Problem] = []
     for path in iter_data_files(roots, skipped):
         name = _display_name(path, roots)
-        try:
-            reviews, problems = read_review_file(path, catalogue, display_name=name)
-        except Exception as exc:  # a file no check foresaw: its own failure, not the run's
-            reviews, problems = [], [Problem(
-                "unreadable-file", name,
-                f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]})",
-                "an .xlsx workbook or .csv file in one of the layouts the README describes")]
-        result = FileResult(path, name, reviews, problems)
+        moderation = in_moderation_folder(path)
+        reviews, problems = [], []
+        if not moderation:
+            try:
+                reviews, problems = read_review_file(path, catalogue, display_name=name)
+            except Exception as exc:  # a file no check foresaw: its own failure, not the run's
+                problems = [_unforeseen(name, exc)]
+            # A workbook whose Review sheet has a Moderation row is an exercise too.
+            moderation = any(p.kind == MODERATION_EXERCISE for p in problems)
+        result = FileResult(path, name, reviews, [] if moderation else problems,
+                            is_moderation=moderation)
         results.append(result)
         for review in reviews:
             holders.setdefault((_h(review.council), review.cycle), []).append(result)
@@ -191,6 +202,16 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
                 "one file per council and cycle: remove or rename the out-of-date one",
                 value=f"{review.council} {review.cycle}"))
             result.reviews = [r for r in result.reviews if (_h(r.council), r.cycle) != key]
+    # Moderation files last: a review's second ratings are paired with the review's own.
+    valid = [review for result in results for review in result.reviews]
+    for result in results:
+        if result.is_moderation:
+            try:
+                result.exercises, result.problems = read_moderation_file(
+                    result.path, catalogue, display_name=result.display_name, reviews=valid)
+            except Exception as exc:
+                result.problems = [_unforeseen(result.display_name, exc)]
+    _refuse_duplicate_exercises(results)
     data_files = len(results)
     for problem in skipped:  # paths not read: shown by validate, never an error
         results.append(FileResult(Path(problem.file), problem.file, [], [problem]))
@@ -200,6 +221,34 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
                                                "no .xlsx or .csv data files were found",
                                                "a folder holding review files")]))
     return results
+
+
+def _unforeseen(name: str, exc: Exception) -> Problem:
+    return Problem("unreadable-file", name,
+                   f"the file could not be read ({type(exc).__name__}: {str(exc)[:200]})",
+                   "an .xlsx workbook or .csv file in one of the layouts the README describes")
+
+
+def _refuse_duplicate_exercises(results: list[FileResult]) -> None:
+    """Two files for one moderation exercise (cycle and name): neither is used."""
+    holders: dict[tuple[str, str], list[FileResult]] = {}
+    for result in results:
+        for exercise in result.exercises:
+            holders.setdefault((exercise.cycle, _h(exercise.name)), []).append(result)
+    for (cycle, _), files in holders.items():
+        if len(files) < 2:
+            continue
+        for result in files:
+            others = [f.display_name for f in files if f is not result]
+            exercise = result.exercises[0]
+            result.problems.append(Problem(
+                "duplicate-exercise", result.display_name,
+                f"moderation exercise {exercise.name!r} ({cycle}) is also in "
+                f"{', '.join(others)}, so neither is used: the suite cannot tell which is "
+                "current", "one file per moderation exercise: remove the out-of-date one, or "
+                "give each exercise its own name (the Review sheet's Moderation row)",
+                value=exercise.name))
+            result.exercises = []
 
 
 def load_review(path: str | Path, catalogue: Catalogue | None = None) -> Review:

@@ -49,6 +49,7 @@ _HEADINGS = {heading.casefold(): key for key, heading, _ in SECTIONS}
 _HEADING = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _TAGS = re.compile(r"\s*\[((?:[A-Za-z]+\d+[A-Za-z]?\s*,?\s*)+)\]\s*\.?\s*$")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _UPDATE = re.compile(r"^\**R(\d+)\**\s*[:.)\-–—]\**\s*(.*)$", re.IGNORECASE)
 
 
@@ -297,7 +298,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                                  f"the status is {fields['status'][0]!r}", "draft or final",
                                  value=fields["status"][0]))
     referred: int | None = None
-    if "referred_back" in fields:
+    if fields.get("referred_back", ("",))[0]:  # a blank field is not given yet
         raw, line = fields["referred_back"]
         word = {"none": "0", "no": "0", "nil": "0"}.get(raw.casefold(), raw)
         if word.isdigit():
@@ -343,7 +344,8 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "text under one of the section headings", value=line.strip()[:60],
                 severity=WARNING))
     for key, heading, _ in SECTIONS:
-        if key not in bodies or not any(t.strip() for _, t in bodies[key]):
+        if key not in bodies or not _COMMENT.sub("", "\n".join(t for _, t in bodies[key])
+                                                  ).strip():
             problems.append(_problem(
                 "notes-missing-section", file, None,
                 f"there is no '{heading}' section yet; the report says it awaits the review "
@@ -384,7 +386,9 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
             updates.append(Update(number, match.group(2).strip(), line_no))
         else:
             rest.append(line)
-    sections = {key: "\n".join(t for _, t in body).strip("\n") for key, body in bodies.items()}
+    # Guidance in HTML comments (as the blank template has it) is never part of the report.
+    sections = {key: _COMMENT.sub("", "\n".join(t for _, t in body)).strip("\n")
+                for key, body in bodies.items()}
     if any(p.is_error for p in problems):
         return None, problems
     notes = ReviewNotes(
@@ -558,9 +562,136 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
                     f"{notes.council} {cycle} already has notes", "one notes file per review"))
                 continue
             index.notes[key] = notes
+    quiet = set()  # (file, heading) of sections whose absence is expected
     for (council, cycle), notes in list(index.notes.items()):
         previous = index.previous(council, cycle)
         if notes.updates:
             index.problems.extend(previous_recommendations_problems(
                 notes, previous[1] if previous else None))
+        if previous is None:  # nothing to follow up
+            quiet.add((notes.file, "Previous review"))
+        if any(name == council and later > cycle for name, later in index.notes):
+            # An earlier review's notes, kept for their recommendations: no report awaits them.
+            quiet.update((notes.file, heading) for _, heading, _ in SECTIONS)
+    index.problems = [p for p in index.problems if p.kind != "notes-missing-section"
+                      or (p.file, _missing_heading(p)) not in quiet]
     return index
+
+
+def _missing_heading(problem: Problem) -> str:
+    match = re.search(r"no '([^']+)' section", problem.message)
+    return match.group(1) if match else ""
+
+
+#: Guidance written under each heading of a blank notes file.
+GUIDANCE = {
+    "introduction": "The theme, when the review took place, and its elements: the "
+                    "self-assessment, the meetings with practitioners and managers, the case "
+                    "records examined, and the conversations with people and their families.",
+    "previous_review": "The host council's update on each of the previous review's "
+                       "recommendations, one bullet each, starting with its number: "
+                       "'- R1: ...'. The report lists every recommendation, with its update "
+                       "or 'no update given'.",
+    "meetings": "What practitioners and managers said, theme by theme. Use ## headings for "
+                "themes if you like. Name no one.",
+    "records": "The Principal Social Workers' analysis of the case records, and of their "
+               "conversations with people or their families. Name a case by its identifier in "
+               "the data file if you need to: the report shows its pseudonym.",
+    "observations": "The review team's observations.",
+    "key_strengths": "One bullet per key strength.",
+    "recommendations": "One bullet per recommendation. End it with the audit questions it "
+                       "rests on, such as [Q11] or [Q2, Q3], and the report shows their "
+                       "evidence beside it.",
+    "review_team": "One bullet per member of the review team (role and council; names are "
+                   "optional), then the date of the report.",
+}
+
+
+def notes_template(council: str = "", cycle: str = "") -> str:
+    """A blank notes file, with short guidance under each heading.
+
+    The guidance is written as HTML comments, which never reach the report; a section
+    holding only its guidance is reported as not written yet.
+
+    Parameters
+    ----------
+    council, cycle : str, optional
+        Filled in when given (needed only when no data file sits beside the notes).
+
+    Returns
+    -------
+    str
+        Markdown, in the layout of ``docs/notes.md``.
+    """
+    lines = ["---",
+             f"council: {council}" if council else "# council: (only when no data file is "
+                                                    "beside these notes)",
+             f"cycle: {cycle}" if cycle else "# cycle: (likewise, e.g. 2022-24)",
+             "theme: ", "status: draft", "review_dates: ",
+             "referred_back: ", "---", ""]
+    for key, heading, _ in SECTIONS:
+        if key == "records":
+            lines += ["<!-- Section 4, the case-file audit data, is written by the suite from "
+                      "the data: it has no heading here. -->", ""]
+        lines += [f"# {heading}", "", f"<!-- {GUIDANCE[key]} -->", ""]
+    return "\n".join(lines)
+
+
+def write_notes_template(path: Path, council: str = "", cycle: str = "") -> Path:
+    """Write :func:`notes_template` to a new file (an existing file is never overwritten).
+
+    Parameters
+    ----------
+    path : Path
+        The notes file to create (``.md``).
+    council, cycle : str, optional
+        See :func:`notes_template`.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    FileExistsError
+        If the file exists.
+    """
+    path = Path(path)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(notes_template(council, cycle))
+    return path
+
+
+def recommendations_summary(index: NotesIndex, council: str, cycle: str) -> dict | None:
+    """A review's recommendations and the follow-up of its previous review's, as JSON data.
+
+    Parameters
+    ----------
+    index : NotesIndex
+        The programme's notes.
+    council, cycle : str
+        The review.
+
+    Returns
+    -------
+    dict or None
+        ``status``, ``recommendations`` (number, text, questions) and ``previous``
+        (``cycle``, ``count``, ``updated``: how many of them this review's notes give an
+        update on), or None when the review has no notes and its previous review none
+        either.
+    """
+    notes = index.for_review(council, cycle)
+    previous = index.previous(council, cycle)
+    if notes is None and previous is None:
+        return None
+    earlier = None
+    if previous is not None and previous[1].recommendations:
+        made = previous[1].recommendations
+        updated = sum(1 for r in made if notes is not None and notes.update_for(r.number))
+        earlier = {"cycle": previous[0], "count": len(made), "updated": updated}
+    return {"status": notes.status if notes is not None else None,
+            "recommendations": [{"number": r.label, "text": r.text,
+                                 "questions": list(r.questions)}
+                                for r in (notes.recommendations if notes is not None else ())],
+            "previous": earlier}

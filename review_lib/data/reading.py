@@ -31,6 +31,14 @@ RATINGS_SHEET = "Ratings"
 
 REVIEW_SHEET = "Review"
 
+#: The Review-sheet row that makes a workbook a moderation exercise (its value: the name).
+MODERATION_ROW = "Moderation"
+
+#: Kind of the problem a review reader gives for a moderation workbook (read elsewhere).
+MODERATION_EXERCISE = "moderation-exercise"
+
+_MODERATION_HEADINGS = {"moderation", "moderation exercise", "exercise"}
+
 
 _CASE_HEADINGS = {"case", "case id", "case ref", "case reference", "case number", "case no",
                   "case no.", "case_id", "case record"}
@@ -248,26 +256,28 @@ def _header_further_down(table: Table, look: int = 20) -> int | None:
     return None
 
 
-def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
-                problems: list[Problem]) -> list[Review]:
-    columns = _find_columns(table, {
-        "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
-        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
-    elsewhere = _header_further_down(table) if "case" not in columns else None
-    for role, label in (("case", "Case"), ("auditor", "Auditor"),
-                        ("overall", "Overall judgement")):
-        if role not in columns:
-            hint = (f"; row {elsewhere} looks like the header (it has the headings "
-                    "Case and Auditor): delete the rows above it" if elsewhere else "")
-            problems.append(Problem(
-                "missing-column", table.file,
-                f"there is no '{label}' column in the header row (row {table.header_row})"
-                + hint,
-                f"a heading '{label}' in the first row of the table",
-                sheet=table.sheet, row=table.header_row))
+def question_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
+                            problems: list[Problem]) -> list[tuple[int, str]]:
+    """The question columns of a wide table, noting unknown, repeated and missing ones.
+
+    Parameters
+    ----------
+    table : Table
+        A wide table (a row per case, or per case and auditor).
+    catalogue : Catalogue
+        The questions.
+    used : set of int
+        Columns already taken (case, auditor, overall judgement, ...), left alone.
+    problems : list of Problem
+        Receives the located problems.
+
+    Returns
+    -------
+    list of tuple
+        ``(column index, question id)`` in the table's order.
+    """
     question_columns: list[tuple[int, str]] = []
     seen_questions: dict[str, int] = {}
-    used = set(columns.values())
     for index, heading in enumerate(table.header):
         if index in used or not heading or _h(heading) in _IGNORED_HEADINGS:
             continue
@@ -305,6 +315,28 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             f"a column for each of the {len(catalogue)} catalogue questions "
             f"({catalogue.source}); use --questions for a different catalogue",
             sheet=table.sheet, row=table.header_row, value=", ".join(missing)))
+    return question_columns
+
+
+def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
+                problems: list[Problem]) -> list[Review]:
+    columns = _find_columns(table, {
+        "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
+    elsewhere = _header_further_down(table) if "case" not in columns else None
+    for role, label in (("case", "Case"), ("auditor", "Auditor"),
+                        ("overall", "Overall judgement")):
+        if role not in columns:
+            hint = (f"; row {elsewhere} looks like the header (it has the headings "
+                    "Case and Auditor): delete the rows above it" if elsewhere else "")
+            problems.append(Problem(
+                "missing-column", table.file,
+                f"there is no '{label}' column in the header row (row {table.header_row})"
+                + hint,
+                f"a heading '{label}' in the first row of the table",
+                sheet=table.sheet, row=table.header_row))
+    question_columns = question_column_indexes(table, catalogue, set(columns.values()),
+                                               problems)
     council, cycle, month = _review_details(sheets, table, columns, problems)
     if {"case", "auditor", "overall"} - columns.keys():
         return []
@@ -345,8 +377,9 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 problems.append(table.problem(
                     "duplicate-case",
                     f"case {case_ref!r} appears again (first on row {first_row_of[case_ref]})",
-                    "each case once per review",
-                    column_index=case_at, row_number=row_number, value=case_ref))
+                    "each case once per review (a second auditor's ratings of the same "
+                    "case belong in a moderation exercise, in the cycle's moderation/ "
+                    "folder)", column_index=case_at, row_number=row_number, value=case_ref))
                 ok = False
             else:
                 first_row_of[case_ref] = row_number
@@ -692,6 +725,13 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
         problems.extend(found)
         if sheets is None:
             return [], problems
+        if moderation_row(sheets) is not None:
+            # Several auditors rate the same cases: review_lib.data.moderation reads it.
+            return [], [*problems, Problem(
+                MODERATION_EXERCISE, name, "the workbook is a moderation exercise (its "
+                f"'{REVIEW_SHEET}' sheet has a '{MODERATION_ROW}' row), not one council's "
+                "review", "a review workbook here; moderation exercises are read by "
+                "review_lib.data.moderation", severity=WARNING)]
         table = _ratings_sheet(sheets, name, problems)
         if table is None:
             return [], problems
@@ -748,6 +788,30 @@ def _formulas_elsewhere(sheets: dict[str, Table | None], ratings: Table,
                 "formula", f"the cell holds a formula ({str(value)[:40]})",
                 "typed values only: copy the cells and paste them as values",
                 column_index=index, row_number=row_number, value=str(value)[:80]))
+
+
+def moderation_row(sheets: dict[str, Table | None]) -> tuple[Table, int, object] | None:
+    """Where a workbook's Review sheet names a moderation exercise, if it does.
+
+    Parameters
+    ----------
+    sheets : dict
+        The workbook's tables by sheet name (:func:`review_lib.data.tables.read_workbook`).
+
+    Returns
+    -------
+    tuple or None
+        ``(the Review sheet, row number, value)`` of its ``Moderation`` row (first column
+        ``Moderation``, ``Moderation exercise`` or ``Exercise``), or None.
+    """
+    review = next((t for name, t in sheets.items() if _h(name) == _h(REVIEW_SHEET)), None)
+    if review is None or review.hidden:
+        return None
+    for row_number, row in [(review.header_row, review.header),
+                            *zip(review.row_numbers, review.rows, strict=True)]:
+        if row and isinstance(row[0], str) and _h(row[0]) in _MODERATION_HEADINGS:
+            return review, row_number, row[1] if len(row) > 1 else None
+    return None
 
 
 def _ratings_sheet(sheets: dict[str, Table | None], name: str, problems: list[Problem]

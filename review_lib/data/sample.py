@@ -1,7 +1,8 @@
 """Deterministic generator of the synthetic sample programme shipped in ``data/sample``.
 
 Real case-level audit data is personal and never leaves a council, so the suite ships a
-**synthetic** programme: 14 councils in the 2022-24 cycle and five in 2019. Every council
+**synthetic** programme: 14 councils in the 2022-24 cycle and five in 2019, and one
+moderation exercise in 2022-24. Every council
 but Dudley is fictional. Dudley 2022-24 is reconstructed so that its totals equal those of
 the published report (59/143/37/1 ratings and 5/13/2/0 overall judgements), with a
 per-question split consistent with that report's narrative. Run
@@ -19,7 +20,7 @@ import numpy as np
 
 from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.scale import LEVELS
-from review_lib.data.template import write_review_workbook
+from review_lib.data.template import write_moderation_workbook, write_review_workbook
 from review_lib.paths import SAMPLE_DIR
 
 SYNTHETIC_NOTE = "Synthetic sample data: not real case records."
@@ -78,9 +79,10 @@ PROFILES_2022_24 = (
     CouncilProfile("Thornbury Water", "thornbury-water", 0.10),
 )
 
-#: The 2019 cycle: Dudley and four others, so change between cycles can be shown.
+#: The 2019 cycle: four fictional councils, so change between cycles can be shown. Dudley's
+#: 2019 review is known only by its published recommendations (``2019/dudley.md``): no
+#: ratings are invented for a real council beyond the published 2022-24 totals.
 PROFILES_2019 = (
-    CouncilProfile("Dudley", "dudley", -0.35),
     CouncilProfile("Ashcombe", "ashcombe", -0.10, 0.03),
     CouncilProfile("Greyhaven", "greyhaven", 0.10),
     CouncilProfile("Lydmouth", "lydmouth", -0.45),
@@ -224,6 +226,65 @@ def generate_dudley_2022_24(catalogue: Catalogue, seed: int = 2023) -> list[list
     return rows
 
 
+#: The sample's moderation exercise: 5 auditors rate the same 8 case records.
+MODERATION_NAME = "Autumn 2023 calibration"
+MODERATION_FILE = "autumn-2023-calibration.xlsx"
+MODERATION_AUDITORS = ("PSW A", "PSW B", "PSW C", "PSW D", "PSW E")
+MODERATION_CASES = 8
+#: How far each auditor's ratings are shifted on the latent scale (positive: more generous).
+#: PSW B is built to be generous and PSW D severe, each by about half a level of the scale;
+#: the other three rate without a shift.
+MODERATION_SHIFTS = {"PSW A": 0.0, "PSW B": 0.9, "PSW C": 0.0, "PSW D": -0.9, "PSW E": 0.0}
+#: A question the auditors read differently: their ratings of it carry extra noise.
+MODERATION_UNCLEAR = "Q11"
+
+
+def generate_moderation(catalogue: Catalogue, seed: int = 2310) -> list[list[object]]:
+    """Draw the sample's moderation exercise: 5 auditors and a consensus rate 8 cases.
+
+    Each case record has a latent quality, each question a difficulty, and each case and
+    question a "true" rating: the consensus row. Each auditor rates it with noise and their
+    own shift (:data:`MODERATION_SHIFTS`): PSW B generous, PSW D severe, the rest fair. On
+    :data:`MODERATION_UNCLEAR` the auditors' noise is larger, as if they read that question
+    differently. Overall judgements follow each rater's own question ratings.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        The questions.
+    seed : int, default 2310
+        Random seed.
+
+    Returns
+    -------
+    list of list
+        Rows of case, auditor (or Consensus), one label per question, overall judgement:
+        for each case, the five auditors' rows and then its consensus row.
+    """
+    rng = np.random.default_rng(seed)
+    refs = _case_refs(rng, "MX", MODERATION_CASES)
+    scores = {level: 4 - i for i, level in enumerate(LEVELS)}
+    rows = []
+    for ref in refs:
+        quality = rng.normal(0.1, 0.8)
+        truth = {q.id: quality - QUESTION_DIFFICULTY.get(q.id, 0.0) + rng.normal(0, 0.45)
+                 for q in catalogue}
+        raters = []
+        for auditor in MODERATION_AUDITORS:
+            labels = []
+            for q in catalogue:
+                spread = 1.2 if q.id == MODERATION_UNCLEAR else 0.3
+                labels.append(_level(truth[q.id] + MODERATION_SHIFTS[auditor]
+                                     + rng.normal(0, spread)))
+            raters.append((auditor, labels))
+        raters.append(("Consensus", [_level(truth[q.id]) for q in catalogue]))
+        means = np.array([np.mean([scores[v] for v in labels]) for _, labels in raters])
+        overall = _overall_from_scores(means, rng)
+        rows += [[ref, rater, *labels, judgement]
+                 for (rater, labels), judgement in zip(raters, overall, strict=True)]
+    return rows
+
+
 def _write_wide_csv(path: Path, council: str, cycle: str, month: str, catalogue: Catalogue,
                     rows: list[list[object]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -260,12 +321,25 @@ Made by `python -m review_lib.data.sample` (a deterministic generator: the same 
     (mental capacity, safeguarding, carers).
   - `corrington.xlsx` carries a free-text Comments column, which the suite never copies
     into any report.
-- `2019/`: an earlier cycle for Dudley, Ashcombe, Greyhaven, Lydmouth and Northwold, as
-  wide CSV files, except Northwold's, which is a long CSV (a row per rating).
-- `2022-24/dudley.md` and `2022-24/kestrel-vale.md`: review-team narrative (themes from
-  the meetings with practitioners and managers). A Markdown file beside a data file, with
-  the same name, is included in that council's findings report. Dudley's summarises, in
-  our words, themes of the published report (sections 3 and 6); Kestrel Vale's is invented.
+- `2022-24/moderation/autumn-2023-calibration.xlsx`: a moderation exercise ("Autumn 2023
+  calibration", in the layout `practice-review template --moderation` writes): 5 auditors
+  (PSW A to PSW E) each rate the same 8 case records, and a Consensus row per case holds
+  the agreed rating. **PSW B** is built to rate about half a level more generously than
+  the consensus and **PSW D** about half a level more severely; PSW A, C and E rate without
+  a shift. Every auditor's ratings of Q11 (management oversight) carry extra noise, as if
+  they read that question differently. The calibration report should name exactly these.
+- `2019/`: an earlier cycle for Ashcombe, Greyhaven, Lydmouth and Northwold, as wide CSV
+  files, except Northwold's, which is a long CSV (a row per rating). Their change since 2019
+  is the sample's demonstration of change between cycles.
+- Review-team notes (`docs/notes.md`), written by hand and not by the generator:
+  - `2022-24/dudley.md` paraphrases, in our own words, sections 1-3 and 5-8 of the
+    published report (no sentence copied, no person named);
+  - `2019/dudley.md` holds only the published 2019 areas for consideration, as Dudley's
+    2019 recommendations (no ratings: it names its council and cycle itself), which the
+    2022-24 notes follow up one by one with the host council's updates;
+  - `2022-24/northwold.md` (a draft), `2022-24/greyhaven.docx` (written in Word),
+    `2022-24/kestrel-vale.md`, and `2019/northwold-long.md` and `2019/greyhaven.md` with
+    those councils' 2019 recommendations: invented.
 """
 
 
@@ -301,9 +375,14 @@ def write_sample(folder: str | Path = SAMPLE_DIR, catalogue: Catalogue | None = 
         write_review_workbook(path, catalogue, council=name, cycle=cycle, review_month=month,
                               rows=rows)
         written.append(path)
+    path = folder / cycle / "moderation" / MODERATION_FILE
+    write_moderation_workbook(path, catalogue, name=MODERATION_NAME, cycle=cycle,
+                              month="2023-10", auditors=MODERATION_AUDITORS,
+                              rows=generate_moderation(catalogue))
+    written.append(path)
     cycle = "2019"
     (folder / cycle).mkdir(parents=True, exist_ok=True)
-    for number, profile in enumerate(PROFILES_2019):
+    for number, profile in enumerate(PROFILES_2019, start=1):  # seeds as when Dudley was 0
         rows = generate_council(profile, catalogue, seed=1900 + number)
         month = f"2019-{(number * 2) % 12 + 3:02d}"
         if profile.slug == "northwold":

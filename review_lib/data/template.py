@@ -1,8 +1,12 @@
-"""Blank data-entry workbooks for one review, and the writer the sample generator shares.
+"""Blank data-entry workbooks for a review or a moderation exercise, and their writers.
 
-The workbook has three sheets: ``Review`` (council, cycle, month), ``Ratings`` (a row per
-case, a column per question with its wording in the heading, drop-down lists of the allowed
-ratings) and ``Questions`` (the catalogue, for reference). A filled-in template loads as it is.
+A review workbook has three sheets: ``Review`` (council, cycle, month), ``Ratings`` (a row
+per case, a column per question with its wording in the heading, drop-down lists of the
+allowed ratings) and ``Questions`` (the catalogue, for reference). A moderation exercise's
+workbook is the same but for its ``Review`` sheet (the exercise's name, cycle, month and
+auditors) and its Ratings rows: one per case and auditor, and a ``Consensus`` row per case.
+A filled-in template loads as it is; the sample generator writes its files with the same
+writers.
 """
 
 from __future__ import annotations
@@ -49,41 +53,169 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
         The file written.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
     rows = list(rows or [])
     n_rows = max(n_cases, len(rows))
     workbook = Workbook()
-    bold = Font(bold=True)
-    white_bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor=HEADER_FILL)
-    wrap_top = Alignment(wrap_text=True, vertical="top")
+    _review_sheet(workbook, [
+        ["Council", council, "The council whose case records were reviewed."],
+        ["Cycle", cycle, "Programme cycle: a year (2019) or a span (2022-24)."],
+        ["Review month", review_month, "When the review took place, e.g. 2023-11."],
+        [],
+        ["How to fill in", None,
+         "On the Ratings sheet, enter one row per case record: an identifier, the "
+         "auditor, a rating for every question chosen from the drop-down list "
+         "(N/A where a question does not apply) and the overall judgement. "
+         "Comments stay in this workbook: they are never copied into reports."]])
+    _ratings_sheet(workbook, catalogue, rows, n_rows)
+    _questions_sheet(workbook, catalogue)
+    return _finish(workbook, path)
+
+
+def _review_sheet(workbook, rows: list[list[object]]) -> None:
+    """The Review sheet (the workbook's first): a heading row, then Item, Value, Guidance."""
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     review = workbook.active
     review.title = REVIEW_SHEET
     review.append(["Item", "Value", "Guidance"])
-    review.append(["Council", council, "The council whose case records were reviewed."])
-    review.append(["Cycle", cycle, "Programme cycle: a year (2019) or a span (2022-24)."])
-    review.append(["Review month", review_month, "When the review took place, e.g. 2023-11."])
-    review.append([])
-    review.append(["How to fill in", None,
-                   "On the Ratings sheet, enter one row per case record: an identifier, the "
-                   "auditor, a rating for every question chosen from the drop-down list "
-                   "(N/A where a question does not apply) and the overall judgement. "
-                   "Comments stay in this workbook: they are never copied into reports."])
+    for row in rows:
+        review.append(row)
     for cell in review[1]:
-        cell.font = white_bold
-        cell.fill = fill
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     for row in review.iter_rows(min_row=2):
-        row[0].font = bold
-        row[2].alignment = wrap_top
+        row[0].font = Font(bold=True)
+        row[2].alignment = Alignment(wrap_text=True, vertical="top")
         row[2].font = Font(color=NOTE_COLOUR)
     review.column_dimensions["A"].width = 16
     review.column_dimensions["B"].width = 30
     review.column_dimensions["C"].width = 80
 
+
+def write_moderation_workbook(path: str | Path, catalogue: Catalogue, *, name: str = "",
+                              cycle: str = "", month: str = "",
+                              auditors: Sequence[str] = ("PSW A", "PSW B", "PSW C"),
+                              n_cases: int = 8, consensus: bool = True,
+                              rows: Sequence[Sequence[object]] | None = None) -> Path:
+    """Write a moderation exercise workbook, blank or filled (:mod:`review_lib.data.moderation`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file; written to a temporary name, then renamed.
+    catalogue : Catalogue
+        The questions, one column each.
+    name, cycle, month : str
+        The exercise's name, programme cycle and month, for the Review sheet.
+    auditors : sequence of str
+        The auditors' labels, one ``Auditor`` row each in the Review sheet; the Ratings
+        sheet's Auditor column offers them (and Consensus) as a drop-down list.
+    n_cases : int, default 8
+        Blank cases prepared: a row for each auditor (their label filled in), and a
+        Consensus row when ``consensus``.
+    consensus : bool, default True
+        Prepare a Consensus row for each case.
+    rows : sequence of sequences, optional
+        Filled rows instead (case, auditor, one rating per question, overall judgement);
+        no blank rows are then prepared.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    from openpyxl import Workbook
+
+    from review_lib.data.moderation import CONSENSUS
+
+    auditors = list(auditors)
+    if not auditors:
+        raise ValueError("a moderation exercise needs at least one auditor label")
+    raters = [*auditors, *([CONSENSUS] if consensus else [])]
+    if rows is None:
+        blank = [None] * (len(catalogue) + 1)
+        rows = [[None, rater, *blank] for _ in range(n_cases) for rater in raters]
+    rows = list(rows)
+    path = Path(path)
+    workbook = Workbook()
+    first = 5  # the first Auditor row of the Review sheet
+    _review_sheet(workbook, [
+        ["Moderation", name, "The exercise's name, e.g. Autumn 2023 calibration: reports "
+                             "and their folders are named after it."],
+        ["Cycle", cycle, "Programme cycle: a year (2019) or a span (2022-24)."],
+        ["Review month", month, "When the exercise took place, e.g. 2023-10."],
+        *[["Auditor", label, "One row per auditor taking part, by the label the network "
+                             "uses (PSW A ...), never a full name: reports name auditors "
+                             "by these labels." if i == 0 else None]
+          for i, label in enumerate(auditors)],
+        *([["Consensus", CONSENSUS, "The rows holding the moderated rating the group "
+                                    "agreed for a case (optional; leave this label as it "
+                                    "is)."]] if consensus else []),
+        [],
+        ["How to fill in", None,
+         "On the Ratings sheet, each auditor rates every case on every question, on their "
+         "own row (their label is filled in; choose ratings from the drop-down lists, N/A "
+         "where a question does not apply) and gives an overall judgement. Type the case's "
+         "reference on each of its rows. After the discussion, the agreed ratings go on the "
+         "case's Consensus row. Rows left without a case are ignored. Comments stay in this "
+         "workbook: they are never copied into reports."]])
+    last = first + len(auditors) - (0 if consensus else 1)
+    _ratings_sheet(workbook, catalogue, rows, len(rows),
+                   auditor_list=f"{REVIEW_SHEET}!$B${first}:$B${last}")
+    _questions_sheet(workbook, catalogue)
+    return _finish(workbook, path)
+
+
+def write_moderation_template(path: str | Path,
+                              questions: str | Path | Catalogue | None = None, *,
+                              n_auditors: int = 5, n_cases: int = 8) -> Path:
+    """Write a blank moderation exercise workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file to write.
+    questions : str, Path or Catalogue, optional
+        A question catalogue (or its CSV); the bundled 12 questions by default.
+    n_auditors : int, default 5
+        Auditors taking part, labelled PSW A, PSW B, ... (relabel them in the Review sheet
+        and the Ratings rows if the network uses other labels).
+    n_cases : int, default 8
+        Case records every auditor rates.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        For fewer than two auditors or one case, or more than 26 auditors.
+    """
+    if not 2 <= n_auditors <= 26 or n_cases < 1:
+        raise ValueError("a moderation exercise needs 2 to 26 auditors and at least one case")
+    catalogue = questions if isinstance(questions, Catalogue) else load_catalogue(questions)
+    labels = [f"PSW {chr(65 + i)}" for i in range(n_auditors)]
+    return write_moderation_workbook(path, catalogue, auditors=labels, n_cases=n_cases)
+
+
+def _ratings_sheet(workbook, catalogue: Catalogue, rows: list, n_rows: int,
+                   auditor_list: str | None = None) -> None:
+    """The Ratings sheet: headings with the questions' wording, rows, drop-down lists.
+
+    ``auditor_list`` is a range (``"Review!$B$5:$B$10"``) offered as the Auditor column's
+    drop-down list.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    white_bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
     ratings = workbook.create_sheet(RATINGS_SHEET)
     headings = ["Case", "Auditor",
                 *[f"{q.heading}\n{q.question}" for q in catalogue], "Overall judgement",
@@ -99,7 +231,6 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     ratings.freeze_panes = "C2"
     ratings.column_dimensions["A"].width = 14
     ratings.column_dimensions["B"].width = 14
-    from openpyxl.utils import get_column_letter
 
     first_q, last_q = 3, 2 + len(catalogue)
     for index in range(first_q, last_q + 2):
@@ -120,18 +251,31 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     last_row = n_rows + 1
     levels.add(f"{get_column_letter(first_q)}2:{get_column_letter(last_q)}{last_row}")
     overall.add(f"{get_column_letter(last_q + 1)}2:{get_column_letter(last_q + 1)}{last_row}")
+    if auditor_list:
+        auditors = DataValidation(type="list", formula1=auditor_list, allow_blank=True,
+                                  showErrorMessage=True, errorTitle="Not a listed auditor",
+                                  error="Choose an auditor listed in the Review sheet, or "
+                                        "Consensus.")
+        ratings.add_data_validation(auditors)
+        auditors.add(f"B2:B{last_row}")
+
+
+def _questions_sheet(workbook, catalogue: Catalogue) -> None:
+    from openpyxl.styles import Font, PatternFill
 
     questions = workbook.create_sheet("Questions")
     questions.append(["id", "short_label", "question", "theme"])
     for q in catalogue:
         questions.append([q.id, q.short_label, q.question, q.theme])
     for cell in questions[1]:
-        cell.font = white_bold
-        cell.fill = fill
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     questions.column_dimensions["C"].width = 90
     questions.column_dimensions["B"].width = 24
     questions.column_dimensions["D"].width = 26
 
+
+def _finish(workbook, path: Path) -> Path:
     # Fixed document dates keep regenerated files byte-stable where openpyxl allows.
     import datetime as dt
 

@@ -394,11 +394,10 @@ def findings(context: ReviewContext) -> str:
     """
     from review_lib.data.narrative import narrative_html
     from review_lib.report.wording.council import council_findings
-    from review_lib.report.wording.notes import review_team_narrative
 
     parts, markdown = [], []
-    narrative = review_team_narrative(context.review)
-    for heading, text in council_findings(context.results, narrative).items():
+    # The review team's notes are the leadership report's (review_lib.report.leadership).
+    for heading, text in council_findings(context.results).items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         markdown.append(f"## {heading}\n\n{text}")
         if heading.startswith("Themes from the review team"):

@@ -1,4 +1,8 @@
-"""``reports/index.html``: every cycle's council reports, each with its headline figure."""
+"""``reports/index.html``: every cycle's council reports and calibration reports.
+
+Each council's reports come with its headline figure; each moderation exercise's calibration
+report with its agreement and the auditors it names.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +70,84 @@ def _read_metrics(reports_dir: Path) -> list[tuple[Path, dict]]:
     return found
 
 
+def _read_calibrations(reports_dir: Path) -> list[tuple[Path, dict]]:
+    """Every calibration report's metrics (``<cycle>/moderation/<exercise>/metrics.json``)."""
+    found = []
+    for path in sorted(reports_dir.glob("*/moderation/*/metrics.json")):
+        try:
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(metrics, dict) and metrics.get("kind") == "calibration":
+            found.append((path, metrics))
+    return found
+
+
+def _calibration_table(reports_dir: Path, cycle: str, entries: list[tuple[Path, dict]]
+                       ) -> str:
+    """The cycle's calibration reports: exercise, agreement, auditors named, link."""
+    rows = []
+    for path, metrics in sorted(entries, key=lambda item: item[1]["exercise"].casefold()):
+        folder = path.parent.relative_to(reports_dir).as_posix()
+        try:
+            alpha = metrics["ratings"]["alpha_ordinal"]
+            agreement = (f"{alpha['estimate']:.2f} ({alpha['ci_low']:.2f} to "
+                         f"{alpha['ci_high']:.2f})").replace("-", "−")
+        except (KeyError, TypeError, ValueError):
+            agreement = "not available"
+        named = metrics.get("auditors_named") or {}
+        who = "; ".join(f"{a}: {d}" for a, d in named.items()) or "none"
+        link = (f'<a href="{esc(folder)}/calibration.html">Calibration<span '
+                f'class="visually-hidden"> report, {esc(metrics["exercise"])}</span></a>'
+                if (path.parent / "calibration.html").exists() else "not produced")
+        rows.append(f'<tr><th scope="row">{esc(metrics["exercise"])}</th>'
+                    f'<td class="num">{len(metrics.get("auditors", []))} x '
+                    f'{esc(metrics.get("n_cases", ""))}</td><td class="num">{esc(agreement)}'
+                    f"</td><td>{esc(who)}</td><td>{link}</td></tr>")
+    return (f'<table class="data"><caption>Moderation exercises, cycle {esc(cycle)}: '
+            "auditor calibration</caption><thead><tr>"
+            '<th scope="col">Exercise</th><th scope="col" class="num">Auditors x cases</th>'
+            '<th scope="col" class="num">Krippendorff\'s alpha (95% interval)</th>'
+            '<th scope="col">Auditors more generous or severe</th>'
+            '<th scope="col">Report</th></tr></thead><tbody>' + "".join(rows)
+            + "</tbody></table>")
+
+
+def _recommendations(reports_dir: Path, cycle: str, rows: list[tuple[Path, dict]]) -> str:
+    """Each council's recommendations, and how many of its previous review's have updates."""
+    table, lists = [], []
+    for path, metrics in rows:
+        found = metrics.get("recommendations")
+        if not found:
+            continue
+        council = metrics["council"]
+        made = found.get("recommendations") or []
+        earlier = found.get("previous")
+        follow = (f"{earlier['updated']} of {earlier['count']} ({esc(earlier['cycle'])})"
+                  if earlier else "none to follow up")
+        status = {"draft": "draft", "final": "final"}.get(found.get("status"), "no notes")
+        table.append(f'<tr><th scope="row">{esc(council)}</th><td class="num">{len(made)}</td>'
+                     f'<td class="num">{follow}</td><td>{status}</td></tr>')
+        if made:
+            folder = path.parent.relative_to(reports_dir).as_posix()
+            items = "".join(f"<li>{esc(r['text'])}</li>" for r in made)
+            lists.append(f'<details><summary>{esc(council)}: {len(made)} recommendation'
+                         f'{"s" if len(made) != 1 else ""}</summary><ol>{items}</ol>'
+                         f'<p><a href="{esc(folder)}/leadership.html#recommendations">With '
+                         f"their evidence, in the report<span class=\"visually-hidden\"> for "
+                         f"{esc(council)}</span></a></p></details>")
+    if not table:
+        return ""
+    return (f"<h3>Recommendations, cycle {esc(cycle)}</h3>"
+            f'<table class="data"><caption>The review teams\' recommendations, and the '
+            "previous review's recommendations with an update from the host council"
+            '</caption><thead><tr><th scope="col">Council</th>'
+            '<th scope="col" class="num">Recommendations</th>'
+            '<th scope="col" class="num">Previous review\'s with an update</th>'
+            '<th scope="col">Notes</th></tr></thead><tbody>' + "".join(table)
+            + "</tbody></table>" + "".join(lists))
+
+
 def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
     """The index page listing every council report found under ``reports_dir``.
 
@@ -82,13 +164,17 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         HTML.
     """
     entries = _read_metrics(Path(reports_dir))
-    cycles = sorted({m["cycle"] for _, m in entries}, reverse=True)
-    synthetic = any(m.get("synthetic") for _, m in entries)
+    calibrations = _read_calibrations(Path(reports_dir))
+    cycles = sorted({m["cycle"] for _, m in entries} | {m["cycle"] for _, m in calibrations},
+                    reverse=True)
+    synthetic = any(m.get("synthetic") for _, m in [*entries, *calibrations])
+    also = (", and the calibration report of each moderation exercise" if calibrations
+            else "")
     parts = ["<h1>Practice Review reports</h1>",
              '<p class="subtitle">Council reports by programme cycle, with each council\'s '
-             "share of case records judged Outstanding or Good.</p>"]
+             f"share of case records judged Outstanding or Good{also}.</p>"]
     parts.append(synthetic_banner(synthetic))
-    if not entries:
+    if not entries and not calibrations:
         parts.append("<p>No reports have been produced yet.</p>")
     for cycle in cycles:
         rows = sorted(((p, m) for p, m in entries if m["cycle"] == cycle),
@@ -99,6 +185,10 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         if cross.exists():
             parts.append(f'<p><a href="{esc(cycle)}/cross-council.html">Cross-council '
                          f"comparison, {esc(cycle)}</a></p>")
+        moderated = [(p, m) for p, m in calibrations if m["cycle"] == cycle]
+        if not rows:
+            parts.append(_calibration_table(Path(reports_dir), cycle, moderated))
+            continue
         parts.append(f'<table class="data"><caption>Council reports, cycle {esc(cycle)}'
                      '</caption><thead><tr><th scope="col">Council</th>'
                      '<th scope="col" class="num">Cases judged Good or better</th>'
@@ -113,7 +203,7 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
             interval = (f"{format_percent(share['ci_low'], 0)} to "
                         f"{format_percent(share['ci_high'], 0)}")
             links = []
-            for stem, label in (("findings", "Findings"), ("distributions", "Distributions")):
+            for stem, label in (("leadership", "Report"), ("distributions", "Distributions")):
                 if (path.parent / f"{stem}.html").exists():
                     links.append(f'<a href="{esc(folder)}/{stem}.html">{label}'
                                  f'<span class="visually-hidden"> for '
@@ -124,6 +214,9 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
                          f"{esc(interval)}</td><td>{esc(position)}</td>"
                          f"<td>{' · '.join(links) or 'not produced'}</td></tr>")
         parts.append("</tbody></table>")
+        parts.append(_recommendations(Path(reports_dir), cycle, rows))
+        if moderated:
+            parts.append(_calibration_table(Path(reports_dir), cycle, moderated))
     run_date = run_date or dt.date.today()
     parts.append(f'<footer class="report-footer"><p>review_lib {esc(__version__)}. Index made '
                  f"on {run_date.isoformat()}. Each share comes with its 95% interval, the "

@@ -59,7 +59,7 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
     reports = tmp_path / "reports" / "2024"
     assert not (reports / "beta" / "distributions.html").exists()
     assert not list(reports.rglob("*.part*"))
-    assert (reports / "beta" / "findings.html").exists()
+    assert (reports / "beta" / "leadership.html").exists()
     assert (reports / "alpha" / "distributions.html").exists()
     assert (reports / "cross-council.html").exists()
     assert summary.failed
@@ -68,20 +68,20 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
 def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
     folder, questions = write_small_programme(tmp_path)
     notebooks = _customised_notebooks(tmp_path, "open_review", {
-        "council_findings": 'if council == "Gamma":\n    import time\n    time.sleep(120)',
+        "council_leadership": 'if council == "Gamma":\n    import time\n    time.sleep(120)',
         "council_distributions": 'if council == "Alpha":\n    import os, signal\n'
                                  '    os.kill(os.getpid(), signal.SIGKILL)'})
     start = time.monotonic()
     summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks, timeout=3)
     assert time.monotonic() - start < 100
     failed = {o.job.label: o.message for o in summary.outcomes if not o.ok}
-    assert set(failed) == {"Gamma 2024 findings", "Alpha 2024 distributions"}
-    assert "ran for more than 3 s and was stopped" in failed["Gamma 2024 findings"]
+    assert set(failed) == {"Gamma 2024 leadership", "Alpha 2024 distributions"}
+    assert "ran for more than 3 s and was stopped" in failed["Gamma 2024 leadership"]
     assert "was killed (SIGKILL)" in failed["Alpha 2024 distributions"]
-    assert _rendered(summary) == ["Alpha 2024 findings", "Beta 2024 distributions",
-                                  "Beta 2024 findings", "Gamma 2024 distributions",
+    assert _rendered(summary) == ["Alpha 2024 leadership", "Beta 2024 distributions",
+                                  "Beta 2024 leadership", "Gamma 2024 distributions",
                                   "all councils 2024 cross-council"]
-    assert not (tmp_path / "reports/2024/gamma/findings.html").exists()
+    assert not (tmp_path / "reports/2024/gamma/leadership.html").exists()
     assert not list((tmp_path / "reports").rglob("*.part*"))
 
 
@@ -99,25 +99,26 @@ def test_incremental_reruns_and_force(tmp_path):
     # Beta's auditors renamed: Beta's counts, and so everyone's funnel, are unchanged.
     write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 6, auditor="Reviewer")
     renamed = _run(folder, questions, tmp_path)
-    assert _rendered(renamed) == ["Beta 2024 distributions", "Beta 2024 findings",
+    assert _rendered(renamed) == ["Beta 2024 distributions", "Beta 2024 leadership",
                                   "all councils 2024 cross-council"]
 
     # One of Beta's ratings lowered: Beta's reports, the cross-council report, and every
-    # findings report (each shows its funnel position among all councils) are redone.
+    # leadership report (each shows its funnel position among all councils) are redone.
     figures = tmp_path / "figures/2024"
     drawn = {path: path.stat().st_mtime_ns for path in figures.rglob("*.png")}
     write_small_council(folder, "Beta", [["G", "G", "G", "G"]] * 5 + [["RI", "G", "G", "RI"]],
                         auditor="Reviewer")
     changed = _run(folder, questions, tmp_path)
-    assert _rendered(changed) == ["Alpha 2024 findings", "Beta 2024 distributions",
-                                  "Beta 2024 findings", "Gamma 2024 findings",
+    assert _rendered(changed) == ["Alpha 2024 leadership", "Beta 2024 distributions",
+                                  "Beta 2024 leadership", "Gamma 2024 leadership",
                                   "all councils 2024 cross-council"]
     # Only the charts whose inputs changed were drawn again; the others were reused.
     redrawn = sorted(str(path.relative_to(figures)) for path, when in drawn.items()
                      if path.stat().st_mtime_ns != when)
     assert redrawn == ["alpha/funnel-position.png", "beta/auditors.png", "beta/cases.png",
                        "beta/funnel-position.png", "beta/overall-judgements.png",
-                       "beta/questions.png", "cross-council/funnel-judgements.png",
+                       "beta/question-A1.png", "beta/questions.png",
+                       "cross-council/funnel-judgements.png",
                        "cross-council/funnel-ratings.png", "cross-council/heatmap.png",
                        "cross-council/judgements.png", "gamma/funnel-position.png"]
     metrics = json.loads((tmp_path / "reports/2024/beta/metrics.json").read_text())
@@ -131,10 +132,10 @@ def test_incremental_reruns_and_force(tmp_path):
 def test_a_deleted_report_is_made_again(tmp_path):
     folder, questions = write_small_programme(tmp_path)
     _run(folder, questions, tmp_path, councils=["Gamma"])
-    target = tmp_path / "reports/2024/gamma/findings.html"
+    target = tmp_path / "reports/2024/gamma/leadership.html"
     target.unlink()
     summary = _run(folder, questions, tmp_path, councils=["Gamma"])
-    assert _rendered(summary) == ["Gamma 2024 findings"]
+    assert _rendered(summary) == ["Gamma 2024 leadership"]
     assert target.exists()
 
 
@@ -160,9 +161,9 @@ def test_workers_start_early_only_when_something_may_have_changed(tmp_path, monk
     starts.clear()
     assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == []
     assert starts == []  # nothing changed: no worker is started at all
-    (tmp_path / "reports/2024/alpha/findings.html").unlink()
+    (tmp_path / "reports/2024/alpha/leadership.html").unlink()
     assert _rendered(_run(folder, questions, tmp_path, councils=["Alpha"])) == [
-        "Alpha 2024 findings"]  # still made again, with workers started when needed
+        "Alpha 2024 leadership"]  # still made again, with workers started when needed
     assert starts[0] == "submit"
     starts.clear()
     write_small_council(folder, "Alpha", [["G", "RI", "G", "G"]] * 6)
@@ -211,7 +212,7 @@ def test_cli_exit_status_and_summary_for_an_invalid_file(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     assert "INVALID programme/delta.csv" in result.stdout
     assert "row 2, column 'A2'" in result.stdout and "'Gd' is not a rating" in result.stdout
-    assert (tmp_path / "reports/2024/alpha/findings.html").exists()
+    assert (tmp_path / "reports/2024/alpha/leadership.html").exists()
     logs = list((tmp_path / "reports" / "logs").glob("run-*.log"))
     assert logs and "invalid: programme/delta.csv" in logs[0].read_text()
     assert str(tmp_path) not in logs[0].read_text()
@@ -277,8 +278,8 @@ def test_reports_with_most_to_draw_start_first(tmp_path):
             made.stamp.write_text(f"fingerprint\n{stamped}\n")
         return made
 
-    text_only = job("council_findings", "a", "same", "same")  # only its funnel changed
-    never_made = job("council_findings", "b", None, "new")
+    text_only = job("council_leadership", "a", "same", "same")  # only its funnel changed
+    never_made = job("council_leadership", "b", None, "new")
     old_stamp = job("council_distributions", "c", None, "new")
     (tmp_path / "c").mkdir()
     old_stamp.stamp.write_text("fingerprint\n")  # written before stamps held more

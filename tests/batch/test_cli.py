@@ -17,7 +17,7 @@ def test_summary_prints_both_tables_for_every_review(capsys):
     assert main(["summary"]) == 0
     out = capsys.readouterr().out
     assert "Synthetic sample data" in out
-    assert out.count("Question ratings (") == 19
+    assert out.count("Question ratings (") == 18
     assert "Dudley 2022-24" in out
     dudley = out.split("Dudley 2022-24")[1]
     assert "Outstanding             59 (24.6%)" in dudley
@@ -29,7 +29,10 @@ def test_validate_clean_sample_exits_zero(capsys):
     from review_lib.paths import SAMPLE_DIR
 
     assert main(["validate", str(SAMPLE_DIR)]) == 0
-    assert "19 file(s) checked: 0 error(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "26 file(s) checked: 0 error(s)" in out  # 18 reviews, an exercise and 7 notes
+    assert ("OK   sample/2022-24/moderation/autumn-2023-calibration.xlsx: moderation exercise "
+            "'Autumn 2023 calibration' (2022-24): 8 cases, 5 auditors and a consensus") in out
 
 
 def test_validate_reports_located_errors_and_exits_one(tmp_path):
@@ -67,6 +70,53 @@ def test_template_command(tmp_path, capsys):
     assert main(["template", str(tmp_path / "review.csv")]) == 2
 
 
+def test_moderation_template_command(tmp_path, capsys):
+    import openpyxl
+
+    out = tmp_path / "exercise.xlsx"
+    assert main(["template", "--moderation", str(out), "--auditors", "5", "--cases", "8"]) == 0
+    assert "5 auditors and 8 cases" in capsys.readouterr().out
+    ratings = openpyxl.load_workbook(out)["Ratings"]
+    assert ratings.max_row == 1 + 8 * 6  # a row per auditor and a Consensus row, per case
+    assert main(["template", "--moderation", str(out)]) == 2  # no overwrite without --force
+    assert main(["template", "--moderation", str(tmp_path / "x.xlsx"), "--auditors", "1"]) == 2
+    assert main(["template", str(tmp_path / "r.xlsx"), "--auditors", "3"]) == 2
+    assert main(["template", str(tmp_path / "r.xlsx"), "--moderation", str(out)]) == 2
+    assert main(["template"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_unknown_catalogue_is_reported(capsys):
     assert main(["summary", "--questions", "missing.csv"]) == 1
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_template_writes_a_blank_notes_file_that_validate_reads(tmp_path, capsys):
+    from review_lib.data.notes import SECTIONS
+
+    out = tmp_path / "testshire.md"
+    assert main(["template", "--notes", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "status: draft" in text
+    assert all(f"# {heading}\n\n<!-- " in text for _, heading, _ in SECTIONS)
+    assert main(["template", "--notes", str(out)]) == 2  # never overwritten unasked
+    assert "already exists" in capsys.readouterr().err
+    write_wide_csv(tmp_path / "testshire.csv", good_rows())
+    assert main(["validate", str(tmp_path)]) == 0
+    out_text = capsys.readouterr().out
+    # Seven sections await the team (nothing to follow up: no earlier review).
+    assert "OK   " in out_text and "testshire.md: notes (7 warning(s))" in out_text
+    assert "there is no 'Recommendations' section yet" in out_text
+
+
+def test_validate_locates_each_notes_problem_by_file_and_line(tmp_path, capsys):
+    write_wide_csv(tmp_path / "testshire.csv", good_rows())
+    (tmp_path / "testshire.md").write_text(
+        "---\nstatus: finished\n---\n\n# Introduction\n\nText.\n\n# Recomendations\n\n"
+        "- Do more. [Q99]\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL " in out and "testshire.md: 2 error(s)" in out
+    assert "testshire.md, line 2: error: the status is 'finished'" in out
+    assert ("testshire.md, line 9: error: 'Recomendations' is not a section of the report "
+            "(did you mean 'Recommendations'?)") in out

@@ -217,7 +217,7 @@ def test_a_report_notebook_gives_what_a_jupyter_kernel_gives(tmp_path):
             # Each draws its own charts (none is read back from the other's folder).
             os.environ[ENV_FIGURES] = str(tmp_path / f"figures-{name}")
             results.append(pm.execute_notebook(
-                str(NOTEBOOKS_DIR / "council_findings.ipynb"), None, parameters=parameters,
+                str(NOTEBOOKS_DIR / "council_leadership.ipynb"), None, parameters=parameters,
                 kernel_name="python3", progress_bar=False, cwd=str(tmp_path), **engine))
     finally:
         for name, value in saved.items():

@@ -81,7 +81,7 @@ def test_the_kernel_engine_renders_the_same_reports(tmp_path):
     for page in pages:
         assert _visible_text(reports["inprocess"] / page) == _visible_text(
             reports["kernel"] / page), page
-    executed = nbformat.read(str(reports["kernel"] / "2024" / "alpha" / "findings.ipynb"),
+    executed = nbformat.read(str(reports["kernel"] / "2024" / "alpha" / "leadership.ipynb"),
                              as_version=4)
     assert executed.metadata["language_info"]["name"] == "python"
     with pytest.raises(ValueError, match="engine must be"):

@@ -136,7 +136,7 @@ def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(
     assert not summary.failed, summary.invalid_files
     folder = tmp_path / "reports" / "2024" / slug(long_name)
     assert len(folder.name) <= SLUG_LENGTH
-    html = (folder / "findings.html").read_text(encoding="utf-8")
+    html = (folder / "leadership.html").read_text(encoding="utf-8")
     assert long_name in html
 
 
@@ -386,7 +386,7 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
     write_wide_csv(data / "dollar.csv", good_rows(), council="$Dollar$ Vale")
     long_name = "Royal Borough of " + "Very " * 56 + "Long"
     write_wide_csv(data / "long-name.csv", good_rows(), council=long_name)
-    (data / "ashford.md").write_text(HOSTILE_NARRATIVE)
+    (data / "ashford.md").write_text(HOSTILE_NOTES)
     # Files that are refused, each with its message.
     formula = write_review_workbook(data / "formula.xlsx", catalogue, council="Hexham",
                                     cycle="2022-24", rows=[r[:] for r in good_rows()])
@@ -409,7 +409,7 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output
-    made = {p.parent.name for p in (reports / "2022-24").glob("*/findings.html")}
+    made = {p.parent.name for p in (reports / "2022-24").glob("*/leadership.html")}
     assert made == {"ashford", "bolton", "carrow", "denholm", "dollar-vale", slug(long_name)}
     for name in ("region-long.csv", "ashford-copy.csv", "farleigh.csv", "not-a-workbook.xlsx",
                  "hidden.xlsx", "st-helens.csv", "st.-helens.csv", "formula.xlsx",
@@ -417,7 +417,7 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
         assert name in output, name
     assert "Secret" not in output
     assert (reports / "2022-24" / "cross-council.html").exists()
-    ashford = (reports / "2022-24" / "ashford" / "findings.html").read_text()
+    ashford = (reports / "2022-24" / "ashford" / "leadership.html").read_text()
     assert "committed" in ashford and "example.org" not in ashford
 
 
@@ -432,6 +432,11 @@ Read [the guide][g].
 [g]: https://example.org/guide
 <svg><a href="https://x.example">s</a></svg><p onclick="x()">para</p>
 """
+
+
+#: The same, as a review team's notes file (docs/notes.md) beside a data file.
+HOSTILE_NOTES = ("---\nstatus: final\n---\n\n# Themes from the meetings\n\n"
+                 + HOSTILE_NARRATIVE.split("\n", 1)[1])
 
 
 def test_a_hostile_narrative_is_parsed_and_sanitised_not_refused():
@@ -461,12 +466,12 @@ def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalog
 @pytest.mark.slow
 def test_a_hostile_narrative_never_stops_its_report(tmp_path):
     data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
-    (data / "alpha.md").write_text(HOSTILE_NARRATIVE)
+    (data / "alpha.md").write_text(HOSTILE_NOTES)
     summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
                         figures_dir=tmp_path / "figures", jobs=1)
     assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
-    html = (tmp_path / "reports" / "2024" / "alpha" / "findings.html").read_text()
-    assert "Themes from the review team" in html and "committed" in html
+    html = (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").read_text()
+    assert "3. Themes from the meetings" in html and "committed" in html
     assert "example.org" not in html and "javascript:" not in html
 
 

@@ -14,14 +14,20 @@ def test_programme_shape(sample_programme):
     for review in current.reviews:
         assert sorted(review.judgements.groupby("auditor", observed=True).size()) == [5] * 4
     earlier = {r.council for r in sample_programme.in_cycle("2019").reviews}
-    assert len(earlier) >= 4 and "Dudley" in earlier
+    # No ratings are invented for a real council beyond the published 2022-24 totals.
+    assert earlier == {"Ashcombe", "Greyhaven", "Lydmouth", "Northwold"}
     assert sample_programme.cycles == ["2019", "2022-24"]
     assert len(sample_programme.not_applicable) > 0
 
 
-def test_dudley_has_a_previous_review(sample_programme, dudley):
-    previous = sample_programme.previous_review(dudley)
-    assert previous is not None and previous.cycle == "2019"
+def test_dudleys_2019_review_is_its_published_recommendations_only(sample_programme, dudley):
+    from review_lib.data.notes import read_programme_notes
+
+    assert sample_programme.previous_review(dudley) is None  # no invented 2019 ratings
+    cycle, notes = read_programme_notes(sample_programme, [SAMPLE_DIR]).previous(
+        "Dudley", "2022-24")
+    assert cycle == "2019" and len(notes.recommendations) == 15
+    assert notes.sections.keys() == {"recommendations"}
 
 
 def test_sample_is_labelled_synthetic():
@@ -31,7 +37,7 @@ def test_sample_is_labelled_synthetic():
 
 def test_generator_reproduces_committed_files(tmp_path, sample_programme):
     written = write_sample(tmp_path)
-    assert len(written) == 19
+    assert len(written) == 19  # 18 reviews and the moderation exercise
     again = load_programme(tmp_path)
     for name in ("ratings", "judgements", "not_applicable"):
         pd.testing.assert_frame_equal(

@@ -36,7 +36,7 @@ def test_a_misspelt_council_says_what_was_meant_in_one_line(sample_programme):
 
 def test_programme_and_review_show_a_small_table_and_no_paths(sample_programme):
     text = repr(sample_programme)
-    assert text.splitlines()[0] == ("Programme: 14 councils, 2 cycles, 19 reviews, 0 warnings "
+    assert text.splitlines()[0] == ("Programme: 14 councils, 2 cycles, 18 reviews, 0 warnings "
                                     "(cases per review below)")
     assert len(text.splitlines()) == 16 and "/" not in text.replace("2022-24", "")
     assert "<table>" in sample_programme._repr_html_()
@@ -46,7 +46,7 @@ def test_programme_and_review_show_a_small_table_and_no_paths(sample_programme):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", ["council_distributions", "council_findings",
+@pytest.mark.parametrize("notebook", ["council_distributions", "council_leadership",
                                       "cross_council"])
 def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_repository(
         tmp_path, notebook):
@@ -99,7 +99,7 @@ def test_lab_strips_outputs_from_committed_notebooks_on_save(tmp_path):
             {"cell_type": "markdown", "source": "text"}]}}
 
     committed = model()
-    hook(committed, "notebooks/council_findings.ipynb", Manager())
+    hook(committed, "notebooks/council_leadership.ipynb", Manager())
     cell = committed["content"]["cells"][0]
     assert cell["outputs"] == [] and cell["execution_count"] is None
     assert "widgets" not in committed["content"]["metadata"]

@@ -81,7 +81,7 @@ def open_offline(browser, path: Path, screenshot: Path):
     return facts, requests
 
 
-@pytest.mark.parametrize("name", ["findings", "distributions"])
+@pytest.mark.parametrize("name", ["leadership", "distributions"])
 def test_report_renders_offline_with_its_charts(browser, rendered, name, tmp_path):
     path = rendered / "2022-24" / "dudley" / f"{name}.html"
     facts, requests = open_offline(browser, path, tmp_path / f"{name}.png")
@@ -96,7 +96,7 @@ def test_report_renders_offline_with_its_charts(browser, rendered, name, tmp_pat
         assert image["ok"] and image["width"] > 300, image
         assert len(image["alt"]) > 40
     assert facts["code"] == 0
-    assert "Case 01" in facts["text"] or name == "findings"
+    assert "Case 01" in facts["text"] or name == "leadership"
     assert "SHA-256" in facts["text"]
     assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert_styled(facts)

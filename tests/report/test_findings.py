@@ -199,28 +199,45 @@ def test_no_previous_review(tmp_path):
         "review cannot be shown.")
 
 
-def test_change_dudley_since_2019(sample_programme, dudley):
-    assert sample_programme.previous_review(dudley).cycle == "2019"
-    text = change_since_previous(analyse_review(dudley, sample_programme))
-    assert "Dudley's previous review, in the 2019 cycle (March 2019)" in text
-    assert ("13 of 20 (65%; 95% interval 43% to 82%) in 2019; 18 of 20 (90%; 95% interval "
-            "70% to 97%) in 2022-24. That is a rise of 25 percentage points (95% interval -1 "
-            "to +48 points). The interval includes zero (it runs from a fall to a rise), so "
+def test_change_since_2019_on_the_sample(sample_programme):
+    from scipy.stats import mannwhitneyu
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from review_lib.analysis.stats import case_mean_scores
+
+    lydmouth = sample_programme.review("Lydmouth", "2022-24")
+    previous = sample_programme.previous_review(lydmouth)
+    assert previous.cycle == "2019"
+    text = change_since_previous(analyse_review(lydmouth, sample_programme))
+    assert "Lydmouth's previous review, in the 2019 cycle (September 2019)" in text
+    # Newcombe's interval for 16/20 - 13/20, as statsmodels computes it: -12 to +40 points.
+    low, high = confint_proportions_2indep(16, 20, 13, 20, method="newcomb")
+    assert (round(low * 100), round(high * 100)) == (-12, 40)
+    assert ("13 of 20 (65%; 95% interval 43% to 82%) in 2019; 16 of 20 (80%; 95% interval "
+            "58% to 92%) in 2022-24. That is a rise of 15 percentage points (95% interval -12 "
+            "to +40 points). The interval includes zero (it runs from a fall to a rise), so "
             "there is no clear evidence of a change with 20 case records in each review."
             ) in text
-    # Ratings intervals at the effective n (design effects 3.9 and 5.0): the interval of the
-    # change is about twice as wide as the +12 to +27 that independent ratings gave.
-    assert ("155 of 240 (64.6%; 95% interval 52% to 75%) in 2019; 202 of 240 (84.2%; 95% "
-            "interval 71% to 92%) in 2022-24. That is a rise of 20 percentage points (95% "
-            "interval +3 to +34 points). Even the low end of the interval is a rise") in text
-    assert "design effects 3.9 in 2019 and 5.0 in 2022-24" in text
+    # Ratings intervals at the effective n (design effects 4.5 and 3.5), so the change in
+    # the ratings is judged on about 53 and 68 independent ratings, not 240 and 240.
+    assert ("148 of 240 (61.7%; 95% interval 48% to 74%) in 2019; 191 of 240 (79.6%; 95% "
+            "interval 69% to 87%) in 2022-24. That is a rise of 18 percentage points (95% "
+            "interval +2 to +33 points). Even the low end of the interval is a rise") in text
+    assert "design effects 4.5 in 2019 and 3.5 in 2022-24" in text
     assert "suggestive rather than conclusive" in text
-    assert ("in 2019, 27 Outstanding, 128 Good, 73 Requires Improvement and 12 Inadequate; "
-            "in 2022-24, 59 Outstanding") in text
-    # The rank test compares 20 records with 20, not 240 ratings with 240.
+    assert ("in 2019, 18 Outstanding, 130 Good, 68 Requires Improvement and 24 Inadequate; "
+            "in 2022-24, 61 Outstanding") in text
+    # The rank test compares 20 records with 20, not 240 ratings with 240: scipy agrees.
+    expected = mannwhitneyu(case_mean_scores(previous.ratings),
+                            case_mean_scores(lydmouth.ratings)).pvalue
+    assert f"(p = {expected:.3f}: a shift this large would be unlikely by chance alone)" in text
     assert "each record counting once by its mean score" in text
-    assert "(p = 0.017: a shift this large would be unlikely by chance alone)" in text
     assert "the 2022-24 records lean towards the better levels" in text
+
+
+def test_dudleys_2019_review_has_no_figures_to_compare(sample_programme, dudley):
+    text = change_since_previous(analyse_review(dudley, sample_programme))
+    assert text.startswith("There is no earlier review of Dudley in the data")
 
 
 def test_change_beyond_chance(tmp_path):
@@ -315,10 +332,11 @@ def test_position_never_ranks(sample_programme):
 def test_position_limits_never_look_equal_to_the_share(sample_programme):
     review = sample_programme.review("Northwold", "2019")
     text = position_in_programme(analyse_review(review, sample_programme))
-    # 2019: average 62 of 100; Northwold's 6 of 20 (30%) is below the exact 95% limit, not
-    # the 99.8% one (P(X <= 6) = 0.0035), and the limits do not round to its share.
+    # 2019: average 49 of 80; Northwold's 6 of 20 (30%) is below the exact 95% limit, not
+    # the 99.8% one (scipy: binom.cdf(6, 20, 49/80) = 0.0046, between 0.001 and 0.025; 7 of
+    # 20 gives 0.016 and 8 of 20 0.035), and the limits do not round to its share.
     assert ("In Northwold, 6 of 20 (30%). Northwold's share is below the 95% limits (the "
-            "lower limit is 38%), though inside the 99.8% limits (the lower limit is 25%)."
+            "lower limit is 37%), though inside the 99.8% limits (the lower limit is 25%)."
             ) in text
 
 
@@ -440,7 +458,7 @@ def test_council_findings_dudley_sections_and_language(sample_programme, dudley)
     assert "judgment" not in text.casefold()
     assert str(dudley.path) not in text and "/work" not in text
     assert sections["Change since the previous review"].startswith(
-        "This compares the 2022-24 review with Dudley's previous review")
+        "There is no earlier review of Dudley in the data")
 
 
 def test_council_findings_add_the_narrative_when_present(tmp_path):

@@ -58,7 +58,7 @@ def test_sample_run_produces_both_reports(sample_run):
     for council in ("dudley", "northwold"):
         folder = out / "reports" / "2022-24" / council
         assert {p.name for p in folder.iterdir()} >= {
-            "findings.html", "distributions.html", "findings.ipynb", "distributions.ipynb",
+            "leadership.html", "distributions.html", "leadership.ipynb", "distributions.ipynb",
             "metrics.json"}
         assert sorted(p.name for p in (out / "figures" / "2022-24" / council).glob("*.png"))
     assert (out / "reports" / "index.html").exists()
@@ -139,7 +139,7 @@ def test_executed_notebooks_name_no_machine_path(sample_run, small_run):
 def test_custom_catalogue_and_small_data_render(small_run):
     summary, out = small_run
     ok = {o.job.label for o in summary.outcomes if o.ok}
-    assert {"Alpha 2024 findings", "Alpha 2024 distributions", "Beta 2024 findings"} <= ok
+    assert {"Alpha 2024 leadership", "Alpha 2024 distributions", "Beta 2024 leadership"} <= ok
     html = (out / "reports/2024/alpha/distributions.html").read_text()
     assert "A3 Oversight" in html and "Voice" in html
     metrics = json.loads((out / "reports/2024/alpha/metrics.json").read_text())
@@ -168,7 +168,7 @@ def test_papermill_by_hand_works_from_root_and_notebooks(where, tmp_path, small_
     folder, questions = small_data
     cwd = PROJECT_ROOT if where == "root" else PROJECT_ROOT / "notebooks"
     notebook = ("notebooks/" if where == "root" else "") + (
-        "council_distributions.ipynb" if where == "root" else "council_findings.ipynb")
+        "council_distributions.ipynb" if where == "root" else "council_leadership.ipynb")
     out = tmp_path / "out.ipynb"
     result = _papermill(cwd, notebook, out, "-p", "council", "Beta", "-p", "cycle", "2024",
                         "-p", "data_dir", str(folder), "-p", "questions", str(questions),
@@ -276,9 +276,9 @@ def test_cross_council_report_and_metrics(sample_run):
     assert (pooled["ci_low"], pooled["ci_high"]) == (pytest.approx(low), pytest.approx(high))
 
 
-def test_council_findings_show_own_funnel_position(sample_run):
+def test_the_leadership_report_shows_the_councils_funnel_position(sample_run):
     _, out = sample_run
-    html = (out / "reports/2022-24/dudley/findings.html").read_text()
+    html = (out / "reports/2022-24/dudley/leadership.html").read_text()
     alts = re.findall(r'<img [^>]*alt="([^"]+)"', html)
     assert any("Funnel plot" in a and "Dudley" in a for a in alts)
     assert (out / "figures/2022-24/dudley/funnel-position.png").exists()
@@ -288,7 +288,7 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     _, out = sample_run
     html = (out / "reports" / "index.html").read_text()
     assert 'href="2022-24/cross-council.html"' in html
-    assert 'href="2022-24/dudley/findings.html"' in html
+    assert 'href="2022-24/dudley/leadership.html"' in html
     assert 'href="2022-24/northwold/distributions.html"' in html
     assert "18 of 20 (90%)" in html and "6 of 20 (30%)" in html
     northwold = re.search(r'<tr><th scope="row">Northwold</th>.*?</tr>', html).group(0)
@@ -296,3 +296,12 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     dudley = re.search(r'<tr><th scope="row">Dudley</th>.*?</tr>', html).group(0)
     assert "inside the 95% limits (no clear evidence of a difference)" in dudley
     assert "70% to 97%" in dudley  # Wilson interval of 18 of 20
+    # Each council's recommendations, and how many of its previous review's have an update.
+    assert ('<tr><th scope="row">Dudley</th><td class="num">7</td><td class="num">15 of 15 '
+            "(2019)</td><td>final</td></tr>") in html
+    assert ('<tr><th scope="row">Northwold</th><td class="num">7</td><td class="num">3 of 6 '
+            "(2019)</td><td>draft</td></tr>") in html
+    assert 'href="2022-24/dudley/leadership.html#recommendations"' in html
+    metrics = json.loads((out / "reports/2022-24/northwold/metrics.json").read_text())
+    assert metrics["recommendations"]["previous"] == {"cycle": "2019", "count": 6, "updated": 3}
+    assert metrics["recommendations"]["recommendations"][0]["questions"] == ["Q11"]

@@ -8,7 +8,8 @@ of every diverging chart is hatched, so colour is never the only cue. Each chart
 - :mod:`.council`: diverging bars by question and by auditor, judgements, case profiles;
 - :mod:`.likert_chart`: tidy ratings in, diverging bars out, optionally faceted;
 - :mod:`.funnel`: funnel plots against the programme;
-- :mod:`.programme`: the heat map, council judgement bars and change between cycles.
+- :mod:`.programme`: the heat map, council judgement bars and change between cycles;
+- :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises).
 """
 
 from review_lib.report.charts.base import (
@@ -26,11 +27,20 @@ from review_lib.report.charts.base import (
     save_figure,
     text_colour_for,
 )
+from review_lib.report.charts.calibration import (
+    LENIENCY_STYLES,
+    QUESTION_STYLES,
+    alt_text_leniency,
+    alt_text_question_agreement,
+    leniency_plot,
+    question_agreement_plot,
+)
 from review_lib.report.charts.council import (
     alt_text_auditors,
     alt_text_case_profile,
     alt_text_diverging,
     alt_text_judgements,
+    alt_text_question_levels,
     auditor_bars,
     case_profile,
     diverging_bars,
@@ -58,13 +68,49 @@ from review_lib.report.charts.programme import (
 )
 
 __all__ = [
-    "CHANGE_COLOURS", "CHANGE_MARKERS", "CONTEXT_COLOUR", "FOCUS_COLOUR", "FUNNEL_MARKERS",
-    "HEATMAP_COLOURS", "LEVELS_WORST_FIRST", "LEVEL_COLOURS", "LEVEL_HATCHES", "LITERAL_TEXT",
-    "NEGATIVE_LEVELS", "PALETTE", "POSITIVE_LEVELS", "alt_text_auditors",
-    "alt_text_case_profile", "alt_text_change", "alt_text_council_judgements",
-    "alt_text_diverging", "alt_text_funnel", "alt_text_heatmap", "alt_text_judgements",
-    "auditor_bars", "case_profile", "change_plot", "council_judgement_bars", "diverging_bars",
-    "funnel_labelled", "funnel_limits", "funnel_plot", "heatmap", "heatmap_colormap",
-    "judgement_bars", "level_handles", "likert", "likert_counts", "literal_text", "save_figure",
+    "CHANGE_COLOURS",
+    "CHANGE_MARKERS",
+    "CONTEXT_COLOUR",
+    "FOCUS_COLOUR",
+    "FUNNEL_MARKERS",
+    "HEATMAP_COLOURS",
+    "LENIENCY_STYLES",
+    "LEVELS_WORST_FIRST",
+    "LEVEL_COLOURS",
+    "LEVEL_HATCHES",
+    "LITERAL_TEXT",
+    "NEGATIVE_LEVELS",
+    "PALETTE",
+    "POSITIVE_LEVELS",
+    "QUESTION_STYLES",
+    "alt_text_auditors",
+    "alt_text_case_profile",
+    "alt_text_change",
+    "alt_text_council_judgements",
+    "alt_text_diverging",
+    "alt_text_funnel",
+    "alt_text_heatmap",
+    "alt_text_judgements",
+    "alt_text_leniency",
+    "alt_text_question_agreement",
+    "alt_text_question_levels",
+    "auditor_bars",
+    "case_profile",
+    "change_plot",
+    "council_judgement_bars",
+    "diverging_bars",
+    "funnel_labelled",
+    "funnel_limits",
+    "funnel_plot",
+    "heatmap",
+    "heatmap_colormap",
+    "judgement_bars",
+    "leniency_plot",
+    "level_handles",
+    "likert",
+    "likert_counts",
+    "literal_text",
+    "question_agreement_plot",
+    "save_figure",
     "text_colour_for",
 ]

@@ -1,0 +1,108 @@
+"""``practice-review run --pdf --docx``: PDF and Word files beside the HTML reports.
+
+Each leadership and cross-council report gets a PDF (headless Chromium); each leadership
+report gets an editable Word file (pandoc). A file already newer than its HTML is kept.
+Without Chromium the run says what to install and writes everything else; a file that
+cannot be written costs only itself.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from review_lib.batch.jobs import CROSS_NOTEBOOK, RunSummary
+
+#: The notebooks whose HTML is printed to PDF, and those also written as Word.
+PDF_NOTEBOOKS = ("council_leadership", CROSS_NOTEBOOK)
+DOCX_NOTEBOOKS = ("council_leadership",)
+
+
+def _current(target: Path, html: Path) -> bool:
+    return target.exists() and target.stat().st_mtime_ns >= html.stat().st_mtime_ns
+
+
+def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Path | None,
+                  jobs: int | None = None, log=None) -> None:
+    """Write the PDF and Word files of a run's reports, in parallel, into ``summary``.
+
+    Parameters
+    ----------
+    summary : RunSummary
+        The run's outcomes; files written are added to ``written``, and anything that
+        could not be written to ``messages``.
+    pdf, docx : bool
+        Which formats.
+    docx_style : Path or None
+        A council's Word reference document, or None for the suite's house style.
+    jobs : int, optional
+        Files written at once (by default the machine's cores).
+    log : callable, optional
+        Called with a line per file.
+    """
+    from review_lib.report.formats import (
+        PDF_ENGINE_HINT,
+        FormatError,
+        house_style,
+        html_to_docx,
+        html_to_pdf,
+        pdf_engine,
+    )
+
+    log = log or (lambda line: None)
+    engine = pdf_engine() if pdf else None
+    if pdf and engine is None:
+        summary.messages.append(f"No PDF written: {PDF_ENGINE_HINT}.")
+        pdf = False
+    if docx_style is not None and not Path(docx_style).is_file():
+        summary.messages.append(f"No Word file written: the style document "
+                                f"{Path(docx_style).name} was not found.")
+        docx = False
+    work = []
+    for outcome in summary.outcomes:
+        if not outcome.ok or not outcome.html:
+            continue
+        html = Path(outcome.html)
+        if not html.exists():
+            continue
+        notebook = outcome.job.notebook
+        if pdf and notebook in PDF_NOTEBOOKS and not _current(html.with_suffix(".pdf"), html):
+            work.append(("pdf", outcome.job.label, html, html.with_suffix(".pdf")))
+        if docx and notebook in DOCX_NOTEBOOKS and not _current(
+                html.with_suffix(".docx"), html):
+            work.append(("docx", outcome.job.label, html, html.with_suffix(".docx")))
+    if not work:
+        return
+    style = Path(docx_style) if docx_style else None
+    if docx and style is None and any(kind == "docx" for kind, *_ in work):
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="practice-review-style-"))
+        style = house_style(folder / "house-style.docx")
+
+    def one(item):
+        kind, label, html, target = item
+        try:
+            if kind == "pdf":
+                html_to_pdf(html, target, engine=engine)
+            else:
+                html_to_docx(html, target, reference=style, title=label)
+            return target, None
+        except (FormatError, OSError) as error:
+            return None, f"{label}: no {kind.upper()} ({error})"
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+            for target, problem in pool.map(one, work):
+                if target is not None:
+                    summary.written.append(target)
+                    log(f"wrote {target.name}")
+                else:
+                    summary.messages.append(problem)
+                    log(problem)
+    finally:
+        if docx_style is None and style is not None:
+            import shutil
+
+            shutil.rmtree(style.parent, ignore_errors=True)
