@@ -357,6 +357,34 @@ def calibrate(exercise: ModerationExercise, *, n_boot: int = 1000, seed: int = 0
                        per_question, pairwise, lenient, n_boot, seed, confidence)
 
 
+def exercise_leniency(exercise: ModerationExercise, *, n_boot: int = 1000, seed: int = 0,
+                      confidence: float = 0.95) -> pd.DataFrame:
+    """Each auditor's leniency in an exercise alone, as :func:`calibrate` computes it.
+
+    The same case means, seed and replicates as :func:`calibrate`, so the figures equal the
+    calibration report's, without the agreement statistics (the costly part).
+
+    Parameters
+    ----------
+    exercise : ModerationExercise
+        The exercise.
+    n_boot, seed, confidence
+        As for :func:`calibrate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by auditor: ``reference``, ``mean_difference``, ``low``, ``high``,
+        ``n_units`` and ``direction``.
+    """
+    cube, _, raters = score_cube(exercise)
+    consensus = CONSENSUS if exercise.has_consensus else None
+    means = pd.DataFrame(case_means(cube), index=list(exercise.cases), columns=raters)
+    lenient = leniency(means, consensus, n_boot=n_boot, seed=seed, confidence=confidence)
+    lenient.index.name = "auditor"
+    return lenient
+
+
 def auditor_leniency(calibrations, auditors) -> pd.DataFrame:
     """Each of a review's auditors' leniency, where a moderation exercise measured it.
 

@@ -38,6 +38,8 @@ FIELDS = {
     "status": "draft or final",
     "review_dates": "when the review took place, in words",
     "referred_back": "how many case records were referred back for significant concerns",
+    "moderation": "the moderation exercise of the cycle in which this review's auditors "
+                  "took part under the same labels (its name)",
 }
 
 STATUSES = ("draft", "final")
@@ -115,6 +117,10 @@ class ReviewNotes:
         From the front matter.
     referred_back : int or None
         Case records referred back for significant concerns, when stated.
+    moderation : str or None
+        The moderation exercise of the same cycle in which this review's auditors took part,
+        under the same labels (so that their leniency there can be shown beside their
+        ratings).
     sections : dict of str to str
         Section key (see :data:`SECTIONS`) to its Markdown, as written.
     recommendations : tuple of Recommendation
@@ -132,6 +138,7 @@ class ReviewNotes:
     theme: str | None = None
     review_dates: str | None = None
     referred_back: int | None = None
+    moderation: str | None = None
     sections: dict[str, str] = field(default_factory=dict)
     recommendations: tuple[Recommendation, ...] = ()
     updates: tuple[Update, ...] = ()
@@ -397,6 +404,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         cycle=fields.get("cycle", (None,))[0] or None,
         theme=fields.get("theme", (None,))[0] or None,
         review_dates=fields.get("review_dates", (None,))[0] or None, referred_back=referred,
+        moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
         previous_review_text="\n".join(rest).strip("\n"))
     return notes, problems

@@ -42,6 +42,8 @@ class ReviewContext:
         How funnel limits are drawn: ``"exact"`` (binomial) or ``"fingertips"``.
     data_dir : Path or None
         The data folder, searched for notes files that stand alone.
+    exercises : list of ModerationExercise
+        The folder's moderation exercises (:mod:`review_lib.data.moderation`).
     """
 
     review: Review
@@ -50,6 +52,7 @@ class ReviewContext:
     skipped: list[Problem] = field(default_factory=list)
     funnel_limits: str = "exact"
     data_dir: Path | None = None
+    exercises: list = field(default_factory=list)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -265,7 +268,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         raise
     folder = root / review.cycle / slug(review.council) if root is not None else None
     data = Path(data_dir) if data_dir else SAMPLE_DIR
+    exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
-                         data if data.is_dir() else None)
+                         data if data.is_dir() else None, exercises)
 
 

@@ -213,6 +213,7 @@ def auditor_section(context: ReviewContext) -> str:
     """
     table = context.results.auditors
     data = table
+    lenient, moderation_note = _moderation_leniency(context)
     frame = pd.DataFrame({
         "Cases": table["cases"],
         **{level: table[level] for level in LEVELS},
@@ -222,14 +223,20 @@ def auditor_section(context: ReviewContext) -> str:
                                                        strict=True)],
         "Design effect": [f"{d:.1f}" for d in table["design_effect"]],
     }, index=table.index)
+    numeric = ["Cases", *LEVELS, "n", "Good or better", "95% interval", "Design effect"]
+    if lenient is not None:
+        frame["Leniency in the moderation exercise"] = [
+            _leniency_cell(lenient.loc[a]) if a in lenient.index else "not in the exercise"
+            for a in frame.index.astype(str)]
+        data = table.join(lenient.add_prefix("leniency_"), how="left")
     return combined(
         callout(AUDITOR_CAVEAT, kind="caveat"),
         html_table(frame, "Table 4. Question ratings by auditor", index_header="Auditor",
-                   numeric=["Cases", *LEVELS, "n", "Good or better", "95% interval",
-                            "Design effect"],
+                   numeric=numeric,
                    note="Each auditor's ratings come from a few case records, so the "
                         "interval allows for the ratings of one record going together "
-                        "(Wilson at the effective n: ratings divided by the design effect)."),
+                        "(Wilson at the effective n: ratings divided by the design effect)."
+                        + moderation_note),
         chart_html(charts.auditor_bars, table, title="Question ratings by auditor",
                    alt=charts.alt_text_auditors(table),
                     caption="Each bar shows all the question ratings one auditor gave, over "
@@ -237,6 +244,55 @@ def auditor_section(context: ReviewContext) -> str:
                             + ".",
                     filename="auditors.png", folder=context.figures_dir),
         frame=data)
+
+
+def _moderation_leniency(context: ReviewContext) -> tuple[pd.DataFrame | None, str]:
+    """The review's auditors' leniency in the moderation exercise its notes name, if any.
+
+    Auditor labels are per review, so an exercise is linked only by the review team's
+    notes (``moderation:`` in the front matter): its auditors took part under the same
+    labels.
+    """
+    from review_lib.analysis.calibration import exercise_leniency
+
+    notes = context.notes
+    name = notes.moderation if notes is not None else None
+    if not name:
+        return None, ""
+    cycle = context.review.cycle
+    exercise = next((e for e in context.exercises
+                     if e.name.casefold() == name.casefold() and e.cycle == cycle), None)
+    if exercise is None:
+        return None, (f" The review team's notes name the moderation exercise '{name}', but "
+                      f"the data hold no such exercise in {cycle}, so no leniency is shown.")
+    key = (exercise.sha256, exercise.name, exercise.cycle)
+    if key not in _LENIENCY:
+        _LENIENCY[key] = exercise_leniency(exercise)
+    lenient = _LENIENCY[key]
+    reference = ("the agreed (consensus) rating" if exercise.has_consensus
+                 else "the mean of the other auditors")
+    return lenient, (
+        f" Leniency: in the moderation exercise '{exercise.name}' ({exercise.n_cases} case "
+        f"records that every auditor rated), how far each auditor's ratings sat above (+) or "
+        f"below (-) {reference}, in scale points (Inadequate 1 to Outstanding 4), with its "
+        "95% interval. The review team's notes say this review's auditors took part under "
+        "the same labels. An auditor is called more generous or more severe only when the "
+        "interval leaves out zero: a tendency measured on other records, which may explain "
+        "part, not all, of a difference in the table.")
+
+
+#: Leniency already computed in this process, by exercise.
+_LENIENCY: dict[tuple, pd.DataFrame] = {}
+
+
+def _leniency_cell(row: pd.Series) -> str:
+    def signed(value: float) -> str:
+        return f"{value:+.2f}".replace("-", "−")
+
+    words = {"more generous": "; more generous", "more severe": "; more severe"}.get(
+        str(row["direction"]), "; no clear difference")
+    return (f"{signed(row['mean_difference'])} ({signed(row['low'])} to "
+            f"{signed(row['high'])}){words}")
 
 
 def case_consistency(context: ReviewContext) -> pd.DataFrame:
