@@ -62,6 +62,36 @@ def title(context: ReviewContext, kind: str) -> str:
     return title_block(context, kind)
 
 
+#: The distributions notebook's headings, as nbconvert anchors them (spaces become hyphens).
+DISTRIBUTION_HEADINGS = ("The two summary tables", "Ratings by question", "Overall judgements",
+                         "Ratings by auditor", "Each case's judgement against its own ratings",
+                         "Questions marked not applicable")
+
+
+@sectioned
+def navigation(context: ReviewContext) -> str:
+    """The distributions report's contents, and links to the council's other reports.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    str
+        HTML ``<nav>``.
+    """
+    items = "".join(f'<li><a href="#{esc(h.replace(" ", "-"))}">{esc(h)}</a></li>'
+                    for h in DISTRIBUTION_HEADINGS)
+    links = [("leadership.html", "The Practice Review report (for leadership)"),
+             ("../cross-council.html", f"All councils in {context.review.cycle}"),
+             ("../../index.html", "Index of every report")]
+    others = " · ".join(f'<a href="{href}">{esc(text)}</a>' for href, text in links)
+    return (f'<nav class="contents" aria-label="Contents"><p class="contents-title">Contents'
+            f'</p><ol>{items}</ol><p class="other-reports">Other reports: {others}</p></nav>')
+
+
 @sectioned
 def section4_tables(context: ReviewContext) -> str:
     """The two tables a published report prints in section 4, and the headline sentence.

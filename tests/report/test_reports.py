@@ -96,6 +96,20 @@ def test_reports_are_fit_for_leadership(sample_run, small_run):
             # No machine path leaks into what a reader sees.
             for leak in (str(out), str(PROJECT_ROOT), str(Path.home())):
                 assert leak not in html, (page, leak)
+            # Every link inside the page, and to another report, leads somewhere.
+            ids = set(re.findall(r'\bid="([^"]+)"', html))
+            for ref in re.findall(r'href="([^"]+)"', html):
+                target, _, anchor = ref.partition("#")
+                if target and not target.startswith("data:"):
+                    assert (page.parent / target).exists(), (page, ref)
+                elif anchor:
+                    assert html_unescape(anchor) in {html_unescape(i) for i in ids}, (page, ref)
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
 
 
 def test_council_reports_have_footer_and_real_alt_text(sample_run):
