@@ -87,7 +87,7 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
             if kind == "pdf":
                 html_to_pdf(html, target, engine=engine)
             else:
-                html_to_docx(html, target, reference=style, title=label)
+                html_to_docx(html, target, reference=style)  # the h1 is the title
             return target, None
         except (FormatError, OSError) as error:
             return None, f"{label}: no {kind.upper()} ({error})"
