@@ -82,14 +82,13 @@ def navigation(context: ReviewContext) -> str:
     str
         HTML ``<nav>``.
     """
-    items = "".join(f'<li><a href="#{esc(h.replace(" ", "-"))}">{esc(h)}</a></li>'
-                    for h in DISTRIBUTION_HEADINGS)
-    links = [("leadership.html", "The Practice Review report (for leadership)"),
-             ("../cross-council.html", f"All councils in {context.review.cycle}"),
-             ("../../index.html", "Index of every report")]
-    others = " · ".join(f'<a href="{href}">{esc(text)}</a>' for href, text in links)
-    return (f'<nav class="contents" aria-label="Contents"><p class="contents-title">Contents'
-            f'</p><ol>{items}</ol><p class="other-reports">Other reports: {others}</p></nav>')
+    from review_lib.report.navigation import contents_nav
+
+    return contents_nav(
+        [(h.replace(" ", "-"), h) for h in DISTRIBUTION_HEADINGS],
+        [("leadership.html", "The Practice Review report (for leadership)"),
+         ("../cross-council.html", f"All councils in {context.review.cycle}"),
+         ("../../index.html", "Index of every report")])
 
 
 @sectioned

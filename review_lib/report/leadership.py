@@ -141,12 +141,9 @@ def navigation(context: ReviewContext) -> str:
     str
         HTML ``<nav>``.
     """
-    items = "".join(f'<li><a href="#{anchor}">{esc(text)}</a></li>' for anchor, text in CONTENTS)
-    links = " · ".join(f'<a href="{href}">{esc(text)}</a>'
-                       for href, text in _other_reports(context))
-    return (f'<nav class="contents" aria-label="Contents"><p class="contents-title">Contents'
-            f"</p><ol>{items}</ol><p class=\"other-reports\">Other reports: {links}</p>"
-            "</nav>")
+    from review_lib.report.navigation import contents_nav
+
+    return contents_nav(CONTENTS, _other_reports(context))
 
 
 # --------------------------------------------------------------------------- summary
