@@ -19,6 +19,12 @@ Prints, from one run on this machine:
 - peak memory of the whole process tree (run, fork server and workers; target: under 2 GiB).
 
 Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``.
+
+``--national`` times instead the cold batch of the national-scale programme of
+``bench_load.py`` (150 councils in the nine ADASS regions, latest cycle: every leadership and
+distributions report, the national and nine regional cross-council reports, the index;
+target at most 90 s), and the sample's cold batch with and without ``--pdf --docx``
+(target: they add at most 50%), each with the peak memory of the process tree.
 """
 
 from __future__ import annotations
@@ -224,13 +230,66 @@ def machine() -> str:
             f"{platform.python_version()}; load average {load}")
 
 
+def national(args) -> int:
+    """The cold national batch, and the cost of ``--pdf --docx`` on the sample's."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_load import generate_programme, write_layouts
+
+    from review_lib.data.catalogue import load_catalogue
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-national-"))
+    if work.exists():
+        shutil.rmtree(work)
+    catalogue = load_catalogue(None)
+    write_layouts(work / "data", generate_programme(150, catalogue), catalogue)
+    print(f"Machine: {machine()}")
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    rows = []
+    for number in range(args.rounds):
+        folder = work / f"national-{number + 1}"
+        seconds, peak, output = timed(
+            [*CLI, "run", "--data", str(work / "data" / "wide"), "--out",
+             str(folder / "reports"), "--figures", str(folder / "figures"), *jobs], cwd=ROOT)
+        rows.append((seconds, peak))
+        print(f"national cold batch, round {number + 1}: {seconds:.1f} s, peak "
+              f"{peak / 2**20:.0f} MiB; {summary_line(output, 'report')}", flush=True)
+    plain, formats = [], []
+    for number in range(args.rounds):
+        for kind, extra, into in (("plain", [], plain), ("pdf+docx", ["--pdf", "--docx"],
+                                                         formats)):
+            folder = work / f"sample-{kind}-{number + 1}"
+            seconds, peak, _ = timed(
+                [*CLI, "run", "--data", str(ROOT / "data" / "sample"), "--out",
+                 str(folder / "reports"), "--figures", str(folder / "figures"), *jobs,
+                 *extra], cwd=ROOT)
+            into.append((seconds, peak))
+    best = statistics.median(s for s, _ in rows)
+    print(f"cold national batch (150 councils, median of {len(rows)})  {best:6.1f} s  "
+          f"<= 90 s: {'met' if best <= 90 else 'NOT met'}   peak "
+          f"{max(p for _, p in rows) / 2**20:.0f} MiB (runs: "
+          f"{', '.join(f'{s:.1f}' for s, _ in rows)} s)")
+    base = statistics.median(s for s, _ in plain)
+    extra = statistics.median(s for s, _ in formats)
+    share = extra / base - 1
+    print(f"sample cold batch {base:.1f} s; with --pdf --docx {extra:.1f} s: +{share:.0%}  "
+          f"<= +50%: {'met' if share <= 0.5 else 'NOT met'}   peak "
+          f"{max(p for _, p in formats) / 2**20:.0f} MiB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--national", action="store_true",
+                        help="time the 150-council national batch and --pdf --docx instead")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3,
                         help="cold batches, each followed by its reruns (default 3)")
     parser.add_argument("--keep", metavar="DIR", help="keep the work folder here")
     args = parser.parse_args()
+    if args.national:
+        if "--rounds" not in sys.argv:
+            args.rounds = 1
+        return national(args)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-batch-"))
     if work.exists():
         shutil.rmtree(work)

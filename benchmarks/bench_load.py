@@ -84,6 +84,26 @@ print(t1 - t0, t2 - t1, t3 - t2, t3 - t0, int(scipy_by_review_lib))
 # --------------------------------------------------------------------------- data
 
 
+#: The nine ADASS regions of England with roughly their number of councils with adult
+#: social care responsibilities (153 in all); :func:`council_region` spreads any number of
+#: councils over them in these proportions, in blocks of consecutive council numbers.
+ADASS_REGIONS = (("East Midlands", 10), ("Eastern", 11), ("London", 33), ("North East", 12),
+                 ("North West", 23), ("South East", 19), ("South West", 16),
+                 ("West Midlands", 14), ("Yorkshire and the Humber", 15))
+
+
+def council_region(number: int, n_councils: int) -> str:
+    """The ADASS region of council ``number`` (1-based) of ``n_councils`` (deterministic)."""
+    total = sum(size for _, size in ADASS_REGIONS)
+    place = (number - 0.5) / n_councils * total
+    running = 0
+    for name, size in ADASS_REGIONS:
+        running += size
+        if place < running:
+            return name
+    return ADASS_REGIONS[-1][0]
+
+
 def council_profiles(n_councils: int) -> list[CouncilProfile]:
     """Fictional councils with varied quality, N/A use and auditor spread (deterministic)."""
     rng = np.random.default_rng(MASTER_SEED)
@@ -98,8 +118,9 @@ def council_profiles(n_councils: int) -> list[CouncilProfile]:
 
 
 def generate_programme(n_councils: int, catalogue: Catalogue
-                       ) -> list[tuple[str, str, str, list[list[object]]]]:
-    """Every review as (council, cycle, review month, rows of case/auditor/labels/overall)."""
+                       ) -> list[tuple[str, str, str, str, list[list[object]]]]:
+    """Every review as (council, cycle, review month, ADASS region, rows of
+    case/auditor/labels/overall)."""
     reviews = []
     for cycle_index, cycle in enumerate(CYCLES):
         year = int(cycle[:4])
@@ -110,7 +131,8 @@ def generate_programme(n_councils: int, catalogue: Catalogue
             rows = generate_council(shifted, catalogue, seed=1_000_000 + 1000 * cycle_index
                                     + number)
             month = f"{year + number % 2}-{number % 12 + 1:02d}"
-            reviews.append((profile.name, cycle, month, rows))
+            reviews.append((profile.name, cycle, month,
+                            council_region(number + 1, n_councils), rows))
     return reviews
 
 
@@ -129,15 +151,15 @@ def write_layouts(out: Path, reviews, catalogue: Catalogue) -> dict[str, tuple[P
             shutil.rmtree(folder)
     by_cycle: dict[str, list[list[object]]] = {}
     n_wide = 0
-    for council, cycle, month, rows in reviews:
+    for council, cycle, month, region, rows in reviews:
         long_rows = by_cycle.setdefault(
-            cycle, [["council", "cycle", "case", "auditor", "question", "rating"]])
+            cycle, [["council", "cycle", "region", "case", "auditor", "question", "rating"]])
         for case, auditor, *labels in rows:
             for qid, label in zip([*ids, "Overall"], labels, strict=True):
-                long_rows.append([council, cycle, case, auditor, qid, label])
-        wide_rows = [["Council", "Cycle", "Review month", "Case", "Auditor", *ids,
+                long_rows.append([council, cycle, region, case, auditor, qid, label])
+        wide_rows = [["Council", "Cycle", "Review month", "Region", "Case", "Auditor", *ids,
                       "Overall judgement"]]
-        wide_rows += [[council, cycle, month, *row] for row in rows]
+        wide_rows += [[council, cycle, month, region, *row] for row in rows]
         folder = wide_dir / cycle
         folder.mkdir(parents=True, exist_ok=True)
         slug = council.lower().replace(" ", "-")
@@ -196,6 +218,9 @@ def check(programme: Programme, table: pd.DataFrame, n_councils: int, n_question
         problems.append(f"{rated} ratings, expected {n_cases * n_questions}")
     if int(table["cases"].sum()) != n_cases:
         problems.append(f"{int(table['cases'].sum())} judgements, expected {n_cases}")
+    regions = {r.region for r in programme.reviews}
+    if "" in regions or len(regions) != min(n_councils, len(ADASS_REGIONS)):
+        problems.append(f"regions read: {sorted(regions)}")
     if problems:
         raise SystemExit("benchmark data did not load as expected: " + "; ".join(problems))
 

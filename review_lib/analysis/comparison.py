@@ -173,12 +173,15 @@ def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
         design effect or the programme's, whichever is larger); and
         ``programme_ratings``: the programme's share of question ratings Good or better
         with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
-        at that n is outside it.
+        at that n is outside it. Where the data name regions, ``regions`` maps each council
+        to its region.
     """
     funnels = programme_funnels(cycle_programme, method)
     pooled = ratings_good_or_better(cycle_programme.ratings)
     cycles = {r.cycle for r in cycle_programme.reviews}
+    regions = {r.council: r.region for r in cycle_programme.reviews if r.region}
     return {
+        **({"regions": dict(sorted(regions.items()))} if regions else {}),
         "cycle": next(iter(cycles)) if len(cycles) == 1 else sorted(cycles),
         "measure": "case records judged Outstanding or Good",
         **_about(funnels.judgements),

@@ -167,11 +167,12 @@ def council_metrics(review: Review, programme: Programme | None = None, *,
         Newcombe intervals, or null), ``position_in_programme`` (the council's place on
         the judgement and rating funnels: limits at its n, p-values, flag, or null), and
         provenance (data file name and hash, library version, run date, whether the data
-        are synthetic).
+        are synthetic); and ``region`` where the data name the council's region.
     """
     results = results or analyse_review(review, programme, method=method)
     return {
         **results_metrics(results),
+        **({"region": review.region} if review.region else {}),
         "data_file": Path(review.source).name,
         "data_sha256": review.sha256,
         "synthetic": is_synthetic(review.path),

@@ -337,8 +337,9 @@ def _kernel_inputs(data: Path, questions: Path | None, figures_dir: Path | None
 
 def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
                     reports_dir: Path, figures_dir: Path | None,
-                    funnel_limits: str = "exact") -> list[Job]:
-    """One cross-council report job per cycle.
+                    funnel_limits: str = "exact",
+                    regions: dict[str, list[str]] | None = None) -> list[Job]:
+    """One cross-council report job per cycle, and one per region of each cycle.
 
     Parameters
     ----------
@@ -354,19 +355,33 @@ def plan_cross_jobs(cycles: list[str], *, data: Path, questions: Path | None,
         Root of the charts, or None for the project's ``figures/``.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn.
+    regions : dict of str to list of str, optional
+        Cycle to the regions its data name: each gets a regional report too.
 
     Returns
     -------
     list of Job
-        Writing ``reports/<cycle>/cross-council.html``.
+        Writing ``reports/<cycle>/cross-council.html`` and
+        ``reports/<cycle>/regions/<region>/cross-council.html``.
     """
+    from review_lib.report.regions import region_slug
+
     cwd, data_param, environment = _kernel_inputs(data, questions, figures_dir)
-    return [Job(CROSS_NOTEBOOK, "all councils", cycle,
-                {"cycle": cycle, "highlight": "", "data_dir": data_param, "questions": "",
-                 "figures_dir": "", "overdispersion": False, "funnel_limits": funnel_limits},
-                str(cwd), str(reports_dir / cycle), "cross-council",
-                f"Practice Review {cycle}: cross-council comparison", environment)
-            for cycle in cycles]
+    jobs = []
+    for cycle in cycles:
+        parameters = {"cycle": cycle, "highlight": "", "data_dir": data_param,
+                      "questions": "", "figures_dir": "", "overdispersion": False,
+                      "funnel_limits": funnel_limits}
+        jobs.append(Job(CROSS_NOTEBOOK, "all councils", cycle, parameters, str(cwd),
+                        str(reports_dir / cycle), "cross-council",
+                        f"Practice Review {cycle}: cross-council comparison", environment))
+        for region in (regions or {}).get(cycle, []):
+            jobs.append(Job(CROSS_NOTEBOOK, region, cycle, {**parameters, "region": region},
+                            str(cwd), str(reports_dir / cycle / "regions" / region_slug(region)),
+                            "cross-council",
+                            f"Practice Review {cycle}, {region}: cross-council comparison",
+                            environment))
+    return jobs
 
 
 def plan_calibration_jobs(exercises, *, data: Path, questions: Path | None,

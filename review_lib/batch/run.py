@@ -262,9 +262,11 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     all_cycles = [c for c in cycles if c in {r.cycle for r in reviews}]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
                      figures_dir=figures, funnel_limits=funnel_limits)
+    regions = {c: sorted({r.region for r in reviews if r.cycle == c and r.region},
+                         key=str.casefold) for c in all_cycles}
     plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
                             reports_dir=reports_dir, figures_dir=figures,
-                            funnel_limits=funnel_limits)
+                            funnel_limits=funnel_limits, regions=regions)
     # Every moderation exercise of the cycles rendered (--council selects reviews only).
     plan += plan_calibration_jobs([e for e in exercises if e.cycle in cycles], data=data,
                                   questions=questions, reports_dir=reports_dir,

@@ -60,6 +60,10 @@ _CYCLE_HEADINGS = {"cycle", "programme cycle", "programme", "review cycle"}
 _MONTH_HEADINGS = {"review month", "month", "review date", "review_month"}
 
 
+#: The optional region a council belongs to (an ADASS region, or a network's own).
+_REGION_HEADINGS = {"region", "adass region", "adass_region", "regional network"}
+
+
 _QUESTION_HEADINGS = {"question", "question id", "question_id"}
 
 
@@ -90,8 +94,8 @@ _JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O,
 class _ReviewBuilder:
     """Accumulates one review's validated records and notes its problems."""
 
-    def __init__(self, council, cycle, source, sha, catalogue, month=""):
-        self.review = Review(council, cycle, source, sha, catalogue, month)
+    def __init__(self, council, cycle, source, sha, catalogue, month="", region=""):
+        self.review = Review(council, cycle, source, sha, catalogue, month, region=region)
         self._position = {qid: code for code, qid in enumerate(catalogue.ids)}
 
     def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
@@ -163,8 +167,8 @@ def _read_rating(table: Table, value: object, column_index: int, row_number: int
 
 def _review_details(sheets: dict[str, Table | None] | None, table: Table,
                     columns: dict[str, int], problems: list[Problem]
-                    ) -> tuple[str | None, str | None, str]:
-    """Council, cycle and month from a Review sheet or from columns of the table."""
+                    ) -> tuple[str | None, str | None, str, str]:
+    """Council, cycle, month and region from a Review sheet or from columns of the table."""
     details: dict[str, tuple[object, Table, int, int]] = {}
     review_sheet = None
     if sheets:
@@ -172,7 +176,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
                             None)
     if review_sheet is not None:
         roles = {"council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS,
-                 "month": _MONTH_HEADINGS}
+                 "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS}
         for row_number, row in [(review_sheet.header_row, review_sheet.header),
                                 *zip(review_sheet.row_numbers, review_sheet.rows, strict=True)]:
             if len(row) < 2:
@@ -184,7 +188,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
     # Roles already explained by another problem: a column mixing values, or a column with
     # no rows under it (the table is reported empty), so not also "missing".
     explained = set()
-    for role in ("council", "cycle", "month"):
+    for role in ("council", "cycle", "month", "region"):
         if role in columns:
             if not table.rows:
                 explained.add(role)
@@ -223,6 +227,9 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
             cycle = ""
     if "month" in details and not is_blank(details["month"][0]):
         month = str(details["month"][0]).strip()
+    region = ""
+    if "region" in details and not is_blank(details["region"][0]):
+        region = " ".join(str(details["region"][0]).split())
     where = (f"a '{REVIEW_SHEET}' sheet with rows Council and Cycle, or"
              if sheets is not None else "")
     for role, found, label in (("council", council, "council"), ("cycle", cycle, "cycle")):
@@ -244,7 +251,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
         problems.append(Problem("missing-review-details", table.file,
                                 "the file does not say which programme cycle it belongs to",
                                 f"{where} a 'Cycle' column (e.g. 2022-24)".strip()))
-    return council, cycle, month
+    return council, cycle, month, region
 
 
 def _header_further_down(table: Table, look: int = 20) -> int | None:
@@ -322,7 +329,8 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 problems: list[Problem]) -> list[Review]:
     columns = _find_columns(table, {
         "case": _CASE_HEADINGS, "auditor": _AUDITOR_HEADINGS, "overall": _OVERALL_HEADINGS,
-        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS})
+        "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "month": _MONTH_HEADINGS,
+        "region": _REGION_HEADINGS})
     elsewhere = _header_further_down(table) if "case" not in columns else None
     for role, label in (("case", "Case"), ("auditor", "Auditor"),
                         ("overall", "Overall judgement")):
@@ -337,7 +345,7 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 sheet=table.sheet, row=table.header_row))
     question_columns = question_column_indexes(table, catalogue, set(columns.values()),
                                                problems)
-    council, cycle, month = _review_details(sheets, table, columns, problems)
+    council, cycle, month, region = _review_details(sheets, table, columns, problems)
     if {"case", "auditor", "overall"} - columns.keys():
         return []
     if not table.rows:
@@ -429,7 +437,7 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
             cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
     if not council or not cycle or any(p.is_error for p in problems):
         return []
-    builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month)
+    builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month, region)
     names = pseudonyms(c[0] for c in cases)
     for case_ref, auditor, ratings, judgement in cases:
         builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement)
@@ -441,7 +449,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     columns = _find_columns(table, {
         "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "case": _CASE_HEADINGS,
         "auditor": _AUDITOR_HEADINGS, "question": _QUESTION_HEADINGS,
-        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS})
+        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS})
     required = ("council", "cycle", "case", "auditor", "question", "rating")
     absent = [c for c in required if c not in columns]
     for role in absent:
@@ -455,6 +463,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     council_at, cycle_at, case_at = at["council"], at["cycle"], at["case"]
     auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
     month_at = at.get("month")
+    region_at = at.get("region")
     # Problems are kept per review: a row placed in a review makes its problems that
     # review's, so one bad cell refuses only its own council and cycle.
     first_problem = len(problems)
@@ -462,6 +471,9 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     # (council, cycle) -> case_ref -> {"auditor", "rows", "ratings", "judgement", "first"}
     reviews: dict[tuple[str, str], dict[str, dict]] = {}
     months: dict[tuple[str, str], str] = {}
+    # (council, cycle) -> (region, the row it was first read on): one region per review.
+    regions: dict[tuple[str, str], tuple[str, int]] = {}
+    region_cache: dict[object, str] = {}
     # Files repeat a few distinct values per column, so each is read once: raw value ->
     # what it means (None for a blank council; (blank, cycle) for cycles; (is the overall
     # judgement, question) for questions; "" for a blank auditor).
@@ -515,6 +527,24 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             continue
         if month_at is not None and key not in months and not is_blank(row[month_at]):
             months[key] = str(row[month_at]).strip()
+        if region_at is not None:
+            raw_region = row[region_at]
+            try:
+                region = region_cache[raw_region]
+            except KeyError:
+                region = region_cache[raw_region] = (
+                    "" if is_blank(raw_region) else " ".join(str(raw_region).split()))
+            if region:
+                seen = regions.get(key)
+                if seen is None:
+                    regions[key] = (region, row_number)
+                elif seen[0] != region:
+                    problems.append(table.problem(
+                        "inconsistent-region",
+                        f"{council} {cycle} is in region {region!r} here but "
+                        f"{seen[0]!r} on row {seen[1]}",
+                        "one region per review (every row of a council and cycle)",
+                        column_index=region_at, row_number=row_number, value=region))
         if case_ref is None:
             case_ref = case_value.strip()
         cases = reviews.get(key)
@@ -651,7 +681,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
         if (council, cycle) in refused:
             continue
         builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue,
-                                 months.get((council, cycle), ""))
+                                 months.get((council, cycle), ""),
+                                 regions.get((council, cycle), ("", 0))[0])
         names = pseudonyms(cases)
         ids = catalogue.ids
         for case_ref, case in cases.items():

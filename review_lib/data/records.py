@@ -140,6 +140,9 @@ class Review:
         When the review took place, where the file says.
     path : Path or None
         The data file on this machine, for finding files beside it. Never shown in outputs.
+    region : str
+        The region the council belongs to (e.g. an ADASS region such as ``"London"``), where
+        the file says; ``""`` otherwise. Regions group councils in the cross-council reports.
     keep_case_refs : bool
         Whether the tidy frames carry a ``case_ref`` column of raw case identifiers (off
         by default: frames carry the pseudonyms only, so an export never names a case).
@@ -152,6 +155,7 @@ class Review:
     catalogue: Catalogue
     review_month: str = ""
     path: Path | None = None
+    region: str = ""
     _records: _Records = field(default_factory=_Records, repr=False)
     keep_case_refs: bool = field(default=False, repr=False)
 
@@ -170,6 +174,7 @@ class Review:
 
         cells = [("Council", self.council), ("Cycle", self.cycle),
                  ("Review month", self.review_month or "not given"),
+                 *([("Region", self.region)] if self.region else []),
                  ("Case records", self.n_cases), ("Question ratings", len(self.ratings)),
                  ("Not applicable", len(self.not_applicable)),
                  ("Auditors", len(set(self._records.auditors))),
@@ -580,5 +585,27 @@ class Programme:
         cycle = normalise_cycle(cycle) or cycle
         return Programme([r for r in self.reviews if r.cycle == cycle], self.catalogue,
                          self.problems)
+
+    @property
+    def regions(self) -> list[str]:
+        """The regions named in the reviews, alphabetically (``[]`` when none is)."""
+        return sorted({r.region for r in self.reviews if r.region}, key=str.casefold)
+
+    def in_region(self, region: str) -> Programme:
+        """The reviews of councils in one region, as a programme of their own.
+
+        Parameters
+        ----------
+        region : str
+            The region (case-insensitive).
+
+        Returns
+        -------
+        Programme
+            Only that region's reviews (every cycle).
+        """
+        wanted = " ".join(str(region).split()).casefold()
+        return Programme([r for r in self.reviews if r.region.casefold() == wanted],
+                         self.catalogue, self.problems)
 
 

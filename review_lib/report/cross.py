@@ -46,28 +46,68 @@ class CycleContext:
     overdispersion: bool
     synthetic: bool
     funnel_limits: str = "exact"
+    #: One region's councils only ("" for the whole programme).
+    region: str = ""
 
     @cached_property
-    def cycle_programme(self) -> Programme:
-        """The reviews of this cycle."""
+    def national_programme(self) -> Programme:
+        """The reviews of this cycle, every region."""
         return self.programme.in_cycle(self.cycle)
 
     @cached_property
+    def cycle_programme(self) -> Programme:
+        """The reviews of this cycle (of the region, for a region's report)."""
+        if self.region:
+            return self.national_programme.in_region(self.region)
+        return self.national_programme
+
+    @cached_property
+    def regions(self) -> dict[str, str]:
+        """Council to region, where the data name regions (``{}`` otherwise)."""
+        from review_lib.report.regions import council_regions
+
+        return council_regions(self.national_programme)
+
+    @property
+    def long_list(self) -> bool:
+        """Whether the report covers more councils than can be named in its sentences."""
+        from review_lib.report.regions import LONG_LIST
+
+        return len(self.cycle_programme.reviews) > LONG_LIST
+
+    @cached_property
+    def national_funnels(self) -> Funnels:
+        """The whole cycle's funnel tables, computed once."""
+        return programme_funnels(self.national_programme, self.funnel_limits)
+
+    @cached_property
     def funnels(self) -> Funnels:
-        """The cycle's funnel tables, computed once."""
-        return programme_funnels(self.cycle_programme, self.funnel_limits)
+        """The funnel tables of the councils reported on.
+
+        A region's are its rows of the whole programme's tables, so each council is
+        compared with the programme average.
+        """
+        if not self.region:
+            return self.national_funnels
+        from review_lib.report.regions import subset_funnels
+
+        return subset_funnels(self.national_funnels, self.cycle_programme.councils)
 
     @cached_property
     def findings(self) -> dict[str, str]:
         """The regional findings (Markdown by section title), computed once."""
         from review_lib.report.wording.regional import regional_findings as sections
 
-        return sections(self.programme, self.cycle, self.funnel_limits)
+        if not self.region and not self.long_list:
+            return sections(self.programme, self.cycle, self.funnel_limits)
+        return sections(self.programme, self.cycle, self.funnel_limits, region=self.region,
+                        funnels=self.funnels, compact=self.long_list)
 
 
 def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = None,
                questions: str | Path | None = None, figures_dir: str | Path | None = None,
-               overdispersion: bool = False, funnel_limits: str = "exact") -> CycleContext:
+               overdispersion: bool = False, funnel_limits: str = "exact",
+               region: str = "") -> CycleContext:
     """Load a programme for the cross-council report of one cycle.
 
     Files with errors are left out (a batch run reports them).
@@ -88,6 +128,9 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
         Widen the question-ratings funnel limits for overdispersion in the main chart.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn (:func:`review_lib.analysis.funnel.funnel_table`).
+    region : str, optional
+        Report on one region's councils (each still compared with the whole programme's
+        average); "" for the whole programme.
 
     Returns
     -------
@@ -97,7 +140,7 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     Raises
     ------
     KeyError
-        If no valid review is in that cycle.
+        If no valid review is in that cycle (or region).
     ValueError
         For an unknown ``funnel_limits``.
     """
@@ -115,9 +158,20 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
                        f"{', '.join(programme.cycles) or 'none'}")
     councils = {c.casefold(): c for c in programme.in_cycle(cycle).councils}
     chosen = councils.get((highlight or "").casefold())
-    return CycleContext(programme, cycle, chosen,
-                        root / cycle / "cross-council" if root is not None else None,
-                        overdispersion, is_synthetic(data), funnel_limits)
+    region = " ".join(str(region or "").split())
+    figures = root / cycle / "cross-council" if root is not None else None
+    if region:
+        from review_lib.report.regions import region_slug
+
+        known = {r.casefold(): r for r in programme.in_cycle(cycle).regions}
+        if region.casefold() not in known:
+            raise KeyError(f"no valid review in region {region!r} in cycle {cycle!r}; "
+                           f"regions: {', '.join(known.values()) or 'none'}")
+        region = known[region.casefold()]
+        figures = (root / cycle / "regions" / region_slug(region) / "cross-council"
+                   if root is not None else None)
+    return CycleContext(programme, cycle, chosen, figures, overdispersion,
+                        is_synthetic(data), funnel_limits, region)
 
 
 @sectioned
@@ -136,8 +190,18 @@ def title(context: CycleContext) -> str:
     """
     cycle_programme = context.cycle_programme
     n_cases = len(cycle_programme.judgements)
+    if context.region:
+        national = len(context.national_programme.reviews)
+        parts = [f"<h1>Practice Review {esc(context.cycle)}, {esc(context.region)}: "
+                 "cross-council comparison</h1>",
+                 f'<p class="subtitle">{len(cycle_programme.reviews)} councils of the '
+                 f"{esc(context.region)} region, {n_cases:,} case records. Each council is "
+                 f"compared with the average of the whole programme ({national} councils), "
+                 "allowing for chance; councils are never ranked.</p>",
+                 synthetic_banner(context.synthetic)]
+        return "\n".join(parts)
     parts = [f"<h1>Practice Review {esc(context.cycle)}: cross-council comparison</h1>",
-             f'<p class="subtitle">{len(cycle_programme.reviews)} councils, {n_cases} case '
+             f'<p class="subtitle">{len(cycle_programme.reviews)} councils, {n_cases:,} case '
              "records. Councils are compared with the programme average, allowing for "
              "chance; they are never ranked.</p>", synthetic_banner(context.synthetic)]
     return "\n".join(parts)
@@ -177,8 +241,46 @@ def _limit_cell(low: float, high: float) -> str:
     return f"{format_percent(low, 1)} to {format_percent(high, 1)}"
 
 
-def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
-    frame = {
+def dot_plot_wanted(context: CycleContext, table: pd.DataFrame) -> bool:
+    """Whether a view draws a dot plot rather than a funnel plot.
+
+    A dot plot reads better when every council has the same n (a funnel would put every
+    point in one column, with the same limits for all). It is drawn in the views that
+    group councils by region or list many (more than
+    :data:`review_lib.report.regions.LONG_LIST`); the programme without regions keeps its
+    funnel, so the 14-council sample reads as it did.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The report.
+    table : pandas.DataFrame
+        The funnel table to draw.
+
+    Returns
+    -------
+    bool
+        True for a dot plot.
+    """
+    return charts.same_n(table) and bool(context.regions or context.long_list)
+
+
+def _grouped(context: CycleContext, table: pd.DataFrame) -> pd.DataFrame:
+    """The table's rows alphabetically within region, when the data name regions."""
+    if not context.regions:
+        return table
+    order = [c for _, c in charts.dot_plot_order(table.index, context.regions)]
+    ordered = table.loc[order]
+    ordered.attrs = dict(table.attrs)
+    return ordered
+
+
+def _funnel_frame(table: pd.DataFrame, unit: str,
+                  regions: dict[str, str] | None = None) -> pd.DataFrame:
+    frame = {}
+    if regions:
+        frame["Region"] = [regions.get(c, "") or "none given" for c in table.index]
+    frame |= {
         f"Good or better (of {unit})": [
             f"{s} of {n} ({format_percent(v, 1)})" for s, n, v in
             zip(table["successes"], table["n"], table["share"], strict=True)],
@@ -198,6 +300,24 @@ def _funnel_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
         "Position": [FLAG_TEXT[f] for f in table["flag"]],
     })
     return pd.DataFrame(frame, index=pd.Index(table.index, name="Council"))
+
+
+def _outside_counted(table: pd.DataFrame, expected: float, measure: str) -> str:
+    """A long list's sentence: councils outside the 99.8% limits named, the rest counted."""
+    flags = table["flag"].astype(str)
+    extreme = [f"{c} ({FLAG_TEXT[f]})" for c, f in
+               sorted(flags.items(), key=lambda item: str(item[0]).casefold())
+               if f.endswith("998")]
+    near = int(flags.isin(["above95", "below95"]).sum())
+    about = "about" if measure == "judgements" else "at most about"
+    text = (f"Outside the 99.8% limits: {'; '.join(extreme)}." if extreme else
+            "No council is outside the 99.8% limits.")
+    if near:
+        text += (f" {near} {'more ' if extreme else ''}council{'s are' if near != 1 else ' is'} "
+                 "outside the 95% limits only (see the table).")
+    return text + (f" With no real differences, chance alone would put {about} "
+                   f"{expected:.1f} of these {len(table)} councils outside the 95% limits "
+                   "drawn here; outside the 99.8% limits, chance is an unlikely explanation.")
 
 
 def _p(value: float) -> str:
@@ -233,6 +353,7 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
         table = funnels.ratings_adjusted if context.overdispersion else funnels.ratings
         unit, what = "ratings", "question ratings Good or better"
         xlabel = "Effective number of question ratings (ratings ÷ design effect)"
+    table = _grouped(context, table)
     outside = table[table["flag"] != "within"]
     target = table.attrs["target"]
     expected = float(chance_outside(table, "95").sum())
@@ -240,6 +361,8 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     if outside.empty:
         sentence.append("Every council is within the 95% limits: there is no clear evidence "
                         "that any council differs from the programme average.")
+    elif context.long_list:
+        sentence.append(_outside_counted(table, expected, measure))
     else:
         named = "; ".join(f"{c} ({FLAG_TEXT[f]})" for c, f in outside["flag"].items())
         about = "about" if measure == "judgements" else "at most about"
@@ -264,18 +387,34 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                   "programme average, at nominal 95% and 99.8%: unlike exact limits they are "
                   "not held to those rates, and with few records chance can cross them more "
                   "often")
-    alt = charts.alt_text_funnel(table, highlight=context.highlight,
-                                 measure="overall judgements" if measure == "judgements"
-                                 else "question ratings")
+    measure_words = "overall judgements" if measure == "judgements" else "question ratings"
+    if dot_plot_wanted(context, table):
+        regions = context.regions or None
+        figure = chart_html(
+            charts.dot_plot, table, regions=regions, highlight=context.highlight,
+            title=f"Share of {what}, {context.cycle}",
+            alt=charts.alt_text_dot_plot(table, regions=regions, highlight=context.highlight,
+                                         measure=measure_words),
+            caption="Each row is a council, with its share and 95% interval"
+                    + (", alphabetically within region" if regions else ", alphabetically")
+                    + f". Every council has the same n, so the limits are the same for all: "
+                    f"the shaded band is the 95% limits and the dotted lines the 99.8% "
+                    f"limits, {method}. Where a line is missing, no share at that n could "
+                    "be outside it.",
+            filename=f"funnel-{measure}.png", folder=context.figures_dir)
+    else:
+        alt = charts.alt_text_funnel(table, highlight=context.highlight, measure=measure_words)
+        figure = chart_html(
+            charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
+            title=f"Share of {what}, {context.cycle}", alt=alt,
+            caption=f"Each point is a council. The lines are {method}. They are "
+                    "wider for councils with fewer records; where a line is missing, "
+                    "no share at that n could be outside it.",
+            filename=f"funnel-{measure}.png", folder=context.figures_dir)
     return combined(
         f"<p>{esc(' '.join(sentence))}</p>",
-        chart_html(charts.funnel_plot, table, highlight=context.highlight, xlabel=xlabel,
-                   title=f"Share of {what}, {context.cycle}", alt=alt,
-                   caption=f"Each point is a council. The lines are {method}. They are "
-                           "wider for councils with fewer records; where a line is missing, "
-                           "no share at that n could be outside it.",
-                   filename=f"funnel-{measure}.png", folder=context.figures_dir),
-        html_table(_funnel_frame(table, unit), f"Funnel limits for {what}",
+        figure,
+        html_table(_funnel_frame(table, unit, context.regions), f"Funnel limits for {what}",
                    note="p above, below: the exact one-sided binomial p-values of a share "
                         "at least this high, and at least this low, if the council's true "
                         "share were the programme average. \"No upper\": at this n no share "
@@ -283,6 +422,55 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                    numeric=[f"Good or better (of {unit})", "Effective n (design effect)",
                             "95% limits", "99.8% limits", "p above, below"]),
         frame=table)
+
+
+@sectioned
+def regions_section(context: CycleContext) -> str:
+    """The national report's table of regions, with a link to each region's report.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle (the whole programme).
+
+    Returns
+    -------
+    str
+        HTML; empty for a region's report and where the data name no regions.
+    """
+    from review_lib.report.regions import region_slug, region_summary, region_table_frame
+
+    if context.region or not context.regions:
+        return ""
+    summary = region_summary(context.national_programme, context.national_funnels)
+    frame = region_table_frame(summary)
+    frame["Report"] = [
+        f"regions/{region_slug(r)}/cross-council.html" if r else "" for r in summary.index]
+    count = int(sum(len(a) + len(b) for a, b in
+                    zip(summary["above998"], summary["below998"], strict=True)))
+    named = count and "; ".join(
+        f"{c} ({r}, {'above' if c in a else 'below'})"
+        for r, a, b in zip(summary.index, summary["above998"], summary["below998"],
+                           strict=True) for c in sorted([*a, *b], key=str.casefold))
+    text = (f"{len(context.national_programme.reviews)} councils in "
+            f"{len(context.cycle_programme.regions)} regions. Each region's report compares "
+            "its councils with the average of the whole programme, at the same limits as "
+            "here. " + (f"Outside the 99.8% limits: {named}." if count else
+                        "No council is outside the 99.8% limits."))
+    links = "".join(
+        f'<li><a href="{esc(link)}">{esc(region)}: cross-council comparison</a></li>'
+        for region, link in zip(frame.index, frame["Report"], strict=True) if link)
+    return combined(
+        f"<p>{esc(text)}</p>",
+        html_table(frame.drop(columns="Report"), f"Regions, {context.cycle}",
+                   note="Case records judged Good or better pool the region's records; the "
+                        "95% interval allows for the records of one council going together "
+                        "(Wilson at the effective n). Regions are in alphabetical order, not "
+                        "ranked. Councils outside the 95% limits only are counted, not "
+                        "named: with no real differences, about 1 council in 20 would be.",
+                   numeric=["Councils", "Case records judged Good or better", "95% interval",
+                            "Outside the 95% limits only"]),
+        f'<ul class="region-links">{links}</ul>', frame=summary)
 
 
 @sectioned

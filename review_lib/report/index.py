@@ -148,6 +148,54 @@ def _recommendations(reports_dir: Path, cycle: str, rows: list[tuple[Path, dict]
             + "</tbody></table>" + "".join(lists))
 
 
+def _council_table(reports_dir: Path, cycle: str, rows: list[tuple[Path, dict]],
+                   positions: dict[str, str], region: str = "") -> str:
+    """One table of council reports (the cycle's, or one region's)."""
+    where = f", {esc(region)}" if region else ""
+    parts = [f'<table class="data"><caption>Council reports, cycle {esc(cycle)}{where}'
+             '</caption><thead><tr><th scope="col">Council</th>'
+             '<th scope="col" class="num">Cases judged Good or better</th>'
+             '<th scope="col" class="num">95% interval</th>'
+             '<th scope="col">Against the programme average</th>'
+             '<th scope="col">Reports</th></tr></thead><tbody>']
+    for path, metrics in rows:
+        folder = path.parent.relative_to(reports_dir).as_posix()
+        share = metrics["good_or_better"]
+        figure = (f"{share['count']} of {share['n']} "
+                  f"({format_percent(share['share'], 0)})")
+        interval = (f"{format_percent(share['ci_low'], 0)} to "
+                    f"{format_percent(share['ci_high'], 0)}")
+        links = []
+        for stem, label in (("leadership", "Report"), ("distributions", "Distributions")):
+            if (path.parent / f"{stem}.html").exists():
+                links.append(f'<a href="{esc(folder)}/{stem}.html">{label}'
+                             f'<span class="visually-hidden"> for '
+                             f"{esc(metrics['council'])}</span></a>")
+        position = POSITION_TEXT.get(positions.get(metrics["council"], ""), "not compared")
+        parts.append(f'<tr><th scope="row">{esc(metrics["council"])}</th>'
+                     f'<td class="num">{esc(figure)}</td><td class="num">'
+                     f"{esc(interval)}</td><td>{esc(position)}</td>"
+                     f"<td>{' · '.join(links) or 'not produced'}</td></tr>")
+    parts.append("</tbody></table>")
+    return "\n".join(parts)
+
+
+def _region_block(reports_dir: Path, cycle: str, region: str, rows: list[tuple[Path, dict]],
+                  positions: dict[str, str]) -> list[str]:
+    """A region's heading, the link to its cross-council report, and its councils' table."""
+    from review_lib.report.regions import region_slug
+
+    name = region or "No region given"
+    parts = [f"<h3>{esc(name)}</h3>"]
+    if region:
+        folder = f"{cycle}/regions/{region_slug(region)}"
+        if (reports_dir / folder / "cross-council.html").exists():
+            parts.append(f'<p><a href="{esc(folder)}/cross-council.html">Cross-council '
+                         f"comparison, {esc(region)}, {esc(cycle)}</a></p>")
+    parts.append(_council_table(reports_dir, cycle, rows, positions, name))
+    return parts
+
+
 def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
     """The index page listing every council report found under ``reports_dir``.
 
@@ -189,31 +237,14 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         if not rows:
             parts.append(_calibration_table(Path(reports_dir), cycle, moderated))
             continue
-        parts.append(f'<table class="data"><caption>Council reports, cycle {esc(cycle)}'
-                     '</caption><thead><tr><th scope="col">Council</th>'
-                     '<th scope="col" class="num">Cases judged Good or better</th>'
-                     '<th scope="col" class="num">95% interval</th>'
-                     '<th scope="col">Against the programme average</th>'
-                     '<th scope="col">Reports</th></tr></thead><tbody>')
-        for path, metrics in rows:
-            folder = path.parent.relative_to(reports_dir).as_posix()
-            share = metrics["good_or_better"]
-            figure = (f"{share['count']} of {share['n']} "
-                      f"({format_percent(share['share'], 0)})")
-            interval = (f"{format_percent(share['ci_low'], 0)} to "
-                        f"{format_percent(share['ci_high'], 0)}")
-            links = []
-            for stem, label in (("leadership", "Report"), ("distributions", "Distributions")):
-                if (path.parent / f"{stem}.html").exists():
-                    links.append(f'<a href="{esc(folder)}/{stem}.html">{label}'
-                                 f'<span class="visually-hidden"> for '
-                                 f"{esc(metrics['council'])}</span></a>")
-            position = POSITION_TEXT.get(positions.get(metrics["council"], ""), "not compared")
-            parts.append(f'<tr><th scope="row">{esc(metrics["council"])}</th>'
-                         f'<td class="num">{esc(figure)}</td><td class="num">'
-                         f"{esc(interval)}</td><td>{esc(position)}</td>"
-                         f"<td>{' · '.join(links) or 'not produced'}</td></tr>")
-        parts.append("</tbody></table>")
+        if any(m.get("region") for _, m in rows):
+            for region in sorted({m.get("region") or "" for _, m in rows},
+                                 key=lambda r: (r == "", r.casefold())):
+                parts += _region_block(Path(reports_dir), cycle, region,
+                                       [(p, m) for p, m in rows
+                                        if (m.get("region") or "") == region], positions)
+        else:
+            parts.append(_council_table(Path(reports_dir), cycle, rows, positions))
         parts.append(_recommendations(Path(reports_dir), cycle, rows))
         if moderated:
             parts.append(_calibration_table(Path(reports_dir), cycle, moderated))

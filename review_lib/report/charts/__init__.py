@@ -8,6 +8,7 @@ of every diverging chart is hatched, so colour is never the only cue. Each chart
 - :mod:`.council`: diverging bars by question and by auditor, judgements, case profiles;
 - :mod:`.likert_chart`: tidy ratings in, diverging bars out, optionally faceted;
 - :mod:`.funnel`: funnel plots against the programme;
+- :mod:`.dotplot`: dot plots against the programme, where every council has the same n;
 - :mod:`.programme`: the heat map, council judgement bars and change between cycles;
 - :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises).
 """
@@ -45,6 +46,12 @@ from review_lib.report.charts.council import (
     case_profile,
     diverging_bars,
     judgement_bars,
+)
+from review_lib.report.charts.dotplot import (
+    alt_text_dot_plot,
+    dot_plot,
+    dot_plot_order,
+    same_n,
 )
 from review_lib.report.charts.funnel import (
     CHANGE_COLOURS,
@@ -88,6 +95,7 @@ __all__ = [
     "alt_text_change",
     "alt_text_council_judgements",
     "alt_text_diverging",
+    "alt_text_dot_plot",
     "alt_text_funnel",
     "alt_text_heatmap",
     "alt_text_judgements",
@@ -99,6 +107,8 @@ __all__ = [
     "change_plot",
     "council_judgement_bars",
     "diverging_bars",
+    "dot_plot",
+    "dot_plot_order",
     "funnel_labelled",
     "funnel_limits",
     "funnel_plot",
@@ -111,6 +121,7 @@ __all__ = [
     "likert_counts",
     "literal_text",
     "question_agreement_plot",
+    "same_n",
     "save_figure",
     "text_colour_for",
 ]

@@ -110,7 +110,8 @@ def _range_words(values, unit: str) -> str:
     return f"between {min(values)} and {_plural(max(values), unit)} per council"
 
 
-def regional_headline(programme_cycle: Programme) -> str:
+def regional_headline(programme_cycle: Programme, *, compact: bool = False,
+                      scope: str = "") -> str:
     """The headline numbers for a programme cycle, across all its councils.
 
     How many councils, case records and question ratings there were; the programme-wide
@@ -121,6 +122,12 @@ def regional_headline(programme_cycle: Programme) -> str:
     ----------
     programme_cycle : Programme
         The reviews of one cycle, e.g. ``programme.in_cycle("2022-24")``.
+    compact : bool, default False
+        Count the councils rather than name them all (a long list; the report's tables
+        name every council).
+    scope : str, optional
+        The councils of one region: its name as the text should give it, e.g. ``"the
+        London region"``.
 
     Returns
     -------
@@ -138,9 +145,10 @@ def regional_headline(programme_cycle: Programme) -> str:
     per_council = judgements.groupby(judgements["council"].astype(str)).size()
     team = "Its review team" if n_councils == 1 else "Their review teams"
     spread = "" if n_councils == 1 else f" ({_range_words(per_council, 'record')})"
+    listed = (" (each is named in the tables below)" if compact else f": {_join(councils)}")
     opening = (f"In {_cycles_words(programme_cycle)} of the Practice Review programme, "
-               f"{_plural(n_councils, 'council')} {_was_were(n_councils)} reviewed: "
-               f"{_join(councils)}. {team} examined "
+               f"{_plural(n_councils, 'council')}{' in ' + scope if scope else ''} "
+               f"{_was_were(n_councils)} reviewed{listed}. {team} examined "
                f"{_plural(len(judgements), 'case record')}{spread} and rated each record "
                "against the "
                f"{_plural(len(programme_cycle.catalogue), 'question')} of the audit tool")
@@ -155,7 +163,7 @@ def regional_headline(programme_cycle: Programme) -> str:
     cases = good_or_better(judgements["judgement"])
     if cases.n:
         paragraphs.append(
-            f"Across the programme, {_number(cases.successes)} of the "
+            f"Across {scope or 'the programme'}, {_number(cases.successes)} of the "
             f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
             f"overall: {_level_list(judgements['judgement'])}.")
@@ -171,8 +179,9 @@ def regional_headline(programme_cycle: Programme) -> str:
     paragraphs.append(
         "These shares pool every council's records. Each council chose its own records, so "
         "they describe these records rather than all practice in the region. How each "
-        "council compares with the programme average, allowing for chance, is set out "
-        "below; councils are not ranked.")
+        "council compares with the "
+        + ("average of the whole programme" if scope else "programme average")
+        + ", allowing for chance, is set out below; councils are not ranked.")
     return "\n\n".join(paragraphs)
 
 
@@ -293,8 +302,12 @@ def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
     return text + ")"
 
 
-def _funnel_lines(table: pd.DataFrame) -> list[str]:
-    """Markdown bullets naming the councils outside the limits, then those within."""
+def _funnel_lines(table: pd.DataFrame, compact: bool = False) -> list[str]:
+    """Markdown bullets naming the councils outside the limits, then those within.
+
+    ``compact`` (a long list of councils) names only the councils outside the 99.8% limits
+    and counts the others: the table beside the text lists every council.
+    """
     groups = _funnel_groups(table)
     varied = len(set(np.round(funnel_x(table), 6))) > 1
     lines = []
@@ -309,13 +322,20 @@ def _funnel_lines(table: pd.DataFrame) -> list[str]:
                     "look, but not conclusive)", "95"),
     }
     for flag, (words, which) in wording.items():
-        if groups[flag]:
+        if groups[flag] and compact and which == "95":
+            count = len(groups[flag])
+            lines.append(f"- {words}: {_plural(count, 'council')} (named in the table).")
+        elif groups[flag]:
             entries = [_funnel_entry(table, c, which if varied else None) for c in groups[flag]]
             lines.append(f"- {words}: {'; '.join(entries)}.")
     within = groups["within"]
     inside = ("**Inside the 95% limits** (no clear evidence of a difference from the "
               "programme average; not the same as being equal to it)")
-    if within and len(within) == len(table):
+    if within and compact:
+        other = (_all_councils(len(within)) if len(within) == len(table)
+                 else f"the other {_plural(len(within), 'council')}")
+        lines.append(f"- {inside}: {other}.")
+    elif within and len(within) == len(table):
         lines.append(f"- {inside}: all {_plural(len(within), 'council')} ({_join(within)}).")
     elif within:
         other = "the other council" if len(within) == 1 else f"the other {len(within)} councils"
@@ -343,14 +363,22 @@ def _run(row: pd.Series, which: str) -> str:
     return f"run from {text}" if text[0].isdigit() else f"run {text}"
 
 
-def _programme_average(table: pd.DataFrame, unit: str, verb: str) -> str:
+def _programme_average(table: pd.DataFrame, unit: str, verb: str, scope: str = "") -> str:
     good, total = int(table["successes"].sum()), int(table["n"].sum())
+    if scope:
+        target = float(table.attrs.get("target", good / total))
+        return (f"In {scope}, {_number(good)} of {_plural(total, unit)} "
+                f"({_pct(good / total)}) {verb} Outstanding or Good; each council is compared "
+                f"with the average of the whole programme, {_pct(target)}.")
     return (f"Across the programme, {_number(good)} of {_plural(total, unit)} "
             f"({_pct(good / total)}) {verb} Outstanding or Good.")
 
 
-def _in_short(table: pd.DataFrame, lead: str) -> str:
-    """One sentence naming the councils outside the 99.8% limits, or saying there are none."""
+def _in_short(table: pd.DataFrame, lead: str, compact: bool = False) -> str:
+    """One sentence naming the councils outside the 99.8% limits, or saying there are none.
+
+    ``compact`` counts the councils just outside the 95% limits rather than naming them.
+    """
     groups = _funnel_groups(table)
     above, below = groups["above998"], groups["below998"]
     if above and below:
@@ -366,9 +394,10 @@ def _in_short(table: pd.DataFrame, lead: str) -> str:
     if not near:
         return (f"{lead}, {_all_councils(len(table))} are inside the 95% limits: there is no "
                 "clear evidence that any council differs from the programme average.")
+    who = (_plural(len(near), "council") if compact else _join(_alphabetical(near)))
     return (f"{lead}, no council is outside the 99.8% limits, so none differs from the "
             "programme average by more than chance would readily explain; "
-            f"{_join(_alphabetical(near))} {_is_are(len(near))} just outside the 95% limits.")
+            f"{who} {_is_are(len(near))} just outside the 95% limits.")
 
 
 def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
@@ -400,7 +429,8 @@ def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
 
 
 def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.DataFrame,
-                            rating_funnel_adjusted: pd.DataFrame | None = None) -> str:
+                            rating_funnel_adjusted: pd.DataFrame | None = None, *,
+                            compact: bool = False, scope: str = "") -> str:
     """The councils outside the funnel limits, named, never ranked.
 
     Overall judgements (one per case record) are the main comparison. Question ratings are
@@ -420,6 +450,13 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         The same for question ratings, with the programme's design effect.
     rating_funnel_adjusted : pandas.DataFrame, optional
         The same with ``overdispersion=True``.
+    compact : bool, default False
+        For a long list of councils: name only those outside the 99.8% limits and count
+        the rest (the report's tables list every council).
+    scope : str, optional
+        For the councils of one region compared with the whole programme's average (the
+        tables are that region's rows of the programme's funnel tables): the region's
+        name as the text should give it, e.g. ``"the London region"``.
 
     Returns
     -------
@@ -436,11 +473,11 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         "Each council's share is compared with the programme average using funnel limits, "
         "which allow for chance and are wider when a council has fewer records. Councils "
         "are listed alphabetically, not ranked.",
-        _in_short(judgement_funnel, "On overall judgements"),
+        _in_short(judgement_funnel, "On overall judgements", compact),
         "**Overall judgements (one per case record): the main comparison.** "
-        + _programme_average(judgement_funnel, "case record", "were judged") + " "
+        + _programme_average(judgement_funnel, "case record", "were judged", scope) + " "
         + _common_limits(judgement_funnel, "case record"),
-        "\n".join(_funnel_lines(judgement_funnel)),
+        "\n".join(_funnel_lines(judgement_funnel, compact)),
     ]
     chance = _chance_sentence(judgement_funnel, "case record")
     near = len(groups["above95"]) + len(groups["below95"])
@@ -463,9 +500,9 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
                       f"chance would give (design effect {deff:.1f}), so each rating counts "
                       "once.")
     rating_text = ["**Question ratings: a second view.** "
-                   + _programme_average(rating_funnel, "question rating", "were") + " "
+                   + _programme_average(rating_funnel, "question rating", "were", scope) + " "
                    + clustering]
-    rating_text.append("\n".join(_funnel_lines(rating_funnel)))
+    rating_text.append("\n".join(_funnel_lines(rating_funnel, compact)))
     estimate = rating_funnel.attrs.get("overdispersion")
     phi = estimate.phi if estimate is not None else math.nan
     ratio = (f"an overdispersion ratio of {phi:.2f}" if phi < 10 else
@@ -479,8 +516,8 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
                 spread + " " + _in_short(rating_funnel_adjusted,
                                          "With the limits widened to allow for this (the "
                                          "random-effects adjustment FunnelPlotR uses, on the "
-                                         "arcsine scale)"))
-            rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted)))
+                                         "arcsine scale)", compact))
+            rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted, compact)))
         else:
             rating_text.append(spread + " Limits widened to allow for this are not shown.")
     elif not math.isnan(phi):

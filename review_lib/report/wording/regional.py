@@ -67,7 +67,8 @@ def _cell(proportion: Proportion) -> str:
             f"{_pct0(proportion.ci_high)})")
 
 
-def changes_between_cycles(programme: Programme, cycle: str | None = None) -> str:
+def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
+                           compact: bool = False) -> str:
     """Change in the share of case records judged Outstanding or Good, council by council.
 
     For each council reviewed in more than one cycle, its latest review is compared with
@@ -81,6 +82,9 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
     cycle : str, optional
         Only councils reviewed in this cycle, comparing that review with the one before
         it. By default each council's latest review.
+    compact : bool, default False
+        For a long list of councils: count them in the sentences rather than name them
+        all (the table names every council).
 
     Returns
     -------
@@ -118,8 +122,9 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
                      f"{_points(change.difference)} points ({_end(change.ci_low)} to "
                      f"{_end(change.ci_high)})", reading])
     count = len(pairs)
+    listed = "" if compact else f": {_join(names)}"
     intro = (f"{_plural(count, 'council')} {_was_were(count)} reviewed in more than one "
-             f"cycle: {_join(names)}. For each, the share of case records judged Outstanding "
+             f"cycle{listed}. For each, the share of case records judged Outstanding "
              "or Good in its latest review is compared with its review before that, with a "
              "95% interval for the change. Each review examined its own selection of records, "
              "perhaps around a different theme and with different auditors, so a change "
@@ -139,7 +144,9 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
                      f"{'its' if beyond == 1 else 'each'} 95% interval lies on one side of "
                      "zero.")
         if within:
-            statement += (f" For {_join(within)}, there is no clear evidence of a change with "
+            others = (f"the other {_plural(len(within), 'council')}" if compact
+                      else _join(within))
+            statement += (f" For {others}, there is no clear evidence of a change with "
                           "20 or so records in each review: the interval includes zero (it "
                           "runs from a fall to a rise).")
     elif count == 1:
@@ -178,7 +185,8 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None) -> st
 # --------------------------------------------------------------------------- caveats
 
 
-def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
+def regional_caveats(programme_cycle: Programme, method: str = "exact",
+                     funnels=None) -> str:
     """What a cross-council comparison of Practice Reviews can and cannot bear.
 
     Parameters
@@ -187,6 +195,9 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
         The reviews of one cycle.
     method : {"exact", "fingertips"}, default "exact"
         How the funnel limits are drawn.
+    funnels : Funnels, optional
+        The funnel tables the councils are compared on (by default those of
+        ``programme_cycle``; a region's report passes its rows of the whole programme's).
 
     Returns
     -------
@@ -242,7 +253,7 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact") -> str:
                 f"{_plural(n, 'record')}, one record more or less moves a council's share by "
                 f"{_points(1 / n, signed=False)} percentage points.")
         if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS:
-            table = programme_funnels(programme_cycle, method).judgements
+            table = (funnels or programme_funnels(programme_cycle, method)).judgements
             low, high = limits_at(table, n, "95")
             below = f"below {_pct0(low)}" if low > 0 else ""
             above = f"above {_pct0(high)}" if high < 1 else ""
@@ -288,7 +299,8 @@ def regional_methods_note(method: str = "exact") -> str:
         "counts allow (Cochran's rule).")
 
 
-def regional_findings(programme: Programme, cycle: str, method: str = "exact"
+def regional_findings(programme: Programme, cycle: str, method: str = "exact", *,
+                      region: str = "", funnels=None, compact: bool = False
                       ) -> dict[str, str]:
     """Every written regional finding for one programme cycle, as ordered sections.
 
@@ -301,6 +313,15 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact"
         The cycle to report on, e.g. ``"2022-24"``.
     method : {"exact", "fingertips"}, default "exact"
         How the funnel limits are drawn.
+    region : str, optional
+        Only the councils of this region (``Review.region``), each compared with the
+        average of the whole programme.
+    funnels : Funnels, optional
+        The funnel tables to use (by default computed from the councils reported on; a
+        region's report passes its rows of the whole programme's tables).
+    compact : bool, default False
+        A long list of councils: name only those outside the 99.8% limits in the text, and
+        count the others (the report's tables list every council).
 
     Returns
     -------
@@ -315,16 +336,20 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact"
         When the programme has no review in ``cycle``.
     """
     cycle = normalise_cycle(cycle) or cycle
+    if region:
+        programme = programme.in_region(region)
     cycle_programme = programme.in_cycle(cycle)
+    scope = f"the {region} region" if region else ""
     if not cycle_programme.reviews:
         available = ", ".join(programme.cycles) or "none"
         raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
     n_councils = len({str(r.council) for r in cycle_programme.reviews})
     if n_councils >= MIN_COUNCILS:
-        funnels = programme_funnels(cycle_programme, method)
+        funnels = funnels or programme_funnels(cycle_programme, method)
         judgements = funnels.judgements
         comparison = councils_outside_limits(judgements, funnels.ratings,
-                                             funnels.ratings_adjusted)
+                                             funnels.ratings_adjusted, compact=compact,
+                                             scope=scope)
     else:
         comparison = (f"Only {_plural(n_councils, 'council')} "
                       f"{'has' if n_councils == 1 else 'have'} data for the {cycle} cycle, "
@@ -344,12 +369,13 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact"
     up_to = Programme([r for r in programme.reviews if r.cycle <= cycle], programme.catalogue,
                       programme.problems)
     return {
-        "Headline": regional_headline(cycle_programme),
+        "Headline": regional_headline(cycle_programme, compact=compact, scope=scope),
         "Questions across the programme": programme_questions(cycle_programme),
         "Councils against the programme average": comparison,
         "Differences between councils, question by question": question_differences(
             tests, permutations, set_aside),
-        "Change between cycles": changes_between_cycles(up_to, cycle),
-        "Caveats": regional_caveats(cycle_programme, method),
+        "Change between cycles": changes_between_cycles(up_to, cycle, compact=compact),
+        "Caveats": regional_caveats(cycle_programme, method,
+                                    funnels if n_councils >= MIN_COUNCILS else None),
         "Methods": regional_methods_note(method),
     }
