@@ -692,5 +692,47 @@ def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> 
     text = context.findings.get(heading)
     if text is None:
         return ""
-    return Section(f"<h{level}>{esc(heading)}</h{level}>\n{markdown_html(text)}",
-                   text=f"{'#' * level} {heading}\n\n{text}")
+    return Section(f'<h{level} id="{_anchor(heading)}">{esc(heading)}</h{level}>\n'
+                   f"{markdown_html(text)}", text=f"{'#' * level} {heading}\n\n{text}")
+
+
+def _anchor(heading: str) -> str:
+    """The anchor nbconvert gives a Markdown heading (spaces become hyphens), for the same."""
+    return esc(heading.replace(" ", "-"))
+
+
+#: The cross-council notebook's level-2 headings, in order.
+CROSS_HEADINGS = ("Headline", "Questions across the programme",
+                  "Councils against the programme average",
+                  "Share Good or better by council and question",
+                  "Overall judgements of every council",
+                  "Differences between councils, question by question",
+                  "Change between cycles", "Caveats", "Methods")
+
+
+@sectioned
+def navigation(context: CycleContext) -> str:
+    """The contents list, and links to the national or regional reports and the index.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle (and region, for a regional report).
+
+    Returns
+    -------
+    str
+        HTML ``<nav>``.
+    """
+    from review_lib.report.navigation import contents_nav
+
+    notebook_headings = {"Share Good or better by council and question",
+                         "Overall judgements of every council"}
+    contents = [(h.replace(" ", "-"), h) for h in CROSS_HEADINGS
+                if h in notebook_headings or h in context.findings]
+    if context.region:
+        links = [("../../cross-council.html", f"All councils in {context.cycle}"),
+                 ("../../../index.html", "Index of every report")]
+    else:
+        links = [("../index.html", "Index of every report (each council's reports)")]
+    return contents_nav(contents, links)
