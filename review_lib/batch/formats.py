@@ -46,7 +46,7 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
         FormatError,
         house_style,
         html_to_docx,
-        html_to_pdf,
+        html_to_pdfs,
         pdf_engine,
     )
 
@@ -81,26 +81,37 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
         folder = Path(tempfile.mkdtemp(prefix="practice-review-style-"))
         style = house_style(folder / "house-style.docx")
 
-    def one(item):
-        kind, label, html, target = item
+    def word(item):
+        _, label, html, target = item
         try:
-            if kind == "pdf":
-                html_to_pdf(html, target, engine=engine)
-            else:
-                html_to_docx(html, target, reference=style)  # the h1 is the title
-            return target, None
+            return html_to_docx(html, target, reference=style), None  # the h1 is the title
         except (FormatError, OSError) as error:
-            return None, f"{label}: no {kind.upper()} ({error})"
+            return None, f"{label}: no DOCX ({error})"
+
+    def printed():
+        pairs = [(html, target) for kind, _, html, target in work if kind == "pdf"]
+        labels = {target: label for kind, label, _, target in work if kind == "pdf"}
+        if not pairs:
+            return []
+        try:
+            return [(pdf, f"{labels[pdf]}: no PDF ({problem})" if problem else None)
+                    for pdf, problem in html_to_pdfs(pairs, engine=engine)]
+        except FormatError as error:
+            return [(None, f"no PDF ({error})")]
 
     try:
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            for target, problem in pool.map(one, work):
-                if target is not None:
-                    summary.written.append(target)
-                    log(f"wrote {target.name}")
-                else:
-                    summary.messages.append(problem)
-                    log(problem)
+        # One Chromium prints every PDF while pandoc writes the Word files beside it.
+        with ThreadPoolExecutor(max_workers=max(1, (jobs or os.cpu_count() or 2))) as pool:
+            pdfs = pool.submit(printed)
+            words = list(pool.map(word, [item for item in work if item[0] == "docx"]))
+            results = [*pdfs.result(), *words]
+        for target, problem in results:
+            if problem is None and target is not None:
+                summary.written.append(target)
+                log(f"wrote {target.name}")
+            else:
+                summary.messages.append(problem)
+                log(problem)
     finally:
         if docx_style is None and style is not None:
             import shutil

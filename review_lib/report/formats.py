@@ -108,6 +108,78 @@ def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: in
     return pdf
 
 
+def html_to_pdfs(pairs, *, engine: str | None = None, timeout: int = 180) -> list:
+    """Print many reports to PDF with one headless Chromium, each file atomically.
+
+    Starting Chromium costs more than printing a report, so a run prints every PDF from
+    one browser, driven through the DevTools protocol by Playwright (with the system's
+    Chromium: Playwright downloads nothing). The PDFs are those of :func:`html_to_pdf`:
+    the page as printed, tagged, with bookmarks. Without Playwright each file is printed
+    by :func:`html_to_pdf`.
+
+    Parameters
+    ----------
+    pairs : iterable of (Path, Path)
+        ``(html, pdf)`` for each report.
+    engine : str, optional
+        The Chromium executable (by default :func:`pdf_engine`).
+    timeout : int, default 180
+        Seconds allowed for each report.
+
+    Returns
+    -------
+    list of (Path, str or None)
+        Each PDF with None, or with what went wrong (the others are still printed).
+
+    Raises
+    ------
+    FormatError
+        With no Chromium at all.
+    """
+    pairs = [(Path(h), Path(p)) for h, p in pairs]
+    engine = engine or pdf_engine()
+    if engine is None:
+        raise FormatError(f"no PDF engine: {PDF_ENGINE_HINT}")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return [_one_pdf(html, pdf, engine, timeout) for html, pdf in pairs]
+    args = [flag for flag in _FLAGS if flag != "--headless"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")
+    done = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=engine, headless=True, args=args)
+        try:
+            context = browser.new_context(offline=True)  # nothing leaves the machine
+            page = context.new_page()
+            page.set_default_timeout(timeout * 1000)
+            for html, pdf in pairs:
+                pdf.parent.mkdir(parents=True, exist_ok=True)
+                temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.part")
+                try:
+                    page.goto(html.resolve().as_uri(), wait_until="load")
+                    page.pdf(path=str(temporary), prefer_css_page_size=True,
+                             print_background=True, outline=True, tagged=True)
+                    publish(temporary, pdf)
+                    done.append((pdf, None))
+                except (PlaywrightError, OSError) as error:
+                    temporary.unlink(missing_ok=True)
+                    done.append((pdf, f"Chromium could not print {html.name} "
+                                      f"({type(error).__name__})"))
+        finally:
+            browser.close()
+    return done
+
+
+def _one_pdf(html: Path, pdf: Path, engine: str, timeout: int) -> tuple[Path, str | None]:
+    try:
+        return html_to_pdf(html, pdf, engine=engine, timeout=timeout), None
+    except FormatError as error:
+        return pdf, str(error)
+
+
 def house_style(path: Path) -> Path:
     """Write the suite's Word reference document: pandoc's styles, in the report's look.
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from review_lib.report.formats import FormatError, html_to_docx, html_to_pdf, pdf_engine
+from review_lib.report.formats import (
+    FormatError,
+    html_to_docx,
+    html_to_pdf,
+    html_to_pdfs,
+    pdf_engine,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +75,22 @@ def test_reports_print_on_a4_with_bookmarks_and_tags(which, pages, leadership_ht
         assert "Dudley · Practice Review 2022-24" in text and "Page 1 of" in text
         nested = [item.title for item in outline[1] if not isinstance(item, list)]
         assert nested[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.browser
+def test_one_browser_prints_every_report_the_same_way(leadership_html, cross_html, tmp_path):
+    _needs_chromium()
+    from pypdf import PdfReader
+
+    pairs = [(leadership_html, tmp_path / "a.pdf"), (cross_html, tmp_path / "b.pdf")]
+    done = html_to_pdfs(pairs)
+    assert [problem for _, problem in done] == [None, None]
+    single = PdfReader(str(html_to_pdf(leadership_html, tmp_path / "single.pdf")))
+    batch = PdfReader(str(tmp_path / "a.pdf"))
+    assert len(batch.pages) == len(single.pages)
+    assert batch.pages[0].extract_text() == single.pages[0].extract_text()
+    assert "/StructTreeRoot" in batch.trailer["/Root"] and batch.outline
     assert not list(tmp_path.glob(".*.part"))
 
 
