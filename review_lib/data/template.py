@@ -29,7 +29,8 @@ RATING_CHOICES = (*LEVELS, "N/A")
 
 def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: str = "",
                           cycle: str = "", review_month: str = "", n_cases: int = 20,
-                          rows: Sequence[Sequence[object]] | None = None) -> Path:
+                          rows: Sequence[Sequence[object]] | None = None,
+                          region: str | None = None) -> Path:
     """Write a review workbook in the template layout, blank or filled.
 
     Parameters
@@ -46,6 +47,9 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     rows : sequence of sequences, optional
         Filled case rows: case, auditor, one rating per question, overall judgement and
         optionally a comment.
+    region : str, optional
+        Adds a Region row (blank in a template, which always has one): the ADASS region
+        or other grouping of councils. Without it the sheet has no Region row.
 
     Returns
     -------
@@ -58,10 +62,15 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     rows = list(rows or [])
     n_rows = max(n_cases, len(rows))
     workbook = Workbook()
-    _review_sheet(workbook, [
+    details = [
         ["Council", council, "The council whose case records were reviewed."],
         ["Cycle", cycle, "Programme cycle: a year (2019) or a span (2022-24)."],
-        ["Review month", review_month, "When the review took place, e.g. 2023-11."],
+        ["Review month", review_month, "When the review took place, e.g. 2023-11."]]
+    if region is not None:
+        details.append(["Region", region, "Optional: the council's region (such as an "
+                        "ADASS region), to compare councils region by region."])
+    _review_sheet(workbook, [
+        *details,
         [],
         ["How to fill in", None,
          "On the Ratings sheet, enter one row per case record: an identifier, the "
@@ -364,4 +373,4 @@ def write_template(path: str | Path, questions: str | Path | Catalogue | None = 
         The file written.
     """
     catalogue = questions if isinstance(questions, Catalogue) else load_catalogue(questions)
-    return write_review_workbook(path, catalogue, n_cases=n_cases)
+    return write_review_workbook(path, catalogue, n_cases=n_cases, region="")

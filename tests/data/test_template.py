@@ -25,8 +25,8 @@ def test_blank_template_layout(tmp_path, catalogue):
     ranges = " ".join(str(dv.sqref) for dv in validations)
     assert "C2:N21" in ranges and "O2:O21" in ranges
     review = workbook["Review"]
-    assert [review.cell(row, 1).value for row in (2, 3, 4)] == ["Council", "Cycle",
-                                                                 "Review month"]
+    assert [review.cell(row, 1).value for row in (2, 3, 4, 5)] == ["Council", "Cycle",
+                                                                    "Review month", "Region"]
 
 
 def test_filled_template_loads_without_change(tmp_path, catalogue):
@@ -46,6 +46,10 @@ def test_filled_template_loads_without_change(tmp_path, catalogue):
     workbook.save(path)
     review = load_review(path)
     assert (review.council, review.cycle, review.n_cases) == ("Testshire", "2022-24", 20)
+    assert review.region == ""  # the Region row left blank: no region
+    workbook["Review"]["B5"] = "West Midlands"
+    workbook.save(path)
+    assert load_review(path).region == "West Midlands"
     assert len(review.ratings) == 20 * 11 and len(review.not_applicable) == 20
     assert "free text" not in review.ratings.to_string()
 
