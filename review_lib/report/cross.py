@@ -489,15 +489,26 @@ def heatmap_section(context: CycleContext) -> str:
     """
     cycle_programme = context.cycle_programme
     ratings = cycle_programme.ratings
+    by_region = _by_region(context)
+    groups = (ratings["council"].astype(str).map(context.regions) if by_region
+              else ratings["council"].astype(str))
     shares, counts = {}, {}
-    for council in sorted(cycle_programme.councils, key=str.casefold):
-        subset = ratings[ratings["council"] == council]
-        summary = question_summary(subset, None)
-        shares[council] = summary["share_good"]
-        counts[council] = summary["n"]
+    for name in sorted(set(groups), key=str.casefold):
+        summary = question_summary(ratings[groups == name], None)
+        shares[name] = summary["share_good"]
+        counts[name] = summary["n"]
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.programme.catalogue}
     share_frame = pd.DataFrame(shares).T.rename(columns=labels)
     count_frame = pd.DataFrame(counts).T.rename(columns=labels)
+    if by_region:
+        return chart_html(
+            charts.heatmap, share_frame, count_frame,
+            title=f"Share of ratings Good or better, by region and question, {context.cycle}",
+            alt=charts.alt_text_heatmap(share_frame, count_frame, unit="region"),
+            caption="Each cell is one region's share of its case records rated Outstanding "
+                    "or Good on one question (n, the records rated, in the cell). Darker is "
+                    "higher. Each regional report shows its councils one by one.",
+            filename="heatmap.png", folder=context.figures_dir)
     return chart_html(charts.heatmap, share_frame, count_frame, highlight=context.highlight,
                       title=f"Share of ratings Good or better, by council and question, "
                             f"{context.cycle}",
@@ -507,6 +518,15 @@ def heatmap_section(context: CycleContext) -> str:
                                "questions did not apply). Darker is higher. With 20 cases, "
                                "one case moves a cell by 5 points.",
                        filename="heatmap.png", folder=context.figures_dir)
+
+
+def _by_region(context: CycleContext) -> bool:
+    """Whether a view of every council reads better as one row per region.
+
+    The national report of a programme with regions and more councils than a sentence can
+    name shows regions; each regional report shows its own councils.
+    """
+    return not context.region and bool(context.regions) and context.long_list
 
 
 @sectioned
@@ -524,11 +544,21 @@ def judgements_section(context: CycleContext) -> str:
         HTML.
     """
     judgements = context.cycle_programme.judgements
-    counts = (judgements.groupby([judgements["council"].astype(str), "judgement"],
-                                 observed=False).size().unstack("judgement", fill_value=0)
-              .reindex(columns=list(LEVELS), fill_value=0))
+    by_region = _by_region(context)
+    groups = (judgements["council"].astype(str).map(context.regions) if by_region
+              else judgements["council"].astype(str))
+    counts = (judgements.groupby([groups, "judgement"], observed=False).size()
+              .unstack("judgement", fill_value=0).reindex(columns=list(LEVELS), fill_value=0))
     counts = counts.loc[sorted(counts.index, key=str.casefold)]
     counts.columns = list(LEVELS)
+    if by_region:
+        return chart_html(
+            charts.council_judgement_bars, counts,
+            title=f"Overall judgements by region, {context.cycle}",
+            alt=charts.alt_text_council_judgements(counts, unit="region"),
+            caption="Each bar is one region's case records, by overall judgement. Regions "
+                    "are in alphabetical order, not ranked; each regional report shows its "
+                    "councils.", filename="judgements.png", folder=context.figures_dir)
     return chart_html(charts.council_judgement_bars, counts, highlight=context.highlight,
                       title=f"Overall judgements by council, {context.cycle}",
                       alt=charts.alt_text_council_judgements(counts),
@@ -704,8 +734,8 @@ def _anchor(heading: str) -> str:
 #: The cross-council notebook's level-2 headings, in order.
 CROSS_HEADINGS = ("Headline", "Questions across the programme",
                   "Councils against the programme average",
-                  "Share Good or better by council and question",
-                  "Overall judgements of every council",
+                  "Share Good or better, question by question",
+                  "Overall judgements, council by council",
                   "Differences between councils, question by question",
                   "Change between cycles", "Caveats", "Methods")
 
@@ -726,8 +756,8 @@ def navigation(context: CycleContext) -> str:
     """
     from review_lib.report.navigation import contents_nav
 
-    notebook_headings = {"Share Good or better by council and question",
-                         "Overall judgements of every council"}
+    notebook_headings = {"Share Good or better, question by question",
+                         "Overall judgements, council by council"}
     contents = [(h.replace(" ", "-"), h) for h in CROSS_HEADINGS
                 if h in notebook_headings or h in context.findings]
     if context.region:

@@ -281,3 +281,19 @@ def test_regional_reports_rendered(tmp_path):
     assert "<h3>London</h3>" in index and "<h3>North East</h3>" in index
     for html in (national, london):
         assert "<script src" not in html and "http://" not in html.split("<footer")[0]
+
+
+def test_the_national_view_of_many_councils_shows_regions_and_each_region_its_councils(
+        tmp_path):
+    from review_lib.report import cross
+
+    context, _ = _long_context(tmp_path)
+    heat = cross.heatmap_section(context)
+    assert "one region's share of its case records" in heat.text
+    assert heat.alt.startswith("Heat map of the share rated Good or better for 2 regions by")
+    bars = cross.judgements_section(context)
+    assert bars.alt.startswith("Diverging bar chart of overall judgements for 2 regions")
+    london = cross.open_cycle("2025-26", "", tmp_path / "data", region="London")
+    assert cross.heatmap_section(london).alt.startswith(
+        "Heat map of the share rated Good or better for 12 councils")
+    assert "one council's share of cases" in cross.heatmap_section(london).text

@@ -193,13 +193,16 @@ def _cells(mask: pd.DataFrame, counts: pd.DataFrame, modal: int) -> tuple[int, s
     return total, "; ".join(names)
 
 
-def alt_text_heatmap(shares: pd.DataFrame, counts: pd.DataFrame) -> str:
+def alt_text_heatmap(shares: pd.DataFrame, counts: pd.DataFrame, unit: str = "council"
+                     ) -> str:
     """Alt text for :func:`heatmap`: the size of the table, n, and its lowest and highest cells.
 
     Parameters
     ----------
     shares, counts : pandas.DataFrame
         The frames given to :func:`heatmap`.
+    unit : str, default "council"
+        What a row is ("region" for a national view by region).
 
     Returns
     -------
@@ -213,7 +216,7 @@ def alt_text_heatmap(shares: pd.DataFrame, counts: pd.DataFrame) -> str:
     shares, counts = _heatmap_frames(shares, counts)
     rows, columns = shares.shape
     first = (f"Heat map of the share rated Good or better for {rows} "
-             f"council{'s' if rows != 1 else ''} by {columns} "
+             f"{unit}{'s' if rows != 1 else ''} by {columns} "
              f"question{'s' if columns != 1 else ''}")
     n = counts.to_numpy(dtype=float)
     modal = _modal_n(n)
@@ -284,13 +287,15 @@ def council_judgement_bars(counts: pd.DataFrame, *, highlight: str | None = None
     return ax
 
 
-def alt_text_council_judgements(counts: pd.DataFrame) -> str:
+def alt_text_council_judgements(counts: pd.DataFrame, unit: str = "council") -> str:
     """Alt text for :func:`council_judgement_bars`: councils, n, range and totals.
 
     Parameters
     ----------
     counts : pandas.DataFrame
         The frame given to :func:`council_judgement_bars`.
+    unit : str, default "council"
+        What a bar is ("region" for a national view by region).
 
     Returns
     -------
@@ -303,9 +308,9 @@ def alt_text_council_judgements(counts: pd.DataFrame) -> str:
     frame = _as_level_frame(counts[list(LEVELS)])
     count = len(frame)
     first = (f"Diverging bar chart of overall judgements for {count} "
-             f"council{'s' if count != 1 else ''}, {_n_phrase(frame['n'], 'case')}.")
+             f"{unit}{'s' if count != 1 else ''}, {_n_phrase(frame['n'], 'case')}.")
     names = [str(k) for k in frame.index]
-    second = _range_sentence(frame["share_good"], names, "council").replace(
+    second = _range_sentence(frame["share_good"], names, unit).replace(
         "rated Good", "judged Good")
     totals = frame[list(LEVELS)].sum()
     total = int(totals.sum())
