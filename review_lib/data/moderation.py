@@ -29,7 +29,6 @@ Problems are located as a review's are (:class:`review_lib.data.problems.Problem
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,24 +46,18 @@ from review_lib.data.reading import (
     _OVERALL_HEADINGS,
     _find_columns,
     _formula_problem,
-    _formulas_elsewhere,
     _is_long,
-    _ratings_sheet,
     _read_rating,
+    checked_file,
     moderation_row,
     question_column_indexes,
+    ratings_table,
 )
 from review_lib.data.records import _h, natural_key, normalise_cycle, pseudonyms
 from review_lib.data.scale import LEVEL_SCORES, NOT_APPLICABLE, RATING_DTYPE, is_blank
 from review_lib.data.tables import (
-    CSV_SUFFIXES,
-    EXCEL_SUFFIXES,
-    LEGACY_SUFFIXES,
     Formula,
     Table,
-    read_csv,
-    read_workbook,
-    unsupported_format,
 )
 
 #: Name of the folder that holds a cycle's moderation exercises.
@@ -232,46 +225,17 @@ def read_moderation_file(path: str | Path, catalogue: Catalogue | None = None,
         The exercise (none when the file has an error) and every problem, located by
         file, sheet, cell, value found and what was expected.
     """
-    from review_lib.data.limits import max_file_bytes
-
     path = Path(path)
     catalogue = catalogue or load_catalogue()
     name = display_name or str(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        return [], [Problem("unreadable-file", name, "there is no such file",
-                            "an existing .xlsx or .csv file")]
-    if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
-        return [], [unsupported_format(name, suffix)]
-    try:
-        size = path.stat().st_size
-        data = path.read_bytes() if size <= max_file_bytes() else b""
-    except OSError as exc:
-        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
-                            "a readable file")]
-    if size > max_file_bytes():
-        return [], [Problem(
-            "too-large", name,
-            f"the file is {size / 2 ** 20:,.1f} MB, more than the {max_file_bytes() // 2 ** 20} "
-            "MB a data file may be", "one moderation exercise (well under 1 MB); if the file "
-            "is right, set PRACTICE_REVIEW_MAX_FILE_MB to a larger number of megabytes")]
-    sha = hashlib.sha256(data).hexdigest()
-    problems: list[Problem] = []
-    sheets = None
-    if suffix in EXCEL_SUFFIXES:
-        sheets, found = read_workbook(path, name)
-        problems.extend(found)
-        if sheets is None:
-            return [], problems
-        table = _ratings_sheet(sheets, name, problems)
-        if table is None:
-            return [], problems
-        _formulas_elsewhere(sheets, table, problems)
-    else:
-        table, found = read_csv(path, name)
-        problems.extend(found)
-        if table is None:
-            return [], problems
+    sha, problems = checked_file(path, name, "a data file",
+                                 "one moderation exercise (well under 1 MB)")
+    if sha is None:
+        return [], problems
+    table, sheets = ratings_table(path, name, problems)
+    if table is None:
+        return [], problems
+    if sheets is None:
         if _is_long(table):
             problems.append(Problem(
                 "unsupported-layout", name,

@@ -699,6 +699,89 @@ def _is_long(table: Table) -> bool:
         "judgement", "judgment"} | {"rating"}))
 
 
+
+def checked_file(path: Path, name: str, what: str, typical: str
+                 ) -> tuple[str | None, list[Problem]]:
+    """Check that a data file exists, is a workbook or CSV and is not too large; hash it.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    name : str
+        Its name in messages.
+    what : str
+        What such a file is, in the size message ("a review's data file").
+    typical : str
+        What such a file usually holds, in the size message.
+
+    Returns
+    -------
+    tuple
+        The SHA-256 of its bytes (None when it cannot be used) and the problems found.
+    """
+    from review_lib.data.limits import max_file_bytes
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        return None, [Problem("unreadable-file", name, "there is no such file",
+                              "an existing .xlsx or .csv file")]
+    if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+        return None, [unsupported_format(name, suffix)]
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes():
+            return None, [Problem(
+                "too-large", name,
+                f"the file is {size / 2 ** 20:,.1f} MB, more than the "
+                f"{max_file_bytes() // 2 ** 20} MB {what} may be",
+                f"{typical}; if the file is right, set PRACTICE_REVIEW_MAX_FILE_MB to a "
+                "larger number of megabytes")]
+        return hashlib.sha256(path.read_bytes()).hexdigest(), []
+    except OSError as exc:
+        return None, [Problem("unreadable-file", name,
+                              f"the file cannot be read ({exc.strerror})", "a readable file")]
+
+
+def ratings_table(path: Path, name: str, problems: list[Problem], refuse=None
+                  ) -> tuple[Table | None, dict | None]:
+    """The table of ratings in a workbook (its Ratings sheet) or a CSV.
+
+    Parameters
+    ----------
+    path : Path
+        A file :func:`checked_file` accepted.
+    name : str
+        Its name in messages.
+    problems : list of Problem
+        Extended with what is found.
+    refuse : callable, optional
+        Given a workbook's sheets; a Problem it returns is added and stops the reading.
+
+    Returns
+    -------
+    tuple
+        The table (None when there is none to read) and the workbook's sheets (None for
+        a CSV).
+    """
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        table, found = read_csv(path, name)
+        problems.extend(found)
+        return table, None
+    sheets, found = read_workbook(path, name)
+    problems.extend(found)
+    if sheets is None:
+        return None, None
+    stop = refuse(sheets) if refuse is not None else None
+    if stop is not None:
+        problems.append(stop)
+        return None, sheets
+    table = _ratings_sheet(sheets, name, problems)
+    if table is not None:
+        _formulas_elsewhere(sheets, table, problems)
+    return table, sheets
+
+
 def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
                      display_name: str | None = None) -> tuple[list[Review], list[Problem]]:
     """Read one data file, returning the reviews in it and every problem found.
@@ -724,54 +807,24 @@ def read_review_file(path: str | Path, catalogue: Catalogue | None = None,
     path = Path(path)
     catalogue = catalogue or load_catalogue()
     name = display_name or str(path)
-    suffix = path.suffix.lower()
-    problems: list[Problem] = []
-    if not path.is_file():
-        return [], [Problem("unreadable-file", name, "there is no such file",
-                            "an existing .xlsx or .csv file")]
-    if suffix in LEGACY_SUFFIXES or suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
-        return [], [unsupported_format(name, suffix)]
-    from review_lib.data.limits import max_file_bytes
+    sha, problems = checked_file(path, name, "a review's data file",
+                                 "one review's ratings (a review of 20 cases is well under 1 MB)")
+    if sha is None:
+        return [], problems
 
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
-                            "a readable file")]
-    if size > max_file_bytes():
-        return [], [Problem(
-            "too-large", name,
-            f"the file is {size / 2 ** 20:,.1f} MB, more than the {max_file_bytes() // 2 ** 20} "
-            "MB a review's data file may be",
-            "one review's ratings (a review of 20 cases is well under 1 MB); if the file is "
-            "right, set PRACTICE_REVIEW_MAX_FILE_MB to a larger number of megabytes")]
-    try:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        return [], [Problem("unreadable-file", name, f"the file cannot be read ({exc.strerror})",
-                            "a readable file")]
-    sheets = None
-    if suffix in EXCEL_SUFFIXES:
-        sheets, found = read_workbook(path, name)
-        problems.extend(found)
-        if sheets is None:
-            return [], problems
-        if moderation_row(sheets) is not None:
-            # Several auditors rate the same cases: review_lib.data.moderation reads it.
-            return [], [*problems, Problem(
-                MODERATION_EXERCISE, name, "the workbook is a moderation exercise (its "
-                f"'{REVIEW_SHEET}' sheet has a '{MODERATION_ROW}' row), not one council's "
-                "review", "a review workbook here; moderation exercises are read by "
-                "review_lib.data.moderation", severity=WARNING)]
-        table = _ratings_sheet(sheets, name, problems)
-        if table is None:
-            return [], problems
-        _formulas_elsewhere(sheets, table, problems)
-    else:
-        table, found = read_csv(path, name)
-        problems.extend(found)
-        if table is None:
-            return [], problems
+    def refuse_moderation(sheets) -> Problem | None:
+        if moderation_row(sheets) is None:
+            return None
+        # Several auditors rate the same cases: review_lib.data.moderation reads it.
+        return Problem(
+            MODERATION_EXERCISE, name, "the workbook is a moderation exercise (its "
+            f"'{REVIEW_SHEET}' sheet has a '{MODERATION_ROW}' row), not one council's "
+            "review", "a review workbook here; moderation exercises are read by "
+            "review_lib.data.moderation", severity=WARNING)
+
+    table, sheets = ratings_table(path, name, problems, refuse=refuse_moderation)
+    if table is None:
+        return [], problems
     if sheets is None and _is_long(table):
         reviews = _parse_long(table, catalogue, sha, problems)
     else:
