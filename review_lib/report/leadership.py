@@ -21,15 +21,17 @@ from review_lib.data.scale import LEVELS
 from review_lib.report import charts
 from review_lib.report.charts.council import alt_text_question_levels
 from review_lib.report.context import ReviewContext
+from review_lib.report.council import footer as footer  # the same footer as every report
+from review_lib.report.council import funnel_position, markdown_html
 from review_lib.report.html import (
     chart_html,
     count_table_html,
     esc,
-    footer_html,
     format_month,
     synthetic_banner,
 )
 from review_lib.report.section import Section, combined, sectioned
+from review_lib.report.wording.council import _pick, _questions, council_findings
 
 #: The report's sections: anchor and heading, in order.
 CONTENTS: tuple[tuple[str, str], ...] = (
@@ -215,17 +217,14 @@ def _change_words(context: ReviewContext) -> str:
 
 
 def _ends(context: ReviewContext, column: str, most: int = 3) -> list[str]:
-    """The questions with the largest value of ``column``, ties at the cut-off included."""
-    table = context.results.rated_questions.copy()
-    if table.empty:
-        return []
-    table["order"] = range(len(table))
-    ordered = table.sort_values([column, "order"], ascending=[False, True])
-    if ordered[column].iloc[0] <= 0:
-        return []
-    cut = ordered[column].iloc[min(most, len(ordered)) - 1]
-    chosen = ordered[(ordered[column] >= cut - 1e-12) & (ordered[column] > 0)]
-    return list(chosen.index)
+    """The questions with the largest value of ``column``, ties at the cut-off included.
+
+    The same choice as the findings' strengths and areas for improvement make.
+    """
+    table = _questions(context.results)
+    count = {"share_good": "good_or_better", "share_ri_or_worse": "below_good"}[column]
+    candidates = table[table[count] > 0]
+    return _pick(candidates, column, most)[0] if len(candidates) else []
 
 
 def _question_phrase(context: ReviewContext, qid: str, count: str) -> str:
@@ -518,32 +517,29 @@ def recommendations(context: ReviewContext) -> Section:
 
 
 def _rounding_note(context: ReviewContext) -> str:
-    """Where a published report printed a percentage rounded otherwise than the counts give."""
-    from review_lib.data.published import load_published
+    """Where a published report printed a percentage rounded otherwise than the counts give.
 
-    review = context.review
+    Only for a review whose counts are a published report's
+    (:mod:`review_lib.data.published`), using its check of the printed percentages.
+    """
+    from review_lib.data.published import load_published, printed_percent_differences
+
+    review, results = context.review, context.results
     try:
         totals = load_published()
     except (OSError, ValueError):
         return ""
     rows = totals[(totals["council"].str.casefold() == review.council.casefold())
                   & (totals["cycle"] == review.cycle)]
-    if rows.empty:
-        return ""
-    results = context.results
-    differ = []
-    for table, counts, what in (("ratings", results.rating_counts, "question ratings"),
-                                ("overall", results.overall_counts, "overall judgements")):
-        total = sum(counts.values())
-        for _, row in rows[rows["table"] == table].iterrows():
-            if not total:
-                continue
-            printed = str(row["printed_percent"])
-            computed = counts.get(row["level"], 0) / total * 100
-            decimals = len(printed.partition(".")[2])
-            if abs(float(printed) - computed) > 0.5 * 10 ** -decimals + 1e-9:
-                differ.append(f"{row['level']} {what} as {printed}%, where the counts give "
-                              f"{computed:.1f}%")
+    tables = {"ratings": (results.rating_counts, "question ratings"),
+              "overall": (results.overall_counts, "overall judgements")}
+    for table, (counts, _) in tables.items():
+        printed = rows[rows["table"] == table].set_index("level")["count"]
+        if printed.empty or any(int(printed.get(level, 0)) != counts[level] for level in LEVELS):
+            return ""  # not the published counts: the printed percentages say nothing here
+    differ = [f"{row.level} {tables[row.table][1]} as {row.printed_percent}%, where the "
+              f"counts give {row.computed_percent:.1f}%"
+              for row in printed_percent_differences(rows).itertuples()]
     if not differ:
         return ""
     return ("The counts in these tables are the published ones. The published report printed "
@@ -654,9 +650,6 @@ def appendix(context: ReviewContext) -> Section:
     Section
         HTML.
     """
-    from review_lib.report.council import funnel_position, markdown_html
-    from review_lib.report.wording.council import council_findings
-
     results = context.results
     reading = "\n".join([
         "- **Good or better** means a rating of Outstanding or Good.",
@@ -683,20 +676,3 @@ def appendix(context: ReviewContext) -> Section:
              "named, for analysts and for anyone checking the numbers.</p>", *detail,
              "</section>"]
     return combined(*parts)
-
-
-@sectioned
-def footer(context: ReviewContext) -> str:
-    """The footer: data file name and hash, library version, run date.
-
-    Parameters
-    ----------
-    context : ReviewContext
-        The review.
-
-    Returns
-    -------
-    str
-        HTML.
-    """
-    return footer_html(context)
