@@ -9,20 +9,17 @@ from datetime import datetime
 import pandas as pd
 
 from review_lib.analysis.clustered import ClusteredProportion
+from review_lib.analysis.results import MIN_COUNCILS as MIN_COUNCILS
 from review_lib.analysis.summary import (
     Proportion,
     format_percent,
     level_counts,
 )
-from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
+from review_lib.data.scale import LEVELS
 
 #: Phi above which the spread between councils is reported and adjusted limits are shown.
 OVERDISPERSION_THRESHOLD = 1.5
 
-#: Fewest councils in a cycle for a comparison with the programme to mean anything.
-MIN_COUNCILS = 3
-
-_BELOW_GOOD = tuple(level for level in LEVELS if level not in GOOD_OR_BETTER)
 
 
 # --------------------------------------------------------------------------- formatting

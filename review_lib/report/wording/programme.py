@@ -10,6 +10,7 @@ import pandas as pd
 from review_lib.analysis.clustered import ratings_good_or_better
 from review_lib.analysis.funnel import funnel_x
 from review_lib.analysis.paired import compare_questions
+from review_lib.analysis.results import BELOW_GOOD
 from review_lib.analysis.stats import (
     chance_outside,
 )
@@ -33,7 +34,6 @@ from review_lib.report.wording.council import (
     _ties_note,
 )
 from review_lib.report.wording.phrases import (
-    _BELOW_GOOD,
     MIN_COUNCILS,
     OVERDISPERSION_THRESHOLD,
     _alphabetical,
@@ -55,7 +55,7 @@ def _questions(programme_cycle: Programme) -> pd.DataFrame:
     table = question_summary(programme_cycle.ratings, programme_cycle.not_applicable,
                              programme_cycle.catalogue)
     table = table[table["n"] > 0].copy()
-    table["below_good"] = table[list(_BELOW_GOOD)].sum(axis=1)
+    table["below_good"] = table[list(BELOW_GOOD)].sum(axis=1)
     table["order"] = range(len(table))
     return table
 
