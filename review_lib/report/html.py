@@ -284,6 +284,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
+    from review_lib.report.charts.redraw import redrawn_png
     from review_lib.report.section import Section
 
     _check_alt(alt)
@@ -291,9 +292,11 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     key = chart_key(chart, args, kwargs) if path else None
     data = cached_png(path, key) if key else None
     if data is None:
-        ax = chart(*args, **kwargs)
-        data = png_data(ax.figure)
-        plt.close(ax.figure)
+        data = redrawn_png(chart, args, kwargs)
+        if data is None:
+            ax = chart(*args, **kwargs)
+            data = png_data(ax.figure)
+            plt.close(ax.figure)
         if path:
             key_path(path).unlink(missing_ok=True)
             write_atomically(path, data)

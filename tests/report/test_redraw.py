@@ -1,0 +1,99 @@
+"""The redrawn small charts are the same pictures as full draws, pixel for pixel."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+
+from review_lib.analysis.summary import level_table
+from review_lib.data.scale import LEVELS
+from review_lib.report import charts
+from review_lib.report.charts import redraw
+from review_lib.report.html import chart_html, png_data
+
+SMALL = dict(xlabel="Rating (n=20 case records)", ylabel="Case records", size=(3.8, 2.6),
+             ymax=20)
+
+
+def _levels(counts) -> object:
+    return level_table(dict(zip(LEVELS, (int(c) for c in counts), strict=True)))
+
+
+def _full(levels, title: str, **options) -> np.ndarray:
+    ax = charts.judgement_bars(levels, title=title, **options)
+    data = png_data(ax.figure)
+    plt.close(ax.figure)
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def _redrawn(levels, title: str, **options) -> np.ndarray:
+    data = redraw.judgement_bars_png(levels, title=title, **options)
+    assert data is not None
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_frames():
+    redraw._frames.clear()
+    yield
+    redraw._frames.clear()
+
+
+TITLES = ["Q7 Safeguarding", "Q11 Management oversight", "Q1 Person's voice",
+          # taller glyphs than the frame's first title, and one wider than the axes
+          "Q12 Recording (É, þ, [brackets])",
+          "Q3 A title far longer than the axes of a small chart can hold on one line"]
+
+
+def test_redrawn_charts_match_full_draws_pixel_for_pixel():
+    rng = np.random.default_rng(7)
+    draws = [rng.multinomial(20, [0.2, 0.5, 0.2, 0.1]) for _ in range(10)]
+    draws += [np.array([20, 0, 0, 0]), np.array([0, 0, 0, 20]), np.array([0, 0, 0, 0])]
+    for number, counts in enumerate(draws):
+        levels = _levels(counts)
+        title = TITLES[number % len(TITLES)]
+        assert np.array_equal(_redrawn(levels, title, **SMALL), _full(levels, title, **SMALL))
+
+
+def test_frames_are_kept_per_scale_and_title_height():
+    levels = _levels([5, 10, 3, 2])
+    for title in ["Q7 Safeguarding", "Q8 Carers", "Q9 Partnership"]:
+        _redrawn(levels, title, **SMALL)
+    assert [len(frames) for frames in redraw._frames.values()] == [1]
+    other = {**SMALL, "ymax": 12, "xlabel": "Rating (n=12 case records)"}
+    assert np.array_equal(_redrawn(_levels([2, 6, 3, 1]), "Q7 Safeguarding", **other),
+                          _full(_levels([2, 6, 3, 1]), "Q7 Safeguarding", **other))
+    assert len(redraw._frames) == 2
+
+
+def test_a_change_of_style_draws_a_new_frame():
+    levels = _levels([5, 10, 3, 2])
+    _redrawn(levels, "Q7 Safeguarding", **SMALL)
+    with matplotlib.rc_context({"font.size": 13}):
+        assert np.array_equal(_redrawn(levels, "Q7 Safeguarding", **SMALL),
+                              _full(levels, "Q7 Safeguarding", **SMALL))
+    assert len(redraw._frames) == 2
+
+
+def test_charts_without_a_fixed_scale_or_title_are_drawn_in_full():
+    levels = _levels([5, 10, 3, 2])
+    assert redraw.judgement_bars_png(levels, title="Q7", xlabel="x") is None
+    assert redraw.judgement_bars_png(levels, ymax=20) is None
+    assert redraw.judgement_bars_png(_levels([25, 0, 0, 0]), title="Q7", ymax=20) is None
+    assert redraw.redrawn_png(charts.diverging_bars, (levels,), {}) is None
+
+
+def test_chart_html_embeds_the_redrawn_picture(tmp_path):
+    levels = _levels([4, 13, 3, 0])
+    section = chart_html(charts.judgement_bars, levels, title="Q7 Safeguarding", **SMALL,
+                         alt="Q7: 4 Outstanding, 13 Good, 3 Requires Improvement.",
+                         caption="Q7.", filename="question-Q7.png", folder=tmp_path)
+    written = np.asarray(Image.open(tmp_path / "question-Q7.png"))
+    assert np.array_equal(written, _full(levels, "Q7 Safeguarding", **SMALL))
+    assert "data:image/png;base64," in str(section)
+    assert section.figure is not None  # the live figure is still a full matplotlib draw
