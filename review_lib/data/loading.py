@@ -97,12 +97,13 @@ def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None 
                     continue
                 try:
                     mode = os.stat(candidate).st_mode  # follows a link to its target
-                    target = candidate.resolve()
+                    link = candidate.is_symlink()
+                    target = candidate.resolve() if link else None
                 except OSError as exc:
                     warn(candidate, path, f"the file cannot be opened ({exc.strerror or exc}), "
                          "so it was skipped", "a readable file (a link that leads nowhere?)")
                     continue
-                if candidate.is_symlink() and not target.is_relative_to(inside):
+                if link and not target.is_relative_to(inside):
                     warn(candidate, path, "the file is a link to a place outside the data "
                          "folder, so it was not read", "the review files themselves inside "
                          "the data folder")

@@ -148,8 +148,20 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
     tuple
         Equal for two reads exactly when neither the catalogue nor any file has changed.
     """
-    return (str(data.resolve()), str(catalogue_file.resolve()), _stat(catalogue_file),
-            tuple((str(f.resolve()), _stat(f)) for f in files))
+    root = data.resolve()
+
+    def full_path(file: Path) -> str:
+        # A file found inside the folder is named from the folder's own full path: no link
+        # to a folder is ever followed inside it, so only the file itself may be a link.
+        try:
+            inside = file.relative_to(data)
+        except ValueError:
+            return str(file.resolve())
+        return str(root / inside) if inside.parts and not file.is_symlink() else \
+            str(file.resolve())
+
+    return (str(root), str(catalogue_file.resolve()), _stat(catalogue_file),
+            tuple((full_path(f), _stat(f)) for f in files))
 
 
 def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
