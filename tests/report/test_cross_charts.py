@@ -128,13 +128,17 @@ def changes(sample_programme, cycle):
 # ------------------------------------------------------------------ helpers
 
 
+def _point_collections(ax) -> list:
+    return [c for c in ax.collections if (c.get_gid() or "").startswith("funnel-points:")]
+
+
 def _points(ax) -> dict[str, np.ndarray]:
-    return {c.get_gid().split(":", 1)[1]: c.get_offsets()[0] for c in ax.collections
-            if (c.get_gid() or "").startswith("funnel-point:")}
+    return {council: offset for c in _point_collections(ax)
+            for council, offset in zip(c.councils, c.get_offsets(), strict=True)}
 
 
 def _point_collection(ax, council: str):
-    return next(c for c in ax.collections if c.get_gid() == f"funnel-point:{council}")
+    return next(c for c in _point_collections(ax) if council in c.councils)
 
 
 def _lines(ax, prefix: str) -> dict[str, matplotlib.lines.Line2D]:
@@ -157,20 +161,31 @@ def _marker_vertices(symbol: str) -> np.ndarray:
 
 
 def _is_marker(collection, symbol: str) -> bool:
-    vertices = collection.get_paths()[0].vertices
+    """Every marker of the collection is ``symbol``'s (a marker moved aside, shifted)."""
     expected = _marker_vertices(symbol)
-    return vertices.shape == expected.shape and np.allclose(vertices, expected)
+    for path in collection.get_paths():
+        vertices = path.vertices
+        shift = vertices[0] - expected[0] if vertices.shape == expected.shape else 0
+        if vertices.shape != expected.shape or not np.allclose(vertices - shift, expected):
+            return False
+        if not np.allclose(shift[1], 0):  # points move sideways only
+            return False
+    return True
 
 
 def _marker_boxes(ax, collections):
-    """Display boxes of one-point scatter collections, with their side-by-side offsets."""
+    """Display boxes of the funnel's markers, each where it is drawn (moved aside or not)."""
     figure = ax.figure
     figure.draw_without_rendering()
     boxes = []
     for collection in collections:
-        x, y = collection.get_offset_transform().transform(collection.get_offsets())[0]
-        radius = np.sqrt(collection.get_sizes()[0]) / 2 * figure.dpi / 72
-        boxes.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
+        centres = collection.get_offset_transform().transform(collection.get_offsets())
+        for path, size, (x, y) in zip(collection.get_paths(), collection.get_sizes(), centres,
+                                      strict=True):
+            scale = np.sqrt(size) * figure.dpi / 72  # pixels per unit of the marker path
+            extent = path.get_extents()
+            boxes.append(Bbox.from_extents(x + extent.x0 * scale, y + extent.y0 * scale,
+                                           x + extent.x1 * scale, y + extent.y1 * scale))
     return boxes
 
 
@@ -306,7 +321,7 @@ def test_names_overlap_neither_each_other_nor_points(request, which):
     ax = charts.funnel_plot(table, highlight="Dudley", show_adjusted=True)
     labels = list(_labels(ax).values())
     assert labels
-    points = [c for c in ax.collections if (c.get_gid() or "").startswith("funnel-point:")]
+    points = _point_collections(ax)
     # The words alone, without the leader lines that run to the points.
     ax.figure.draw_without_rendering()
     renderer = ax.figure.canvas.get_renderer()

@@ -9,8 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.markers import MarkerStyle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import offset_copy
+from matplotlib.transforms import Affine2D, IdentityTransform, offset_copy
 
 from review_lib.analysis.funnel import funnel_x, limits_at
 from review_lib.analysis.summary import format_percent
@@ -354,11 +356,14 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes drawn on. Shares and limits are in percent. Each council is one
-        collection with ``gid`` ``"funnel-point:<council>"`` whose offsets are its
-        ``(n, share %)``; the limit lines have ``gid`` ``"funnel-limit:<95|99.8>:<lower|
-        upper>"``, the average ``"funnel-target"``; with ``show_adjusted``, the widened 95%
-        band is ``"funnel-adjusted:95"`` and its 99.8% lines
+        The Axes drawn on. Shares and limits are in percent. The councils drawn alike
+        (the same marker and colour) are one collection with ``gid``
+        ``"funnel-points:<kind>"``, whose ``councils`` attribute names the council of each
+        point and whose offsets are their ``(n, share %)`` (a point moved aside from
+        another keeps its offset; only its marker is drawn to one side). The limit lines
+        have ``gid`` ``"funnel-limit:<95|99.8>:<lower|upper>"``, the average
+        ``"funnel-target"``; with ``show_adjusted``, the widened 95% band is
+        ``"funnel-adjusted:95"`` and its 99.8% lines
         ``"funnel-adjusted:99.8:<lower|upper>"``. Names are annotations with ``gid``
         ``"funnel-label:<council>"``.
     """
@@ -455,23 +460,48 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     points = {c: _FunnelPoint(c, float(x), float(y), float(r), float(dx), float(value))
               for c, (x, y), r, dx, value in zip(table.index, display, radii, offsets, n,
                                                   strict=True)}
-    order = [c for c in table.index if c != chosen] + ([chosen] if chosen is not None else [])
-    for council in order:
-        i = table.index.get_loc(council)
-        focus = council == chosen
-        ax.scatter([n[i]], [shares[i]], s=sizes[i],
-                   marker=FUNNEL_MARKERS[_side(table["flag"].iloc[i])],
-                   color=FOCUS_COLOUR if focus else (
-                       _FUNNEL_EXTREME_COLOUR if str(table["flag"].iloc[i]).endswith("998")
-                       else CONTEXT_COLOUR),
-                   edgecolors="white" if focus else _AXIS_COLOUR,
-                   linewidths=1.0 if focus else 0.7, zorder=4 if focus else 3,
-                   transform=offset_copy(ax.transData, fig=figure,
-                                         x=points[council].dx / px_per_pt, units="points"),
-                   gid=f"funnel-point:{council}", label="_nolegend_", clip_on=False)
+    _draw_funnel_points(ax, table, n, shares, sizes, points, chosen)
     _place_funnel_labels(ax, table, points, funnel_labelled(table, highlight=highlight),
                          chosen)
     return ax
+
+
+def _draw_funnel_points(ax: Axes, table: pd.DataFrame, n: np.ndarray, shares: np.ndarray,
+                        sizes: np.ndarray, points: dict, chosen: object | None) -> None:
+    """One collection per kind of point (marker and colour), the highlight drawn last.
+
+    A hundred and fifty councils drawn as one collection each cost a quarter of a second a
+    chart; drawn by kind, a few milliseconds. Each point's sideways move (``dx``, from
+    :func:`_dodge`) is built into its own marker path, so its offset stays its data.
+    """
+    figure = _root_figure(ax)
+    px_per_pt = figure.dpi / 72
+    groups: dict[tuple, list[int]] = {}
+    for i, council in enumerate(table.index):
+        flag = str(table["flag"].iloc[i])
+        focus = council == chosen
+        colour = (FOCUS_COLOUR if focus else
+                  _FUNNEL_EXTREME_COLOUR if flag.endswith("998") else CONTEXT_COLOUR)
+        groups.setdefault((focus, FUNNEL_MARKERS[_side(flag)], colour), []).append(i)
+    for (focus, marker, colour), rows in sorted(groups.items(), key=lambda g: g[0][0]):
+        shape = MarkerStyle(marker)
+        base = shape.get_path().transformed(shape.get_transform())
+        paths = []
+        for i in rows:
+            # scatter scales a marker path by sqrt(size) points: the move in those units
+            scale = math.sqrt(sizes[i])
+            paths.append(base.transformed(
+                Affine2D().translate(points[table.index[i]].dx / px_per_pt / scale, 0)))
+        name = "highlight" if focus else f"{marker}:{colour}"
+        collection = PathCollection(
+            paths, sizes=sizes[rows], offsets=np.column_stack([n[rows], shares[rows]]),
+            offset_transform=ax.transData, facecolors=colour,
+            edgecolors="white" if focus else _AXIS_COLOUR,
+            linewidths=1.0 if focus else 0.7, zorder=4 if focus else 3,
+            gid=f"funnel-points:{name}", label="_nolegend_", clip_on=False)
+        collection.set_transform(IdentityTransform())  # as scatter: sizes are in points
+        collection.councils = tuple(table.index[i] for i in rows)
+        ax.add_collection(collection, autolim=False)
 
 
 def _funnel_measure(measure: str) -> tuple[str, str]:
