@@ -626,7 +626,10 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
     str
         HTML: the chart, and optionally a sentence and a table.
     """
-    changes = cycle_changes(context.programme, context.cycle)
+    # A regional report shows its own councils' change, as its findings describe.
+    programme = (context.programme.in_region(context.region) if context.region
+                 else context.programme)
+    changes = cycle_changes(programme, context.cycle)
     if changes.empty:
         return ("<p>No council in this cycle was also reviewed in an earlier cycle, so "
                 "change cannot be shown.</p>")
@@ -651,15 +654,31 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                          zip(changes["diff_low"], changes["diff_high"], strict=True)],
         "Beyond chance?": ["yes" if b else "no" for b in changes["beyond_chance"]],
     }, index=pd.Index(changes.index, name="Council"))
-    figure = chart_html(charts.change_plot, changes,
-                        title="Case records judged Outstanding or Good, earlier and later "
-                              "review",
-                        alt=charts.alt_text_change(changes),
-                         caption="For each council, the share of case records judged "
-                                 "Outstanding or Good in its earlier and later review, each "
-                                 "with its 95% interval. * marks a change beyond what chance "
-                                 "would give.",
-                         filename="change.png", folder=context.figures_dir)
+    if _by_region(context):
+        from review_lib.report.regions import region_changes
+
+        pooled = region_changes(changes, context.programme, context.cycle, context.regions)
+        figure = chart_html(
+            charts.change_plot, pooled,
+            title="Case records judged Outstanding or Good, earlier and later review, by "
+                  "region",
+            alt=charts.alt_text_change(pooled, unit="region"),
+            caption="For each region, the share of case records judged Outstanding or Good "
+                    "in the earlier and later reviews of its councils reviewed in both, each "
+                    "with its 95% interval (allowing for the records of one council going "
+                    "together). * marks a change beyond what chance would give. Each "
+                    "regional report shows its councils one by one.",
+            filename="change.png", folder=context.figures_dir)
+    else:
+        figure = chart_html(charts.change_plot, changes,
+                            title="Case records judged Outstanding or Good, earlier and "
+                                  "later review",
+                            alt=charts.alt_text_change(changes),
+                            caption="For each council, the share of case records judged "
+                                    "Outstanding or Good in its earlier and later review, "
+                                    "each with its 95% interval. * marks a change beyond what "
+                                    "chance would give.",
+                            filename="change.png", folder=context.figures_dir)
     if not with_table:
         return figure
     return combined(

@@ -167,3 +167,72 @@ def region_table_frame(summary: pd.DataFrame) -> pd.DataFrame:
         "Outside the 95% limits only": summary["outside95"].astype(int).astype(str),
     }, index=pd.Index([r or "No region given" for r in summary.index], name="Region"))
     return frame
+
+
+def region_changes(changes: pd.DataFrame, programme: Programme, cycle: str,
+                   regions: dict[str, str]) -> pd.DataFrame:
+    """Change between cycles pooled by region, for the national view of many councils.
+
+    Each region pools the case records of its councils reviewed in both cycles: their
+    earlier reviews on one side, this cycle's on the other. Each side's interval allows for
+    the records of one council going together (a design effect over councils, as in
+    :func:`region_summary`), and the change's interval is Newcombe's over those two
+    (:func:`review_lib.analysis.stats.newcombe_difference`).
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        Per council, from :func:`review_lib.report.cross.cycle_changes`.
+    programme : Programme
+        The whole programme (all cycles).
+    cycle : str
+        The later cycle.
+    regions : dict of str to str
+        Council to region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``cycle_changes``, indexed by region (alphabetical; councils with no
+        region under "No region given", last), plus ``councils``, how many were pooled.
+    """
+    from review_lib.analysis.clustered import clustered_proportion
+    from review_lib.analysis.stats import newcombe_difference
+
+    good_levels = ["Outstanding", "Good"]
+    sides: dict[str, dict[str, list]] = {}
+    for review in programme.in_cycle(cycle).reviews:
+        if review.council not in changes.index:
+            continue
+        previous = programme.previous_review(review)
+        side = sides.setdefault(regions.get(review.council, ""),
+                                {"before": [], "after": [], "cycles": []})
+        side["cycles"].append(previous.cycle)
+        for when, one in (("before", previous), ("after", review)):
+            good = one.judgements["judgement"].isin(good_levels).to_numpy()
+            side[when].append((good, [one.council] * len(good)))
+    rows = {}
+    for region in sorted(sides, key=lambda r: (r == "", r.casefold())):
+        side = sides[region]
+        shares = {}
+        for when in ("before", "after"):
+            good = np.concatenate([g for g, _ in side[when]])
+            council = np.concatenate([c for _, c in side[when]])
+            shares[when] = clustered_proportion(good, council)
+        before, after = shares["before"], shares["after"]
+        change = newcombe_difference(before, after)
+        earlier = sorted(set(side["cycles"]))
+        rows[region or "No region given"] = {
+            "before_cycle": earlier[0] if len(earlier) == 1 else "earlier",
+            "after_cycle": cycle, "councils": len(side["before"]),
+            "before_count": before.successes, "before_n": before.n,
+            "before_share": before.share, "before_low": before.ci_low,
+            "before_high": before.ci_high, "after_count": after.successes,
+            "after_n": after.n, "after_share": after.share, "after_low": after.ci_low,
+            "after_high": after.ci_high, "difference": change.difference,
+            "diff_low": change.ci_low, "diff_high": change.ci_high,
+            "beyond_chance": change.beyond_chance}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "region"
+    return frame
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -128,3 +129,44 @@ def test_index_renders_offline_and_links_to_reports(browser, rendered, tmp_path)
     assert facts["h1"] == ["Practice Review reports"]
     assert "Dudley" in facts["text"] and "18 of 20 (90%)" in facts["text"]
     assert "Cross-council comparison, 2022-24" in facts["text"]
+
+
+def test_long_tables_sort_by_any_column_in_the_browser(browser, rendered):
+    """The 14-row funnel tables get sort buttons; short tables (Section 4's) get none."""
+    context = browser.new_context(offline=True)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        ("file:", "data:")) else route.abort())
+    page = context.new_page()
+    page.goto((rendered / "2022-24" / "cross-council.html").as_uri(), wait_until="load")
+    sortable = page.locator("table.sortable")
+    assert sortable.count() >= 2
+    table = sortable.first
+    rows = table.locator("tbody tr")
+    councils = [rows.nth(i).locator("th, td").first.inner_text() for i in range(rows.count())]
+    assert rows.count() == 14
+    share_column = next(i for i, text in enumerate(table.locator("thead th").all_inner_texts())
+                        if "%" in text or "share" in text.lower() or "Good" in text)
+    button = table.locator("thead th").nth(share_column).locator("button.sort")
+    button.click()
+    assert table.locator("thead th").nth(share_column).get_attribute("aria-sort") == \
+        "ascending"
+    def share(i: int) -> float:
+        text = rows.nth(i).locator("th, td").nth(share_column).inner_text()
+        return float(re.search(r"([\d.]+)%", text).group(1))
+
+    numbers = [share(i) for i in range(rows.count())]
+    assert numbers == sorted(numbers)
+    button.click()
+    assert table.locator("thead th").nth(share_column).get_attribute("aria-sort") == \
+        "descending"
+    assert [share(i) for i in range(rows.count())] == sorted(numbers, reverse=True)
+    # The first column sorts by name, and pressing it twice restores the reverse order.
+    first = table.locator("thead th").first.locator("button.sort")
+    first.click()
+    names = [rows.nth(i).locator("th, td").first.inner_text() for i in range(rows.count())]
+    assert names == sorted(councils, key=str.casefold)
+    page.goto((rendered / "2022-24" / "dudley" / "leadership.html").as_uri(), wait_until="load")
+    table_1 = page.locator("table.data", has=page.locator("caption", has_text="Table 1."))
+    assert table_1.count() == 1 and "sortable" not in (table_1.get_attribute("class") or "")
+    assert table_1.locator("button").count() == 0  # short tables are left as they are
+    context.close()

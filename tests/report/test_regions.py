@@ -297,3 +297,58 @@ def test_the_national_view_of_many_councils_shows_regions_and_each_region_its_co
     assert cross.heatmap_section(london).alt.startswith(
         "Heat map of the share rated Good or better for 12 councils")
     assert "one council's share of cases" in cross.heatmap_section(london).text
+
+
+# --------------------------------------------------------------------------- change by region
+
+
+def _two_cycles(tmp_path, n=30):
+    from review_lib.report import cross
+
+    regions = {f"Council {i:02d}": ("London" if i <= 12 else "Eastern")
+               for i in range(1, n + 1)}
+    write_programme(tmp_path / "data" / "2022-24", regions, cycle="2022-24",
+                    effects={c: -1.0 for c in regions})
+    write_programme(tmp_path / "data" / "2025-26", regions, cycle="2025-26",
+                    effects={c: 1.0 for c in regions})
+    return cross.open_cycle("2025-26", "", tmp_path / "data"), regions
+
+
+def test_national_change_is_one_row_per_region_pooling_its_councils(tmp_path):
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from review_lib.report import cross
+    from review_lib.report.regions import region_changes
+
+    context, regions = _two_cycles(tmp_path)
+    changes = cross.cycle_changes(context.programme, "2025-26")
+    assert len(changes) == 30
+    pooled = region_changes(changes, context.programme, "2025-26", context.regions)
+    assert list(pooled.index) == ["Eastern", "London"]
+    for region, row in pooled.iterrows():
+        members = [c for c, r in regions.items() if r == region]
+        assert row["councils"] == len(members)
+        assert row["before_count"] == changes.loc[members, "before_count"].sum()
+        assert row["after_n"] == changes.loc[members, "after_n"].sum()
+        assert row["before_cycle"] == "2022-24" and row["after_cycle"] == "2025-26"
+        # Allowing for the councils' clustering never narrows the interval that treats every
+        # record as independent (statsmodels' Newcombe interval on the pooled counts).
+        low, high = confint_proportions_2indep(
+            row["after_count"], row["after_n"], row["before_count"], row["before_n"],
+            method="newcomb", compare="diff")
+        assert row["diff_low"] <= low + 1e-9 and row["diff_high"] >= high - 1e-9
+        assert row["diff_low"] <= row["difference"] <= row["diff_high"]
+    section = str(cross.change_section(context, with_table=False))
+    assert "the councils of each region, pooled" in section  # the alt text
+    assert "Each regional report shows its councils one by one." in section
+    assert "Chart of the share Good or better for 2 regions" in section
+    assert "Council 05" not in section
+
+
+def test_regional_and_small_views_keep_their_councils_in_the_change_chart(tmp_path):
+    from review_lib.report import cross
+
+    _two_cycles(tmp_path)
+    london = cross.open_cycle("2025-26", "", tmp_path / "data", region="London")
+    section = str(cross.change_section(london, with_table=False))
+    assert "for 12 councils" in section and "Council 05" in section

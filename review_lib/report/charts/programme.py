@@ -442,13 +442,15 @@ def _change_text(before: float, after: float, decimals: int) -> str:
             f"({change})")
 
 
-def alt_text_change(changes: pd.DataFrame) -> str:
+def alt_text_change(changes: pd.DataFrame, *, unit: str = "council") -> str:
     """Alt text for :func:`change_plot`: each council's two shares and which changes count.
 
     Parameters
     ----------
     changes : pandas.DataFrame
         The frame given to :func:`change_plot`.
+    unit : str, default "council"
+        What a row is: ``"council"``, or ``"region"`` for the national view by region.
 
     Returns
     -------
@@ -463,13 +465,15 @@ def alt_text_change(changes: pd.DataFrame) -> str:
     parts = [f"{council} {format_percent(row.before_share, 0)} ({row.before_cycle}) to "
              f"{format_percent(row.after_share, 0)} ({row.after_cycle})"
              for council, row in zip(changes.index, changes.itertuples(), strict=True)]
+    whose = ("the councils of each region, pooled, in their earlier and later reviews"
+             if unit == "region" else "their earlier and later reviews")
     first = (f"Chart of the share Good or better for {count} "
-             f"council{'s' if count != 1 else ''} in their earlier and later reviews, each "
+             f"{unit}{'s' if count != 1 else ''} in {whose}, each "
              f"with its 95% interval: {'; '.join(parts)}.")
     beyond = [str(c) for c, b in changes["beyond_chance"].astype(bool).items() if b]
     if not beyond:
         return first + (" No change goes beyond what chance would give: there is no clear "
-                         "evidence of a change for any council.")
+                        f"evidence of a change for any {unit}.")
     subject = "change" if len(beyond) == 1 else "changes"
     verb = "goes" if len(beyond) == 1 else "go"
     others = count - len(beyond)
