@@ -12,6 +12,7 @@ in ``docs/notes.md``. Every problem is located by file and line.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,9 +177,21 @@ def notes_path(data_file: Path) -> Path | None:
     Path or None
         The notes file.
     """
+    return _notes_beside(data_file, {})
+
+
+def _notes_beside(data_file: Path, listings: dict[Path, frozenset[str]]) -> Path | None:
+    """:func:`notes_path`, with each folder listed once (``listings``) for many files."""
+    folder = data_file.parent
+    if folder not in listings:
+        try:
+            # casefolded: on a file system that ignores case, is_file() finds either
+            listings[folder] = frozenset(name.casefold() for name in os.listdir(folder))
+        except OSError:
+            listings[folder] = frozenset()
     for suffix in NOTES_SUFFIXES:
         candidate = data_file.with_suffix(suffix)
-        if candidate.is_file():
+        if candidate.name.casefold() in listings[folder] and candidate.is_file():
             return candidate
     return None
 
@@ -528,8 +541,9 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
         if review.path is not None:
             by_file.setdefault(Path(review.path), []).append(review)
     seen: set[Path] = set()
+    listings: dict[Path, frozenset[str]] = {}
     for data_file, reviews in by_file.items():
-        path = notes_path(data_file)
+        path = _notes_beside(data_file, listings)
         if path is None or len(reviews) != 1:
             continue
         seen.add(path.resolve())

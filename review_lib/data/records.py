@@ -583,8 +583,23 @@ class Programme:
             Only that cycle's reviews.
         """
         cycle = normalise_cycle(cycle) or cycle
-        return Programme([r for r in self.reviews if r.cycle == cycle], self.catalogue,
-                         self.problems)
+        return self._subset(("cycle", cycle), [r for r in self.reviews if r.cycle == cycle])
+
+    def _subset(self, key: tuple, members: list[Review]) -> Programme:
+        """A programme of some of these reviews, kept for the next ask of the same ones.
+
+        Its frames (``ratings``, ``judgements``) are built once, when first read, so a
+        report that asks for its cycle's programme again does not join them again. Kept
+        only while it holds exactly these review objects.
+        """
+        kept = self.__dict__.setdefault("_subsets", {})
+        found = kept.get(key)
+        if (found is not None and len(found.reviews) == len(members)
+                and all(a is b for a, b in zip(found.reviews, members, strict=True))
+                and found.catalogue is self.catalogue):
+            return found
+        kept[key] = Programme(members, self.catalogue, self.problems)
+        return kept[key]
 
     @property
     def regions(self) -> list[str]:
@@ -605,7 +620,7 @@ class Programme:
             Only that region's reviews (every cycle).
         """
         wanted = " ".join(str(region).split()).casefold()
-        return Programme([r for r in self.reviews if r.region.casefold() == wanted],
-                         self.catalogue, self.problems)
+        return self._subset(("region", wanted),
+                            [r for r in self.reviews if r.region.casefold() == wanted])
 
 

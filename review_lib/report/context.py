@@ -68,7 +68,7 @@ class ReviewContext:
     def notes_index(self) -> NotesIndex:
         """Every review team's notes in the data folder (:mod:`review_lib.data.notes`)."""
         roots = [self.data_dir] if self.data_dir is not None else []
-        return read_programme_notes(self.programme, roots)
+        return _notes_index(self.programme, roots)
 
     @property
     def notes(self) -> ReviewNotes | None:
@@ -87,6 +87,36 @@ class ReviewContext:
 
 
 _LOADED: dict[tuple, tuple] = {}
+_NOTES: list[tuple] = []
+
+
+def _notes_index(programme: Programme, roots: list[Path]) -> NotesIndex:
+    """The programme's notes, read again only when a notes file has changed.
+
+    A batch worker opens review after review of one programme; their notes are those of
+    the whole folder, so they are read once, and again only when any notes file beside the
+    data or under the data folder is added, removed or changed (by size or time).
+    """
+    signature = _notes_signature(programme, roots)
+    if _NOTES and _NOTES[0][0] is programme and _NOTES[0][1] == signature:
+        return _NOTES[0][2]
+    index = read_programme_notes(programme, roots)
+    _NOTES[:] = [(programme, signature, index)]
+    return index
+
+
+def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
+    from review_lib.data.notes import NOTES_SUFFIXES
+
+    folders = {os.path.dirname(str(r.path)) for r in programme.reviews if r.path is not None}
+    found = []
+    for top in sorted(folders | {str(root) for root in roots}):
+        for folder, _, names in os.walk(top):
+            for name in names:
+                if os.path.splitext(name)[1].casefold() in NOTES_SUFFIXES:
+                    path = os.path.join(folder, name)
+                    found.append((path, _stat(Path(path))))
+    return tuple(sorted(set(found)))
 
 
 def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,
@@ -224,6 +254,24 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return (info.st_size, info.st_mtime_ns)
 
 
+_PROGRAMME: list[tuple] = []
+
+
+def _programme(catalogue: Catalogue, results: list) -> Programme:
+    """The programme of one read of the data folder, made once for all its reports.
+
+    A batch worker opens review after review of the same read (:func:`load_inputs`); the
+    same programme then serves them all, with its cycle's frames joined once.
+    """
+    if _PROGRAMME and _PROGRAMME[0][0] is results and _PROGRAMME[0][1] is catalogue:
+        return _PROGRAMME[0][2]
+    reviews = [r for result in results for r in result.reviews]
+    programme = Programme(reviews, catalogue,
+                          [p for result in results if result.ok for p in result.problems])
+    _PROGRAMME[:] = [(results, catalogue, programme)]
+    return programme
+
+
 def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None,
@@ -267,10 +315,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
     _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
-    reviews = [r for result in results for r in result.reviews]
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
-    programme = Programme(reviews, catalogue,
-                          [p for result in results if result.ok for p in result.problems])
+    programme = _programme(catalogue, results)
     try:
         review = programme.review(council, cycle)
     except KeyError:

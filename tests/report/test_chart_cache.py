@@ -113,4 +113,8 @@ def test_a_change_to_the_library_code_changes_every_key(tmp_path, monkeypatch):
     monkeypatch.setattr(chart_cache, "_code_digest", None)
     before = chart_key(bar_chart, (_frame(),), {})
     module.write_text("X = 22\n")
+    # Within a second of the last look the files are not looked at again ...
+    assert chart_key(bar_chart, (_frame(),), {}) == before
+    # ... and after one they are.
+    monkeypatch.setattr(chart_cache, "_code_checked", chart_cache._code_checked - 1.5)
     assert chart_key(bar_chart, (_frame(),), {}) != before
