@@ -167,18 +167,21 @@ def _dodge(points: np.ndarray, radii: np.ndarray, gap: float) -> np.ndarray:
     Points are placed in order; each takes the first of 0, +d, -d, +2d, -2d, ... pixels
     that keeps it clear of the points already placed.
     """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    radii = np.asarray(radii, dtype=float)
     offsets = np.zeros(len(points))
-    placed: list[int] = []
     for i, (x, y) in enumerate(points):
         step = 2 * radii[i] + gap
+        # Only the points already placed whose row is near enough could be in the way.
+        need = radii[i] + radii[:i] + gap * 0.5
+        near = np.abs(points[:i, 1] - y) < need
+        others_x = points[:i, 0][near] + offsets[:i][near]
+        others_y, others_need = points[:i, 1][near], need[near]
         for k in range(2 * len(points) + 1):
             dx = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0
-            clear = all(math.hypot(x + dx - points[j][0] - offsets[j], y - points[j][1])
-                        >= radii[i] + radii[j] + gap * 0.5 for j in placed)
-            if clear:
+            if np.all(np.hypot(x + dx - others_x, y - others_y) >= others_need):
                 offsets[i] = dx
                 break
-        placed.append(i)
     return offsets
 
 
