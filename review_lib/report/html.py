@@ -202,20 +202,66 @@ def png_data(fig, dpi: int = 150) -> bytes:
     bytes
         PNG file contents.
     """
+    import matplotlib
     from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from review_lib.report.charts.base import LITERAL_TEXT
 
     # A constrained layout already fits every label inside the figure (tests/test_charts.py
     # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
     fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     buffer = io.BytesIO()
-    import matplotlib
-
-    from review_lib.report.charts.base import LITERAL_TEXT
-
     with matplotlib.rc_context(LITERAL_TEXT):
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fitted else "tight",
-                    metadata={"Software": None})
+        params = matplotlib.rcParams
+        if (fitted and type(fig.canvas) in _PLAIN_CANVASES
+                and params["savefig.facecolor"] == params["savefig.edgecolor"] == "auto"
+                and not params["savefig.transparent"]):
+            _draw_png(fig, buffer, dpi)
+        else:
+            fig.savefig(buffer, format="png", dpi=dpi,
+                        bbox_inches=None if fitted else "tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _plain_canvases() -> tuple:
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvases = [FigureCanvasBase, FigureCanvasAgg]
+    try:  # the canvas of figures made in a notebook (Jupyter's inline backend)
+        from matplotlib_inline.backend_inline import FigureCanvas as InlineCanvas
+
+        canvases.append(InlineCanvas)
+    except ImportError:
+        pass
+    return tuple(canvases)
+
+
+_PLAIN_CANVASES = _plain_canvases()
+
+
+def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
+    """What ``savefig(format="png")`` writes for a laid-out figure, with one pass fewer.
+
+    Matplotlib's ``savefig`` draws a figure with a layout engine twice: once without
+    rendering (to lay it out), then again for the pixels. Drawing it once on an Agg canvas
+    lays it out and renders it in the same pass; the PNG is the same, byte for byte
+    (tests/report/test_redraw.py checks the charts of a report).
+    """
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    original_canvas, original_dpi = fig.canvas, fig.dpi
+    try:
+        fig.dpi = dpi
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        matplotlib.image.imsave(buffer, np.asarray(canvas.buffer_rgba()), format="png",
+                                origin="upper", dpi=dpi, metadata={"Software": None})
+    finally:
+        fig.dpi = original_dpi
+        fig.set_canvas(original_canvas)
 
 
 def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,

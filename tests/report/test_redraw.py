@@ -97,3 +97,53 @@ def test_chart_html_embeds_the_redrawn_picture(tmp_path):
     assert np.array_equal(written, _full(levels, "Q7 Safeguarding", **SMALL))
     assert "data:image/png;base64," in str(section)
     assert section.figure is not None  # the live figure is still a full matplotlib draw
+
+
+def test_one_pass_png_is_the_bytes_savefig_writes(monkeypatch):
+    """Every chart of the Dudley reports, the cross-council report and the calibration
+    report: the one-pass PNG of ``png_data`` is byte for byte what ``savefig`` writes."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    import review_lib.report.html as report_html
+    from review_lib.report import calibration, council, cross, leadership
+    from review_lib.report.context import open_review
+
+    compared = []
+    quick = redraw.redrawn_png
+
+    def both(chart, args, kwargs):
+        data = quick(chart, args, kwargs)
+        if data is not None:
+            return data
+        ax = chart(*args, **kwargs)
+        if not isinstance(ax.figure.get_layout_engine(), ConstrainedLayoutEngine):
+            return None
+        data = report_html.png_data(ax.figure)  # the one-pass way
+        twin = chart(*args, **kwargs)  # drawn afresh, as savefig would meet it
+        with matplotlib.rc_context(charts.LITERAL_TEXT):
+            reference = io.BytesIO()
+            twin.figure.savefig(reference, format="png", dpi=150, metadata={"Software": None})
+        assert data == reference.getvalue(), ax.get_title(loc="left")
+        compared.append(ax.get_title(loc="left"))
+        plt.close(ax.figure)
+        plt.close(twin.figure)
+        return data
+
+    monkeypatch.setattr(redraw, "redrawn_png", both)
+    redraw._frames.clear()
+    context = open_review("Dudley", "2022-24")
+    council.question_chart(context)
+    council.judgements_section(context)
+    council.auditor_section(context)
+    council.case_section(context)
+    leadership.appendix(context)
+    cycle = cross.open_cycle("2022-24", "Dudley")
+    for measure in ("judgements", "ratings"):
+        cross.funnel_section(cycle, measure)
+    cross.heatmap_section(cycle)
+    cross.judgements_section(cycle)
+    cross.change_section(cycle)
+    exercise = calibration.open_exercise()
+    calibration.leniency_section(exercise)
+    calibration.questions_section(exercise)
+    assert len(compared) >= 12
