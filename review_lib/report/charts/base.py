@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
@@ -317,7 +318,11 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
     if not labels:
         return
     figure = _root_figure(ax)
-    figure.draw_without_rendering()
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.execute(figure)  # the layout alone: measuring needs nothing drawn
+    else:
+        figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number
     axes_box = ax.get_window_extent(renderer)
