@@ -72,13 +72,26 @@ _UNDRAWN_PARAMS = ("interactive", "backend", "keymap.", "webagg.", "toolbar", "t
                    "savefig.directory")
 
 
+_environment_seen: tuple[tuple, str] | None = None
+
+
 def _environment() -> str:
+    global _environment_seen
     import matplotlib
 
+    # The same value objects as last time give the same text: rcParams stores a new
+    # (validated) object whenever a setting is set, so only then is it written out again.
+    # The objects themselves are kept (not their ids), so none can be freed and replaced.
+    values = tuple(dict.values(matplotlib.rcParams))
+    seen = _environment_seen
+    if (seen is not None and len(seen[0]) == len(values)
+            and all(a is b for a, b in zip(seen[0], values, strict=True))):
+        return seen[1]
     params = sorted((key, repr(value)) for key, value in matplotlib.rcParams.items()
                     if not key.startswith(_UNDRAWN_PARAMS))
-    return json.dumps([matplotlib.__version__, np.__version__,
-                       pd.__version__, params])
+    text = json.dumps([matplotlib.__version__, np.__version__, pd.__version__, params])
+    _environment_seen = (values, text)
+    return text
 
 
 def _feed(digest, value) -> None:

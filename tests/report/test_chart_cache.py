@@ -118,3 +118,24 @@ def test_a_change_to_the_library_code_changes_every_key(tmp_path, monkeypatch):
     # ... and after one they are.
     monkeypatch.setattr(chart_cache, "_code_checked", chart_cache._code_checked - 1.5)
     assert chart_key(bar_chart, (_frame(),), {}) != before
+
+
+def test_a_change_of_style_changes_the_key_every_time():
+    """The drawing environment is written out again whenever a setting changes."""
+    import matplotlib
+
+    before = chart_key(bar_chart, (_frame(),), {})
+    keys = set()
+    for size in (9.0, 13.0, 9.0, 13.0):
+        with matplotlib.rc_context({"font.size": size}):
+            keys.add(chart_key(bar_chart, (_frame(),), {}))
+    assert len(keys) == 2 and before not in keys
+    assert chart_key(bar_chart, (_frame(),), {}) == before
+    original = matplotlib.rcParams["lines.linewidth"]
+    try:
+        for width in (2.0, 3.0, 2.0):
+            matplotlib.rcParams["lines.linewidth"] = width
+            assert chart_key(bar_chart, (_frame(),), {}) != before
+    finally:
+        matplotlib.rcParams["lines.linewidth"] = original
+    assert chart_key(bar_chart, (_frame(),), {}) == before
