@@ -225,6 +225,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
+    from review_lib.analysis.results import analyse_review
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
     from review_lib.data.records import Programme, normalise_cycle
@@ -234,7 +235,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     summary = RunSummary()
     catalogue = load_catalogue(questions)
     results = read_programme_files([data], catalogue)
-    reviews = [r for result in results for r in result.reviews]
+    reviews = all_reviews = [r for result in results for r in result.reviews]
     for result in results:
         if not result.ok:
             errors = [str(p) for p in result.problems if p.is_error]
@@ -284,9 +285,21 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
+    # Each review's analysis, done once here for its metrics.json and for both its
+    # notebooks; shared with them only when their programme is this one (no review left
+    # out for sharing a folder).
+    analyses: dict = {}
+    failed_analyses: dict = {}
+    for review in selected:
+        try:
+            analyses[(review.council, review.cycle, funnel_limits)] = analyse_review(
+                review, programme, method=funnel_limits)
+        except Exception as exc:  # reported with its metrics.json below
+            failed_analyses[(review.council, review.cycle)] = exc
+    shared = analyses if len(reviews) == len(all_reviews) else {}
     if to_run:
         preloaded = scratch / "inputs.pickle"
-        save_preloaded(preloaded, data, questions, catalogue, results)
+        save_preloaded(preloaded, data, questions, catalogue, results, shared)
         workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
     elif not keep_workers:
         workers.stop()
@@ -296,7 +309,11 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         try:
-            metrics = council_metrics(review, programme, method=funnel_limits)
+            if (review.council, review.cycle) in failed_analyses:
+                raise failed_analyses[(review.council, review.cycle)]
+            metrics = council_metrics(
+                review, programme, method=funnel_limits,
+                results=analyses[(review.council, review.cycle, funnel_limits)])
             metrics["recommendations"] = recommendations_summary(notes, review.council,
                                                                  review.cycle)
             summary.written.append(write_json(metrics, path))

@@ -44,6 +44,9 @@ class ReviewContext:
         The data folder, searched for notes files that stand alone.
     exercises : list of ModerationExercise
         The folder's moderation exercises (:mod:`review_lib.data.moderation`).
+    computed : ReviewResults or None
+        The review's analysis as a batch run already computed it from the same read of the
+        same files (see :func:`save_preloaded`), or None.
     """
 
     review: Review
@@ -53,6 +56,7 @@ class ReviewContext:
     funnel_limits: str = "exact"
     data_dir: Path | None = None
     exercises: list = field(default_factory=list)
+    computed: ReviewResults | None = field(default=None, repr=False)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -62,6 +66,8 @@ class ReviewContext:
     @cached_property
     def results(self) -> ReviewResults:
         """The review's analysis, computed once (:func:`~.results.analyse_review`)."""
+        if self.computed is not None:
+            return self.computed
         return analyse_review(self.review, self.programme, method=self.funnel_limits)
 
     @cached_property
@@ -151,8 +157,8 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     key = inputs_signature(data, catalogue_file, files)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = _preloaded(key, files) or _read(data, questions)
-    catalogue, results = _LOADED[key]
+        _LOADED[key] = _preloaded(key, files) or (*_read(data, questions), {})
+    catalogue, results, _ = _LOADED[key]
     return data, catalogue, results, Path(figures_dir) if figures_dir else None
 
 
@@ -195,7 +201,7 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
 
 
 def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
-                   results: list) -> None:
+                   results: list, analyses: dict | None = None) -> None:
     """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
@@ -215,13 +221,18 @@ def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalog
         The catalogue read.
     results : list of FileResult
         What reading each file gave.
+    analyses : dict, optional
+        ``(council, cycle, funnel limits) -> ReviewResults``, computed by the run from the
+        programme of exactly these files' reviews; a notebook opening one of those reviews
+        from this same read uses it rather than computing it again.
     """
     import pickle
 
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
     read = [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
     key = inputs_signature(data, catalogue_file, [r.path for r in read])
-    path.write_bytes(pickle.dumps((key, catalogue, read), protocol=pickle.HIGHEST_PROTOCOL))
+    path.write_bytes(pickle.dumps((key, catalogue, read, analyses or {}),
+                                  protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
@@ -232,7 +243,7 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
     if not source:
         return None
     try:
-        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
+        saved_key, catalogue, results, analyses = pickle.loads(Path(source).read_bytes())
     except Exception:  # missing or unreadable: the folder is simply read again
         return None
     if saved_key != key:
@@ -243,7 +254,7 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
         result.path = by_full_path[str(Path(result.path).resolve())]
         for review in result.reviews:
             review.path = result.path
-    return catalogue, results
+    return catalogue, results, analyses
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -327,7 +338,10 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     folder = root / review.cycle / slug(review.council) if root is not None else None
     data = Path(data_dir) if data_dir else SAMPLE_DIR
     exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
+    # The run's own analysis of this review, when these are the files it analysed.
+    analyses = next((a for _, read, a in _LOADED.values() if read is results), {})
+    computed = analyses.get((review.council, review.cycle, funnel_limits))
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
-                         data if data.is_dir() else None, exercises)
+                         data if data.is_dir() else None, exercises, computed)
 
 

@@ -71,3 +71,42 @@ def test_an_unreadable_saved_read_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
     monkeypatch.setattr(report, "_LOADED", {})
     assert open_review("Alpha", "2024", folder, questions).review.n_cases == 6
+
+
+def test_a_batch_runs_analysis_serves_its_notebooks_while_the_files_are_unchanged(
+        tmp_path, monkeypatch):
+    from review_lib.analysis import results as analysis
+    from review_lib.data.catalogue import load_catalogue
+    from review_lib.data.loading import read_programme_files
+    from review_lib.data.records import Programme
+    from review_lib.report import context as report
+
+    folder, questions = write_small_programme(tmp_path)
+    catalogue = load_catalogue(questions)
+    results = read_programme_files([folder], catalogue)
+    programme = Programme([r for f in results for r in f.reviews], catalogue)
+    beta = programme.review("Beta", "2024")
+    computed = analysis.analyse_review(beta, programme)
+    saved = tmp_path / "private" / "inputs.pickle"
+    saved.parent.mkdir()
+    report.save_preloaded(saved, folder, questions, catalogue, results,
+                          {("Beta", "2024", "exact"): computed})
+    monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
+    monkeypatch.setattr(report, "_LOADED", {})
+    calls = []
+    monkeypatch.setattr(report, "analyse_review",
+                        lambda *a, **k: calls.append(a) or analysis.analyse_review(*a, **k))
+    context = open_review("Beta", "2024", folder, questions)
+    assert context.results.cases == computed.cases and not calls  # the run's, not again
+    assert context.results.questions.equals(computed.questions)
+    # Another method of funnel limits, or another review: computed here.
+    assert open_review("Beta", "2024", folder, questions, funnel_limits="fingertips"
+                       ).results.n_cases == 6
+    assert open_review("Alpha", "2024", folder, questions).results.n_cases == 6
+    assert len(calls) == 2
+    # After a change to a file, the saved analysis no longer applies.
+    path = write_small_council(folder, "Beta", [["G", "G", "RI", "G"]] * 6)
+    os.utime(path, ns=(1, 1))
+    context = open_review("Beta", "2024", folder, questions)
+    assert context.computed is None
+    assert context.results.rating_counts["Requires Improvement"] == 6
