@@ -126,6 +126,25 @@ def exact_limits(target: float, n, alpha: float) -> tuple[np.ndarray, np.ndarray
     if target <= 0 or target >= 1:
         flat = np.full_like(n, float(target))
         return (float(flat[0]), float(flat[0])) if scalar else (flat, flat)
+    key = (float(target), float(alpha), n.shape, n.tobytes())
+    if key not in _EXACT_LIMITS:
+        _EXACT_LIMITS[key] = _bisect_limits(float(target), n, float(alpha))
+        while len(_EXACT_LIMITS) > 64:
+            del _EXACT_LIMITS[next(iter(_EXACT_LIMITS))]
+    lower, upper = (values.copy() for values in _EXACT_LIMITS[key])
+    if scalar:
+        return float(lower[0]), float(upper[0])
+    return lower, upper
+
+
+#: Limits already found, by target, alpha and n: every council's funnel of a cycle draws
+#: the same curves, each a few hundred bisections.
+_EXACT_LIMITS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _bisect_limits(target: float, n: np.ndarray, alpha: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The bisections of :func:`exact_limits`, for ``target`` strictly inside (0, 1)."""
     # Upper: the x in (0, n + 1) where P(X >= x) = alpha.
     low, high = np.zeros_like(n), n + 1.0
     for _ in range(_BISECTIONS):
@@ -140,8 +159,6 @@ def exact_limits(target: float, n, alpha: float) -> tuple[np.ndarray, np.ndarray
         too_likely = betainc(n - mid, np.maximum(mid + 1, 1e-300), 1.0 - target) >= alpha
         low, high = np.where(too_likely, low, mid), np.where(too_likely, mid, high)
     lower = (low + high) / 2 / n
-    if scalar:
-        return float(lower[0]), float(upper[0])
     return lower, upper
 
 
