@@ -245,20 +245,20 @@ def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
 
     Matplotlib's ``savefig`` draws a figure with a layout engine twice: once without
     rendering (to lay it out), then again for the pixels. Drawing it once on an Agg canvas
-    lays it out and renders it in the same pass; the PNG is the same, byte for byte
-    (tests/report/test_redraw.py checks the charts of a report).
+    lays it out and renders it in the same pass, with the same pixels
+    (tests/report/test_redraw.py checks the charts of the reports); they are written by
+    :func:`~review_lib.report.charts.base.encode_png`.
     """
-    import matplotlib
-    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from review_lib.report.charts.base import encode_png
 
     original_canvas, original_dpi = fig.canvas, fig.dpi
     try:
         fig.dpi = dpi
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
-        matplotlib.image.imsave(buffer, np.asarray(canvas.buffer_rgba()), format="png",
-                                origin="upper", dpi=dpi, metadata={"Software": None})
+        buffer.write(encode_png(canvas.buffer_rgba(), dpi))
     finally:
         fig.dpi = original_dpi
         fig.set_canvas(original_canvas)

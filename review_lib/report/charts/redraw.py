@@ -18,7 +18,6 @@ here: the caller then draws the chart in full.
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 
 import matplotlib
@@ -27,7 +26,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from review_lib.analysis.summary import format_percent
-from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT
+from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT, encode_png
 
 #: Frames kept per process: one list per scale and labels (a batch worker needs one per
 #: review size, rarely more), each holding a frame per title height seen.
@@ -110,10 +109,7 @@ class _BarsFrame:
             for artist in self.order:
                 artist.draw(renderer)
             pixels = np.asarray(self.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        matplotlib.image.imsave(buffer, pixels, format="png", origin="upper",
-                                dpi=self.figure.dpi, metadata={"Software": None})
-        return buffer.getvalue()
+        return encode_png(pixels, int(self.figure.dpi))
 
 
 def judgement_bars_png(counts: pd.DataFrame, *, title: str | None = None,
