@@ -75,6 +75,19 @@ _UNDRAWN_PARAMS = ("interactive", "backend", "keymap.", "webagg.", "toolbar", "t
 _environment_seen: tuple[tuple, str] | None = None
 
 
+def drawing_environment() -> str:
+    """What shapes a chart's picture besides its inputs, as text.
+
+    The plotting libraries' versions and matplotlib's settings (``rcParams``).
+
+    Returns
+    -------
+    str
+        JSON text, the same exactly while no setting has changed.
+    """
+    return _environment()
+
+
 def _environment() -> str:
     global _environment_seen
     import matplotlib

@@ -42,8 +42,10 @@ def _redrawn(levels, title: str, **options) -> np.ndarray:
 @pytest.fixture(autouse=True)
 def _fresh_frames():
     redraw._frames.clear()
+    redraw._drawn.clear()
     yield
     redraw._frames.clear()
+    redraw._drawn.clear()
 
 
 TITLES = ["Q7 Safeguarding", "Q11 Management oversight", "Q1 Person's voice",
@@ -137,7 +139,6 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
         return data
 
     monkeypatch.setattr(redraw, "redrawn_png", both)
-    redraw._frames.clear()
     context = open_review("Dudley", "2022-24")
     council.question_chart(context)
     council.judgements_section(context)
@@ -154,3 +155,13 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     calibration.leniency_section(exercise)
     calibration.questions_section(exercise)
     assert len(compared) >= 12
+
+
+def test_a_chart_drawn_before_is_not_drawn_again(monkeypatch):
+    levels = _levels([4, 13, 3, 0])
+    first = redraw.judgement_bars_png(levels, title="Q7 Safeguarding", **SMALL)
+    monkeypatch.setattr(redraw._BarsFrame, "render", lambda *a: pytest.fail("drawn again"))
+    assert redraw.judgement_bars_png(levels, title="Q7 Safeguarding", **SMALL) is first
+    with matplotlib.rc_context({"font.size": 13}), pytest.raises(pytest.fail.Exception):
+        redraw.judgement_bars_png(levels, title="Q7 Safeguarding", **SMALL)
+

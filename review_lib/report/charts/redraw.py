@@ -33,6 +33,10 @@ from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT, enco
 _MAX_SCALES = 8
 _FRAMES_PER_SCALE = 4
 _frames: OrderedDict[tuple, list[_BarsFrame]] = OrderedDict()
+#: Charts already drawn, by frame, title and counts: at national scale one question's
+#: counts repeat from council to council (about a third of the charts). About 35 KB each.
+_MAX_DRAWN = 1024
+_drawn: OrderedDict[tuple, bytes] = OrderedDict()
 #: How far (in pixels) a title's box may differ from the frame's before a full draw.
 _TOLERANCE = 0.01
 
@@ -140,9 +144,25 @@ def judgement_bars_png(counts: pd.DataFrame, *, title: str | None = None,
     values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
     if int(values.max()) > int(ymax):
         return None
+    from review_lib.report.chart_cache import drawing_environment
+
     # Any change of style (rcParams) draws new frames.
-    key = (xlabel, ylabel, tuple(size), int(ymax), dpi,
-           repr(sorted(matplotlib.rcParams.items(), key=lambda item: item[0])))
+    key = (xlabel, ylabel, tuple(size), int(ymax), dpi, drawing_environment())
+    drawn = (key, title, tuple(int(v) for v in values))
+    if drawn in _drawn:  # the same chart, for another council
+        _drawn.move_to_end(drawn)
+        return _drawn[drawn]
+    png = _render(key, counts, values, title, xlabel, ylabel, size, int(ymax), dpi)
+    if png is not None:
+        _drawn[drawn] = png
+        while len(_drawn) > _MAX_DRAWN:
+            _drawn.popitem(last=False)
+    return png
+
+
+def _render(key: tuple, counts: pd.DataFrame, values: pd.Series, title: str,
+            xlabel: str | None, ylabel: str, size: tuple[float, float], ymax: int,
+            dpi: int) -> bytes | None:
     frames = _frames.setdefault(key, [])
     _frames.move_to_end(key)
     for frame in frames:
@@ -151,7 +171,7 @@ def judgement_bars_png(counts: pd.DataFrame, *, title: str | None = None,
             return png
     # A title of another height (or wider than the frame's) has a layout of its own.
     frame = _BarsFrame(counts, title=title, xlabel=xlabel, ylabel=ylabel, size=size,
-                       ymax=int(ymax), dpi=dpi)
+                       ymax=ymax, dpi=dpi)
     frames.insert(0, frame)
     del frames[_FRAMES_PER_SCALE:]
     while len(_frames) > _MAX_SCALES:
