@@ -155,7 +155,7 @@ def change_one_council(data: Path, *, keep_counts: bool) -> str:
 
 def summary_line(output: str, marker: str = "up to date") -> str:
     """The line of a run's summary that counts reports."""
-    return next((line.strip() for line in output.splitlines() if marker in line), "")
+    return next((line.strip() for line in reversed(output.splitlines()) if marker in line), "")
 
 
 def one_round(run: list[str], data: Path) -> dict:
