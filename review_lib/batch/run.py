@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -223,13 +224,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          notebooks_dir: str | Path | None, log, keep_workers: bool = False,
          funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
-    from review_lib.analysis.comparison import cross_metrics
-    from review_lib.analysis.metrics import council_metrics
-    from review_lib.analysis.results import analyse_review
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
     from review_lib.data.records import Programme, normalise_cycle
-    from review_lib.files import slug, write_json
     from review_lib.report.context import save_preloaded
 
     summary = RunSummary()
@@ -285,35 +282,68 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
-    # Each review's analysis, done once here for its metrics.json and for both its
-    # notebooks; shared with them only when their programme is this one (no review left
-    # out for sharing a folder).
-    analyses: dict = {}
-    failed_analyses: dict = {}
-    for review in selected:
-        try:
-            analyses[(review.council, review.cycle, funnel_limits)] = analyse_review(
-                review, programme, method=funnel_limits)
-        except Exception as exc:  # reported with its metrics.json below
-            failed_analyses[(review.council, review.cycle)] = exc
-    shared = analyses if len(reviews) == len(all_reviews) else {}
+    preloaded = scratch / "inputs.pickle"
     if to_run:
-        preloaded = scratch / "inputs.pickle"
-        save_preloaded(preloaded, data, questions, catalogue, results, shared)
+        save_preloaded(preloaded, data, questions, catalogue, results)
         workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
     elif not keep_workers:
         workers.stop()
-    from review_lib.data.notes import read_programme_notes, recommendations_summary
+    # The figures (each review's analysis, its metrics.json, the cycles') are worked out
+    # here while the workers render, which the cross-council reports start: their
+    # notebooks use the run's analyses once written (when no review was left out, so that
+    # theirs is the same programme).
+    working_out = threading.Thread(target=_write_figures, daemon=True, kwargs=dict(
+        summary=summary, selected=selected, programme=programme, cycles=all_cycles,
+        method=funnel_limits, data=data, questions=questions, results=results,
+        reports_dir=reports_dir,
+        preloaded=preloaded if to_run and len(reviews) == len(all_reviews) else None))
+    working_out.start()
+    if to_run:
+        workers.collect(summary, log, keep=keep_workers)
+    working_out.join()  # (on Ctrl-C, not waited for: the thread ends with the process)
+    for outcome in summary.outcomes:  # the files calibration notebooks wrote themselves
+        for name in outcome.job.also_writes if outcome.ok and not outcome.skipped else ():
+            summary.written.append(Path(outcome.job.out_dir) / name)
+    index = write_index(reports_dir)
+    summary.written.append(index)
+    return summary
 
+
+def _write_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
+                   method: str, data: Path, questions: Path | None, results: list,
+                   reports_dir: Path, preloaded: Path | None) -> None:
+    """Each review's analysis and metrics.json, and each cycle's (runs beside the workers).
+
+    One review's figures never stop the others: a failure is reported for that review.
+    """
+    from review_lib.analysis.comparison import cross_metrics
+    from review_lib.analysis.metrics import council_metrics
+    from review_lib.analysis.results import analyse_review
+    from review_lib.data.notes import read_programme_notes, recommendations_summary
+    from review_lib.files import slug, write_json
+    from review_lib.report.context import save_analyses
+
+    analyses: dict = {}
+    failed: dict = {}
+    for review in selected:
+        try:
+            analyses[(review.council, review.cycle, method)] = analyse_review(
+                review, programme, method=method)
+        except Exception as exc:  # reported with its metrics.json below
+            failed[(review.council, review.cycle)] = exc
+    if preloaded is not None and analyses:
+        try:
+            save_analyses(preloaded, data, questions, results, analyses)
+        except OSError:
+            pass  # the notebooks then compute their own
     notes = read_programme_notes(programme, [data] if data.is_dir() else [])
     for review in selected:
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         try:
-            if (review.council, review.cycle) in failed_analyses:
-                raise failed_analyses[(review.council, review.cycle)]
-            metrics = council_metrics(
-                review, programme, method=funnel_limits,
-                results=analyses[(review.council, review.cycle, funnel_limits)])
+            if (review.council, review.cycle) in failed:
+                raise failed[(review.council, review.cycle)]
+            metrics = council_metrics(review, programme, method=method,
+                                      results=analyses[(review.council, review.cycle, method)])
             metrics["recommendations"] = recommendations_summary(notes, review.council,
                                                                  review.cycle)
             summary.written.append(write_json(metrics, path))
@@ -321,23 +351,14 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
-    for each in all_cycles:
+    for each in cycles:
         try:
-            summary.written.append(write_json(
-                cross_metrics(programme.in_cycle(each), funnel_limits),
-                reports_dir / each / "metrics.json"))
+            summary.written.append(write_json(cross_metrics(programme.in_cycle(each), method),
+                                              reports_dir / each / "metrics.json"))
         except Exception as exc:
             summary.invalid_files.append((f"cycle {each}", [
                 f"the cross-council metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
-    if to_run:
-        workers.collect(summary, log, keep=keep_workers)
-    for outcome in summary.outcomes:  # the files calibration notebooks wrote themselves
-        for name in outcome.job.also_writes if outcome.ok and not outcome.skipped else ():
-            summary.written.append(Path(outcome.job.out_dir) / name)
-    index = write_index(reports_dir)
-    summary.written.append(index)
-    return summary
 
 
 #: Prefix of a run's private temporary folder, and the file in it naming its process.

@@ -46,7 +46,7 @@ class ReviewContext:
         The folder's moderation exercises (:mod:`review_lib.data.moderation`).
     computed : ReviewResults or None
         The review's analysis as a batch run already computed it from the same read of the
-        same files (see :func:`save_preloaded`), or None.
+        same files (see :func:`save_analyses`), or None.
     """
 
     review: Review
@@ -157,8 +157,8 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     key = inputs_signature(data, catalogue_file, files)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = _preloaded(key, files) or (*_read(data, questions), {})
-    catalogue, results, _ = _LOADED[key]
+        _LOADED[key] = _preloaded(key, files) or _read(data, questions)
+    catalogue, results = _LOADED[key]
     return data, catalogue, results, Path(figures_dir) if figures_dir else None
 
 
@@ -201,7 +201,7 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
 
 
 def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
-                   results: list, analyses: dict | None = None) -> None:
+                   results: list) -> None:
     """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
@@ -221,18 +221,84 @@ def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalog
         The catalogue read.
     results : list of FileResult
         What reading each file gave.
-    analyses : dict, optional
-        ``(council, cycle, funnel limits) -> ReviewResults``, computed by the run from the
-        programme of exactly these files' reviews; a notebook opening one of those reviews
-        from this same read uses it rather than computing it again.
     """
     import pickle
 
-    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
-    read = [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
-    key = inputs_signature(data, catalogue_file, [r.path for r in read])
-    path.write_bytes(pickle.dumps((key, catalogue, read, analyses or {}),
+    read = _kept(results)
+    path.write_bytes(pickle.dumps((_read_key(data, questions, read), catalogue, read),
                                   protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, results: list,
+                  analyses: dict) -> Path:
+    """Keep the run's analysis of each review for the notebooks, beside its read.
+
+    Written (atomically) while the first notebooks run; a notebook that opens a review
+    of the same read after it appears uses the run's analysis rather than computing it
+    again (:attr:`ReviewContext.computed`); one that opens it before computes its own.
+
+    Parameters
+    ----------
+    preloaded : Path
+        The run's read, as :func:`save_preloaded` wrote it; the analyses go beside it.
+    data : Path
+        The data folder or file that was read.
+    questions : str or Path or None
+        The catalogue file, or None for the bundled one.
+    results : list of FileResult
+        What reading each file gave.
+    analyses : dict
+        ``(council, cycle, funnel limits) -> ReviewResults``, computed from the programme
+        of exactly these files' reviews.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import pickle
+
+    from review_lib.files import write_atomically
+
+    key = _read_key(data, questions, _kept(results))
+    return write_atomically(Path(preloaded).with_name(ANALYSES_FILE),
+                            pickle.dumps((key, analyses), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+#: The run's analyses, beside its read of the data folder.
+ANALYSES_FILE = "analyses.pickle"
+_ANALYSES: list[tuple] = []
+
+
+def _kept(results: list) -> list:
+    return [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
+
+
+def _read_key(data: Path, questions: str | Path | None, read: list) -> tuple:
+    catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    return inputs_signature(data, catalogue_file, [r.path for r in read])
+
+
+def _run_analysis(results: list, council: str, cycle: str, method: str):
+    """The batch run's analysis of a review of this read, once it has been written."""
+    import pickle
+
+    source = os.environ.get(ENV_PRELOADED)
+    key = next((k for k, (_, read) in _LOADED.items() if read is results), None)
+    if not source or key is None:
+        return None
+    path = Path(source).with_name(ANALYSES_FILE)
+    stamp = (str(path), _stat(path))
+    if stamp[1] is None:
+        return None  # not written yet (or no run): computed by the notebook
+    if not _ANALYSES or _ANALYSES[0][0] != stamp:
+        try:
+            saved_key, analyses = pickle.loads(path.read_bytes())
+        except Exception:
+            saved_key, analyses = None, {}
+        _ANALYSES[:] = [(stamp, saved_key, analyses)]
+    _, saved_key, analyses = _ANALYSES[0]
+    return analyses.get((council, cycle, method)) if saved_key == key else None
 
 
 def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
@@ -243,7 +309,7 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
     if not source:
         return None
     try:
-        saved_key, catalogue, results, analyses = pickle.loads(Path(source).read_bytes())
+        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
     except Exception:  # missing or unreadable: the folder is simply read again
         return None
     if saved_key != key:
@@ -254,7 +320,7 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
         result.path = by_full_path[str(Path(result.path).resolve())]
         for review in result.reviews:
             review.path = result.path
-    return catalogue, results, analyses
+    return catalogue, results
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -339,8 +405,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     data = Path(data_dir) if data_dir else SAMPLE_DIR
     exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
     # The run's own analysis of this review, when these are the files it analysed.
-    analyses = next((a for _, read, a in _LOADED.values() if read is results), {})
-    computed = analyses.get((review.council, review.cycle, funnel_limits))
+    computed = _run_analysis(results, review.council, review.cycle, funnel_limits)
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
                          data if data.is_dir() else None, exercises, computed)
 

@@ -89,13 +89,17 @@ def test_a_batch_runs_analysis_serves_its_notebooks_while_the_files_are_unchange
     computed = analysis.analyse_review(beta, programme)
     saved = tmp_path / "private" / "inputs.pickle"
     saved.parent.mkdir()
-    report.save_preloaded(saved, folder, questions, catalogue, results,
-                          {("Beta", "2024", "exact"): computed})
+    report.save_preloaded(saved, folder, questions, catalogue, results)
     monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
     monkeypatch.setattr(report, "_LOADED", {})
     calls = []
     monkeypatch.setattr(report, "analyse_review",
                         lambda *a, **k: calls.append(a) or analysis.analyse_review(*a, **k))
+    # Before the run has written its analyses, a notebook computes its own ...
+    assert open_review("Beta", "2024", folder, questions).computed is None
+    # ... and once they are written, uses the run's.
+    report.save_analyses(saved, folder, questions, results,
+                         {("Beta", "2024", "exact"): computed})
     context = open_review("Beta", "2024", folder, questions)
     assert context.results.cases == computed.cases and not calls  # the run's, not again
     assert context.results.questions.equals(computed.questions)
