@@ -660,8 +660,7 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
         pooled = region_changes(changes, context.programme, context.cycle, context.regions)
         figure = chart_html(
             charts.change_plot, pooled,
-            title="Case records judged Outstanding or Good, earlier and later review, by "
-                  "region",
+            title="Case records judged Outstanding or Good, earlier and later, by region",
             alt=charts.alt_text_change(pooled, unit="region"),
             caption="For each region, the share of case records judged Outstanding or Good "
                     "in the earlier and later reviews of its councils reviewed in both, each "

@@ -627,3 +627,22 @@ def test_councils_outside_the_998_limits_are_filled_darker(judgement_table):
     legend = _legend(ax)
     assert "Below the 99.8% limits too" in legend
     assert "Above the 99.8% limits too" not in legend  # no council is
+
+
+def test_change_chart_keeps_title_and_legend_inside_the_figure_with_long_names():
+    """Long names (a region, or "Bath and North East Somerset") wrap onto two lines, so the
+    title and legend, which start at the axes' left edge, stay inside the figure."""
+    frame = _change_frame({"Yorkshire and the Humber": (331, 400, 353, 400),
+                           "Bath and North East Somerset": (15, 20, 17, 20),
+                           "London": (16, 20, 17, 20)})
+    ax = charts.change_plot(frame, title="Case records judged Outstanding or Good, earlier "
+                                         "and later, by region")
+    figure = ax.figure
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    width = figure.bbox.width
+    for artist in (ax.get_legend(), ax.title, ax._left_title):
+        box = artist.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width + 0.5, artist
+    first = ax.get_yticklabels()[0].get_text()
+    assert first.startswith("Yorkshire and the\nHumber")

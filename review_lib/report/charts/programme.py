@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -396,7 +397,10 @@ def change_plot(changes: pd.DataFrame, *, ax: Axes | None = None, title: str | N
     beyond = frame["beyond_chance"].astype(bool).to_numpy()
     ticks = []
     for council, item, mark in zip(frame.index, frame.itertuples(), beyond, strict=True):
-        name = f"{council} *" if mark else str(council)
+        # A long name ("Yorkshire and the Humber") on two lines, so that the axes, and the
+        # title and legend that start at their left edge, keep to the figure.
+        name = textwrap.fill(str(council), 18, break_long_words=False)
+        name = f"{name} *" if mark else name
         if not (before_cycle and after_cycle):
             name += f"\n({item.before_cycle} to {item.after_cycle})"
         ticks.append(name)
