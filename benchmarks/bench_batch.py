@@ -252,7 +252,7 @@ def national(args) -> int:
              str(folder / "reports"), "--figures", str(folder / "figures"), *jobs], cwd=ROOT)
         rows.append((seconds, peak))
         print(f"national cold batch, round {number + 1}: {seconds:.1f} s, peak "
-              f"{peak / 2**20:.0f} MiB; {summary_line(output, 'report')}", flush=True)
+              f"{peak / 2**20:.0f} MiB; {summary_line(output, 'report(s) written')}", flush=True)
     plain, formats = [], []
     for number in range(args.rounds):
         for kind, extra, into in (("plain", [], plain), ("pdf+docx", ["--pdf", "--docx"],
