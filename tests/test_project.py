@@ -130,3 +130,15 @@ def test_git_strips_notebook_outputs_as_they_are_staged(tmp_path):
                                        capture_output=True, text=True).stdout)
     cells = [c for c in staged["cells"] if c["cell_type"] == "code"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in cells)
+
+
+def test_writing_the_index_does_not_import_matplotlib():
+    """A rerun with nothing to render writes only the index: it must stay quick."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import review_lib.report.index, review_lib.batch.run; "
+            "print('matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip() == "False"

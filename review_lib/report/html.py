@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 from collections.abc import Iterable, Mapping
@@ -213,7 +214,7 @@ def png_data(fig, dpi: int = 150) -> bytes:
     buffer = io.BytesIO()
     with matplotlib.rc_context(LITERAL_TEXT):
         params = matplotlib.rcParams
-        if (fitted and type(fig.canvas) in _PLAIN_CANVASES
+        if (fitted and type(fig.canvas) in _plain_canvases()
                 and params["savefig.facecolor"] == params["savefig.edgecolor"] == "auto"
                 and not params["savefig.transparent"]):
             _draw_png(fig, buffer, dpi)
@@ -223,7 +224,13 @@ def png_data(fig, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
 def _plain_canvases() -> tuple:
+    """The canvases a chart may be on to be drawn by :func:`_draw_png`.
+
+    Found when first needed: importing them imports matplotlib, which the index page does
+    not need.
+    """
     from matplotlib.backend_bases import FigureCanvasBase
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -235,9 +242,6 @@ def _plain_canvases() -> tuple:
     except ImportError:
         pass
     return tuple(canvases)
-
-
-_PLAIN_CANVASES = _plain_canvases()
 
 
 def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
