@@ -309,13 +309,23 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     return summary
 
 
-def _write_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
-                   method: str, data: Path, questions: Path | None, results: list,
-                   reports_dir: Path, preloaded: Path | None) -> None:
+def _write_figures(*, summary: RunSummary, **inputs) -> None:
     """Each review's analysis and metrics.json, and each cycle's (runs beside the workers).
 
     One review's figures never stop the others: a failure is reported for that review.
+    Anything else that goes wrong is reported in the run's summary, never as a traceback
+    from the thread.
     """
+    try:
+        _work_out_figures(summary=summary, **inputs)
+    except Exception as exc:
+        summary.messages.append(f"The figures files (metrics.json) could not all be written "
+                                f"({type(exc).__name__}: {str(exc)[:200]}).")
+
+
+def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
+                      method: str, data: Path, questions: Path | None, results: list,
+                      reports_dir: Path, preloaded: Path | None) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review

@@ -287,3 +287,26 @@ def test_reports_with_most_to_draw_start_first(tmp_path):
     cross = job("cross_council", "e", "before", "after")
     order = longest_first([text_only, never_made, old_stamp, redrawn, cross])
     assert [j.out_dir[-1] for j in order] == ["e", "c", "d", "b", "a"]
+
+
+def test_the_figures_thread_reports_a_failure_instead_of_raising(monkeypatch, tmp_path):
+    """The figures (metrics.json) are worked out beside the workers; anything that goes
+    wrong there is said in the run's summary, never a traceback from the thread."""
+    import review_lib.data.notes as notes
+    from review_lib.batch import run
+    from review_lib.batch.jobs import RunSummary
+    from review_lib.data.loading import load_programme
+    from review_lib.paths import SAMPLE_DIR
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("notes folder vanished")
+
+    monkeypatch.setattr(notes, "read_programme_notes", broken)
+    programme = load_programme(SAMPLE_DIR)
+    summary = RunSummary()
+    run._write_figures(summary=summary, selected=programme.in_cycle("2022-24").reviews[:2],
+                       programme=programme, cycles=["2022-24"], method="exact",
+                       data=SAMPLE_DIR, questions=None, results=[],
+                       reports_dir=tmp_path / "reports", preloaded=None)
+    assert summary.messages == ["The figures files (metrics.json) could not all be written "
+                                "(RuntimeError: notes folder vanished)."]
