@@ -255,15 +255,19 @@ def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from review_lib.report.charts.base import encode_png
+    from review_lib.report.charts.base import LAID_OUT, encode_png
 
     original_canvas, original_dpi = fig.canvas, fig.dpi
+    engine = fig.get_layout_engine()
     try:
         fig.dpi = dpi
         canvas = FigureCanvasAgg(fig)
+        if fig in LAID_OUT:
+            fig.set_layout_engine("none")  # drawn on the layout its labels were fitted to
         canvas.draw()
         buffer.write(encode_png(canvas.buffer_rgba(), dpi))
     finally:
+        fig.set_layout_engine(engine)
         fig.dpi = original_dpi
         fig.set_canvas(original_canvas)
 

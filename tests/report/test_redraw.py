@@ -106,14 +106,15 @@ def test_chart_html_embeds_the_redrawn_picture(tmp_path):
 def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     """Every chart of the Dudley reports, the cross-council report and the calibration
     report: the one-pass PNG of ``png_data`` has, pixel for pixel, what ``savefig`` writes,
-    in a smaller file."""
+    in a smaller file. A chart that laid itself out to fit its labels (``LAID_OUT``) is
+    saved on that layout: what savefig writes with the layout engine then switched off."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     import review_lib.report.html as report_html
     from review_lib.report import calibration, council, cross, leadership
     from review_lib.report.context import open_review
 
-    compared = []
+    compared, laid_out = [], []
     quick = redraw.redrawn_png
 
     def both(chart, args, kwargs):
@@ -125,6 +126,9 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
             return None
         data = report_html.png_data(ax.figure)  # the one-pass way
         twin = chart(*args, **kwargs)  # drawn afresh, as savefig would meet it
+        if twin.figure in charts.LAID_OUT:
+            twin.figure.set_layout_engine("none")
+            laid_out.append(ax.get_title(loc="left"))
         with matplotlib.rc_context(charts.LITERAL_TEXT):
             reference = io.BytesIO()
             twin.figure.savefig(reference, format="png", dpi=150, metadata={"Software": None})
@@ -155,6 +159,7 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     calibration.leniency_section(exercise)
     calibration.questions_section(exercise)
     assert len(compared) >= 12
+    assert 4 <= len(laid_out) < len(compared)  # the labelled bars and the funnels
 
 
 def test_a_chart_drawn_before_is_not_drawn_again(monkeypatch):

@@ -16,6 +16,7 @@ of every diverging chart is hatched, so colour is never the only cue. Each chart
 from review_lib.report.charts.base import (
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
+    LAID_OUT,
     LEVEL_COLOURS,
     LEVEL_HATCHES,
     LEVELS_WORST_FIRST,
@@ -81,6 +82,7 @@ __all__ = [
     "FOCUS_COLOUR",
     "FUNNEL_MARKERS",
     "HEATMAP_COLOURS",
+    "LAID_OUT",
     "LENIENCY_STYLES",
     "LEVELS_WORST_FIRST",
     "LEVEL_COLOURS",

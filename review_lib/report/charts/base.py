@@ -8,6 +8,7 @@ import math
 import os
 import textwrap
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,11 @@ def _contrast(a: str, b: str) -> float:
     high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
+
+#: Figures whose layout a chart worked out to place its labels: saved as they are
+#: (:func:`review_lib.report.html.png_data`), so the labels are drawn on the layout they
+#: were fitted to, and not laid out again.
+LAID_OUT: weakref.WeakSet = weakref.WeakSet()
 
 #: Text from the data (council names, question labels, auditor names) is drawn as written:
 #: never as mathtext (``$...$``) or TeX.
@@ -324,6 +330,7 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
         engine.execute(figure)  # the layout alone: measuring needs nothing drawn
     else:
         figure.draw_without_rendering()
+    LAID_OUT.add(figure)
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number
     axes_box = ax.get_window_extent(renderer)

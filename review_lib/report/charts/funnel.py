@@ -22,6 +22,7 @@ from review_lib.report.charts.base import (
     _TEXT_DARK,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
+    LAID_OUT,
     _root_figure,
     literal_text,
 )
@@ -454,6 +455,7 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
 
     # Where the points land is known only once the layout is: draw, then dodge and label.
     figure.draw_without_rendering()
+    LAID_OUT.add(figure)
     px_per_pt = figure.dpi / 72
     display = ax.transData.transform(np.column_stack([n, shares]))
     sizes = np.array([_FUNNEL_FOCUS_SIZE if c == chosen else _FUNNEL_SIZE
