@@ -153,13 +153,58 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
     figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
-    files = iter_data_files([data])
-    key = inputs_signature(data, catalogue_file, files)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _LOADED[key] = _preloaded(key, files) or _read(data, questions)
+    state = _folder_state(data, catalogue_file)
+    if _STATE and _STATE[0] == state and _STATE[1] in _LOADED:
+        key = _STATE[1]  # not a file under the folder has changed since the last look
+    else:
+        files = iter_data_files([data])
+        key = inputs_signature(data, catalogue_file, files)
+        if key not in _LOADED:
+            _LOADED.clear()
+            _LOADED[key] = _preloaded(key, files) or _read(data, questions)
+        _STATE[:] = [state, key]
     catalogue, results = _LOADED[key]
     return data, catalogue, results, Path(figures_dir) if figures_dir else None
+
+
+_STATE: list = []
+
+
+def _folder_state(data: Path, catalogue_file: Path) -> tuple:
+    """Everything under the data folder as the file system gives it, in one quick look.
+
+    Each entry's path, kind, size and modification time (a link's target too), and the
+    catalogue's, from one ``scandir`` of each folder (links to folders are not followed,
+    as :func:`~review_lib.data.loading.iter_data_files` does not follow them). Equal to the
+    last look exactly when nothing was added, removed, changed or relinked, so the read
+    kept for that look still holds; otherwise the folder is looked at in full.
+    """
+    entries = []
+
+    def look(folder: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                found = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            entries.append((folder, "unreadable", str(error)))
+            return
+        for entry in found:
+            try:
+                link = entry.is_symlink()
+                info = entry.stat()  # a link's target
+                kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
+                entries.append((entry.path, kind, link, os.readlink(entry.path) if link
+                                else "", info.st_size, info.st_mtime_ns))
+            except OSError as error:
+                entries.append((entry.path, "unreadable", str(error)))
+                continue
+            if kind == "dir" and not link:
+                look(entry.path)
+
+    if data.is_dir():
+        look(str(data))
+    return (str(data), os.getcwd(), str(data.resolve()), _stat(data), str(catalogue_file),
+            _stat(catalogue_file), tuple(entries))
 
 
 def _read(data: Path, questions) -> tuple:

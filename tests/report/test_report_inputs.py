@@ -114,3 +114,27 @@ def test_a_batch_runs_analysis_serves_its_notebooks_while_the_files_are_unchange
     context = open_review("Beta", "2024", folder, questions)
     assert context.computed is None
     assert context.results.rating_counts["Requires Improvement"] == 6
+
+
+def test_the_quick_look_at_the_folder_sees_every_kind_of_change(tmp_path):
+    """A notebook reuses the read of the folder only while one quick look finds nothing
+    added, removed, changed or relinked under it."""
+    from review_lib.report.context import QUESTIONS_FILE, _folder_state
+
+    folder, _ = write_small_programme(tmp_path)
+    first = _folder_state(folder, QUESTIONS_FILE)
+    assert _folder_state(folder, QUESTIONS_FILE) == first
+    (folder / "later").mkdir()
+    added = _folder_state(folder, QUESTIONS_FILE)
+    assert added != first
+    (folder / "later" / "more.csv").write_text("x", encoding="utf-8")
+    assert _folder_state(folder, QUESTIONS_FILE) != added
+    target_a, target_b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for target in (target_a, target_b):
+        target.write_text("same size", encoding="utf-8")
+        os.utime(target, ns=(1, 1))
+    (folder / "link.csv").symlink_to(target_a)
+    linked = _folder_state(folder, QUESTIONS_FILE)
+    (folder / "link.csv").unlink()
+    (folder / "link.csv").symlink_to(target_b)  # same size and time: only the link differs
+    assert _folder_state(folder, QUESTIONS_FILE) != linked
