@@ -114,6 +114,24 @@ class Change:
                 "difference": self.difference, "ci_low": self.ci_low,
                 "ci_high": self.ci_high, "beyond_chance": self.beyond_chance}
 
+    def as_row(self) -> dict:
+        """The flat columns of a table of changes, one row per council or region.
+
+        Returns
+        -------
+        dict
+            ``before_count``, ``before_n``, ``before_share``, ``before_low``,
+            ``before_high``, the same for ``after``, ``difference``, ``diff_low``,
+            ``diff_high`` and ``beyond_chance``.
+        """
+        row = {}
+        for when, share in (("before", self.before), ("after", self.after)):
+            row |= {f"{when}_count": share.successes, f"{when}_n": share.n,
+                    f"{when}_share": share.share, f"{when}_low": share.ci_low,
+                    f"{when}_high": share.ci_high}
+        return row | {"difference": self.difference, "diff_low": self.ci_low,
+                      "diff_high": self.ci_high, "beyond_chance": self.beyond_chance}
+
 
 def newcombe_difference(before: Proportion, after: Proportion) -> Change:
     """Difference of two independent proportions with Newcombe's hybrid score interval.

@@ -85,10 +85,6 @@ def drawing_environment() -> str:
     str
         JSON text, the same exactly while no setting has changed.
     """
-    return _environment()
-
-
-def _environment() -> str:
     global _environment_seen
     import matplotlib
 
@@ -193,7 +189,7 @@ def chart_key(chart: Callable, args: tuple, kwargs: dict) -> str | None:
     digest = hashlib.sha256()
     digest.update(f"{chart.__module__}.{chart.__qualname__}".encode())
     digest.update(code_digest().encode())
-    digest.update(_environment().encode())
+    digest.update(drawing_environment().encode())
     try:
         _feed(digest, list(args))
         _feed(digest, dict(sorted(kwargs.items())))

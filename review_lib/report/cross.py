@@ -594,16 +594,8 @@ def cycle_changes(programme: Programme, cycle: str) -> pd.DataFrame:
                                previous.n_cases)
         after = Proportion.of(int(review.judgements["judgement"].isin(good).sum()),
                               review.n_cases)
-        change = newcombe_difference(before, after)
-        rows[review.council] = {
-            "before_cycle": previous.cycle, "after_cycle": review.cycle,
-            "before_count": before.successes, "before_n": before.n,
-            "before_share": before.share, "before_low": before.ci_low,
-            "before_high": before.ci_high, "after_count": after.successes,
-            "after_n": after.n, "after_share": after.share, "after_low": after.ci_low,
-            "after_high": after.ci_high, "difference": change.difference,
-            "diff_low": change.ci_low, "diff_high": change.ci_high,
-            "beyond_chance": change.beyond_chance}
+        rows[review.council] = {"before_cycle": previous.cycle, "after_cycle": review.cycle,
+                                **newcombe_difference(before, after).as_row()}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "council"
     return frame.sort_index(key=lambda s: s.str.casefold()) if not frame.empty else frame

@@ -219,19 +219,11 @@ def region_changes(changes: pd.DataFrame, programme: Programme, cycle: str,
             good = np.concatenate([g for g, _ in side[when]])
             council = np.concatenate([c for _, c in side[when]])
             shares[when] = clustered_proportion(good, council)
-        before, after = shares["before"], shares["after"]
-        change = newcombe_difference(before, after)
         earlier = sorted(set(side["cycles"]))
         rows[region or "No region given"] = {
             "before_cycle": earlier[0] if len(earlier) == 1 else "earlier",
             "after_cycle": cycle, "councils": len(side["before"]),
-            "before_count": before.successes, "before_n": before.n,
-            "before_share": before.share, "before_low": before.ci_low,
-            "before_high": before.ci_high, "after_count": after.successes,
-            "after_n": after.n, "after_share": after.share, "after_low": after.ci_low,
-            "after_high": after.ci_high, "difference": change.difference,
-            "diff_low": change.ci_low, "diff_high": change.ci_high,
-            "beyond_chance": change.beyond_chance}
+            **newcombe_difference(shares["before"], shares["after"]).as_row()}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "region"
     return frame
