@@ -251,11 +251,12 @@ def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
     rendering (to lay it out), then again for the pixels. Drawing it once on an Agg canvas
     lays it out and renders it in the same pass, with the same pixels
     (tests/report/test_redraw.py checks the charts of the reports); they are written by
-    :func:`~review_lib.report.charts.base.encode_png`.
+    :func:`~review_lib.report.charts.png.encode_png`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from review_lib.report.charts.base import LAID_OUT, encode_png
+    from review_lib.report.charts.base import LAID_OUT
+    from review_lib.report.charts.png import encode_png
 
     original_canvas, original_dpi = fig.canvas, fig.dpi
     engine = fig.get_layout_engine()

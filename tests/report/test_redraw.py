@@ -106,15 +106,16 @@ def test_chart_html_embeds_the_redrawn_picture(tmp_path):
 def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     """Every chart of the Dudley reports, the cross-council report and the calibration
     report: the one-pass PNG of ``png_data`` has, pixel for pixel, what ``savefig`` writes,
-    in a smaller file. A chart that laid itself out to fit its labels (``LAID_OUT``) is
-    saved on that layout: what savefig writes with the layout engine then switched off."""
+    in files of much the same size. A chart that laid itself out to fit its labels
+    (``LAID_OUT``) is saved on that layout: what savefig writes with the layout engine then
+    switched off."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     import review_lib.report.html as report_html
     from review_lib.report import calibration, council, cross, leadership
     from review_lib.report.context import open_review
 
-    compared, laid_out = [], []
+    compared, laid_out, sizes = [], [], []
     quick = redraw.redrawn_png
 
     def both(chart, args, kwargs):
@@ -136,7 +137,7 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
                         for b in (data, reference.getvalue()))
         assert ours.shape == theirs.shape and np.array_equal(ours, theirs), \
             ax.get_title(loc="left")
-        assert len(data) < len(reference.getvalue())  # and the file is smaller
+        sizes.append((len(data), len(reference.getvalue())))
         compared.append(ax.get_title(loc="left"))
         plt.close(ax.figure)
         plt.close(twin.figure)
@@ -160,6 +161,11 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     calibration.questions_section(exercise)
     assert len(compared) >= 12
     assert 4 <= len(laid_out) < len(compared)  # the labelled bars and the funnels
+    # Unfiltered rows deflated at level 3 against matplotlib's filtered RGBA at level 6:
+    # quicker to write, and the files no more than a tenth larger in all (smaller, when
+    # this was written: 1.35 MB against 1.52 MB).
+    ours, theirs = map(sum, zip(*sizes, strict=True))
+    assert ours <= 1.1 * theirs, (ours, theirs)
 
 
 def test_a_chart_drawn_before_is_not_drawn_again(monkeypatch):

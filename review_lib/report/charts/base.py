@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import math
 import os
 import textwrap
@@ -407,35 +406,3 @@ def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *
     finally:
         plt.close(figure)
     return path
-
-
-
-def encode_png(rgba: np.ndarray, dpi: int) -> bytes:
-    """PNG bytes of a rendered chart: RGB when every pixel is opaque, else RGBA.
-
-    Charts are drawn on an opaque white figure, so their alpha channel says nothing; left
-    out, with zlib's level 3, the file is smaller than matplotlib's own RGBA at level 6 and
-    is written in about two thirds of the time. The pixels are the same.
-
-    Parameters
-    ----------
-    rgba : numpy.ndarray
-        The canvas's ``buffer_rgba()``, rows top first.
-    dpi : int
-        Resolution, recorded in the file.
-
-    Returns
-    -------
-    bytes
-        The PNG.
-    """
-    from PIL import Image
-
-    pixels = np.asarray(rgba)
-    if pixels[..., 3].min() == 255:
-        image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB")
-    else:
-        image = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=3, dpi=(dpi, dpi))
-    return buffer.getvalue()

@@ -26,7 +26,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from review_lib.analysis.summary import format_percent
-from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT, encode_png
+from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT
+from review_lib.report.charts.png import encode_png
 
 #: Frames kept per process: one list per scale and labels (a batch worker needs one per
 #: review size, rarely more), each holding a frame per title height seen.
