@@ -84,9 +84,24 @@ def test_a_change_of_style_draws_a_new_frame():
     assert len(redraw._frames) == 2
 
 
-def test_charts_without_a_fixed_scale_or_title_are_drawn_in_full():
+def test_a_chart_scaled_to_its_largest_bar_is_redrawn_too():
+    """The overall judgements: no fixed scale and the default label, as judgement_bars
+    draws them; they share a frame with every chart of the same largest bar and total."""
+    for counts in ([3, 9, 6, 2], [2, 9, 5, 4], [0, 0, 1, 0], [0, 0, 0, 0]):
+        levels = _levels(counts)
+        title = "Overall judgements, Bath and North East Somerset 2025-26"
+        assert np.array_equal(_redrawn(levels, title), _full(levels, title))
+        assert np.array_equal(_redrawn(levels, title, xlabel="x"), _full(levels, title,
+                                                                         xlabel="x"))
+    # Largest bar 9 of n=20, 1 of n=1 and none of n=0 (scaled as 1); labelled "x", 9 and 1.
+    assert len(redraw._frames) == 5
+    scaled = _redrawn(_levels([3, 9, 6, 2]), "Overall judgements",
+                      xlabel="Overall judgement (n=20 cases)", ymax=9)
+    assert np.array_equal(scaled, _redrawn(_levels([3, 9, 6, 2]), "Overall judgements"))
+
+
+def test_charts_without_a_title_are_drawn_in_full():
     levels = _levels([5, 10, 3, 2])
-    assert redraw.judgement_bars_png(levels, title="Q7", xlabel="x") is None
     assert redraw.judgement_bars_png(levels, ymax=20) is None
     assert redraw.judgement_bars_png(_levels([25, 0, 0, 0]), title="Q7", ymax=20) is None
     assert redraw.redrawn_png(charts.diverging_bars, (levels,), {}) is None
@@ -159,7 +174,7 @@ def test_one_pass_png_has_the_pixels_savefig_writes(monkeypatch):
     exercise = calibration.open_exercise()
     calibration.leniency_section(exercise)
     calibration.questions_section(exercise)
-    assert len(compared) >= 12
+    assert len(compared) >= 11  # the rest redrawn on frames (tested above)
     assert 4 <= len(laid_out) < len(compared)  # the labelled bars and the funnels
     # Unfiltered rows deflated at level 3 against matplotlib's filtered RGBA at level 6:
     # quicker to write, and the files no more than a tenth larger in all (smaller, when

@@ -30,8 +30,9 @@ from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT
 from review_lib.report.charts.png import encode_png
 
 #: Frames kept per process: one list per scale and labels (a batch worker needs one per
-#: review size, rarely more), each holding a frame per title height seen.
-_MAX_SCALES = 8
+#: review size for the questions, and one per largest bar for the overall judgements),
+#: each holding a frame per title height seen.
+_MAX_SCALES = 24
 _FRAMES_PER_SCALE = 4
 _frames: OrderedDict[tuple, list[_BarsFrame]] = OrderedDict()
 #: Charts already drawn, by frame, title and counts: at national scale one question's
@@ -128,8 +129,10 @@ def judgement_bars_png(counts: pd.DataFrame, *, title: str | None = None,
     counts : pandas.DataFrame
         Indexed by level with a ``count`` column, as for ``judgement_bars``.
     title, xlabel, ylabel, size, ymax
-        As for ``judgement_bars``. Only charts with a title and a fixed scale (``ymax``)
-        share a frame.
+        As for ``judgement_bars``. Only charts with a title share a frame. A chart
+        without ``ymax`` is scaled to its largest bar, and without ``xlabel`` labelled
+        with its total, as ``judgement_bars`` does: it shares the frame of the charts with
+        that scale and label.
     dpi : int, default 150
         Resolution, as for :func:`review_lib.report.html.png_data`.
 
@@ -137,12 +140,16 @@ def judgement_bars_png(counts: pd.DataFrame, *, title: str | None = None,
     -------
     bytes or None
         The PNG, identical to a full draw; None when this chart cannot share a frame (no
-        title or scale, or a title or label that would move the layout), so the caller
-        draws it in full.
+        title, or a title or label that would move the layout), so the caller draws it in
+        full.
     """
-    if not title or ymax is None:
+    if not title:
         return None
     values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
+    if ymax is None:  # judgement_bars' own scale: the largest bar (at least 1)
+        ymax = max(int(values.max()), 1)
+    if xlabel is None:  # and its own label
+        xlabel = f"Overall judgement (n={int(values.sum())} cases)"
     if int(values.max()) > int(ymax):
         return None
     from review_lib.report.chart_cache import drawing_environment
