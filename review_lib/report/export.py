@@ -75,6 +75,40 @@ def _strip_for_readers(notebook) -> None:
         ]
 
 
+@functools.cache
+def _report_exporter_class():
+    """The HTML exporter of nbconvert, without the pass that parses the page a second time.
+
+    ``HTMLExporter.from_notebook_node`` renders the template, then parses the whole page
+    with BeautifulSoup to give placeholder alt text to images that have none and to make
+    the cells of a ``.jp-Notebook`` focusable, and writes the page out again. Our template
+    has no ``.jp-Notebook``, and an image without alt text is a defect that stops the
+    report (:func:`html_defects`), so the pass changes nothing but the page's spelling,
+    and it took two thirds of the export's time (about 20 of 30 ms a report). This exporter does the
+    rest of what ``HTMLExporter.from_notebook_node`` does; tests/report/test_export.py
+    checks the page is nbconvert's own, once both are parsed alike.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter():
     """The HTML exporter, made once per process.
@@ -82,10 +116,26 @@ def _exporter():
     A new exporter compiles its Jinja templates again, about 0.2 s per report; this one
     keeps them compiled. Nothing of one notebook stays in it for the next.
     """
-    from nbconvert import HTMLExporter
+    return configured_exporter(_report_exporter_class())
+
+
+def configured_exporter(kind):
+    """An exporter of class ``kind`` set up as the reports' exporter is.
+
+    Parameters
+    ----------
+    kind : type
+        ``nbconvert.HTMLExporter`` or a subclass of it.
+
+    Returns
+    -------
+    nbconvert.HTMLExporter
+        With the report template, code and prompts left out, images embedded, the page in
+        British English and the ``hide`` tags honoured.
+    """
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(
+    exporter = kind(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATE_DIR)],
         exclude_input=True,

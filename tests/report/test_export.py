@@ -65,3 +65,37 @@ def test_export_of_a_file(tmp_path):
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, str(path))
     assert "From file" in notebook_to_html(path, title="t")
+
+
+def test_the_page_is_nbconverts_own_less_its_second_parse():
+    """The reports' exporter skips HTMLExporter's BeautifulSoup pass (alt text for images
+    without any, focus for .jp-Notebook cells): parsed and written out by BeautifulSoup as
+    nbconvert's own exporter does, its page is nbconvert's, character for character."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from review_lib.report.export import configured_exporter
+
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU"
+           "5ErkJggg==")
+    chart = (f'<figure><img src="data:image/png;base64,{png}" alt="A chart of 20 cases.">'
+             "<figcaption>Twenty case records.</figcaption></figure>")
+    table = ("<table><caption>Table 1</caption><thead><tr><th>Rating</th><th>Number</th>"
+             "</tr></thead><tbody><tr><td>Good</td><td>12</td></tr></tbody></table>")
+    nb = _notebook([new_output("display_data", data={"text/html": chart + table}),
+                    new_output("display_data", data={"text/markdown": "**Strengths** & more"}),
+                    new_output("stream", name="stdout", text="a line < of text\n")])
+    nb.cells.append(new_markdown_cell("### Appendix\n\n- one\n- two"))
+    nb.metadata["title"] = "Dudley 2022-24"
+    ours, _ = configured_exporter(type(_reports_exporter())).from_notebook_node(nb)
+    theirs, _ = configured_exporter(HTMLExporter).from_notebook_node(nb)
+    assert type(_reports_exporter()) is not HTMLExporter
+    assert ours != theirs  # not parsed a second time
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+    assert "A chart of 20 cases." in ours and "Appendix" in ours
+
+
+def _reports_exporter():
+    from review_lib.report import export
+
+    return export._exporter()  # the one reports are written with
