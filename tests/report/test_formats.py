@@ -83,9 +83,15 @@ def test_one_browser_prints_every_report_the_same_way(leadership_html, cross_htm
     _needs_chromium()
     from pypdf import PdfReader
 
-    pairs = [(leadership_html, tmp_path / "a.pdf"), (cross_html, tmp_path / "b.pdf")]
-    done = html_to_pdfs(pairs)
-    assert [problem for _, problem in done] == [None, None]
+    missing = tmp_path / "gone.html"
+    pairs = [(leadership_html, tmp_path / "a.pdf"), (missing, tmp_path / "c.pdf"),
+             (cross_html, tmp_path / "b.pdf")]
+    done = html_to_pdfs(pairs, pages=2)  # two pages printing at once
+    assert [pdf for pdf, _ in done] == [pdf for _, pdf in pairs]  # in the order given
+    assert [problem is None for _, problem in done] == [True, False, True], done
+    assert "could not print gone.html" in done[1][1]  # and it cost only itself
+    assert not (tmp_path / "c.pdf").exists()
+    assert PdfReader(str(tmp_path / "b.pdf")).pages
     single = PdfReader(str(html_to_pdf(leadership_html, tmp_path / "single.pdf")))
     batch = PdfReader(str(tmp_path / "a.pdf"))
     assert len(batch.pages) == len(single.pages)
