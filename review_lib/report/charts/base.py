@@ -264,8 +264,11 @@ def _segment_text(ax: Axes, x: float, y: float, text: str, level: str) -> Text:
     # A patch of plain colour behind the number keeps it readable over the hatching.
     bbox = (dict(facecolor=colour, edgecolor="none", boxstyle="square,pad=0.12")
             if LEVEL_HATCHES[level] else None)
-    return ax.text(x, y, text, ha="center", va="center", fontsize=_SEGMENT_FONT,
-                   color=text_colour_for(colour), bbox=bbox, gid=f"segment-label:{level}")
+    label = ax.text(x, y, text, ha="center", va="center", fontsize=_SEGMENT_FONT,
+                    color=text_colour_for(colour), bbox=bbox, gid=f"segment-label:{level}")
+    # Inside the axes once fitted (moved or dropped otherwise): the layout need not see it.
+    label.set_in_layout(False)
+    return label
 
 
 def _format_percent_label(value: float) -> str:
@@ -316,17 +319,22 @@ def _draw_diverging(ax: Axes, values: pd.DataFrame, tick_labels: list[str], *,
     return labels
 
 
-def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
+def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None = None
+                ) -> None:
     """Keep segment labels that fit; move an outermost one past its bar's end, else drop it.
 
     Needs the final layout, so it runs last; resizing the figure afterwards does not refit.
+    ``layout_key``, from a chart that made its own figure, says what its layout depends on
+    (:func:`review_lib.report.charts.layouts.lay_out`).
     """
     if not labels:
         return
     figure = _root_figure(ax)
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
-        engine.execute(figure)  # the layout alone: measuring needs nothing drawn
+        from review_lib.report.charts.layouts import lay_out
+
+        lay_out(figure, ax, layout_key)  # the layout alone: measuring needs nothing drawn
     else:
         figure.draw_without_rendering()
     LAID_OUT.add(figure)

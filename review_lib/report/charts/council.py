@@ -37,6 +37,7 @@ from review_lib.report.charts.base import (
     _tick_label,
     literal_text,
 )
+from review_lib.report.charts.layouts import text_box
 
 # --------------------------------------------------------------------------- diverging bars
 
@@ -102,7 +103,8 @@ def diverging_bars(summary: pd.DataFrame, *,
 
 def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None,
                     title: str | None, xlabel: str, empty: np.ndarray) -> Axes:
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         ax = _new_axes(len(percents), lines=max((t.count("\n") + 1 for t in ticks), default=1))
     limit = _symmetric_limit(percents.fillna(0), step=20, floor=40)
     labels = _draw_diverging(ax, percents.fillna(0), ticks, fmt=_format_percent_label,
@@ -113,9 +115,13 @@ def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None
     _percent_axis(ax, limit, xlabel)
     _style(ax)
     _level_legend(ax)
-    if title:
-        ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
-    _fit_labels(ax, labels)
+    heading = (ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
+               if title else None)
+    # What moves the layout: the scale, the x label, the widest tick label (the rows lie
+    # inside the axes), the title's box and whether any row says it had no ratings.
+    key = (("diverging", limit, xlabel, tuple(sorted(ticks)), bool(empty.any()),
+            text_box(heading) if heading is not None else None) if own_figure else None)
+    _fit_labels(ax, labels, key)
     return ax
 
 
@@ -274,7 +280,8 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
         If the frames hold more than one review (pseudonyms repeat across reviews).
     """
     table = _case_table(ratings, judgements)
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         ax = _new_axes(len(table))
     most = int(table["n"].max()) if len(table) else 0
     limit = float(max(most, 4))
@@ -290,17 +297,23 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left", va="bottom",
             fontsize=9, fontweight="bold", color=_TEXT_DARK)
     previous = None
+    written = set()
     for row, judgement in enumerate(table["judgement"]):
         label = judgement if isinstance(judgement, str) else "not recorded"
+        written.add(label)
         ax.text(1.02, row, label, transform=transform, ha="left", va="center", fontsize=9,
                 color=_TEXT_DARK, gid="judgement-label")
         if previous is not None and judgement != previous:
             # A rule between judgement groups, so the grouping does not rest on the text.
             ax.axhline(row - 0.5, color=_AXIS_COLOUR, linewidth=0.8, linestyle=(0, (4, 3)))
         previous = judgement
-    if title:
-        ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
-    _fit_labels(ax, labels)
+    heading = (ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
+               if title else None)
+    # What moves the layout: the scale, the widest case pseudonym and the widest judgement
+    # beside the bars (the rows lie inside the axes), and the title's box.
+    key = (("case_profile", limit, tuple(sorted(map(str, table.index))), tuple(sorted(written)),
+            text_box(heading) if heading is not None else None) if own_figure else None)
+    _fit_labels(ax, labels, key)
     return ax
 
 
