@@ -516,9 +516,9 @@ class Programme:
         KeyError
             With the reviews available, if there is no such review.
         """
-        wanted = (_h(council), normalise_cycle(cycle) or cycle)
-        for review in self.reviews:
-            if (_h(review.council), review.cycle) == wanted:
+        wanted = normalise_cycle(cycle) or cycle
+        for review in self._by_council.get(_h(council), ()):
+            if review.cycle == wanted:
                 return review
         raise ReviewNotFound(council, cycle, self)
 
@@ -535,9 +535,21 @@ class Programme:
         Review or None
             The earlier review.
         """
-        earlier = [r for r in self.reviews
-                   if _h(r.council) == _h(review.council) and r.cycle < review.cycle]
+        earlier = [r for r in self._by_council.get(_h(review.council), ())
+                   if r.cycle < review.cycle]
         return max(earlier, key=lambda r: r.cycle) if earlier else None
+
+    @cached_property
+    def _by_council(self) -> dict[str, list[Review]]:
+        """Each council's reviews (by its name as written any way), in the programme's order.
+
+        Looking a review up by scanning them all cost a national report 0.4 s: 300 looks
+        through 750 reviews.
+        """
+        index: dict[str, list[Review]] = {}
+        for review in self.reviews:
+            index.setdefault(_h(review.council), []).append(review)
+        return index
 
     def __repr__(self) -> str:
         councils, cycles = sorted(self.councils, key=str.casefold), self.cycles
