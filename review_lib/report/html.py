@@ -339,6 +339,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
+    from review_lib.report.charts.layouts import png_on_kept_background
     from review_lib.report.charts.redraw import redrawn_png
     from review_lib.report.section import Section
 
@@ -350,7 +351,8 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
         data = redrawn_png(chart, args, kwargs)
         if data is None:
             ax = chart(*args, **kwargs)
-            data = png_data(ax.figure)
+            # Its unchanging parts from a kept background where it has them, else in full.
+            data = png_on_kept_background(ax.figure) or png_data(ax.figure)
             plt.close(ax.figure)
         if path:
             key_path(path).unlink(missing_ok=True)

@@ -381,10 +381,12 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
         return save(fig, dpi)
 
     monkeypatch.setattr(report, "png_data", check)
-    # Every chart drawn in full (a redrawn one has the pixels of a full draw: test_redraw.py).
-    from review_lib.report.charts import redraw
+    # Every chart drawn in full (a redrawn one, or one drawn on a kept background, has the
+    # pixels of a full draw: test_redraw.py, test_layouts.py).
+    from review_lib.report.charts import layouts, redraw
 
     monkeypatch.setattr(redraw, "redrawn_png", lambda *args: None)
+    monkeypatch.setattr(layouts, "png_on_kept_background", lambda *args: None)
     for council in ("Dudley", "Kestrel Vale"):  # twelve questions; the longest names
         # An empty chart folder: every chart is drawn, none read back from an earlier run.
         context = open_review(council, "2022-24", SAMPLE_DIR, figures_dir=tmp_path)

@@ -1,4 +1,5 @@
-"""Layouts used again: the same pictures, pixel for pixel, as charts laid out afresh."""
+"""Layouts and backgrounds used again: the same pictures, pixel for pixel, as full draws of
+charts laid out afresh."""
 
 from __future__ import annotations
 
@@ -56,14 +57,23 @@ def _question_tables(rng) -> list[pd.DataFrame]:
     return tables
 
 
+def _on_background(ax) -> np.ndarray:
+    data = layouts.png_on_kept_background(ax.figure)
+    plt.close(ax.figure)
+    assert data is not None
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+
+
 def _compare(draw, inputs) -> int:
-    """Draw each input with the layouts kept, then each laid out afresh; the same pixels."""
+    """Draw each input as a report does, with layouts and backgrounds kept, then each laid
+    out afresh and drawn in full: the same pixels. Returns how many layouts were reused."""
     layouts.forget_layouts()
-    kept = [_pixels(draw(item)) for item in inputs]
+    kept = [_on_background(draw(item)) for item in inputs]
     reused = len(inputs) - len(layouts._positions)
+    assert len(layouts._backgrounds) == len(layouts._positions)  # one per layout
     for item, picture in zip(inputs, kept, strict=True):
         layouts.forget_layouts()
-        assert np.array_equal(picture, _pixels(draw(item)))
+        assert np.array_equal(picture, _pixels(draw(item)))  # png_data: a full draw
     layouts.forget_layouts()
     return reused
 
@@ -129,3 +139,37 @@ def test_a_chart_drawn_on_given_axes_is_laid_out_afresh():
     charts.case_profile(table, ax=left)
     assert not layouts._positions
     plt.close(figure)
+
+
+def test_a_chart_changed_after_it_was_drawn_is_not_drawn_on_a_background():
+    """Only chart_html, which draws a chart and saves it at once, uses the background: a
+    figure saved twice, or not laid out by key, is drawn in full."""
+    table = _case_tables(np.random.default_rng(8))[0]
+    ax = charts.case_profile(table, title="Cases")
+    assert layouts.png_on_kept_background(ax.figure) is not None
+    assert layouts.png_on_kept_background(ax.figure) is None  # once only
+    plt.close(ax.figure)
+    figure, given = plt.subplots(layout="constrained")
+    charts.case_profile(table, ax=given)
+    assert layouts.png_on_kept_background(figure) is None
+    plt.close(figure)
+
+
+def test_the_report_charts_are_drawn_on_backgrounds(tmp_path, monkeypatch):
+    from review_lib.report import council
+    from review_lib.report.context import open_review
+
+    used = []
+    quick = layouts.png_on_kept_background
+
+    def counted(figure, dpi=150):
+        data = quick(figure, dpi)
+        used.append(data is not None)
+        return data
+
+    monkeypatch.setattr(layouts, "png_on_kept_background", counted)
+    context = open_review("Dudley", "2022-24", figures_dir=tmp_path)
+    council.question_chart(context)
+    council.auditor_section(context)
+    council.case_section(context)
+    assert used == [True, True, True]

@@ -319,12 +319,13 @@ def _draw_diverging(ax: Axes, values: pd.DataFrame, tick_labels: list[str], *,
     return labels
 
 
-def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None = None
-                ) -> None:
+def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None = None,
+                unchanging: Sequence = ()) -> None:
     """Keep segment labels that fit; move an outermost one past its bar's end, else drop it.
 
     Needs the final layout, so it runs last; resizing the figure afterwards does not refit.
-    ``layout_key``, from a chart that made its own figure, says what its layout depends on
+    ``layout_key``, from a chart that made its own figure, says what its layout depends on,
+    and ``unchanging`` which of its parts are the same for that key
     (:func:`review_lib.report.charts.layouts.lay_out`).
     """
     if not labels:
@@ -334,7 +335,8 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None 
     if isinstance(engine, ConstrainedLayoutEngine):
         from review_lib.report.charts.layouts import lay_out
 
-        lay_out(figure, ax, layout_key)  # the layout alone: measuring needs nothing drawn
+        # The layout alone: measuring needs nothing drawn.
+        lay_out(figure, ax, layout_key, unchanging)
     else:
         figure.draw_without_rendering()
     LAID_OUT.add(figure)

@@ -121,7 +121,8 @@ def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None
     # inside the axes), the title's box and whether any row says it had no ratings.
     key = (("diverging", limit, xlabel, tuple(sorted(ticks)), bool(empty.any()),
             text_box(heading) if heading is not None else None) if own_figure else None)
-    _fit_labels(ax, labels, key)
+    # The same in every chart with that key: the scale and grid, the base line, the legend.
+    _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend()))
     return ax
 
 
@@ -294,8 +295,8 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     _style(ax)
     _level_legend(ax)
     transform = ax.get_yaxis_transform()
-    ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left", va="bottom",
-            fontsize=9, fontweight="bold", color=_TEXT_DARK)
+    header = ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left",
+                     va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK)
     previous = None
     written = set()
     for row, judgement in enumerate(table["judgement"]):
@@ -313,7 +314,9 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     # beside the bars (the rows lie inside the axes), and the title's box.
     key = (("case_profile", limit, tuple(sorted(map(str, table.index))), tuple(sorted(written)),
             text_box(heading) if heading is not None else None) if own_figure else None)
-    _fit_labels(ax, labels, key)
+    # The same in every chart with that key: the scale and grid, the base line, the legend
+    # and the heading over the judgements.
+    _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend(), header))
     return ax
 
 

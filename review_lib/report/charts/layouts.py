@@ -11,14 +11,27 @@ first figure with the key is laid out by its engine, and the axes' position is k
 next figure with the same key (and the same figure size, resolution, layout settings and
 drawing style) is given that position without measuring anything. A key must hold all that
 moves the layout: the text of every label outside the axes, in any order where only their
-widest matters. Tests check the pictures are the same, pixel for pixel, as when each is laid
-out afresh.
+widest matters.
+
+The same key says what looks the same from chart to chart: the chart names those parts (the
+axes' background, the x axis with its grid, the spines, the legend). A report's chart
+(:func:`review_lib.report.html.chart_html`) is then drawn by :func:`png_on_kept_background`:
+those parts are drawn once per key and kept as pixels, and each chart draws the rest over
+them, in the order a full draw takes. No unchanging part drawn after a changing one may
+cover it: the x axis and grid lie beneath the bars, the legend and the spines beside them.
+
+Tests check the pictures are the same, pixel for pixel, as full draws of charts laid out
+afresh.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 
+import matplotlib
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -28,6 +41,11 @@ from matplotlib.transforms import Bbox
 #: Layouts kept per process (a few per chart and review size), most recently used last.
 _MAX_LAYOUTS = 256
 _positions: OrderedDict[tuple, Bbox] = OrderedDict()
+#: Pixels of the unchanging parts, per layout and resolution: up to 7 MB each.
+_MAX_BACKGROUNDS = 12
+_backgrounds: OrderedDict[tuple, object] = OrderedDict()
+#: Each figure laid out by key: that key and the chart's unchanging parts.
+_laid_out: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def text_box(text: Text) -> tuple[float, float, float, float]:
@@ -50,7 +68,8 @@ def text_box(text: Text) -> tuple[float, float, float, float]:
     return (box.x0 - x, box.y0 - y, box.x1 - x, box.y1 - y)
 
 
-def lay_out(figure: Figure, ax: Axes, key: tuple | None) -> None:
+def lay_out(figure: Figure, ax: Axes, key: tuple | None,
+            unchanging: Sequence[Artist] = ()) -> None:
     """Lay out a one-axes figure by its constrained layout engine, or as before for ``key``.
 
     Parameters
@@ -63,6 +82,9 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None) -> None:
         What the layout depends on besides the figure's size and resolution, the engine's
         settings and the drawing style (rcParams), which are added here; None to lay out
         afresh and keep nothing.
+    unchanging : sequence of matplotlib.artist.Artist, optional
+        The parts of the chart (children of ``ax``) drawn the same in every chart with this
+        key, which :func:`png_on_kept_background` draws once; none by default.
     """
     engine = figure.get_layout_engine()
     if not isinstance(engine, ConstrainedLayoutEngine):
@@ -76,6 +98,8 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None) -> None:
     full_key = (key, tuple(figure.get_size_inches()), float(figure.dpi),
                 tuple(sorted((name, repr(value)) for name, value in settings.items())),
                 drawing_environment())
+    if unchanging:
+        _laid_out[figure] = (full_key, ax, tuple(unchanging))
     position = _positions.get(full_key)
     if position is None:
         engine.execute(figure)
@@ -88,6 +112,83 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None) -> None:
     ax.set_in_layout(True)  # set_position takes an Axes out of the layout; put it back
 
 
+def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
+    """The PNG of a chart just drawn, with its unchanging parts from a kept background.
+
+    For a figure laid out by :func:`lay_out` with its unchanging parts named, and not
+    changed since: the PNG :func:`review_lib.report.html.png_data` would write, pixel for
+    pixel. The first chart of a layout draws the unchanging parts alone and keeps the
+    pixels; each chart then draws everything else over them.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure, as its chart function returned it.
+    dpi : int, default 150
+        Resolution.
+
+    Returns
+    -------
+    bytes or None
+        The PNG; None for a figure laid out without named unchanging parts (the caller
+        then draws it in full).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from review_lib.report.charts.base import LAID_OUT, LITERAL_TEXT
+    from review_lib.report.charts.png import encode_png
+
+    entry = _laid_out.pop(figure, None)
+    if entry is None or figure not in LAID_OUT:
+        return None
+    full_key, ax, unchanging = entry
+    original_canvas, original_dpi = figure.canvas, figure.dpi
+    engine = figure.get_layout_engine()
+    changing = [artist for artist in ax.get_children()
+                if artist is not ax.patch and artist not in unchanging
+                and artist.get_visible()]
+    try:
+        figure.set_layout_engine("none")  # drawn on the layout its labels were fitted to
+        figure.dpi = dpi
+        canvas = FigureCanvasAgg(figure)
+        with matplotlib.rc_context(LITERAL_TEXT):
+            size = (dpi, canvas.get_width_height())
+            background = _backgrounds.get((full_key, size))
+            if background is None:
+                with _hidden(changing):
+                    canvas.draw()
+                background = canvas.copy_from_bbox(figure.bbox)
+                _backgrounds[(full_key, size)] = background
+                while len(_backgrounds) > _MAX_BACKGROUNDS:
+                    _backgrounds.popitem(last=False)
+            _backgrounds.move_to_end((full_key, size))
+            renderer = canvas.get_renderer()
+            canvas.restore_region(background)
+            with _hidden([figure.patch, ax.patch, *unchanging]):
+                figure.draw(renderer)  # everything else, in a full draw's order
+            return encode_png(canvas.buffer_rgba(), dpi)
+    finally:
+        figure.set_layout_engine(engine)
+        figure.dpi = original_dpi
+        figure.set_canvas(original_canvas)
+
+
+class _hidden:
+    """Artists made invisible for a while (those visible at the start)."""
+
+    def __init__(self, artists):
+        self.artists = [artist for artist in artists if artist.get_visible()]
+
+    def __enter__(self):
+        for artist in self.artists:
+            artist.set_visible(False)
+
+    def __exit__(self, *exc):
+        for artist in self.artists:
+            artist.set_visible(True)
+
+
 def forget_layouts() -> None:
-    """Drop every kept layout (tests; a change of fonts on disk)."""
+    """Drop every kept layout and background (tests; a change of fonts on disk)."""
     _positions.clear()
+    _backgrounds.clear()
