@@ -57,25 +57,31 @@ def _question_tables(rng) -> list[pd.DataFrame]:
     return tables
 
 
-def _on_background(ax) -> np.ndarray:
+def _as_reports_draw(ax, on_background: list) -> np.ndarray:
+    """As chart_html draws a chart: on a kept background where it can, else in full."""
     data = layouts.png_on_kept_background(ax.figure)
+    on_background.append(data is not None)
+    if data is None:
+        data = png_data(ax.figure)
     plt.close(ax.figure)
-    assert data is not None
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
 
 
 def _compare(draw, inputs) -> int:
     """Draw each input as a report does, with layouts and backgrounds kept, then each laid
-    out afresh and drawn in full: the same pixels. Returns how many layouts were reused."""
+    out afresh and drawn in full: the same pixels. Returns how many were drawn on a kept
+    background (as many as reused a layout: the first of each layout is drawn in full)."""
     layouts.forget_layouts()
-    kept = [_on_background(draw(item)) for item in inputs]
-    reused = len(inputs) - len(layouts._positions)
-    assert len(layouts._backgrounds) == len(layouts._positions)  # one per layout
+    on_background: list[bool] = []
+    kept = [_as_reports_draw(draw(item), on_background) for item in inputs]
+    assert sum(on_background) == len(inputs) - len(layouts._positions)
+    # A background for each layout that came round again (as many as are kept).
+    assert 0 < len(layouts._backgrounds) <= len(layouts._positions) or not any(on_background)
     for item, picture in zip(inputs, kept, strict=True):
         layouts.forget_layouts()
         assert np.array_equal(picture, _pixels(draw(item)))  # png_data: a full draw
     layouts.forget_layouts()
-    return reused
+    return sum(on_background)
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +151,8 @@ def test_a_chart_changed_after_it_was_drawn_is_not_drawn_on_a_background():
     """Only chart_html, which draws a chart and saves it at once, uses the background: a
     figure saved twice, or not laid out by key, is drawn in full."""
     table = _case_tables(np.random.default_rng(8))[0]
-    ax = charts.case_profile(table, title="Cases")
+    plt.close(charts.case_profile(table, title="Cases").figure)
+    ax = charts.case_profile(table, title="Cases")  # the same layout again
     assert layouts.png_on_kept_background(ax.figure) is not None
     assert layouts.png_on_kept_background(ax.figure) is None  # once only
     plt.close(ax.figure)
@@ -168,8 +175,23 @@ def test_the_report_charts_are_drawn_on_backgrounds(tmp_path, monkeypatch):
         return data
 
     monkeypatch.setattr(layouts, "png_on_kept_background", counted)
-    context = open_review("Dudley", "2022-24", figures_dir=tmp_path)
-    council.question_chart(context)
-    council.auditor_section(context)
-    council.case_section(context)
-    assert used == [True, True, True]
+    for folder in ("first", "again"):  # a new chart folder: drawn again, not read back
+        context = open_review("Dudley", "2022-24", figures_dir=tmp_path / folder)
+        council.question_chart(context)
+        council.auditor_section(context)
+        council.case_section(context)
+        council.funnel_position(context)
+    assert used == [False] * 4 + [True] * 4  # the first of each layout is drawn in full
+
+
+def test_funnels_of_each_council_on_a_kept_layout_are_the_same_pictures():
+    """The leadership report's funnel: the cycle's councils, one highlighted; the limits,
+    axes and scales are kept with the layout, the points, names, legend and title drawn."""
+    from review_lib.report.context import open_review
+
+    table = open_review("Dudley", "2022-24").results.position.funnels.judgements
+    councils = list(table.index)
+    reused = _compare(lambda council: charts.funnel_plot(
+        table, highlight=council, title=f"{council} among the {len(table)} councils"),
+        [*councils, None, *councils[:4]])
+    assert reused >= 4  # the same council again (and any names of the same width)

@@ -98,9 +98,9 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None,
     full_key = (key, tuple(figure.get_size_inches()), float(figure.dpi),
                 tuple(sorted((name, repr(value)) for name, value in settings.items())),
                 drawing_environment())
-    if unchanging:
-        _laid_out[figure] = (full_key, ax, tuple(unchanging))
     position = _positions.get(full_key)
+    if unchanging:
+        _laid_out[figure] = (full_key, ax, tuple(unchanging), position is not None)
     if position is None:
         engine.execute(figure)
         _positions[full_key] = ax.get_position(original=False).frozen()
@@ -130,8 +130,9 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
     Returns
     -------
     bytes or None
-        The PNG; None for a figure laid out without named unchanging parts (the caller
-        then draws it in full).
+        The PNG; None for a figure laid out without named unchanging parts, or the first
+        of its layout (the caller then draws it in full: a background is kept only for a
+        layout that has come round again).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -141,7 +142,9 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
     entry = _laid_out.pop(figure, None)
     if entry is None or figure not in LAID_OUT:
         return None
-    full_key, ax, unchanging = entry
+    full_key, ax, unchanging, seen_before = entry
+    if not seen_before:
+        return None
     original_canvas, original_dpi = figure.canvas, figure.dpi
     engine = figure.get_layout_engine()
     changing = [artist for artist in ax.get_children()
