@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from review_lib.analysis.comparison import Funnels, cross_metrics, programme_funnels
+from review_lib.analysis.funnel import funnel_x
 from review_lib.analysis.stats import newcombe_difference
 from review_lib.analysis.summary import Proportion, format_percent, question_summary
 from review_lib.data.records import Programme
@@ -275,8 +276,18 @@ def _grouped(context: CycleContext, table: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
+_LIMIT_COLUMNS = ["lower95", "upper95", "lower998", "upper998"]
+
+
+def _shared_limits(table: pd.DataFrame) -> bool:
+    """Whether every council of a funnel table has the same limits (the same n)."""
+    return len(table) > 1 and bool((table[_LIMIT_COLUMNS].nunique() == 1).all())
+
+
 def _funnel_frame(table: pd.DataFrame, unit: str,
                   regions: dict[str, str] | None = None) -> pd.DataFrame:
+    """A row per council: its share, limits (unless shared by all), p-values and place."""
+    shared = _shared_limits(table)
     frame = {}
     if regions:
         frame["Region"] = [regions.get(c, "") or "none given" for c in table.index]
@@ -290,11 +301,14 @@ def _funnel_frame(table: pd.DataFrame, unit: str,
         frame["Effective n (design effect)"] = [
             f"{n:.0f} ({d:.1f})" for n, d in zip(table["effective_n"], table["design_effect"],
                                                  strict=True)]
+    if not shared:  # else said once, in the table's note
+        frame.update({
+            "95% limits": [_limit_cell(lo, hi) for lo, hi in
+                           zip(table["lower95"], table["upper95"], strict=True)],
+            "99.8% limits": [_limit_cell(lo, hi) for lo, hi in
+                             zip(table["lower998"], table["upper998"], strict=True)],
+        })
     frame.update({
-        "95% limits": [_limit_cell(lo, hi) for lo, hi in
-                       zip(table["lower95"], table["upper95"], strict=True)],
-        "99.8% limits": [_limit_cell(lo, hi) for lo, hi in
-                         zip(table["lower998"], table["upper998"], strict=True)],
         "p above, below": [f"{_p(a)}, {_p(b)}" for a, b in
                            zip(table["p_above"], table["p_below"], strict=True)],
         "Position": [FLAG_TEXT[f] for f in table["flag"]],
@@ -411,14 +425,21 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
                     "wider for councils with fewer records; where a line is missing, "
                     "no share at that n could be outside it.",
             filename=f"funnel-{measure}.png", folder=context.figures_dir)
+    note = ("p above, below: the exact one-sided binomial p-values of a share at least "
+            "this high, and at least this low, if the council's true share were the "
+            "programme average. \"No upper\": at this n no share can be above that limit.")
+    if _shared_limits(table):
+        first = table.iloc[0]
+        n_words = (f"n = {funnel_x(table)[0]:.0f}" if measure == "judgements" else
+                   f"the same effective n ({funnel_x(table)[0]:.0f})")
+        note = (f"Every council has {n_words}, so the limits are the same for all: 95% "
+                f"limits {_limit_cell(first['lower95'], first['upper95'])}, 99.8% limits "
+                f"{_limit_cell(first['lower998'], first['upper998'])}. " + note)
     return combined(
         f"<p>{esc(' '.join(sentence))}</p>",
         figure,
         html_table(_funnel_frame(table, unit, context.regions), f"Funnel limits for {what}",
-                   note="p above, below: the exact one-sided binomial p-values of a share "
-                        "at least this high, and at least this low, if the council's true "
-                        "share were the programme average. \"No upper\": at this n no share "
-                        "can be above that limit.",
+                   note=note,
                    numeric=[f"Good or better (of {unit})", "Effective n (design effect)",
                             "95% limits", "99.8% limits", "p above, below"]),
         frame=table)

@@ -352,3 +352,32 @@ def test_regional_and_small_views_keep_their_councils_in_the_change_chart(tmp_pa
     london = cross.open_cycle("2025-26", "", tmp_path / "data", region="London")
     section = str(cross.change_section(london, with_table=False))
     assert "for 12 councils" in section and "Council 05" in section
+
+
+def test_limits_shared_by_every_council_are_stated_once_not_on_every_row(tmp_path):
+    """Every council with 20 cases: the table drops its two columns of identical limits and
+    its note gives them once (as the dot plot draws them once)."""
+    import pandas as pd
+
+    from review_lib.report import cross
+
+    context, _ = _long_context(tmp_path)
+    table = context.funnels.judgements
+    section = cross_section(context)
+    frame = pd.read_html(__import__("io").StringIO(str(section)))[0]
+    assert "95% limits" not in frame.columns and "99.8% limits" not in frame.columns
+    assert list(frame.columns[-2:]) == ["p above, below", "Position"]
+    first = table.iloc[0]
+    stated = (f"Every council has n = 20, so the limits are the same for all: 95% limits "
+              f"{cross._limit_cell(first['lower95'], first['upper95'])}, 99.8% limits "
+              f"{cross._limit_cell(first['lower998'], first['upper998'])}.")
+    assert stated in str(section)
+    # Where n differs (the sample's question ratings, at each council's effective n), each
+    # row keeps its own limits.
+    from review_lib.paths import SAMPLE_DIR
+
+    sample = cross.open_cycle("2022-24", "Dudley", SAMPLE_DIR)
+    ratings = str(cross.funnel_section(sample, "ratings"))
+    assert "Every council has" not in ratings
+    assert '<th scope="col" class=num>95% limits</th>' in ratings
+    assert "Every council has n = 20" in str(cross.funnel_section(sample, "judgements"))
