@@ -311,7 +311,10 @@ def _funnel_frame(table: pd.DataFrame, unit: str,
     frame.update({
         "p above, below": [f"{_p(a)}, {_p(b)}" for a, b in
                            zip(table["p_above"], table["p_below"], strict=True)],
-        "Position": [FLAG_TEXT[f] for f in table["flag"]],
+        # "the 95% limits" held together, so a narrow column wraps it onto two lines at
+        # most, never a word a line.
+        "Position": [FLAG_TEXT[f].replace(" the ", " the\u00a0").replace("% ", "%\u00a0")
+                     for f in table["flag"]],
     })
     return pd.DataFrame(frame, index=pd.Index(table.index, name="Council"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,32 @@ def test_a_councils_own_word_style_is_used(leadership_html, tmp_path):
     assert document.styles["Heading 1"].font.name == "Georgia"
     with pytest.raises(FormatError, match="not found"):
         html_to_docx(leadership_html, tmp_path / "x.docx", reference=tmp_path / "none.docx")
+
+
+@pytest.mark.browser
+def test_a_long_sortable_table_repeats_its_heading_row_on_every_printed_page(tmp_path):
+    """A table long enough to be sortable, and to run over three pages: its heading row is
+    printed at the top of each (Chromium leaves it out when the row holds a <button>)."""
+    _needs_chromium()
+    import pandas as pd
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    from pypdf import PdfReader
+
+    from review_lib.report.export import notebook_to_html
+    from review_lib.report.html import html_table
+
+    frame = pd.DataFrame({"Share": [f"{i % 21} of 20 ({i % 21 * 5}%)" for i in range(120)]},
+                         index=pd.Index([f"Council {i:03d}" for i in range(120)],
+                                        name="Council"))
+    table = html_table(frame, "A long table")
+    cell = new_code_cell("table", execution_count=1, outputs=[
+        new_output("display_data", data={"text/html": table})])
+    html = tmp_path / "long.html"
+    html.write_text(notebook_to_html(new_notebook(cells=[cell]), title="Long"), "utf-8")
+    pages = PdfReader(str(html_to_pdf(html, tmp_path / "long.pdf"))).pages
+    assert len(pages) >= 3
+    for page in pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        first_row = next(i for i, line in enumerate(lines)
+                         if re.match(r"Council \d{3} ", line))
+        assert "Council Share" in lines[:first_row], lines[:first_row + 1]

@@ -2,7 +2,10 @@
    A table of class "data" with more than LONG body rows gets a button in each column
    heading; pressing it sorts the rows by that column (numbers as numbers, words as words),
    again to reverse. aria-sort says which column sorts the table and which way. Without
-   this script (or in print) the table is the same table, in its own order. */
+   this script (or in print) the table is the same table, in its own order.
+   The control is a span with the button role, reached by Tab and pressed with Enter or
+   Space, not a <button>: Chromium does not repeat a table's heading row on each printed
+   page when the row holds a form control. */
 (function () {
   "use strict";
   var LONG = 12;
@@ -41,13 +44,20 @@
     }
     table.classList.add("sortable");
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (heading, column) {
-      var button = document.createElement("button");
-      button.type = "button";
+      var button = document.createElement("span");
+      button.setAttribute("role", "button");
+      button.tabIndex = 0;
       button.className = "sort";
       while (heading.firstChild) { button.appendChild(heading.firstChild); }
       button.title = "Sort by this column";
       heading.appendChild(button);
       button.addEventListener("click", function () { sortBy(table, column, button); });
+      button.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();  /* Space would scroll the page */
+          sortBy(table, column, button);
+        }
+      });
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.data"), prepare);
