@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,15 @@ def test_reports_print_on_a4_with_bookmarks_and_tags(which, pages, leadership_ht
         assert "Dudley · Practice Review 2022-24" in text and "Page 1 of" in text
         nested = [item.title for item in outline[1] if not isinstance(item, list)]
         assert nested[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
+    # No page ends on a heading: each is printed with what follows it.
+    source = html.read_text(encoding="utf-8")
+    headings = {unescape(re.sub(r"<[^>]+>", "", heading)).replace("¶", "").strip()
+                for heading in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", source, flags=re.S)}
+    assert "Methods" in headings or "Appendix: how to read these figures" in headings
+    for number, page in enumerate(reader.pages, start=1):
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()
+                 and not re.fullmatch(r"Page \d+ of \d+|.* · Practice Review .*", line.strip())]
+        assert lines and lines[-1] not in headings, (number, lines[-1])
     assert not list(tmp_path.glob(".*.part"))
 
 
