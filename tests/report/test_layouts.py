@@ -195,3 +195,18 @@ def test_funnels_of_each_council_on_a_kept_layout_are_the_same_pictures():
         table, highlight=council, title=f"{council} among the {len(table)} councils"),
         [*councils, None, *councils[:4]])
     assert reused >= 4  # the same council again (and any names of the same width)
+
+
+def test_a_chart_never_saved_is_not_kept_alive_by_its_layout():
+    """What a figure's layout keeps goes with the figure: one an analyst draws and drops is
+    freed, whether or not a report ever saved it."""
+    import gc
+    import weakref
+
+    table = _case_tables(np.random.default_rng(9))[0]
+    ax = charts.case_profile(table, title="Cases")
+    figure = weakref.ref(ax.figure)
+    plt.close(ax.figure)
+    del ax
+    gc.collect()
+    assert figure() is None

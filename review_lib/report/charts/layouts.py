@@ -26,7 +26,6 @@ afresh.
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -44,8 +43,10 @@ _positions: OrderedDict[tuple, Bbox] = OrderedDict()
 #: Pixels of the unchanging parts, per layout and resolution: up to 7 MB each.
 _MAX_BACKGROUNDS = 12
 _backgrounds: OrderedDict[tuple, object] = OrderedDict()
-#: Each figure laid out by key: that key and the chart's unchanging parts.
-_laid_out: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The attribute of a figure laid out by key that holds the key, its Axes, its unchanging
+#: parts and whether the layout was kept from before (on the figure, not in a table here,
+#: so that it goes with the figure).
+_ATTRIBUTE = "_practice_review_layout"
 
 
 def text_box(text: Text) -> tuple[float, float, float, float]:
@@ -100,7 +101,7 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None,
                 drawing_environment())
     position = _positions.get(full_key)
     if unchanging:
-        _laid_out[figure] = (full_key, ax, tuple(unchanging), position is not None)
+        setattr(figure, _ATTRIBUTE, (full_key, ax, tuple(unchanging), position is not None))
     if position is None:
         engine.execute(figure)
         _positions[full_key] = ax.get_position(original=False).frozen()
@@ -139,7 +140,7 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
     from review_lib.report.charts.base import LAID_OUT, LITERAL_TEXT
     from review_lib.report.charts.png import encode_png
 
-    entry = _laid_out.pop(figure, None)
+    entry = figure.__dict__.pop(_ATTRIBUTE, None)
     if entry is None or figure not in LAID_OUT:
         return None
     full_key, ax, unchanging, seen_before = entry
