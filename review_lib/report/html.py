@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import html
 import io
 from collections.abc import Iterable, Mapping
@@ -207,70 +206,23 @@ def png_data(fig, dpi: int = 150) -> bytes:
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     from review_lib.report.charts.base import LITERAL_TEXT
+    from review_lib.report.charts.png import agg_canvas, encode_png, one_pass_allowed
 
     # A constrained layout already fits every label inside the figure (tests/test_charts.py
     # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
     fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    buffer = io.BytesIO()
     with matplotlib.rc_context(LITERAL_TEXT):
-        params = matplotlib.rcParams
-        if (fitted and type(fig.canvas) in _plain_canvases()
-                and params["savefig.facecolor"] == params["savefig.edgecolor"] == "auto"
-                and not params["savefig.transparent"]):
-            _draw_png(fig, buffer, dpi)
-        else:
-            fig.savefig(buffer, format="png", dpi=dpi,
-                        bbox_inches=None if fitted else "tight", metadata={"Software": None})
+        if one_pass_allowed(fig):
+            # savefig draws a laid-out figure twice: once without rendering (to lay it
+            # out), then for the pixels. One draw on an Agg canvas does both, with the same
+            # pixels (tests/report/test_redraw.py checks the charts of the reports).
+            with agg_canvas(fig, dpi) as canvas:
+                canvas.draw()
+                return encode_png(canvas.buffer_rgba(), dpi)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi,
+                    bbox_inches=None if fitted else "tight", metadata={"Software": None})
     return buffer.getvalue()
-
-
-@functools.cache
-def _plain_canvases() -> tuple:
-    """The canvases a chart may be on to be drawn by :func:`_draw_png`.
-
-    Found when first needed: importing them imports matplotlib, which the index page does
-    not need.
-    """
-    from matplotlib.backend_bases import FigureCanvasBase
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvases = [FigureCanvasBase, FigureCanvasAgg]
-    try:  # the canvas of figures made in a notebook (Jupyter's inline backend)
-        from matplotlib_inline.backend_inline import FigureCanvas as InlineCanvas
-
-        canvases.append(InlineCanvas)
-    except ImportError:
-        pass
-    return tuple(canvases)
-
-
-def _draw_png(fig, buffer: io.BytesIO, dpi: int) -> None:
-    """What ``savefig(format="png")`` writes for a laid-out figure, with one pass fewer.
-
-    Matplotlib's ``savefig`` draws a figure with a layout engine twice: once without
-    rendering (to lay it out), then again for the pixels. Drawing it once on an Agg canvas
-    lays it out and renders it in the same pass, with the same pixels
-    (tests/report/test_redraw.py checks the charts of the reports); they are written by
-    :func:`~review_lib.report.charts.png.encode_png`.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from review_lib.report.charts.base import LAID_OUT
-    from review_lib.report.charts.png import encode_png
-
-    original_canvas, original_dpi = fig.canvas, fig.dpi
-    engine = fig.get_layout_engine()
-    try:
-        fig.dpi = dpi
-        canvas = FigureCanvasAgg(fig)
-        if fig in LAID_OUT:
-            fig.set_layout_engine("none")  # drawn on the layout its labels were fitted to
-        canvas.draw()
-        buffer.write(encode_png(canvas.buffer_rgba(), dpi))
-    finally:
-        fig.set_layout_engine(engine)
-        fig.dpi = original_dpi
-        fig.set_canvas(original_canvas)
 
 
 def figure_html(fig, *, alt: str, caption: str, filename: str | None = None,

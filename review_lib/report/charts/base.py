@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
@@ -330,16 +329,10 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None 
     """
     if not labels:
         return
-    figure = _root_figure(ax)
-    engine = figure.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        from review_lib.report.charts.layouts import lay_out
+    from review_lib.report.charts.layouts import lay_out
 
-        # The layout alone: measuring needs nothing drawn.
-        lay_out(figure, ax, layout_key, unchanging)
-    else:
-        figure.draw_without_rendering()
-    LAID_OUT.add(figure)
+    figure = _root_figure(ax)
+    lay_out(figure, ax, layout_key, unchanging)
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number
     axes_box = ax.get_window_extent(renderer)

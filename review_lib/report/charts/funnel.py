@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.markers import MarkerStyle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Affine2D, IdentityTransform, offset_copy
@@ -24,7 +23,6 @@ from review_lib.report.charts.base import (
     _TEXT_DARK,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
-    LAID_OUT,
     _root_figure,
     literal_text,
 )
@@ -458,7 +456,8 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     heading = ax.set_title(title, loc="left", fontsize=11, fontweight="bold") if title else None
 
     # Where the points land is known only once the layout is: lay out, then dodge and label.
-    if own_figure and isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+    key, unchanging = None, ()
+    if own_figure:
         # What moves the layout: the scales, the axis labels, the legend's entries (the
         # highlighted council's by its box) and the title's box. The limits are kept with
         # it, since they are drawn once for every chart of the key.
@@ -469,11 +468,9 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
         key = ("funnel", float(low), float(high), tuple(ax.get_ylim()),
                tuple(ax.get_yticks()), xlabel, _digest(grid, *curves, target), tuple(entries),
                text_box(heading) if heading is not None else None)
-        lay_out(figure, ax, key, (ax.xaxis, ax.yaxis, ax.spines["left"], ax.spines["bottom"],
-                                  *lines, *ax.collections))
-    else:
-        figure.draw_without_rendering()
-    LAID_OUT.add(figure)
+        unchanging = (ax.xaxis, ax.yaxis, ax.spines["left"], ax.spines["bottom"], *lines,
+                      *ax.collections)
+    lay_out(figure, ax, key, unchanging)
     px_per_pt = figure.dpi / 72
     display = ax.transData.transform(np.column_stack([n, shares]))
     sizes = np.array([_FUNNEL_FOCUS_SIZE if c == chosen else _FUNNEL_SIZE

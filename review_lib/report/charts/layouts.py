@@ -71,14 +71,18 @@ def text_box(text: Text) -> tuple[float, float, float, float]:
 
 def lay_out(figure: Figure, ax: Axes, key: tuple | None,
             unchanging: Sequence[Artist] = ()) -> None:
-    """Lay out a one-axes figure by its constrained layout engine, or as before for ``key``.
+    """Lay out a figure so that its labels can be fitted, and mark it as laid out.
+
+    A one-axes figure with a constrained layout is laid out by its engine, or given the
+    layout kept for ``key``; any other is drawn without rendering. Either way it joins
+    :data:`~review_lib.report.charts.base.LAID_OUT`, so it is saved on this layout.
 
     Parameters
     ----------
     figure : matplotlib.figure.Figure
-        The figure, with a :class:`~matplotlib.layout_engine.ConstrainedLayoutEngine`.
+        The figure.
     ax : matplotlib.axes.Axes
-        Its only Axes.
+        The Axes the chart drew on.
     key : tuple or None
         What the layout depends on besides the figure's size and resolution, the engine's
         settings and the drawing style (rcParams), which are added here; None to lay out
@@ -87,11 +91,15 @@ def lay_out(figure: Figure, ax: Axes, key: tuple | None,
         The parts of the chart (children of ``ax``) drawn the same in every chart with this
         key, which :func:`png_on_kept_background` draws once; none by default.
     """
+    from review_lib.report.charts.base import LAID_OUT
+
+    LAID_OUT.add(figure)
     engine = figure.get_layout_engine()
     if not isinstance(engine, ConstrainedLayoutEngine):
-        raise TypeError("lay_out needs a figure with a constrained layout")
+        figure.draw_without_rendering()
+        return
     if key is None or figure.axes != [ax]:
-        engine.execute(figure)
+        engine.execute(figure)  # the layout alone: measuring needs nothing drawn
         return
     from review_lib.report.chart_cache import drawing_environment
 
@@ -133,29 +141,23 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
     bytes or None
         The PNG; None for a figure laid out without named unchanging parts, or the first
         of its layout (the caller then draws it in full: a background is kept only for a
-        layout that has come round again).
+        layout that has come round again), or one that ``png_data`` would not draw in one
+        pass (``savefig`` settings that change its pixels).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from review_lib.report.charts.base import LAID_OUT, LITERAL_TEXT
-    from review_lib.report.charts.png import encode_png
+    from review_lib.report.charts.base import LITERAL_TEXT
+    from review_lib.report.charts.png import agg_canvas, encode_png, one_pass_allowed
 
     entry = figure.__dict__.pop(_ATTRIBUTE, None)
-    if entry is None or figure not in LAID_OUT:
+    if entry is None or not entry[3]:  # not laid out by key, or the first of its layout
         return None
-    full_key, ax, unchanging, seen_before = entry
-    if not seen_before:
-        return None
-    original_canvas, original_dpi = figure.canvas, figure.dpi
-    engine = figure.get_layout_engine()
+    full_key, ax, unchanging, _ = entry
     changing = [artist for artist in ax.get_children()
                 if artist is not ax.patch and artist not in unchanging
                 and artist.get_visible()]
-    try:
-        figure.set_layout_engine("none")  # drawn on the layout its labels were fitted to
-        figure.dpi = dpi
-        canvas = FigureCanvasAgg(figure)
-        with matplotlib.rc_context(LITERAL_TEXT):
+    with matplotlib.rc_context(LITERAL_TEXT):
+        if not one_pass_allowed(figure):
+            return None
+        with agg_canvas(figure, dpi) as canvas:
             size = (dpi, canvas.get_width_height())
             background = _backgrounds.get((full_key, size))
             if background is None:
@@ -166,15 +168,10 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
                 while len(_backgrounds) > _MAX_BACKGROUNDS:
                     _backgrounds.popitem(last=False)
             _backgrounds.move_to_end((full_key, size))
-            renderer = canvas.get_renderer()
             canvas.restore_region(background)
             with _hidden([figure.patch, ax.patch, *unchanging]):
-                figure.draw(renderer)  # everything else, in a full draw's order
+                figure.draw(canvas.get_renderer())  # the rest, in a full draw's order
             return encode_png(canvas.buffer_rgba(), dpi)
-    finally:
-        figure.set_layout_engine(engine)
-        figure.dpi = original_dpi
-        figure.set_canvas(original_canvas)
 
 
 class _hidden:

@@ -13,8 +13,10 @@ Tests read the files back with Pillow and compare every pixel with the canvas.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -75,3 +77,87 @@ def encode_png(rgba: np.ndarray, dpi: int) -> bytes:
         _chunk(b"IDAT", zlib.compress(rows, LEVEL)),
         _chunk(b"IEND", b""),
     ])
+
+
+@functools.cache
+def _plain_canvases() -> tuple:
+    """The canvases a chart may be on to be drawn in one pass (:func:`one_pass_allowed`).
+
+    Found when first needed: importing them imports matplotlib, which the index page does
+    not need.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvases = [FigureCanvasBase, FigureCanvasAgg]
+    try:  # the canvas of figures made in a notebook (Jupyter's inline backend)
+        from matplotlib_inline.backend_inline import FigureCanvas as InlineCanvas
+
+        canvases.append(InlineCanvas)
+    except ImportError:
+        pass
+    return tuple(canvases)
+
+
+def one_pass_allowed(figure) -> bool:
+    """Whether a figure's PNG may be drawn on an Agg canvas rather than by ``savefig``.
+
+    True for a figure with a constrained layout on a plain canvas, while no ``savefig``
+    setting would change its pixels (face and edge colour, transparency).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    bool
+        Whether :func:`agg_canvas` draws what ``savefig`` would write.
+    """
+    import matplotlib
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    params = matplotlib.rcParams
+    return (isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
+            and type(figure.canvas) in _plain_canvases()
+            and params["savefig.facecolor"] == params["savefig.edgecolor"] == "auto"
+            and not params["savefig.transparent"])
+
+
+@contextmanager
+def agg_canvas(figure, dpi: int):
+    """A figure on an Agg canvas at ``dpi``, for a while; its own canvas and dpi after.
+
+    A figure that laid itself out to fit its labels
+    (:data:`~review_lib.report.charts.base.LAID_OUT`) is drawn on that layout, with its
+    layout engine off meanwhile.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    dpi : int
+        Resolution.
+
+    Yields
+    ------
+    matplotlib.backends.backend_agg.FigureCanvasAgg
+        The canvas, not yet drawn.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from review_lib.report.charts.base import LAID_OUT
+
+    original_canvas, original_dpi = figure.canvas, figure.dpi
+    engine = figure.get_layout_engine()
+    try:
+        figure.dpi = dpi
+        canvas = FigureCanvasAgg(figure)
+        if figure in LAID_OUT:
+            figure.set_layout_engine("none")
+        yield canvas
+    finally:
+        figure.set_layout_engine(engine)
+        figure.dpi = original_dpi
+        figure.set_canvas(original_canvas)
