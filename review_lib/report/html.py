@@ -109,6 +109,10 @@ def format_month(value: str) -> str:
         return value
 
 
+#: Row names up to this many characters are kept on one line in tables.
+_ONE_LINE_NAME = 24
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
                formats: Mapping[str, str | callable] | None = None,
                numeric: Iterable[str] | None = None, note: str | None = None) -> str:
@@ -144,7 +148,10 @@ def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = 
              for c in frame.columns]
     rows.append("</tr></thead><tbody>")
     for index, record in frame.iterrows():
-        cells = [f'<th scope="row">{esc(index)}</th>']
+        # A short row name (a case pseudonym, a council, an auditor) stays on one line, so
+        # a narrow column never breaks "Case 03" after its first word.
+        name = ' class="name"' if len(str(index)) <= _ONE_LINE_NAME else ""
+        cells = [f'<th scope="row"{name}>{esc(index)}</th>']
         for column in frame.columns:
             value = record[column]
             fmt = formats.get(column)

@@ -76,6 +76,14 @@ def open_offline(browser, path: Path, screenshot: Path):
         h1Colour: document.querySelector('h1') ?
             getComputedStyle(document.querySelector('h1')).color : '',
         overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        // Short row names ("Case 03", a council) broken over two lines: one text box a line.
+        wrappedNames: Array.from(document.querySelectorAll('th[scope=row]'))
+            .filter(th => th.innerText.trim().length <= 24 && th.innerText.includes(' '))
+            .filter(th => {
+                const range = document.createRange();
+                range.selectNodeContents(th);
+                return range.getClientRects().length > 1;
+            }).map(th => th.innerText),
     })""")
     page.screenshot(path=str(screenshot), full_page=True)
     context.close()
@@ -108,6 +116,7 @@ def assert_styled(facts):
     assert facts["textColour"] == "#0b0c0c", "the report's colour variables are not defined"
     assert facts["h1Colour"] == "rgb(18, 67, 109)"  # the accent colour of the stylesheet
     assert facts["overflow"] <= 0, f"the page is {facts['overflow']} px wider than the window"
+    assert facts["wrappedNames"] == [], "short row names wrap onto two lines"
 
 
 def test_cross_council_report_renders_offline(browser, rendered, tmp_path):

@@ -186,3 +186,15 @@ def test_a_long_sortable_table_repeats_its_heading_row_on_every_printed_page(tmp
         first_row = next(i for i, line in enumerate(lines)
                          if re.match(r"Council \d{3} ", line))
         assert "Council Share" in lines[:first_row], lines[:first_row + 1]
+
+
+def test_short_row_names_are_kept_on_one_line_and_long_ones_may_wrap():
+    import pandas as pd
+
+    from review_lib.report.html import html_table
+
+    frame = pd.DataFrame({"n": [20, 20]},
+                         index=pd.Index(["Case 03", "Bath and North East Somerset Council"]))
+    table = html_table(frame, "Names")
+    assert '<th scope="row" class="name">Case 03</th>' in table
+    assert '<th scope="row">Bath and North East Somerset Council</th>' in table

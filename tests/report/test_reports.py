@@ -311,9 +311,11 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     assert "inside the 95% limits (no clear evidence of a difference)" in dudley
     assert "70% to 97%" in dudley  # Wilson interval of 18 of 20
     # Each council's recommendations, and how many of its previous review's have an update.
-    assert ('<tr><th scope="row">Dudley</th><td class="num">7</td><td class="num">15 of 15 '
+    assert ('<tr><th scope="row">Dudley</th><td class="num">7</td>'
+            '<td class="num">15 of 15 '
             "(2019)</td><td>final</td></tr>") in html
-    assert ('<tr><th scope="row">Northwold</th><td class="num">7</td><td class="num">3 of 6 '
+    assert ('<tr><th scope="row">Northwold</th><td class="num">7</td>'
+            '<td class="num">3 of 6 '
             "(2019)</td><td>draft</td></tr>") in html
     assert 'href="2022-24/dudley/leadership.html#recommendations"' in html
     metrics = json.loads((out / "reports/2022-24/northwold/metrics.json").read_text())
