@@ -24,7 +24,9 @@ Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--k
 ``bench_load.py`` (150 councils in the nine ADASS regions, latest cycle: every leadership and
 distributions report, the national and nine regional cross-council reports, the index;
 target at most 90 s), and the sample's cold batch with and without ``--pdf --docx``
-(target: they add at most 50%), each with the peak memory of the process tree.
+(target: they add at most 50%), each with the peak memory of the process tree; before and
+after, a host probe times fixed work that is not this project's (a pure-Python loop and a
+matplotlib draw, two processes at once), so that runs on different days can be compared.
 """
 
 from __future__ import annotations
@@ -97,6 +99,44 @@ def timed(command: list[str], *, cwd: Path) -> tuple[float, int, str]:
         print(output[-3000:])
         raise SystemExit(f"command failed ({process.returncode}): {' '.join(command)}")
     return elapsed, memory.peak, output
+
+
+#: A fixed workload that none of this project's code touches, timed in two processes at once
+#: (both cores) before and after the national rounds: how fast the shared host was while
+#: they ran, so figures from different days can be compared.
+HOST_PROBE_SCRIPT = r'''
+import time
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+start = time.perf_counter()
+total = 0
+for i in range(3_000_000):
+    total += i * i % 7
+python_seconds = time.perf_counter() - start
+figure, ax = plt.subplots(figsize=(8, 6))
+for row in range(20):
+    ax.barh(range(20), [1] * 20, left=row, height=0.7, hatch="//" if row % 2 else None)
+for k in range(200):
+    ax.text(k % 20, k // 10, "Requires Improvement", fontsize=7)
+figure.canvas.draw()
+start = time.perf_counter()
+for _ in range(3):
+    figure.canvas.draw()
+print(f"{python_seconds:.3f} {time.perf_counter() - start:.3f}")
+'''
+
+
+def host_probe() -> str:
+    """Time :data:`HOST_PROBE_SCRIPT` in two processes at once; a line of text."""
+    processes = [subprocess.Popen([PYTHON, "-c", HOST_PROBE_SCRIPT], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    results = [tuple(map(float, process.communicate()[0].split())) for process in processes]
+    python_seconds = max(r[0] for r in results)
+    drawing_seconds = max(r[1] for r in results)
+    return (f"host probe (fixed work, not this project's, two at once): pure Python "
+            f"{python_seconds:.2f} s, matplotlib draws {drawing_seconds:.2f} s")
 
 
 FLOOR_SCRIPT = r'''
@@ -243,6 +283,7 @@ def national(args) -> int:
     catalogue = load_catalogue(None)
     write_layouts(work / "data", generate_programme(150, catalogue), catalogue)
     print(f"Machine: {machine()}")
+    print(f"before: {host_probe()}", flush=True)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     rows = []
     for number in range(args.rounds):
@@ -263,6 +304,7 @@ def national(args) -> int:
                  str(folder / "reports"), "--figures", str(folder / "figures"), *jobs,
                  *extra], cwd=ROOT)
             into.append((seconds, peak))
+    print(f"after: {host_probe()}")
     best = statistics.median(s for s, _ in rows)
     print(f"cold national batch (150 councils, median of {len(rows)})  {best:6.1f} s  "
           f"<= 90 s: {'met' if best <= 90 else 'NOT met'}   peak "
