@@ -224,8 +224,10 @@ def house_style(path: Path) -> Path:
     """Write the suite's Word reference document: pandoc's styles, in the report's look.
 
     Arial throughout, headings in the report's blue (#12436D), captions and table text a
-    little smaller. A council replaces it with its own reference document (any ``.docx``
-    whose styles it likes: pandoc takes the styles, not the text).
+    little smaller; A4 pages with 20 mm margins and a footer giving the report's title and
+    "Page N of M"; Word asked to update fields on opening, so that the contents list is
+    filled in. A council replaces it with its own reference document (any ``.docx`` whose
+    styles and page it likes: pandoc takes the styles and the page, not the text).
 
     Parameters
     ----------
@@ -261,9 +263,56 @@ def house_style(path: Path) -> Path:
             font.color.rgb = blue
         if style.name in ("Caption", "Image Caption", "Table Caption", "Compact"):
             font.size = Pt(9.5)
+    _a4_page_with_footer(document)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``, ``TITLE``) in 9 points, ending a paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    properties, size = OxmlElement("w:rPr"), OxmlElement("w:sz")
+    size.set(qn("w:val"), "18")  # 9 points, as the footer's other text
+    properties.append(size)
+    run.append(properties)
+    text = OxmlElement("w:t")
+    text.text = shown
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _a4_page_with_footer(document) -> None:
+    """A4, 20 mm margins, a footer of title and page, and fields updated when opened."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(20)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _field(footer, "TITLE", "Practice Review report")
+        footer.add_run(" \u00b7 Page ")
+        _field(footer, "PAGE", "1")
+        footer.add_run(" of ")
+        _field(footer, "NUMPAGES", "1")
+        for run in footer.runs:
+            run.font.size = Pt(9)
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
 
 
 def _word_ready(html: str) -> str:

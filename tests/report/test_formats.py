@@ -141,6 +141,14 @@ def test_the_word_file_has_headings_tables_images_with_alt_text_and_contents(
     assert "TOC \\o" in xml or 'w:instr="TOC' in xml  # a Word table of contents field
     assert "Contents" not in [p.text for p in document.paragraphs[:3]]  # not the HTML list
     assert document.styles["Heading 1"].font.name == "Arial"
+    # An A4 page with a footer of the title and page numbers; Word fills in the contents
+    # list when the file is opened.
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    footer = section.footer.paragraphs[0]._p.xml
+    assert all(f'w:instr="{field}"' in footer for field in ("TITLE", "PAGE", "NUMPAGES"))
+    settings = document.settings.element
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
 
 
 def test_a_councils_own_word_style_is_used(leadership_html, tmp_path):
