@@ -458,7 +458,29 @@ def markdown_html(text: str) -> str:
     """
     import mistune
 
-    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
+    html = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
+    return _with_table_headers(html) if "<table>" in html else html
+
+
+_BODY_ROW_START = re.compile(r"<tr>(\s*)<td([^>]*)>(.*?)</td>", re.S)
+
+
+def _with_table_headers(html: str) -> str:
+    """Markdown tables as :func:`~review_lib.report.html.html_table` makes tables.
+
+    Column headings get ``scope="col"``; each row's first cell becomes its row header
+    (``scope="row"``), kept on one line when it is a short name, as in ``html_table``.
+    """
+    from review_lib.report.html import ONE_LINE_NAME
+
+    def row_header(match: re.Match) -> str:
+        space, attributes, content = match.groups()
+        plain = re.sub(r"<[^>]+>", "", content)
+        name = ' class="name"' if len(plain) <= ONE_LINE_NAME else ""
+        return f'<tr>{space}<th scope="row"{name}{attributes}>{content}</th>'
+
+    html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
+    return _BODY_ROW_START.sub(row_header, html)
 
 
 @sectioned

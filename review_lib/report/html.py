@@ -110,7 +110,7 @@ def format_month(value: str) -> str:
 
 
 #: Row names up to this many characters are kept on one line in tables.
-_ONE_LINE_NAME = 24
+ONE_LINE_NAME = 24
 
 
 def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
@@ -150,7 +150,7 @@ def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = 
     for index, record in frame.iterrows():
         # A short row name (a case pseudonym, a council, an auditor) stays on one line, so
         # a narrow column never breaks "Case 03" after its first word.
-        name = ' class="name"' if len(str(index)) <= _ONE_LINE_NAME else ""
+        name = ' class="name"' if len(str(index)) <= ONE_LINE_NAME else ""
         cells = [f'<th scope="row"{name}>{esc(index)}</th>']
         for column in frame.columns:
             value = record[column]

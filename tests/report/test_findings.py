@@ -473,3 +473,18 @@ def test_council_findings_add_the_narrative_when_present(tmp_path):
     assert sections["Themes from the review team"] == "The team saw **good** carers' work.\n"
     assert "no earlier review of Testshire" in sections["Change since the previous review"]
     assert "not meaningful" in sections["How the council compares with the programme"]
+
+
+def test_markdown_tables_get_column_scopes_and_row_headers_like_the_suites_tables():
+    from review_lib.report.council import markdown_html
+
+    html = markdown_html("| Council | Change |\n|---|--:|\n| Council 001 | +5 |\n"
+                         "| Bath and North East Somerset Council | -3 |\n")
+    assert '<th scope="col">Council</th>' in html
+    assert '<th scope="col" style="text-align:right">Change</th>' in html
+    # Short names are kept on one line; a long one may wrap; the other cells stay cells.
+    assert '<th scope="row" class="name">Council 001</th>' in html
+    assert '<th scope="row">Bath and North East Somerset Council</th>' in html
+    assert '<td style="text-align:right">+5</td>' in html
+    plain = "<p>No table, a &lt;b&gt;tag&lt;/b&gt;.</p>\n"
+    assert markdown_html("No table, a <b>tag</b>.") == plain
