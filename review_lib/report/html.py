@@ -322,6 +322,14 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
                    figure=lambda: chart(*args, **kwargs))
 
 
+def _is_tall_png(data: bytes) -> bool:
+    """Whether a PNG is taller than it is wide (False for anything that is not a PNG)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return False
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return height > width
+
+
 def _check_alt(alt: str) -> None:
     if not alt or not alt.strip():
         raise ValueError("every figure needs real alt text")
@@ -329,7 +337,10 @@ def _check_alt(alt: str) -> None:
 
 def _figure_tag(data: bytes, alt: str, caption: str) -> str:
     encoded = base64.b64encode(data).decode("ascii")
-    return (f'<figure class="chart"><img src="data:image/png;base64,{encoded}" '
+    # A chart taller than it is wide (a row per council, say) may take a whole printed
+    # page, where others are held to part of one (report.css).
+    tall = " tall" if _is_tall_png(data) else ""
+    return (f'<figure class="chart{tall}"><img src="data:image/png;base64,{encoded}" '
             f'alt="{esc(alt)}"><figcaption>{esc(caption)}</figcaption></figure>')
 
 

@@ -206,3 +206,18 @@ def test_short_row_names_are_kept_on_one_line_and_long_ones_may_wrap():
     table = html_table(frame, "Names")
     assert '<th scope="row" class="name">Case 03</th>' in table
     assert '<th scope="row">Bath and North East Somerset Council</th>' in table
+
+
+def test_charts_taller_than_wide_are_marked_to_take_up_to_a_printed_page():
+    import matplotlib.pyplot as plt
+
+    from review_lib.report.html import figure_html
+
+    tall = plt.figure(figsize=(4, 9))
+    wide = plt.figure(figsize=(8, 4))
+    alt = "A chart for this test, with enough words to be real alt text for a reader."
+    assert '<figure class="chart tall">' in figure_html(tall, alt=alt, caption="Tall.")
+    assert '<figure class="chart">' in figure_html(wide, alt=alt, caption="Wide.")
+    css = (Path(__file__).parents[2] / "review_lib/nbtemplates/practice_review/static/"
+           "report.css").read_text()
+    assert "figure.chart.tall img { max-height: 225mm; }" in css
