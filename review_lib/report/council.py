@@ -471,16 +471,14 @@ def _with_table_headers(html: str) -> str:
     Column headings get ``scope="col"``; each row's first cell becomes its row header
     (``scope="row"``), kept on one line when it is a short name, as in ``html_table``.
     """
-    from review_lib.report.html import ONE_LINE_NAME
+    from review_lib.report.html import row_header
 
-    def row_header(match: re.Match) -> str:
+    def first_cell(match: re.Match) -> str:
         space, attributes, content = match.groups()
-        plain = re.sub(r"<[^>]+>", "", content)
-        name = ' class="name"' if len(plain) <= ONE_LINE_NAME else ""
-        return f'<tr>{space}<th scope="row"{name}{attributes}>{content}</th>'
+        return f"<tr>{space}{row_header(content, re.sub(r'<[^>]+>', '', content), attributes)}"
 
     html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
-    return _BODY_ROW_START.sub(row_header, html)
+    return _BODY_ROW_START.sub(first_cell, html)
 
 
 @sectioned

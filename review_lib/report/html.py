@@ -113,6 +113,28 @@ def format_month(value: str) -> str:
 ONE_LINE_NAME = 24
 
 
+def row_header(content_html: str, plain_text: str, attributes: str = "") -> str:
+    """A table's row header cell; a short name (a case, a council) kept on one line.
+
+    Parameters
+    ----------
+    content_html : str
+        The cell's content, already HTML.
+    plain_text : str
+        The same as plain text, whose length decides.
+    attributes : str, optional
+        More attributes for the cell, as HTML (a Markdown table's alignment, say).
+
+    Returns
+    -------
+    str
+        ``<th scope="row">`` with class ``name`` when the text is at most
+        :data:`ONE_LINE_NAME` characters (so a narrow column never breaks "Case 03").
+    """
+    name = ' class="name"' if len(plain_text) <= ONE_LINE_NAME else ""
+    return f'<th scope="row"{name}{attributes}>{content_html}</th>'
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
                formats: Mapping[str, str | callable] | None = None,
                numeric: Iterable[str] | None = None, note: str | None = None) -> str:
@@ -148,10 +170,7 @@ def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = 
              for c in frame.columns]
     rows.append("</tr></thead><tbody>")
     for index, record in frame.iterrows():
-        # A short row name (a case pseudonym, a council, an auditor) stays on one line, so
-        # a narrow column never breaks "Case 03" after its first word.
-        name = ' class="name"' if len(str(index)) <= ONE_LINE_NAME else ""
-        cells = [f'<th scope="row"{name}>{esc(index)}</th>']
+        cells = [row_header(esc(index), str(index))]
         for column in frame.columns:
             value = record[column]
             fmt = formats.get(column)
@@ -322,14 +341,6 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
                    figure=lambda: chart(*args, **kwargs))
 
 
-def _is_tall_png(data: bytes) -> bool:
-    """Whether a PNG is taller than it is wide (False for anything that is not a PNG)."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        return False
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return height > width
-
-
 def _check_alt(alt: str) -> None:
     if not alt or not alt.strip():
         raise ValueError("every figure needs real alt text")
@@ -339,7 +350,10 @@ def _figure_tag(data: bytes, alt: str, caption: str) -> str:
     encoded = base64.b64encode(data).decode("ascii")
     # A chart taller than it is wide (a row per council, say) may take a whole printed
     # page, where others are held to part of one (report.css).
-    tall = " tall" if _is_tall_png(data) else ""
+    from review_lib.report.charts.png import png_size
+
+    size = png_size(data)
+    tall = " tall" if size is not None and size[1] > size[0] else ""
     return (f'<figure class="chart{tall}"><img src="data:image/png;base64,{encoded}" '
             f'alt="{esc(alt)}"><figcaption>{esc(caption)}</figcaption></figure>')
 

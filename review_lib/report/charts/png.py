@@ -161,3 +161,21 @@ def agg_canvas(figure, dpi: int):
         figure.set_layout_engine(engine)
         figure.dpi = original_dpi
         figure.set_canvas(original_canvas)
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height in pixels, from its header; None for anything else.
+
+    Parameters
+    ----------
+    data : bytes
+        A file's bytes.
+
+    Returns
+    -------
+    tuple of int, or None
+        ``(width, height)``.
+    """
+    if data[:8] != SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", data[16:24])
