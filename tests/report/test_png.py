@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from review_lib.report.charts.png import encode_png
+from review_lib.report.charts.png import encode_png, png_size
 
 
 def _read(png: bytes) -> Image.Image:
@@ -75,3 +75,10 @@ def test_the_file_is_one_idat_of_unfiltered_rows():
 def test_anything_but_rgba_bytes_is_refused(bad):
     with pytest.raises(ValueError, match="RGBA"):
         encode_png(bad, 150)
+
+
+def test_png_size_reads_the_header_as_pillow_does():
+    rgba = np.zeros((37, 81, 4), dtype=np.uint8)
+    data = encode_png(rgba, 150)
+    assert png_size(data) == Image.open(io.BytesIO(data)).size == (81, 37)
+    assert png_size(b"GIF89a" + bytes(30)) is None
