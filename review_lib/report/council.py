@@ -8,6 +8,7 @@ sentence that says what it shows.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pandas as pd
@@ -463,21 +464,28 @@ def markdown_html(text: str) -> str:
 
 
 _BODY_ROW_START = re.compile(r"<tr>(\s*)<td([^>]*)>(.*?)</td>", re.S)
+#: A Markdown table's column heading: ``<th>`` with any attributes but a scope.
+_HEADING_CELL = re.compile(r"<th((?:\s(?![^>]*\bscope=)[^>]*)?)>(.*?)</th>", re.S)
 
 
 def _with_table_headers(html: str) -> str:
     """Markdown tables as :func:`~review_lib.report.html.html_table` makes tables.
 
-    Column headings get ``scope="col"``; each row's first cell becomes its row header
-    (``scope="row"``), kept on one line when it is a short name, as in ``html_table``.
+    Column headings get ``scope="col"``, and long ones balanced lines; each row's first
+    cell becomes its row header (``scope="row"``), kept on one line when it is a short
+    name, as in ``html_table``.
     """
-    from review_lib.report.html import row_header
+    from review_lib.report.html import column_heading, row_header
 
     def first_cell(match: re.Match) -> str:
         space, attributes, content = match.groups()
         return f"<tr>{space}{row_header(content, re.sub(r'<[^>]+>', '', content), attributes)}"
 
-    html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
+    def heading(match: re.Match) -> str:
+        attributes, content = match.groups()
+        return column_heading(content, html_module.unescape(content), attributes)
+
+    html = _HEADING_CELL.sub(heading, html)
     return _BODY_ROW_START.sub(first_cell, html)
 
 

@@ -289,7 +289,8 @@ def _funnel_frame(table: pd.DataFrame, unit: str,
     """A row per council: its share, limits (unless shared by all), p-values and place."""
     shared = _shared_limits(table)
     frame = {}
-    if regions:
+    # A region's own report has one region: the column would say it on every row.
+    if regions and len({regions.get(c, "") for c in table.index}) > 1:
         frame["Region"] = [regions.get(c, "") or "none given" for c in table.index]
     frame |= {
         f"Good or better (of {unit})": [

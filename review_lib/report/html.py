@@ -6,6 +6,8 @@ import base64
 import datetime as dt
 import html
 import io
+import itertools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,6 +137,73 @@ def row_header(content_html: str, plain_text: str, attributes: str = "") -> str:
     return f'<th scope="row"{name}{attributes}>{content_html}</th>'
 
 
+def heading_lines(text: str) -> list[str]:
+    """A long column heading of three or more words split into fewer lines than words.
+
+    Left to itself, a browser narrows a table's columns to their longest word, and a
+    heading such as "Effective n (design effect)" then reads a word a line. Split here into
+    balanced lines (two for up to five words, then about a line per three words), each
+    kept whole, it never does. A heading of up to :data:`ONE_LINE_HEADING` characters
+    ("Good or better") stays on one line, as do headings of one or two words.
+
+    Parameters
+    ----------
+    text : str
+        The heading.
+
+    Returns
+    -------
+    list of str
+        Its lines, the longest as short as the words allow.
+    """
+    words = text.split()
+    if len(words) < 3 or len(text) <= ONE_LINE_HEADING:
+        return [text]
+    count = 2 if len(words) <= 5 else len(words) // 3
+    best: tuple[int, list[str]] | None = None
+    for cuts in itertools.combinations(range(1, len(words)), count - 1):  # a few words only
+        bounds = [0, *cuts, len(words)]
+        lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
+        longest = max(len(line) for line in lines)
+        if best is None or longest < best[0]:
+            best = (longest, lines)
+    return best[1]
+
+
+#: Column headings up to this many characters are kept on one line.
+ONE_LINE_HEADING = 16
+
+
+def column_heading(content_html: str, plain_text: str, attributes: str = "") -> str:
+    """A table's column heading cell, a long heading on balanced lines (:func:`heading_lines`).
+
+    Parameters
+    ----------
+    content_html : str
+        The heading, already HTML (used as it is when it holds markup).
+    plain_text : str
+        The same as plain text, which is split.
+    attributes : str, optional
+        More attributes for the cell, as HTML (``class="num"``, an alignment).
+
+    Returns
+    -------
+    str
+        ``<th scope="col">``; a heading of three or more words gets class ``lines`` (its
+        lines kept whole, report.css) and a ``<br>`` between its lines.
+    """
+    if len(plain_text.split()) < 3 or "<" in content_html:
+        return f'<th scope="col"{attributes}>{content_html}</th>'
+    lines = heading_lines(plain_text)
+    if 'class="' in attributes:
+        attributes = attributes.replace('class="', 'class="lines ', 1)
+    elif "class=" in attributes:  # class=num
+        attributes = re.sub(r"class=(\w+)", r'class="lines \1"', attributes, count=1)
+    else:
+        attributes += ' class="lines"'
+    return f'<th scope="col"{attributes}>{"<br>".join(esc(line) for line in lines)}</th>'
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = None,
                formats: Mapping[str, str | callable] | None = None,
                numeric: Iterable[str] | None = None, note: str | None = None) -> str:
@@ -165,8 +234,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, index_header: str | None = 
                   [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])])
     head = index_header if index_header is not None else (frame.index.name or "")
     rows = [f'<table class="data"><caption>{esc(caption)}</caption>', "<thead><tr>",
-            f'<th scope="col">{esc(head)}</th>']
-    rows += [f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>'
+            column_heading(esc(head), str(head))]
+    rows += [column_heading(esc(c), str(c), " class=num" if c in numeric else "")
              for c in frame.columns]
     rows.append("</tr></thead><tbody>")
     for index, record in frame.iterrows():

@@ -84,10 +84,26 @@ def open_offline(browser, path: Path, screenshot: Path):
                 range.selectNodeContents(th);
                 return range.getClientRects().length > 1;
             }).map(th => th.innerText),
-    })""")
+        wordALine: WORD_A_LINE(),
+    })""".replace("WORD_A_LINE()", f"({WORD_A_LINE})()"))
     page.screenshot(path=str(screenshot), full_page=True)
+    # As printed: A4 less the page margins of report.css (210 - 2 x 15 mm) is 680 px.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 900})
+    facts["printedWordALine"] = page.evaluate(WORD_A_LINE)
     context.close()
     return facts, requests
+
+
+#: Table cells of three words or more that read a word a line: one line box per word.
+WORD_A_LINE = """() => Array.from(document.querySelectorAll('table th, table td')).filter(cell => {
+    const words = cell.innerText.trim().split(/\\s+/).filter(Boolean).length;
+    if (words < 3) return false;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    return lines.size >= words;
+}).map(cell => cell.innerText.replace(/\\s+/g, ' '))"""
 
 
 @pytest.mark.parametrize("name", ["leadership", "distributions"])
@@ -117,6 +133,8 @@ def assert_styled(facts):
     assert facts["h1Colour"] == "rgb(18, 67, 109)"  # the accent colour of the stylesheet
     assert facts["overflow"] <= 0, f"the page is {facts['overflow']} px wider than the window"
     assert facts["wrappedNames"] == [], "short row names wrap onto two lines"
+    assert facts["wordALine"] == [], "table cells read a word a line"
+    assert facts["printedWordALine"] == [], "printed table cells read a word a line"
 
 
 def test_cross_council_report_renders_offline(browser, rendered, tmp_path):

@@ -488,3 +488,15 @@ def test_markdown_tables_get_column_scopes_and_row_headers_like_the_suites_table
     assert '<td style="text-align:right">+5</td>' in html
     plain = "<p>No table, a &lt;b&gt;tag&lt;/b&gt;.</p>\n"
     assert markdown_html("No table, a <b>tag</b>.") == plain
+
+
+def test_long_markdown_headings_get_balanced_lines_and_keep_their_alignment():
+    from review_lib.report.council import markdown_html
+
+    html = markdown_html("| Question | p (permutation, 2,000 shuffles) | Good or better |\n"
+                         "|---|--:|--:|\n| Q1 | 0.01 | 90% |\n")
+    assert ('<th scope="col" style="text-align:right" class="lines">p (permutation,<br>'
+            "2,000 shuffles)</th>") in html
+    # Three short words stay whole on one line (class lines: nowrap).
+    assert '<th scope="col" style="text-align:right" class="lines">Good or better</th>' in html
+    assert '<th scope="col">Question</th>' in html

@@ -225,6 +225,22 @@ def test_regional_context_compares_with_the_whole_programme(tmp_path):
         cross.open_cycle("2025-26", "", tmp_path / "data", region="Wessex")
 
 
+def test_funnel_tables_name_the_region_only_where_rows_differ_in_it(tmp_path):
+    import io
+
+    import pandas as pd
+
+    from review_lib.report import cross
+
+    national, regions = _long_context(tmp_path)
+    london = cross.open_cycle("2025-26", "", tmp_path / "data", region="London")
+    for context, has_region in ((national, True), (london, False)):
+        frame = pd.read_html(io.StringIO(str(cross_section(context))))[0]
+        assert ("Region" in frame.columns) is has_region
+    frame = pd.read_html(io.StringIO(str(cross_section(national))))[0]
+    assert dict(zip(frame["Council"], frame["Region"], strict=True)) == regions
+
+
 # --------------------------------------------------------------------------- batch
 
 
