@@ -386,7 +386,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
-    from review_lib.report.charts.layouts import png_on_kept_background
+    from review_lib.report.charts.layouts import png_on_kept_background, reused_figures
     from review_lib.report.charts.redraw import redrawn_png
     from review_lib.report.section import Section
 
@@ -397,7 +397,8 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     if data is None:
         data = redrawn_png(chart, args, kwargs)
         if data is None:
-            ax = chart(*args, **kwargs)
+            with reused_figures():  # drawn on a figure kept from a chart like it, if any
+                ax = chart(*args, **kwargs)
             # Its unchanging parts from a kept background where it has them, else in full.
             data = png_on_kept_background(ax.figure) or png_data(ax.figure)
             plt.close(ax.figure)

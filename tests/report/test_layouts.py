@@ -210,3 +210,67 @@ def test_a_chart_never_saved_is_not_kept_alive_by_its_layout():
     del ax
     gc.collect()
     assert figure() is None
+
+
+def _compare_on_kept_figures(draw, inputs) -> int:
+    """Draw each input as chart_html does, on a figure kept from a chart like it where
+    there is one; then each afresh, in full: the same pixels. Returns how many charts were
+    drawn on a kept figure."""
+    layouts.forget_layouts()
+    figures, pictures = [], []
+    for item in inputs:
+        with layouts.reused_figures():
+            ax = draw(item)
+        figures.append(id(ax.figure))
+        data = layouts.png_on_kept_background(ax.figure) or png_data(ax.figure)
+        plt.close(ax.figure)
+        pictures.append(np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")))
+    for item, picture in zip(inputs, pictures, strict=True):
+        layouts.forget_layouts()
+        assert np.array_equal(picture, _pixels(draw(item))), "a chart on a kept figure differs"
+    layouts.forget_layouts()
+    return len(figures) - len(set(figures))
+
+
+def test_charts_drawn_on_kept_figures_are_the_same_pictures():
+    rng = np.random.default_rng(11)
+    cases = _case_tables(rng)
+    title = "Question ratings of each case, with its overall judgement"
+    assert _compare_on_kept_figures(
+        lambda table: charts.case_profile(table, title=title), cases * 2) >= 8
+    labels = {f"Q{number}": f"Q{number} Question {number}" for number in range(1, 13)}
+    items = [(table, COUNCILS[number % len(COUNCILS)])
+             for number, table in enumerate(_question_tables(rng) * 2)]
+    assert _compare_on_kept_figures(lambda item: charts.diverging_bars(
+        item[0], labels=labels, sort=True, title=f"Ratings by question, {item[1]} 2025-26"),
+        items) >= 4
+
+
+def test_a_chart_outside_chart_html_gets_a_figure_of_its_own():
+    table = _case_tables(np.random.default_rng(12))[0]
+    with layouts.reused_figures():
+        kept = charts.case_profile(table, title="Cases")
+    mine = charts.case_profile(table, title="Cases")  # not inside reused_figures
+    assert mine.figure is not kept.figure
+    with layouts.reused_figures():
+        again = charts.case_profile(table, title="Cases")
+    assert again.figure is kept.figure
+    # Drawn on the kept figure, the last chart's bars and labels are gone: one set each.
+    assert len(again.containers) == 4
+    assert len([t for t in again.texts if t.get_gid() == "judgement-label"]) == len(table)
+    plt.close("all")
+
+
+def test_kept_figures_are_bounded_and_never_dropped():
+    rng = np.random.default_rng(13)
+    tables = _case_tables(rng)
+    kept = []
+    for limit in range(12, 12 + layouts._MAX_KEPT_FIGURES + 3):  # a new frame each time
+        table = tables[0].copy()
+        table["n"] = limit
+        with layouts.reused_figures():
+            kept.append(charts.case_profile(table, title="Cases").figure)
+    assert len(layouts._kept_figures) == layouts._MAX_KEPT_FIGURES
+    held = [k.ax.figure for k in layouts._kept_figures.values()]
+    assert held == kept[:layouts._MAX_KEPT_FIGURES]  # the first ones, none replaced
+    plt.close("all")

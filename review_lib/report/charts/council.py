@@ -37,7 +37,12 @@ from review_lib.report.charts.base import (
     _tick_label,
     literal_text,
 )
-from review_lib.report.charts.layouts import text_box
+from review_lib.report.charts.layouts import (
+    KeptFigure,
+    keep_figure,
+    take_kept_figure,
+    text_box,
+)
 
 # --------------------------------------------------------------------------- diverging bars
 
@@ -104,17 +109,25 @@ def diverging_bars(summary: pd.DataFrame, *,
 def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None,
                     title: str | None, xlabel: str, empty: np.ndarray) -> Axes:
     own_figure = ax is None
-    if own_figure:
-        ax = _new_axes(len(percents), lines=max((t.count("\n") + 1 for t in ticks), default=1))
     limit = _symmetric_limit(percents.fillna(0), step=20, floor=40)
+    lines = max((t.count("\n") + 1 for t in ticks), default=1)
+    # What the frame (figure, x scale, legend) depends on: the rows, their labels and the
+    # title are drawn on it, and the layout worked out again if they move it (lay_out).
+    frame_key = ("diverging", len(percents), lines, limit, xlabel, bool(title))
+    kept = take_kept_figure(frame_key) if own_figure else None
+    if kept is not None:
+        ax = kept.ax
+    elif own_figure:
+        ax = _new_axes(len(percents), lines=lines)
     labels = _draw_diverging(ax, percents.fillna(0), ticks, fmt=_format_percent_label,
                              limit=limit)
     for row in np.flatnonzero(empty):
         ax.text(0, row, "  no applicable ratings", ha="left", va="center", fontsize=8.5,
                 color=_AXIS_COLOUR, style="italic")
-    _percent_axis(ax, limit, xlabel)
-    _style(ax)
-    _level_legend(ax)
+    if kept is None:
+        _percent_axis(ax, limit, xlabel)
+        _style(ax)
+        _level_legend(ax)
     heading = (ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
                if title else None)
     # What moves the layout: the scale, the x label, the widest tick label (the rows lie
@@ -123,6 +136,8 @@ def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None
             text_box(heading) if heading is not None else None) if own_figure else None)
     # The same in every chart with that key: the scale and grid, the base line, the legend.
     _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend()))
+    if own_figure:
+        keep_figure(frame_key, kept or KeptFigure(ax))
     return ax
 
 
@@ -282,26 +297,35 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     """
     table = _case_table(ratings, judgements)
     own_figure = ax is None
-    if own_figure:
-        ax = _new_axes(len(table))
     most = int(table["n"].max()) if len(table) else 0
     limit = float(max(most, 4))
+    written = {judgement if isinstance(judgement, str) else "not recorded"
+               for judgement in table["judgement"]}
+    # What the frame (figure, x scale, legend, heading) depends on: the rows, their labels,
+    # the judgements and the title are drawn on it, and the layout worked out again if they
+    # move it (lay_out).
+    frame_key = ("case_profile", len(table), limit, bool(title))
+    kept = take_kept_figure(frame_key) if own_figure else None
+    if kept is not None:
+        ax = kept.ax
+    elif own_figure:
+        ax = _new_axes(len(table))
     labels = _draw_diverging(ax, table[list(LEVELS)], list(table.index),
                              fmt=lambda v: f"{v:.0f}", limit=limit)
-    step = 1 if limit <= 8 else 2 if limit <= 16 else 5
-    ax.set_xticks(np.arange(-(limit // step) * step, limit + 0.001, step))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
-    ax.set_xlabel("Number of the case's questions at each level")
-    _style(ax)
-    _level_legend(ax)
+    if kept is None:
+        step = 1 if limit <= 8 else 2 if limit <= 16 else 5
+        ax.set_xticks(np.arange(-(limit // step) * step, limit + 0.001, step))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
+        ax.set_xlabel("Number of the case's questions at each level")
+        _style(ax)
+        _level_legend(ax)
     transform = ax.get_yaxis_transform()
-    header = ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left",
-                     va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK)
+    header = (kept.frame[0] if kept is not None else
+              ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left",
+                      va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK))
     previous = None
-    written = set()
     for row, judgement in enumerate(table["judgement"]):
         label = judgement if isinstance(judgement, str) else "not recorded"
-        written.add(label)
         ax.text(1.02, row, label, transform=transform, ha="left", va="center", fontsize=9,
                 color=_TEXT_DARK, gid="judgement-label")
         if previous is not None and judgement != previous:
@@ -317,6 +341,8 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     # The same in every chart with that key: the scale and grid, the base line, the legend
     # and the heading over the judgements.
     _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend(), header))
+    if own_figure:
+        keep_figure(frame_key, kept or KeptFigure(ax, (header,)))
     return ax
 
 

@@ -190,6 +190,120 @@ class _hidden:
 
 
 def forget_layouts() -> None:
-    """Drop every kept layout and background (tests; a change of fonts on disk)."""
+    """Drop every kept layout, background and figure (tests; a change of fonts on disk)."""
     _positions.clear()
     _backgrounds.clear()
+    _kept_figures.clear()
+
+
+# --------------------------------------------------------------------------- kept figures
+
+#: Figures kept to draw the next chart of the same frame on, per frame: the first few only,
+#: and never replaced, so that none is dropped (a dropped figure is cyclic garbage, which a
+#: batch worker may have frozen with its caches, and would never be freed).
+_MAX_KEPT_FIGURES = 8
+_kept_figures: dict[tuple, KeptFigure] = {}
+_reusing = False
+
+
+class KeptFigure:
+    """A chart's figure with its frame drawn, kept to draw the next chart of the frame on.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The chart's Axes, alone on its figure.
+    frame : sequence of matplotlib.artist.Artist, optional
+        The children of ``ax`` that belong to the frame and stay (a heading over a column
+        of labels, say); every other child is the chart's data, removed before the next.
+
+    Notes
+    -----
+    The next chart sets its own tick labels and title on the frame, and lays the figure out
+    with :func:`lay_out`: with the layout kept for its key, or afresh when it has none, so
+    a longer label or title moves the axes as it would on a new figure.
+    """
+
+    def __init__(self, ax: Axes, frame: Sequence[Artist] = ()):
+        self.ax = ax
+        self.frame = tuple(frame)
+
+    def clear(self) -> Axes:
+        """Remove every child but the frame's, as before the chart's data was drawn."""
+        ax = self.ax
+        for container in list(ax.containers):
+            container.remove()
+        for artist in [*ax.patches, *ax.texts, *ax.lines, *ax.collections, *ax.images]:
+            if not any(artist is kept for kept in self.frame):
+                artist.remove()
+        # Back where a new figure puts its Axes: a layout worked out afresh starts from
+        # there (its second pass measures texts placed relative to the Axes).
+        ax.set_position(ax.get_subplotspec().get_position(ax.figure))
+        ax.set_in_layout(True)  # set_position takes an Axes out of the layout
+        return ax
+
+
+class reused_figures:
+    """While open, charts that can draw on a figure kept from an earlier chart do so.
+
+    Only :func:`review_lib.report.html.chart_html` opens it, around drawing a chart that it
+    renders and closes at once: a chart called by anyone else always gets a figure of its
+    own.
+    """
+
+    def __enter__(self):
+        global _reusing
+        self._previous, _reusing = _reusing, True
+        return self
+
+    def __exit__(self, *exc):
+        global _reusing
+        _reusing = self._previous
+
+
+def _full(key: tuple) -> tuple:
+    from review_lib.report.chart_cache import drawing_environment
+
+    return (key, drawing_environment())  # any change of style builds new frames
+
+
+def take_kept_figure(key: tuple) -> KeptFigure | None:
+    """The figure kept for ``key``, cleared of its last chart's data, if there is one.
+
+    Parameters
+    ----------
+    key : tuple
+        Everything the chart's frame depends on (figure size, scale, tick labels in any
+        order), without the drawing style, which is added here.
+
+    Returns
+    -------
+    KeptFigure or None
+        None outside :class:`reused_figures`, or when none is kept for the key. It is the
+        caller's until given back with :func:`keep_figure`.
+    """
+    if not _reusing:
+        return None
+    kept = _kept_figures.pop(_full(key), None)
+    if kept is not None:
+        kept.clear()
+    return kept
+
+
+def keep_figure(key: tuple, kept: KeptFigure) -> None:
+    """Keep (or give back) a chart's figure for the next chart with the same frame.
+
+    Kept only inside :class:`reused_figures`, while fewer than :data:`_MAX_KEPT_FIGURES`
+    are kept and none is kept for the key: a kept figure is never dropped.
+
+    Parameters
+    ----------
+    key : tuple
+        As for :func:`take_kept_figure`.
+    kept : KeptFigure
+        The figure and its frame.
+    """
+    full_key = _full(key)
+    if (_reusing and full_key not in _kept_figures
+            and len(_kept_figures) < _MAX_KEPT_FIGURES):
+        _kept_figures[full_key] = kept
