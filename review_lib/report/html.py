@@ -137,6 +137,10 @@ def row_header(content_html: str, plain_text: str, attributes: str = "") -> str:
     return f'<th scope="row"{name}{attributes}>{content_html}</th>'
 
 
+#: Column headings up to this many characters are kept on one line.
+ONE_LINE_HEADING = 16
+
+
 def heading_lines(text: str) -> list[str]:
     """A long column heading of three or more words split into fewer lines than words.
 
@@ -168,10 +172,6 @@ def heading_lines(text: str) -> list[str]:
         if best is None or longest < best[0]:
             best = (longest, lines)
     return best[1]
-
-
-#: Column headings up to this many characters are kept on one line.
-ONE_LINE_HEADING = 16
 
 
 def column_heading(content_html: str, plain_text: str, attributes: str = "") -> str:

@@ -299,8 +299,9 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     own_figure = ax is None
     most = int(table["n"].max()) if len(table) else 0
     limit = float(max(most, 4))
-    written = {judgement if isinstance(judgement, str) else "not recorded"
-               for judgement in table["judgement"]}
+    shown = [judgement if isinstance(judgement, str) else "not recorded"
+             for judgement in table["judgement"]]
+    written = set(shown)
     # What the frame (figure, x scale, legend, heading) depends on: the rows, their labels,
     # the judgements and the title are drawn on it, and the layout worked out again if they
     # move it (lay_out).
@@ -324,8 +325,7 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
               ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left",
                       va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK))
     previous = None
-    for row, judgement in enumerate(table["judgement"]):
-        label = judgement if isinstance(judgement, str) else "not recorded"
+    for row, (judgement, label) in enumerate(zip(table["judgement"], shown, strict=True)):
         ax.text(1.02, row, label, transform=transform, ha="left", va="center", fontsize=9,
                 color=_TEXT_DARK, gid="judgement-label")
         if previous is not None and judgement != previous:

@@ -273,8 +273,9 @@ def take_kept_figure(key: tuple) -> KeptFigure | None:
     Parameters
     ----------
     key : tuple
-        Everything the chart's frame depends on (figure size, scale, tick labels in any
-        order), without the drawing style, which is added here.
+        Everything the chart's frame depends on (the number of rows, the scale, the x
+        label), without the drawing style, which is added here. Tick labels and the title
+        are not in it: each chart sets its own.
 
     Returns
     -------
