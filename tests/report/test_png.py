@@ -82,3 +82,22 @@ def test_png_size_reads_the_header_as_pillow_does():
     data = encode_png(rgba, 150)
     assert png_size(data) == Image.open(io.BytesIO(data)).size == (81, 37)
     assert png_size(b"GIF89a" + bytes(30)) is None
+
+
+def test_isal_deflates_when_installed_and_zlib_writes_the_same_pixels(monkeypatch):
+    from review_lib.report.charts import png
+
+    pytest.importorskip("isal")
+    assert png._deflate is not zlib and png.LEVEL == 2  # the suite's dependencies install it
+    figure = Figure(figsize=(4, 3), dpi=150)
+    figure.subplots().barh(["Q1", "Q2", "Q3"], [12, 5, 17], color="#28A197")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    with_isal = encode_png(rgba, 150)
+    monkeypatch.setattr(png, "_deflate", zlib)
+    monkeypatch.setattr(png, "LEVEL", 3)
+    with_zlib = encode_png(rgba, 150)
+    assert with_isal != with_zlib  # two deflaters, two streams
+    for data in (with_isal, with_zlib):
+        assert np.array_equal(np.asarray(_read(data)), rgba[..., :3])

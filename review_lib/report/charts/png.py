@@ -1,10 +1,18 @@
 """PNG files of rendered charts, written directly from the canvas's pixels.
 
 A chart's PNG is written in one pass: each row of pixels is copied once behind its filter
-byte (filter type 0, "None") and the whole image is deflated by zlib at level 3. Charts are
-large flat areas of a few colours, which deflate compresses well without filtering; Pillow's
-writer tries every filter on every row, which took about twice as long for a file about 5%
-smaller (27 ms against 13 ms for the 1200 x 1515 case chart of a 20-case review).
+byte (filter type 0, "None") and the whole image is deflated at once. Charts are large flat
+areas of a few colours, which deflate compresses well without filtering; Pillow's writer
+tries every filter on every row, which took about twice as long for a file about 5% smaller
+(27 ms against 13 ms for the 1200 x 1515 case chart of a 20-case review).
+
+The deflating is done by Intel's ISA-L (the ``isal`` package) where it is installed, as the
+suite's own dependencies install it, else by Python's zlib. Both write the zlib format the
+PNG specification asks for, and a file of either decodes to the same pixels. For that
+1200 x 1515 chart, ISA-L at its level 2 took 1.2 ms for 164,692 bytes where zlib at level
+3 took 10.2 ms for 164,605 (2026-12-02). The RGB rows are copied one channel at a time:
+numpy copies a channel as one strided loop, 1.9 ms for that chart, where copying three
+bytes of every four in one assignment took 7.3 ms.
 
 The format is that of the PNG specification (W3C, second edition, 2003): the signature, then
 ``IHDR``, ``pHYs`` (the resolution), one ``IDAT`` and ``IEND``, each chunk with its CRC-32.
@@ -20,10 +28,16 @@ from contextlib import contextmanager
 
 import numpy as np
 
+try:
+    from isal import isal_zlib as _deflate
+except ImportError:  # a platform without ISA-L's wheels: Python's own zlib
+    _deflate = zlib
+
 #: The eight bytes every PNG file starts with.
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: zlib's level: about as quick as level 1, and smaller.
-LEVEL = 3
+#: The deflater's level: ISA-L's 2 (of 0-3) is about as quick as its 1, and smaller; zlib's
+#: 3 is about as quick as its 1, and smaller.
+LEVEL = 2 if _deflate is not zlib else 3
 _COLOUR_TYPE = {3: 2, 4: 6}  # channels -> PNG colour type (truecolour, with alpha)
 _METRES_PER_INCH = 0.0254
 
@@ -67,14 +81,15 @@ def encode_png(rgba: np.ndarray, dpi: int) -> bytes:
     rows[:, 0] = 0  # each row's filter type: None
     body = rows[:, 1:]
     body.shape = (height, width, channels)  # a view: raises rather than copy
-    body[...] = pixels[..., :channels]
+    for channel in range(channels):  # a channel at a time: see the module's docstring
+        body[..., channel] = pixels[..., channel]
     per_metre = round(dpi / _METRES_PER_INCH)
     return b"".join([
         SIGNATURE,
         _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels],
                                     0, 0, 0)),
         _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-        _chunk(b"IDAT", zlib.compress(rows, LEVEL)),
+        _chunk(b"IDAT", _deflate.compress(rows, LEVEL)),
         _chunk(b"IEND", b""),
     ])
 
