@@ -342,6 +342,78 @@ def test_names_overlap_neither_each_other_nor_points(request, which):
         assert overlap_x <= 0.5 * a.width or overlap_y <= 0.5 * a.height
 
 
+@pytest.fixture
+def national_table():
+    """150 councils crowded at the largest n, as the national ratings funnel is.
+
+    Shares vary more than chance would give, so that far more than twelve councils are
+    outside the 95% limits, several of them at the largest n and a high share (where names
+    were once cut off at the figure's edge).
+    """
+    rng = np.random.default_rng(20261202)
+    n = np.clip(np.round(60 - rng.exponential(6, 150)), 26, 60).astype(int)
+    share = np.clip(rng.normal(0.82, 0.11, 150), 0.3, 1.0)
+    share[:6] = 1.0  # at the top of the largest n
+    n[:6] = 60
+    councils = [f"Council {i:03d}" for i in range(1, 151)]
+    return stats.funnel_table(pd.DataFrame({"successes": np.round(share * n).astype(int),
+                                            "n": n}, index=councils))
+
+
+def test_a_national_funnel_keeps_every_point_and_name_inside_the_axes(national_table):
+    flags = national_table["flag"].astype(str)
+    assert (flags != "within").sum() > 12
+    extreme = set(national_table.index[flags.str.endswith("998")])
+    assert extreme and extreme < set(national_table.index[flags != "within"])
+    ax = charts.funnel_plot(national_table, highlight="Council 003",
+                            title="Share of question ratings Good or better")
+    labels = _labels(ax)
+    # More than twelve outside the 95% limits: only those outside the 99.8% are named.
+    assert set(labels) == extreme | {"Council 003"}
+    assert charts.funnel_labelled(national_table, highlight="Council 003") == [
+        c for c in national_table.index if c in labels]
+    text = charts.alt_text_funnel(national_table, highlight="Council 003",
+                                  measure="question ratings")
+    assert text.endswith("Only the councils outside the 99.8% limits are named on the chart."
+                         ) or text.endswith("Only the councils outside the 99.8% limits and "
+                                            "Council 003 are named on the chart.")
+    ax.figure.draw_without_rendering()
+    renderer = ax.figure.canvas.get_renderer()
+    axes_box = ax.get_window_extent()
+    boxes = [matplotlib.text.Text.get_window_extent(label, renderer)
+             for label in labels.values()]
+    for box in boxes:  # the words, without their leader lines
+        assert axes_box.x0 <= box.x0 and box.x1 <= axes_box.x1
+        assert axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1
+    for a, b in itertools.combinations(boxes, 2):  # names may touch, never cover
+        assert min(a.x1, b.x1) - max(a.x0, b.x0) <= 0.5 or min(a.y1, b.y1) - max(a.y0, b.y0) <= 0.5
+    # Points moved aside so as not to hide each other stay inside the axes too.
+    for box in _marker_boxes(ax, _point_collections(ax)):
+        assert axes_box.x0 - 0.5 <= box.x0 and box.x1 <= axes_box.x1 + 0.5
+
+
+def test_a_highlight_inside_a_crowded_row_is_named_clear_of_the_points():
+    # 150 councils of 20 records, as in the national benchmark's latest cycle: rows of
+    # points at each share, the highlight first in the table and so in the middle of the
+    # 18-of-20 row (33 councils, between rows of 32 and 15), where no place beside it is
+    # clear of the points without a leader line.
+    rows = {18: 33, 6: 1, 8: 2, 9: 1, 10: 1, 11: 4, 12: 4, 13: 5, 14: 10, 15: 9, 16: 14,
+            17: 15, 19: 32, 20: 19}
+    successes = [count for count, councils in rows.items() for _ in range(councils)]
+    councils = [f"Council {i:03d}" for i in range(1, 151)]
+    table = stats.funnel_table(pd.DataFrame({"successes": successes, "n": 20},
+                                            index=councils))
+    chosen = "Council 001"
+    ax = charts.funnel_plot(table, highlight=chosen, title=f"{chosen} among the 150 councils")
+    label = _labels(ax)[chosen]
+    ax.figure.draw_without_rendering()
+    box = matplotlib.text.Text.get_window_extent(label, ax.figure.canvas.get_renderer())
+    axes_box = ax.get_window_extent()
+    assert axes_box.x0 <= box.x0 and box.x1 <= axes_box.x1
+    assert not any(box.overlaps(p) for p in _marker_boxes(ax, _point_collections(ax)))
+    assert label.arrow_patch is not None  # moved off its row: a line shows whose name it is
+
+
 def test_adjusted_table_draws_widened_limits(adjusted_table, spread_table):
     assert adjusted_table.attrs["adjusted"]
     assert adjusted_table.attrs["overdispersion"].phi > 3

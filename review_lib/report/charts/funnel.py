@@ -46,6 +46,10 @@ _FUNNEL_SIZE = 46.0  # marker area, points squared
 _FUNNEL_FOCUS_SIZE = 120.0
 _FUNNEL_LABEL_FONT = 9.0
 _FUNNEL_LABEL_ALL = 8  # label every council unless more than this many share one n
+#: Where names crowd, name the councils outside the 95% limits unless there are more than
+#: this many; then only those outside the 99.8% limits (at national scale, 40 names would
+#: cover each other and the points).
+_FUNNEL_LABEL_MOST = 12
 _ADJUSTED_COLOUR = "#28A197"
 _FUNNEL_EXTREME_COLOUR = "#6F777B"  # darker fill: outside the 99.8% limits as well
 
@@ -137,7 +141,9 @@ def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> lis
     """The councils :func:`funnel_plot` names beside their points.
 
     Every council is named unless more than eight sit at (nearly) the same n, where names
-    would crowd: then only councils outside the 95% limits and the highlighted council are.
+    would crowd: then only councils outside the 95% limits and the highlighted council are;
+    and where more than twelve councils are outside the 95% limits, only those outside the
+    99.8% limits and the highlighted council.
 
     Parameters
     ----------
@@ -159,21 +165,34 @@ def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> lis
     if not crowded:
         return list(table.index)
     chosen = _match_council(table.index, highlight)
+    outside = _labelled_outside(table)
     return [council for council, flag in table["flag"].items()
-            if _side(flag) != "within" or council == chosen]
+            if (str(flag) in outside) or council == chosen]
 
 
-def _dodge(points: np.ndarray, radii: np.ndarray, gap: float) -> np.ndarray:
+def _labelled_outside(table: pd.DataFrame) -> frozenset[str]:
+    """The flags of the councils a crowded funnel names (see :func:`funnel_labelled`)."""
+    flags = table["flag"].astype(str)
+    if int((flags.map(_side) != "within").sum()) > _FUNNEL_LABEL_MOST:
+        return frozenset({"above998", "below998"})
+    return frozenset({"above95", "below95", "above998", "below998"})
+
+
+def _dodge(points: np.ndarray, radii: np.ndarray, gap: float,
+           x_bounds: tuple[float, float] = (-math.inf, math.inf)) -> np.ndarray:
     """Horizontal display offsets so markers that would overlap sit side by side.
 
     Points are placed in order; each takes the first of 0, +d, -d, +2d, -2d, ... pixels
-    that keeps it clear of the points already placed.
+    that keeps it clear of the points already placed and wholly inside ``x_bounds`` (the
+    axes: a point moved past them would be cut off at the figure's edge). A point that
+    cannot be kept clear stays where it is.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     radii = np.asarray(radii, dtype=float)
     offsets = np.zeros(len(points))
     for i, (x, y) in enumerate(points):
         step = 2 * radii[i] + gap
+        left, right = x_bounds[0] + radii[i], x_bounds[1] - radii[i]
         # Only the points already placed whose row is near enough could be in the way.
         need = radii[i] + radii[:i] + gap * 0.5
         near = np.abs(points[:i, 1] - y) < need
@@ -181,6 +200,8 @@ def _dodge(points: np.ndarray, radii: np.ndarray, gap: float) -> np.ndarray:
         others_y, others_need = points[:i, 1][near], need[near]
         for k in range(2 * len(points) + 1):
             dx = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0
+            if k and not left <= x + dx <= right:
+                continue
             if np.all(np.hypot(x + dx - others_x, y - others_y) >= others_need):
                 offsets[i] = dx
                 break
@@ -201,47 +222,69 @@ class _FunnelPoint:
         return self.x + self.dx
 
 
-def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
-              ) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _free_places(areas: np.ndarray, leaders: np.ndarray, own: _FunnelPoint,
+                 others: np.ndarray, point_boxes: np.ndarray, label_boxes: np.ndarray,
+                 bounds: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """Which places are free for a name, by three rules, strictest first.
 
+    Every rule keeps the name inside the axes and clear of the names placed before it.
+    The first also keeps it clear of every point, and unambiguous: without a leader line
+    the name must be nearer its own point than any other; with one, the line must not
+    cross another point. The second drops the ambiguity test (the name then takes a leader
+    line); the third lets the name cover points too. All the candidates are tested at once.
 
-def _box_distance(area: tuple[float, float, float, float], x: float, y: float) -> float:
-    """Distance from a point to a box (0 inside it)."""
-    nx, ny = min(max(x, area[0]), area[2]), min(max(y, area[1]), area[3])
-    return math.hypot(nx - x, ny - y)
+    Parameters
+    ----------
+    areas : numpy.ndarray
+        Candidate boxes, one row ``(x0, y0, x1, y1)`` per place, in display pixels.
+    leaders : numpy.ndarray
+        Whether each place needs a leader line.
+    own : _FunnelPoint
+        The point being named.
+    others : numpy.ndarray
+        Every other point: rows ``(x, y, radius)``.
+    point_boxes, label_boxes : numpy.ndarray
+        Boxes taken by points (padded) and by names already placed, ``(x0, y0, x1, y1)``.
+    bounds : tuple of float
+        The axes' box.
 
-
-def _segment_hits(start: tuple[float, float], end: tuple[float, float], centre: tuple[float, float],
-                  radius: float) -> bool:
-    """Whether the segment ``start``-``end`` passes within ``radius`` of ``centre``."""
-    (x0, y0), (x1, y1), (cx, cy) = start, end, centre
-    dx, dy = x1 - x0, y1 - y0
-    length = dx * dx + dy * dy
-    t = 0.0 if length == 0 else min(1.0, max(0.0, ((cx - x0) * dx + (cy - y0) * dy) / length))
-    return math.hypot(x0 + t * dx - cx, y0 + t * dy - cy) < radius
-
-
-def _label_fits(area: tuple[float, float, float, float], leader: bool, own: _FunnelPoint,
-                others: list[_FunnelPoint], taken: list[tuple[float, float, float, float]],
-                bounds: tuple[float, float, float, float]) -> bool:
-    """A free place for a name: inside the axes, clear of names and points, unambiguous.
-
-    Without a leader line the name must be nearer its own point than any other; with one,
-    the line must not cross another point.
+    Returns
+    -------
+    list of numpy.ndarray
+        Three boolean masks over the places: strict, without the ambiguity test, and
+        clear of names only.
     """
-    inside = (area[0] >= bounds[0] and area[2] <= bounds[2] and area[1] >= bounds[1]
-              and area[3] <= bounds[3])
-    if not inside or any(_overlaps(area, other) for other in taken):
-        return False
-    if leader:
-        # An annotation's line runs from the point towards the name's centre.
-        centre = ((area[0] + area[2]) / 2, (area[1] + area[3]) / 2)
-        return not any(_segment_hits((own.centre, own.y), centre, (p.centre, p.y),
-                                     p.radius + 1) for p in others)
-    mine = _box_distance(area, own.centre, own.y)
-    return all(_box_distance(area, p.centre, p.y) - p.radius > mine - own.radius
-               for p in others)
+    x0, y0, x1, y1 = areas.T
+    inside = (x0 >= bounds[0]) & (x1 <= bounds[2]) & (y0 >= bounds[1]) & (y1 <= bounds[3])
+
+    def clear_of(boxes: np.ndarray) -> np.ndarray:
+        if not len(boxes):
+            return np.ones(len(areas), bool)
+        return ~((x0[:, None] < boxes[None, :, 2]) & (boxes[None, :, 0] < x1[:, None])
+                 & (y0[:, None] < boxes[None, :, 3]) & (boxes[None, :, 1] < y1[:, None])
+                 ).any(axis=1)
+
+    of_names = inside & clear_of(label_boxes)
+    of_points = of_names & clear_of(point_boxes)
+    px, py, pr = (others[:, k][None, :] for k in range(3))
+    # With a leader line: the line runs from the point towards the name's centre.
+    cx, cy = ((x0 + x1) / 2)[:, None], ((y0 + y1) / 2)[:, None]
+    dx, dy = cx - own.centre, cy - own.y
+    length = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length == 0, 0.0,
+                     np.clip(((px - own.centre) * dx + (py - own.y) * dy) / length, 0.0, 1.0))
+    crossing = (np.hypot(own.centre + t * dx - px, own.y + t * dy - py) < pr + 1).any(axis=1)
+    # Without one: nearer its own point than any other.
+    def distance(x, y):  # from a point to each box (0 inside it)
+        nx = np.minimum(np.maximum(x, x0[:, None]), x1[:, None])
+        ny = np.minimum(np.maximum(y, y0[:, None]), y1[:, None])
+        return np.hypot(nx - x, ny - y)
+
+    mine = distance(own.centre, own.y)
+    nearest = (distance(px, py) - pr > mine - own.radius).all(axis=1)
+    unambiguous = np.where(leaders, ~crossing, nearest)
+    return [of_points & unambiguous, of_points, of_names]
 
 
 def _label_candidates(own: _FunnelPoint, width: float, height: float, gap: float
@@ -270,7 +313,8 @@ def _place_funnel_labels(ax: Axes, table: pd.DataFrame, points: dict[object, _Fu
 
     Names are placed one at a time, the highlighted council first, then councils outside
     the 99.8% and the 95% limits, then the rest; each takes the first free place among
-    :func:`_label_candidates`, with a leader line when it had to move away from its point.
+    :func:`_label_candidates` by the strictest rule of :func:`_free_places` that any place
+    meets, with a leader line when it had to move away from its point.
     """
     figure = _root_figure(ax)
     renderer = figure.canvas.get_renderer()
@@ -278,8 +322,10 @@ def _place_funnel_labels(ax: Axes, table: pd.DataFrame, points: dict[object, _Fu
     gap = 3 * px_per_pt
     box = ax.get_window_extent(renderer)
     pad = 1.0 * px_per_pt
-    taken = [(p.centre - p.radius - pad, p.y - p.radius - pad, p.centre + p.radius + pad,
-              p.y + p.radius + pad) for p in points.values()]
+    every = list(points.values())
+    point_boxes = np.array([(p.centre - p.radius - pad, p.y - p.radius - pad,
+                             p.centre + p.radius + pad, p.y + p.radius + pad) for p in every])
+    label_boxes = np.empty((0, 4))
     bounds = (box.x0, box.y0, box.x1, box.y1)
     rank = {"above998": 1, "below998": 1, "above95": 2, "below95": 2}
     order = sorted(labelled, key=lambda c: (c != chosen, rank.get(str(table.loc[c, "flag"]),
@@ -292,17 +338,27 @@ def _place_funnel_labels(ax: Axes, table: pd.DataFrame, points: dict[object, _Fu
         probe.remove()
         width, height = extent.width, extent.height
         candidates = _label_candidates(own, width, height, gap)
+        starts = np.array([x if align == "left" else x - width
+                           for x, _, align, _ in candidates])
+        heights = np.array([y for _, y, _, _ in candidates])
+        areas = np.column_stack([starts, heights - height / 2, starts + width,
+                                 heights + height / 2])
+        leaders = np.array([leader for *_, leader in candidates])
+        others = np.array([(p.centre, p.y, p.radius) for p in every if p is not own]
+                          ).reshape(-1, 3)
         choice = candidates[0]
-        others = [p for p in points.values() if p is not own]
-        for x, y, align, leader in candidates:
-            x0 = x if align == "left" else x - width
-            area = (x0, y - height / 2, x0 + width, y + height / 2)
-            if _label_fits(area, leader, own, others, taken, bounds):
-                choice = (x, y, align, leader)
+        # The first place free by the strictest rule that any place meets; a name moved
+        # by a looser rule takes a leader line, so it is never taken for another's.
+        for rule, free in enumerate(_free_places(areas, leaders, own, others, point_boxes,
+                                                 label_boxes, bounds)):
+            if free.any():
+                x, y, align, leader = candidates[int(np.argmax(free))]
+                choice = (x, y, align, leader or rule > 0)
                 break
         x, y, align, leader = choice
         x0 = x if align == "left" else x - width
-        taken.append((x0 - pad, y - height / 2, x0 + width + pad, y + height / 2))
+        label_boxes = np.vstack([label_boxes,
+                                 (x0 - pad, y - height / 2, x0 + width + pad, y + height / 2)])
         _funnel_label(ax, table.loc[council], council, own, x, y, align, leader, chosen)
 
 
@@ -476,7 +532,8 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     sizes = np.array([_FUNNEL_FOCUS_SIZE if c == chosen else _FUNNEL_SIZE
                       for c in table.index])
     radii = np.sqrt(sizes) / 2 * px_per_pt
-    offsets = _dodge(display, radii, 1.5 * px_per_pt)
+    box = ax.get_window_extent()
+    offsets = _dodge(display, radii, 1.5 * px_per_pt, (box.x0, box.x1))
     points = {c: _FunnelPoint(c, float(x), float(y), float(r), float(dx), float(value))
               for c, (x, y), r, dx, value in zip(table.index, display, radii, offsets, n,
                                                   strict=True)}
@@ -565,7 +622,8 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
         outside the 99.8% limits. Dudley (90%), highlighted, is within the limits. Only the
         councils outside the 95% limits and Dudley are named on the chart." The last
         sentence appears only when the chart names some councils and not others (see
-        :func:`funnel_labelled`).
+        :func:`funnel_labelled`); it says "the 99.8% limits" where only the councils
+        outside those are named.
     """
     what, unit = _funnel_measure(measure)
     count = len(table)
@@ -612,8 +670,11 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
         parts.append(f"{chosen} ({format_percent(row['share'], 0)}), highlighted, is {where}.")
     labelled = funnel_labelled(table, highlight=highlight)
     if len(labelled) < count:
-        who = ["the councils outside the 95% limits"] if not outside.empty else []
-        if chosen is not None and (chosen not in outside.index):
+        flags = _labelled_outside(table)
+        named = table.index[table["flag"].astype(str).isin(flags)]
+        limits = "95" if "above95" in flags else "99.8"
+        who = [f"the councils outside the {limits}% limits"] if len(named) else []
+        if chosen is not None and (chosen not in named):
             who.append(str(chosen))
         if who:
             parts.append(f"Only {_join(who)} {'is' if who == [str(chosen)] else 'are'} "
