@@ -316,7 +316,22 @@ def _a4_page_with_footer(document) -> None:
 
 
 def _word_ready(html: str) -> str:
-    """The report's HTML as pandoc should read it: no contents list, no style, no marks."""
+    """The report's HTML as pandoc should read it: no contents list, no style, no marks.
+
+    The report's h1 is taken out and made its ``<title>``, which pandoc makes the Word
+    file's one Title paragraph (else the title would be printed twice: the page's title,
+    then the h1 as a heading).
+    """
+    heading = re.search(r"<h1\b[^>]*>(.*?)</h1>", html, flags=re.S)
+    if heading:
+        text = re.sub(r"<[^>]+>", "", heading.group(1)).strip()
+        html = html[:heading.start()] + html[heading.end():]
+        if re.search(r"<title\b", html):
+            html = re.sub(r"<title\b[^>]*>.*?</title>", lambda _: f"<title>{text}</title>",
+                          html, count=1, flags=re.S)
+        else:
+            html = re.sub(r"<head\b[^>]*>", lambda m: f"{m.group(0)}<title>{text}</title>",
+                          html, count=1)
     html = re.sub(r"<nav\b.*?</nav>", "", html, flags=re.S)
     html = re.sub(r"<style\b.*?</style>", "", html, flags=re.S)
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
@@ -347,6 +362,82 @@ def _images_as_files(html: str, folder: Path) -> str:
         return f'src="{name}"'
 
     return _EMBEDDED_IMAGE.sub(written, html)
+
+
+#: Room for a numbered list's numbers, in twentieths of a point: pandoc's lists leave a
+#: quarter of an inch (360), where "10." and the text after it touch.
+_NUMBER_ROOM = 540
+#: Tables of at most this many rows are kept on one page (with their caption); longer ones
+#: may break between rows, their heading row repeated on each page.
+_KEPT_TABLE_ROWS = 25
+#: Paragraph styles pandoc gives what must stay with the paragraph after it: a table's
+#: caption (above it) and a chart (its caption below).
+_KEPT_WITH_NEXT = ("TableCaption", "CaptionedFigure")
+
+
+def _finish_word_file(path: Path) -> None:
+    """Print-ready touches pandoc does not make, written into the Word file in place.
+
+    - Numbered lists get room for two-digit numbers (bulleted lists are left alone).
+    - No table row is split across pages; a table of up to 25 rows is kept on one page,
+      and a longer one repeats its heading row (pandoc marks it) on each.
+    - A table's caption is kept with its table, and a chart with its caption.
+    """
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(path))
+
+    def properties(parent, tag: str):
+        found = parent.find(qn(tag))
+        if found is None:
+            found = OxmlElement(tag)
+            parent.insert(0, found)
+        return found
+
+    def keep_with_next(paragraph) -> None:
+        pr = properties(paragraph, "w:pPr")
+        if pr.find(qn("w:keepNext")) is None:
+            style = pr.find(qn("w:pStyle"))
+            # keepNext follows the style reference, as the schema orders them
+            pr.insert(1 if style is not None else 0, OxmlElement("w:keepNext"))
+
+    body = document.element.body
+    for paragraph in body.iter(qn("w:p")):
+        style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is not None and style.get(qn("w:val")) in _KEPT_WITH_NEXT:
+            keep_with_next(paragraph)
+    for table in body.iter(qn("w:tbl")):
+        rows = table.findall(qn("w:tr"))
+        for number, row in enumerate(rows, start=1):
+            row_pr = row.find(qn("w:trPr"))
+            if row_pr is None:
+                row_pr = OxmlElement("w:trPr")
+                grid = row.find(qn("w:tblPrEx"))
+                row.insert(1 if grid is not None else 0, row_pr)
+            if row_pr.find(qn("w:cantSplit")) is None:
+                row_pr.insert(0, OxmlElement("w:cantSplit"))
+            if len(rows) <= _KEPT_TABLE_ROWS and number < len(rows):
+                for paragraph in row.iter(qn("w:p")):
+                    keep_with_next(paragraph)
+    if _has_numbering(document):
+        for level in document.part.numbering_part.element.iter(qn("w:lvl")):
+            form = level.find(qn("w:numFmt"))
+            indent = level.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+            if form is None or indent is None or form.get(qn("w:val")) in ("bullet", "none"):
+                continue
+            room = max(int(indent.get(qn("w:hanging")) or 0), _NUMBER_ROOM)
+            indent.set(qn("w:left"), str(max(int(indent.get(qn("w:left")) or 0), room)))
+            indent.set(qn("w:hanging"), str(room))
+    document.save(str(path))
+
+
+def _has_numbering(document) -> bool:
+    try:
+        return document.part.numbering_part is not None
+    except (KeyError, NotImplementedError):
+        return False
 
 
 def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
@@ -387,13 +478,17 @@ def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
             _word_ready(Path(html).read_text(encoding="utf-8")), Path(folder)),
             encoding="utf-8")
         temporary = docx_path.with_name(f".{docx_path.name}.{os.getpid()}.part")
-        extra = ["--toc", "--toc-depth=2", f"--reference-doc={style}",
-                 f"--resource-path={folder}"]
+        # The report's h1 becomes the document's title (its one Title paragraph, and the
+        # title the footer shows), its sections Heading 1 and their parts Heading 2; the
+        # contents list lists the sections, as the HTML's does.
+        extra = ["--toc", "--toc-depth=1", "--shift-heading-level-by=-1",
+                 f"--reference-doc={style}", f"--resource-path={folder}"]
         if title:
             extra.append(f"--metadata=title:{title}")
         try:
             pypandoc.convert_file(str(source), "docx", format="html",
                                   outputfile=str(temporary), extra_args=extra)
+            _finish_word_file(temporary)
         except (RuntimeError, OSError) as error:
             temporary.unlink(missing_ok=True)
             raise FormatError(f"pandoc could not write {docx_path.name} "

@@ -128,10 +128,14 @@ def test_the_word_file_has_headings_tables_images_with_alt_text_and_contents(
     document = docx.Document(str(path))
     headings = [(p.style.name, p.text) for p in document.paragraphs
                 if p.style.name.startswith("Heading")]
-    assert ("Heading 1", "Practice Review 2022-24: Dudley") in headings
-    level2 = [text for style, text in headings if style == "Heading 2"]
-    assert level2[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
-    assert "Appendix: how to read these figures" in level2
+    # The report's h1 is the document's title, printed once; its sections are Heading 1.
+    texts = [p.text for p in document.paragraphs]
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == ["Dudley 2022-24"]
+    assert "Practice Review 2022-24: Dudley" not in texts
+    level1 = [text for style, text in headings if style == "Heading 1"]
+    assert level1[:3] == ["Summary", "1. Introduction", "2. The previous Practice Review"]
+    assert "Appendix: how to read these figures" in level1
+    assert ("Heading 2", "Compared with the other councils") in headings
     assert len(document.tables) >= 2
     table1 = document.tables[0]
     assert [c.text for c in table1.rows[1].cells][:2] == ["Outstanding", "59"]
@@ -149,6 +153,43 @@ def test_the_word_file_has_headings_tables_images_with_alt_text_and_contents(
     assert all(f'w:instr="{field}"' in footer for field in ("TITLE", "PAGE", "NUMPAGES"))
     settings = document.settings.element
     assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+
+
+def test_the_word_file_keeps_tables_and_charts_with_their_captions(leadership_html, tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(html_to_docx(leadership_html, tmp_path / "dudley.docx")))
+    # With no title given, the report's own h1 is the title.
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [
+        "Practice Review 2022-24: Dudley"]
+    assert document.core_properties.title == "Practice Review 2022-24: Dudley"
+
+    def kept_with_next(paragraph) -> bool:
+        return paragraph._p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
+
+    captions = [p for p in document.paragraphs if p.style.name == "Table Caption"]
+    assert captions and all(kept_with_next(p) for p in captions)
+    charts = [p for p in document.paragraphs if p.style.name == "Captioned Figure"]
+    assert len(charts) >= 14 and all(kept_with_next(p) for p in charts)
+    for table in document.tables:
+        rows = table.rows
+        assert all(row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+                   for row in rows)
+        if len(rows) <= 25:  # on one page: every row but the last kept with the next
+            assert all(kept_with_next(p) for row in rows[:-1] for cell in row.cells
+                       for p in cell.paragraphs)
+            assert not any(kept_with_next(p) for cell in rows[-1].cells
+                           for p in cell.paragraphs)
+    # Numbered lists leave room for "10." before the text.
+    numbering = document.part.numbering_part.element
+    decimal = [level for level in numbering.iter(qn("w:lvl"))
+               if level.find(qn("w:numFmt")).get(qn("w:val")) == "decimal"]
+    assert decimal
+    for level in decimal:
+        indent = level.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+        assert int(indent.get(qn("w:hanging"))) >= 540
+        assert int(indent.get(qn("w:left"))) >= int(indent.get(qn("w:hanging")))
 
 
 def test_a_councils_own_word_style_is_used(leadership_html, tmp_path):
