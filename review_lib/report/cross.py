@@ -322,13 +322,18 @@ def _funnel_frame(table: pd.DataFrame, unit: str,
 
 def _outside_counted(table: pd.DataFrame, expected: float, measure: str) -> str:
     """A long list's sentence: councils outside the 99.8% limits named, the rest counted."""
+    from review_lib.report.wording.phrases import join_words
+
     flags = table["flag"].astype(str)
-    extreme = [f"{c} ({FLAG_TEXT[f]})" for c, f in
-               sorted(flags.items(), key=lambda item: str(item[0]).casefold())
-               if f.endswith("998")]
+    ordered = sorted(flags.items(), key=lambda item: str(item[0]).casefold())
+    extreme = [c for c, f in ordered if f.endswith("998")]
     near = int(flags.isin(["above95", "below95"]).sum())
     about = "about" if measure == "judgements" else "at most about"
-    text = (f"Outside the 99.8% limits: {'; '.join(extreme)}." if extreme else
+    # A side at a time, so that a long list does not repeat its side after every name.
+    sides = [(side, [str(c) for c, f in ordered if f == flag])
+             for side, flag in (("Above", "above998"), ("Below", "below998"))]
+    text = (" ".join(f"{side} the 99.8% limits ({len(names)}): {join_words(names)}."
+                     for side, names in sides if names) if extreme else
             "No council is outside the 99.8% limits.")
     if near:
         text += (f" {near} {'more ' if extreme else ''}council{'s are' if near != 1 else ' is'} "

@@ -1042,3 +1042,25 @@ def test_regional_findings_all_good_runs_without_warnings(tmp_path, recwarn):
 def test_regional_findings_unknown_cycle(sample_programme):
     with pytest.raises(KeyError, match="available: 2019, 2022-24"):
         regional_findings(sample_programme, "2030")
+
+
+def test_a_long_change_table_says_its_cycles_once_and_reads_a_row_a_line(sample_programme):
+    from review_lib.report.wording.regional import changes_between_cycles
+
+    full = changes_between_cycles(sample_programme, "2022-24")
+    compact = changes_between_cycles(sample_programme, "2022-24", compact=True)
+    assert "Earlier review: Outstanding or Good (95% interval)" in full
+    assert "| 2019: " in full and "No clear evidence: the interval includes zero" in full
+    # The sample's four councils all compare 2019 with 2022-24: the headings say so.
+    assert ("| 2019: Outstanding or Good (95% interval) | 2022-24: Outstanding or Good "
+            "(95% interval) |") in compact
+    rows = [line for line in compact.splitlines() if line.startswith("| ") and " of " in line]
+    assert len(rows) == 4
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert not cells[1].startswith("2019") and not cells[2].startswith("2022")
+        assert re.fullmatch(r"\d+ of \d+ \(\d+%; \d+% to \d+%\)", cells[1])
+        assert re.fullmatch(r"[+-]?\d+ \([+-]?\d+ to [+-]?\d+\)", cells[3])
+        assert cells[4] in ("No clear evidence", "A rise beyond chance", "A fall beyond chance")
+    # What the short readings mean is said in the sentences after the table.
+    assert "the interval includes zero" in compact.split(rows[-1])[1]

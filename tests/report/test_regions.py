@@ -195,7 +195,9 @@ def test_long_lists_name_only_councils_outside_998(tmp_path):
     assert not {c for c in regions if c in headline}
     assert "30 councils" in headline
     section = str(cross_section(context))
-    assert "Council 01 (below the 99.8% limits)" in section
+    below = sorted(c for c, f in table["flag"].items() if f == "below998")
+    assert f"Below the 99.8% limits ({len(below)}): " in section
+    assert "Council 01 (below the 99.8% limits)" not in section  # the side is said once
     assert "Dot plot of 30 councils" in section  # the chart's alt text
 
 

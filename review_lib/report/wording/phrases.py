@@ -46,13 +46,27 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{_number(count)} {word}"
 
 
-def _join(items: list[str]) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+def join_words(items: list[str]) -> str:
+    """Items joined as a sentence lists them: ``"a"``, ``"a and b"``, ``"a, b and c"``.
+
+    Parameters
+    ----------
+    items : list of str
+        The items, in order.
+
+    Returns
+    -------
+    str
+        The list; empty for no items.
+    """
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_join = join_words
 
 
 def _of(successes: int, n: int) -> str:

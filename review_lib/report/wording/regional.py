@@ -102,6 +102,11 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
         return ("No council was reviewed in more than one cycle in the data, so change "
                 "between cycles cannot be shown.")
     names = [str(later.council) for _, later in pairs]
+    # A long list whose councils all compare the same two cycles says the cycles once, in
+    # the headings, and each reading in a few words: a row a line (the sentences below
+    # say what the readings mean).
+    cycles = {(earlier.cycle, later.cycle) for earlier, later in pairs}
+    short = compact and len(cycles) == 1
     rows, rises, falls, within = [], [], [], []
     for earlier, later in pairs:
         before = good_or_better(earlier.judgements["judgement"])
@@ -117,10 +122,16 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
         else:
             reading = "No clear evidence: the interval includes zero"
             within.append(council)
-        rows.append([council, f"{earlier.cycle}: {_cell(before)}",
-                     f"{later.cycle}: {_cell(after)}",
-                     f"{_points(change.difference)} points ({_end(change.ci_low)} to "
-                     f"{_end(change.ci_high)})", reading])
+        if short:
+            reading = reading.split(":")[0] if reading.startswith("No") else reading[5:]
+            rows.append([council, _cell(before), _cell(after),
+                         f"{_points(change.difference)} ({_end(change.ci_low)} to "
+                         f"{_end(change.ci_high)})", reading.capitalize()])
+        else:
+            rows.append([council, f"{earlier.cycle}: {_cell(before)}",
+                         f"{later.cycle}: {_cell(after)}",
+                         f"{_points(change.difference)} points ({_end(change.ci_low)} to "
+                         f"{_end(change.ci_high)})", reading])
     count = len(pairs)
     listed = "" if compact else f": {_join(names)}"
     intro = (f"{_plural(count, 'council')} {_was_were(count)} reviewed in more than one "
@@ -129,9 +140,16 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
              "95% interval for the change. Each review examined its own selection of records, "
              "perhaps around a different theme and with different auditors, so a change "
              "describes these two sets of records, not necessarily all practice.")
-    table = _table(["Council", "Earlier review: Outstanding or Good (95% interval)",
-                    "Later review: Outstanding or Good (95% interval)",
-                    "Change in percentage points (95% interval)", "Beyond chance?"], rows)
+    if short:
+        (first, last), = cycles
+        table = _table(["Council", f"{first}: Outstanding or Good (95% interval)",
+                        f"{last}: Outstanding or Good (95% interval)",
+                        "Change in percentage points (95% interval)",
+                        "Change beyond chance?"], rows)
+    else:
+        table = _table(["Council", "Earlier review: Outstanding or Good (95% interval)",
+                        "Later review: Outstanding or Good (95% interval)",
+                        "Change in percentage points (95% interval)", "Beyond chance?"], rows)
     moved = []
     if rises:
         moved.append(f"a rise for {_join(rises)}")
