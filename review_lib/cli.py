@@ -56,7 +56,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     folders = [Path(p) for p in args.paths if Path(p).is_dir()]
     notes = read_programme_notes(programme, folders)
     by_file: dict[str, list] = {}
-    for problem in notes.problems:
+    for problem in [*notes.problems, *_unknown_moderation(notes, results)]:
         by_file.setdefault(problem.file, []).append(problem)
     for found in notes.notes.values():
         by_file.setdefault(found.file, [])
@@ -73,6 +73,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = len(results) + len(by_file)
     print(f"\n{checked} file(s) checked: {n_errors} error(s), {n_warnings} warning(s).")
     return EXIT_INVALID if n_errors else EXIT_OK
+
+
+def _unknown_moderation(notes, results) -> list:
+    """A warning for each notes file naming a moderation exercise the data do not hold.
+
+    The report still renders without the auditors' leniency (and says why); validate says
+    so first, at the line that names the exercise.
+    """
+    from review_lib.data.problems import WARNING, Problem
+
+    exercises = [e for result in results for e in getattr(result, "exercises", [])]
+    problems = []
+    for (_, cycle), found in notes.notes.items():
+        name = found.moderation
+        if not name or any(e.name.casefold() == name.casefold() and e.cycle == cycle
+                           for e in exercises):
+            continue
+        known = sorted({e.name for e in exercises if e.cycle == cycle})
+        problems.append(Problem(
+            "notes-unknown-moderation", found.file,
+            f"the notes name the moderation exercise {name!r}, which the data do not hold "
+            f"for {cycle}, so the auditors' leniency will not be shown",
+            "the name of a moderation exercise of the same cycle in the data"
+            + (f" ({', '.join(known)})" if known else
+               " (there is none: see 'practice-review template --moderation')"),
+            severity=WARNING, value=name, line=found.moderation_line))
+    return problems
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

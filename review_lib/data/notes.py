@@ -130,6 +130,8 @@ class ReviewNotes:
         The ``R<n>:`` bullets of the Previous review section.
     previous_review_text : str
         The rest of the Previous review section (its introduction, say).
+    moderation_line : int or None
+        The line of the file that names the moderation exercise.
     """
 
     file: str
@@ -144,6 +146,7 @@ class ReviewNotes:
     recommendations: tuple[Recommendation, ...] = ()
     updates: tuple[Update, ...] = ()
     previous_review_text: str = ""
+    moderation_line: int | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -419,7 +422,8 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         review_dates=fields.get("review_dates", (None,))[0] or None, referred_back=referred,
         moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
-        previous_review_text="\n".join(rest).strip("\n"))
+        previous_review_text="\n".join(rest).strip("\n"),
+        moderation_line=fields.get("moderation", (None, None))[1])
     return notes, problems
 
 

@@ -109,6 +109,30 @@ def test_template_writes_a_blank_notes_file_that_validate_reads(tmp_path, capsys
     assert "there is no 'Recommendations' section yet" in out_text
 
 
+def test_validate_warns_of_notes_naming_a_moderation_exercise_not_in_the_data(
+        tmp_path, capsys):
+    import shutil
+
+    from review_lib.paths import SAMPLE_DIR
+
+    data = tmp_path / "sample"
+    shutil.copytree(SAMPLE_DIR, data)
+    notes = data / "2022-24" / "kestrel-vale.md"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(
+        "moderation: Autumn 2023 calibration", "moderation: Autumn 2023 calibraton"),
+        encoding="utf-8")
+    assert main(["validate", str(data)]) == 0  # a warning: the report still renders
+    out = capsys.readouterr().out
+    assert "kestrel-vale.md: notes (1 warning(s))" in out
+    assert ("kestrel-vale.md, line 2: warning: the notes name the moderation exercise "
+            "'Autumn 2023 calibraton', which the data do not hold for 2022-24") in out
+    assert "(Autumn 2023 calibration)" in out  # what the data do hold
+    # With the exercise's name as the data have it, no warning.
+    shutil.copy(SAMPLE_DIR / "2022-24" / "kestrel-vale.md", notes)
+    assert main(["validate", str(data)]) == 0
+    assert "calibraton" not in capsys.readouterr().out
+
+
 def test_validate_locates_each_notes_problem_by_file_and_line(tmp_path, capsys):
     write_wide_csv(tmp_path / "testshire.csv", good_rows())
     (tmp_path / "testshire.md").write_text(
