@@ -46,10 +46,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc
 
+from review_lib.analysis.methods import FUNNEL_METHODS
 from review_lib.analysis.summary import Z95
 
 #: Funnel methods, the default first.
-METHODS = ("exact", "fingertips")
+METHODS = FUNNEL_METHODS
 
 #: One-sided tail probability of each pair of limits: 95% and 99.8% two-sided.
 ALPHA = {"95": 0.025, "998": 0.001}

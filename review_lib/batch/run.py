@@ -141,10 +141,10 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     RunSummary
         Outcomes, invalid files and files written (with ``watch``, of the last pass).
     """
-    from review_lib.analysis.funnel import METHODS
+    from review_lib.analysis.methods import FUNNEL_METHODS
 
-    if funnel_limits not in METHODS:
-        raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
+    if funnel_limits not in FUNNEL_METHODS:
+        raise ValueError(f"funnel_limits must be one of {', '.join(FUNNEL_METHODS)}, "
                          f"not {funnel_limits!r}")
     if engine not in ("inprocess", "kernel"):
         raise ValueError(f"engine must be 'inprocess' or 'kernel', not {engine!r}")

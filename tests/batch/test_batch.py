@@ -171,6 +171,29 @@ def test_workers_start_early_only_when_something_may_have_changed(tmp_path, monk
     assert starts[:2] == ["early", "submit"]
 
 
+def test_workers_start_before_the_run_imports_pandas_or_scipy(tmp_path):
+    """Workers take about a second to prepare: they start before the parent does anything
+    heavy, which had held them back by a third of a second (pandas and scipy, imported to
+    check the funnel method's name)."""
+    code = (
+        "import sys\n"
+        "from review_lib.batch import run as batch\n"
+        "class Started(Exception):\n"
+        "    pass\n"
+        "def start(self):\n"
+        "    print(sorted(m for m in ('pandas', 'scipy', 'numpy', 'matplotlib')\n"
+        "                 if m in sys.modules))\n"
+        "    raise Started\n"
+        "batch._Workers.start = start\n"
+        "try:\n"
+        f"    batch.run_batch(reports_dir={str(tmp_path / 'reports')!r})\n"
+        "except Started:\n"
+        "    pass\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, check=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
 def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
     folder, questions = write_small_programme(tmp_path)
     out = tmp_path / "reports"
