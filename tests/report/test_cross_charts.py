@@ -377,6 +377,12 @@ def test_a_national_funnel_keeps_every_point_and_name_inside_the_axes(national_t
     assert text.endswith("Only the councils outside the 99.8% limits are named on the chart."
                          ) or text.endswith("Only the councils outside the 99.8% limits and "
                                             "Council 003 are named on the chart.")
+    # The alt text names the same councils as the chart, and counts the rest.
+    near = int(flags.isin(["above95", "below95"]).sum())
+    assert f"{near} more councils are outside the 95% limits only." in text
+    assert all(c in text for c in extreme)
+    named = {c for c in national_table.index if f"{c} " in text}
+    assert named - {"Council 003"} == extreme - {"Council 003"}  # and the highlight
     ax.figure.draw_without_rendering()
     renderer = ax.figure.canvas.get_renderer()
     axes_box = ax.get_window_extent()

@@ -623,7 +623,8 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
         councils outside the 95% limits and Dudley are named on the chart." The last
         sentence appears only when the chart names some councils and not others (see
         :func:`funnel_labelled`); it says "the 99.8% limits" where only the councils
-        outside those are named.
+        outside those are named. Where more than twelve councils are outside the 95%
+        limits, the text too names only those outside the 99.8% limits and counts the rest.
     """
     what, unit = _funnel_measure(measure)
     count = len(table)
@@ -646,6 +647,16 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
     outside = outside.sort_values(["_side", "share"], ascending=[True, False], kind="stable")
     if outside.empty:
         parts.append("Every council is within the 95% limits.")
+    elif len(outside) > _FUNNEL_LABEL_MOST:
+        # As the chart names them: a long list names those outside the 99.8% limits only.
+        extreme = outside[outside["flag"].astype(str).str.endswith("998")]
+        named = [f"{c} {format_percent(row.share, 0)} ({row._side})"
+                 for c, row in extreme.iterrows()]
+        rest = len(outside) - len(extreme)
+        parts.append((f"Outside the 99.8% limits: {_join(named)}. " if named else
+                      "No council is outside the 99.8% limits. ")
+                     + f"{rest} {'more ' if named else ''}council"
+                     + ("s are" if rest != 1 else " is") + " outside the 95% limits only.")
     else:
         named = [f"{c} {format_percent(row.share, 0)} ({row._side})"
                  for c, row in outside.iterrows()]
