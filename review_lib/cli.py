@@ -81,14 +81,14 @@ def _unknown_moderation(notes, results) -> list:
     The report still renders without the auditors' leniency (and says why); validate says
     so first, at the line that names the exercise.
     """
+    from review_lib.data.moderation import exercise_named
     from review_lib.data.problems import WARNING, Problem
 
-    exercises = [e for result in results for e in getattr(result, "exercises", [])]
+    exercises = [e for result in results for e in result.exercises]
     problems = []
     for (_, cycle), found in notes.notes.items():
         name = found.moderation
-        if not name or any(e.name.casefold() == name.casefold() and e.cycle == cycle
-                           for e in exercises):
+        if not name or exercise_named(exercises, name, cycle) is not None:
             continue
         known = sorted({e.name for e in exercises if e.cycle == cycle})
         problems.append(Problem(

@@ -121,3 +121,17 @@ def small_data_folder(root: Path, councils, ratings=None) -> tuple[Path, Path]:
         write_small_council(data, council, ratings or [["G", "RI", "G", "G"],
                                                        ["O", "G", "G", "O"]] * 3)
     return data, questions
+
+
+def sample_naming_exercise(folder: Path, name: str) -> Path:
+    """A copy of the bundled sample in ``folder`` whose Kestrel Vale notes name ``name`` as
+    their moderation exercise (the sample's own is 'Autumn 2023 calibration')."""
+    import shutil
+
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, folder)
+    notes = folder / "2022-24" / "kestrel-vale.md"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(
+        "moderation: Autumn 2023 calibration", f"moderation: {name}"), encoding="utf-8")
+    return folder

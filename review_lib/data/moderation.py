@@ -607,6 +607,29 @@ def _build(name: str, cycle: str, month: str, file: str, sha: str, catalogue: Ca
                               judgements, not_applicable, month, path, review)
 
 
+def exercise_named(exercises, name: str, cycle: str) -> ModerationExercise | None:
+    """The exercise of ``cycle`` that a notes file's ``moderation:`` line names, if any.
+
+    Names match whatever their case, as a review team types them.
+
+    Parameters
+    ----------
+    exercises : iterable of ModerationExercise
+        The exercises in the data.
+    name : str
+        The name the notes give.
+    cycle : str
+        The review's cycle.
+
+    Returns
+    -------
+    ModerationExercise or None
+        The first such exercise; None when the data hold none.
+    """
+    return next((e for e in exercises
+                 if e.name.casefold() == name.casefold() and e.cycle == cycle), None)
+
+
 def load_moderation(paths: str | Path | list | None = None,
                     catalogue: Catalogue | str | Path | None = None
                     ) -> list[ModerationExercise]:

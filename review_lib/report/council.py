@@ -284,14 +284,14 @@ def _moderation_leniency(context: ReviewContext) -> tuple[pd.DataFrame | None, s
     labels.
     """
     from review_lib.analysis.calibration import exercise_leniency
+    from review_lib.data.moderation import exercise_named
 
     notes = context.notes
     name = notes.moderation if notes is not None else None
     if not name:
         return None, ""
     cycle = context.review.cycle
-    exercise = next((e for e in context.exercises
-                     if e.name.casefold() == name.casefold() and e.cycle == cycle), None)
+    exercise = exercise_named(context.exercises, name, cycle)
     if exercise is None:
         return None, (f" The review team's notes name the moderation exercise '{name}', but "
                       f"the data hold no such exercise in {cycle}, so no leniency is shown.")

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import good_rows, write_wide_csv
+from conftest import good_rows, sample_naming_exercise, write_wide_csv
 
 from review_lib.cli import main
 
@@ -115,12 +115,8 @@ def test_validate_warns_of_notes_naming_a_moderation_exercise_not_in_the_data(
 
     from review_lib.paths import SAMPLE_DIR
 
-    data = tmp_path / "sample"
-    shutil.copytree(SAMPLE_DIR, data)
+    data = sample_naming_exercise(tmp_path / "sample", "Autumn 2023 calibraton")
     notes = data / "2022-24" / "kestrel-vale.md"
-    notes.write_text(notes.read_text(encoding="utf-8").replace(
-        "moderation: Autumn 2023 calibration", "moderation: Autumn 2023 calibraton"),
-        encoding="utf-8")
     assert main(["validate", str(data)]) == 0  # a warning: the report still renders
     out = capsys.readouterr().out
     assert "kestrel-vale.md: notes (1 warning(s))" in out

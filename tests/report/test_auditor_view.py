@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from conftest import sample_naming_exercise
 
 from review_lib.report import council
 from review_lib.report.context import open_review
@@ -42,14 +41,7 @@ def test_reviews_not_linked_to_an_exercise_show_no_leniency():
 
 
 def test_notes_naming_an_exercise_the_data_lack_say_so(tmp_path):
-    from review_lib.paths import SAMPLE_DIR
-
-    data = tmp_path / "data"
-    shutil.copytree(SAMPLE_DIR, data)
-    notes = data / "2022-24" / "kestrel-vale.md"
-    notes.write_text(notes.read_text(encoding="utf-8").replace(
-        "moderation: Autumn 2023 calibration", "moderation: Spring 2024 calibration"),
-        encoding="utf-8")
+    data = sample_naming_exercise(tmp_path / "data", "Spring 2024 calibration")
     text = plain_text(council.auditor_section(open_review("Kestrel Vale", "2022-24",
                                                           data)).html)
     assert "name the moderation exercise 'Spring 2024 calibration', but the data hold no " \

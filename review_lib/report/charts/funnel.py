@@ -647,7 +647,7 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
     outside = outside.sort_values(["_side", "share"], ascending=[True, False], kind="stable")
     if outside.empty:
         parts.append("Every council is within the 95% limits.")
-    elif len(outside) > _FUNNEL_LABEL_MOST:
+    elif "above95" not in _labelled_outside(table):
         # As the chart names them: a long list names those outside the 99.8% limits only.
         extreme = outside[outside["flag"].astype(str).str.endswith("998")]
         named = [f"{c} {format_percent(row.share, 0)} ({row._side})"

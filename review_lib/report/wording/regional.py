@@ -114,19 +114,18 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
         change = newcombe_difference(before, after)
         council = str(later.council)
         if change.ci_low > 0:
-            reading = "Yes: a rise beyond chance"
+            reading, brief = "Yes: a rise beyond chance", "A rise beyond chance"
             rises.append(council)
         elif change.ci_high < 0:
-            reading = "Yes: a fall beyond chance"
+            reading, brief = "Yes: a fall beyond chance", "A fall beyond chance"
             falls.append(council)
         else:
-            reading = "No clear evidence: the interval includes zero"
+            reading, brief = "No clear evidence: the interval includes zero", "No clear evidence"
             within.append(council)
         if short:
-            reading = reading.split(":")[0] if reading.startswith("No") else reading[5:]
             rows.append([council, _cell(before), _cell(after),
                          f"{_points(change.difference)} ({_end(change.ci_low)} to "
-                         f"{_end(change.ci_high)})", reading.capitalize()])
+                         f"{_end(change.ci_high)})", brief])
         else:
             rows.append([council, f"{earlier.cycle}: {_cell(before)}",
                          f"{later.cycle}: {_cell(after)}",
