@@ -39,11 +39,17 @@ FIELDS = {
     "status": "draft or final",
     "review_dates": "when the review took place, in words",
     "referred_back": "how many case records were referred back for significant concerns",
+    "selection": "how the host council chose the case records: random (drawn at random) or "
+                 "chosen (picked, for example around the theme)",
     "moderation": "the moderation exercise of the cycle in which this review's auditors "
                   "took part under the same labels (its name)",
 }
 
 STATUSES = ("draft", "final")
+
+#: How case records may have been chosen (the ``selection`` field), with forgiving spellings.
+SELECTIONS = {"random": "random", "at random": "random", "drawn at random": "random",
+              "chosen": "chosen", "selected": "chosen", "picked": "chosen"}
 
 #: Suffixes a notes file may have, in the order they are looked for.
 NOTES_SUFFIXES = (".md", ".docx")
@@ -118,6 +124,9 @@ class ReviewNotes:
         From the front matter.
     referred_back : int or None
         Case records referred back for significant concerns, when stated.
+    selection : str or None
+        ``"random"`` when the host council drew the case records at random, ``"chosen"``
+        when it picked them; None when the notes do not say.
     moderation : str or None
         The moderation exercise of the same cycle in which this review's auditors took part,
         under the same labels (so that their leniency there can be shown beside their
@@ -141,6 +150,7 @@ class ReviewNotes:
     theme: str | None = None
     review_dates: str | None = None
     referred_back: int | None = None
+    selection: str | None = None
     moderation: str | None = None
     sections: dict[str, str] = field(default_factory=dict)
     recommendations: tuple[Recommendation, ...] = ()
@@ -331,6 +341,14 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "notes-referred-back", file, line,
                 "referred_back is not a number of case records",
                 "a whole number, 0 when no case was referred back", value=raw))
+    selection: str | None = None
+    if fields.get("selection", ("",))[0]:
+        raw, line = fields["selection"]
+        selection = SELECTIONS.get(" ".join(raw.casefold().split()))
+        if selection is None:
+            problems.append(_problem(
+                "notes-selection", file, line, "selection is not a way of choosing records",
+                "random (drawn at random) or chosen (picked by the council)", value=raw))
     bodies: dict[str, list[tuple[int, str]]] = {}
     current: str | None = None
     for index in range(start, len(lines)):
@@ -420,7 +438,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         cycle=fields.get("cycle", (None,))[0] or None,
         theme=fields.get("theme", (None,))[0] or None,
         review_dates=fields.get("review_dates", (None,))[0] or None, referred_back=referred,
-        moderation=fields.get("moderation", (None,))[0] or None,
+        selection=selection, moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
         previous_review_text="\n".join(rest).strip("\n"),
         moderation_line=fields.get("moderation", (None, None))[1])
@@ -654,7 +672,7 @@ def notes_template(council: str = "", cycle: str = "") -> str:
                                                     "beside these notes)",
              f"cycle: {cycle}" if cycle else "# cycle: (likewise, e.g. 2022-24)",
              "theme: ", "status: draft", "review_dates: ",
-             "referred_back: ", "---", ""]
+             "referred_back: ", "selection: ", "---", ""]
     for key, heading, _ in SECTIONS:
         if key == "records":
             lines += ["<!-- Section 4, the case-file audit data, is written by the suite from "

@@ -20,6 +20,7 @@ from review_lib.analysis.summary import (
 )
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
+from review_lib.report.claims import claims_of
 from review_lib.report.context import ReviewContext
 from review_lib.report.html import (
     callout,
@@ -151,14 +152,16 @@ def question_chart(context: ReviewContext, *, sort: bool = True) -> str:
     """
     table = _summary(context, sort)
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.catalogue}
-    best, worst = table["share_good"].idxmax(), table["share_good"].idxmin()
+    from review_lib.report.wording.phrases import extremes_sentence
+
     order = "ordered from the highest share Good or better" if sort else "in audit-tool order"
+    ends = extremes_sentence(table[table["n"] > 0], labels,
+                             {"council": context.results.council,
+                              "cycle": context.results.cycle})
     caption = (
         f"Each bar shows how the {context.review.n_cases} cases were rated on one question, "
         f"{order}: Good and Outstanding to the right of the centre line, Requires "
-        f"Improvement and Inadequate to the left. {labels[best]} had the highest share Good "
-        f"or better ({format_percent(table.loc[best, 'share_good'], 0)}) and {labels[worst]} "
-        f"the lowest ({format_percent(table.loc[worst, 'share_good'], 0)}).")
+        f"Improvement and Inadequate to the left. {ends}")
     return chart_html(charts.diverging_bars, table, labels=labels, sort=False,
                       title=f"Ratings by question, {context.review.council} "
                             f"{context.review.cycle}",
@@ -506,11 +509,11 @@ def findings(context: ReviewContext) -> str:
         areas for improvement.
     """
     from review_lib.data.narrative import narrative_html
-    from review_lib.report.wording.council import council_findings
 
     parts, markdown = [], []
     # The review team's notes are the leadership report's (review_lib.report.leadership).
-    for heading, text in council_findings(context.results).items():
+    written = context_findings(context)
+    for heading, text in written.items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         markdown.append(f"## {heading}\n\n{text}")
         if heading.startswith("Themes from the review team"):
@@ -523,7 +526,35 @@ def findings(context: ReviewContext) -> str:
             parts.append(question_chart(context, sort=True))
         if heading.lower().startswith("how the council compares"):
             parts.append(funnel_position(context))
-    return combined(*parts, text="\n\n".join(markdown))
+    section = combined(*parts, text="\n\n".join(markdown))
+    section.claims = claims_of(section, *written.values())
+    return section
+
+
+def context_findings(context: ReviewContext) -> dict[str, str]:
+    """The council's written findings, told what the review team's notes say.
+
+    The notes' review dates, an earlier review held only as notes, and how the records
+    were chosen reach :func:`review_lib.report.wording.council_findings`, so that every
+    section of a report says these things the same way.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    dict of str to str
+        Section title to Markdown (each carrying its claims).
+    """
+    from review_lib.report.wording.council import council_findings
+
+    results, notes, previous = context.results, context.notes, context.previous_notes
+    return council_findings(
+        results, None, review_dates=notes.review_dates if notes is not None else None,
+        earlier_cycle=previous[0] if previous is not None and results.change is None else None,
+        selection=notes.selection if notes is not None else None)
 
 
 @sectioned

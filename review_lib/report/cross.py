@@ -222,13 +222,14 @@ def regional_findings(context: CycleContext) -> str:
     str
         HTML.
     """
+    from review_lib.report.claims import claims_of
     from review_lib.report.council import markdown_html
 
     parts = []
     for heading, text in context.findings.items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         parts.append(markdown_html(text))
-    return "\n".join(parts)
+    return Section("\n".join(parts), claims=claims_of(*context.findings.values()))
 
 
 def _limit_cell(low: float, high: float) -> str:
@@ -763,7 +764,8 @@ def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> 
     if text is None:
         return ""
     return Section(f'<h{level} id="{_anchor(heading)}">{esc(heading)}</h{level}>\n'
-                   f"{markdown_html(text)}", text=f"{'#' * level} {heading}\n\n{text}")
+                   f"{markdown_html(text)}", text=f"{'#' * level} {heading}\n\n{text}",
+                   claims=getattr(text, "claims", ()))
 
 
 def _anchor(heading: str) -> str:

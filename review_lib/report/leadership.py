@@ -11,6 +11,7 @@ review's :class:`~review_lib.analysis.results.ReviewResults`.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -20,9 +21,10 @@ from review_lib.data.notes import ReviewNotes
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
 from review_lib.report.charts.council import alt_text_question_levels
+from review_lib.report.claims import claims_of, stated
 from review_lib.report.context import ReviewContext
+from review_lib.report.council import context_findings, funnel_position, markdown_html
 from review_lib.report.council import footer as footer  # the same footer as every report
-from review_lib.report.council import funnel_position, markdown_html
 from review_lib.report.html import (
     chart_html,
     count_table_html,
@@ -31,7 +33,8 @@ from review_lib.report.html import (
     synthetic_banner,
 )
 from review_lib.report.section import Section, combined, sectioned
-from review_lib.report.wording.council import _pick, _questions, council_findings
+from review_lib.report.wording.council import _pick, _questions
+from review_lib.report.wording.phrases import _points_words, extremes_sentence, join_words
 
 #: The report's sections: anchor and heading, in order.
 CONTENTS: tuple[tuple[str, str], ...] = (
@@ -151,22 +154,30 @@ def navigation(context: ReviewContext) -> str:
 # --------------------------------------------------------------------------- summary
 
 
+def _scope(context: ReviewContext, **more) -> dict:
+    """What a claim of this report is about: its council and cycle, and anything more."""
+    return {"council": context.results.council, "cycle": context.results.cycle, **more}
+
+
 def _lead(context: ReviewContext) -> str:
     results = context.results
     cases = results.cases
     if not cases.n:
         return "No case record had an overall judgement."
-    return (f"{cases.successes} of the {_records(cases.n)} ({_pct(cases.share)}) were "
-            "Good or better overall.")
+    return stated(f"{cases.successes} of the {_records(cases.n)} ({_pct(cases.share)}) were "
+                  "Good or better overall.", "share", _scope(context), measure="judgements",
+                  successes=cases.successes, n=cases.n)
 
 
 def _uncertainty(context: ReviewContext) -> str:
     cases = context.results.cases
     if not cases.n:
         return ""
-    return (f"With {cases.n} records, that figure is not exact. The 95% interval, the range "
-            f"the true figure is likely to lie in, runs from {_pct(cases.ci_low)} to "
-            f"{_pct(cases.ci_high)}.")
+    return ("With " + stated(
+        f"{cases.n} records, that figure is not exact. The 95% interval, the range the true "
+        f"figure is likely to lie in, runs from {_pct(cases.ci_low)} to "
+        f"{_pct(cases.ci_high)}.", "interval", _scope(context), measure="judgements",
+        successes=cases.successes, n=cases.n, ci_low=cases.ci_low, ci_high=cases.ci_high))
 
 
 def _position_words(context: ReviewContext) -> str:
@@ -176,19 +187,24 @@ def _position_words(context: ReviewContext) -> str:
         return (f"Too few councils have data for {results.cycle} to compare "
                 f"{results.council} with the others.")
     point = position.judgements
-    average = _pct(point.programme_successes / point.programme_n)
-    others = len(position.councils) - 1
-    base = f"the average of the {len(position.councils)} councils reviewed in {results.cycle}"
+    average = (f"{_pct(point.programme_successes / point.programme_n)}: "
+               f"{point.programme_successes} of {_records(point.programme_n)}")
+    which = (f"the average of all {len(position.councils)} councils reviewed in "
+             f"{results.cycle}, {results.council} included ({average})")
     if point.flag == "within":
-        return (f"This is in line with the other {others} councils reviewed in "
-                f"{results.cycle}. Their average was {average}, and the gap is within what "
-                "chance would give with this many records.")
-    side = "above" if point.flag.startswith("above") else "below"
-    if point.flag.endswith("998"):
-        return (f"This is well {side} {base} ({average}). The gap is larger than chance would "
-                "explain.")
-    return (f"This is {side} {base} ({average}). The gap is worth a closer look, but chance "
-            "could still explain it.")
+        text = (f"This is not clearly different from {which}. The gap is within what chance "
+                "would give with this many records.")
+    else:
+        side = "above" if point.flag.startswith("above") else "below"
+        text = (f"This is well {side} {which}. The gap is larger than chance would explain."
+                if point.flag.endswith("998") else
+                f"This is {side} {which}. The gap is worth a closer look, but chance could "
+                "still explain it.")
+    return stated(text, "council_vs_average", _scope(context), measure="judgements",
+                  successes=point.successes, n=point.n,
+                  average_successes=point.programme_successes,
+                  average_n=point.programme_n, includes_council=True,
+                  councils=len(position.councils), flag=point.flag)
 
 
 def _change_words(context: ReviewContext) -> str:
@@ -197,23 +213,31 @@ def _change_words(context: ReviewContext) -> str:
     if change is None:
         previous = context.previous_notes
         if previous is not None:
-            return (f"The previous review, in {previous[0]}, has no case-level figures here, "
-                    "so the two cannot be compared. Section 2 follows up its "
-                    "recommendations.")
-        return f"There is no earlier review of {results.council} in the data to compare with."
-    before = change.cases.before
+            return stated(
+                f"The previous review, in {previous[0]}, has no case-level figures here, so "
+                "the two cannot be compared. Section 2 follows up its recommendations.",
+                "earlier_review", _scope(context), exists=True, earlier_cycle=previous[0],
+                with_ratings=False)
+        return stated(f"There is no earlier review of {results.council} in the data to compare "
+                      "with.", "earlier_review", _scope(context), exists=False)
+    before, after = change.cases.before, change.cases.after
+    points = round(change.cases.difference * 100)
     then = (f"At the previous review, in {change.previous_cycle}, {before.successes} of "
             f"{before.n} records ({_pct(before.share)}) were Good or better.")
-    points = round(change.cases.difference * 100)
     if change.cases.beyond_chance:
         way = "rise" if points > 0 else "fall"
-        return (f"{then} The {way} of {abs(points)} percentage points is clear evidence of a "
-                "change.")
-    if points == 0:
-        return f"{then} The share is about the same."
-    way = "rise" if points > 0 else "fall"
-    return (f"{then} The {way} of {abs(points)} percentage points is not clear evidence of a "
-            "change. Twenty or so records can show only large changes.")
+        verdict = f"The {way} of {_points_words(points)} is clear evidence of a change."
+    elif points == 0:
+        verdict = ("The two shares are within half a percentage point of each other: no clear "
+                   "evidence of a change.")
+    else:
+        way = "rise" if points > 0 else "fall"
+        verdict = (f"The {way} of {_points_words(points)} is not clear evidence of a change. "
+                   "Twenty or so records can show only large changes.")
+    return stated(f"{then} {verdict}", "change", _scope(context), measure="judgements",
+                  previous_cycle=change.previous_cycle, before_successes=before.successes,
+                  before_n=before.n, after_successes=after.successes, after_n=after.n,
+                  points=points, clear=bool(change.cases.beyond_chance))
 
 
 def _ends(context: ReviewContext, column: str, most: int = 3) -> list[str]:
@@ -227,19 +251,43 @@ def _ends(context: ReviewContext, column: str, most: int = 3) -> list[str]:
     return _pick(candidates, column, most)[0] if len(candidates) else []
 
 
-def _question_phrase(context: ReviewContext, qid: str, count: str) -> str:
-    row = context.results.questions.loc[qid]
-    what = "Good or better" if count == "good_or_better" else "below Good"
-    return (f"{row['label']} ({qid}): {int(row[count])} of {int(row['n'])} {what}")
-
-
 def _question_list(context: ReviewContext, ids: list[str], count: str) -> str:
-    if len(ids) > 4:
-        row = context.results.questions.loc[ids[0]]
-        what = "Good or better" if count == "good_or_better" else "below Good"
-        return (f"{len(ids)} questions, each with {int(row[count])} of {int(row['n'])} "
-                f"records {what}")
-    return "; ".join(_question_phrase(context, q, count) for q in ids)
+    """Each question with its own count; questions with the same count named together."""
+    table = context.results.questions
+    what = "Good or better" if count == "good_or_better" else "below Good"
+    groups: list[tuple[tuple[int, int], list[str]]] = []
+    for qid in ids:
+        key = (int(table.loc[qid, count]), int(table.loc[qid, "n"]))
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(qid)
+        else:
+            groups.append((key, [qid]))
+    phrases = []
+    for (value, n), members in groups:
+        names = join_words([f"{table.loc[q, 'label']} ({q})" for q in members])
+        each = " each" if len(members) > 1 else ""
+        phrase = f"{names}: {value} of {n} {what}{each}"
+        for qid in members:
+            stated(phrase, "question_count", _scope(context, question=qid), measure=count,
+                   count=value, n=n)
+        phrases.append(phrase)
+    text = "; ".join(phrases)
+    return stated(text, "question_top", _scope(context), measure=count, questions=ids)
+
+
+def _questions_differ(context: ReviewContext) -> str:
+    """Whether the questions differ within the same records, in plain words."""
+    test = context.results.question_comparison
+    if math.isnan(test.p_value):
+        return ""
+    if test.differ:
+        text = ("The questions do differ from one another by more than chance would explain "
+                "(the appendix says which stand out).")
+    else:
+        text = (f"The questions are not clearly different from one another: gaps like these "
+                f"could arise by chance in {_records(context.results.n_cases)}. So these are "
+                "where to look first, not proven strengths or weaknesses.")
+    return stated(text, "questions_differ", _scope(context), differ=bool(test.differ))
 
 
 def _recommendation_items(notes: ReviewNotes | None) -> str:
@@ -268,13 +316,15 @@ def summary(context: ReviewContext) -> str:
     lowest = _ends(context, "share_ri_or_worse")
     rows = []
     if highest:
-        rows.append(f"<li><strong>Rated highest:</strong> "
+        rows.append(f"<li><strong>Most often Good or better:</strong> "
                     f"{esc(_question_list(context, highest, 'good_or_better'))}.</li>")
     if lowest:
-        rows.append(f"<li><strong>Rated lowest:</strong> "
+        rows.append(f"<li><strong>Most often below Good:</strong> "
                     f"{esc(_question_list(context, lowest, 'below_good'))}.</li>")
     elif results.n_ratings:
-        rows.append("<li>No question had a rating below Good.</li>")
+        rows.append("<li>" + esc(stated("No question had a rating below Good.",
+                                        "no_question_below_good", _scope(context))) + "</li>")
+    differ = _questions_differ(context) if rows else ""
     theme = (f"<p>The theme of the review was {esc(notes.theme)}.</p>"
              if notes is not None and notes.theme else "")
     parts = [
@@ -285,7 +335,8 @@ def summary(context: ReviewContext) -> str:
         "<h3>Since the previous review</h3>", f"<p>{esc(_change_words(context))}</p>",
         "<h3>The questions at either end</h3>",
         f"<ul>{''.join(rows)}</ul>" if rows else "<p>No question was rated.</p>",
-        "<p>Each figure counts case records, out of the records rated on that question.</p>",
+        "<p>Each figure counts case records, out of the records rated on that question."
+        + (f" {esc(differ)}" if differ else "") + "</p>",
         "<h3>The review team's recommendations</h3>", _recommendation_items(notes),
         "</section>",
     ]
@@ -312,11 +363,14 @@ def introduction(context: ReviewContext) -> Section:
     review, notes = context.review, context.notes
     when = (notes.review_dates if notes is not None and notes.review_dates
             else format_month(review.review_month) if review.review_month else None)
+    scope = _scope(context)
     facts = [f"The Practice Review of {review.council} took place"
-             + (f" in {when}." if when else f" in the {review.cycle} cycle.")]
+             + (f" in {stated(when, 'review_dates', scope, dates=when)}." if when
+                else f" in the {review.cycle} cycle.")]
     if notes is not None and notes.theme:
         facts.append(f"The theme was {notes.theme}.")
-    facts.append(f"The review team examined {_records(review.n_cases)}.")
+    facts.append(stated(f"The review team examined {_records(review.n_cases)}.", "records",
+                        scope, n_cases=review.n_cases))
     return _notes_section(context, "introduction", "introduction",
                           f"<p>{esc(' '.join(facts))}</p>")
 
@@ -344,9 +398,11 @@ def previous_review(context: ReviewContext) -> Section:
         cycle, earlier = previous
         when = f" ({earlier.review_dates})" if earlier.review_dates else ""
         count = len(earlier.recommendations)
-        parts.append(f"<p>The previous review, in the {esc(cycle)} cycle{esc(when)}, made "
-                     f"{count} recommendation{'s' if count != 1 else ''}. The host council's "
-                     "update on each is given below it.</p>")
+        made = stated(f"The previous review, in the {cycle} cycle{when}, made {count} "
+                      f"recommendation{'s' if count != 1 else ''}.", "earlier_review",
+                      _scope(context), exists=True, earlier_cycle=cycle)
+        parts.append(f"<p>{esc(made)} The host council's update on each is given below "
+                     "it.</p>")
         items, rows = [], []
         for rec in earlier.recommendations:
             update = notes.update_for(rec.number) if notes is not None else None
@@ -359,8 +415,16 @@ def previous_review(context: ReviewContext) -> Section:
         parts.append(f'<ol class="follow-up">{"".join(items)}</ol>')
         frame = pd.DataFrame(rows).set_index("number")
     elif notes is None or not notes.previous_review_text.strip():
-        parts.append(f"<p>There are no notes from an earlier review of "
-                     f"{esc(context.review.council)} in the data.</p>")
+        change = context.results.change
+        if change is not None:
+            said = stated(f"The data hold the {change.previous_cycle} review of "
+                          f"{context.review.council}, but no notes of its recommendations.",
+                          "earlier_review", _scope(context), exists=True,
+                          earlier_cycle=change.previous_cycle, notes=False)
+        else:
+            said = stated(f"There is no earlier review of {context.review.council} in the "
+                          "data.", "earlier_review", _scope(context), exists=False)
+        parts.append(f"<p>{esc(said)}</p>")
     parts.append("</section>")
     return Section("\n".join(parts), frame=frame)
 
@@ -474,10 +538,17 @@ def evidence(context: ReviewContext, question_ids) -> list[str]:
         if qid not in table.index or not int(table.loc[qid, "n"]):
             continue
         row = table.loc[qid]
-        n, good = int(row["n"]), int(row["good_or_better"])
-        lines.append(f"{row['label']} ({qid}): {good} of {n} records Good or better "
-                     f"({_pct(row['share_good'])}; 95% interval {_pct(row['ci_low'])} to "
-                     f"{_pct(row['ci_high'])}). {int(row['below_good'])} below Good.")
+        n, good, below = int(row["n"]), int(row["good_or_better"]), int(row["below_good"])
+        scope = _scope(context, question=qid)
+        good_words = stated(f"{good} of {n} records Good or better", "question_count", scope,
+                            measure="good_or_better", count=good, n=n)
+        interval = stated(f"95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])}",
+                          "question_interval", scope, successes=good, n=n,
+                          ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]))
+        below_words = stated(f"{below} below Good", "question_count", scope,
+                             measure="below_good", count=below, n=n)
+        lines.append(f"{row['label']} ({qid}): {good_words} ({_pct(row['share_good'])}; "
+                     f"{interval}). {below_words}.")
     return lines
 
 
@@ -565,9 +636,11 @@ def audit_data(context: ReviewContext) -> Section:
     per = list(results.cases_per_auditor.values())
     each = (f" ({per[0]} each)" if per and min(per) == max(per) else "")
     auditors = results.n_auditors
-    opening = [f"The {auditors} Principal Social Worker{'s' if auditors != 1 else ''} "
-               f"examined {_records(results.n_cases)}{each}. They completed the audit tool "
-               "for each one."]
+    opening = [stated(f"The {auditors} Principal Social Worker{'s' if auditors != 1 else ''} "
+                      f"examined {_records(results.n_cases)}{each}.", "records",
+                      _scope(context), n_cases=results.n_cases, auditors=auditors,
+                      per_auditor=per[0] if each else None)
+               + " They completed the audit tool for each one."]
     if notes is not None and notes.referred_back is not None:
         count = notes.referred_back
         opening.append("No case record was referred back to the council because of "
@@ -580,44 +653,54 @@ def audit_data(context: ReviewContext) -> Section:
     opening.append(f"The audit tool has {results.n_questions} questions. Each is rated "
                    "Outstanding, Good, Requires Improvement or Inadequate.")
     na = results.n_not_applicable
-    rated = (f"In total {results.n_ratings} questions were rated ({results.n_cases} x "
-             f"{results.n_questions}" + (f", less {na} that did not apply" if na else "")
-             + "):")
+    rated = stated(f"In total {results.n_ratings} questions were rated ({results.n_cases} x "
+                   f"{results.n_questions}" + (f", less {na} that did not apply" if na else "")
+                   + ")", "ratings_total", _scope(context), n_ratings=results.n_ratings,
+                   n_cases=results.n_cases, n_questions=results.n_questions,
+                   not_applicable=na) + ":"
     ratings_share = results.ratings
-    after_table = (f"Of the question ratings, {ratings_share.successes} of {ratings_share.n} "
-                   f"({_pct(ratings_share.share)}) were Good or better (95% interval "
-                   f"{_pct(ratings_share.ci_low)} to {_pct(ratings_share.ci_high)}). The "
-                   "interval allows for the ratings of one record going together.")
+    after_table = stated(
+        f"Of the question ratings, {ratings_share.successes} of {ratings_share.n} "
+        f"({_pct(ratings_share.share)}) were Good or better", "share", _scope(context),
+        measure="ratings", successes=ratings_share.successes, n=ratings_share.n) + (
+        f" (95% interval {_pct(ratings_share.ci_low)} to {_pct(ratings_share.ci_high)}). The "
+        "interval allows for the ratings of one record going together.")
     counts = level_table(results.overall_counts)
     overall = [f"{level} {int(counts.loc[level, 'count'])}" for level in LEVELS]
-    judged = (f"Each case record was also given an overall judgement on the same scale: "
-              f"{', '.join(overall[:-1])} and {overall[-1]}.")
+    judged = ("Each case record was also given an overall judgement on the same scale: "
+              + stated(f"{', '.join(overall[:-1])} and {overall[-1]}", "level_counts",
+                       _scope(context), measure="judgements", counts=results.overall_counts)
+              + ".")
     note = _rounding_note(context)
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.catalogue}
     table = results.questions.sort_values(["share_good", "Outstanding"], ascending=False,
                                           kind="stable")
-    best, worst = table.index[0], table.index[-1]
+    ends = extremes_sentence(table[table["n"] > 0], labels, _scope(context))
     overview = chart_html(
         charts.diverging_bars, table, labels=labels, sort=False,
         title=f"Ratings by question, {results.council} {results.cycle}",
         alt=charts.alt_text_diverging(table, labels=labels),
-        caption=(f"Each bar is one question, highest share Good or better first. "
-                 f"{labels[best]} had the highest share ({_pct(table.loc[best, 'share_good'])})"
-                 f" and {labels[worst]} the lowest ({_pct(table.loc[worst, 'share_good'])})."),
+        caption=f"Each bar is one question, highest share Good or better first. {ends}",
         filename="questions.png", folder=context.figures_dir)
     small = []
     for qid, row in results.questions.iterrows():
         if not int(row["n"]):
             continue
         levels = level_table({level: int(row[level]) for level in LEVELS})
+        scope = _scope(context, question=str(qid))
+        good, n = int(row["good_or_better"]), int(row["n"])
+        caption = (stated(f"{good} of {n} records", "question_count", scope,
+                          measure="good_or_better", count=good, n=n)
+                   + f" ({_pct(row['share_good'])}) Good or better; "
+                   + stated(f"95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])}",
+                            "question_interval", scope, successes=good, n=n,
+                            ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"])) + ".")
         small.append(chart_html(
             charts.judgement_bars, levels, title=labels[qid],
             xlabel=f"Rating (n={int(row['n'])} case records)",
             ylabel="Case records", size=(3.8, 2.6), ymax=int(row["n"]),
             alt=alt_text_question_levels(levels, labels[qid]),
-            caption=(f"{int(row['good_or_better'])} of {int(row['n'])} records "
-                     f"({_pct(row['share_good'])}) Good or better; 95% interval "
-                     f"{_pct(row['ci_low'])} to {_pct(row['ci_high'])}."),
+            caption=caption,
             filename=f"question-{qid}.png", folder=context.figures_dir))
     parts = [
         '<section class="report-section">', _heading("audit-data"),
@@ -650,7 +733,18 @@ def appendix(context: ReviewContext) -> Section:
     Section
         HTML.
     """
-    results = context.results
+    notes = context.notes
+    selection = notes.selection if notes is not None else None
+    how = {"random": "**The council drew the case records at random**, as the review team's "
+                     "notes say. Even so, about 20 records show only large differences.",
+           "chosen": "**Case records were chosen, not drawn at random**, as the review team's "
+                     "notes say. The host council selects them, often around the theme. The "
+                     "figures describe these records, not all practice."}.get(
+        selection, "**How the case records were chosen** is not given in the review team's "
+                   "notes. Host councils usually choose them, often around the theme, rather "
+                   "than drawing them at random; the figures describe these records, not all "
+                   "practice.")
+    stated(how.replace("**", ""), "selection", _scope(context), how=selection)
     reading = "\n".join([
         "- **Good or better** means a rating of Outstanding or Good.",
         "- **95% interval.** With about 20 case records, one record more or less moves a "
@@ -660,10 +754,9 @@ def appendix(context: ReviewContext) -> Section:
         "all the councils in its cycle. Limits around that average show how far chance "
         "alone could take a council with this many records. A council outside the wider "
         "limits differs by more than chance would explain. Councils are never ranked.",
-        "- **Case records were chosen, not drawn at random.** The host council selects them, "
-        "often around the theme. The figures describe these records, not all practice.",
+        f"- {how}",
     ])
-    technical = council_findings(results, None)
+    technical = context_findings(context)
     detail = []
     for heading, text in technical.items():
         detail.append(f"<h4>{esc(heading)}</h4>")
@@ -675,4 +768,6 @@ def appendix(context: ReviewContext) -> Section:
              "<p>These are the figures behind the report, with the statistical methods "
              "named, for analysts and for anyone checking the numbers.</p>", *detail,
              "</section>"]
-    return combined(*parts)
+    section = combined(*parts)
+    section.claims = claims_of(section, *technical.values())
+    return section

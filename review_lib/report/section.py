@@ -98,19 +98,24 @@ class Section(str):
         The section's chart, or a function of no arguments that draws it (and returns its
         Figure or Axes): a report embeds the chart as an image, often one drawn on an
         earlier run, so the live Figure is drawn only when :attr:`figure` is asked for.
+    claims : iterable of Claim, optional
+        The figures its sentences state (:mod:`review_lib.report.claims`); shown to Jupyter
+        beside the HTML, and collected by a batch run into the report's ``claims.json``.
     """
 
     frame: pd.DataFrame | None
     alt: str
+    claims: tuple
 
     def __new__(cls, html: str, *, frame: pd.DataFrame | None = None, text: str | None = None,
-                alt: str = "", figure=None) -> Section:
+                alt: str = "", figure=None, claims=()) -> Section:
         """Build a section from its HTML and what it was made from."""
         section = super().__new__(cls, html)
         section.frame = frame
         section._text = text
         section.alt = alt
         section._figure = figure
+        section.claims = tuple(claims)
         return section
 
     @property
@@ -148,6 +153,14 @@ class Section(str):
     def _repr_html_(self) -> str:
         return self.html
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        # Only the claims: IPython fills in the HTML, Markdown and text from the other reprs.
+        if not self.claims:
+            return {}
+        from review_lib.report.claims import CLAIMS_MIME
+
+        return {CLAIMS_MIME: {"claims": [claim.as_dict() for claim in self.claims]}}
+
     def _repr_markdown_(self) -> str:
         return self.text
 
@@ -161,11 +174,11 @@ class Section(str):
 
     def __reduce__(self):
         # A chart is redrawn from its inputs, which need not pickle; the image is in the HTML.
-        return (_rebuild, (self.html, self.frame, self._text, self.alt))
+        return (_rebuild, (self.html, self.frame, self._text, self.alt, self.claims))
 
 
-def _rebuild(html: str, frame, text, alt) -> Section:
-    return Section(html, frame=frame, text=text, alt=alt)
+def _rebuild(html: str, frame, text, alt, claims=()) -> Section:
+    return Section(html, frame=frame, text=text, alt=alt, claims=claims)
 
 
 def combined(*parts: str, frame: pd.DataFrame | None = None, text: str | None = None,
@@ -187,18 +200,31 @@ def combined(*parts: str, frame: pd.DataFrame | None = None, text: str | None = 
     Returns
     -------
     Section
-        With the first chart's ``figure`` and ``alt``.
+        With the first chart's ``figure`` and ``alt``, and every part's claims.
     """
+    from review_lib.report.claims import claims_of
+
     charted = next((p for p in parts if isinstance(p, Section) and p._figure is not None),
                    None)
     return Section(sep.join(parts), frame=frame, text=text,
                    alt=charted.alt if charted is not None else "",
-                   figure=charted._figure if charted is not None else None)
+                   figure=charted._figure if charted is not None else None,
+                   claims=claims_of(*parts))
 
+
+
+class _Carrier:
+    """Claims in a list, as :func:`~review_lib.report.claims.claims_of` takes them."""
+
+    def __init__(self, claims):
+        self.claims = claims
 
 
 def sectioned(function):
-    """Make a section function return a :class:`Section` (unchanged if it already does).
+    """Make a section function return a :class:`Section` carrying the claims it states.
+
+    Every sentence stated (:func:`review_lib.report.claims.stated`) while the function runs
+    becomes one of the section's claims, with any the returned section already carries.
 
     Parameters
     ----------
@@ -212,9 +238,14 @@ def sectioned(function):
     """
     import functools
 
+    from review_lib.report.claims import claims_of, recording
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        result = function(*args, **kwargs)
-        return result if isinstance(result, Section) else Section(result)
+        with recording() as recorded:
+            result = function(*args, **kwargs)
+        section = result if isinstance(result, Section) else Section(result)
+        section.claims = claims_of(section, _Carrier(recorded))
+        return section
 
     return wrapper

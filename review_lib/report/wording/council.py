@@ -17,6 +17,7 @@ from review_lib.analysis.summary import (
     headline_sentence,
     wilson_interval,
 )
+from review_lib.report.claims import claimed, stated
 from review_lib.report.wording.phrases import (
     MIN_COUNCILS,
     OVERDISPERSION_THRESHOLD,
@@ -34,6 +35,7 @@ from review_lib.report.wording.phrases import (
     _pct0,
     _plural,
     _points,
+    _points_words,
     _table,
     _with_interval,
 )
@@ -43,7 +45,12 @@ from review_lib.report.wording.phrases import (
 # --------------------------------------------------------------------------- headline
 
 
-def headline(results: ReviewResults) -> str:
+def _scope(results: ReviewResults, **more) -> dict:
+    """What a claim about this review is about."""
+    return {"council": results.council, "cycle": results.cycle, **more}
+
+
+def headline(results: ReviewResults, review_dates: str | None = None) -> str:
     """The headline paragraphs, in the style of a published Practice Review report.
 
     How many case records, auditors and question ratings there were; the overall-judgement
@@ -55,6 +62,9 @@ def headline(results: ReviewResults) -> str:
     ----------
     results : ReviewResults
         The review's results (:func:`review_lib.analysis.results.analyse_review`).
+    review_dates : str, optional
+        When the review took place, as the review team's notes give it; by default the
+        review month of the data. The report gives the dates one way throughout.
 
     Returns
     -------
@@ -73,11 +83,15 @@ def headline(results: ReviewResults) -> str:
         each = f" (between {min(per_auditor)} and {max(per_auditor)} each)"
     else:
         each = ""
-    month = _month(results.review_month)
-    when = f" ({month})" if month else ""
+    month = review_dates or _month(results.review_month)
+    when = f" ({stated(month, 'review_dates', _scope(results), dates=month)})" if month else ""
+    examined = stated(f"{_plural(n_auditors, 'auditor')} examined "
+                      f"{_plural(n_cases, 'case record')}{each}", "records", _scope(results),
+                      n_cases=n_cases, auditors=n_auditors,
+                      per_auditor=per_auditor[0] if each.endswith("each)") and
+                      not each.startswith(" (between") else None)
     opening = (f"In the {results.cycle} Practice Review of {results.council}{when}, "
-               f"{_plural(n_auditors, 'auditor')} examined {_plural(n_cases, 'case record')}"
-               f"{each} and rated each record against the "
+               f"{examined} and rated each record against the "
                f"{_plural(n_questions, 'question')} of the audit tool")
     if n_na:
         answers = "One answer was" if n_na == 1 else f"{_number(n_na)} answers were"
@@ -99,11 +113,15 @@ def headline(results: ReviewResults) -> str:
             f"{_pct0(cases.ci_high)}.")
     ratings = results.ratings
     if ratings.n:
+        share = stated(f"Of the {_plural(ratings.n, 'question rating')}, "
+                       f"{_number(ratings.successes)} ({_pct(ratings.share)}",
+                       "share", _scope(results), measure="ratings",
+                       successes=ratings.successes, n=ratings.n)
+        levels = stated(_level_list(results.rating_counts), "level_counts", _scope(results),
+                        measure="ratings", counts=results.rating_counts)
         paragraphs.append(
-            f"Of the {_plural(ratings.n, 'question rating')}, {_number(ratings.successes)} "
-            f"({_pct(ratings.share)}; {_interval(ratings.ci_low, ratings.ci_high)}) were "
-            f"Outstanding or Good: {_level_list(results.rating_counts)}. "
-            + _clustering_words(ratings))
+            f"{share}; {_interval(ratings.ci_low, ratings.ci_high)}) were "
+            f"Outstanding or Good: {levels}. " + _clustering_words(ratings))
     else:
         paragraphs.append("No question ratings were recorded.")
     return "\n\n".join(paragraphs)
@@ -260,6 +278,13 @@ def _all_equal(table: pd.DataFrame, measure: tuple[str, str, str]) -> str:
             "from the others.")
 
 
+def _counted(results: ReviewResults, table: pd.DataFrame, question: str, count: str) -> str:
+    """``"13 of 20 (65%)"``: one question's count, stated as a claim."""
+    value, n = int(table.loc[question, count]), int(table.loc[question, "n"])
+    return stated(_of(value, n), "question_count", _scope(results, question=question),
+                  measure=count, count=value, n=n)
+
+
 def strengths(results: ReviewResults, k: int = 3) -> str:
     """The questions with the largest share of ratings Outstanding or Good.
 
@@ -290,11 +315,12 @@ def strengths(results: ReviewResults, k: int = 3) -> str:
     if same:
         return same
     chosen, tied = _pick(candidates, "share_good", k)
-    rows = [[_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+    rows = [[_name(table, q), _counted(results, table, q, "good_or_better"),
              f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
              _number(table.loc[q, "Outstanding"])] for q in chosen]
     parts = [
-        "The questions with the largest share of ratings Outstanding or Good were:",
+        stated("The questions with the largest share of ratings Outstanding or Good were:",
+               "question_top", _scope(results), measure="good_or_better", questions=chosen),
         _table(["Question", "Outstanding or Good", "95% interval", "Of which Outstanding"],
                rows),
     ]
@@ -340,12 +366,13 @@ def areas_for_improvement(results: ReviewResults, k: int = 3) -> str:
     rows = []
     for q in chosen:
         below = _proportion(table, q, "below_good")
-        rows.append([_name(table, q), _of(below.successes, below.n),
+        rows.append([_name(table, q), _counted(results, table, q, "below_good"),
                      f"{_pct0(below.ci_low)} to {_pct0(below.ci_high)}",
                      _number(table.loc[q, "Inadequate"])])
     parts = [
-        "The questions with the largest share of ratings below Good (Requires Improvement or "
-        "Inadequate) were:",
+        stated("The questions with the largest share of ratings below Good (Requires "
+               "Improvement or Inadequate) were:", "question_top", _scope(results),
+               measure="below_good", questions=chosen),
         _table(["Question", "Requires Improvement or Inadequate", "95% interval",
                 "Of which Inadequate"], rows),
     ]
@@ -376,13 +403,14 @@ def _records(n_before: int, n_after: int, unit: str) -> str:
     return f"{_number(n_before)} and {_plural(n_after, unit)}"
 
 
-def _change_line(what: str, change: Change, earlier: str, later: str, unit: str) -> str:
+def _change_line(what: str, change: Change, earlier: str, later: str, unit: str, *,
+                 scope: dict, measure: str) -> str:
     before, after = change.before, change.after
     rounded = round(change.difference * 100)
     if rounded > 0:
-        moved = f"a rise of {rounded} percentage points"
+        moved = f"a rise of {_points_words(rounded)}"
     elif rounded < 0:
-        moved = f"a fall of {-rounded} percentage points"
+        moved = f"a fall of {_points_words(rounded)}"
     elif change.difference == 0:
         moved = "the same share in both reviews"
     else:
@@ -397,11 +425,16 @@ def _change_line(what: str, change: Change, earlier: str, later: str, unit: str)
     else:
         verdict = ("The interval includes zero (it runs from a fall to a rise), so there is "
                    f"no clear evidence of a change with {_records(before.n, after.n, unit)}.")
-    return (f"- **{what}**: {_with_interval(before)} in {earlier}; {_with_interval(after)} in "
-            f"{later}. That is {moved} ({interval}). {verdict}")
+    text = (f"{_with_interval(before)} in {earlier}; {_with_interval(after)} in {later}. "
+            f"That is {moved} ({interval}). {verdict}")
+    stated(text, "change", scope, measure=measure, previous_cycle=earlier,
+           before_successes=before.successes, before_n=before.n,
+           after_successes=after.successes, after_n=after.n, points=rounded,
+           clear=bool(change.ci_low > 0 or change.ci_high < 0))
+    return f"- **{what}**: {text}"
 
 
-def change_since_previous(results: ReviewResults) -> str:
+def change_since_previous(results: ReviewResults, earlier_cycle: str | None = None) -> str:
     """Change since the council's previous review.
 
     Compares the share of case records judged Outstanding or Good (Newcombe's interval for
@@ -414,6 +447,9 @@ def change_since_previous(results: ReviewResults) -> str:
     ----------
     results : ReviewResults
         The later review's results; :attr:`~ReviewResults.change` holds the comparison.
+    earlier_cycle : str, optional
+        The cycle of an earlier review that the data hold only as notes (its
+        recommendations), with no case-level figures.
 
     Returns
     -------
@@ -421,9 +457,15 @@ def change_since_previous(results: ReviewResults) -> str:
         Markdown.
     """
     change = results.change
+    if change is None and earlier_cycle:
+        return stated(f"The previous review of {results.council}, in the {earlier_cycle} "
+                      "cycle, has no case-level figures in the data, so change since then "
+                      "cannot be shown.", "earlier_review", _scope(results), exists=True,
+                      earlier_cycle=earlier_cycle, with_ratings=False)
     if change is None:
-        return (f"There is no earlier review of {results.council} in the data, so change "
-                "since a previous review cannot be shown.")
+        return stated(f"There is no earlier review of {results.council} in the data, so "
+                      "change since a previous review cannot be shown.", "earlier_review",
+                      _scope(results), exists=False)
     earlier, later = change.previous_cycle, results.cycle
     month = _month(change.previous_month)
     when = f" ({month})" if month else ""
@@ -432,10 +474,12 @@ def change_since_previous(results: ReviewResults) -> str:
              "records, perhaps around a different theme and with different auditors, so a "
              "change describes these two sets of records, not necessarily all practice.")
     cases_line = _change_line("Case records judged Outstanding or Good", change.cases,
-                              earlier, later, "case record")
+                              earlier, later, "case record", scope=_scope(results),
+                              measure="judgements")
     before_ratings, after_ratings = change.ratings.before, change.ratings.after
     ratings_line = _change_line("Question ratings Outstanding or Good", change.ratings,
-                                earlier, later, "question rating")
+                                earlier, later, "question rating", scope=_scope(results),
+                                measure="ratings")
     ratings_line += (
         f" Both intervals allow for the ratings of one record going together (design "
         f"effects {before_ratings.design_effect:.1f} in {earlier} and "
@@ -467,20 +511,19 @@ def change_since_previous(results: ReviewResults) -> str:
         test = ("A Mann-Whitney test of the case records cannot be run, because every record "
                 "in both reviews has the same mean score.")
     else:
-        if change.mean_score > change.previous_mean_score:
-            lean = f"the {later} records lean towards the better levels"
-        elif change.mean_score < change.previous_mean_score:
-            lean = f"the {later} records lean towards the lower levels"
+        if p < 0.05 and change.mean_score != change.previous_mean_score:
+            towards = "better" if change.mean_score > change.previous_mean_score else "lower"
+            lean = (f"the {later} records lean towards the {towards} levels ({_p_value(p)}: a "
+                    "shift this large would be unlikely by chance alone)")
         else:
-            lean = "neither review's records lean towards the better levels"
-        if p < 0.05:
-            verdict = "a shift this large would be unlikely by chance alone"
-        else:
-            verdict = "no clear evidence of a shift; one like this could easily arise by chance"
+            towards = None
+            lean = (f"no clear evidence that either review's records lean towards the better "
+                    f"levels ({_p_value(p)}: a shift like this could easily arise by chance)")
+        lean = stated(lean, "lean", _scope(results), previous_cycle=earlier,
+                      direction=towards, p=p)
         test = (f"As a supporting check, a Mann-Whitney test compares the two reviews' case "
                 f"records on all four levels, not only Good or better, each record counting "
-                f"once by its mean score over its questions: {lean} ({_p_value(p)}: "
-                f"{verdict}).")
+                f"once by its mean score over its questions: {lean}.")
     return "\n\n".join([intro, cases_line + "\n" + ratings_line, reading, levels, test])
 
 
@@ -570,12 +613,19 @@ def _effective_words(point: FunnelPoint, council: str, programme: float) -> str:
             f"{effective} independent ones.")
 
 
-def _averages(point: FunnelPoint, council: str, noun: str, verb: str) -> str:
-    """Programme average and the council's share, each with its n."""
+def _averages(point: FunnelPoint, council: str, noun: str, verb: str, scope: dict,
+              councils: int) -> str:
+    """Programme average (saying that it includes the council) and the council's share."""
     total_good, total_n = point.programme_successes, point.programme_n
-    return (f"Across the programme, {_number(total_good)} of {_plural(total_n, noun)} "
-            f"({_pct(total_good / total_n)}) {verb} Outstanding or Good. In {council}, "
-            f"{_of(point.successes, point.n)}.")
+    measure = "judgements" if point.measure == "judgements" else "ratings"
+    average = stated(f"Across all {councils} councils of the programme, {council} included, "
+                     f"{_number(total_good)} of {_plural(total_n, noun)} "
+                     f"({_pct(total_good / total_n)}) {verb} Outstanding or Good",
+                     "programme_average", scope, measure=measure, successes=total_good,
+                     n=total_n, councils=councils, includes_council=True)
+    own = stated(f"In {council}, {_of(point.successes, point.n)}", "share", scope,
+                 measure=measure, successes=point.successes, n=point.n)
+    return f"{average}. {own}."
 
 
 def position_in_programme(results: ReviewResults) -> str:
@@ -614,11 +664,13 @@ def position_in_programme(results: ReviewResults) -> str:
         "compared with the programme average using funnel limits, which allow for chance and "
         "are wider when there are fewer records. Councils are not ranked.",
         "**Overall judgements (one per case record).** "
-        + _averages(cases, council, "case record", "were judged") + " "
+        + _averages(cases, council, "case record", "were judged", _scope(results),
+                    len(position.councils)) + " "
         + _position(share, cases, "case record", cases.chance_beyond_95),
     ]
     rating_text = ("**Question ratings.** "
-                   + _averages(ratings, council, "question rating", "were") + " "
+                   + _averages(ratings, council, "question rating", "were", _scope(results),
+                               len(position.councils)) + " "
                    + _position(share, ratings, "question rating", ratings.chance_beyond_95)
                    + " " + _effective_words(ratings, council, position.programme_design_effect))
     phi = position.phi
@@ -647,13 +699,35 @@ def position_in_programme(results: ReviewResults) -> str:
 # --------------------------------------------------------------------------- caveats
 
 
-def sample_caveats(results: ReviewResults) -> str:
+def _selection_words(n: int, selection: str | None, scope: dict) -> str:
+    """How the records were chosen, as the review team's notes say (or that they do not)."""
+    records = _plural(n, "case record")
+    if selection == "random":
+        text = (f"The {records} were drawn at random by the host council, as the review "
+                "team's notes say; even so, they come from the work the council drew them "
+                "from, and so many records show only large differences.")
+    elif selection == "chosen":
+        text = (f"The {records} were chosen by the host council, not drawn at random, as "
+                "the review team's notes say: often around a theme and with enough recorded "
+                "to examine. The shares in this report describe these records, not all "
+                "practice.")
+    else:
+        text = (f"The review team's notes do not say how the {records} were chosen. Host "
+                "councils usually choose them, often around the theme, rather than drawing "
+                "them at random, so the shares in this report describe these records, not "
+                "all practice.")
+    return stated(text, "selection", scope, how=selection)
+
+
+def sample_caveats(results: ReviewResults, selection: str | None = None) -> str:
     """What the review's case records can and cannot show.
 
     Parameters
     ----------
     results : ReviewResults
         The review's results.
+    selection : {"random", "chosen"}, optional
+        How the host council chose the records, as the notes say (None: not said).
 
     Returns
     -------
@@ -671,10 +745,8 @@ def sample_caveats(results: ReviewResults) -> str:
         "- Examples of practice, good and less good, to learn from.",
     ]
     cannot = [
-        f"- **What all of the council's practice is like.** The "
-        f"{_plural(n, 'case record')} were selected, not drawn at random: the host council "
-        "chooses them, often around a theme and with enough recorded to examine. The shares "
-        "in this report describe these records, not all practice.",
+        "- **What all of the council's practice is like.** "
+        + _selection_words(n, selection, _scope(results)),
     ]
     if n:
         width = round((cases.ci_high - cases.ci_low) * 100)
@@ -771,8 +843,9 @@ def methods_note(method: str = "exact") -> str:
 # --------------------------------------------------------------------------- all
 
 
-def council_findings(results: ReviewResults, narrative: str | None = None
-                     ) -> dict[str, str]:
+def council_findings(results: ReviewResults, narrative: str | None = None, *,
+                     review_dates: str | None = None, earlier_cycle: str | None = None,
+                     selection: str | None = None) -> dict[str, str]:
     """Every written finding for one council's review, as ordered sections.
 
     Parameters
@@ -782,24 +855,34 @@ def council_findings(results: ReviewResults, narrative: str | None = None
         (:func:`review_lib.analysis.results.analyse_review`).
     narrative : str, optional
         The review team's own notes, made safe (:func:`~.notes.review_team_narrative`).
+    review_dates : str, optional
+        When the review took place, as the notes give it (else the data's review month).
+    earlier_cycle : str, optional
+        The cycle of an earlier review held only as notes, with no case-level figures.
+    selection : {"random", "chosen"}, optional
+        How the host council chose the records, as the notes say.
 
     Returns
     -------
-    dict of str to str
+    dict of str to ClaimedText
         Section title to Markdown, in reading order: Headline, Strengths, Areas for
         improvement, Change since the previous review, How the council compares with the
         programme, Themes from the review team (only when there is a narrative), What N
-        cases can and cannot show, Methods.
+        cases can and cannot show, Methods. Each carries the claims its sentences state
+        (:mod:`review_lib.report.claims`).
     """
     sections = {
-        "Headline": headline(results),
-        "Strengths": strengths(results),
-        "Areas for improvement": areas_for_improvement(results),
-        "Change since the previous review": change_since_previous(results),
-        "How the council compares with the programme": position_in_programme(results),
+        "Headline": claimed(headline, results, review_dates),
+        "Strengths": claimed(strengths, results),
+        "Areas for improvement": claimed(areas_for_improvement, results),
+        "Change since the previous review": claimed(change_since_previous, results,
+                                                    earlier_cycle),
+        "How the council compares with the programme": claimed(position_in_programme,
+                                                               results),
     }
     if narrative is not None:
-        sections["Themes from the review team"] = narrative
-    sections[f"What {results.n_cases} cases can and cannot show"] = sample_caveats(results)
-    sections["Methods"] = methods_note(results.method)
+        sections["Themes from the review team"] = claimed(str, narrative)
+    sections[f"What {results.n_cases} cases can and cannot show"] = claimed(
+        sample_caveats, results, selection)
+    sections["Methods"] = claimed(methods_note, results.method)
     return sections

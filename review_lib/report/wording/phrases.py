@@ -173,3 +173,64 @@ def _bounded_p(p: float, permutations: int, floor: float | None = None) -> str:
         digits = max(0, -math.floor(math.log10(smallest)))
         return f"p < {math.ceil(smallest * 10 ** digits) / 10 ** digits:g}"
     return f"p ≤ {p:.3f}"
+
+
+def _points_words(points: int) -> str:
+    """``"1 percentage point"``, ``"4 percentage points"`` (``points`` already whole)."""
+    return _plural(abs(int(points)), "percentage point")
+
+
+def extremes_sentence(table: pd.DataFrame, labels: Mapping[str, str], scope: Mapping, *,
+                      share: str = "share_good", what: str = "share Good or better") -> str:
+    """Which questions had the highest and the lowest share, every tie named as a tie.
+
+    "Highest" and "lowest" are said of one question only when no other has the same share;
+    questions that share an end are named together ("shared the highest share"). Each end
+    is stated as a claim (kind ``question_extreme``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Per question (index: question ids), with the ``share`` column; rows with no rating
+        left out by the caller.
+    labels : mapping of str to str
+        Question id to the name to print.
+    scope : mapping
+        What the table is about (council, cycle), for the claims.
+    share : str, default "share_good"
+        The column compared.
+    what : str, default "share Good or better"
+        The measure, in words.
+
+    Returns
+    -------
+    str
+        One sentence; ``""`` for fewer than two questions.
+    """
+    from review_lib.report.claims import stated
+
+    if len(table) < 2:
+        return ""
+    values = table[share].astype(float)
+    top, bottom = float(values.max()), float(values.min())
+    at = {which: [str(q) for q in table.index
+                  if math.isclose(float(values[q]), value, abs_tol=1e-12)]
+          for which, value in (("highest", top), ("lowest", bottom))}
+    if math.isclose(top, bottom, abs_tol=1e-12):
+        return stated(f"Every question had the same {what} ({_pct0(top)}).",
+                      "question_extreme", scope, measure=share, which="same",
+                      questions=list(map(str, table.index)), share=top)
+
+    def end(which: str, value: float) -> str:
+        ids = at[which]
+        if len(ids) == 1:
+            text = f"{labels[ids[0]]} had the {which} {what} ({_pct0(value)})"
+        elif len(ids) <= 4:
+            text = (f"{_join([labels[q] for q in ids])} shared the {which} {what} "
+                    f"({_pct0(value)} each)")
+        else:
+            text = f"{len(ids)} questions shared the {which} {what} ({_pct0(value)} each)"
+        return stated(text, "question_extreme", scope, measure=share, which=which,
+                      questions=ids, share=value)
+
+    return f"{end('highest', top)}, and {end('lowest', bottom)}."

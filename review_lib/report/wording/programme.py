@@ -20,6 +20,7 @@ from review_lib.analysis.summary import (
     question_summary,
 )
 from review_lib.data.records import Programme
+from review_lib.report.claims import stated
 from review_lib.report.wording.council import (
     _BELOW,
     _GOOD,
@@ -78,17 +79,6 @@ def _is_are(count: int) -> str:
 
 def _was_were(count: int) -> str:
     return "was" if count == 1 else "were"
-
-
-def _expected(value: float) -> str:
-    """An expected count in words: ``"0.7"``, ``"about 1"``, ``"0.03"``."""
-    if value >= 0.95 and math.isclose(value, round(value), abs_tol=0.05):
-        return f"{round(value)}"
-    if value >= 0.1:
-        return f"{value:.1f}"
-    if value >= 0.01:
-        return f"{value:.2f}"
-    return f"{value:.1g}" if value > 0 else "0"
 
 
 def _all_councils(count: int) -> str:
@@ -161,17 +151,26 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
     paragraphs = [opening]
 
     cases = good_or_better(judgements["judgement"])
+    claim_scope = {"cycle": _join(programme_cycle.cycles)}
     if cases.n:
+        pooled = stated(f"Across {scope or 'the programme'}, {_number(cases.successes)} of the "
+                        f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}",
+                        "programme_average", claim_scope, measure="judgements",
+                        successes=cases.successes, n=cases.n, councils=n_councils,
+                        includes=councils)
         paragraphs.append(
-            f"Across {scope or 'the programme'}, {_number(cases.successes)} of the "
-            f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}; "
+            f"{pooled}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
             f"overall: {_level_list(judgements['judgement'])}.")
     rated = ratings_good_or_better(ratings)
     if rated.n:
+        pooled = stated(f"Of the {_plural(rated.n, 'question rating')}, "
+                        f"{_number(rated.successes)} ({_pct(rated.share)}",
+                        "programme_average", claim_scope, measure="ratings",
+                        successes=rated.successes, n=rated.n, councils=n_councils,
+                        includes=councils)
         paragraphs.append(
-            f"Of the {_plural(rated.n, 'question rating')}, {_number(rated.successes)} "
-            f"({_pct(rated.share)}; {_interval(rated.ci_low, rated.ci_high)}) were "
+            f"{pooled}; {_interval(rated.ci_low, rated.ci_high)}) were "
             f"Outstanding or Good: {_level_list(ratings['rating'])}. "
             + _clustering_words(rated))
     else:
@@ -288,7 +287,13 @@ def _funnel_groups(table: pd.DataFrame) -> dict[str, list[str]]:
             ("above998", "below998", "above95", "below95", "within")}
 
 
-def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
+def _measure(table: pd.DataFrame) -> str:
+    """``"ratings"`` for a funnel of question ratings (at effective n), else ``"judgements"``."""
+    return "ratings" if table.attrs.get("axis") == "effective_n" else "judgements"
+
+
+def _funnel_entry(table: pd.DataFrame, council: str, which: str | None,
+                  scope: dict | None = None) -> str:
     """``"Kestrel Vale, 20 of 20 (100%)"``, with the council's limits when asked for."""
     row = table.loc[council]
     text = (f"{council}, {_number(int(row['successes']))} of {_number(int(row['n']))} "
@@ -299,10 +304,13 @@ def _funnel_entry(table: pd.DataFrame, council: str, which: str | None) -> str:
     if which:
         label = "99.8%" if which == "998" else "95%"
         text += f"; {label} limits {_limits(row, which)}"
-    return text + ")"
+    return stated(text + ")", "funnel_flag", scope or {}, measure=_measure(table),
+                  council=str(council), successes=int(row["successes"]), n=int(row["n"]),
+                  flag=str(row["flag"]), adjusted=bool(table.attrs.get("adjusted", False)))
 
 
-def _funnel_lines(table: pd.DataFrame, compact: bool = False) -> list[str]:
+def _funnel_lines(table: pd.DataFrame, compact: bool = False, scope: dict | None = None
+                  ) -> list[str]:
     """Markdown bullets naming the councils outside the limits, then those within.
 
     ``compact`` (a long list of councils) names only the councils outside the 99.8% limits
@@ -326,7 +334,8 @@ def _funnel_lines(table: pd.DataFrame, compact: bool = False) -> list[str]:
             count = len(groups[flag])
             lines.append(f"- {words}: {_plural(count, 'council')} (named in the table).")
         elif groups[flag]:
-            entries = [_funnel_entry(table, c, which if varied else None) for c in groups[flag]]
+            entries = [_funnel_entry(table, c, which if varied else None, scope)
+                       for c in groups[flag]]
             lines.append(f"- {words}: {'; '.join(entries)}.")
     within = groups["within"]
     inside = ("**Inside the 95% limits** (no clear evidence of a difference from the "
@@ -363,15 +372,23 @@ def _run(row: pd.Series, which: str) -> str:
     return f"run from {text}" if text[0].isdigit() else f"run {text}"
 
 
-def _programme_average(table: pd.DataFrame, unit: str, verb: str, scope: str = "") -> str:
+def _programme_average(table: pd.DataFrame, unit: str, verb: str, scope: str = "",
+                       claim_scope: dict | None = None) -> str:
     good, total = int(table["successes"].sum()), int(table["n"].sum())
+    councils = [str(c) for c in table.index]
     if scope:
         target = float(table.attrs.get("target", good / total))
-        return (f"In {scope}, {_number(good)} of {_plural(total, unit)} "
-                f"({_pct(good / total)}) {verb} Outstanding or Good; each council is compared "
-                f"with the average of the whole programme, {_pct(target)}.")
-    return (f"Across the programme, {_number(good)} of {_plural(total, unit)} "
-            f"({_pct(good / total)}) {verb} Outstanding or Good.")
+        pooled = stated(f"In {scope}, {_number(good)} of {_plural(total, unit)} "
+                        f"({_pct(good / total)}) {verb} Outstanding or Good",
+                        "programme_average", claim_scope or {}, measure=_measure(table),
+                        successes=good, n=total, councils=len(councils), includes=councils)
+        return (f"{pooled}; each council is compared with the average of the whole programme, "
+                f"{_pct(target)}, which includes the councils of every region.")
+    return stated(f"Across the programme, all {_plural(len(councils), 'council')} included, "
+                  f"{_number(good)} of {_plural(total, unit)} ({_pct(good / total)}) {verb} "
+                  "Outstanding or Good.", "programme_average", claim_scope or {},
+                  measure=_measure(table), successes=good, n=total, councils=len(councils),
+                  includes=councils)
 
 
 def _in_short(table: pd.DataFrame, lead: str, compact: bool = False) -> str:
@@ -400,7 +417,31 @@ def _in_short(table: pd.DataFrame, lead: str, compact: bool = False) -> str:
             f"{who} {_is_are(len(near))} just outside the 95% limits.")
 
 
-def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
+def expected_words(expected: float, councils: int) -> str:
+    """How many councils chance alone would put outside some limits, in everyday words.
+
+    Parameters
+    ----------
+    expected : float
+        The expected number of councils (the sum of each council's chance).
+    councils : int
+        How many councils there are.
+
+    Returns
+    -------
+    str
+        ``"about 1 of the 14 councils"``, ``"fewer than one council (about one in every 300
+        programmes of 14 councils like this one)"``.
+    """
+    if expected >= 0.5:
+        count = max(1, round(expected))
+        return f"about {count} of the {_plural(councils, 'council')}"
+    every = max(2, round(float(f"{1 / expected:.2g}")))  # two significant figures
+    return (f"fewer than one council (about one in every {_number(every)} programmes of "
+            f"{_plural(councils, 'council')} like this one)")
+
+
+def _chance_sentence(table: pd.DataFrame, unit: str, scope: dict | None = None) -> str:
     """How many councils chance alone would put outside the limits actually drawn."""
     k = len(table)
     expected95 = float(chance_outside(table, "95").sum())
@@ -423,14 +464,20 @@ def _chance_sentence(table: pd.DataFrame, unit: str) -> str:
     else:
         how = ("Fingertips limits are not held to their nominal 5% and 0.2%: with few records "
                "they can be crossed by chance more often")
-    return (f"Even if every council's practice were the same, {each} ({how}): about "
-            f"{_expected(expected95)} of the {k} councils here, on average. Chance alone "
-            f"would put about {_expected(expected998)} of the {k} outside the 99.8% limits.")
+    outside95 = stated(f"{expected_words(expected95, k)} would be expected outside the 95% "
+                       "limits by chance", "expected_by_chance", scope or {}, limit="95",
+                       expected=expected95, councils=k)
+    outside998 = stated(f"{expected_words(expected998, k)} would be expected outside the 99.8% "
+                        "limits by chance", "expected_by_chance", scope or {}, limit="998",
+                        expected=expected998, councils=k)
+    return (f"Even if every council's practice were the same, {each} ({how}). So "
+            f"{outside95}, and {outside998}.")
 
 
 def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.DataFrame,
                             rating_funnel_adjusted: pd.DataFrame | None = None, *,
-                            compact: bool = False, scope: str = "") -> str:
+                            compact: bool = False, scope: str = "",
+                            claim_scope: dict | None = None) -> str:
     """The councils outside the funnel limits, named, never ranked.
 
     Overall judgements (one per case record) are the main comparison. Question ratings are
@@ -457,6 +504,8 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         For the councils of one region compared with the whole programme's average (the
         tables are that region's rows of the programme's funnel tables): the region's
         name as the text should give it, e.g. ``"the London region"``.
+    claim_scope : dict, optional
+        What the claims stated are about (cycle, region).
 
     Returns
     -------
@@ -464,6 +513,7 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         Markdown.
     """
     k = len(judgement_funnel)
+    claim_scope = claim_scope or {}
     if k < MIN_COUNCILS:
         return (f"Only {_plural(k, 'council')} {'has' if k == 1 else 'have'} data for this "
                 "cycle, so comparing councils with the programme average is not meaningful.")
@@ -475,11 +525,12 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
         "are listed alphabetically, not ranked.",
         _in_short(judgement_funnel, "On overall judgements", compact),
         "**Overall judgements (one per case record): the main comparison.** "
-        + _programme_average(judgement_funnel, "case record", "were judged", scope) + " "
+        + _programme_average(judgement_funnel, "case record", "were judged", scope,
+                             claim_scope) + " "
         + _common_limits(judgement_funnel, "case record"),
-        "\n".join(_funnel_lines(judgement_funnel, compact)),
+        "\n".join(_funnel_lines(judgement_funnel, compact, claim_scope)),
     ]
-    chance = _chance_sentence(judgement_funnel, "case record")
+    chance = _chance_sentence(judgement_funnel, "case record", claim_scope)
     near = len(groups["above95"]) + len(groups["below95"])
     if outside95 and near:
         chance += (f" So the {_plural(near, 'council')} just outside the 95% limits "
@@ -500,9 +551,10 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
                       f"chance would give (design effect {deff:.1f}), so each rating counts "
                       "once.")
     rating_text = ["**Question ratings: a second view.** "
-                   + _programme_average(rating_funnel, "question rating", "were", scope) + " "
+                   + _programme_average(rating_funnel, "question rating", "were", scope,
+                                        claim_scope) + " "
                    + clustering]
-    rating_text.append("\n".join(_funnel_lines(rating_funnel, compact)))
+    rating_text.append("\n".join(_funnel_lines(rating_funnel, compact, claim_scope)))
     estimate = rating_funnel.attrs.get("overdispersion")
     phi = estimate.phi if estimate is not None else math.nan
     ratio = (f"an overdispersion ratio of {phi:.2f}" if phi < 10 else
@@ -517,7 +569,8 @@ def councils_outside_limits(judgement_funnel: pd.DataFrame, rating_funnel: pd.Da
                                          "With the limits widened to allow for this (the "
                                          "random-effects adjustment FunnelPlotR uses, on the "
                                          "arcsine scale)", compact))
-            rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted, compact)))
+            rating_text.append("\n".join(_funnel_lines(rating_funnel_adjusted, compact,
+                                                        claim_scope)))
         else:
             rating_text.append(spread + " Limits widened to allow for this are not shown.")
     elif not math.isnan(phi):

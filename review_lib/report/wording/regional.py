@@ -14,6 +14,7 @@ from review_lib.analysis.summary import (
     good_or_better,
 )
 from review_lib.data.records import Programme, Review, normalise_cycle
+from review_lib.report.claims import claimed
 from review_lib.report.wording.council import methods_note
 from review_lib.report.wording.differences import question_differences
 from review_lib.report.wording.phrases import (
@@ -361,12 +362,13 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact", *
         available = ", ".join(programme.cycles) or "none"
         raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
     n_councils = len({str(r.council) for r in cycle_programme.reviews})
+    claim_scope = {"cycle": cycle, **({"region": region} if region else {})}
     if n_councils >= MIN_COUNCILS:
         funnels = funnels or programme_funnels(cycle_programme, method)
         judgements = funnels.judgements
-        comparison = councils_outside_limits(judgements, funnels.ratings,
-                                             funnels.ratings_adjusted, compact=compact,
-                                             scope=scope)
+        comparison = claimed(councils_outside_limits, judgements, funnels.ratings,
+                             funnels.ratings_adjusted, compact=compact, scope=scope,
+                             claim_scope=claim_scope)
     else:
         comparison = (f"Only {_plural(n_councils, 'council')} "
                       f"{'has' if n_councils == 1 else 'have'} data for the {cycle} cycle, "
@@ -386,13 +388,14 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact", *
     up_to = Programme([r for r in programme.reviews if r.cycle <= cycle], programme.catalogue,
                       programme.problems)
     return {
-        "Headline": regional_headline(cycle_programme, compact=compact, scope=scope),
-        "Questions across the programme": programme_questions(cycle_programme),
+        "Headline": claimed(regional_headline, cycle_programme, compact=compact, scope=scope),
+        "Questions across the programme": claimed(programme_questions, cycle_programme),
         "Councils against the programme average": comparison,
-        "Differences between councils, question by question": question_differences(
-            tests, permutations, set_aside),
-        "Change between cycles": changes_between_cycles(up_to, cycle, compact=compact),
-        "Caveats": regional_caveats(cycle_programme, method,
-                                    funnels if n_councils >= MIN_COUNCILS else None),
-        "Methods": regional_methods_note(method),
+        "Differences between councils, question by question": claimed(
+            question_differences, tests, permutations, set_aside),
+        "Change between cycles": claimed(changes_between_cycles, up_to, cycle,
+                                         compact=compact),
+        "Caveats": claimed(regional_caveats, cycle_programme, method,
+                           funnels if n_councils >= MIN_COUNCILS else None),
+        "Methods": claimed(regional_methods_note, method),
     }
