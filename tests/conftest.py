@@ -29,6 +29,17 @@ def dudley(sample_programme):
     return sample_programme.review("Dudley", "2022-24")
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """Dudley's and Northwold's reports, and the cross-council report, rendered by a batch run."""
+    from review_lib.batch.run import run_batch
+
+    out = tmp_path_factory.mktemp("sample-reports")
+    summary = run_batch(councils=["Dudley", "Northwold"], reports_dir=out / "reports",
+                        figures_dir=out / "figures", jobs=2)
+    return summary, out
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
@@ -213,6 +214,7 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
 
     from review_lib.batch.engine import ENGINE_NAME, CellTimeoutError
     from review_lib.files import write_atomically
+    from review_lib.report.claims import claims_in_notebook
     from review_lib.report.export import notebook_to_html
 
     start = time.perf_counter()
@@ -247,6 +249,10 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         html = notebook_to_html(executed, title=job.title)
         out_dir.mkdir(parents=True, exist_ok=True)
         write_atomically(out_dir / f"{job.html_name}.ipynb", nbformat.writes(executed))
+        # Every sentence that states a figure, as printed, beside the figures it states.
+        write_atomically(out_dir / f"{job.html_name}.claims.json",
+                         json.dumps({"report": job.html_name, "title": job.title,
+                                     "claims": claims_in_notebook(executed)}, indent=1))
         html_path = write_atomically(job.html, html)
         if job.fingerprint:
             write_atomically(job.stamp, f"{job.fingerprint}\n{job.drawing_inputs}\n")

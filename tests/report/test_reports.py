@@ -40,14 +40,6 @@ def small_run(small_data, tmp_path_factory):
     return summary, out
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample-reports")
-    summary = run_batch(councils=["Dudley", "Northwold"], reports_dir=out / "reports",
-                        figures_dir=out / "figures", jobs=2)
-    return summary, out
-
-
 def _html_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.html"))
 

@@ -614,15 +614,16 @@ def _effective_words(point: FunnelPoint, council: str, programme: float) -> str:
 
 
 def _averages(point: FunnelPoint, council: str, noun: str, verb: str, scope: dict,
-              councils: int) -> str:
+              councils: tuple[str, ...]) -> str:
     """Programme average (saying that it includes the council) and the council's share."""
     total_good, total_n = point.programme_successes, point.programme_n
     measure = "judgements" if point.measure == "judgements" else "ratings"
-    average = stated(f"Across all {councils} councils of the programme, {council} included, "
+    average = stated(f"Across all {len(councils)} councils of the programme, {council} included, "
                      f"{_number(total_good)} of {_plural(total_n, noun)} "
                      f"({_pct(total_good / total_n)}) {verb} Outstanding or Good",
                      "programme_average", scope, measure=measure, successes=total_good,
-                     n=total_n, councils=councils, includes_council=True)
+                     n=total_n, councils=len(councils), includes=list(councils),
+                     includes_council=True)
     own = stated(f"In {council}, {_of(point.successes, point.n)}", "share", scope,
                  measure=measure, successes=point.successes, n=point.n)
     return f"{average}. {own}."
@@ -665,12 +666,12 @@ def position_in_programme(results: ReviewResults) -> str:
         "are wider when there are fewer records. Councils are not ranked.",
         "**Overall judgements (one per case record).** "
         + _averages(cases, council, "case record", "were judged", _scope(results),
-                    len(position.councils)) + " "
+                    position.councils) + " "
         + _position(share, cases, "case record", cases.chance_beyond_95),
     ]
     rating_text = ("**Question ratings.** "
                    + _averages(ratings, council, "question rating", "were", _scope(results),
-                               len(position.councils)) + " "
+                               position.councils) + " "
                    + _position(share, ratings, "question rating", ratings.chance_beyond_95)
                    + " " + _effective_words(ratings, council, position.programme_design_effect))
     phi = position.phi
