@@ -42,6 +42,7 @@ class Facts:
     earlier: dict = field(default_factory=dict)
     selection: dict = field(default_factory=dict)
     dates: dict = field(default_factory=dict)
+    regions: dict = field(default_factory=dict)
     method: str = "exact"
 
     @classmethod
@@ -61,7 +62,8 @@ class Facts:
         return cls(plain(programme.ratings), plain(programme.judgements),
                    plain(programme.not_applicable), len(programme.catalogue),
                    earlier=dict(cycles), selection=dict(selection or {}),
-                   dates=dict(dates or {}))
+                   dates=dict(dates or {}),
+                   regions={str(r.council): r.region for r in programme.reviews if r.region})
 
 
 def _pct(share: float, decimals: int | None = None) -> str:
@@ -96,6 +98,9 @@ class Checker:
         for key in ("council", "cycle", "question"):
             if scope.get(key) is not None and key in frame:
                 frame = frame[frame[key] == str(scope[key])]
+        if scope.get("region"):
+            members = [c for c, r in self.facts.regions.items() if r == scope["region"]]
+            frame = frame[frame["council"].isin(members)]
         return frame
 
     def _good(self, measure: str, scope: dict) -> tuple[int, int]:
@@ -417,7 +422,10 @@ class Checker:
                 self.fail(claim, f"the exact test gives {flag}")
 
     def _expected_by_chance(self, claim, scope, figures):
-        if figures["expected"] < 0.5 and "fewer than one" not in claim["text"]:
+        expected = figures["expected"]
+        if 0 < expected < 0.5 and "fewer than one" not in claim["text"]:
             self.fail(claim, "fewer than one council expected, not said so")
+        if expected == 0 and not claim["text"].startswith("no council"):
+            self.fail(claim, "no council can be outside, not said so")
         if re.search(r"\babout 0\.\d", claim["text"]):
             self.fail(claim, "a fraction of a council")

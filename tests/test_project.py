@@ -142,3 +142,42 @@ def test_writing_the_index_does_not_import_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert result.stdout.strip() == "False"
+
+
+#: What report/ may take from analysis/: result types, constants, the builders that compute
+#: results, readers of a results table (a funnel table's n and limits), formatters, and the
+#: case table a chart of tidy ratings draws from. Anything else there computes a statistic.
+REPORT_MAY_USE = {
+    # result types
+    "Calibration", "Change", "ClusteredProportion", "CycleChanges", "CycleResults",
+    "FunnelPoint", "Funnels", "Proportion", "QuestionComparison", "ReviewResults",
+    # constants
+    "METHODS", "MIN_COUNCILS", "STATISTICS",
+    # builders of results
+    "analyse_review", "calibrate", "calibration_metrics", "council_differences",
+    "cross_metrics", "cycle_changes", "cycle_results", "exercise_leniency",
+    "programme_funnels", "question_grid", "region_changes", "region_summary",
+    # readers of a funnel table's results
+    "chance_outside", "funnel_intervals", "funnel_x", "limits_at",
+    # formatters, and the tidy-data chart's table
+    "case_table", "format_percent", "headline_sentence", "level_table",
+}
+
+
+def test_report_computes_no_statistic():
+    """Words, charts and sections read results: no scipy or statsmodels, no test or interval."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "review_lib" / "report").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                       [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for module in modules:
+                if module.split(".")[0] in ("scipy", "statsmodels"):
+                    found.append(f"{path.name} imports {module}")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "review_lib.analysis"):
+                found += [f"{path.name} uses {node.module}.{a.name}" for a in node.names
+                          if a.name not in REPORT_MAY_USE]
+    assert not found, found

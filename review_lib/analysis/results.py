@@ -239,8 +239,8 @@ class ReviewResults:
         Per question, in catalogue order (from
         :func:`review_lib.analysis.summary.question_summary`): ``label``, the four level
         counts, ``n``, ``not_applicable``, ``good_or_better``, ``share_good``, ``ci_low``,
-        ``ci_high`` (Wilson: one rating per record), ``share_ri_or_worse`` and
-        ``below_good``.
+        ``ci_high`` (Wilson: one rating per record), ``share_ri_or_worse``,
+        ``below_good`` and its Wilson interval ``below_ci_low``, ``below_ci_high``.
     auditors : pandas.DataFrame
         Per auditor (:func:`review_lib.analysis.summary.auditor_summary`).
     case_records : pandas.DataFrame
@@ -285,6 +285,19 @@ class ReviewResults:
     def n_auditors(self) -> int:
         """Auditors who rated at least one record."""
         return len(self.cases_per_auditor)
+
+    @property
+    def interval_width_at_half(self) -> float:
+        """The width of the Wilson 95% interval of a share near 50% from these records.
+
+        For the caveats: how wide an interval 20 or so records give at its widest.
+        """
+        from review_lib.analysis.summary import wilson_interval
+
+        if not self.n_cases:
+            return math.nan
+        low, high = wilson_interval(self.n_cases // 2, self.n_cases)
+        return high - low
 
     @property
     def rated_questions(self) -> pd.DataFrame:
@@ -370,8 +383,13 @@ def programme_position(review: Review, programme: Programme, method: str = "exac
 
 
 def _question_table(review: Review) -> pd.DataFrame:
+    from review_lib.analysis.summary import wilson_intervals
+
     table = question_summary(review.ratings, review.not_applicable, review.catalogue)
     table["below_good"] = table[list(BELOW_GOOD)].sum(axis=1).astype(int)
+    low, high = wilson_intervals(table["below_good"].to_numpy(dtype=float),
+                                 table["n"].to_numpy(dtype=float))
+    table["below_ci_low"], table["below_ci_high"] = low, high
     return table
 
 

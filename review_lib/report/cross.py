@@ -15,8 +15,7 @@ import pandas as pd
 
 from review_lib.analysis.comparison import Funnels, cross_metrics, programme_funnels
 from review_lib.analysis.funnel import funnel_x
-from review_lib.analysis.stats import newcombe_difference
-from review_lib.analysis.summary import Proportion, format_percent, question_summary
+from review_lib.analysis.summary import format_percent
 from review_lib.data.records import Programme
 from review_lib.data.scale import LEVELS
 from review_lib.files import is_synthetic
@@ -469,11 +468,13 @@ def regions_section(context: CycleContext) -> str:
     str
         HTML; empty for a region's report and where the data name no regions.
     """
-    from review_lib.report.regions import region_slug, region_summary, region_table_frame
+    from review_lib.analysis.scopes import region_summary
+    from review_lib.report.regions import region_slug, region_table_frame
 
     if context.region or not context.regions:
         return ""
-    summary = region_summary(context.national_programme, context.national_funnels)
+    summary = region_summary(context.national_programme, context.national_funnels,
+                             context.regions)
     frame = region_table_frame(summary)
     frame["Report"] = [
         f"regions/{region_slug(r)}/cross-council.html" if r else "" for r in summary.index]
@@ -518,19 +519,14 @@ def heatmap_section(context: CycleContext) -> str:
     str
         HTML.
     """
-    cycle_programme = context.cycle_programme
-    ratings = cycle_programme.ratings
+    from review_lib.analysis.scopes import question_grid
+
     by_region = _by_region(context)
-    groups = (ratings["council"].astype(str).map(context.regions) if by_region
-              else ratings["council"].astype(str))
-    shares, counts = {}, {}
-    for name in sorted(set(groups), key=str.casefold):
-        summary = question_summary(ratings[groups == name], None)
-        shares[name] = summary["share_good"]
-        counts[name] = summary["n"]
+    shares, counts = question_grid(context.cycle_programme,
+                                   context.regions if by_region else None)
     labels = {q.id: f"{q.id} {q.short_label}" for q in context.programme.catalogue}
-    share_frame = pd.DataFrame(shares).T.rename(columns=labels)
-    count_frame = pd.DataFrame(counts).T.rename(columns=labels)
+    share_frame = shares.rename(columns=labels)
+    count_frame = counts.rename(columns=labels)
     if by_region:
         return chart_html(
             charts.heatmap, share_frame, count_frame,
@@ -598,40 +594,6 @@ def judgements_section(context: CycleContext) -> str:
                        filename="judgements.png", folder=context.figures_dir)
 
 
-def cycle_changes(programme: Programme, cycle: str) -> pd.DataFrame:
-    """Change in the share of cases judged Good or better, for councils reviewed before.
-
-    Parameters
-    ----------
-    programme : Programme
-        The whole programme (all cycles).
-    cycle : str
-        The later cycle.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by council: ``before_cycle``, ``after_cycle``, the two shares with Wilson
-        intervals and counts, the difference with Newcombe's interval and
-        ``beyond_chance``.
-    """
-    rows = {}
-    for review in programme.in_cycle(cycle).reviews:
-        previous = programme.previous_review(review)
-        if previous is None:
-            continue
-        good = ("Outstanding", "Good")
-        before = Proportion.of(int(previous.judgements["judgement"].isin(good).sum()),
-                               previous.n_cases)
-        after = Proportion.of(int(review.judgements["judgement"].isin(good).sum()),
-                              review.n_cases)
-        rows[review.council] = {"before_cycle": previous.cycle, "after_cycle": review.cycle,
-                                **newcombe_difference(before, after).as_row()}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "council"
-    return frame.sort_index(key=lambda s: s.str.casefold()) if not frame.empty else frame
-
-
 @sectioned
 def change_section(context: CycleContext, *, with_table: bool = True) -> str:
     """Change between cycles for councils reviewed in both, with intervals.
@@ -652,7 +614,10 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
     # A regional report shows its own councils' change, as its findings describe.
     programme = (context.programme.in_region(context.region) if context.region
                  else context.programme)
-    changes = cycle_changes(programme, context.cycle)
+    from review_lib.analysis.scopes import cycle_changes
+
+    computed = cycle_changes(programme, context.cycle)
+    changes = computed.table
     if changes.empty:
         return ("<p>No council in this cycle was also reviewed in an earlier cycle, so "
                 "change cannot be shown.</p>")
@@ -678,9 +643,9 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
         "Beyond chance?": ["yes" if b else "no" for b in changes["beyond_chance"]],
     }, index=pd.Index(changes.index, name="Council"))
     if _by_region(context):
-        from review_lib.report.regions import region_changes
+        from review_lib.analysis.scopes import region_changes
 
-        pooled = region_changes(changes, context.programme, context.cycle, context.regions)
+        pooled = region_changes(computed, context.programme, context.regions)
         figure = chart_html(
             charts.change_plot, pooled,
             title="Case records judged Outstanding or Good, earlier and later, by region",

@@ -13,7 +13,6 @@ councils outside the 99.8% limits and counts the rest, and the tables list every
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from review_lib.analysis.comparison import Funnels
@@ -86,61 +85,13 @@ def subset_funnels(funnels: Funnels, councils) -> Funnels:
                    _rows(funnels.ratings_adjusted, councils), funnels.method)
 
 
-def region_summary(cycle_programme: Programme, funnels: Funnels) -> pd.DataFrame:
-    """One row per region: councils, records judged Good or better, councils outside.
-
-    The share pools the region's case records; its 95% interval allows for the records
-    of one council going together (a design effect over councils, Wilson at the effective
-    n: :func:`review_lib.analysis.clustered.clustered_proportion`).
-
-    Parameters
-    ----------
-    cycle_programme : Programme
-        The reviews of one cycle.
-    funnels : Funnels
-        The cycle's funnel tables.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by region (alphabetical; councils with no region under ``""``, last):
-        ``councils``, ``successes``, ``n``, ``share``, ``ci_low``, ``ci_high``,
-        ``design_effect``, ``above998`` and ``below998`` (lists of councils), ``outside95``
-        (councils outside the 95% limits only, a count).
-    """
-    from review_lib.analysis.clustered import clustered_proportion
-
-    regions = council_regions(cycle_programme)
-    judgements = cycle_programme.judgements
-    council = judgements["council"].astype(str).to_numpy()
-    good = judgements["judgement"].isin(["Outstanding", "Good"]).to_numpy()
-    region_of = np.array([regions.get(c, "") for c in council], dtype=object)
-    flags = funnels.judgements["flag"].astype(str)
-    rows = {}
-    for region in sorted(set(region_of), key=lambda r: (r == "", r.casefold())):
-        mask = region_of == region
-        share = clustered_proportion(good[mask], council[mask])
-        members = sorted(set(council[mask]), key=str.casefold)
-        flagged = flags.reindex(members)
-        rows[region] = {
-            "councils": len(members), "successes": share.successes, "n": share.n,
-            "share": share.share, "ci_low": share.ci_low, "ci_high": share.ci_high,
-            "design_effect": share.design_effect,
-            "above998": [c for c in members if flagged.get(c) == "above998"],
-            "below998": [c for c in members if flagged.get(c) == "below998"],
-            "outside95": int(flagged.isin(["above95", "below95"]).sum())}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "region"
-    return frame
-
-
 def region_table_frame(summary: pd.DataFrame) -> pd.DataFrame:
     """The national report's table of regions, as display text.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`region_summary`.
+        From :func:`review_lib.analysis.scopes.region_summary`.
 
     Returns
     -------
@@ -167,64 +118,3 @@ def region_table_frame(summary: pd.DataFrame) -> pd.DataFrame:
         "Outside the 95% limits only": summary["outside95"].astype(int).astype(str),
     }, index=pd.Index([r or "No region given" for r in summary.index], name="Region"))
     return frame
-
-
-def region_changes(changes: pd.DataFrame, programme: Programme, cycle: str,
-                   regions: dict[str, str]) -> pd.DataFrame:
-    """Change between cycles pooled by region, for the national view of many councils.
-
-    Each region pools the case records of its councils reviewed in both cycles: their
-    earlier reviews on one side, this cycle's on the other. Each side's interval allows for
-    the records of one council going together (a design effect over councils, as in
-    :func:`region_summary`), and the change's interval is Newcombe's over those two
-    (:func:`review_lib.analysis.stats.newcombe_difference`).
-
-    Parameters
-    ----------
-    changes : pandas.DataFrame
-        Per council, from :func:`review_lib.report.cross.cycle_changes`.
-    programme : Programme
-        The whole programme (all cycles).
-    cycle : str
-        The later cycle.
-    regions : dict of str to str
-        Council to region.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of ``cycle_changes``, indexed by region (alphabetical; councils with no
-        region under "No region given", last), plus ``councils``, how many were pooled.
-    """
-    from review_lib.analysis.clustered import clustered_proportion
-    from review_lib.analysis.stats import newcombe_difference
-
-    good_levels = ["Outstanding", "Good"]
-    sides: dict[str, dict[str, list]] = {}
-    for review in programme.in_cycle(cycle).reviews:
-        if review.council not in changes.index:
-            continue
-        previous = programme.previous_review(review)
-        side = sides.setdefault(regions.get(review.council, ""),
-                                {"before": [], "after": [], "cycles": []})
-        side["cycles"].append(previous.cycle)
-        for when, one in (("before", previous), ("after", review)):
-            good = one.judgements["judgement"].isin(good_levels).to_numpy()
-            side[when].append((good, [one.council] * len(good)))
-    rows = {}
-    for region in sorted(sides, key=lambda r: (r == "", r.casefold())):
-        side = sides[region]
-        shares = {}
-        for when in ("before", "after"):
-            good = np.concatenate([g for g, _ in side[when]])
-            council = np.concatenate([c for _, c in side[when]])
-            shares[when] = clustered_proportion(good, council)
-        earlier = sorted(set(side["cycles"]))
-        rows[region or "No region given"] = {
-            "before_cycle": earlier[0] if len(earlier) == 1 else "earlier",
-            "after_cycle": cycle, "councils": len(side["before"]),
-            **newcombe_difference(shares["before"], shares["after"]).as_row()}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "region"
-    return frame
-

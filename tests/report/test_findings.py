@@ -264,8 +264,9 @@ def test_change_within_chance_and_a_fall(tmp_path):
     assert "That is a fall of 5 percentage points (95% interval -27 to +17 points)." in text
     assert ("For neither measure is there clear evidence of a change: both intervals include "
             "zero. That is not evidence that nothing changed") in text
-    assert "the 2022-24 records lean towards the lower levels" in text
-    assert "no clear evidence of a shift; one like this could easily arise by chance" in text
+    assert "lean towards the lower levels" not in text  # p = 0.65 supports no lean
+    assert ("no clear evidence that either review's records lean towards the better levels "
+            "(p = 0.65: a shift like this could easily arise by chance)") in text
     assert "more than chance would readily explain" not in text
     assert "no change" not in text.replace("no clear evidence of a change", "")
 
@@ -282,8 +283,9 @@ def test_position_dudley_within_chance_on_cases(sample_programme, dudley):
     assert "In the 2022-24 cycle, 14 councils were reviewed." in text
     # Exact binomial limits at n = 20 around 229/280: 12 of 20 or fewer is below the 95%
     # limit, 20 of 20 above it (scipy.stats.binom: P(X <= 12) = 0.019, P(X >= 20) = 0.018).
-    assert ("Across the programme, 229 of 280 case records (81.8%) were judged Outstanding or "
-            "Good. In Dudley, 18 of 20 (90%). Dudley's share is inside the 95% limits (61% to "
+    assert ("Across all 14 councils of the programme, Dudley included, 229 of 280 case records "
+            "(81.8%) were judged Outstanding or Good. In Dudley, 18 of 20 (90%). Dudley's share "
+            "is inside the 95% limits (61% to "
             "99%): no clear evidence that it differs from the programme average. Inside the "
             "limits does not mean equal to the average") in text
     # Ratings at their effective n (240 / 3.8): Dudley, above the old independent-ratings
@@ -357,7 +359,8 @@ def test_position_without_overdispersion(tmp_path):
     programme = load_programme(tmp_path)
     review = programme.review("Council A", "2022-24")
     text = position_in_programme(analyse_review(review, programme))
-    assert "Across the programme, 68 of 80 case records (85%) were judged" in text
+    assert ("Across all 4 councils of the programme, Council A included, 68 of 80 case "
+            "records (85%) were judged") in text
     assert "no clear evidence that it differs from the programme average" in text
     assert "too narrow" not in text
     assert "overdispersion" not in text and "widened" not in text
@@ -368,7 +371,10 @@ def test_position_without_overdispersion(tmp_path):
 
 def test_sample_caveats_dudley(dudley):
     text = sample_caveats(analyse_review(dudley))
-    assert "The 20 case records were selected, not drawn at random" in text
+    assert "The review team's notes do not say how the 20 case records were chosen" in text
+    assert ("The 20 case records were chosen by the host council, not drawn at random, as "
+            "the review team's notes say") in sample_caveats(analyse_review(dudley), "chosen")
+    assert "not drawn at random" not in sample_caveats(analyse_review(dudley), "random")
     assert "describe these records, not all practice" in text
     assert "one record more or less moves a share by 5 percentage points" in text
     assert ("The 90% of records judged Outstanding or Good has a 95% interval from 70% to "

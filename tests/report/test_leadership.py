@@ -72,7 +72,9 @@ def test_the_summary_leads_with_the_share_and_its_uncertainty(dudley_context):
     assert "<strong>18 of the 20 case records (90%) were Good or better overall.</strong>" in (
         leadership.summary(dudley_context).html)
     assert "95% interval" in first and "70% to 97%" in first
-    assert "in line with the other 13 councils reviewed in 2022-24" in summary
+    assert ("not clearly different from the average of all 14 councils reviewed in 2022-24, "
+            "Dudley included (82%: 229 of 280 case records)") in summary
+    assert "in line with" not in summary
     assert "Management oversight (Q11): 8 of 20 below Good" in summary
     assert "Review how regular, reflective, good quality supervision is arranged" in summary
 

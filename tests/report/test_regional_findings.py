@@ -458,9 +458,10 @@ def test_councils_outside_limits_on_the_sample(cycle):
     assert (f"{14 * rate95:.1f}", f"{14 * rate998:.1g}") == ("0.5", "0.003")
     assert ("each council, with 20 case records, would fall outside the 95% limits by "
             "chance alone about 1 time in 27 (3.7%)") in judgements
-    assert "about 0.5 of the 14 councils here, on average." in judgements
-    assert ("Chance alone would put about 0.003 of the 14 outside the 99.8% limits."
-            in judgements)
+    assert ("On that basis, about 1 of the 14 councils would be expected outside the 95% limits by "
+            "chance, and fewer than one council (about one in every 300 programmes of 14 "
+            "councils like this one) would be expected outside the 99.8% limits by chance."
+            ) in judgements
     assert ("So the 1 council just outside the 95% limits is a prompt for a closer look "
             "rather than a finding.") in judgements
 
@@ -600,7 +601,8 @@ def test_councils_outside_limits_none_outside(tmp_path):
     rate = chance_outside_exact(20, target, 0.025)  # counts 0-13 only
     assert f"{rate:.1%}" == "2.2%" and round(1 / rate) == 46 and f"{4 * rate:.2f}" == "0.09"
     assert "would fall outside the 95% limits by chance alone about 1 time in 46 (2.2%)" in text
-    assert "about 0.09 of the 4 councils here" in text
+    assert ("fewer than one council (about one in every 11 programmes of 4 councils like "
+            "this one) would be expected outside the 95% limits by chance") in text
     assert "prompt for a closer look rather than a finding" not in text
     assert "Above the 99.8%" not in text and "Below the 99.8%" not in text
     # Each record's ratings are alike, so each record counts once (design effect 12): at 20
@@ -1000,7 +1002,8 @@ def test_regional_findings_with_fingertips_limits(sample_programme):
     assert f"{rate95:.1%}" == "3.7%" and rate998 > 0.002 and f"{14 * rate998:.2f}" == "0.07"
     assert "would fall outside the 95% limits by chance alone about 1 time in 27 (3.7%)" in \
         councils
-    assert "Chance alone would put about 0.07 of the 14 outside the 99.8% limits." in councils
+    assert ("fewer than one council (about one in every 13 programmes of 14 councils like "
+            "this one) would be expected outside the 99.8% limits by chance") in councils
     assert "Northwold is below the programme average by more than chance" in councils
     assert bullet(councils, "**Above the 95% limits only**").endswith(
         ": Kestrel Vale, 20 of 20 (100%).")

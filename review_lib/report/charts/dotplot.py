@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from review_lib.analysis.funnel import funnel_x
-from review_lib.analysis.summary import format_percent, wilson_intervals
+from review_lib.analysis.summary import format_percent
 from review_lib.report.charts.base import (
     _AXIS_COLOUR,
     _FIG_WIDTH,
@@ -83,9 +83,9 @@ def dot_plot_order(councils, regions: Mapping[str, str] | None = None
 
 def _intervals(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each council's Wilson 95% interval at the n it is compared at."""
-    n = funnel_x(table)
-    share = table["share"].to_numpy(dtype=float)
-    return wilson_intervals(share * n, n)
+    from review_lib.analysis.scopes import funnel_intervals
+
+    return funnel_intervals(table)
 
 
 @literal_text

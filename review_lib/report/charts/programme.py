@@ -346,7 +346,7 @@ def change_plot(changes: pd.DataFrame, *, ax: Axes | None = None, title: str | N
         Indexed by council: ``before_share``, ``before_low``, ``before_high``,
         ``after_share``, ``after_low``, ``after_high`` (proportions), ``before_cycle``,
         ``after_cycle`` and ``beyond_chance`` (bool), e.g. from
-        :func:`review_lib.report.cross.cycle_changes`.
+        :attr:`review_lib.analysis.scopes.CycleChanges.table`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure whose height grows with the councils.
     title : str, optional

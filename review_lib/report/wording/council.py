@@ -12,10 +12,8 @@ from review_lib.analysis.stats import (
     Change,
 )
 from review_lib.analysis.summary import (
-    Proportion,
     format_percent,
     headline_sentence,
-    wilson_interval,
 )
 from review_lib.report.claims import claimed, stated
 from review_lib.report.wording.phrases import (
@@ -153,10 +151,6 @@ def _names(table: pd.DataFrame, questions: list[str], most: int = 4) -> str:
         rest = len(names) - (most - 1)
         names = [*names[:most - 1], f"{rest} others"]
     return _join(names)
-
-
-def _proportion(table: pd.DataFrame, question: str, count: str) -> Proportion:
-    return Proportion.of(int(table.loc[question, count]), int(table.loc[question, "n"]))
 
 
 def _ordered(table: pd.DataFrame, share: str) -> pd.DataFrame:
@@ -365,9 +359,9 @@ def areas_for_improvement(results: ReviewResults, k: int = 3) -> str:
     chosen, tied = _pick(candidates, "share_ri_or_worse", k)
     rows = []
     for q in chosen:
-        below = _proportion(table, q, "below_good")
         rows.append([_name(table, q), _counted(results, table, q, "below_good"),
-                     f"{_pct0(below.ci_low)} to {_pct0(below.ci_high)}",
+                     f"{_pct0(table.loc[q, 'below_ci_low'])} to "
+                     f"{_pct0(table.loc[q, 'below_ci_high'])}",
                      _number(table.loc[q, "Inadequate"])])
     parts = [
         stated("The questions with the largest share of ratings below Good (Requires "
@@ -751,8 +745,7 @@ def sample_caveats(results: ReviewResults, selection: str | None = None) -> str:
     ]
     if n:
         width = round((cases.ci_high - cases.ci_low) * 100)
-        middle_low, middle_high = wilson_interval(n // 2, n)
-        middle = round((middle_high - middle_low) * 100)
+        middle = round(results.interval_width_at_half * 100)
         cannot.append(
             f"- **Precise figures.** With {_plural(n, 'record')}, one record more or less "
             f"moves a share by {_points(1 / n, signed=False)} percentage points. The "

@@ -13,7 +13,6 @@ from review_lib.analysis.results import MIN_COUNCILS as MIN_COUNCILS
 from review_lib.analysis.summary import (
     Proportion,
     format_percent,
-    level_counts,
 )
 from review_lib.data.scale import LEVELS
 
@@ -125,9 +124,8 @@ def _p_value(p: float) -> str:
     return f"p = {p:.2f}"
 
 
-def _level_list(values: pd.Series | Mapping[str, int]) -> str:
+def _level_list(counts: Mapping[str, int]) -> str:
     """``"59 Outstanding, 143 Good, 37 Requires Improvement and 1 Inadequate"``."""
-    counts = values if isinstance(values, Mapping) else level_counts(values)["count"]
     return _join([f"{_number(counts[level])} {level}" for level in LEVELS])
 
 

@@ -7,18 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from review_lib.analysis.clustered import ratings_good_or_better
-from review_lib.analysis.funnel import funnel_x
-from review_lib.analysis.paired import compare_questions
-from review_lib.analysis.results import BELOW_GOOD
-from review_lib.analysis.stats import (
-    chance_outside,
-)
-from review_lib.analysis.summary import (
-    format_percent,
-    good_or_better,
-    question_summary,
-)
+from review_lib.analysis.funnel import chance_outside, funnel_x
+from review_lib.analysis.scopes import CycleResults, cycle_results
+from review_lib.analysis.summary import format_percent
 from review_lib.data.records import Programme
 from review_lib.report.claims import stated
 from review_lib.report.wording.council import (
@@ -51,23 +42,29 @@ from review_lib.report.wording.phrases import (
 )
 
 
-def _questions(programme_cycle: Programme) -> pd.DataFrame:
-    """Per-question summary of a cycle, counts below Good added, unrated questions left out."""
-    table = question_summary(programme_cycle.ratings, programme_cycle.not_applicable,
-                             programme_cycle.catalogue)
-    table = table[table["n"] > 0].copy()
-    table["below_good"] = table[list(BELOW_GOOD)].sum(axis=1)
-    table["order"] = range(len(table))
-    return table
+def as_cycle_results(cycle: CycleResults | Programme) -> CycleResults:
+    """A cycle's results, computed from its reviews where they are not given already.
+
+    Parameters
+    ----------
+    cycle : CycleResults or Programme
+        The results, or the reviews of one cycle.
+
+    Returns
+    -------
+    CycleResults
+        From :func:`review_lib.analysis.scopes.cycle_results`.
+    """
+    return cycle if isinstance(cycle, CycleResults) else cycle_results(cycle)
 
 
 # --------------------------------------------------------------------------- formatting
 
 
 
-def _cycles_words(programme: Programme) -> str:
+def _cycles_words(results: CycleResults) -> str:
     """``"the 2022-24 cycle"`` or ``"the 2019 and 2022-24 cycles"``."""
-    cycles = programme.cycles
+    cycles = results.cycles
     if len(cycles) == 1:
         return f"the {cycles[0]} cycle"
     return f"the {_join(cycles)} cycles"
@@ -100,7 +97,7 @@ def _range_words(values, unit: str) -> str:
     return f"between {min(values)} and {_plural(max(values), unit)} per council"
 
 
-def regional_headline(programme_cycle: Programme, *, compact: bool = False,
+def regional_headline(programme_cycle: CycleResults | Programme, *, compact: bool = False,
                       scope: str = "") -> str:
     """The headline numbers for a programme cycle, across all its councils.
 
@@ -110,8 +107,9 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
 
     Parameters
     ----------
-    programme_cycle : Programme
-        The reviews of one cycle, e.g. ``programme.in_cycle("2022-24")``.
+    programme_cycle : CycleResults or Programme
+        The cycle's results (:func:`review_lib.analysis.scopes.cycle_results`), or its
+        reviews, e.g. ``programme.in_cycle("2022-24")``.
     compact : bool, default False
         Count the councils rather than name them all (a long list; the report's tables
         name every council).
@@ -124,34 +122,34 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
     str
         Markdown.
     """
-    reviews = programme_cycle.reviews
-    if not reviews:
+    if isinstance(programme_cycle, Programme) and not programme_cycle.reviews:
         return "There are no reviews in the data for this cycle, so there is nothing to report."
-    councils = _alphabetical({r.council for r in reviews})
+    results = as_cycle_results(programme_cycle)
+    councils = list(results.councils)
     n_councils = len(councils)
-    judgements = programme_cycle.judgements
-    ratings = programme_cycle.ratings
-    n_na = len(programme_cycle.not_applicable)
-    per_council = judgements.groupby(judgements["council"].astype(str)).size()
+    n_na = results.n_not_applicable
+    per_council = list(results.cases_per_council.values())
     team = "Its review team" if n_councils == 1 else "Their review teams"
     spread = "" if n_councils == 1 else f" ({_range_words(per_council, 'record')})"
     listed = (" (each is named in the tables below)" if compact else f": {_join(councils)}")
-    opening = (f"In {_cycles_words(programme_cycle)} of the Practice Review programme, "
+    claim_scope = {"cycle": _join(list(results.cycles)),
+                   **({"region": results.region} if results.region else {})}
+    examined = stated(f"{team} examined {_plural(results.n_cases, 'case record')}{spread}",
+                      "records", claim_scope, n_cases=results.n_cases,
+                      councils=n_councils, per_council=results.cases_per_council)
+    opening = (f"In {_cycles_words(results)} of the Practice Review programme, "
                f"{_plural(n_councils, 'council')}{' in ' + scope if scope else ''} "
-               f"{_was_were(n_councils)} reviewed{listed}. {team} examined "
-               f"{_plural(len(judgements), 'case record')}{spread} and rated each record "
-               "against the "
-               f"{_plural(len(programme_cycle.catalogue), 'question')} of the audit tool")
+               f"{_was_were(n_councils)} reviewed{listed}. {examined} and rated each record "
+               f"against the {_plural(results.n_questions, 'question')} of the audit tool")
     if n_na:
         answers = "One answer was" if n_na == 1 else f"{_number(n_na)} answers were"
         opening += (f". {answers} marked not applicable and left out of every count and "
-                    f"share, which leaves {_plural(len(ratings), 'question rating')}.")
+                    f"share, which leaves {_plural(results.n_ratings, 'question rating')}.")
     else:
-        opening += f": {_plural(len(ratings), 'question rating')} in all."
+        opening += f": {_plural(results.n_ratings, 'question rating')} in all."
     paragraphs = [opening]
 
-    cases = good_or_better(judgements["judgement"])
-    claim_scope = {"cycle": _join(programme_cycle.cycles)}
+    cases = results.cases
     if cases.n:
         pooled = stated(f"Across {scope or 'the programme'}, {_number(cases.successes)} of the "
                         f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}",
@@ -161,8 +159,8 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
         paragraphs.append(
             f"{pooled}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
-            f"overall: {_level_list(judgements['judgement'])}.")
-    rated = ratings_good_or_better(ratings)
+            f"overall: {_level_list(results.judgement_counts)}.")
+    rated = results.ratings
     if rated.n:
         pooled = stated(f"Of the {_plural(rated.n, 'question rating')}, "
                         f"{_number(rated.successes)} ({_pct(rated.share)}",
@@ -171,7 +169,7 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
                         includes=councils)
         paragraphs.append(
             f"{pooled}; {_interval(rated.ci_low, rated.ci_high)}) were "
-            f"Outstanding or Good: {_level_list(ratings['rating'])}. "
+            f"Outstanding or Good: {_level_list(results.rating_counts)}. "
             + _clustering_words(rated))
     else:
         paragraphs.append("No question ratings were recorded.")
@@ -187,7 +185,7 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
 # --------------------------------------------------------------------------- questions
 
 
-def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
+def programme_questions(programme_cycle: CycleResults | Programme, k: int = 3) -> str:
     """The questions at either end across the programme, pooling every council's ratings.
 
     Lists the k questions with the largest share of ratings Outstanding or Good and the k
@@ -197,8 +195,8 @@ def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
 
     Parameters
     ----------
-    programme_cycle : Programme
-        The reviews of one cycle.
+    programme_cycle : CycleResults or Programme
+        The cycle's results, or its reviews.
     k : int, default 3
         How many questions to list at each end, before ties.
 
@@ -207,10 +205,11 @@ def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
     str
         Markdown: sentences, two tables and notes.
     """
-    table = _questions(programme_cycle)
+    results = as_cycle_results(programme_cycle)
+    table = results.questions
     if table.empty:
         return "No question has any ratings, so no question can be picked out."
-    n_councils = len({str(r.council) for r in programme_cycle.reviews})
+    n_councils = results.n_councils
     n_values = sorted({int(n) for n in table["n"]})
     each = (f"{_number(n_values[0])} ratings" if len(n_values) == 1
             else f"between {_number(n_values[0])} and {_plural(n_values[-1], 'rating')}")
@@ -263,7 +262,7 @@ def programme_questions(programme_cycle: Programme, k: int = 3) -> str:
             notes.append(_next_note(table, weak, chosen, _BELOW))
         parts += [note for note in notes if note]
 
-    test = compare_questions(programme_cycle.ratings, programme_cycle.catalogue)
+    test = results.question_comparison
     records = _plural(test.cases, "record")
     parts += [note for note in (_na_note(table, list(table.index)),
                                 _comparison_note(test, table, "both", records)) if note]
@@ -433,6 +432,8 @@ def expected_words(expected: float, councils: int) -> str:
         ``"about 1 of the 14 councils"``, ``"fewer than one council (about one in every 300
         programmes of 14 councils like this one)"``.
     """
+    if not expected > 0:
+        return "no council (none could be, at these numbers of records)"
     if expected >= 0.5:
         count = max(1, round(expected))
         return f"about {count} of the {_plural(councils, 'council')}"
@@ -470,7 +471,7 @@ def _chance_sentence(table: pd.DataFrame, unit: str, scope: dict | None = None) 
     outside998 = stated(f"{expected_words(expected998, k)} would be expected outside the 99.8% "
                         "limits by chance", "expected_by_chance", scope or {}, limit="998",
                         expected=expected998, councils=k)
-    return (f"Even if every council's practice were the same, {each} ({how}). So "
+    return (f"Even if every council's practice were the same, {each} ({how}). On that basis, "
             f"{outside95}, and {outside998}.")
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from review_lib.analysis.clustered import ratings_good_or_better
+import numpy as np
+
 from review_lib.analysis.comparison import programme_funnels
 from review_lib.analysis.funnel import limits_at
-from review_lib.analysis.stats import (
-    newcombe_difference,
-    question_tests,
+from review_lib.analysis.scopes import (
+    CycleChanges,
+    CycleResults,
+    council_differences,
+    cycle_changes,
+    cycle_results,
 )
-from review_lib.analysis.summary import (
-    Proportion,
-    good_or_better,
-)
-from review_lib.data.records import Programme, Review, normalise_cycle
-from review_lib.report.claims import claimed
+from review_lib.analysis.summary import Proportion
+from review_lib.data.records import Programme, normalise_cycle
+from review_lib.report.claims import ClaimedText, claimed, stated
 from review_lib.report.wording.council import methods_note
 from review_lib.report.wording.differences import question_differences
 from review_lib.report.wording.phrases import (
@@ -31,6 +32,7 @@ from review_lib.report.wording.phrases import (
 from review_lib.report.wording.programme import (
     _range_words,
     _was_were,
+    as_cycle_results,
     councils_outside_limits,
     programme_questions,
     regional_headline,
@@ -41,26 +43,6 @@ from review_lib.report.wording.programme import (
 # --------------------------------------------------------------------------- change
 
 
-def _repeat_pairs(programme: Programme, cycle: str | None) -> list[tuple[Review, Review]]:
-    """(earlier, later) review pairs, one per council reviewed more than once."""
-    pairs = []
-    councils: dict[str, list[Review]] = {}
-    for review in programme.reviews:
-        councils.setdefault(str(review.council).casefold(), []).append(review)
-    for reviews in councils.values():
-        if cycle is None:
-            later = max(reviews, key=lambda r: r.cycle)
-        else:
-            matching = [r for r in reviews if r.cycle == cycle]
-            if not matching:
-                continue
-            later = matching[0]
-        earlier = [r for r in reviews if r.cycle < later.cycle]
-        if earlier:
-            pairs.append((max(earlier, key=lambda r: r.cycle), later))
-    return sorted(pairs, key=lambda pair: str(pair[1].council).casefold())
-
-
 def _cell(proportion: Proportion) -> str:
     """``"13 of 20 (65%; 43% to 82%)"``."""
     return (f"{_number(proportion.successes)} of {_number(proportion.n)} "
@@ -68,7 +50,7 @@ def _cell(proportion: Proportion) -> str:
             f"{_pct0(proportion.ci_high)})")
 
 
-def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
+def changes_between_cycles(programme: Programme | CycleChanges, cycle: str | None = None, *,
                            compact: bool = False) -> str:
     """Change in the share of case records judged Outstanding or Good, council by council.
 
@@ -78,8 +60,9 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
 
     Parameters
     ----------
-    programme : Programme
-        The whole programme (every cycle).
+    programme : Programme or CycleChanges
+        The whole programme (every cycle), or its changes already computed
+        (:func:`review_lib.analysis.scopes.cycle_changes`).
     cycle : str, optional
         Only councils reviewed in this cycle, comparing that review with the one before
         it. By default each council's latest review.
@@ -95,25 +78,35 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
     """
     if cycle is not None:
         cycle = normalise_cycle(cycle) or cycle
-    pairs = _repeat_pairs(programme, cycle)
+    if isinstance(programme, CycleChanges):
+        changes, reviewed = programme, True
+        cycle = programme.cycle
+    else:
+        changes = cycle_changes(programme, cycle)
+        reviewed = cycle is not None and any(r.cycle == cycle for r in programme.reviews)
+    pairs = changes.councils
     if not pairs:
-        if cycle is not None and any(r.cycle == cycle for r in programme.reviews):
+        if reviewed and cycle is not None:
             return (f"None of the councils reviewed in the {cycle} cycle has an earlier review "
                     "in the data, so change between cycles cannot be shown.")
         return ("No council was reviewed in more than one cycle in the data, so change "
                 "between cycles cannot be shown.")
-    names = [str(later.council) for _, later in pairs]
+    names = [pair.council for pair in pairs]
     # A long list whose councils all compare the same two cycles says the cycles once, in
     # the headings, and each reading in a few words: a row a line (the sentences below
     # say what the readings mean).
-    cycles = {(earlier.cycle, later.cycle) for earlier, later in pairs}
+    cycles = {(pair.before_cycle, pair.after_cycle) for pair in pairs}
     short = compact and len(cycles) == 1
     rows, rises, falls, within = [], [], [], []
-    for earlier, later in pairs:
-        before = good_or_better(earlier.judgements["judgement"])
-        after = good_or_better(later.judgements["judgement"])
-        change = newcombe_difference(before, after)
-        council = str(later.council)
+    for pair in pairs:
+        change = pair.judgements
+        before, after = change.before, change.after
+        council = pair.council
+        stated(f"{_cell(before)}", "change", {"council": council, "cycle": pair.after_cycle},
+               measure="judgements", previous_cycle=pair.before_cycle,
+               before_successes=before.successes, before_n=before.n,
+               after_successes=after.successes, after_n=after.n,
+               points=round(change.difference * 100), clear=bool(change.beyond_chance))
         if change.ci_low > 0:
             reading, brief = "Yes: a rise beyond chance", "A rise beyond chance"
             rises.append(council)
@@ -128,8 +121,8 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
                          f"{_points(change.difference)} ({_end(change.ci_low)} to "
                          f"{_end(change.ci_high)})", brief])
         else:
-            rows.append([council, f"{earlier.cycle}: {_cell(before)}",
-                         f"{later.cycle}: {_cell(after)}",
+            rows.append([council, f"{pair.before_cycle}: {_cell(before)}",
+                         f"{pair.after_cycle}: {_cell(after)}",
                          f"{_points(change.difference)} points ({_end(change.ci_low)} to "
                          f"{_end(change.ci_high)})", reading])
     count = len(pairs)
@@ -184,11 +177,9 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
             "anywhere" + (": a single change just beyond chance is a prompt for a closer look."
                           if rises or falls else "."))
     rated = {"rise": [], "fall": []}
-    for earlier, later in pairs:
-        change = newcombe_difference(ratings_good_or_better(earlier.ratings),
-                                     ratings_good_or_better(later.ratings))
-        if change.beyond_chance:
-            rated["rise" if change.difference > 0 else "fall"].append(str(later.council))
+    for pair in pairs:
+        if pair.ratings.beyond_chance:
+            rated["rise" if pair.ratings.difference > 0 else "fall"].append(pair.council)
     moved_ratings = [f"{_join(names)} ({'a ' + kind if len(names) == 1 else kind + 's'})"
                      for kind, names in rated.items() if names]
     parts.append("Each council's own findings also compare its question ratings between the "
@@ -203,42 +194,39 @@ def changes_between_cycles(programme: Programme, cycle: str | None = None, *,
 # --------------------------------------------------------------------------- caveats
 
 
-def regional_caveats(programme_cycle: Programme, method: str = "exact",
+def regional_caveats(programme_cycle: CycleResults | Programme, method: str = "exact",
                      funnels=None) -> str:
     """What a cross-council comparison of Practice Reviews can and cannot bear.
 
     Parameters
     ----------
-    programme_cycle : Programme
-        The reviews of one cycle.
+    programme_cycle : CycleResults or Programme
+        The cycle's results (:func:`review_lib.analysis.scopes.cycle_results`), or its
+        reviews.
     method : {"exact", "fingertips"}, default "exact"
         How the funnel limits are drawn.
     funnels : Funnels, optional
-        The funnel tables the councils are compared on (by default those of
-        ``programme_cycle``; a region's report passes its rows of the whole programme's).
+        The funnel tables the councils are compared on (by default those of the cycle,
+        computed from its reviews; a region's report passes its rows of the whole
+        programme's).
 
     Returns
     -------
     str
         Markdown: a short list.
     """
-    from review_lib.analysis.clustered import programme_design_effect
-
-    judgements = programme_cycle.judgements
-    within = programme_design_effect(programme_cycle.ratings)
-    pooled = ratings_good_or_better(programme_cycle.ratings)
-    n_councils = len({str(r.council) for r in programme_cycle.reviews})
-    per_council = judgements.groupby(judgements["council"].astype(str)).size()
-    auditors = (judgements.assign(council=judgements["council"].astype(str),
-                                  auditor=judgements["auditor"].astype(str))
-                .groupby("council")["auditor"].nunique())
-    n_questions = len(programme_cycle.catalogue)
-    n_ratings = len(programme_cycle.ratings)
-    if len(auditors) and auditors.min() == auditors.max():
-        teams = f"{_plural(int(auditors.iloc[0]), 'auditor')} in each council"
-    elif len(auditors):
-        teams = (f"between {auditors.min()} and {_plural(int(auditors.max()), 'auditor')} "
-                 "per council")
+    results = as_cycle_results(programme_cycle)
+    within = results.design_effect_within
+    pooled = results.ratings
+    n_councils = results.n_councils
+    per_council = list(results.cases_per_council.values())
+    auditors = list(results.auditors_per_council.values())
+    n_questions = results.n_questions
+    n_ratings = results.n_ratings
+    if auditors and min(auditors) == max(auditors):
+        teams = f"{_plural(auditors[0], 'auditor')} in each council"
+    elif auditors:
+        teams = f"between {min(auditors)} and {_plural(max(auditors), 'auditor')} per council"
     else:
         teams = "no auditors recorded"
     items = [
@@ -264,14 +252,17 @@ def regional_caveats(programme_cycle: Programme, method: str = "exact",
            + ". Every comparison of ratings here allows for that, but the overall judgements, "
            "one per record, remain the main comparison." if n_ratings else "."),
     ]
-    if len(per_council):
-        n = int(per_council.median())
-        cases = good_or_better(judgements["judgement"])
+    if per_council:
+        n = int(np.median(per_council))
+        cases = results.cases
         text = (f"- **{_range_words(per_council, 'case record').capitalize()}.** With "
                 f"{_plural(n, 'record')}, one record more or less moves a council's share by "
                 f"{_points(1 / n, signed=False)} percentage points.")
-        if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS:
-            table = (funnels or programme_funnels(programme_cycle, method)).judgements
+        if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS and funnels is None \
+                and isinstance(programme_cycle, Programme):
+            funnels = programme_funnels(programme_cycle, method)
+        if 0 < cases.share < 1 and n_councils >= MIN_COUNCILS and funnels is not None:
+            table = funnels.judgements
             low, high = limits_at(table, n, "95")
             below = f"below {_pct0(low)}" if low > 0 else ""
             above = f"above {_pct0(high)}" if high < 1 else ""
@@ -361,41 +352,32 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact", *
     if not cycle_programme.reviews:
         available = ", ".join(programme.cycles) or "none"
         raise KeyError(f"no reviews in cycle {cycle!r}; available: {available}")
-    n_councils = len({str(r.council) for r in cycle_programme.reviews})
+    results = cycle_results(cycle_programme, region=region)
+    n_councils = results.n_councils
     claim_scope = {"cycle": cycle, **({"region": region} if region else {})}
     if n_councils >= MIN_COUNCILS:
         funnels = funnels or programme_funnels(cycle_programme, method)
-        judgements = funnels.judgements
-        comparison = claimed(councils_outside_limits, judgements, funnels.ratings,
+        comparison = claimed(councils_outside_limits, funnels.judgements, funnels.ratings,
                              funnels.ratings_adjusted, compact=compact, scope=scope,
                              claim_scope=claim_scope)
     else:
-        comparison = (f"Only {_plural(n_councils, 'council')} "
-                      f"{'has' if n_councils == 1 else 'have'} data for the {cycle} cycle, "
-                      "so comparing councils with the programme average is not meaningful.")
-    permutations = 2000
-    tests = question_tests(cycle_programme.ratings, cycle_programme.catalogue,
-                           permutations=permutations)
-    set_aside = None
-    if n_councils >= MIN_COUNCILS and tests["beyond_chance"].any():
-        outside = [str(c) for c in judgements.index
-                   if judgements.loc[c, "flag"] in ("above998", "below998")]
-        if outside:
-            rest = cycle_programme.ratings[
-                ~cycle_programme.ratings["council"].astype(str).isin(outside)]
-            set_aside = (outside, question_tests(rest, cycle_programme.catalogue,
-                                                 permutations=permutations))
+        funnels = None
+        comparison = ClaimedText(
+            f"Only {_plural(n_councils, 'council')} {'has' if n_councils == 1 else 'have'} "
+            f"data for the {cycle} cycle, so comparing councils with the programme average "
+            "is not meaningful.")
+    differences = council_differences(cycle_programme, funnels)
     up_to = Programme([r for r in programme.reviews if r.cycle <= cycle], programme.catalogue,
                       programme.problems)
     return {
-        "Headline": claimed(regional_headline, cycle_programme, compact=compact, scope=scope),
-        "Questions across the programme": claimed(programme_questions, cycle_programme),
+        "Headline": claimed(regional_headline, results, compact=compact, scope=scope),
+        "Questions across the programme": claimed(programme_questions, results),
         "Councils against the programme average": comparison,
         "Differences between councils, question by question": claimed(
-            question_differences, tests, permutations, set_aside),
-        "Change between cycles": claimed(changes_between_cycles, up_to, cycle,
+            question_differences, differences.tests, differences.permutations,
+            differences.set_aside),
+        "Change between cycles": claimed(changes_between_cycles, cycle_changes(up_to, cycle),
                                          compact=compact),
-        "Caveats": claimed(regional_caveats, cycle_programme, method,
-                           funnels if n_councils >= MIN_COUNCILS else None),
+        "Caveats": claimed(regional_caveats, results, method, funnels),
         "Methods": claimed(regional_methods_note, method),
     }
