@@ -56,7 +56,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     folders = [Path(p) for p in args.paths if Path(p).is_dir()]
     notes = read_programme_notes(programme, folders)
     by_file: dict[str, list] = {}
-    for problem in [*notes.problems, *_unknown_moderation(notes, results)]:
+    for problem in [*notes.problems, *_unknown_moderation(notes, results),
+                    *_notes_figures(notes, programme)]:
         by_file.setdefault(problem.file, []).append(problem)
     for found in notes.notes.values():
         by_file.setdefault(found.file, [])
@@ -73,6 +74,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = len(results) + len(by_file)
     print(f"\n{checked} file(s) checked: {n_errors} error(s), {n_warnings} warning(s).")
     return EXIT_INVALID if n_errors else EXIT_OK
+
+
+def _notes_figures(notes, programme) -> list:
+    """A warning for each figure a notes file states that the review's data contradict."""
+    from review_lib.data.notes_figures import notes_figure_problems
+
+    found = []
+    for (council, cycle), one in notes.notes.items():
+        review = next((r for r in programme.reviews if r.cycle == cycle
+                       and str(r.council).casefold().strip() == council), None)
+        if review is not None:
+            found += notes_figure_problems(one, review)
+    return found
 
 
 def _unknown_moderation(notes, results) -> list:

@@ -90,10 +90,17 @@ class Checker:
     def __init__(self, facts: Facts):
         self.facts = facts
         self.failures: list[str] = []
+        self._frames: dict = {}
 
     # ------------------------------------------------------------------ the data
 
     def _frame(self, measure: str, scope: dict) -> pd.DataFrame:
+        key = (measure, *(str(scope.get(k)) for k in ("council", "cycle", "question", "region")))
+        if key not in self._frames:
+            self._frames[key] = self._select(measure, scope)
+        return self._frames[key]
+
+    def _select(self, measure: str, scope: dict) -> pd.DataFrame:
         frame = self.facts.judgements if measure == "judgements" else self.facts.ratings
         for key in ("council", "cycle", "question"):
             if scope.get(key) is not None and key in frame:
@@ -109,6 +116,12 @@ class Checker:
         return int(frame[column].isin(GOOD).sum()), len(frame)
 
     def _question_counts(self, scope: dict) -> pd.DataFrame:
+        key = ("questions", *(str(scope.get(k)) for k in ("council", "cycle", "region")))
+        if key not in self._frames:
+            self._frames[key] = self._count_questions(scope)
+        return self._frames[key]
+
+    def _count_questions(self, scope: dict) -> pd.DataFrame:
         frame = self._frame("ratings", {k: v for k, v in scope.items() if k != "question"})
         good = frame["rating"].isin(GOOD)
         table = pd.DataFrame({"good_or_better": good.groupby(frame["question"]).sum(),

@@ -346,8 +346,13 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             save_analyses(preloaded, data, questions, results, analyses)
         except OSError:
             pass  # the notebooks then compute their own
+    from review_lib.data.notes_figures import notes_figure_problems
+
     notes = read_programme_notes(programme, [data] if data.is_dir() else [])
     for review in selected:
+        found = notes.for_review(review.council, review.cycle)
+        if found is not None:
+            summary.messages += [str(p) for p in notes_figure_problems(found, review)]
         path = reports_dir / review.cycle / slug(review.council) / "metrics.json"
         try:
             if (review.council, review.cycle) in failed:

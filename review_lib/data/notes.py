@@ -141,6 +141,10 @@ class ReviewNotes:
         The rest of the Previous review section (its introduction, say).
     moderation_line : int or None
         The line of the file that names the moderation exercise.
+    lines : tuple of (int, str)
+        Every line of the sections, with its line number in the file, so that what the
+        text states can be checked against the data at its line
+        (:mod:`review_lib.data.notes_figures`).
     """
 
     file: str
@@ -157,6 +161,7 @@ class ReviewNotes:
     updates: tuple[Update, ...] = ()
     previous_review_text: str = ""
     moderation_line: int | None = None
+    lines: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_draft(self) -> bool:
@@ -441,7 +446,8 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         selection=selection, moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
         previous_review_text="\n".join(rest).strip("\n"),
-        moderation_line=fields.get("moderation", (None, None))[1])
+        moderation_line=fields.get("moderation", (None, None))[1],
+        lines=tuple(sorted(pair for body in bodies.values() for pair in body)))
     return notes, problems
 
 
