@@ -80,6 +80,7 @@ def _num(value: int) -> str:
 def page_text(page: str) -> str:
     """The words of an HTML page as a reader sees them, spaces collapsed."""
     page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"</?(strong|em|b|i|a|span|code|abbr)\b[^>]*>", "", page, flags=re.I)
     page = re.sub(r"<[^>]+>", " ", page)
     return " ".join(html.unescape(page).split())
 
