@@ -173,8 +173,9 @@ class Checker:
         successes, n = self._good(figures["measure"], scope)
         if (successes, n) != (figures["successes"], figures["n"]):
             self.fail(claim, f"the data give {successes} of {n}")
-        if words and f"{_num(successes)} of" not in claim["text"] and \
-                f"{_num(successes)} (" not in claim["text"]:
+        printed = (f"{_num(successes)} of", f"{_num(successes)} (",
+                   _pct(successes / n) if n else "n/a", _pct(successes / n, 0) if n else "n/a")
+        if words and not any(form in claim["text"] for form in printed):
             self.fail(claim, f"the count {successes} is not in the words")
 
     def _interval(self, claim, scope, figures):
@@ -188,6 +189,12 @@ class Checker:
                 if _pct(end, 0) not in claim["text"] and _pct(end, 1) not in claim["text"] \
                         and _pct(end) not in claim["text"]:
                     self.fail(claim, f"{_pct(end)} is not in the words")
+
+    def _not_applicable(self, claim, scope, figures):
+        na = self.facts.not_applicable
+        na = na[(na["council"] == scope["council"]) & (na["cycle"] == scope["cycle"])]
+        if len(na) != figures["count"] or f"{_num(len(na))} answer" not in claim["text"]:
+            self.fail(claim, f"the data hold {len(na)} not-applicable answers")
 
     def _question_interval(self, claim, scope, figures):
         table = self._question_counts(scope)

@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     "level_counts": "measure, counts: level to count, all four levels",
     "records": "n_cases, and auditors and per_auditor where stated",
     "ratings_total": "n_ratings, n_cases, n_questions, not_applicable",
+    "not_applicable": "count: answers marked not applicable",
     "question_count": "question, measure ('good_or_better' or 'below_good'), count, n",
     "question_interval": "question, successes, n, ci_low, ci_high (Wilson, one per record)",
     "question_top": "measure, questions listed as having the most of measure (ties included)",

@@ -20,7 +20,7 @@ from review_lib.analysis.summary import (
 )
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
-from review_lib.report.claims import claims_of
+from review_lib.report.claims import claims_of, stated
 from review_lib.report.context import ReviewContext
 from review_lib.report.html import (
     callout,
@@ -111,14 +111,23 @@ def section4_tables(context: ReviewContext) -> str:
     ratings = level_table(results.rating_counts)
     judgements = level_table(results.overall_counts)
     na = results.n_not_applicable
-    rated = (f"In total {results.n_ratings} question ratings were given "
-             f"({results.n_cases} cases x {results.n_questions} questions"
-             + (f", less {na} marked not applicable" if na else "") + ").")
+    scope = {"council": results.council, "cycle": results.cycle}
+    rated = stated(f"In total {results.n_ratings} question ratings were given "
+                   f"({results.n_cases} cases x {results.n_questions} questions"
+                   + (f", less {na} marked not applicable" if na else "") + ").",
+                   "ratings_total", scope, n_ratings=results.n_ratings,
+                   n_cases=results.n_cases, n_questions=results.n_questions,
+                   not_applicable=na)
+    cases, share = results.cases, results.ratings
+    judged = stated(headline_sentence(results.overall_counts), "share", scope,
+                    measure="judgements", successes=cases.successes, n=cases.n)
+    rated_share = stated(f"Of the question ratings, {share.describe()} were Outstanding or "
+                         "Good.", "share", scope, measure="ratings",
+                         successes=share.successes, n=share.n)
     html = "\n".join([
         f"<p>{esc(rated)}</p>",
         count_table_html(ratings, "Table 1. Question ratings, all questions and cases"),
-        f"<p>{esc(headline_sentence(results.overall_counts))} Of the question "
-        f"ratings, {esc(results.ratings.describe())} were Outstanding or Good.</p>",
+        f"<p>{esc(judged)} {esc(rated_share)}</p>",
         count_table_html(judgements, "Table 2. Overall judgement of each case record"),
     ])
     frame = pd.concat({"Question ratings": ratings["count"],
@@ -222,8 +231,11 @@ def judgements_section(context: ReviewContext) -> str:
     """
     review, results = context.review, context.results
     counts = level_table(results.overall_counts)
-    caption = (f"{headline_sentence(results.overall_counts)} The share Good or better "
-               f"is {results.cases.describe()}.")
+    cases = results.cases
+    caption = stated(f"{headline_sentence(results.overall_counts)} The share Good or better "
+                     f"is {cases.describe()}.", "share",
+                     {"council": results.council, "cycle": results.cycle},
+                     measure="judgements", successes=cases.successes, n=cases.n)
     return chart_html(charts.judgement_bars, counts,
                       title=f"Overall judgements, {review.council} {review.cycle}",
                       alt=charts.alt_text_judgements(counts), caption=caption,
@@ -422,9 +434,11 @@ def not_applicable_section(context: ReviewContext) -> str:
         "Not applicable": per_question.to_numpy(),
         "Cases rated": [review.n_cases - int(v) for v in per_question],
     }).set_index("Question")
+    said = stated(f"{len(na)} answers were marked not applicable.", "not_applicable",
+                  {"council": review.council, "cycle": review.cycle}, count=len(na))
     return "\n".join([
-        f"<p>{len(na)} answers were marked not applicable. They are left out of every "
-        "count and share, so those questions rest on fewer cases.</p>",
+        f"<p>{esc(said)} They are left out of every count and share, so those questions "
+        "rest on fewer cases.</p>",
         html_table(frame, "Table 6. Not-applicable answers by question",
                    numeric=["Not applicable", "Cases rated"]),
     ])

@@ -594,6 +594,11 @@ def judgements_section(context: CycleContext) -> str:
                        filename="judgements.png", folder=context.figures_dir)
 
 
+def _unstated(text: str, *args, **kwargs) -> str:
+    """The words of a claim not printed here (:func:`~review_lib.report.claims.stated`)."""
+    return text
+
+
 @sectioned
 def change_section(context: CycleContext, *, with_table: bool = True) -> str:
     """Change between cycles for councils reviewed in both, with intervals.
@@ -630,10 +635,20 @@ def change_section(context: CycleContext, *, with_table: bool = True) -> str:
                 + (f"For {', '.join(within)} there is no clear evidence of a change: each "
                    "interval includes zero, and with about 20 cases in each review only large "
                    "changes would show." if within else ""))
+    from review_lib.report.claims import stated
+
     frame = pd.DataFrame({
-        "Earlier": [f"{c}: {k} of {n} ({format_percent(s, 0)})" for c, k, n, s in
-                    zip(changes["before_cycle"], changes["before_count"], changes["before_n"],
-                        changes["before_share"], strict=True)],
+        # stated only where the table is shown (the findings hold it otherwise)
+        "Earlier": [(stated if with_table else _unstated)(
+                            f"{c}: {k} of {n} ({format_percent(s, 0)})", "change",
+                           {"council": council, "cycle": row["after_cycle"]},
+                           measure="judgements", previous_cycle=c, before_successes=k,
+                           before_n=n, after_successes=row["after_count"],
+                           after_n=row["after_n"], points=round(row["difference"] * 100),
+                           clear=bool(row["beyond_chance"]))
+                    for (council, row), c, k, n, s in
+                    zip(changes.iterrows(), changes["before_cycle"], changes["before_count"],
+                        changes["before_n"], changes["before_share"], strict=True)],
         "Later": [f"{c}: {k} of {n} ({format_percent(s, 0)})" for c, k, n, s in
                   zip(changes["after_cycle"], changes["after_count"], changes["after_n"],
                       changes["after_share"], strict=True)],

@@ -211,6 +211,14 @@ def programme_questions(programme_cycle: CycleResults | Programme, k: int = 3) -
         return "No question has any ratings, so no question can be picked out."
     n_councils = results.n_councils
     n_values = sorted({int(n) for n in table["n"]})
+    scope = {"cycle": _join(list(results.cycles)),
+             **({"region": results.region} if results.region else {})}
+
+    def counted(question: str, count: str) -> str:
+        value, n = int(table.loc[question, count]), int(table.loc[question, "n"])
+        return stated(_of(value, n), "question_count", {**scope, "question": question},
+                      measure=count, count=value, n=n)
+
     each = (f"{_number(n_values[0])} ratings" if len(n_values) == 1
             else f"between {_number(n_values[0])} and {_plural(n_values[-1], 'rating')}")
     intro = (f"Pooling the ratings of {_all_councils(n_councils)}, each question has {each}. "
@@ -226,7 +234,7 @@ def programme_questions(programme_cycle: CycleResults | Programme, k: int = 3) -
         parts.append("No question had a rating of Good or better.")
     else:
         chosen, tied = _pick(strong, "share_good", k)
-        rows = [[_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+        rows = [[_name(table, q), counted(q, "good_or_better"),
                  f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
                  _number(table.loc[q, "Outstanding"])] for q in chosen]
         parts += ["**Where practice was strongest.** The questions with the largest share of "
@@ -244,9 +252,9 @@ def programme_questions(programme_cycle: CycleResults | Programme, k: int = 3) -
         chosen, tied = _pick(weak, "share_ri_or_worse", k)
         rows = []
         for q in chosen:
-            rows.append([_name(table, q), _of(table.loc[q, "good_or_better"], table.loc[q, "n"]),
+            rows.append([_name(table, q), counted(q, "good_or_better"),
                          f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}",
-                         _of(table.loc[q, "below_good"], table.loc[q, "n"]),
+                         counted(q, "below_good"),
                          _number(table.loc[q, "Inadequate"])])
         parts += ["**Where practice most often fell short of Good.** The questions with the "
                   "smallest share of ratings Outstanding or Good (the largest share Requires "
