@@ -320,7 +320,7 @@ def _funnel_frame(table: pd.DataFrame, unit: str,
     return pd.DataFrame(frame, index=pd.Index(table.index, name="Council"))
 
 
-def _outside_counted(table: pd.DataFrame, expected: float, measure: str) -> str:
+def _outside_counted(table: pd.DataFrame, expected: float, measure: str, scope: dict) -> str:
     """A long list's sentence: councils outside the 99.8% limits named, the rest counted."""
     from review_lib.report.wording.phrases import join_words
 
@@ -328,7 +328,6 @@ def _outside_counted(table: pd.DataFrame, expected: float, measure: str) -> str:
     ordered = sorted(flags.items(), key=lambda item: str(item[0]).casefold())
     extreme = [c for c, f in ordered if f.endswith("998")]
     near = int(flags.isin(["above95", "below95"]).sum())
-    about = "about" if measure == "judgements" else "at most about"
     # A side at a time, so that a long list does not repeat its side after every name.
     sides = [(side, [str(c) for c, f in ordered if f == flag])
              for side, flag in (("Above", "above998"), ("Below", "below998"))]
@@ -338,9 +337,21 @@ def _outside_counted(table: pd.DataFrame, expected: float, measure: str) -> str:
     if near:
         text += (f" {near} {'more ' if extreme else ''}council{'s are' if near != 1 else ' is'} "
                  "outside the 95% limits only (see the table).")
-    return text + (f" With no real differences, chance alone would put {about} "
-                   f"{expected:.1f} of these {len(table)} councils outside the 95% limits "
-                   "drawn here; outside the 99.8% limits, chance is an unlikely explanation.")
+    return text + " " + _chance_outside(expected, len(table), measure, scope)
+
+
+def _chance_outside(expected: float, councils: int, measure: str, scope: dict) -> str:
+    """How many councils chance alone would put outside the 95% limits drawn, in words."""
+    from review_lib.report.claims import stated
+    from review_lib.report.wording.programme import expected_words
+
+    # At effective n, the limits are drawn as if each council's n were that: "at most".
+    about = "" if measure == "judgements" else "at most "
+    said = stated(f"{about}{expected_words(expected, councils)} would be expected outside "
+                  "the 95% limits drawn here by chance", "expected_by_chance", scope,
+                  limit="95", expected=expected, councils=councils)
+    return (f"With no real differences, {said}; outside the 99.8% limits, chance is an "
+            "unlikely explanation.")
 
 
 def _p(value: float) -> str:
@@ -379,20 +390,32 @@ def funnel_section(context: CycleContext, measure: str = "judgements") -> str:
     table = _grouped(context, table)
     outside = table[table["flag"] != "within"]
     target = table.attrs["target"]
+    from review_lib.report.claims import stated
+
     expected = float(chance_outside(table, "95").sum())
-    sentence = [f"Programme average: {format_percent(target, 1)} of {what}."]
+    scope = {"cycle": context.cycle, **({"region": context.region} if context.region else {})}
+    whole = context.national_funnels.judgements if measure == "judgements" else (
+        context.national_funnels.ratings)
+    average = stated(f"Programme average: {format_percent(target, 1)} of {what}",
+                     "programme_average", {"cycle": context.cycle},
+                     measure=measure, successes=int(whole["successes"].sum()),
+                     n=int(whole["n"].sum()), councils=len(whole),
+                     includes=[str(c) for c in whole.index])
+    sentence = [f"{average}, every council of the cycle included."]
     if outside.empty:
         sentence.append("Every council is within the 95% limits: there is no clear evidence "
                         "that any council differs from the programme average.")
     elif context.long_list:
-        sentence.append(_outside_counted(table, expected, measure))
+        sentence.append(_outside_counted(table, expected, measure, scope))
     else:
-        named = "; ".join(f"{c} ({FLAG_TEXT[f]})" for c, f in outside["flag"].items())
-        about = "about" if measure == "judgements" else "at most about"
-        sentence.append(f"Outside the 95% limits: {named}. With no real differences, chance "
-                        f"alone would put {about} {expected:.1f} of these {len(table)} "
-                        "councils outside the 95% limits drawn here; outside the 99.8% "
-                        "limits, chance is an unlikely explanation.")
+        named = "; ".join(
+            stated(f"{c} ({FLAG_TEXT[f]})", "funnel_flag", scope, measure=measure,
+                   council=str(c), successes=int(outside.loc[c, "successes"]),
+                   n=int(outside.loc[c, "n"]), flag=str(f),
+                   adjusted=bool(table.attrs.get("adjusted", False)))
+            for c, f in outside["flag"].items())
+        sentence.append(f"Outside the 95% limits: {named}. "
+                        + _chance_outside(expected, len(table), measure, scope))
     if measure == "ratings":
         deff = float(table.attrs.get("programme_design_effect")
                      or table.attrs.get("design_effect") or 1.0)
