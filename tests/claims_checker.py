@@ -360,8 +360,9 @@ class Checker:
         if scope.get("council") and figures.get("includes_council") and \
                 scope["council"] not in figures["includes"] and figures["includes"]:
             self.fail(claim, "the average leaves out the council it says it includes")
-        if f"{_num(good)} of" not in claim["text"] and f"{_num(good)} (" not in claim["text"]:
-            self.fail(claim, "the count is not in the words")
+        printed = (f"{_num(good)} of", f"{_num(good)} (", _pct(good / n, 1) if n else "n/a")
+        if not any(form in claim["text"] for form in printed):
+            self.fail(claim, "neither the count nor the share is in the words")
 
     def _change(self, claim, scope, figures):
         measure = figures["measure"]
