@@ -562,3 +562,290 @@ def leniency(
         rows.append((name, reference, mean, float(low), float(high), int(diff.size), direction))
     columns = ["rater", "reference", "mean_difference", "low", "high", "n_units", "direction"]
     return pd.DataFrame(rows, columns=columns).set_index("rater")
+
+
+# --------------------------------------------------------------------------- vectorised bootstrap
+
+
+def resample_counts(n_units: int, n_boot: int, seed: int | np.random.Generator | None = 0
+                    ) -> np.ndarray:
+    """How often each unit is drawn in each bootstrap replicate.
+
+    The draws are those of :func:`bootstrap_interval` with the same seed (``n_boot``
+    successive ``rng.integers(0, n_units, n_units)``), so a statistic computed from these
+    counts gives the same replicates as resampling the rows one replicate at a time.
+
+    Parameters
+    ----------
+    n_units : int
+        Units (rows, e.g. cases) to resample.
+    n_boot : int
+        Replicates.
+    seed : int, numpy.random.Generator or None, default 0
+        Passed to ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_boot x n_units`` counts; each row sums to ``n_units``.
+    """
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, n_units, (n_boot, n_units))
+    counts = np.zeros((n_boot, n_units))
+    np.add.at(counts, (np.repeat(np.arange(n_boot), n_units), drawn.ravel()), 1)
+    return counts
+
+
+def percentile_interval(replicates: np.ndarray, confidence: float = 0.95) -> BootstrapInterval:
+    """Percentile interval of bootstrap replicates, skipping and counting NaN ones.
+
+    Parameters
+    ----------
+    replicates : numpy.ndarray
+        One value per replicate.
+    confidence : float, default 0.95
+        Coverage.
+
+    Returns
+    -------
+    BootstrapInterval
+        Quantiles of the finite replicates (NaN when none is finite).
+    """
+    replicates = np.asarray(replicates, dtype=float)
+    finite = replicates[np.isfinite(replicates)]
+    n_boot = replicates.size
+    if finite.size == 0:
+        return BootstrapInterval(_NAN, _NAN, confidence, n_boot, n_boot)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(finite, [tail, 1 - tail])
+    return BootstrapInterval(float(low), float(high), confidence, n_boot, n_boot - finite.size)
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterSums:
+    """A statistic written as a function of sums over clusters (for a cluster bootstrap).
+
+    Every agreement statistic here is a smooth function of totals over units (agreeing
+    pairs, coincidences, category counts), and a bootstrap that resamples clusters (cases)
+    only reweights each cluster's part of those totals. So one replicate is
+    ``finish(weights @ parts)``, and all replicates are one matrix product.
+
+    Attributes
+    ----------
+    parts : numpy.ndarray
+        Clusters x p: each cluster's contribution to the p totals.
+    finish : callable
+        Totals (replicates x p) to the statistic (one value per replicate; NaN where it is
+        undefined, as the unvectorised function returns).
+    """
+
+    parts: np.ndarray
+    finish: Callable[[np.ndarray], np.ndarray]
+
+    def estimate(self) -> float:
+        """The statistic on the data as they are (every cluster once)."""
+        return float(self.finish(self.parts.sum(axis=0)[None, :])[0])
+
+    def replicates(self, counts: np.ndarray) -> np.ndarray:
+        """The statistic in each replicate, given :func:`resample_counts`' counts."""
+        return self.finish(counts @ self.parts)
+
+    def __sub__(self, other: ClusterSums) -> ClusterSums:
+        """The difference of two statistics of the same clusters."""
+        split = self.parts.shape[1]
+        return ClusterSums(np.hstack([self.parts, other.parts]),
+                           lambda t: self.finish(t[:, :split]) - other.finish(t[:, split:]))
+
+
+def _clustered(values: np.ndarray) -> np.ndarray:
+    """Clusters x units x raters, from units x raters (each unit its own cluster) or 3-D."""
+    values = np.asarray(values, dtype=float)
+    return values[:, None, :] if values.ndim == 2 else values
+
+
+def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
+
+
+def gwet_sums(values: np.ndarray, weights: Weights, categories: Sequence[float]) -> ClusterSums:
+    """:func:`gwet_ac` as sums over clusters.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Clusters x units x raters (or units x raters, each unit a cluster).
+    weights : {"identity", "linear", "quadratic"}
+        As :func:`gwet_ac`.
+    categories : sequence of float
+        The full scale (fixed, so that every replicate shares it).
+
+    Returns
+    -------
+    ClusterSums
+        Its estimate equals ``gwet_ac`` of all units; its replicates equal ``gwet_ac`` of
+        the resampled clusters' units.
+    """
+    values = _clustered(values)
+    cats = _categories(values, categories)
+    w = _weight_matrix(cats, weights)
+    q = cats.size
+    counts = (values[..., None] == cats).sum(axis=2).astype(float)  # clusters x units x q
+    r = counts.sum(axis=2)
+    pairable, kept = r >= 2, r >= 1
+    agree = (counts * (counts @ w.T - 1)).sum(axis=2)
+    ratio = np.where(pairable, agree / np.where(pairable, r * (r - 1), 1), 0.0)
+    shares = np.where(kept[..., None], counts / np.where(kept, r, 1)[..., None], 0.0)
+    parts = np.column_stack([ratio.sum(axis=1), pairable.sum(axis=1), kept.sum(axis=1),
+                             shares.sum(axis=1)])
+    total_w = w.sum()
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        pa = _divide(t[:, 0], t[:, 1])
+        pi = t[:, 3:] / np.where(t[:, 2] > 0, t[:, 2], 1)[:, None]
+        pe = total_w * (pi * (1 - pi)).sum(axis=1) / (q * (q - 1)) if q >= 2 else 0 * pa
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(pe >= 1, np.nan, (pa - pe) / (1 - pe))
+
+    return ClusterSums(parts, finish)
+
+
+def agreement_sums(values: np.ndarray, adjacent: bool = False) -> ClusterSums:
+    """:func:`percent_agreement` (``average="pairs"``) as sums over clusters.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Clusters x units x raters (or units x raters).
+    adjacent : bool, default False
+        Agreement within one scale point.
+
+    Returns
+    -------
+    ClusterSums
+        Agreeing pairs over pairs.
+    """
+    values = _clustered(values)
+    cats = _categories(values, None)
+    counts = (values[..., None] == cats).sum(axis=2).astype(float)
+    r = counts.sum(axis=2)
+    close = (np.abs(cats[:, None] - cats[None, :]) <= (1 if adjacent else 0) + 1e-9)
+    agreeing = (np.einsum("cik,kl,cil->ci", counts, close.astype(float), counts) - r) / 2
+    pairs = r * (r - 1) / 2
+    parts = np.column_stack([agreeing.sum(axis=1), pairs.sum(axis=1)])
+    return ClusterSums(parts, lambda t: _divide(t[:, 0], t[:, 1]))
+
+
+def alpha_sums(values: np.ndarray, categories: Sequence[float]) -> ClusterSums:
+    """Krippendorff's ordinal alpha (:func:`krippendorff_alpha`) as sums over clusters.
+
+    The coincidence matrix is a sum over units, so each cluster contributes its units'
+    coincidences; the ordinal distances are then computed from each replicate's own
+    marginal counts, as the ``krippendorff`` package computes them. Categories a replicate
+    does not use add nothing to any distance, so one fixed scale serves every replicate.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Clusters x units x raters (or units x raters).
+    categories : sequence of float
+        The full scale.
+
+    Returns
+    -------
+    ClusterSums
+        NaN where fewer than two values are pairable.
+    """
+    values = _clustered(values)
+    cats = _categories(values, categories)
+    q = cats.size
+    counts = (values[..., None] == cats).sum(axis=2).astype(float)  # clusters x units x q
+    m = counts.sum(axis=2)
+    outer = counts[..., :, None] * counts[..., None, :] - counts[..., None] * np.eye(q)
+    outer = outer / np.maximum(m - 1, 1)[..., None, None]
+    parts = outer.sum(axis=1).reshape(len(values), q * q)
+    upper = np.triu(np.ones((q, q)))  # upper[g, k] = 1 when g <= k
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        o = t.reshape(-1, q, q)
+        n_v = o.sum(axis=1)
+        n = n_v.sum(axis=1)
+        # Sum of n_g for g between c and k inclusive, minus half the two ends, squared.
+        cumulative = n_v @ upper  # cumulative[b, k] = sum_{g <= k} n_g
+        lower = cumulative - n_v  # sum_{g < c} n_g
+        between = np.abs(cumulative[:, None, :] - lower[:, :, None])
+        between = np.where(np.arange(q)[:, None] <= np.arange(q)[None, :], between,
+                           np.swapaxes(between, 1, 2))
+        delta = (between - (n_v[:, :, None] + n_v[:, None, :]) / 2) ** 2
+        expected = (n_v[:, :, None] * n_v[:, None, :] - n_v[:, :, None] * np.eye(q))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_o = (o * delta).sum(axis=(1, 2))
+            d_e = (expected * delta).sum(axis=(1, 2)) / (n - 1)
+            return np.where(d_e > 0, 1 - d_o / d_e, np.nan)
+
+    return ClusterSums(parts, finish)
+
+
+def kappa_sums(pairs: np.ndarray, weights: Literal["linear", "quadratic"],
+               categories: Sequence[float]) -> ClusterSums:
+    """Weighted Cohen's kappa (:func:`cohen_kappa`) as sums over clusters.
+
+    Parameters
+    ----------
+    pairs : numpy.ndarray
+        Clusters x units x 2 (the two raters' codes), NaN where not rated.
+    weights : {"linear", "quadratic"}
+        As :func:`cohen_kappa`.
+    categories : sequence of float
+        The full scale.
+
+    Returns
+    -------
+    ClusterSums
+        ``1 - sum(W O) / sum(W E)`` over the clusters' pooled square table, with W the
+        disagreement weights statsmodels builds from the category scores; NaN with no
+        pair.
+    """
+    pairs = _clustered(pairs)
+    cats = _categories(pairs, categories)
+    q = cats.size
+    both = ~np.isnan(pairs).any(axis=2)
+    x = (pairs[..., 0][..., None] == cats) & both[..., None]
+    y = (pairs[..., 1][..., None] == cats) & both[..., None]
+    parts = np.einsum("cuk,cul->ckl", x.astype(float), y.astype(float)).reshape(-1, q * q)
+    span = cats[-1] - cats[0] if q > 1 else 1.0
+    distance = np.abs(cats[:, None] - cats[None, :]) / span
+    w = distance if weights == "linear" else distance ** 2
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        table = t.reshape(-1, q, q)
+        total = table.sum(axis=(1, 2))
+        rows, cols = table.sum(axis=2), table.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = rows[:, :, None] * cols[:, None, :] / total[:, None, None] ** 2
+            value = 1 - (w * table).sum(axis=(1, 2)) / total / (w * expected).sum(axis=(1, 2))
+        return np.where((total > 0) & (q > 1), value, np.nan)
+
+    return ClusterSums(parts, finish)
+
+
+def cluster_bootstrap(sums: ClusterSums, counts: np.ndarray,
+                      confidence: float = 0.95) -> BootstrapInterval:
+    """Percentile interval of a statistic over resampled clusters, all replicates at once.
+
+    Parameters
+    ----------
+    sums : ClusterSums
+        The statistic (:func:`gwet_sums`, :func:`alpha_sums`, ...).
+    counts : numpy.ndarray
+        :func:`resample_counts` for the clusters.
+    confidence : float, default 0.95
+        Coverage.
+
+    Returns
+    -------
+    BootstrapInterval
+        Equal to :func:`bootstrap_interval` of the same statistic with the same seed and
+        replicates (to rounding: the totals are added in another order).
+    """
+    return percentile_interval(sums.replicates(counts), confidence)

@@ -276,3 +276,70 @@ def test_units_by_raters_refuses_duplicates():
     )
     with pytest.raises(ValueError, match=r"case 'c1' rated by auditor 'ann'"):
         units_by_raters(tidy)
+
+
+# --------------------------------------------------------------------------- vectorised bootstrap
+
+
+def _ragged_exercise(seed: int, n_cases: int = 9, n_items: int = 4, n_raters: int = 4):
+    """Cases x items x raters on 1-4, with some ratings missing and one case unrated."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(1, 5, (n_cases, n_items, 1))
+    values = np.clip(truth + rng.choice([-1, 0, 0, 0, 1], (n_cases, n_items, n_raters)), 1, 4)
+    values = values.astype(float)
+    values[rng.random(values.shape) < 0.15] = np.nan
+    values[0, :, 1:] = np.nan  # a case only one rater rated
+    return values
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cluster_sums_give_the_replicates_of_the_row_by_row_bootstrap(seed):
+    from review_lib.analysis.agreement import (
+        agreement_sums,
+        alpha_sums,
+        cluster_bootstrap,
+        gwet_sums,
+        kappa_sums,
+        resample_counts,
+    )
+
+    cube = _ragged_exercise(seed)
+    n_cases, _, k = cube.shape
+    rows = cube.reshape(n_cases, -1)
+    counts = resample_counts(n_cases, 200, seed)
+    cats = [1, 2, 3, 4]
+
+    def on_items(f):
+        return lambda r: f(np.asarray(r).reshape(-1, k))
+
+    checks = [
+        (alpha_sums(cube, cats), on_items(krippendorff_alpha)),
+        (gwet_sums(cube, "quadratic", cats), on_items(lambda s: gwet_ac(s, "quadratic", cats))),
+        (gwet_sums(cube, "identity", cats), on_items(lambda s: gwet_ac(s, "identity", cats))),
+        (agreement_sums(cube), on_items(percent_agreement)),
+        (agreement_sums(cube, adjacent=True), on_items(lambda s: percent_agreement(s, True))),
+    ]
+    pair = cube[:, :, [1, 2]]
+    for w in ("linear", "quadratic"):
+        def kappa(r, w=w):
+            s = np.asarray(r).reshape(-1, 2)
+            return cohen_kappa(s[:, 0], s[:, 1], weights=w, categories=cats).estimate
+
+        checks.append((kappa_sums(pair, w, cats), kappa, pair.reshape(n_cases, -1)))
+    for check in checks:
+        sums, statistic, data = (*check, rows)[:3]
+        # The point estimate is the package's own (krippendorff, statsmodels, irrCAC-style).
+        assert sums.estimate() == pytest.approx(statistic(data), abs=1e-12)
+        fast = cluster_bootstrap(sums, counts)
+        slow = bootstrap_interval(statistic, data, n_boot=200, seed=seed)
+        assert (fast.low, fast.high) == pytest.approx((slow.low, slow.high), abs=1e-12)
+        assert fast.n_failed == slow.n_failed
+
+
+def test_resample_counts_are_the_draws_of_bootstrap_interval():
+    from review_lib.analysis.agreement import resample_counts
+
+    counts = resample_counts(8, 50, 3)
+    rng = np.random.default_rng(3)
+    for row in counts:
+        assert row.tolist() == np.bincount(rng.integers(0, 8, 8), minlength=8).tolist()
