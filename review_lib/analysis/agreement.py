@@ -501,17 +501,21 @@ def agreement_summary(
 def leniency(
     scores: pd.DataFrame,
     consensus: pd.Series | Hashable | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Each rater's mean difference from the consensus, or from the other raters.
 
     On each unit the difference is the rater's code minus the consensus, or with no consensus
     minus the mean of the other raters on that unit; units lacking either side are skipped.
-    The interval is a percentile bootstrap (not a t interval) of the mean over the rater's
-    units: ``n_boot`` resamples, generator seeded with ``seed`` afresh for each rater. With
-    few units it is too narrow: read small ``n_units`` with care.
+    Each rater's mean difference is tested with a one-sample t-test over their units (two
+    sided) and carries a t interval. Because an exercise looks at every one of its raters,
+    the test and the interval are adjusted across them (Bonferroni): with k raters, each
+    interval has confidence ``1 - (1 - confidence) / k`` and each p-value is multiplied by
+    k, so that when no rater differs, the chance that any is named is at most
+    ``1 - confidence``. A rater is named exactly when the adjusted interval excludes zero.
+
+    The percentile bootstrap used before (issue 26) covered about 89% with 8 units and
+    named at least one of five fair raters in about half of all exercises.
 
     Parameters
     ----------
@@ -519,48 +523,68 @@ def leniency(
         Units x raters.
     consensus : pandas.Series or column label, optional
         Agreed score per unit, as in :func:`agreement_summary`; never counted as a rater.
-    n_boot, seed : int, default 1000, 0
-        Bootstrap resamples per rater and seed.
     confidence : float, default 0.95
-        Coverage of the interval.
+        Family-wise confidence: of all the raters' intervals together.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by rater: ``reference`` ("consensus" / "other raters"), ``mean_difference``
-        in scale points (positive = more generous), ``low``, ``high``, ``n_units`` and
-        ``direction``: "more generous" / "more severe" only when the interval excludes zero,
-        else "no clear difference".
+        in scale points (positive = more generous), ``low``, ``high`` (the adjusted t
+        interval), ``n_units``, ``p_value`` (the t-test's, unadjusted), ``p_adjusted``
+        (Bonferroni, at most 1), ``interval_confidence`` (each interval's own confidence)
+        and ``direction``: "more generous" / "more severe" only when the adjusted interval
+        excludes zero, else "no clear difference". A rater with fewer than two units gets
+        NaN and is not counted among the k.
+
+    Notes
+    -----
+    The t interval assumes the rater's differences are roughly normal over units; with a
+    case's mean over twelve questions they are. For one judgement per case the differences
+    take a few whole values, and the t-test then errs on the side of not naming (the
+    simulation in ``tests/analysis/test_leniency_calibration.py`` checks both).
     """
+    from scipy import stats as scipy_stats
+
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie strictly between 0 and 1")
     raters, cons = _split_consensus(scores, consensus)
     values = _matrix(raters)
-    tail = (1 - confidence) / 2
-    rows = []
-    for j, name in enumerate(raters.columns):
-        ref = cons
-        if cons is None:
-            others = np.delete(values, j, axis=1)
-            n_others = (~np.isnan(others)).sum(axis=1)
-            total = np.nansum(others, axis=1)
-            ref = np.where(n_others > 0, total / np.maximum(n_others, 1), np.nan)
-        diff = values[:, j] - ref
-        diff = diff[np.isfinite(diff)]
-        low = high = _NAN
-        if diff.size >= 2:
-            rng, n = np.random.default_rng(seed), diff.size
-            means = [  # in chunks of 100 replicates, to bound memory
-                diff[rng.integers(0, n, (min(100, n_boot - k), n))].mean(axis=1)
-                for k in range(0, n_boot, 100)
-            ]
-            low, high = np.quantile(np.concatenate(means), [tail, 1 - tail])
-        direction = "more generous" if low > 0 else "more severe" if high < 0 else None
-        mean = float(diff.mean()) if diff.size else _NAN
-        reference = "other raters" if cons is None else "consensus"
-        direction = direction or "no clear difference"
-        rows.append((name, reference, mean, float(low), float(high), int(diff.size), direction))
-    columns = ["rater", "reference", "mean_difference", "low", "high", "n_units", "direction"]
+    if cons is None:  # each rater against the mean of the others on the unit
+        rated = ~np.isnan(values)
+        total, count = np.nansum(values, axis=1), rated.sum(axis=1)
+        others = count[:, None] - rated
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = np.where(others > 0, (total[:, None] - np.nan_to_num(values))
+                           / np.maximum(others, 1), np.nan)
+    else:
+        ref = cons[:, None]
+    diff = values - ref
+    usable = np.isfinite(diff)
+    n = usable.sum(axis=0)
+    k = max(1, int((n >= 2).sum()))
+    alpha = (1 - confidence) / k
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, np.where(usable, diff, 0).sum(axis=0) / np.maximum(n, 1), np.nan)
+        squares = np.where(usable, (diff - mean) ** 2, 0).sum(axis=0)
+        se = np.sqrt(squares / np.maximum(n - 1, 1) / np.maximum(n, 1))
+        df = np.maximum(n - 1, 1)
+        half = scipy_stats.t.ppf(1 - alpha / 2, df) * se
+        p_value = np.where(se > 0, 2 * scipy_stats.t.sf(np.abs(mean) / np.where(se > 0, se, 1),
+                                                        df),
+                           np.where(mean == 0, 1.0, 0.0))  # every unit differs alike
+    enough = n >= 2
+    low = np.where(enough, mean - half, np.nan)
+    high = np.where(enough, mean + half, np.nan)
+    p_value = np.where(enough, p_value, np.nan)
+    adjusted = np.minimum(1.0, p_value * k)
+    direction = np.where(low > 0, "more generous",
+                         np.where(high < 0, "more severe", "no clear difference"))
+    reference = "other raters" if cons is None else "consensus"
+    rows = zip(raters.columns, [reference] * len(n), mean.astype(float), low, high,
+               n.astype(int), p_value, adjusted, [1 - alpha] * len(n), direction, strict=True)
+    columns = ["rater", "reference", "mean_difference", "low", "high", "n_units", "p_value",
+               "p_adjusted", "interval_confidence", "direction"]
     return pd.DataFrame(rows, columns=columns).set_index("rater")
 
 

@@ -8,7 +8,15 @@ themselves are :mod:`review_lib.analysis.agreement`'s.
 The question ratings of one case share that case record, so every interval over question
 ratings resamples **cases** (a cluster bootstrap), never single ratings: a case's twelve
 ratings stay together in each replicate. With the eight or so cases of an exercise, the
-percentile bootstrap is approximate and, if anything, too narrow.
+percentile bootstrap is approximate and, if anything, too narrow. All replicates are
+computed at once from each case's part of the statistic's totals
+(:class:`~review_lib.analysis.agreement.ClusterSums`): the same draws and figures as
+resampling replicate by replicate, in a fraction of a second.
+
+Leniency is not bootstrapped: an auditor is named more generous or more severe only on a
+t-test over cases adjusted for the number of auditors in the exercise (Bonferroni), whose
+interval is the one shown (:func:`~review_lib.analysis.agreement.leniency`).
+:data:`LENIENCY_POWER` gives the chance of naming an auditor half a level out.
 """
 
 from __future__ import annotations
@@ -96,11 +104,12 @@ class Calibration:
     leniency : pandas.DataFrame
         Indexed by auditor (:func:`review_lib.analysis.agreement.leniency` on each case's
         mean question rating): ``reference`` ("consensus" or "other raters"),
-        ``mean_difference`` in scale points (positive: more generous), ``low``, ``high``,
-        ``n_units`` (cases), ``direction``; and the same for the overall judgements,
-        prefixed ``judgement_``.
+        ``mean_difference`` in scale points (positive: more generous), ``low``, ``high``
+        (a t interval over cases, simultaneous across the auditors), ``n_units`` (cases),
+        ``p_value``, ``p_adjusted``, ``interval_confidence``, ``direction``; and the same
+        for the overall judgements, prefixed ``judgement_``.
     n_boot, seed : int
-        Bootstrap replicates and seed of every interval.
+        Bootstrap replicates and seed of every agreement interval (not of leniency).
     confidence : float
         Coverage of every interval (0.95).
     """
@@ -347,9 +356,8 @@ def calibrate(exercise: ModerationExercise, *, n_boot: int = 1000, seed: int = 0
     pairwise = _pairwise(cube, raters, n_auditors, counts, confidence)
     consensus = CONSENSUS if exercise.has_consensus else None
     means = pd.DataFrame(case_means(cube), index=list(exercise.cases), columns=raters)
-    lenient = leniency(means, consensus, n_boot=n_boot, seed=seed, confidence=confidence)
-    by_judgement = leniency(judged, consensus, n_boot=n_boot, seed=seed,
-                            confidence=confidence)
+    lenient = leniency(means, consensus, confidence=confidence)
+    by_judgement = leniency(judged, consensus, confidence=confidence)
     lenient = lenient.join(by_judgement.drop(columns="reference").add_prefix("judgement_"))
     lenient.index.name = "auditor"
     return Calibration(exercise.name, exercise.cycle, tuple(exercise.auditors),
@@ -361,28 +369,122 @@ def exercise_leniency(exercise: ModerationExercise, *, n_boot: int = 1000, seed:
                       confidence: float = 0.95) -> pd.DataFrame:
     """Each auditor's leniency in an exercise alone, as :func:`calibrate` computes it.
 
-    The same case means, seed and replicates as :func:`calibrate`, so the figures equal the
-    calibration report's, without the agreement statistics (the costly part).
+    The same case means and test as :func:`calibrate`, so the figures equal the
+    calibration report's, without the agreement statistics.
 
     Parameters
     ----------
     exercise : ModerationExercise
         The exercise.
-    n_boot, seed, confidence
+    n_boot, seed : int
+        Accepted for compatibility; leniency is not bootstrapped.
+    confidence : float, default 0.95
         As for :func:`calibrate`.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by auditor: ``reference``, ``mean_difference``, ``low``, ``high``,
-        ``n_units`` and ``direction``.
+        ``n_units``, ``p_value``, ``p_adjusted``, ``interval_confidence`` and
+        ``direction``.
     """
     cube, _, raters = score_cube(exercise)
     consensus = CONSENSUS if exercise.has_consensus else None
     means = pd.DataFrame(case_means(cube), index=list(exercise.cases), columns=raters)
-    lenient = leniency(means, consensus, n_boot=n_boot, seed=seed, confidence=confidence)
+    lenient = leniency(means, consensus, confidence=confidence)
     lenient.index.name = "auditor"
     return lenient
+
+
+#: The chance that an auditor half a level out is named, from :func:`naming_rates` (1,000
+#: simulated exercises each, seed 11, shift +1): by ``(measure, auditors, cases)``. "ratings": one
+#: auditor rates half their question ratings one level higher (or lower) than a fair one;
+#: "judgements": their overall judgement is one level out on half the cases. Fair
+#: auditors differ from the consensus by one level on 15% of answers either way.
+LENIENCY_POWER: dict[tuple[str, int, int], float] = {
+    ("ratings", 5, 8): 0.98, ("judgements", 5, 8): 0.13,
+    ("ratings", 6, 10): 1.00, ("judgements", 6, 10): 0.27,
+}
+
+
+def simulated_exercise(rng: np.random.Generator, n_auditors: int, n_cases: int,
+                       shift: int = 0, measure: str = "ratings", noise: float = 0.15
+                       ) -> pd.DataFrame:
+    """One simulated moderation exercise, as :func:`leniency` takes it.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_auditors, n_cases : int
+        The exercise's size.
+    shift : {-1, 0, 1}, default 0
+        The first auditor ("A1") moves half their answers one level down or up: half a
+        level on average. The others are fair.
+    measure : {"ratings", "judgements"}, default "ratings"
+        "ratings": each case's mean of twelve question ratings (:func:`case_means`), the
+        consensus drawn from Outstanding 20%, Good 50%, Requires Improvement 25% and
+        Inadequate 5%; "judgements": one overall judgement per case, Good 60% and
+        Requires Improvement 40%.
+    noise : float, default 0.15
+        Share of a fair auditor's answers one level from the consensus, either way.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Cases x auditors ``A1`` ... and ``Consensus``.
+    """
+    if measure not in ("ratings", "judgements"):
+        raise ValueError(f"measure must be ratings or judgements, not {measure!r}")
+    shape = (n_cases, 12) if measure == "ratings" else (n_cases, 1)
+    if measure == "ratings":
+        truth = rng.choice([1, 2, 3, 4], size=shape, p=[0.05, 0.25, 0.5, 0.2])
+    else:
+        truth = rng.choice([2, 3], size=shape, p=[0.4, 0.6])
+    grids = []
+    for j in range(n_auditors):
+        grid = truth + (rng.random(shape) < noise) * rng.choice([-1, 1], shape)
+        if j == 0 and shift:
+            grid = grid + shift * (rng.random(shape) < 0.5)
+        grids.append(np.clip(grid, 1, 4))
+    cube = np.stack([*grids, truth], axis=2).astype(float)
+    columns = [*(f"A{j + 1}" for j in range(n_auditors)), CONSENSUS]
+    return pd.DataFrame(case_means(cube), columns=columns)
+
+
+def naming_rates(n_auditors: int, n_cases: int, *, shift: int = 0, measure: str = "ratings",
+                 draws: int = 1000, seed: int = 11) -> dict[str, float]:
+    """How often :func:`leniency` names auditors in simulated exercises.
+
+    Parameters
+    ----------
+    n_auditors, n_cases : int
+        The exercise's size.
+    shift : {-1, 0, 1}, default 0
+        As :func:`simulated_exercise` (0: every auditor fair).
+    measure : {"ratings", "judgements"}, default "ratings"
+        As :func:`simulated_exercise`.
+    draws : int, default 1000
+        Simulated exercises.
+    seed : int, default 11
+        Seed.
+
+    Returns
+    -------
+    dict
+        ``shifted``: share of exercises naming the shifted auditor (its power; with
+        ``shift=0`` the first fair auditor's rate); ``each_fair``: the largest of the fair
+        auditors' rates; ``any_fair``: share of exercises naming at least one fair auditor.
+    """
+    rng = np.random.default_rng(seed)
+    named = np.zeros((draws, n_auditors), dtype=bool)
+    for i in range(draws):
+        table = leniency(simulated_exercise(rng, n_auditors, n_cases, shift, measure),
+                         CONSENSUS)
+        named[i] = (table["direction"] != "no clear difference").to_numpy()
+    fair = named[:, 1:] if shift else named
+    return {"shifted": float(named[:, 0].mean()), "each_fair": float(fair.mean(axis=0).max()),
+            "any_fair": float(fair.any(axis=1).mean())}
 
 
 def auditor_leniency(calibrations, auditors) -> pd.DataFrame:

@@ -168,14 +168,14 @@ def test_leniency_detects_a_generous_rater():
     scores = pd.DataFrame(
         {"generous": consensus + 1, "exact": consensus, "moderator": consensus}
     )
-    result = leniency(scores, consensus="moderator", n_boot=500, seed=1)
+    result = leniency(scores, consensus="moderator")
     assert "moderator" not in result.index
     assert result.loc["generous", "mean_difference"] == pytest.approx(1.0)
     assert result.loc["generous", "direction"] == "more generous"
     assert result.loc["generous", "n_units"] == 24
     assert result.loc["exact", "direction"] == "no clear difference"
     # The same with the consensus given as a Series.
-    as_series = leniency(scores.drop(columns="moderator"), consensus=consensus, n_boot=500)
+    as_series = leniency(scores.drop(columns="moderator"), consensus=consensus)
     assert as_series.loc["generous", "direction"] == "more generous"
     assert (as_series["reference"] == "consensus").all()
 
@@ -184,7 +184,7 @@ def test_leniency_sees_no_clear_difference_in_balanced_noise():
     consensus = pd.Series([2, 3, 2, 3, 2, 3] * 5, dtype=float)
     noise = np.tile([1, -1, 0, -1, 1, 0], 5)
     scores = pd.DataFrame({"noisy": consensus + noise, "severe": consensus - 1})
-    result = leniency(scores, consensus=consensus, n_boot=1000, seed=3)
+    result = leniency(scores, consensus=consensus)
     assert result.loc["noisy", "mean_difference"] == pytest.approx(0.0)
     assert result.loc["noisy", "low"] < 0 < result.loc["noisy", "high"]
     assert result.loc["noisy", "direction"] == "no clear difference"
@@ -194,12 +194,31 @@ def test_leniency_sees_no_clear_difference_in_balanced_noise():
 def test_leniency_without_consensus_compares_with_the_other_raters():
     base = pd.Series([1, 2, 3, 4, 2, 3] * 4, dtype=float)
     scores = pd.DataFrame({"high": base + 1, "b": base, "c": base})
-    result = leniency(scores, n_boot=300)
+    result = leniency(scores)
     # "high" minus the mean of b and c is +1 on every unit; b minus mean(high, c) is -0.5.
     assert result.loc["high", "mean_difference"] == pytest.approx(1.0)
     assert result.loc["b", "mean_difference"] == pytest.approx(-0.5)
     assert result.loc["high", "direction"] == "more generous"
     assert (result["reference"] == "other raters").all()
+
+
+def test_leniency_is_scipys_t_test_adjusted_for_the_raters_of_the_exercise():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    scores = pd.DataFrame(rng.normal(0, 0.3, (9, 4)), columns=list("ABCD")).assign(C0=0.0)
+    scores["B"] += 0.4
+    result = leniency(scores, "C0")
+    for rater in "ABCD":
+        test = stats.ttest_1samp(scores[rater], 0.0)
+        ci = test.confidence_interval(1 - 0.05 / 4)  # Bonferroni over the four raters
+        row = result.loc[rater]
+        assert row["p_value"] == pytest.approx(test.pvalue, rel=1e-9)
+        assert row["p_adjusted"] == pytest.approx(min(1.0, 4 * test.pvalue), rel=1e-9)
+        assert (row["low"], row["high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+        assert row["interval_confidence"] == pytest.approx(0.9875)
+        named = row["direction"] != "no clear difference"
+        assert named == (row["p_adjusted"] < 0.05) == (not row["low"] <= 0 <= row["high"])
 
 
 # --- bootstrap and summary ---------------------------------------------------------------
