@@ -33,7 +33,7 @@ Only numpy and pandas are imported here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -265,3 +265,164 @@ def programme_design_effect(ratings: pd.DataFrame) -> float:
     if not independent > 0 or math.isnan(variance):
         return max(1.0, total / max(k, 1))
     return min(max(1.0, total / k), max(1.0, float(variance / independent)))
+
+
+# --------------------------------------------------------------------------- programme shares
+
+
+@dataclass(frozen=True)
+class ProgrammeProportion(ClusteredProportion):
+    """A share pooled over a programme's councils, allowing for each council's clustering.
+
+    The records of one council share its practice, its choice of records and its review
+    team, so they are not independent evidence about the programme; nor are the ratings of
+    one record. The design effect is the larger of the one over councils and (for ratings)
+    the one over records, and the interval is Wilson at the effective n.
+
+    Attributes
+    ----------
+    successes, n, share, ci_low, ci_high
+        As :class:`~review_lib.analysis.summary.Proportion`; the interval allows for the
+        clustering.
+    clusters : int
+        Case records (for one value per record, ``n``), as in :class:`ClusteredProportion`.
+    design_effect, effective_n, estimated
+        As :class:`ClusteredProportion`, for the larger design effect (``estimated``: of
+        the one that is larger).
+    councils : int
+        Councils.
+    design_effect_councils : float
+        Over councils (ratings of one council together).
+    design_effect_records : float
+        Over records (ratings of one record together; 1 for one value per record).
+    """
+
+    councils: int = 0
+    design_effect_councils: float = math.nan
+    design_effect_records: float = 1.0
+
+    def describe(self) -> str:
+        """E.g. ``"82% (95% CI 71% to 89%; 280 in 14 councils, design effect 3.8)"``."""
+        return (f"{format_percent(self.share)} (95% CI {format_percent(self.ci_low, 0)} to "
+                f"{format_percent(self.ci_high, 0)}; {self.n} in {self.councils} councils, "
+                f"design effect {self.design_effect:.1f})")
+
+
+def programme_proportion(good, council, record=None) -> ProgrammeProportion:
+    """A programme-level share with an interval allowing for clustering by council.
+
+    Parameters
+    ----------
+    good : array-like of bool
+        One value per record (overall judgements) or per rating.
+    council : array-like
+        The council of each value.
+    record : array-like, optional
+        For ratings, the case record of each (keys unique across councils, e.g.
+        :func:`case_keys`).
+
+    Returns
+    -------
+    ProgrammeProportion
+        Design effect: the larger of the one over councils (:func:`clustered_proportion`
+        with councils as clusters) and, with ``record``, the one over records (as
+        :func:`ratings_good_or_better`). Where the one over councils cannot be estimated
+        because every value is alike, each council counts once; with a single council
+        there is no clustering by council to allow for, and only records count.
+
+    Notes
+    -----
+    The variance over councils is the cluster-robust (sandwich) variance of the mean,
+    with the small-sample factor G/(G-1): what statsmodels gives the constant of an OLS
+    fit with ``cov_type="cluster"`` and the councils as groups. With the sample's 229 of
+    280 records in 14 councils the interval is 71% to 89% (Wilson at n 280 says 77% to
+    86%); a binomial GEE with an independence working correlation and
+    robust errors, on the logit scale, gives 72% to 89%. With fewer than about ten
+    councils the design effect over councils is itself imprecise.
+    """
+    good = np.asarray(good, dtype=bool)
+    council = np.asarray(council)
+    by_council = clustered_proportion(good, council)
+    if by_council.clusters < 2:  # one council: its records are the whole programme
+        by_council = replace(by_council, design_effect=1.0, effective_n=float(len(good)))
+    by_record = (clustered_proportion(good, np.asarray(record), min_clusters=RECORDS_TO_ESTIMATE)
+                 if record is not None else None)
+    records = by_record.clusters if by_record is not None else len(good)
+    effect_records = by_record.design_effect if by_record is not None else 1.0
+    design_effect = max(by_council.design_effect, effect_records)
+    estimated = (by_council.estimated if by_council.design_effect >= effect_records
+                 else by_record.estimated)
+    n = len(good)
+    effective_n = n / design_effect if n else 0.0
+    low, high = wilson_at(by_council.share, effective_n) if n else (math.nan, math.nan)
+    return ProgrammeProportion(by_council.successes, n, by_council.share, low, high,
+                               records, design_effect, effective_n, estimated,
+                               by_council.clusters, by_council.design_effect, effect_records)
+
+
+def programme_judgements_good_or_better(judgements: pd.DataFrame) -> ProgrammeProportion:
+    """Share of a programme's records judged Outstanding or Good, clustered by council.
+
+    Parameters
+    ----------
+    judgements : pandas.DataFrame
+        Tidy overall judgements (``council``, ``judgement``) of several councils.
+
+    Returns
+    -------
+    ProgrammeProportion
+        See :func:`programme_proportion`.
+    """
+    good = judgements["judgement"].isin(GOOD_OR_BETTER).to_numpy()
+    return programme_proportion(good, judgements["council"].astype(str).to_numpy())
+
+
+def programme_ratings_good_or_better(ratings: pd.DataFrame) -> ProgrammeProportion:
+    """Share of a programme's question ratings Outstanding or Good, clustered by council.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings (``council``, ``rating`` and the case-record columns).
+
+    Returns
+    -------
+    ProgrammeProportion
+        The design effect is the larger of the one over councils and the one over records.
+    """
+    good = ratings["rating"].isin(GOOD_OR_BETTER).to_numpy()
+    return programme_proportion(good, ratings["council"].astype(str).to_numpy(),
+                                case_keys(ratings))
+
+
+def programme_question_intervals(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Each question's programme-wide share Good or better, with a council-clustered interval.
+
+    A question has one rating per record, so its ratings are clustered only by council.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Tidy ratings (``council``, ``question``, ``rating``) of several councils.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by question (in order of appearance): ``successes``, ``n``, ``share``,
+        ``ci_low``, ``ci_high``, ``design_effect`` and ``effective_n``.
+    """
+    good = ratings["rating"].isin(GOOD_OR_BETTER).to_numpy()
+    council = ratings["council"].astype(str).to_numpy()
+    question = ratings["question"].astype(str).to_numpy()
+    rows = {}
+    for q in pd.unique(question):
+        mask = question == q
+        share = programme_proportion(good[mask], council[mask])
+        rows[q] = {"successes": share.successes, "n": share.n, "share": share.share,
+                   "ci_low": share.ci_low, "ci_high": share.ci_high,
+                   "design_effect": share.design_effect, "effective_n": share.effective_n}
+    frame = pd.DataFrame.from_dict(rows, orient="index",
+                                   columns=["successes", "n", "share", "ci_low", "ci_high",
+                                            "design_effect", "effective_n"])
+    frame.index.name = "question"
+    return frame

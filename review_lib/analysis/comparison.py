@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from review_lib.analysis.clustered import programme_design_effect, ratings_good_or_better
+from review_lib.analysis.clustered import (
+    programme_design_effect,
+    programme_ratings_good_or_better,
+    ratings_good_or_better,
+)
 from review_lib.analysis.funnel import METHODS
 from review_lib.analysis.stats import funnel_table, good_counts
 from review_lib.data.records import Programme
@@ -184,12 +188,13 @@ def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
         ``question_ratings_adjusted``, whose councils are judged at their effective n (own
         design effect or the programme's, whichever is larger); and
         ``programme_ratings``: the programme's share of question ratings Good or better
-        with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
-        at that n is outside it. Where the data name regions, ``regions`` maps each council
-        to its region.
+        with its interval, ``design_effect`` and ``effective_n``, allowing for councils and
+        records (:func:`review_lib.analysis.clustered.programme_ratings_good_or_better`).
+        A limit beyond 0-1 means no share at that n is outside it. Where the data name
+        regions, ``regions`` maps each council to its region.
     """
     funnels = programme_funnels(cycle_programme, method)
-    pooled = ratings_good_or_better(cycle_programme.ratings)
+    pooled = programme_ratings_good_or_better(cycle_programme.ratings)
     cycles = {r.cycle for r in cycle_programme.reviews}
     regions = {r.council: r.region for r in cycle_programme.reviews if r.region}
     return {

@@ -141,7 +141,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def _clustering_words(share: ClusteredProportion) -> str:
     """What clustering does to a share of question ratings, in one or two sentences."""
     if not share.estimated:
-        return (f"Every rating was alike or there was a single record, so how closely the "
+        return (f"All or nearly all ratings were alike (the less common answer in fewer than "
+                f"five records), or there was a single record, so how closely the "
                 f"ratings of one record go together cannot be estimated; the interval counts "
                 f"each of the {_plural(share.clusters, 'record')} once.")
     if share.design_effect < 1.05:

@@ -7,7 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from review_lib.analysis.clustered import ratings_good_or_better
+from review_lib.analysis.clustered import (
+    programme_judgements_good_or_better,
+    programme_question_intervals,
+    programme_ratings_good_or_better,
+)
 from review_lib.analysis.funnel import funnel_x
 from review_lib.analysis.paired import compare_questions
 from review_lib.analysis.results import BELOW_GOOD
@@ -16,7 +20,6 @@ from review_lib.analysis.stats import (
 )
 from review_lib.analysis.summary import (
     format_percent,
-    good_or_better,
     question_summary,
 )
 from review_lib.data.records import Programme
@@ -57,6 +60,9 @@ def _questions(programme_cycle: Programme) -> pd.DataFrame:
     table = table[table["n"] > 0].copy()
     table["below_good"] = table[list(BELOW_GOOD)].sum(axis=1)
     table["order"] = range(len(table))
+    clustered = programme_question_intervals(programme_cycle.ratings)  # by council
+    table[["ci_low", "ci_high"]] = clustered.loc[table.index.astype(str),
+                                                 ["ci_low", "ci_high"]].to_numpy()
     return table
 
 
@@ -160,14 +166,14 @@ def regional_headline(programme_cycle: Programme, *, compact: bool = False,
         opening += f": {_plural(len(ratings), 'question rating')} in all."
     paragraphs = [opening]
 
-    cases = good_or_better(judgements["judgement"])
+    cases = programme_judgements_good_or_better(judgements)
     if cases.n:
         paragraphs.append(
             f"Across {scope or 'the programme'}, {_number(cases.successes)} of the "
             f"{_plural(cases.n, 'case record')} ({_pct(cases.share)}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
             f"overall: {_level_list(judgements['judgement'])}.")
-    rated = ratings_good_or_better(ratings)
+    rated = programme_ratings_good_or_better(ratings)
     if rated.n:
         paragraphs.append(
             f"Of the {_plural(rated.n, 'question rating')}, {_number(rated.successes)} "
