@@ -59,6 +59,10 @@ bench: $(STAMP)
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 
+## bench-calibrate: time calibrate() on the sample's moderation exercise (target under 5 s)
+bench-calibrate: $(STAMP)
+	$(BIN)/python benchmarks/bench_calibrate.py
+
 ## clean: remove generated reports and figures
 clean:
 	find reports figures -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
@@ -67,4 +71,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
 
-.PHONY: install run watch summary test lint lab sample bench bench-batch clean help
+.PHONY: install run watch summary test lint lab sample bench bench-batch bench-calibrate clean help

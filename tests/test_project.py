@@ -152,7 +152,7 @@ REPORT_MAY_USE = {
     "Calibration", "Change", "ClusteredProportion", "CycleChanges", "CycleResults",
     "FunnelPoint", "Funnels", "Proportion", "QuestionComparison", "ReviewResults",
     # constants
-    "METHODS", "MIN_COUNCILS", "STATISTICS",
+    "LENIENCY_POWER", "METHODS", "MIN_COUNCILS", "STATISTICS",
     # builders of results
     "analyse_review", "calibrate", "calibration_metrics", "council_differences",
     "cross_metrics", "cycle_changes", "cycle_results", "exercise_leniency",

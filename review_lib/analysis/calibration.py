@@ -8,7 +8,15 @@ themselves are :mod:`review_lib.analysis.agreement`'s.
 The question ratings of one case share that case record, so every interval over question
 ratings resamples **cases** (a cluster bootstrap), never single ratings: a case's twelve
 ratings stay together in each replicate. With the eight or so cases of an exercise, the
-percentile bootstrap is approximate and, if anything, too narrow.
+percentile bootstrap is approximate and, if anything, too narrow. All replicates are
+computed at once from each case's part of the statistic's totals
+(:class:`~review_lib.analysis.agreement.ClusterSums`): the same draws and figures as
+resampling replicate by replicate, in a fraction of a second.
+
+Leniency is not bootstrapped: an auditor is named more generous or more severe only on a
+t-test over cases adjusted for the number of auditors in the exercise (Bonferroni), whose
+interval is the one shown (:func:`~review_lib.analysis.agreement.leniency`).
+:data:`LENIENCY_POWER` gives the chance of naming an auditor half a level out.
 """
 
 from __future__ import annotations
@@ -25,12 +33,18 @@ import pandas as pd
 from review_lib import __version__
 from review_lib.analysis.agreement import (
     AgreementEstimate,
-    bootstrap_interval,
+    ClusterSums,
+    agreement_sums,
+    alpha_sums,
+    cluster_bootstrap,
     cohen_kappa,
     gwet_ac,
+    gwet_sums,
+    kappa_sums,
     krippendorff_alpha,
     leniency,
     percent_agreement,
+    resample_counts,
 )
 from review_lib.data.moderation import CONSENSUS, ModerationExercise
 from review_lib.data.scale import LEVEL_SCORES
@@ -90,11 +104,12 @@ class Calibration:
     leniency : pandas.DataFrame
         Indexed by auditor (:func:`review_lib.analysis.agreement.leniency` on each case's
         mean question rating): ``reference`` ("consensus" or "other raters"),
-        ``mean_difference`` in scale points (positive: more generous), ``low``, ``high``,
-        ``n_units`` (cases), ``direction``; and the same for the overall judgements,
-        prefixed ``judgement_``.
+        ``mean_difference`` in scale points (positive: more generous), ``low``, ``high``
+        (a t interval over cases, simultaneous across the auditors), ``n_units`` (cases),
+        ``p_value``, ``p_adjusted``, ``interval_confidence``, ``direction``; and the same
+        for the overall judgements, prefixed ``judgement_``.
     n_boot, seed : int
-        Bootstrap replicates and seed of every interval.
+        Bootstrap replicates and seed of every agreement interval (not of leniency).
     confidence : float
         Coverage of every interval (0.95).
     """
@@ -208,21 +223,19 @@ def case_means(cube: np.ndarray) -> np.ndarray:
     return np.where(rated_case, means, np.nan)
 
 
-def _cluster_statistic(statistic: Callable[[np.ndarray], float], n_raters: int
-                       ) -> Callable[[np.ndarray], float]:
-    """A statistic of (units x raters) made one of case rows (cases x questions*raters)."""
-    return lambda rows: statistic(np.asarray(rows).reshape(-1, n_raters))
+def _estimate(name: str, statistic: _Statistic, cases: np.ndarray, counts: np.ndarray,
+              confidence: float) -> AgreementEstimate:
+    """A statistic of the units of ``cases`` (cases x units x raters), with its interval.
 
-
-def _estimate(name: str, statistic, items: np.ndarray, rows: np.ndarray, n_boot: int,
-              seed: int, confidence: float) -> AgreementEstimate:
-    """A statistic of ``items`` with a bootstrap interval resampling ``rows`` (cases)."""
-    n_raters = items.shape[1]
-    ci = bootstrap_interval(_cluster_statistic(statistic, n_raters), rows, n_boot=n_boot,
-                            seed=seed, confidence=confidence)
+    The estimate is the statistic's own function over every unit; the interval resamples
+    cases, all replicates at once (:class:`~review_lib.analysis.agreement.ClusterSums`).
+    """
+    point, sums = statistic
+    items = cases.reshape(-1, cases.shape[-1])
+    ci = cluster_bootstrap(sums(cases), counts, confidence)
     pairable = int(((~np.isnan(items)).sum(axis=1) >= 2).sum())
     used = int((~np.isnan(items)).any(axis=0).sum())
-    return AgreementEstimate(name, statistic(items), ci.low, ci.high, pairable, used,
+    return AgreementEstimate(name, point(items), ci.low, ci.high, pairable, used,
                              ci.n_failed)
 
 
@@ -230,55 +243,55 @@ def _ac2(scores: np.ndarray) -> float:
     return gwet_ac(scores, "quadratic", CATEGORIES)
 
 
-def _statistics() -> dict[str, Callable[[np.ndarray], float]]:
+#: A statistic of (units x raters), and the same as sums over clusters.
+_Statistic = tuple[Callable[[np.ndarray], float], Callable[[np.ndarray], ClusterSums]]
+
+
+def _statistics() -> dict[str, _Statistic]:
     return {
-        "alpha_ordinal": lambda s: krippendorff_alpha(s, "ordinal"),
-        "ac2_quadratic": lambda s: gwet_ac(s, "quadratic", CATEGORIES),
-        "ac2_linear": lambda s: gwet_ac(s, "linear", CATEGORIES),
-        "exact_agreement": percent_agreement,
-        "adjacent_agreement": lambda s: percent_agreement(s, adjacent=True),
+        "alpha_ordinal": (lambda s: krippendorff_alpha(s, "ordinal"),
+                          lambda v: alpha_sums(v, CATEGORIES)),
+        "ac2_quadratic": (_ac2, lambda v: gwet_sums(v, "quadratic", CATEGORIES)),
+        "ac2_linear": (lambda s: gwet_ac(s, "linear", CATEGORIES),
+                       lambda v: gwet_sums(v, "linear", CATEGORIES)),
+        "exact_agreement": (percent_agreement, agreement_sums),
+        "adjacent_agreement": (lambda s: percent_agreement(s, adjacent=True),
+                               lambda v: agreement_sums(v, adjacent=True)),
     }
 
 
 def _per_question(cube: np.ndarray, questions: list[str], labels: dict[str, str],
-                  n_auditors: int, n_boot: int, seed: int, confidence: float) -> pd.DataFrame:
+                  n_auditors: int, counts: np.ndarray, confidence: float) -> pd.DataFrame:
     auditors = cube[:, :, :n_auditors]
-    n_cases, n_questions, _ = auditors.shape
+    n_questions = auditors.shape[1]
     tail = (1 - confidence) / max(n_questions, 1)  # Bonferroni: simultaneous intervals
     rows = []
     for q, qid in enumerate(questions):
         own = auditors[:, q, :]
-        others = np.delete(auditors, q, axis=1)
-
-        def difference(flat, q=q):
-            sample = np.asarray(flat).reshape(-1, n_questions, n_auditors)
-            rest = np.delete(sample, q, axis=1).reshape(-1, n_auditors)
-            return _ac2(sample[:, q, :]) - _ac2(rest)
-
-        alpha_ci = bootstrap_interval(krippendorff_alpha, own, n_boot=n_boot, seed=seed,
-                                      confidence=confidence)
-        ac2_ci = bootstrap_interval(_ac2, own, n_boot=n_boot, seed=seed,
-                                    confidence=confidence)
-        flat = auditors.reshape(n_cases, -1)
-        diff_ci = bootstrap_interval(difference, flat, n_boot=n_boot, seed=seed,
-                                     confidence=1 - tail)
-        ac2, rest = _ac2(own), _ac2(others.reshape(-1, n_auditors))
+        rest = np.delete(auditors, q, axis=1)
+        alpha, ac2 = alpha_sums(own, CATEGORIES), gwet_sums(own, "quadratic", CATEGORIES)
+        others = gwet_sums(rest, "quadratic", CATEGORIES)
+        alpha_ci = cluster_bootstrap(alpha, counts, confidence)
+        ac2_ci = cluster_bootstrap(ac2, counts, confidence)
+        # The question's cases and the other questions' are the same cases: one resample.
+        diff_ci = cluster_bootstrap(ac2 - others, counts, 1 - tail)
+        own_ac2, rest_ac2 = _ac2(own), _ac2(rest.reshape(-1, n_auditors))
         rows.append({
             "question": qid, "label": labels.get(qid, qid),
             "n_cases": int(((~np.isnan(own)).sum(axis=1) >= 2).sum()),
             "alpha": krippendorff_alpha(own), "alpha_low": alpha_ci.low,
-            "alpha_high": alpha_ci.high, "ac2_quadratic": ac2, "ac2_low": ac2_ci.low,
-            "ac2_high": ac2_ci.high, "ac2_others": rest,
+            "alpha_high": alpha_ci.high, "ac2_quadratic": own_ac2, "ac2_low": ac2_ci.low,
+            "ac2_high": ac2_ci.high, "ac2_others": rest_ac2,
             "exact_agreement": percent_agreement(own),
             "adjacent_agreement": percent_agreement(own, adjacent=True),
-            "difference": ac2 - rest, "difference_low": diff_ci.low,
+            "difference": own_ac2 - rest_ac2, "difference_low": diff_ci.low,
             "difference_high": diff_ci.high,
             "read_differently": bool(diff_ci.high < 0),
         })
     return pd.DataFrame(rows).set_index("question")
 
 
-def _pairwise(cube: np.ndarray, raters: list[str], n_auditors: int, n_boot: int, seed: int,
+def _pairwise(cube: np.ndarray, raters: list[str], n_auditors: int, counts: np.ndarray,
               confidence: float) -> pd.DataFrame:
     pairs = [(i, j) for i in range(n_auditors) for j in range(i + 1, n_auditors)]
     if len(raters) > n_auditors:  # each auditor against the consensus
@@ -294,13 +307,10 @@ def _pairwise(cube: np.ndarray, raters: list[str], n_auditors: int, n_boot: int,
                "n_cases": int(both.any(axis=1).sum()), "n_ratings": int(both.sum()),
                "exact_agreement": percent_agreement(items)}
         for weights in ("linear", "quadratic"):
-            def kappa(s, weights=weights):
-                return cohen_kappa(s[:, 0], s[:, 1], weights=weights,
-                                   categories=CATEGORIES).estimate
-
-            ci = bootstrap_interval(_cluster_statistic(kappa, 2), pair.reshape(len(pair), -1),
-                                    n_boot=n_boot, seed=seed, confidence=confidence)
-            row |= {f"kappa_{weights}": kappa(items), f"kappa_{weights}_low": ci.low,
+            kappa = cohen_kappa(items[:, 0], items[:, 1], weights=weights,
+                                categories=CATEGORIES).estimate
+            ci = cluster_bootstrap(kappa_sums(pair, weights, CATEGORIES), counts, confidence)
+            row |= {f"kappa_{weights}": kappa, f"kappa_{weights}_low": ci.low,
                     f"kappa_{weights}_high": ci.high}
         rows.append(row)
     columns = ["rater_a", "rater_b", "n_cases", "n_ratings", "exact_agreement",
@@ -332,24 +342,22 @@ def calibrate(exercise: ModerationExercise, *, n_boot: int = 1000, seed: int = 0
     cube, questions, raters = score_cube(exercise)
     n_auditors = len(exercise.auditors)
     auditors = cube[:, :, :n_auditors]
-    rows = auditors.reshape(len(auditors), -1)
-    items = auditors.reshape(-1, n_auditors)
+    # Every interval resamples the same cases: the draws bootstrap_interval would make.
+    counts = resample_counts(len(auditors), n_boot, seed)
     statistics = _statistics()
-    ratings = {key: _estimate(key, stat, items, rows, n_boot, seed, confidence)
+    ratings = {key: _estimate(key, stat, auditors, counts, confidence)
                for key, stat in statistics.items()}
     judged = judgement_scores(exercise)
     judged_auditors = judged[list(exercise.auditors)].to_numpy()
-    judgements = {key: _estimate(key, stat, judged_auditors, judged_auditors, n_boot, seed,
-                                 confidence) for key, stat in statistics.items()}
+    judgements = {key: _estimate(key, stat, judged_auditors[:, None, :], counts, confidence)
+                  for key, stat in statistics.items()}
     labels = exercise.catalogue.labels()
-    per_question = _per_question(cube, questions, labels, n_auditors, n_boot, seed,
-                                 confidence)
-    pairwise = _pairwise(cube, raters, n_auditors, n_boot, seed, confidence)
+    per_question = _per_question(cube, questions, labels, n_auditors, counts, confidence)
+    pairwise = _pairwise(cube, raters, n_auditors, counts, confidence)
     consensus = CONSENSUS if exercise.has_consensus else None
     means = pd.DataFrame(case_means(cube), index=list(exercise.cases), columns=raters)
-    lenient = leniency(means, consensus, n_boot=n_boot, seed=seed, confidence=confidence)
-    by_judgement = leniency(judged, consensus, n_boot=n_boot, seed=seed,
-                            confidence=confidence)
+    lenient = leniency(means, consensus, confidence=confidence)
+    by_judgement = leniency(judged, consensus, confidence=confidence)
     lenient = lenient.join(by_judgement.drop(columns="reference").add_prefix("judgement_"))
     lenient.index.name = "auditor"
     return Calibration(exercise.name, exercise.cycle, tuple(exercise.auditors),
@@ -361,28 +369,122 @@ def exercise_leniency(exercise: ModerationExercise, *, n_boot: int = 1000, seed:
                       confidence: float = 0.95) -> pd.DataFrame:
     """Each auditor's leniency in an exercise alone, as :func:`calibrate` computes it.
 
-    The same case means, seed and replicates as :func:`calibrate`, so the figures equal the
-    calibration report's, without the agreement statistics (the costly part).
+    The same case means and test as :func:`calibrate`, so the figures equal the
+    calibration report's, without the agreement statistics.
 
     Parameters
     ----------
     exercise : ModerationExercise
         The exercise.
-    n_boot, seed, confidence
+    n_boot, seed : int
+        Accepted for compatibility; leniency is not bootstrapped.
+    confidence : float, default 0.95
         As for :func:`calibrate`.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by auditor: ``reference``, ``mean_difference``, ``low``, ``high``,
-        ``n_units`` and ``direction``.
+        ``n_units``, ``p_value``, ``p_adjusted``, ``interval_confidence`` and
+        ``direction``.
     """
     cube, _, raters = score_cube(exercise)
     consensus = CONSENSUS if exercise.has_consensus else None
     means = pd.DataFrame(case_means(cube), index=list(exercise.cases), columns=raters)
-    lenient = leniency(means, consensus, n_boot=n_boot, seed=seed, confidence=confidence)
+    lenient = leniency(means, consensus, confidence=confidence)
     lenient.index.name = "auditor"
     return lenient
+
+
+#: The chance that an auditor half a level out is named, from :func:`naming_rates` (1,000
+#: simulated exercises each, seed 11, shift +1): by ``(measure, auditors, cases)``. "ratings": one
+#: auditor rates half their question ratings one level higher (or lower) than a fair one;
+#: "judgements": their overall judgement is one level out on half the cases. Fair
+#: auditors differ from the consensus by one level on 15% of answers either way.
+LENIENCY_POWER: dict[tuple[str, int, int], float] = {
+    ("ratings", 5, 8): 0.98, ("judgements", 5, 8): 0.13,
+    ("ratings", 6, 10): 1.00, ("judgements", 6, 10): 0.27,
+}
+
+
+def simulated_exercise(rng: np.random.Generator, n_auditors: int, n_cases: int,
+                       shift: int = 0, measure: str = "ratings", noise: float = 0.15
+                       ) -> pd.DataFrame:
+    """One simulated moderation exercise, as :func:`leniency` takes it.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_auditors, n_cases : int
+        The exercise's size.
+    shift : {-1, 0, 1}, default 0
+        The first auditor ("A1") moves half their answers one level down or up: half a
+        level on average. The others are fair.
+    measure : {"ratings", "judgements"}, default "ratings"
+        "ratings": each case's mean of twelve question ratings (:func:`case_means`), the
+        consensus drawn from Outstanding 20%, Good 50%, Requires Improvement 25% and
+        Inadequate 5%; "judgements": one overall judgement per case, Good 60% and
+        Requires Improvement 40%.
+    noise : float, default 0.15
+        Share of a fair auditor's answers one level from the consensus, either way.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Cases x auditors ``A1`` ... and ``Consensus``.
+    """
+    if measure not in ("ratings", "judgements"):
+        raise ValueError(f"measure must be ratings or judgements, not {measure!r}")
+    shape = (n_cases, 12) if measure == "ratings" else (n_cases, 1)
+    if measure == "ratings":
+        truth = rng.choice([1, 2, 3, 4], size=shape, p=[0.05, 0.25, 0.5, 0.2])
+    else:
+        truth = rng.choice([2, 3], size=shape, p=[0.4, 0.6])
+    grids = []
+    for j in range(n_auditors):
+        grid = truth + (rng.random(shape) < noise) * rng.choice([-1, 1], shape)
+        if j == 0 and shift:
+            grid = grid + shift * (rng.random(shape) < 0.5)
+        grids.append(np.clip(grid, 1, 4))
+    cube = np.stack([*grids, truth], axis=2).astype(float)
+    columns = [*(f"A{j + 1}" for j in range(n_auditors)), CONSENSUS]
+    return pd.DataFrame(case_means(cube), columns=columns)
+
+
+def naming_rates(n_auditors: int, n_cases: int, *, shift: int = 0, measure: str = "ratings",
+                 draws: int = 1000, seed: int = 11) -> dict[str, float]:
+    """How often :func:`leniency` names auditors in simulated exercises.
+
+    Parameters
+    ----------
+    n_auditors, n_cases : int
+        The exercise's size.
+    shift : {-1, 0, 1}, default 0
+        As :func:`simulated_exercise` (0: every auditor fair).
+    measure : {"ratings", "judgements"}, default "ratings"
+        As :func:`simulated_exercise`.
+    draws : int, default 1000
+        Simulated exercises.
+    seed : int, default 11
+        Seed.
+
+    Returns
+    -------
+    dict
+        ``shifted``: share of exercises naming the shifted auditor (its power; with
+        ``shift=0`` the first fair auditor's rate); ``each_fair``: the largest of the fair
+        auditors' rates; ``any_fair``: share of exercises naming at least one fair auditor.
+    """
+    rng = np.random.default_rng(seed)
+    named = np.zeros((draws, n_auditors), dtype=bool)
+    for i in range(draws):
+        table = leniency(simulated_exercise(rng, n_auditors, n_cases, shift, measure),
+                         CONSENSUS)
+        named[i] = (table["direction"] != "no clear difference").to_numpy()
+    fair = named[:, 1:] if shift else named
+    return {"shifted": float(named[:, 0].mean()), "each_fair": float(fair.mean(axis=0).max()),
+            "any_fair": float(fair.any(axis=1).mean())}
 
 
 def auditor_leniency(calibrations, auditors) -> pd.DataFrame:

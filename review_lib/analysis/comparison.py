@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from review_lib.analysis.clustered import programme_design_effect, ratings_good_or_better
+from review_lib.analysis.clustered import (
+    programme_design_effect,
+    programme_ratings_good_or_better,
+    ratings_good_or_better,
+)
 from review_lib.analysis.funnel import METHODS
 from review_lib.analysis.stats import funnel_table, good_counts
 from review_lib.data.records import Programme
@@ -105,6 +109,14 @@ def council_design_effects(cycle_programme: Programme, councils) -> pd.Series:
     ratings carry, nor on more than a typical council's, so a council whose few ratings
     below Good happen to fall in different records is not taken as unclustered.
 
+    Where a council's own design effect cannot be estimated (all or nearly all its ratings
+    alike: the less common answer in fewer than
+    :data:`~review_lib.analysis.clustered.RECORDS_TO_ESTIMATE` records), it is judged at
+    the programme's design effect. Taking "each record counts once" there, as its own
+    interval does, had flagged 240 of 240 Good above only the 95% limit and 239 of 240
+    above the 99.8% limit (issue 26): a council moving into that state by more ratings
+    becoming Good now only gains effective n, so is never flagged less.
+
     Parameters
     ----------
     cycle_programme : Programme
@@ -115,17 +127,21 @@ def council_design_effects(cycle_programme: Programme, councils) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Indexed by council; ``attrs["programme"]`` holds the programme's design effect and
-        ``attrs["own"]`` each council's own.
+        Indexed by council; ``attrs["programme"]`` holds the programme's design effect,
+        ``attrs["own"]`` each council's own and ``attrs["estimated"]`` whether it could be
+        estimated.
     """
     ratings = cycle_programme.ratings
     programme = programme_design_effect(ratings)
-    own = {str(c): ratings_good_or_better(part).design_effect
-           for c, part in ratings.groupby(ratings["council"].astype(str), observed=True)}
-    effects = pd.Series([max(programme, own.get(str(c), programme)) for c in councils],
-                        index=list(councils), dtype=float)
+    shares = {str(c): ratings_good_or_better(part)
+              for c, part in ratings.groupby(ratings["council"].astype(str), observed=True)}
+    own = {c: share.design_effect for c, share in shares.items()}
+    estimated = {c: share.estimated for c, share in shares.items()}
+    effects = pd.Series([max(programme, own[str(c)]) if estimated.get(str(c)) else programme
+                         for c in councils], index=list(councils), dtype=float)
     effects.attrs["programme"] = float(programme)
     effects.attrs["own"] = own
+    effects.attrs["estimated"] = estimated
     return effects
 
 
@@ -172,12 +188,13 @@ def cross_metrics(cycle_programme: Programme, method: str = "exact") -> dict:
         ``question_ratings_adjusted``, whose councils are judged at their effective n (own
         design effect or the programme's, whichever is larger); and
         ``programme_ratings``: the programme's share of question ratings Good or better
-        with its ``design_effect`` and ``effective_n``. A limit beyond 0-1 means no share
-        at that n is outside it. Where the data name regions, ``regions`` maps each council
-        to its region.
+        with its interval, ``design_effect`` and ``effective_n``, allowing for councils and
+        records (:func:`review_lib.analysis.clustered.programme_ratings_good_or_better`).
+        A limit beyond 0-1 means no share at that n is outside it. Where the data name
+        regions, ``regions`` maps each council to its region.
     """
     funnels = programme_funnels(cycle_programme, method)
-    pooled = ratings_good_or_better(cycle_programme.ratings)
+    pooled = programme_ratings_good_or_better(cycle_programme.ratings)
     cycles = {r.cycle for r in cycle_programme.reviews}
     regions = {r.council: r.region for r in cycle_programme.reviews if r.region}
     return {

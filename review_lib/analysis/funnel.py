@@ -14,10 +14,22 @@ comparing institutional performance", Statistics in Medicine 24:1185-1202). Two 
   but chance is at work.
 - ``"fingertips"``: the public-health Fingertips method for proportions exactly as the R
   package PHEindicatormethods implements it (``sigma_adjustment`` in ``R/Funnels.R``: the
-  share whose own Wilson interval just reaches the target), clipped to 0-100%. It is not
-  held to its nominal rates: around 82% it puts a council of 20 records outside the 99.8%
-  limits 0.5% of the time, and one of 60 outside the 95% limits 6.3% of the time
-  (:func:`chance_outside`; docs/methods.md tabulates more).
+  share whose own Wilson interval just reaches the target), clipped to 0-100%. Those
+  limits are ``target +- z sqrt(target (1 - target) / n)``: the score test, whose
+  one-sided p-values (:func:`score_tails`) the table prints beside its flags. It is not
+  held to its nominal rates: around 82%, against a known target, it puts a council of 20
+  records outside the 99.8% limits 0.5% of the time, and one of 60 outside the 95% limits
+  6.3% of the time (:func:`chance_outside`; docs/methods.md tabulates more).
+
+Flags always come from the p-values of the method drawn (:func:`method_tails`), so a flag
+and the p-values printed beside it never disagree (issue 26: the Fingertips option had
+printed exact p-values beside its own flags).
+
+How many councils chance alone would flag allows for the target being pooled from the
+councils themselves, as the reports pool it (:func:`pooled_chances`): a council's own
+count moves the target toward it, so flags are rarer than against a known target (at
+about 82% with 14 councils of 20 records, 2.1% outside the 95% limits rather than 3.7%,
+and 0.02% outside the 99.8% limits).
 
 Overdispersion follows FunnelPlotR (``R/od_adjustment.R`` and ``R/calculate_limits.R``,
 data type "PR"): z-scores on the arcsine square-root scale, winsorised at 10% each end,
@@ -410,25 +422,104 @@ def widen_limits(target: float, n, lower, upper, tau2: float) -> tuple[np.ndarra
     return lower, upper
 
 
-def _flags(share: np.ndarray, limits: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[str]:
-    """Flags by comparing shares with limits, the 99.8% ones first (as Fingertips does)."""
-    flags = []
-    for i, value in enumerate(share):
-        if value < limits["998"][0][i]:
-            flags.append("below998")
-        elif value < limits["95"][0][i]:
-            flags.append("below95")
-        elif value > limits["998"][1][i]:
-            flags.append("above998")
-        elif value > limits["95"][1][i]:
-            flags.append("above95")
-        else:
-            flags.append("within")
-    return flags
+def score_tails(successes, n, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values of the score test, the test behind the Fingertips limits.
+
+    A share is outside Fingertips' limits at z exactly when its own Wilson score interval
+    at z leaves out the target, that is when ``|x/n - target| / sqrt(target (1 - target)
+    / n)`` exceeds z: the Fingertips limits are ``target +- z sqrt(target (1 - target) /
+    n)``, clipped to 0-1 (:func:`fingertips_limits` agrees to 1e-12).
+
+    Parameters
+    ----------
+    successes, n : array-like of float
+        Counts (effective ones for clustered ratings) and denominators.
+    target : float
+        The centre line.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(p_above, p_below)``: ``1 - Phi(z)`` and ``Phi(z)`` with
+        ``z = (x/n - target) / sqrt(target (1 - target) / n)``; 1 where the target is 0 or
+        1 (nothing can be flagged).
+    """
+    from scipy.special import ndtr
+
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if not 0 < target < 1:
+        ones = np.ones(np.broadcast(x, n).shape)
+        return ones, ones.copy()
+    z = (x / n - target) / np.sqrt(target * (1 - target) / n)
+    return ndtr(-z), ndtr(z)
+
+
+def deflated_share(share, n, target: float, tau2: float) -> np.ndarray:
+    """The share pulled toward the target by FunnelPlotR's overdispersion factor.
+
+    :func:`widen_limits` moves each limit's angle from the target by the factor
+    ``f = sqrt(1 + 4 n tau^2)``; a share is outside a widened limit exactly when the share
+    whose angle from the target is ``1/f`` of its own is outside the plain limit. That
+    share's p-value is the widened model's p-value, so flags and p-values agree.
+
+    Parameters
+    ----------
+    share : array-like of float
+        Shares.
+    n : array-like of float
+        Effective denominators.
+    target : float
+        The centre line.
+    tau2 : float
+        Between-council variance on the arcsine scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``sin^2(theta + (asin(sqrt(share)) - theta) / f)``.
+    """
+    share = np.asarray(share, dtype=float)
+    factor = np.sqrt(1 + 4 * np.asarray(n, dtype=float) * tau2)
+    theta = math.asin(math.sqrt(min(max(target, 0.0), 1.0)))
+    angle = np.arcsin(np.sqrt(np.clip(share, 0, 1)))
+    return np.sin(np.clip(theta + (angle - theta) / factor, 0, math.pi / 2)) ** 2
+
+
+def method_tails(successes, n, target: float, method: str = "exact", tau2: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values by the funnel's own method, so that they match its flags.
+
+    Parameters
+    ----------
+    successes, n : array-like of float
+        Counts (effective ones for clustered ratings) and denominators.
+    target : float
+        The centre line.
+    method : {"exact", "fingertips"}, default "exact"
+        :func:`binomial_tails` or :func:`score_tails`.
+    tau2 : float, default 0
+        For limits widened for overdispersion: the p-values of the widened model
+        (:func:`deflated_share`).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(p_above, p_below)``. A council is above (below) the 95% or 99.8% limits drawn
+        by that method exactly when ``p_above`` (``p_below``) is below 0.025 or 0.001.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if tau2 > 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = deflated_share(x / n, n, target, tau2) * n
+    if method == "fingertips":
+        return score_tails(x, n, target)
+    return binomial_tails(x, n, target)
 
 
 def _exact_flags(p_above: np.ndarray, p_below: np.ndarray) -> list[str]:
-    """Flags from the one-sided exact p-values (the definition of the exact method)."""
+    """Flags from the one-sided p-values of the table's method, the 99.8% ones first."""
     flags = []
     for above, below in zip(p_above, p_below, strict=True):
         if below < ALPHA["998"]:
@@ -463,7 +554,8 @@ def funnel_x(table: pd.DataFrame) -> np.ndarray:
 
 
 def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion: bool = False,
-                 target: float | None = None, design_effect=1.0) -> pd.DataFrame:
+                 target: float | None = None, design_effect=1.0,
+                 chances: bool = True) -> pd.DataFrame:
     """Funnel-plot limits, one-sided p-values and flags for each council.
 
     Parameters
@@ -484,16 +576,25 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
         council keeps ``n`` on the x axis; one per council (in the order of ``counts``)
         puts the councils at their effective n (``attrs["axis"] == "effective_n"``), so
         that each is judged at the information its own ratings carry.
+    chances : bool, default True
+        With the target pooled (``target`` None) and no overdispersion adjustment, add
+        each council's simulated chance of being flagged by chance alone
+        (:func:`pooled_chances`, :data:`CHANCE_COLUMNS`), which :func:`chance_outside`
+        then reads. False skips the simulation (for simulations of the table itself).
 
     Returns
     -------
     pandas.DataFrame
         Per council: ``successes``, ``n``, ``share``, ``design_effect``, ``effective_n``,
         ``lower95``, ``upper95``, ``lower998``, ``upper998``, ``p_above``, ``p_below``
-        (exact one-sided binomial p-values at the effective n) and ``flag`` (one of
-        :data:`FLAGS`). ``attrs`` hold ``target``, ``method``, ``design_effect`` (the one
-        number, or None when per council), ``axis`` (``"n"`` or ``"effective_n"``),
-        ``overdispersion`` (an :class:`Overdispersion`) and ``adjusted``.
+        (one-sided p-values at the effective n by the table's own method,
+        :func:`method_tails`: exact binomial, or the score test behind the Fingertips
+        limits; of the widened model when adjusted) and ``flag`` (one of :data:`FLAGS`,
+        from those p-values, so the limits drawn and the p-values printed agree); with
+        the target pooled, :data:`CHANCE_COLUMNS`. ``attrs`` hold ``target``, ``method``,
+        ``design_effect`` (the one number, or None when per council), ``axis`` (``"n"`` or
+        ``"effective_n"``), ``overdispersion`` (an :class:`Overdispersion`), ``adjusted``
+        and ``target_pooled``.
 
     Raises
     ------
@@ -510,6 +611,7 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
     table = counts[["successes", "n"]].astype(float)
     if (table == table.round()).all().all():
         table = table.astype(int)  # whole counts, as good_counts gives them
+    pooled = target is None
     if target is None:
         total = table["n"].sum()
         target = float(table["successes"].sum() / total) if total else math.nan
@@ -525,21 +627,140 @@ def funnel_table(counts: pd.DataFrame, *, method: str = "exact", overdispersion:
                        else float(design_effect),
                        axis="effective_n" if per_council else "n",
                        overdispersion=estimate, adjusted=adjusted)
-    limits = {}
     for level in ("95", "998"):
         lower, upper = limits_at(table, funnel_x(table), level)
         table[f"lower{level}"] = np.atleast_1d(lower)
         table[f"upper{level}"] = np.atleast_1d(upper)
-        limits[level] = (np.atleast_1d(lower), np.atleast_1d(upper))
-    p_above, p_below = binomial_tails(effective_x, effective_n, target)
+    tau2 = float(estimate.tau2) if adjusted else 0.0
+    p_above, p_below = method_tails(effective_x, effective_n, target, method, tau2)
     table["p_above"] = p_above
     table["p_below"] = p_below
-    share = table["share"].to_numpy(dtype=float)
-    if method == "exact" and not adjusted:
-        table["flag"] = _exact_flags(p_above, p_below)
-    else:
-        table["flag"] = _flags(share, limits)
+    # Flags from the p-values of the method drawn: the limits drawn agree with them, and
+    # the p-values printed beside a flag are the ones that gave it (issue 26).
+    table["flag"] = _exact_flags(p_above, p_below)
+    table.attrs["target_pooled"] = pooled
+    if pooled and not adjusted and chances:
+        simulated = pooled_chances(table["n"].to_numpy(dtype=float), effects, target, method)
+        for column, values in simulated.items():
+            table[column] = values
     return table
+
+
+#: Columns :func:`funnel_table` adds when the target is pooled: each council's chance of
+#: being flagged on each side when only chance is at work, the target pooled as it is.
+CHANCE_COLUMNS = ("chance95_above", "chance95_below", "chance998_above", "chance998_below")
+
+
+def pooled_chances(n, design_effect, target: float, method: str = "exact", *,
+                   draws: int | None = None, seed: int = 26) -> dict[str, np.ndarray]:
+    """Each council's chance of being flagged when only chance is at work, target pooled.
+
+    The reports' target is the programme's own pooled share, so a council's count moves
+    the target it is compared with, and every council's limits move with the others'
+    counts. That makes flags rarer than against a known target: at about 82% with 14
+    councils of 20 records, 2.0% outside the 95% limits rather than 3.7% (issue 26). The
+    chances are simulated: every council's count drawn from the binomial at its effective
+    n (rounded) and the target, the target pooled from the draws as :func:`funnel_table`
+    pools it, and the council flagged by the method's own p-values. Councils with the same
+    n and design effect share one estimate.
+
+    Parameters
+    ----------
+    n : array-like of float
+        Each council's denominator (ratings, or records).
+    design_effect : array-like of float
+        Each council's design effect (1 for one value per record).
+    target : float
+        The pooled share, taken as the truth for every council.
+    method : {"exact", "fingertips"}, default "exact"
+        The funnel's method.
+    draws : int, optional
+        Simulated programmes; by default about 400,000 council-draws in all (20,000 for 14
+        councils, never fewer than 2,000).
+    seed : int, default 26
+        Seed: the same chances every time.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :data:`CHANCE_COLUMNS`, one value per council.
+    """
+    n = np.asarray(n, dtype=float)
+    effects = np.broadcast_to(np.asarray(design_effect, dtype=float), n.shape)
+    k = len(n)
+    if k == 0 or not 0 < target < 1:
+        return {column: np.zeros(k) for column in CHANCE_COLUMNS}
+    draws = draws or int(min(20_000, max(2_000, 400_000 // k)))
+    effective = n / effects
+    keys = pd.factorize(pd.Series(list(zip(n, effects, strict=True))))[0]
+    first = np.unique(keys, return_index=True)[1]  # one council per group
+    whole = np.maximum(1, np.round(effective)).astype(int)
+    rng = np.random.default_rng(seed)
+    counts = rng.binomial(whole, target, size=(draws, k))
+    pooled = (counts / whole * n).sum(axis=1) / n.sum()
+    flags = {column: np.zeros((draws, k), dtype=bool) for column in CHANCE_COLUMNS}
+    sizes = whole[first]
+    offsets = np.concatenate([[0], np.cumsum(sizes + 1)])
+    if method != "fingertips":
+        # Flagged above exactly when the target is below a threshold found for each
+        # possible count (the exact p-value rises with the target), and below exactly when
+        # it is above another: bisections over every possible count of every group at
+        # once, not a p-value per draw.
+        shares = np.concatenate([np.arange(m + 1) / m for m in sizes])
+        n_effs = np.repeat(effective[first], sizes + 1)
+        thresholds = {level: _exact_thresholds(shares * n_effs, n_effs, ALPHA[level])
+                      for level in ("95", "998")}
+    for key, council in enumerate(first):
+        members = keys == key
+        m, n_eff = int(whole[council]), float(effective[council])
+        drawn = counts[:, members]  # draws x councils of the group
+        t = np.broadcast_to(pooled[:, None], drawn.shape)
+        inside = (t > 0) & (t < 1)
+        for level in ("95", "998"):
+            if method == "fingertips":
+                from scipy.special import ndtr
+
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    z = (drawn / m - t) / np.sqrt(t * (1 - t) / n_eff)
+                above, below = ndtr(-z) < ALPHA[level], ndtr(z) < ALPHA[level]
+            else:
+                part = slice(offsets[key], offsets[key + 1])
+                low_t, high_t = (values[part] for values in thresholds[level])
+                above, below = t < low_t[drawn], t > high_t[drawn]
+            flags[f"chance{level}_below"][:, members] = below & inside
+            flags[f"chance{level}_above"][:, members] = above & inside
+    # A draw below the 95% limit is not also counted above (the flags' order).
+    for level in ("95", "998"):
+        flags[f"chance{level}_above"] &= ~flags["chance95_below"]
+    result = {}
+    for column, flagged in flags.items():
+        per_council = flagged.mean(axis=0)
+        totals = np.bincount(keys, weights=per_council) / np.bincount(keys)
+        result[column] = totals[keys]
+    return result
+
+
+def _exact_thresholds(x: np.ndarray, n_eff: np.ndarray, alpha: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """For counts x of n_eff: the targets below (above) which each is flagged above (below).
+
+    Returns ``(above, below)``: x is above the exact limit exactly when the target is below
+    ``above`` (``P(X >= x) < alpha``), and below it exactly when the target is above
+    ``below``.
+    """
+    lo, hi = np.zeros_like(x), np.ones_like(x)
+    for _ in range(40):  # P(X >= x) rises with the target; 40 halvings: 1e-12
+        mid = (lo + hi) / 2
+        flagged = betainc(np.maximum(x, 1e-300), n_eff - x + 1, mid) < alpha
+        lo, hi = np.where(flagged, mid, lo), np.where(flagged, hi, mid)
+    above = np.where(x <= 0, 0.0, lo)
+    lo, hi = np.zeros_like(x), np.ones_like(x)
+    for _ in range(40):  # P(X <= x) falls as the target rises
+        mid = (lo + hi) / 2
+        flagged = betainc(np.maximum(n_eff - x, 1e-300), x + 1, 1 - mid) < alpha
+        lo, hi = np.where(flagged, lo, mid), np.where(flagged, mid, hi)
+    below = np.where(x >= n_eff, 1.0, hi)
+    return above, below
 
 
 def chance_outside(table: pd.DataFrame, level: str, side: str = "both") -> np.ndarray:
@@ -557,7 +778,11 @@ def chance_outside(table: pd.DataFrame, level: str, side: str = "both") -> np.nd
     Returns
     -------
     numpy.ndarray
-        Per council, ``P(share above upper) + P(share below lower)`` (or one of the two) for
+        Per council, ``P(share above upper) + P(share below lower)`` (or one of the two).
+        Where the table's target was pooled from its councils (the reports' case), these
+        are the simulated chances of :func:`pooled_chances`, kept in the table's
+        :data:`CHANCE_COLUMNS` (so that a region's rows of a programme's table keep the
+        programme's chances). Against a given target they are computed for
         X ~ Binomial(n, target) at the council's n. For whole counts (no design effect)
         this sums the binomial probabilities of the counts that would be flagged, so it
         shows how far below the nominal rate the exact limits stay and how far above it the
@@ -570,6 +795,10 @@ def chance_outside(table: pd.DataFrame, level: str, side: str = "both") -> np.nd
     if table.attrs.get("adjusted", False):
         return np.full(len(table), nominal)
     keep_above, keep_below = side in ("both", "above"), side in ("both", "below")
+    if all(column in table.columns for column in CHANCE_COLUMNS):  # the target pooled
+        above = table[f"chance{level}_above"].to_numpy(dtype=float)
+        below = table[f"chance{level}_below"].to_numpy(dtype=float)
+        return above * keep_above + below * keep_below
     target = float(table.attrs["target"])
     whole = (table.attrs.get("axis", "n") == "n"
              and float(table.attrs.get("design_effect") or 1.0) == 1.0)

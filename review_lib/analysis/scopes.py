@@ -24,15 +24,18 @@ import numpy as np
 import pandas as pd
 
 from review_lib.analysis.clustered import (
-    ClusteredProportion,
+    ProgrammeProportion,
     clustered_proportion,
     programme_design_effect,
+    programme_judgements_good_or_better,
+    programme_question_intervals,
+    programme_ratings_good_or_better,
     ratings_good_or_better,
 )
 from review_lib.analysis.comparison import Funnels
 from review_lib.analysis.paired import QuestionComparison, compare_questions
 from review_lib.analysis.stats import Change, newcombe_difference, question_tests
-from review_lib.analysis.summary import Proportion, good_or_better, question_summary
+from review_lib.analysis.summary import good_or_better, question_summary
 from review_lib.data.records import Programme, Review
 from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
 
@@ -64,15 +67,19 @@ class CycleResults:
         applicable.
     judgement_counts, rating_counts : dict of str to int
         By level, all four levels.
-    cases : Proportion
-        Case records judged Outstanding or Good, pooled.
-    ratings : ClusteredProportion
-        Question ratings Outstanding or Good, pooled, with their design effect over cases.
+    cases : ProgrammeProportion
+        Case records judged Outstanding or Good, pooled; the interval allows for the
+        records of one council going together.
+    ratings : ProgrammeProportion
+        Question ratings Outstanding or Good, pooled; the design effect is the larger of
+        the one over councils and the one over records.
     design_effect_within : float
         The design effect of question ratings within councils.
     questions : pandas.DataFrame
         Per question rated (catalogue order): the columns of
-        :func:`review_lib.analysis.summary.question_summary`, ``below_good`` and ``order``.
+        :func:`review_lib.analysis.summary.question_summary`, ``below_good`` and ``order``;
+        ``ci_low`` and ``ci_high`` allow for the records of one council going together
+        (:func:`review_lib.analysis.clustered.programme_question_intervals`).
     question_comparison : QuestionComparison
         Whether the questions differ within the same records (pooled over councils).
     """
@@ -88,8 +95,8 @@ class CycleResults:
     n_not_applicable: int
     judgement_counts: dict[str, int]
     rating_counts: dict[str, int]
-    cases: Proportion
-    ratings: ClusteredProportion
+    cases: ProgrammeProportion
+    ratings: ProgrammeProportion
     design_effect_within: float
     questions: pd.DataFrame
     question_comparison: QuestionComparison
@@ -124,6 +131,10 @@ def cycle_results(programme_cycle: Programme, *, region: str = "") -> CycleResul
     table = table[table["n"] > 0].copy()
     table["below_good"] = table[list(BELOW_GOOD)].sum(axis=1).astype(int)
     table["order"] = range(len(table))
+    if len(table):
+        clustered = programme_question_intervals(ratings)  # by council
+        table[["ci_low", "ci_high"]] = clustered.loc[table.index.astype(str),
+                                                     ["ci_low", "ci_high"]].to_numpy()
     return CycleResults(
         cycles=tuple(programme_cycle.cycles), region=region,
         councils=tuple(sorted({str(r.council) for r in programme_cycle.reviews},
@@ -134,8 +145,8 @@ def cycle_results(programme_cycle: Programme, *, region: str = "") -> CycleResul
         n_ratings=len(ratings), n_not_applicable=len(programme_cycle.not_applicable),
         judgement_counts=_counts(judgements["judgement"]),
         rating_counts=_counts(ratings["rating"]),
-        cases=good_or_better(judgements["judgement"]),
-        ratings=ratings_good_or_better(ratings),
+        cases=programme_judgements_good_or_better(judgements),
+        ratings=programme_ratings_good_or_better(ratings),
         design_effect_within=float(programme_design_effect(ratings)) if len(ratings) else 1.0,
         questions=table,
         question_comparison=compare_questions(ratings, programme_cycle.catalogue))

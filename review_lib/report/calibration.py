@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from review_lib.analysis.calibration import (
+    LENIENCY_POWER,
     STATISTICS,
     Calibration,
     calibrate,
@@ -226,8 +227,19 @@ def _interval(low: float, high: float, signed: bool = False) -> str:
     return f"{show(low)} to {show(high)}"
 
 
+#: Fractions of a level a reader pictures, with their words, for :func:`amount`.
+_FRACTIONS = ((0.1, "a tenth"), (0.2, "a fifth"), (0.25, "a quarter"), (1 / 3, "a third"),
+              (0.5, "half"), (2 / 3, "two thirds"), (0.75, "three quarters"))
+_AND = {0.25: "and a quarter", 1 / 3: "and a third", 0.5: "and a half",
+        2 / 3: "and two thirds", 0.75: "and three quarters"}
+
+
 def amount(difference: float) -> str:
-    """How large a difference in scale points is, in words a reader pictures.
+    """How large a difference in scale points is, in words that say what the number says.
+
+    The nearest of a tenth, a fifth, a quarter, a third, half, two thirds and three
+    quarters of a level (or of whole levels and a quarter, a third, a half, two thirds or
+    three quarters): -0.38 is "about a third of a level", not "half".
 
     Parameters
     ----------
@@ -237,24 +249,84 @@ def amount(difference: float) -> str:
     Returns
     -------
     str
-        ``"about half a level"``, ``"about a quarter of a level"``, ``"about one level"``,
-        or ``"a little (less than a quarter of a level)"``.
+        ``"about a third of a level"``, ``"about half a level"``, ``"about one level"``,
+        ``"about one and a half levels"``, or ``"hardly any (less than a tenth of a
+        level)"``.
     """
     size = abs(difference)
-    quarters = round(size * 4)
-    if quarters == 0:
-        return "a little (less than a quarter of a level)"
-    whole, part = divmod(quarters, 4)
-    fractions = {1: "a quarter", 2: "half", 3: "three quarters"}
-    if whole == 0:
-        return f"about {fractions[part]} of a level" if part != 2 else "about half a level"
-    if whole == 1 and part == 0:
-        return "about one level"
-    number = {1: "one", 2: "two", 3: "three"}.get(whole, str(whole))
-    if part == 0:
-        return f"about {number} levels"
-    joined = {1: "and a quarter", 2: "and a half", 3: "and three quarters"}[part]
-    return f"about {number} {joined} levels"
+    if size < 0.05:
+        return "hardly any (less than a tenth of a level)"
+    whole = int(size)
+    if whole == 0 or (whole == 1 and size < 1 + 1 / 8):
+        candidates = [*_FRACTIONS, (1.0, "one")]
+        value, words = min(candidates, key=lambda c: abs(c[0] - size))
+        if value == 1.0:
+            return "about one level"
+        return "about half a level" if value == 0.5 else f"about {words} of a level"
+    names = {1: "one", 2: "two", 3: "three", 4: "four"}
+    candidates = [(0.0, ""), *_AND.items(), (1.0, "")]
+    part, words = min(candidates, key=lambda c: abs(c[0] - (size - whole)))
+    number = names.get(whole + int(part), str(whole + int(part)))
+    return f"about {number} levels" if not words else f"about {number} {words} levels"
+
+
+def interval_words(confidence: float) -> str:
+    """The name of a leniency interval: ``"95% interval"``, or one allowing for several.
+
+    Parameters
+    ----------
+    confidence : float
+        The interval's own confidence (``interval_confidence`` of the leniency table).
+
+    Returns
+    -------
+    str
+        ``"95% interval"`` for one auditor; e.g. ``"99% interval (allowing for every
+        auditor compared)"`` when the interval is adjusted for several.
+    """
+    if not confidence == confidence or abs(confidence - 0.95) < 1e-9:
+        return "95% interval"
+    share = confidence * 100
+    text = f"{share:.0f}%" if abs(share - round(share)) < 0.05 else f"{share:.1f}%"
+    return f"{text} interval (allowing for every auditor compared)"
+
+
+def _interval_heading(table: pd.DataFrame) -> str:
+    """``"99% interval"``: the leniency intervals' own confidence, as a column heading."""
+    levels = table.get("interval_confidence")
+    confidence = float(levels.iloc[0]) if levels is not None and len(levels) else 0.95
+    return interval_words(confidence).split(" (")[0]
+
+
+def power_words(calibration: Calibration) -> str:
+    """How likely the exercise was to name an auditor half a level out (simulated).
+
+    Parameters
+    ----------
+    calibration : Calibration
+        The exercise's figures.
+
+    Returns
+    -------
+    str
+        Sentences quoting :data:`~review_lib.analysis.calibration.LENIENCY_POWER` for the
+        exercise's size, or for the nearest size simulated, saying which.
+    """
+    size = (len(calibration.auditors), calibration.n_cases)
+    sizes = sorted({(a, c) for _, a, c in LENIENCY_POWER},
+                   key=lambda ac: (abs(ac[1] - size[1]), abs(ac[0] - size[0])))
+    auditors, cases = size if size in sizes else sizes[0]
+    ratings = LENIENCY_POWER[("ratings", auditors, cases)]
+    judged = LENIENCY_POWER[("judgements", auditors, cases)]
+    where = ("In simulated exercises of this size" if (auditors, cases) == size else
+             f"In simulated exercises of {auditors} auditors and {cases} cases (the nearest "
+             "size simulated)")
+    return (f"{where}, an auditor who rated half their answers one level higher than the "
+            f"others would be named from the question ratings "
+            f"{format_percent(ratings, 0)} of the time, but from the overall judgements "
+            f"only {format_percent(judged, 0)}: one judgement per case shows only large "
+            "differences in so few cases, so a judgement not named is weak evidence of "
+            "none.")
 
 
 def leniency_sentence(auditor: str, row: pd.Series, reference: str,
@@ -276,8 +348,8 @@ def leniency_sentence(auditor: str, row: pd.Series, reference: str,
     -------
     str or None
         E.g. "PSW B rated about half a level more generously than the consensus (+0.49
-        levels per case on average; 95% interval +0.34 to +0.61)."; None when the interval
-        includes zero.
+        levels per case on average; 99% interval (allowing for every auditor compared)
+        +0.34 to +0.61)."; None when the interval includes zero.
     """
     direction = row[f"{prefix}direction"]
     if direction not in ("more generous", "more severe"):
@@ -285,7 +357,8 @@ def leniency_sentence(auditor: str, row: pd.Series, reference: str,
     than = "the consensus" if reference == "consensus" else "the other auditors"
     mean, low, high = (row[f"{prefix}mean_difference"], row[f"{prefix}low"],
                        row[f"{prefix}high"])
-    figures = (f"({_signed(mean)} levels per case on average; 95% interval "
+    confidence = float(row.get(f"{prefix}interval_confidence", 0.95))
+    figures = (f"({_signed(mean)} levels per case on average; {interval_words(confidence)} "
                f"{_interval(low, high, True)})")
     if prefix:
         how = "generous" if direction == "more generous" else "severe"
@@ -577,14 +650,15 @@ def leniency_section(context: CalibrationContext) -> Section:
     table = calibration.leniency
     reference = calibration.reference
     paragraphs = leniency_text(calibration)
+    level = _interval_heading(table)
     frame = pd.DataFrame({
         "Question ratings: difference": [_signed(v) for v in table["mean_difference"]],
-        "95% interval": [_interval(lo, hi, True) for lo, hi in zip(table["low"], table["high"],
-                                                                     strict=True)],
+        level: [_interval(lo, hi, True) for lo, hi in zip(table["low"], table["high"],
+                                                          strict=True)],
         "Reading": table["direction"],
         "Overall judgements: difference": [_signed(v) for v in table["judgement_mean_difference"]],
-        "95% interval ": [_interval(lo, hi, True) for lo, hi in
-                          zip(table["judgement_low"], table["judgement_high"], strict=True)],
+        level + " ": [_interval(lo, hi, True) for lo, hi in
+                      zip(table["judgement_low"], table["judgement_high"], strict=True)],
         "Reading ": table["judgement_direction"],
     }, index=table.index)
     than = "the consensus" if reference == "consensus" else "the mean of the other auditors"
@@ -599,12 +673,14 @@ def leniency_section(context: CalibrationContext) -> Section:
     note = (f"Question ratings: each case's mean rating by the auditor, over the questions "
             f"every rater of that case rated, minus {than}'s; averaged over the auditor's "
             f"{int(table['n_units'].max()) if len(table) else 0} cases. Overall judgements: "
-            "the same with the judgement of each case. Intervals: bootstrap over cases.")
+            "the same with the judgement of each case. Intervals: t intervals over cases, "
+            f"each at {level.split()[0]} so that, when no auditor differs, all "
+            f"{len(table)} together name none 95% of the time (Bonferroni).")
     html = "\n".join([*(f"<p>{esc(p)}</p>" for p in paragraphs), chart,
                       html_table(frame, "Table 2. Each auditor's leniency",
                                  index_header="Auditor",
-                                 numeric=["Question ratings: difference", "95% interval",
-                                          "Overall judgements: difference", "95% interval "],
+                                 numeric=["Question ratings: difference", level,
+                                          "Overall judgements: difference", level + " "],
                                  note=note)])
     return Section(html, frame=table, alt=charts.alt_text_leniency(table, reference=reference))
 
@@ -749,12 +825,16 @@ def how_to_read(context: CalibrationContext) -> Section:
          f"Each auditor's leniency is how far, on average over the cases, their ratings sit "
          f"above or below {than}, in levels of the scale: +0.5 means about half a level "
          "more generous, so that, say, half their ratings would be one level higher. An "
-         "auditor is named only when the whole 95% interval is on one side of zero. A "
+         "auditor is named only when the whole interval is on one side of zero. Because "
+         "every auditor of the exercise is looked at, each interval is wider than a 95% "
+         f"one ({_interval_heading(calibration.leniency)}): when no auditor differs, the "
+         "chance that any is named is then at most 5%. " + power_words(calibration) + " A "
          "named auditor is not wrong: the consensus is the group's agreed view, and an "
          "auditor who rates differently is a reason for discussion, not a verdict on them."),
         ("What a small exercise can show",
-         f"The exercise has {n} case records. Every interval resamples whole cases, and "
-         f"with {n} of them the intervals are approximate (if anything, a little narrow), "
+         f"The exercise has {n} case records. Every agreement interval resamples whole "
+         f"cases, and with {n} of them those intervals are approximate (if anything, a "
+         "little narrow), "
          "and a large difference can be seen but a small one cannot be ruled out: an "
          "interval that includes zero is no clear evidence of a difference, not evidence "
          "of none. Auditors rate differently in an exercise, knowing they will be "
@@ -805,12 +885,16 @@ def methods(context: CalibrationContext) -> Section:
         "from statsmodels, over the four-level scale scored Inadequate 1 to Outstanding 4.",
         "Exact and adjacent agreement: the share of pairs of auditors, within the same "
         "case and question, giving the same rating or ratings at most one level apart.",
-        f"Intervals: percentile bootstrap, {calibration.n_boot:,} replicates, seed "
+        f"Agreement intervals: percentile bootstrap, {calibration.n_boot:,} replicates, seed "
         f"{calibration.seed}, resampling cases (a case's ratings stay together).",
         "Leniency: each auditor's mean rating of each case (over the questions every rater "
         "of the case rated) minus the consensus's, or the other auditors' mean where there "
-        "is no consensus; the mean of those differences over cases, with a bootstrap "
-        "interval over cases. Named only when the interval excludes zero.",
+        "is no consensus; the mean of those differences over cases, with a one-sample t "
+        "interval over cases, Bonferroni-adjusted for the number of auditors (each at "
+        f"{_interval_heading(calibration.leniency).split()[0]}). Named only when that "
+        "interval excludes zero: in simulated exercises of 5 x 8 and 6 x 10 with no "
+        "lenient auditor, each fair auditor was named in at most 2% of exercises and at "
+        "least one of them in 4% to 7%.",
         "Questions read differently: the question's AC2 minus the AC2 of the other "
         "questions' ratings together, with a Bonferroni-adjusted bootstrap interval over "
         "cases; named only when the whole interval is below zero.",

@@ -168,14 +168,14 @@ def test_leniency_detects_a_generous_rater():
     scores = pd.DataFrame(
         {"generous": consensus + 1, "exact": consensus, "moderator": consensus}
     )
-    result = leniency(scores, consensus="moderator", n_boot=500, seed=1)
+    result = leniency(scores, consensus="moderator")
     assert "moderator" not in result.index
     assert result.loc["generous", "mean_difference"] == pytest.approx(1.0)
     assert result.loc["generous", "direction"] == "more generous"
     assert result.loc["generous", "n_units"] == 24
     assert result.loc["exact", "direction"] == "no clear difference"
     # The same with the consensus given as a Series.
-    as_series = leniency(scores.drop(columns="moderator"), consensus=consensus, n_boot=500)
+    as_series = leniency(scores.drop(columns="moderator"), consensus=consensus)
     assert as_series.loc["generous", "direction"] == "more generous"
     assert (as_series["reference"] == "consensus").all()
 
@@ -184,7 +184,7 @@ def test_leniency_sees_no_clear_difference_in_balanced_noise():
     consensus = pd.Series([2, 3, 2, 3, 2, 3] * 5, dtype=float)
     noise = np.tile([1, -1, 0, -1, 1, 0], 5)
     scores = pd.DataFrame({"noisy": consensus + noise, "severe": consensus - 1})
-    result = leniency(scores, consensus=consensus, n_boot=1000, seed=3)
+    result = leniency(scores, consensus=consensus)
     assert result.loc["noisy", "mean_difference"] == pytest.approx(0.0)
     assert result.loc["noisy", "low"] < 0 < result.loc["noisy", "high"]
     assert result.loc["noisy", "direction"] == "no clear difference"
@@ -194,12 +194,31 @@ def test_leniency_sees_no_clear_difference_in_balanced_noise():
 def test_leniency_without_consensus_compares_with_the_other_raters():
     base = pd.Series([1, 2, 3, 4, 2, 3] * 4, dtype=float)
     scores = pd.DataFrame({"high": base + 1, "b": base, "c": base})
-    result = leniency(scores, n_boot=300)
+    result = leniency(scores)
     # "high" minus the mean of b and c is +1 on every unit; b minus mean(high, c) is -0.5.
     assert result.loc["high", "mean_difference"] == pytest.approx(1.0)
     assert result.loc["b", "mean_difference"] == pytest.approx(-0.5)
     assert result.loc["high", "direction"] == "more generous"
     assert (result["reference"] == "other raters").all()
+
+
+def test_leniency_is_scipys_t_test_adjusted_for_the_raters_of_the_exercise():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    scores = pd.DataFrame(rng.normal(0, 0.3, (9, 4)), columns=list("ABCD")).assign(C0=0.0)
+    scores["B"] += 0.4
+    result = leniency(scores, "C0")
+    for rater in "ABCD":
+        test = stats.ttest_1samp(scores[rater], 0.0)
+        ci = test.confidence_interval(1 - 0.05 / 4)  # Bonferroni over the four raters
+        row = result.loc[rater]
+        assert row["p_value"] == pytest.approx(test.pvalue, rel=1e-9)
+        assert row["p_adjusted"] == pytest.approx(min(1.0, 4 * test.pvalue), rel=1e-9)
+        assert (row["low"], row["high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+        assert row["interval_confidence"] == pytest.approx(0.9875)
+        named = row["direction"] != "no clear difference"
+        assert named == (row["p_adjusted"] < 0.05) == (not row["low"] <= 0 <= row["high"])
 
 
 # --- bootstrap and summary ---------------------------------------------------------------
@@ -276,3 +295,70 @@ def test_units_by_raters_refuses_duplicates():
     )
     with pytest.raises(ValueError, match=r"case 'c1' rated by auditor 'ann'"):
         units_by_raters(tidy)
+
+
+# --------------------------------------------------------------------------- vectorised bootstrap
+
+
+def _ragged_exercise(seed: int, n_cases: int = 9, n_items: int = 4, n_raters: int = 4):
+    """Cases x items x raters on 1-4, with some ratings missing and one case unrated."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(1, 5, (n_cases, n_items, 1))
+    values = np.clip(truth + rng.choice([-1, 0, 0, 0, 1], (n_cases, n_items, n_raters)), 1, 4)
+    values = values.astype(float)
+    values[rng.random(values.shape) < 0.15] = np.nan
+    values[0, :, 1:] = np.nan  # a case only one rater rated
+    return values
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cluster_sums_give_the_replicates_of_the_row_by_row_bootstrap(seed):
+    from review_lib.analysis.agreement import (
+        agreement_sums,
+        alpha_sums,
+        cluster_bootstrap,
+        gwet_sums,
+        kappa_sums,
+        resample_counts,
+    )
+
+    cube = _ragged_exercise(seed)
+    n_cases, _, k = cube.shape
+    rows = cube.reshape(n_cases, -1)
+    counts = resample_counts(n_cases, 200, seed)
+    cats = [1, 2, 3, 4]
+
+    def on_items(f):
+        return lambda r: f(np.asarray(r).reshape(-1, k))
+
+    checks = [
+        (alpha_sums(cube, cats), on_items(krippendorff_alpha)),
+        (gwet_sums(cube, "quadratic", cats), on_items(lambda s: gwet_ac(s, "quadratic", cats))),
+        (gwet_sums(cube, "identity", cats), on_items(lambda s: gwet_ac(s, "identity", cats))),
+        (agreement_sums(cube), on_items(percent_agreement)),
+        (agreement_sums(cube, adjacent=True), on_items(lambda s: percent_agreement(s, True))),
+    ]
+    pair = cube[:, :, [1, 2]]
+    for w in ("linear", "quadratic"):
+        def kappa(r, w=w):
+            s = np.asarray(r).reshape(-1, 2)
+            return cohen_kappa(s[:, 0], s[:, 1], weights=w, categories=cats).estimate
+
+        checks.append((kappa_sums(pair, w, cats), kappa, pair.reshape(n_cases, -1)))
+    for check in checks:
+        sums, statistic, data = (*check, rows)[:3]
+        # The point estimate is the package's own (krippendorff, statsmodels, irrCAC-style).
+        assert sums.estimate() == pytest.approx(statistic(data), abs=1e-12)
+        fast = cluster_bootstrap(sums, counts)
+        slow = bootstrap_interval(statistic, data, n_boot=200, seed=seed)
+        assert (fast.low, fast.high) == pytest.approx((slow.low, slow.high), abs=1e-12)
+        assert fast.n_failed == slow.n_failed
+
+
+def test_resample_counts_are_the_draws_of_bootstrap_interval():
+    from review_lib.analysis.agreement import resample_counts
+
+    counts = resample_counts(8, 50, 3)
+    rng = np.random.default_rng(3)
+    for row in counts:
+        assert row.tolist() == np.bincount(rng.integers(0, 8, 8), minlength=8).tolist()

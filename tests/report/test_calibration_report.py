@@ -36,9 +36,11 @@ def _row(mean, low, high, direction, **judgement):
 
 
 @pytest.mark.parametrize(("value", "words"), [
-    (0.0, "a little (less than a quarter of a level)"),
-    (0.1, "a little (less than a quarter of a level)"),
+    (0.0, "hardly any (less than a tenth of a level)"),
+    (0.1, "about a tenth of a level"),
     (-0.27, "about a quarter of a level"),
+    (-0.375, "about a third of a level"),  # issue 26: it had read "about half a level"
+    (0.7, "about two thirds of a level"),
     (0.49, "about half a level"),
     (0.55, "about half a level"),
     (-0.8, "about three quarters of a level"),

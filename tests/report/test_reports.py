@@ -271,11 +271,14 @@ def test_cross_council_report_and_metrics(sample_run):
     adjusted = metrics["question_ratings_adjusted"]["councils"]
     assert adjusted["Kestrel Vale"]["flag"] == "above998"
     assert adjusted["Northwold"]["flag"] == "below998"
-    # The programme's share of question ratings, with its own (pooled) design effect and the
+    # The programme's share of question ratings, allowing for councils as well as records
+    # (issue 26): over records alone the design effect is 4.8, over councils 30.5; the
     # Wilson interval at the effective n.
     pooled = metrics["programme_ratings"]
     assert (pooled["successes"], pooled["n"], pooled["clusters"]) == (2628, 3349, 280)
-    assert pooled["design_effect"] == pytest.approx(4.8, abs=0.05)
+    assert pooled["councils"] == 14
+    assert pooled["design_effect_records"] == pytest.approx(4.8, abs=0.05)
+    assert pooled["design_effect"] == pytest.approx(30.5, abs=0.05)
     assert pooled["effective_n"] == pytest.approx(3349 / pooled["design_effect"])
     low, high = proportion_confint(pooled["share"] * pooled["effective_n"],
                                    pooled["effective_n"], method="wilson")

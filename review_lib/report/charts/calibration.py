@@ -115,7 +115,8 @@ def leniency_plot(leniency: pd.DataFrame, *, reference: str = "consensus",
                             "(above zero: more generous)")
     _style(ax)
     transform = ax.get_yaxis_transform()
-    ax.text(1.02, -0.5, "Difference (95% interval)", transform=transform, ha="left",
+    ax.text(1.02, -0.5, f"Difference ({_leniency_level(frame)} interval)", transform=transform,
+            ha="left",
             va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK)
     for row, item in zip(rows, frame.itertuples(), strict=True):
         ax.text(1.02, row, f"{_signed(item.mean_difference)} ({_signed(item.low)} to "
@@ -128,6 +129,14 @@ def leniency_plot(leniency: pd.DataFrame, *, reference: str = "consensus",
     if title:
         ax.set_title(title, loc="left", pad=_TITLE_PAD + 30, fontsize=11, fontweight="bold")
     return ax
+
+
+def _leniency_level(frame: pd.DataFrame) -> str:
+    """``"95%"``, or the adjusted intervals' own level (``"99%"`` for five auditors)."""
+    if "interval_confidence" not in frame or frame.empty:
+        return "95%"
+    share = float(frame["interval_confidence"].iloc[0]) * 100
+    return f"{share:.0f}%" if abs(share - round(share)) < 0.05 else f"{share:.1f}%"
 
 
 def alt_text_leniency(leniency: pd.DataFrame, *, reference: str = "consensus") -> str:
@@ -153,7 +162,8 @@ def alt_text_leniency(leniency: pd.DataFrame, *, reference: str = "consensus") -
              f"{_signed(row.high)}), {row.direction}"
              for auditor, row in zip(leniency.index, leniency.itertuples(), strict=True)]
     return (f"Dot plot of each of {len(leniency)} auditors' mean difference from the "
-            f"{reference}, in levels of the scale, with 95% intervals: {'; '.join(parts)}. "
+            f"{reference}, in levels of the scale, with {_leniency_level(leniency)} "
+            f"intervals: {'; '.join(parts)}. "
             "An auditor is more generous or more severe only where the whole interval is "
             "on one side of zero.")
 

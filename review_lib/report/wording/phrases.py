@@ -139,9 +139,18 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def _clustering_words(share: ClusteredProportion) -> str:
     """What clustering does to a share of question ratings, in one or two sentences."""
     if not share.estimated:
-        return (f"Every rating was alike or there was a single record, so how closely the "
+        return (f"All or nearly all ratings were alike (the less common answer in fewer than "
+                f"five records), or there was a single record, so how closely the "
                 f"ratings of one record go together cannot be estimated; the interval counts "
                 f"each of the {_plural(share.clusters, 'record')} once.")
+    councils = getattr(share, "councils", 0)
+    if councils > 1 and share.design_effect >= 1.05:
+        return (f"The ratings of one case record go together (they share the record and its "
+                f"auditor), and so do the records of one council (its practice, its choice of "
+                f"records and its review team), so these {_number(share.n)} ratings carry "
+                f"about as much information as {_number(round(share.effective_n))} "
+                f"independent ones (a design effect of {share.design_effect:.1f}); the "
+                "interval allows for that.")
     if share.design_effect < 1.05:
         return ("The ratings of one record went together no more than chance would give "
                 f"(design effect {share.design_effect:.1f}), so the interval treats them as "

@@ -159,7 +159,9 @@ def regional_headline(programme_cycle: CycleResults | Programme, *, compact: boo
         paragraphs.append(
             f"{pooled}; "
             f"{_interval(cases.ci_low, cases.ci_high)}) were judged Outstanding or Good "
-            f"overall: {_level_list(results.judgement_counts)}.")
+            f"overall: {_level_list(results.judgement_counts)}."
+            + (" The interval allows for the records of one council going together."
+               if n_councils > 1 else ""))
     rated = results.ratings
     if rated.n:
         pooled = stated(f"Of the {_plural(rated.n, 'question rating')}, "
@@ -274,9 +276,9 @@ def programme_questions(programme_cycle: CycleResults | Programme, k: int = 3) -
     records = _plural(test.cases, "record")
     parts += [note for note in (_na_note(table, list(table.index)),
                                 _comparison_note(test, table, "both", records)) if note]
-    differ = (f" But the records come from {_plural(n_councils, 'council')}, whose practice "
-              "and review teams differ, so the real uncertainty is larger than the intervals "
-              "show." if n_councils > 1 else "")
+    differ = (f" The records come from {_plural(n_councils, 'council')}, whose practice "
+              "and review teams differ, so each interval also allows for the records of one "
+              "council going together, which widens it." if n_councils > 1 else "")
     parts.append(
         "Each question's interval counts one rating per case record, so no record is counted "
         f"twice.{differ} Read the order of the questions as a guide to where to look, and a "

@@ -236,10 +236,11 @@ def regional_caveats(programme_cycle: CycleResults | Programme, method: str = "e
         "differ between councils, so part of a difference between councils may be a "
         "difference between review teams. No record was rated twice, so agreement between "
         "auditors cannot be measured.",
-        "- **Councils chose their own records.** Each host council selected its records, "
-        "often around a theme of its own and with enough recorded to examine, not at random. "
-        "So councils are not strictly comparable: a council that chose harder cases may look "
-        "weaker. The funnel limits allow for chance, not for how the records were chosen.",
+        "- **Councils chose their own records.** Each host council chose which records to "
+        "examine, often around a theme of its own and with enough recorded to examine; even "
+        "records drawn at random were drawn from work the council chose. So councils are not "
+        "strictly comparable: a council that chose harder cases may look weaker. The funnel "
+        "limits allow for chance, not for how the records were chosen.",
         f"- **Ratings are clustered.** The {_plural(n_questions, 'rating')} of one case "
         "record share that record and its auditor, so the "
         f"{_plural(n_ratings, 'question rating')} carry far less information than their "
