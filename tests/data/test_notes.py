@@ -93,14 +93,23 @@ def test_a_complete_notes_file_reads_into_its_sections_and_recommendations():
     (GOOD.replace("# Key strengths", "# Recommendations"), "notes-duplicate-heading", 38,
      "twice"),
     (GOOD.replace("- R2:", "- R1:"), "notes-duplicate-update", 18, "second update"),
+    (GOOD.replace("# Key strengths", "# Key strength"), "notes-unknown-heading", 34,
+     "did you mean 'Key strengths'"),
+    (GOOD.replace("referred_back: 0\n---", "referred_back: 0"), "notes-front-matter", 1,
+     "not closed"),
+    (GOOD.replace("status: final", "status: draft\nstatus: final"), "notes-duplicate-field",
+     4, "'status' is given a second time (first at line 3, as 'draft')"),
 ])
 def test_each_notes_problem_is_an_error_with_its_line(text, kind, line, words):
     notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
     found = [p for p in problems if p.kind == kind]
     assert found, kinds(problems)
-    assert notes is None and found[0].is_error
+    assert found[0].is_error
     assert found[0].line == line, str(found[0])
     assert words in str(found[0]) and f"dudley.md, line {line}" in str(found[0])
+    # The notes are kept, as a draft carrying the error, never dropped or left final.
+    assert notes is not None and notes.is_draft and notes.status == "draft"
+    assert found[0] in notes.problems
 
 
 def test_warnings_for_missing_sections_and_unknown_fields_still_give_notes():
@@ -175,5 +184,7 @@ def test_a_notes_file_that_is_not_text_is_refused_not_crashed(tmp_path):
     path = tmp_path / "dudley.md"
     path.write_bytes(b"---\nstatus: final\n---\n\xff\xfe\x00bad")
     notes, problems = read_notes(path)
-    assert notes is None and problems[0].kind == "notes-encoding"
+    assert problems[0].kind == "notes-encoding" and problems[0].is_error
+    # Empty notes, a draft carrying the error: the report says why it has no notes.
+    assert notes.is_draft and notes.problems == (problems[0],) and notes.sections == {}
     assert str(Path(tmp_path)) not in str(problems[0])
