@@ -54,8 +54,14 @@ _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 # (a tag list such as "[Q1   Q2   ...]" once took minutes, a heading of spaces as long).
 _TAG_ID = re.compile(r"[A-Za-z]+\d+[A-Za-z]?")
 _TAG_SEPARATOR = re.compile(r"[\s,]+")
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _UPDATE = re.compile(r"^\**R(\d+)\**\s*[:.)\-–—]\**\s*(.*)$", re.IGNORECASE)
+
+
+def _without_comments(text: str) -> str:
+    """Text without its closed ``<!-- -->`` comments (guidance); an unclosed one is kept."""
+    from review_lib.data.narrative import strip_comments
+
+    return strip_comments(text, escape_unclosed=False)
 
 
 def _heading(line: str) -> str | None:
@@ -435,7 +441,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "text under one of the section headings", value=line.strip()[:60],
                 severity=WARNING))
     for key, heading, _ in SECTIONS:
-        if key not in bodies or not _COMMENT.sub("", "\n".join(t for _, t in bodies[key])
+        if key not in bodies or not _without_comments("\n".join(t for _, t in bodies[key])
                                                   ).strip():
             problems.append(_problem(
                 "notes-missing-section", file, None,
@@ -478,7 +484,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         else:
             rest.append(line)
     # Guidance in HTML comments (as the blank template has it) is never part of the report.
-    sections = {key: _COMMENT.sub("", "\n".join(t for _, t in body)).strip("\n")
+    sections = {key: _without_comments("\n".join(t for _, t in body)).strip("\n")
                 for key, body in bodies.items()}
     errors = tuple(p for p in problems if p.is_error)
     notes = ReviewNotes(
