@@ -888,7 +888,9 @@ def recommendations_summary(index: NotesIndex, council: str, cycle: str) -> dict
         made = previous[1].recommendations
         updated = sum(1 for r in made if notes is not None and notes.update_for(r.number))
         earlier = {"cycle": previous[0], "count": len(made), "updated": updated}
-    return {"status": notes.status if notes is not None else None,
+    status = None if notes is None else (
+        "draft" if index.problems_for(council, cycle) else notes.status)
+    return {"status": status,
             "recommendations": [{"number": r.label, "text": r.text,
                                  "questions": list(r.questions)}
                                 for r in (notes.recommendations if notes is not None else ())],
