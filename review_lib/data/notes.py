@@ -150,9 +150,10 @@ class ReviewNotes:
     field_lines : dict of str to int
         The line of each front-matter field given.
     problems : tuple of Problem
-        The errors found in the notes (or in the previous review's notes they follow up):
-        notes with any error are read as far as they can be and always make a draft, whose
-        report lists these (``status`` is then ``"draft"`` whatever the file says).
+        The errors found in the notes, or about them (a second notes file for the review,
+        a ``council:`` naming another review, an update on no recommendation): notes with
+        any error are read as far as they can be and always make a draft, whose report
+        lists these (``status`` is then ``"draft"`` whatever the file says).
     """
 
     file: str

@@ -899,3 +899,26 @@ def test_a_style_document_that_would_unpack_too_large_writes_no_word_file(tmp_pa
     [message] = summary.messages
     assert message.startswith("No Word file written: house.docx") and "unpack" in message
     assert _style_usable(None, RunSummary())
+
+
+@pytest.mark.slow
+def test_a_run_reads_each_word_notes_file_once(tmp_path):
+    # A Word file pandoc is slow on costs the run its time once, not once in every worker.
+    import pypandoc
+
+    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
+    _word_file(data / "alpha.docx", "Introduction")
+    calls = tmp_path / "calls.txt"
+    pandoc = tmp_path / "pandoc"
+    pandoc.write_text(f'#!/bin/sh\ncase "$*" in *--from=docx*) echo x >> {calls};; esac\n'
+                      f'exec {pypandoc.get_pandoc_path()} "$@"\n')
+    pandoc.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--questions",
+         str(questions), "--out", str(tmp_path / "reports"), "--figures",
+         str(tmp_path / "figures"), "--jobs", "2"], capture_output=True, text=True,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYPANDOC_PANDOC": str(pandoc)}, timeout=600)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").exists(), output
+    assert calls.read_text().count("x") == 1
