@@ -409,6 +409,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "a whole number, 0 when no case was referred back", value=raw))
     bodies: dict[str, list[tuple[int, str]]] = {}
     current: str | None = None
+    unknown = False
     for index in range(start, len(lines)):
         line = lines[index]
         name = _heading(line)
@@ -424,6 +425,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                     f"'{name}' is not a section of the report{hint}",
                     "one of: " + "; ".join(h for _, h, _ in SECTIONS), value=line.strip()))
                 current = None
+                unknown = True  # its text is not shown: the heading's error says so
             elif key in bodies:
                 problems.append(_problem(
                     "notes-duplicate-heading", file, index + 1,
@@ -435,7 +437,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
             continue
         if current is not None:
             bodies[current].append((index + 1, line))
-        elif line.strip() and start and not bodies and index >= start:
+        elif line.strip() and start and not bodies and index >= start and not unknown:
             problems.append(_problem(
                 "notes-text-outside", file, index + 1,
                 "text before the first section heading is not shown in the report",
