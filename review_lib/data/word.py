@@ -73,9 +73,8 @@ def word_file_problem(path: Path, name: str, kind: str = "notes-unreadable",
         return Problem(kind, name, f"{what} cannot be read ({error.strerror or error})",
                        "a readable file")
     if not head.startswith(b"PK"):
-        found = ("a text file" if _is_text(path) else "not a Word document")
-        return Problem(kind, name, f"{what} is {found}, not a Word (.docx) document",
-                       expected)
+        found = "is a text file, not" if _is_text(path) else "is not"
+        return Problem(kind, name, f"{what} {found} a Word (.docx) document", expected)
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()

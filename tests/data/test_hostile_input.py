@@ -683,6 +683,7 @@ Practice was good.
 """
 
 
+@pytest.mark.slow
 def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path):
     data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma", "Delta"))
     # Alpha: a misspelt heading, an unknown tag and an unclosed front matter would each
@@ -824,7 +825,7 @@ def test_a_word_file_that_would_unpack_too_large_is_refused_before_pandoc(tmp_pa
 
 @pytest.mark.parametrize(("content", "words"), [
     (b"---\nstatus: final\n---\n# Introduction\n", "is a text file, not a Word (.docx)"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "not a Word document, not a Word (.docx)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "the notes file is not a Word (.docx) document"),
     (b"PK\x03\x04 cut short", "damaged or cut short"),
 ])
 def test_a_file_named_docx_that_is_not_a_word_document_is_named_as_such(tmp_path, content,
