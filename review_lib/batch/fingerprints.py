@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 from review_lib import __version__
@@ -160,7 +161,9 @@ def set_fingerprints(plan: list[Job], programme, questions: Path | None,
     base = {"code": code_fingerprint(), "catalogue": _hash_files([questions or QUESTIONS_FILE])}
     everything = sorted((r.council, r.cycle, r.sha256) for r in programme.reviews)
     notes = _notes_files(data)
-    stems = {Path(r.path).resolve().with_suffix("") for r in programme.reviews if r.path}
+    # Notes beside a data file of several reviews stand alone (they say which review).
+    per_file = Counter(Path(r.path).resolve() for r in programme.reviews if r.path)
+    stems = {path.with_suffix("") for path, count in per_file.items() if count == 1}
     standalone = [p for p in notes if p.resolve().with_suffix("") not in stems]
     funnel_inputs: dict[str, list] = {}
     for cycle in {job.cycle for job in plan}:

@@ -127,11 +127,16 @@ class RunSummary:
     written: list[Path] = field(default_factory=list)
     #: Things worth saying that fail nothing (a PDF that could not be written, say).
     messages: list[str] = field(default_factory=list)
+    #: Reviews rendered as drafts because their notes have errors: review, its errors.
+    drafts: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Notes files with errors that belong to no review: file, its errors.
+    unused_notes: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        """Whether anything failed."""
-        return bool(self.invalid_files) or any(not o.ok for o in self.outcomes)
+        """Whether anything failed (errors in notes included: their reports are drafts)."""
+        return (bool(self.invalid_files or self.drafts or self.unused_notes)
+                or any(not o.ok for o in self.outcomes))
 
 
 def redact(text: str, *roots: Path) -> str:

@@ -180,6 +180,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
             if pdf or docx:
                 from review_lib.batch.formats import write_formats
 
+                docx = docx and _style_usable(docx_style, summary)
                 write_formats(summary, pdf=pdf, docx=docx,
                               docx_style=Path(docx_style) if docx_style else None,
                               jobs=jobs, log=log)
@@ -227,7 +228,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
     from review_lib.data.records import Programme, normalise_cycle
-    from review_lib.report.context import save_preloaded
+    from review_lib.report.context import save_notes, save_preloaded
 
     summary = RunSummary()
     catalogue = load_catalogue(questions)
@@ -282,9 +283,16 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
+    # The notes are read once, here: their errors are the run's to report (each review
+    # whose notes have errors is rendered as a draft that lists them), and the workers use
+    # this read rather than each reading (and converting Word files) again.
+    notes = _read_notes(Programme(all_reviews, catalogue), data, selected, summary, log)
     preloaded = scratch / "inputs.pickle"
     if to_run:
         save_preloaded(preloaded, data, questions, catalogue, results)
+        if notes is not None:
+            save_notes(preloaded, Programme(all_reviews, catalogue),
+                       [data] if data.is_dir() else [], notes)
         workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
     elif not keep_workers:
         workers.stop()
@@ -295,7 +303,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     working_out = threading.Thread(target=_write_figures, daemon=True, kwargs=dict(
         summary=summary, selected=selected, programme=programme, cycles=all_cycles,
         method=funnel_limits, data=data, questions=questions, results=results,
-        reports_dir=reports_dir,
+        reports_dir=reports_dir, notes=notes,
         preloaded=preloaded if to_run and len(reviews) == len(all_reviews) else None))
     working_out.start()
     if to_run:
@@ -307,6 +315,55 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     index = write_index(reports_dir)
     summary.written.append(index)
     return summary
+
+
+def _style_usable(docx_style: str | Path | None, summary: RunSummary) -> bool:
+    """Whether a council's Word style document may be given to pandoc.
+
+    It is checked before anything unpacks it, as Word notes are
+    (:func:`review_lib.data.word.word_file_problem`); if it may not, the run's summary
+    says why and no Word file is written.
+    """
+    from review_lib.data.word import word_file_problem
+
+    if docx_style is None or not Path(docx_style).is_file():
+        return True  # the house style, or a missing file (which write_formats names)
+    style = Path(docx_style)
+    problem = word_file_problem(style, style.name, kind="unreadable-file",
+                                what="the Word style document")
+    if problem is None:
+        return True
+    summary.messages.append(f"No Word file written: {problem}.")
+    return False
+
+
+def _read_notes(programme, data: Path, selected: list, summary: RunSummary, log):
+    """Read every notes file once; record the errors of each review's notes in the summary.
+
+    A review whose notes (or previous review's notes) have errors is still rendered, as a
+    draft whose report lists them; the run names it and fails (exit status 1). Errors in
+    notes that belong to no review are listed too. Returns the notes (None if they could
+    not be read at all, which is reported).
+    """
+    from review_lib.data.notes import read_programme_notes
+
+    try:
+        index = read_programme_notes(programme, [data] if data.is_dir() else [])
+    except Exception as exc:  # reported in the run's summary, never a traceback
+        summary.messages.append(f"The notes files could not be read ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); the reports say they await them.")
+        return None
+    for review in selected:
+        problems = index.problems_for(review.council, review.cycle)
+        if problems:
+            summary.drafts.append((f"{review.council} {review.cycle}",
+                                   [str(p) for p in problems]))
+            log(f"draft: {review.council} {review.cycle}: {len(problems)} error(s) in notes")
+    unused: dict[str, list[str]] = {}
+    for problem in index.unused_errors():
+        unused.setdefault(problem.file, []).append(str(problem))
+    summary.unused_notes.extend(unused.items())
+    return index
 
 
 def _write_figures(*, summary: RunSummary, **inputs) -> None:
@@ -325,7 +382,7 @@ def _write_figures(*, summary: RunSummary, **inputs) -> None:
 
 def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
                       method: str, data: Path, questions: Path | None, results: list,
-                      reports_dir: Path, preloaded: Path | None) -> None:
+                      reports_dir: Path, preloaded: Path | None, notes=None) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review
@@ -348,7 +405,8 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             pass  # the notebooks then compute their own
     from review_lib.data.notes_figures import notes_figure_problems
 
-    notes = read_programme_notes(programme, [data] if data.is_dir() else [])
+    if notes is None:
+        notes = read_programme_notes(programme, [data] if data.is_dir() else [])
     for review in selected:
         found = notes.for_review(review.council, review.cycle)
         if found is not None:
@@ -542,7 +600,9 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
     skipped = [o for o in summary.outcomes if o.skipped]
     failed = [o for o in summary.outcomes if not o.ok]
     print(f"\n{len(made)} report(s) written, {len(skipped)} already up to date, "
-          f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s).", file=stream)
+          f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s)"
+          + (f", {len(summary.drafts)} draft(s) for errors in their notes"
+             if summary.drafts else "") + ".", file=stream)
     for name, errors in summary.invalid_files:
         print(f"INVALID {name}: no reports; {len(errors)} error(s):", file=stream)
         for error in errors[:20]:
@@ -550,6 +610,15 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
         if len(errors) > 20:
             print(f"    ... and {len(errors) - 20} more (practice-review validate {name})",
                   file=stream)
+    for name, errors in summary.drafts:
+        print(f"DRAFT   {name}: rendered as a draft, since its notes have {len(errors)} "
+              "error(s), listed in its report:", file=stream)
+        for error in errors[:20]:
+            print(f"    {error}", file=stream)
+    for name, errors in summary.unused_notes:
+        print(f"NOTES   {name}: not used by any report; {len(errors)} error(s):", file=stream)
+        for error in errors[:20]:
+            print(f"    {error}", file=stream)
     for outcome in failed:
         print(f"FAILED  {outcome.job.label} ({outcome.job.notebook}.ipynb): "
               f"{outcome.message}", file=stream)

@@ -18,6 +18,16 @@ MAX_COLUMNS = 1_000
 #: Largest uncompressed part of a workbook, and of all its parts together, in megabytes.
 MAX_WORKBOOK_PART_MB = 100
 MAX_WORKBOOK_TOTAL_MB = 300
+#: Largest uncompressed part of a Word file (notes, or a council's style document), and of
+#: all its parts together, in megabytes: a notes file is text, and its document part a few
+#: megabytes at most (pictures are parts of their own).
+MAX_WORD_PART_MB = 25
+MAX_WORD_TOTAL_MB = 100
+#: Largest heap pandoc may use, in megabytes (``+RTS -M``): pandoc stops with a message
+#: rather than take the machine's memory.
+PANDOC_HEAP_MB = 1024
+#: Seconds pandoc may take to read one Word file (``PRACTICE_REVIEW_PANDOC_TIMEOUT``).
+DEFAULT_PANDOC_TIMEOUT = 30
 
 
 def _setting(name: str, default: int) -> int:
@@ -49,3 +59,14 @@ def max_cases() -> int:
         ``PRACTICE_REVIEW_MAX_CASES`` (default 1000).
     """
     return _setting("PRACTICE_REVIEW_MAX_CASES", DEFAULT_MAX_CASES)
+
+
+def pandoc_timeout() -> int:
+    """Seconds pandoc may take to read one Word file before it is stopped.
+
+    Returns
+    -------
+    int
+        ``PRACTICE_REVIEW_PANDOC_TIMEOUT`` (default 30).
+    """
+    return _setting("PRACTICE_REVIEW_PANDOC_TIMEOUT", DEFAULT_PANDOC_TIMEOUT)

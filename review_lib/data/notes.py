@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from review_lib.data.problems import WARNING, Problem
@@ -55,11 +55,26 @@ SELECTIONS = {"random": "random", "at random": "random", "drawn at random": "ran
 NOTES_SUFFIXES = (".md", ".docx")
 
 _HEADINGS = {heading.casefold(): key for key, heading, _ in SECTIONS}
-_HEADING = re.compile(r"^#(?!#)\s*(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[-*+]\s+(.*)$")
-_TAGS = re.compile(r"\s*\[((?:[A-Za-z]+\d+[A-Za-z]?\s*,?\s*)+)\]\s*\.?\s*$")
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+# Every pattern here is linear in its line: no two quantifiers may share what they match
+# (a tag list such as "[Q1   Q2   ...]" once took minutes, a heading of spaces as long).
+_TAG_ID = re.compile(r"[A-Za-z]+\d+[A-Za-z]?")
+_TAG_SEPARATOR = re.compile(r"[\s,]+")
 _UPDATE = re.compile(r"^\**R(\d+)\**\s*[:.)\-–—]\**\s*(.*)$", re.IGNORECASE)
+
+
+def _without_comments(text: str) -> str:
+    """Text without its closed ``<!-- -->`` comments (guidance); an unclosed one is kept."""
+    from review_lib.data.narrative import strip_comments
+
+    return strip_comments(text, escape_unclosed=False)
+
+
+def _heading(line: str) -> str | None:
+    """The text of a top-level heading (``# Introduction #``), or None for any other line."""
+    if not line.startswith("#") or line.startswith(("##", "#!")):
+        return None
+    return line[1:].strip().rstrip("#").rstrip()
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,13 @@ class ReviewNotes:
         Every line of the sections, with its line number in the file, so that what the
         text states can be checked against the data at its line
         (:mod:`review_lib.data.notes_figures`).
+    field_lines : dict of str to int
+        The line of each front-matter field given.
+    problems : tuple of Problem
+        The errors found in the notes, or about them (a second notes file for the review,
+        a ``council:`` naming another review, an update on no recommendation): notes with
+        any error are read as far as they can be and always make a draft, whose report
+        lists these (``status`` is then ``"draft"`` whatever the file says).
     """
 
     file: str
@@ -162,11 +184,31 @@ class ReviewNotes:
     previous_review_text: str = ""
     moderation_line: int | None = None
     lines: tuple[tuple[int, str], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    field_lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_draft(self) -> bool:
-        """Whether the report is a draft."""
-        return self.status == "draft"
+        """Whether the report is a draft (as the notes say, or because they have errors)."""
+        return self.status == "draft" or bool(self.problems)
+
+    def with_problems(self, problems) -> ReviewNotes:
+        """These notes with further errors, which make them a draft.
+
+        Parameters
+        ----------
+        problems : iterable of Problem
+            Errors about these notes found beyond the file itself.
+
+        Returns
+        -------
+        ReviewNotes
+            A copy, with the errors added (each once) and the status ``"draft"``.
+        """
+        added = tuple(p for p in problems if p.is_error and p not in self.problems)
+        if not added:
+            return self
+        return replace(self, status="draft", problems=self.problems + added)
 
     def section(self, key: str) -> str | None:
         """A section's Markdown, or None when the team has not written it."""
@@ -220,11 +262,23 @@ def _problem(kind: str, file: str, line: int | None, message: str, expected: str
                    value=value)
 
 
-def _word_text(path: Path) -> str:
-    """A Word notes file as Markdown (through pandoc), its first table as front matter."""
-    import pypandoc
+def _word_text(path: Path, name: str) -> tuple[str | None, Problem | None]:
+    """A Word notes file as Markdown (through pandoc), its first table as front matter.
 
-    markdown = pypandoc.convert_file(str(path), "gfm", extra_args=["--wrap=none"])
+    The file is checked before anything unpacks it, and pandoc runs with limits of time
+    and memory (:func:`review_lib.data.word.word_markdown`); the problem is returned when
+    it cannot be read.
+    """
+    from review_lib.data.word import word_markdown
+
+    markdown, problem = word_markdown(path, name)
+    if markdown is None:
+        return None, problem
+    return _word_front_matter(markdown), None
+
+
+def _word_front_matter(markdown: str) -> str:
+    """A Word file's Markdown (from pandoc), its first table made the front matter."""
     # pandoc escapes the brackets of a tag ("\\[Q11\\]") and apostrophes; the notes mean them.
     markdown = re.sub(r"\\([\[\]'\"])", r"\1", markdown)
     lines = markdown.splitlines()
@@ -276,6 +330,15 @@ def _front_matter(lines: list[str], file: str, problems: list[Problem]) -> tuple
                 + (f" (did you mean '{close[0]}'?)" if close else ""),
                 "one of " + ", ".join(FIELDS), value=line.strip(), severity=WARNING))
             continue
+        if key in values:
+            # Which one was meant cannot be told: "status: draft" then "status: final"
+            # must never publish a draft as final.
+            problems.append(_problem(
+                "notes-duplicate-field", file, index + 1,
+                f"'{key}' is given a second time (first at line {values[key][1]}, as "
+                f"{values[key][0]!r})", f"each field once: delete one of the two '{key}:' "
+                "lines", value=line.strip()))
+            continue
         values[key] = (value.strip().strip("\"'"), index + 1)
     problems.append(_problem("notes-front-matter", file, 1,
                              "the front matter is not closed", "a line '---' after the fields"))
@@ -283,11 +346,22 @@ def _front_matter(lines: list[str], file: str, problems: list[Problem]) -> tuple
 
 
 def _tags(text: str) -> tuple[str, tuple[str, ...]]:
-    match = _TAGS.search(text)
-    if not match:
+    """A recommendation's text and the question ids of its closing ``[Q2, Q3]``.
+
+    Read by hand rather than by one pattern, in time linear in the text: the tags are the
+    last bracketed group, closing the text (a full stop may follow), made only of ids such
+    as ``Q11`` separated by commas or spaces.
+    """
+    body = text.rstrip()
+    if body.endswith("."):
+        body = body[:-1].rstrip()
+    start = body.rfind("[")
+    if not body.endswith("]") or start < 0:
         return text.strip(), ()
-    ids = tuple(t.strip().upper() for t in match.group(1).split(",") if t.strip())
-    return text[:match.start()].rstrip(), ids
+    ids = [t for t in _TAG_SEPARATOR.split(body[start + 1:-1]) if t]
+    if not ids or not all(_TAG_ID.fullmatch(t) for t in ids):
+        return text.strip(), ()
+    return body[:start].rstrip(), tuple(t.upper() for t in ids)
 
 
 def _bullets(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -321,7 +395,9 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
     Returns
     -------
     tuple
-        The notes (None when the file cannot be used) and every problem found.
+        The notes and every problem found. Notes with errors are read as far as they can
+        be, as a draft that carries its errors (:attr:`ReviewNotes.problems`), so that the
+        report shows them rather than leaving the notes out.
     """
     problems: list[Problem] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -356,11 +432,11 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "random (drawn at random) or chosen (picked by the council)", value=raw))
     bodies: dict[str, list[tuple[int, str]]] = {}
     current: str | None = None
+    unknown = False
     for index in range(start, len(lines)):
         line = lines[index]
-        heading = _HEADING.match(line)
-        if heading and not line.startswith("#!"):
-            name = heading.group(1).strip()
+        name = _heading(line)
+        if name is not None:
             key = _HEADINGS.get(name.casefold().rstrip(":"))
             if key is None:
                 close = difflib.get_close_matches(name.casefold(), list(_HEADINGS), n=1,
@@ -372,6 +448,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                     f"'{name}' is not a section of the report{hint}",
                     "one of: " + "; ".join(h for _, h, _ in SECTIONS), value=line.strip()))
                 current = None
+                unknown = True  # its text is not shown: the heading's error says so
             elif key in bodies:
                 problems.append(_problem(
                     "notes-duplicate-heading", file, index + 1,
@@ -383,14 +460,14 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
             continue
         if current is not None:
             bodies[current].append((index + 1, line))
-        elif line.strip() and start and not bodies and index >= start:
+        elif line.strip() and start and not bodies and index >= start and not unknown:
             problems.append(_problem(
                 "notes-text-outside", file, index + 1,
                 "text before the first section heading is not shown in the report",
                 "text under one of the section headings", value=line.strip()[:60],
                 severity=WARNING))
     for key, heading, _ in SECTIONS:
-        if key not in bodies or not _COMMENT.sub("", "\n".join(t for _, t in bodies[key])
+        if key not in bodies or not _without_comments("\n".join(t for _, t in bodies[key])
                                                   ).strip():
             problems.append(_problem(
                 "notes-missing-section", file, None,
@@ -433,12 +510,11 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         else:
             rest.append(line)
     # Guidance in HTML comments (as the blank template has it) is never part of the report.
-    sections = {key: _COMMENT.sub("", "\n".join(t for _, t in body)).strip("\n")
+    sections = {key: _without_comments("\n".join(t for _, t in body)).strip("\n")
                 for key, body in bodies.items()}
-    if any(p.is_error for p in problems):
-        return None, problems
+    errors = tuple(p for p in problems if p.is_error)
     notes = ReviewNotes(
-        file=file, status=status or "final",
+        file=file, status="draft" if errors or status not in STATUSES else status,
         council=fields.get("council", (None,))[0] or None,
         cycle=fields.get("cycle", (None,))[0] or None,
         theme=fields.get("theme", (None,))[0] or None,
@@ -446,7 +522,8 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         selection=selection, moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
         previous_review_text="\n".join(rest).strip("\n"),
-        moderation_line=fields.get("moderation", (None, None))[1],
+        moderation_line=fields.get("moderation", (None, None))[1], problems=errors,
+        field_lines={key: line for key, (_, line) in fields.items()},
         lines=tuple(sorted(pair for body in bodies.values() for pair in body)))
     return notes, problems
 
@@ -467,22 +544,36 @@ def read_notes(path: Path, display_name: str | None = None, question_ids=None
     Returns
     -------
     tuple
-        The notes (None when the file cannot be used) and every problem found.
+        The notes and every problem found. A file that cannot be read at all (not UTF-8
+        text, not a Word document, too large, or pandoc failing) gives empty notes, a
+        draft carrying that error, so that its review's report is marked and says why.
     """
+    from review_lib.data.limits import max_file_bytes
+
     name = display_name or path.name
+    problem = None
     try:
         if path.suffix.casefold() == ".docx":
-            text = _word_text(path)
+            text, problem = _word_text(path, name)
+        elif path.stat().st_size > max_file_bytes():
+            text, problem = None, _problem(
+                "too-large", name, None,
+                f"the notes file is {path.stat().st_size / 2 ** 20:,.1f} MB, more than the "
+                f"{max_file_bytes() // 2 ** 20} MB a file may be",
+                "notes of text (a notes file is a few kilobytes); if the file is right, set "
+                "PRACTICE_REVIEW_MAX_FILE_MB to a larger number of megabytes")
         else:
             text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return None, [_problem("notes-encoding", name, None,
-                               f"the notes file is not UTF-8 text (byte {error.start})",
-                               "a Markdown file saved as UTF-8")]
+        problem = _problem("notes-encoding", name, None,
+                           f"the notes file is not UTF-8 text (byte {error.start})",
+                           "a Markdown file saved as UTF-8")
     except (OSError, RuntimeError, ImportError) as error:
-        return None, [_problem("notes-unreadable", name, None,
-                               f"the notes file cannot be read ({type(error).__name__})",
-                               "a Markdown (.md) or Word (.docx) file")]
+        problem = _problem("notes-unreadable", name, None,
+                           f"the notes file cannot be read ({type(error).__name__})",
+                           "a Markdown (.md) or Word (.docx) file")
+    if problem is not None:
+        return ReviewNotes(file=name, status="draft", problems=(problem,)), [problem]
     return parse_notes(text, name, question_ids)
 
 
@@ -519,7 +610,8 @@ class NotesIndex:
     Attributes
     ----------
     notes : dict
-        ``(council folded, cycle)`` to the notes.
+        ``(council folded, cycle)`` to the notes (notes with errors included: they are
+        drafts that carry their errors).
     problems : list of Problem
         Everything found in the notes files.
     """
@@ -537,13 +629,76 @@ class NotesIndex:
                    if name == council.casefold().strip() and c < cycle]
         return max(earlier, key=lambda pair: pair[0]) if earlier else None
 
+    def problems_for(self, council: str, cycle: str) -> list[Problem]:
+        """The errors that make a review's report a draft.
 
-def _data_stems(programme) -> set[Path]:
-    return {Path(r.path).with_suffix("") for r in programme.reviews if r.path is not None}
+        They are its notes' errors, and its previous review's notes' (which its report
+        follows up).
+
+        Parameters
+        ----------
+        council, cycle : str
+            The review.
+
+        Returns
+        -------
+        list of Problem
+            Errors, the review's own first; empty when its report may be final.
+        """
+        notes = self.for_review(council, cycle)
+        previous = self.previous(council, cycle)
+        found = list(notes.problems) if notes is not None else []
+        if previous is not None:
+            found += [p for p in previous[1].problems if p not in found]
+        return found
+
+    def unused_errors(self) -> list[Problem]:
+        """Errors in notes files that belong to no review (so that no report shows them)."""
+        shown = {p for notes in self.notes.values() for p in notes.problems}
+        return [p for p in self.problems if p.is_error and p not in shown]
+
+
+def _notes_files_beside(data_file: Path, listings: dict[Path, frozenset[str]]) -> list[Path]:
+    """Every notes file beside a data file, the one read first (``.md``, then ``.docx``)."""
+    first = _notes_beside(data_file, listings)
+    if first is None:
+        return []
+    others = [data_file.with_suffix(s) for s in NOTES_SUFFIXES
+              if data_file.with_suffix(s).name.casefold() != first.name.casefold()]
+    return [first, *(p for p in others if p.name.casefold() in listings[data_file.parent]
+                     and p.is_file())]
+
+
+def _claims(notes: ReviewNotes, review, data_name: str) -> list[Problem]:
+    """Errors for a ``council:`` or ``cycle:`` line naming another review than its data's."""
+    from review_lib.data.records import normalise_cycle
+
+    problems = []
+    said = {"council": (notes.council, review.council,
+                        lambda a, b: a.casefold().strip() == b.casefold().strip()),
+            "cycle": (notes.cycle, review.cycle,
+                      lambda a, b: (normalise_cycle(a) or a) == b)}
+    for key, (claimed, actual, same) in said.items():
+        if claimed and not same(claimed, actual):
+            problems.append(_problem(
+                "notes-other-review", notes.file, notes.field_lines.get(key),
+                f"the notes say {key}: {claimed!r}, but they are beside {data_name}, which "
+                f"holds {review.council} {review.cycle}",
+                f"notes beside the data file of the review they are about: move them, or "
+                f"correct the '{key}:' line (it is needed only in notes that stand alone)",
+                value=claimed))
+    return problems
 
 
 def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
     """Read the notes beside each review's data file, and notes that stand alone.
+
+    Nothing is left out silently: notes with errors are kept as drafts carrying their
+    errors (:attr:`ReviewNotes.problems`); a second notes file for a review (``dudley.docx``
+    beside ``dudley.md``, or stand-alone notes naming a review that has notes), and notes
+    whose ``council:`` or ``cycle:`` names another review than the data file beside them,
+    are errors added to the notes the review uses, so that its report is a draft that
+    says so.
 
     Parameters
     ----------
@@ -551,14 +706,15 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
         The reviews (their data files say where their notes are).
     roots : iterable of str or Path
         The data folders, searched for notes with no data file beside them (these must
-        give ``council`` and ``cycle`` in their front matter).
+        give ``council`` and ``cycle`` in their front matter); notes beside a data file
+        that holds several reviews are read as these are.
     question_ids : collection of str, optional
         The catalogue's ids (by default the programme's catalogue).
 
     Returns
     -------
     NotesIndex
-        The notes, and their problems (a file with errors is left out).
+        The notes, and every problem found in them.
     """
     from review_lib.data.records import normalise_cycle
 
@@ -571,17 +727,29 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
     seen: set[Path] = set()
     listings: dict[Path, frozenset[str]] = {}
     for data_file, reviews in by_file.items():
-        path = _notes_beside(data_file, listings)
-        if path is None or len(reviews) != 1:
+        if len(reviews) != 1:
+            continue  # several reviews in one file: notes beside it must say which
+        review = reviews[0]
+        found = _notes_files_beside(data_file, listings)
+        if not found:
             continue
-        seen.add(path.resolve())
-        name = str(Path(reviews[0].source).with_suffix(path.suffix))
+        seen.update(p.resolve() for p in found)
+        path, others = found[0], found[1:]
+        name = str(Path(review.source).with_suffix(path.suffix))
         notes, problems = read_notes(path, name, ids)
+        data_name = Path(review.source).name
+        problems += _claims(notes, review, data_name)
+        for other in others:
+            other_name = str(Path(review.source).with_suffix(other.suffix))
+            problems.append(_problem(
+                "notes-two-files", other_name, None,
+                f"{review.council} {review.cycle} has two notes files, {name} and "
+                f"{other_name}; only {name} is read",
+                "one notes file per review: delete or rename the one that is not meant"))
         index.problems.extend(problems)
-        if notes is not None:
-            review = reviews[0]
-            index.notes[(review.council.casefold().strip(), review.cycle)] = notes
-    stems = _data_stems(programme)
+        index.notes[(review.council.casefold().strip(), review.cycle)] = (
+            notes.with_problems(problems))
+    stems = {path.with_suffix("") for path, reviews in by_file.items() if len(reviews) == 1}
     for root in (Path(r) for r in roots):
         if not root.is_dir():
             continue
@@ -591,33 +759,40 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
                     or "moderation" in (part.casefold() for part in path.parts)
                     or path.resolve() in seen or path.with_suffix("") in stems):
                 continue
+            seen.add(path.resolve())
             name = str(path.relative_to(root))
             notes, problems = read_notes(path, name, ids)
             index.problems.extend(problems)
-            if notes is None:
-                continue
             cycle = normalise_cycle(notes.cycle) if notes.cycle else None
             if not notes.council or not cycle:
-                index.problems.append(_problem(
-                    "notes-no-review", name, 1,
-                    "these notes have no data file beside them and do not say which review "
-                    "they belong to, so they are not used",
-                    "a data file with the same name beside them, or 'council:' and 'cycle:' "
-                    "in the front matter", severity=WARNING))
+                if not notes.problems:  # an unreadable file's errors already say enough
+                    index.problems.append(_problem(
+                        "notes-no-review", name, 1,
+                        "these notes have no data file beside them (or one holding several "
+                        "reviews) and do not say which review they belong to, so they are "
+                        "not used", "a data file of one review with the same name beside "
+                        "them, or 'council:' and 'cycle:' in the front matter",
+                        severity=WARNING))
                 continue
             key = (notes.council.casefold().strip(), cycle)
             if key in index.notes:
-                index.problems.append(_problem(
-                    "notes-duplicate", name, 1,
-                    f"{notes.council} {cycle} already has notes", "one notes file per review"))
+                duplicate = _problem(
+                    "notes-duplicate", name, notes.field_lines.get("council", 1),
+                    f"{notes.council} {cycle} already has notes ({index.notes[key].file}); "
+                    "these are not read into its report, which is marked as a draft until "
+                    "one of the two is removed", "one notes file per review")
+                index.problems.append(duplicate)
+                index.notes[key] = index.notes[key].with_problems([duplicate])
                 continue
             index.notes[key] = notes
     quiet = set()  # (file, heading) of sections whose absence is expected
     for (council, cycle), notes in list(index.notes.items()):
         previous = index.previous(council, cycle)
         if notes.updates:
-            index.problems.extend(previous_recommendations_problems(
-                notes, previous[1] if previous else None))
+            unknown = previous_recommendations_problems(notes, previous[1] if previous
+                                                        else None)
+            index.problems.extend(unknown)
+            index.notes[(council, cycle)] = notes.with_problems(unknown)
         if previous is None:  # nothing to follow up
             quiet.add((notes.file, "Previous review"))
         if any(name == council and later > cycle for name, later in index.notes):
@@ -740,7 +915,9 @@ def recommendations_summary(index: NotesIndex, council: str, cycle: str) -> dict
         made = previous[1].recommendations
         updated = sum(1 for r in made if notes is not None and notes.update_for(r.number))
         earlier = {"cycle": previous[0], "count": len(made), "updated": updated}
-    return {"status": notes.status if notes is not None else None,
+    status = None if notes is None else (
+        "draft" if index.problems_for(council, cycle) else notes.status)
+    return {"status": status,
             "recommendations": [{"number": r.label, "text": r.text,
                                  "questions": list(r.questions)}
                                 for r in (notes.recommendations if notes is not None else ())],

@@ -82,6 +82,14 @@ class ReviewContext:
         return self.notes_index.for_review(self.review.council, self.review.cycle)
 
     @property
+    def notes_problems(self) -> list[Problem]:
+        """Errors in this review's notes, or its previous review's: a draft lists them.
+
+        See :meth:`~review_lib.data.notes.NotesIndex.problems_for`.
+        """
+        return self.notes_index.problems_for(self.review.council, self.review.cycle)
+
+    @property
     def previous_notes(self) -> tuple[str, ReviewNotes] | None:
         """The council's notes from its latest earlier review, with that review's cycle."""
         return self.notes_index.previous(self.review.council, self.review.cycle)
@@ -106,23 +114,81 @@ def _notes_index(programme: Programme, roots: list[Path]) -> NotesIndex:
     signature = _notes_signature(programme, roots)
     if _NOTES and _NOTES[0][0] is programme and _NOTES[0][1] == signature:
         return _NOTES[0][2]
-    index = read_programme_notes(programme, roots)
+    index = _run_notes(signature) or read_programme_notes(programme, roots)
     _NOTES[:] = [(programme, signature, index)]
     return index
 
 
+#: The batch run's read of the notes, beside its read of the data folder.
+NOTES_FILE = "notes.pickle"
+
+
+def save_notes(preloaded: Path, programme: Programme, roots: list[Path], index: NotesIndex
+               ) -> Path:
+    """Keep the run's read of the notes files for its workers, beside its read of the data.
+
+    A notebook uses it only while every notes file, and the reviews' data files, are as
+    they were read (:func:`_notes_signature`): one Word file that pandoc is slow on is then
+    read once in a run, not once in every worker.
+
+    Parameters
+    ----------
+    preloaded : Path
+        The run's read, as :func:`save_preloaded` wrote it; the notes go beside it.
+    programme : Programme
+        The programme the notes were read for.
+    roots : list of Path
+        The folders searched for notes that stand alone.
+    index : NotesIndex
+        What :func:`~review_lib.data.notes.read_programme_notes` gave.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    import pickle
+
+    from review_lib.files import write_atomically
+
+    return write_atomically(Path(preloaded).with_name(NOTES_FILE), pickle.dumps(
+        (_notes_signature(programme, roots), index), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _run_notes(signature: tuple) -> NotesIndex | None:
+    """The batch run's read of the notes, when it was of exactly these files; else None."""
+    import pickle
+
+    source = os.environ.get(ENV_PRELOADED)
+    if not source:
+        return None
+    try:
+        saved, index = pickle.loads(Path(source).with_name(NOTES_FILE).read_bytes())
+    except Exception:  # none written, or unreadable: the notes are read again
+        return None
+    return index if saved == signature else None
+
+
 def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
+    """What identifies a read of the notes: every notes file, with size and time.
+
+    The files beside the reviews' data or under the roots, and the reviews' data files (by
+    their full paths, so that a worker and its run name them alike).
+    """
     from review_lib.data.notes import NOTES_SUFFIXES
 
-    folders = {os.path.dirname(str(r.path)) for r in programme.reviews if r.path is not None}
+    folders = {os.path.dirname(os.path.realpath(r.path)) for r in programme.reviews
+               if r.path is not None}
     found = []
-    for top in sorted(folders | {str(root) for root in roots}):
+    for top in sorted(folders | {os.path.realpath(root) for root in roots}):
         for folder, _, names in os.walk(top):
             for name in names:
                 if os.path.splitext(name)[1].casefold() in NOTES_SUFFIXES:
                     path = os.path.join(folder, name)
                     found.append((path, _stat(Path(path))))
-    return tuple(sorted(set(found)))
+    reviews = sorted((os.path.realpath(r.path), r.council, r.cycle) for r in programme.reviews
+                     if r.path is not None)
+    return tuple(sorted(set(found))), tuple(reviews)
 
 
 def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,

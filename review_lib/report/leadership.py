@@ -107,10 +107,11 @@ def title(context: ReviewContext) -> str:
         HTML.
     """
     review, notes = context.review, context.notes
-    status = ("Draft report" if notes is not None and notes.is_draft
+    problems = context.notes_problems
+    draft = bool(problems) or (notes is not None and notes.is_draft)
+    status = ("Draft report" if draft
               else "Final report" if notes is not None else "Report from the data")
     running = f"{review.council} · Practice Review {review.cycle}"
-    draft = notes is not None and notes.is_draft
     page = ("@page { @bottom-left { content: \"" + _css_string(running) + "\"; "
             "font: 8.5pt Arial, sans-serif; color: #3d3d3d; }"
             + (" @top-right { content: \"DRAFT\"; font: bold 10pt Arial, sans-serif; }"
@@ -122,8 +123,25 @@ def title(context: ReviewContext) -> str:
         parts.append('<p class="draft-mark" aria-hidden="true">Draft</p>')
         parts.append('<p class="banner draft">This is a draft. The review team has not yet '
                      "agreed its final text.</p>")
+    if problems:
+        parts.append(_notes_problems_box(context, problems))
     parts.append(synthetic_banner(context.synthetic))
     return "\n".join(parts)
+
+
+def _notes_problems_box(context: ReviewContext, problems: list) -> str:
+    """The errors in the review team's notes, file and line, shown where the title is."""
+    from review_lib.report.wording.notes import pseudonymise
+
+    items = "".join(
+        f"<li>{esc(pseudonymise(str(p).replace(': error: ', ': ', 1), context.review))}</li>"
+        for p in problems)
+    count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
+    return ('<div class="banner draft notes-problems" role="note">'
+            f"<p>The review team's notes have {count}, so this report is a draft until they "
+            "are put right. Sections the notes could not give say that they await the "
+            "review team.</p>"
+            f"<ul>{items}</ul></div>")
 
 
 def _other_reports(context: ReviewContext) -> list[tuple[str, str]]:

@@ -8,12 +8,14 @@ overwritten and nothing ambiguous is published.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import openpyxl
@@ -642,3 +644,282 @@ def test_workbook_xml_is_parsed_through_defusedxml():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+# --------------------------------------------------------------------------- notes and Word files
+
+#: A review team's notes with every section, for the small councils (questions A1-A3).
+SMALL_NOTES = """---
+status: final
+---
+
+# Introduction
+
+The review took place in spring.
+
+# Themes from the meetings
+
+Practitioners felt supported.
+
+# Analysis of the case records
+
+Records were clear.
+
+# Observations
+
+Practice was good.
+
+# Key strengths
+
+- Good support for carers
+
+# Recommendations
+
+- Look at oversight. [A3]
+
+# Review team
+
+- Principal Social Worker, a neighbouring council
+"""
+
+
+@pytest.mark.slow
+def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path):
+    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma", "Delta"))
+    # Alpha: a misspelt heading, an unknown tag and an unclosed front matter would each
+    # have dropped its notes; Beta: a text file named .docx; Gamma: draft, then final.
+    (data / "alpha.md").write_text(SMALL_NOTES.replace("# Key strengths", "# Key strength")
+                                   .replace("[A3]", "[A13]"))
+    (data / "beta.docx").write_text(SMALL_NOTES)
+    (data / "gamma.md").write_text(SMALL_NOTES.replace("status: final",
+                                                       "status: draft\nstatus: final"))
+    (data / "delta.md").write_text(SMALL_NOTES)
+    reports = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--questions",
+         str(questions), "--out", str(reports), "--figures", str(tmp_path / "figures"),
+         "--jobs", "2"], capture_output=True, text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"}, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    html = {name: unescape((reports / "2024" / name / "leadership.html").read_text())
+            for name in ("alpha", "beta", "gamma", "delta")}  # every council rendered
+    for name in ("alpha", "beta", "gamma"):
+        assert "Draft report" in html[name] and "notes-problems" in html[name], name
+        assert f"DRAFT   {name.title()} 2024" in output, output
+    assert "'Key strength' is not a section of the report" in html["alpha"]
+    assert "alpha.md, line 21" in html["alpha"] and "alpha.md, line 27" in html["alpha"]
+    assert "Records were clear." in html["alpha"]  # read as far as it could be
+    assert "beta.docx" in html["beta"] and "not a Word (.docx) document" in html["beta"]
+    assert "gamma.md, line 3" in html["gamma"] and "given a second time" in html["gamma"]
+    assert "Final report" in html["delta"] and "notes-problems" not in html["delta"]
+    assert "DRAFT   Delta" not in output
+    metrics = json.loads((reports / "2024" / "gamma" / "metrics.json").read_text())
+    assert metrics["recommendations"]["status"] == "draft"
+
+
+def test_pathological_lines_in_notes_are_read_in_linear_time():
+    # Each of these took minutes or more with the old patterns (time tripling with each tag
+    # of the first, growing with the cube of the spaces of the second, the square of the
+    # others); read in a process of its own under a generous timeout, they must finish.
+    probe = """if True:
+        from review_lib.data.narrative import narrative_html, narrative_warnings
+        from review_lib.data.notes import parse_notes
+        from review_lib.report.wording.notes import _clean_markdown
+        tags = '   '.join(f'Q{i % 12 + 1}' for i in range(40))
+        text = ('---\\nstatus: final\\n---\\n# Recommendations\\n'
+                f'- Do better [{tags}] by March 2024.\\n# Intro' + ' ' * 50_000 + 'x\\n')
+        notes, problems = parse_notes(text, 'x.md', [f'Q{i}' for i in range(1, 13)])
+        assert notes.recommendations[0].questions == ()
+        prose = '<img ' * 40_000 + '![' * 40_000 + '[' * 40_000
+        narrative_html(_clean_markdown(prose))
+        import pathlib, tempfile
+        path = pathlib.Path(tempfile.mkdtemp()) / 'x.md'
+        path.write_text(prose)
+        narrative_warnings(path, 'x.md')
+        print('done')
+    """
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
+
+
+def test_the_tag_list_is_read_as_before():
+    from review_lib.data.notes import _tags
+
+    assert _tags("Do it. [Q11]") == ("Do it.", ("Q11",))
+    assert _tags("Do it [q2, Q3]. ") == ("Do it", ("Q2", "Q3"))
+    assert _tags("Do it [Q2 Q3]") == ("Do it", ("Q2", "Q3"))
+    assert _tags("See [the guide] first.") == ("See [the guide] first.", ())
+    assert _tags("Do better [Q1   Q2   Q3] by March 2024.") == (
+        "Do better [Q1   Q2   Q3] by March 2024.", ())
+
+
+@pytest.mark.parametrize("tag", ["template", "embed", "math", "svg", "style", "script",
+                                 "noscript", "textarea"])
+def test_a_bare_tag_in_prose_keeps_the_rest_of_its_section(tag):
+    from review_lib.data.narrative import narrative_html
+    from review_lib.report.wording.notes import _clean_markdown
+
+    text = (f"Staff fill in the <{tag}> for each review.\n\nA later paragraph.\n\n"
+            "- and a list\n")
+    for html in (narrative_html(_clean_markdown(text)), narrative_html(text)):
+        assert "for each review." in html and "A later paragraph." in html, html
+        assert "and a list" in html
+        if tag != "embed":  # a void element: it has no content to lose
+            assert f"&lt;{tag}&gt;" in html  # shown as typed
+        assert f"<{tag}" not in html
+
+
+def test_closed_elements_are_still_removed_with_their_content_and_no_more():
+    from review_lib.data.narrative import contain_html, narrative_html, strip_comments
+
+    text = ("Before <script>alert(1)</script> after.\n\n<style>p {}</style>Styled.\n\n"
+            "<svg><a href='https://x.example'>s</a></svg> Drawn. <svg/> <math> open\n\n"
+            "End <!-- open comment\n")
+    html = narrative_html(text)
+    for gone in ("alert", "p {}", "x.example", "<svg", "<script", "<style"):
+        assert gone not in html, gone
+    for kept in ("Before", "after.", "Styled.", "Drawn.", "&lt;math&gt; open", "End",
+                 "&lt;!-- open comment"):
+        assert kept in html, kept
+    assert contain_html("<svg><svg></svg>x") == "&lt;svg&gt;x"
+    assert strip_comments("a<!--b-->c<!--d") == "ac&lt;!--d"
+
+
+def _word_file(path: Path, text: str = "Notes") -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def test_a_word_file_that_would_unpack_too_large_is_refused_before_pandoc(tmp_path,
+                                                                          monkeypatch):
+    from review_lib.data.notes import read_notes
+
+    source = _word_file(tmp_path / "real.docx")
+    bomb = tmp_path / "dudley.docx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(
+            bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == "word/document.xml":  # 30 MB of spaces: 30 kB packed
+                data = data.replace(b"<w:body>", b"<w:body>" + b" " * (30 * 2 ** 20))
+            target.writestr(info.filename, data)
+    assert bomb.stat().st_size < 2 ** 20
+
+    def never(*args, **kwargs):
+        raise AssertionError("pandoc was given the file")
+
+    monkeypatch.setattr(subprocess, "Popen", never)
+    notes, problems = read_notes(bomb)
+    [problem] = problems
+    assert problem.kind == "too-large" and problem.file == "dudley.docx"
+    assert "its part word/document.xml alone to 30 MB" in problem.message
+    assert notes.is_draft and notes.problems == (problem,)
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"---\nstatus: final\n---\n# Introduction\n", "is a text file, not a Word (.docx)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "the notes file is not a Word (.docx) document"),
+    (b"PK\x03\x04 cut short", "damaged or cut short"),
+])
+def test_a_file_named_docx_that_is_not_a_word_document_is_named_as_such(tmp_path, content,
+                                                                       words):
+    from review_lib.data.notes import read_notes
+
+    path = tmp_path / "dudley.docx"
+    path.write_bytes(content)
+    notes, [problem] = read_notes(path)
+    assert problem.kind == "notes-unreadable" and words in problem.message, str(problem)
+    assert "Markdown notes are named .md" in problem.expected
+    assert notes.is_draft
+
+
+def _fake_pandoc(tmp_path: Path, monkeypatch, script: str) -> Path:
+    import pypandoc
+
+    pandoc = tmp_path / "pandoc"
+    pandoc.write_text("#!/bin/sh\n" + script)
+    pandoc.chmod(0o755)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(pandoc))
+    return pandoc
+
+
+def test_a_pandoc_that_never_returns_is_stopped_with_what_to_do(tmp_path, monkeypatch):
+    from review_lib.data.notes import read_notes
+
+    pid_file = tmp_path / "child.pid"
+    # pandoc starts a child of its own that would outlive it, and never returns.
+    _fake_pandoc(tmp_path, monkeypatch, f"sleep 300 &\necho $! > {pid_file}\nwait\n")
+    monkeypatch.setenv("PRACTICE_REVIEW_PANDOC_TIMEOUT", "1")
+    notes, [problem] = read_notes(_word_file(tmp_path / "dudley.docx"))
+    assert problem.kind == "notes-unreadable" and problem.file == "dudley.docx"
+    assert "had not finished reading the Word file after 1 s and was stopped" in str(problem)
+    assert "PRACTICE_REVIEW_PANDOC_TIMEOUT" in problem.expected and notes.is_draft
+    child = int(pid_file.read_text())
+    for _ in range(50):  # the child was stopped with it (give the kernel a moment)
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+            break  # stopped, waiting only to be collected by its parent (gone)
+        time.sleep(0.1)
+    else:
+        pytest.fail("pandoc's child was left running")
+
+
+def test_a_pandoc_failure_is_a_located_message_not_a_traceback(tmp_path, monkeypatch):
+    from review_lib.data.notes import read_notes
+
+    path = _word_file(tmp_path / "dudley.docx")
+    _fake_pandoc(tmp_path, monkeypatch, f"echo 'cannot parse {path.resolve()}' >&2\nexit 3\n")
+    notes, [problem] = read_notes(path)
+    assert "pandoc could not read the Word file (exit status 3: cannot parse dudley.docx)" \
+        in problem.message
+    assert str(tmp_path) not in str(problem) and notes.is_draft
+    _fake_pandoc(tmp_path, monkeypatch, "exit 251\n")  # its heap limit reached
+    _, [problem] = read_notes(path)
+    assert problem.kind == "too-large" and "MB of memory" in problem.message
+
+
+def test_a_style_document_that_would_unpack_too_large_writes_no_word_file(tmp_path,
+                                                                         monkeypatch):
+    from review_lib.batch.jobs import RunSummary
+    from review_lib.batch.run import _style_usable
+
+    monkeypatch.setattr("review_lib.data.limits.MAX_WORD_TOTAL_MB", 0)
+    style = _word_file(tmp_path / "house.docx")
+    summary = RunSummary()
+    assert not _style_usable(style, summary)
+    [message] = summary.messages
+    assert message.startswith("No Word file written: house.docx") and "unpack" in message
+    assert _style_usable(None, RunSummary())
+
+
+@pytest.mark.slow
+def test_a_run_reads_each_word_notes_file_once(tmp_path):
+    # A Word file pandoc is slow on costs the run its time once, not once in every worker.
+    import pypandoc
+
+    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
+    _word_file(data / "alpha.docx", "Introduction")
+    calls = tmp_path / "calls.txt"
+    pandoc = tmp_path / "pandoc"
+    pandoc.write_text(f'#!/bin/sh\ncase "$*" in *--from=docx*) echo x >> {calls};; esac\n'
+                      f'exec {pypandoc.get_pandoc_path()} "$@"\n')
+    pandoc.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--questions",
+         str(questions), "--out", str(tmp_path / "reports"), "--figures",
+         str(tmp_path / "figures"), "--jobs", "2"], capture_output=True, text=True,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYPANDOC_PANDOC": str(pandoc)}, timeout=600)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").exists(), output
+    assert calls.read_text().count("x") == 1

@@ -93,14 +93,23 @@ def test_a_complete_notes_file_reads_into_its_sections_and_recommendations():
     (GOOD.replace("# Key strengths", "# Recommendations"), "notes-duplicate-heading", 38,
      "twice"),
     (GOOD.replace("- R2:", "- R1:"), "notes-duplicate-update", 18, "second update"),
+    (GOOD.replace("# Key strengths", "# Key strength"), "notes-unknown-heading", 34,
+     "did you mean 'Key strengths'"),
+    (GOOD.replace("referred_back: 0\n---", "referred_back: 0"), "notes-front-matter", 1,
+     "not closed"),
+    (GOOD.replace("status: final", "status: draft\nstatus: final"), "notes-duplicate-field",
+     4, "'status' is given a second time (first at line 3, as 'draft')"),
 ])
 def test_each_notes_problem_is_an_error_with_its_line(text, kind, line, words):
     notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
     found = [p for p in problems if p.kind == kind]
     assert found, kinds(problems)
-    assert notes is None and found[0].is_error
+    assert found[0].is_error
     assert found[0].line == line, str(found[0])
     assert words in str(found[0]) and f"dudley.md, line {line}" in str(found[0])
+    # The notes are kept, as a draft carrying the error, never dropped or left final.
+    assert notes is not None and notes.is_draft and notes.status == "draft"
+    assert found[0] in notes.problems
 
 
 def test_warnings_for_missing_sections_and_unknown_fields_still_give_notes():
@@ -175,5 +184,104 @@ def test_a_notes_file_that_is_not_text_is_refused_not_crashed(tmp_path):
     path = tmp_path / "dudley.md"
     path.write_bytes(b"---\nstatus: final\n---\n\xff\xfe\x00bad")
     notes, problems = read_notes(path)
-    assert notes is None and problems[0].kind == "notes-encoding"
+    assert problems[0].kind == "notes-encoding" and problems[0].is_error
+    # Empty notes, a draft carrying the error: the report says why it has no notes.
+    assert notes.is_draft and notes.problems == (problems[0],) and notes.sections == {}
     assert str(Path(tmp_path)) not in str(problems[0])
+
+
+# --------------------------------------------------------------------------- nothing ignored
+
+
+#: GOOD without its updates (which need a previous review's notes).
+PLAIN = GOOD.replace("- R1: A framework is being written\n  with staff.\n"
+                     "- R2: Waiting lists are checked each week.\n", "")
+
+
+def _programme_with_notes(tmp_path, notes: dict[str, str]):
+    from conftest import good_rows, write_wide_csv
+
+    from review_lib.data.loading import load_programme
+
+    write_wide_csv(tmp_path / "testshire.csv", good_rows())
+    for name, text in notes.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return read_programme_notes(load_programme(tmp_path), [tmp_path])
+
+
+def test_notes_naming_another_council_or_cycle_are_an_error_at_that_line(tmp_path):
+    text = PLAIN.replace("theme:", "council: Dudley\ncycle: 2019\ntheme:")
+    index = _programme_with_notes(tmp_path, {"testshire.md": text})
+    found = {p.line: str(p) for p in index.problems if p.kind == "notes-other-review"}
+    assert set(found) == {2, 3}, [str(p) for p in index.problems]
+    assert "the notes say council: 'Dudley', but they are beside testshire.csv, which " \
+           "holds Testshire 2022-24" in found[2]
+    assert "cycle: '2019'" in found[3]
+    notes = index.for_review("Testshire", "2022-24")
+    assert notes.is_draft and len(notes.problems) == 2
+    assert notes.section("introduction")  # still read, as a draft
+    # Naming its own review, however spelt, is no problem.
+    text = PLAIN.replace("theme:", "council: TESTSHIRE\ncycle: 2022-2024\ntheme:")
+    (tmp_path / "testshire.md").write_text(text, encoding="utf-8")
+    index = _programme_with_notes(tmp_path, {})
+    assert not [p for p in index.problems if p.is_error], [str(p) for p in index.problems]
+    assert not index.for_review("Testshire", "2022-24").is_draft
+
+
+def test_a_word_file_beside_a_markdown_file_is_named(tmp_path):
+    index = _programme_with_notes(tmp_path, {"testshire.md": PLAIN,
+                                             "testshire.docx": "not read"})
+    [problem] = [p for p in index.problems if p.kind == "notes-two-files"]
+    assert problem.file.endswith("/testshire.docx") and problem.is_error
+    assert "two notes files, " in problem.message
+    assert "testshire.md and " in problem.message and "; only " in problem.message
+    notes = index.for_review("Testshire", "2022-24")
+    assert notes.file.endswith("/testshire.md") and notes.is_draft
+    assert problem in notes.problems
+
+
+def test_stand_alone_notes_claiming_a_review_with_notes_make_it_a_draft(tmp_path):
+    claim = "---\ncouncil: Testshire\ncycle: 2022-24\nstatus: final\n---\n\n# Introduction\n\nX\n"
+    index = _programme_with_notes(tmp_path, {"testshire.md": PLAIN, "extra/claim.md": claim})
+    [problem] = [p for p in index.problems if p.kind == "notes-duplicate"]
+    assert problem.file == "extra/claim.md" and problem.line == 2
+    assert "already has notes (" in problem.message
+    notes = index.for_review("Testshire", "2022-24")
+    assert notes.file.endswith("/testshire.md") and notes.is_draft
+    assert index.problems_for("Testshire", "2022-24") == [problem]
+    assert index.unused_errors() == []
+
+
+def test_errors_in_the_previous_reviews_notes_make_the_later_report_a_draft(tmp_path):
+    earlier = ("---\ncouncil: Testshire\ncycle: 2019\nstatus: final\n---\n\n"
+               "# Recommendations\n\n- Supervise. [Q99]\n")
+    index = _programme_with_notes(tmp_path, {"testshire.md": PLAIN, "2019/testshire.md": earlier})
+    problems = index.problems_for("Testshire", "2022-24")
+    assert [(p.file, p.kind) for p in problems] == [("2019/testshire.md",
+                                                     "notes-unknown-question")]
+    assert not index.for_review("Testshire", "2022-24").problems  # its own are fine
+
+
+def test_notes_beside_a_file_of_several_reviews_stand_alone(tmp_path):
+    from review_lib.data.loading import load_programme
+
+    lines = ["council,cycle,case,auditor,question,rating"]
+    for council in ("Ashford", "Bexley"):
+        for case in range(1, 4):
+            lines += [f"{council},2022-24,{council[:2]}-{case},PSW A,{q},Good"
+                      for q in [*QUESTIONS, "Overall"]]
+    (tmp_path / "region.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "region.md").write_text(PLAIN.replace("theme:", "council: Bexley\ncycle: "
+                                                                "2022-24\ntheme:"))
+    index = read_programme_notes(load_programme(tmp_path), [tmp_path])
+    assert index.for_review("Bexley", "2022-24").file == "region.md"
+    assert index.for_review("Ashford", "2022-24") is None
+
+
+def test_a_duplicate_field_other_than_status_is_an_error_too():
+    notes, problems = parse_notes(GOOD.replace("theme:", "theme: one\ntheme:"), "x.md",
+                                  QUESTIONS)
+    [problem] = [p for p in problems if p.kind == "notes-duplicate-field"]
+    assert problem.line == 3 and notes.is_draft

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from review_lib.data.narrative import contain_html, strip_comments
 from review_lib.data.records import Review
 
 # --------------------------------------------------------------------------- formatting
@@ -12,10 +13,7 @@ from review_lib.data.records import Review
 
 _EXTERNAL = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9+.\-]*:|//|\\\\)")
 _EMBEDDED_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$")
-_BLOCKS = re.compile(r"<(script|style|iframe|object|embed|noscript|template|svg|math)\b.*?"
-                     r"(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^<>]*>", re.IGNORECASE)  # never past a "<": linear
 _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:\-]*(?:\s[^<>]*)?/?>")
 _INLINE_LINK = re.compile(
@@ -52,8 +50,9 @@ def _clean_markdown(text: str) -> str:
         return f"\x00{len(kept) - 1}\x00"
 
     text = _CODE.sub(keep, text.replace("\x00", ""))
-    text = _COMMENT.sub("", text)
-    text = _BLOCKS.sub("", text)
+    # Comments, and scripts, styles, templates and the like with their content, end where
+    # they are closed; one never closed is kept as text, never the rest of the notes with it.
+    text = contain_html(strip_comments(text))
 
     def img_tag(match: re.Match) -> str:
         alt = _ALT.search(match.group(0))
