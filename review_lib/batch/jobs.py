@@ -178,9 +178,33 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
                                        for line in output.get("traceback", [])]
 
 
+def custom_notebook(job: Job) -> bool:
+    """Whether a job runs a notebook of the user's own (``--notebooks``) in this process.
+
+    Parameters
+    ----------
+    job : Job
+        The job.
+
+    Returns
+    -------
+    bool
+        True for a customised notebook run by the in-process engine.
+    """
+    return job.engine == "inprocess" and \
+        Path(job.notebooks_dir).resolve() != NOTEBOOKS_DIR.resolve()
+
+
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                 preloaded: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
+
+    A customised notebook (``--notebooks``) may change the library, matplotlib or any
+    module in the process it runs in (a cell that patches a function); clearing the
+    namespace does not undo that. So after each one, the worker is replaced by a fresh
+    one, forked from the prepared fork server: each customised notebook starts as a fresh
+    kernel would (``Outcome.spoilt_worker``). The project's own notebooks change nothing of
+    the sort, and their workers are kept.
 
     The notebook runs in this process (:mod:`review_lib.batch.engine`), in the job's working
     folder and with the job's environment, both restored afterwards. A cell running longer
@@ -199,14 +223,22 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     timeout : int, default 600
         Per-cell execution timeout in seconds.
     preloaded : str, optional
-        File holding the run's read of the data folder
-        (:func:`review_lib.report.save_preloaded`).
+        The name beside which the run writes its analyses (``$PRACTICE_REVIEW_PRELOADED``;
+        the run's read of the data reaches the worker in memory:
+        :func:`review_lib.report.context.use_read`).
 
     Returns
     -------
     Outcome
         Success, or the failing cell and error.
     """
+    outcome = _execute_job(job, verbose=verbose, timeout=timeout, preloaded=preloaded)
+    if custom_notebook(job):
+        outcome.spoilt_worker = True
+    return outcome
+
+
+def _execute_job(job: Job, *, verbose: bool, timeout: int, preloaded: str | None) -> Outcome:
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError

@@ -227,7 +227,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import read_programme_files
     from review_lib.data.records import Programme, normalise_cycle
-    from review_lib.report.context import save_preloaded
+    from review_lib.report.context import preloaded_read
 
     summary = RunSummary()
     catalogue = load_catalogue(questions)
@@ -282,10 +282,12 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             summary.outcomes.append(Outcome(job, True, html=str(job.html), skipped=True))
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
+    # The workers get the run's read of the data in memory (it names raw case ids); the
+    # analyses, pseudonymised, are written beside this name in the private scratch folder.
     preloaded = scratch / "inputs.pickle"
     if to_run:
-        save_preloaded(preloaded, data, questions, catalogue, results)
-        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
+        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded),
+                       read=preloaded_read(data, questions, catalogue, results))
     elif not keep_workers:
         workers.stop()
     # The figures (each review's analysis, its metrics.json, the cycles') are worked out
@@ -462,9 +464,14 @@ class _Workers:
             self.pool = WorkerPool(self.count, verbose=self.verbose, fresh=self.fresh)
         self.pool.start()
 
-    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
-        """Queue the jobs, the longest expected first (see :func:`longest_first`)."""
+    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None,
+               read: bytes | None = None) -> None:
+        """Queue the jobs, the longest expected first (see :func:`longest_first`).
+
+        ``read`` is the run's read of the data, handed to each worker in memory.
+        """
         self.start()
+        self.pool.read = read
         self.plan = longest_first(plan)
         self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
 

@@ -245,19 +245,18 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
             tuple((full_path(f), _stat(f)) for f in files))
 
 
-def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
-                   results: list) -> None:
-    """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
+def preloaded_read(data: Path, questions: str | Path | None, catalogue: Catalogue,
+                   results: list) -> bytes:
+    """A batch run's read of the data folder, for its workers (see :func:`load_inputs`).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
-    it saves that here, in a private temporary folder it deletes at the end of the run,
-    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A notebook uses it only when the
-    folder, the catalogue and every file are still exactly as they were read.
+    it hands this read to each worker in memory (:func:`use_read`), never through a file:
+    the read names the files' raw case identifiers, and a file would outlive a run that was
+    killed. A notebook uses it only when the folder, the catalogue and every file are still
+    exactly as they were read.
 
     Parameters
     ----------
-    path : Path
-        The file to write (in a folder only this user can read).
     data : Path
         The data folder or file that was read.
     questions : str or Path or None
@@ -266,12 +265,32 @@ def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalog
         The catalogue read.
     results : list of FileResult
         What reading each file gave.
+
+    Returns
+    -------
+    bytes
+        The read, pickled.
     """
     import pickle
 
     read = _kept(results)
-    path.write_bytes(pickle.dumps((_read_key(data, questions, read), catalogue, read),
-                                  protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.dumps((_read_key(data, questions, read), catalogue, read),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+#: The batch run's read of the data folder, handed to this process in memory.
+_HANDED: list[bytes] = []
+
+
+def use_read(payload: bytes | None) -> None:
+    """Keep a batch run's read of the data folder (:func:`preloaded_read`) in this process.
+
+    Parameters
+    ----------
+    payload : bytes or None
+        The read, or None to forget it.
+    """
+    _HANDED[:] = [payload] if payload else []
 
 
 def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, results: list,
@@ -281,11 +300,13 @@ def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, res
     Written (atomically) while the first notebooks run; a notebook that opens a review
     of the same read after it appears uses the run's analysis rather than computing it
     again (:attr:`ReviewContext.computed`); one that opens it before computes its own.
+    The analyses name cases only by their pseudonyms.
 
     Parameters
     ----------
     preloaded : Path
-        The run's read, as :func:`save_preloaded` wrote it; the analyses go beside it.
+        The name ``$PRACTICE_REVIEW_PRELOADED`` gives the workers: the analyses go beside
+        it (in the run's private temporary folder).
     data : Path
         The data folder or file that was read.
     questions : str or Path or None
@@ -350,12 +371,11 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
     """The batch run's read of this data folder, when it matches ``key``; else None."""
     import pickle
 
-    source = os.environ.get(ENV_PRELOADED)
-    if not source:
+    if not _HANDED:
         return None
     try:
-        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
-    except Exception:  # missing or unreadable: the folder is simply read again
+        saved_key, catalogue, results = pickle.loads(_HANDED[0])
+    except Exception:  # unreadable: the folder is simply read again
         return None
     if saved_key != key:
         return None

@@ -361,6 +361,37 @@ def test_a_killed_runs_temporary_folder_is_swept_and_nothing_else(tmp_path):
             folder.rmdir()
 
 
+def test_a_killed_run_leaves_no_raw_case_identifier_in_its_temporary_folder(tmp_path,
+                                                                           monkeypatch):
+    from review_lib.batch import run as batch_run
+
+    data, questions = small_data_folder(tmp_path, ("Wigan", "Bolton"))
+    kept = []
+
+    def kept_scratch():  # the folder a killed run would leave, as it was at the end
+        folder = make_scratch_folder()
+        kept.append(folder)
+        return folder
+
+    monkeypatch.setattr(batch_run, "make_scratch_folder", kept_scratch)
+    monkeypatch.setattr(batch_run.shutil, "rmtree", lambda *args, **kwargs: None)
+    try:
+        summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                            figures_dir=tmp_path / "figures", jobs=1)
+        monkeypatch.undo()
+        assert not summary.failed, summary.invalid_files
+        [scratch] = kept
+        left = [path for path in scratch.rglob("*") if path.is_file()]
+        assert left  # the run's analyses (pseudonymised) were written there
+        for path in left:
+            assert b"SECRET-" not in path.read_bytes(), path.name
+    finally:
+        import shutil
+
+        for folder in kept:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- a whole run
 
 
