@@ -334,6 +334,7 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
     from review_lib.data.notes import read_programme_notes, recommendations_summary
     from review_lib.files import slug, write_json
     from review_lib.report.context import save_analyses
+    from review_lib.report.wording.notes import pseudonymise
 
     analyses: dict = {}
     failed: dict = {}
@@ -356,8 +357,10 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
                 raise failed[(review.council, review.cycle)]
             metrics = council_metrics(review, programme, method=method,
                                       results=analyses[(review.council, review.cycle, method)])
-            metrics["recommendations"] = recommendations_summary(notes, review.council,
-                                                                 review.cycle)
+            made = recommendations_summary(notes, review.council, review.cycle)
+            for each in (made or {}).get("recommendations", []):  # as the reports show them
+                each["text"] = pseudonymise(each["text"], review, programme)
+            metrics["recommendations"] = made
             summary.written.append(write_json(metrics, path))
         except Exception as exc:  # one review's figures never stop the others
             summary.invalid_files.append((review.source, [

@@ -76,15 +76,32 @@ class ReviewContext:
         roots = [self.data_dir] if self.data_dir is not None else []
         return _notes_index(self.programme, roots)
 
-    @property
+    @cached_property
     def notes(self) -> ReviewNotes | None:
-        """The review team's notes for this review, or None when there are none."""
-        return self.notes_index.for_review(self.review.council, self.review.cycle)
+        """The review team's notes for this review, or None when there are none.
 
-    @property
+        Every text in them (the theme too) names cases only by their pseudonyms, with other
+        reviews' case identifiers and ten-digit numbers removed
+        (:func:`~review_lib.report.wording.notes.pseudonymised_notes`).
+        """
+        from review_lib.report.wording.notes import pseudonymised_notes
+
+        return pseudonymised_notes(
+            self.notes_index.for_review(self.review.council, self.review.cycle),
+            self.review, self.programme)
+
+    @cached_property
     def previous_notes(self) -> tuple[str, ReviewNotes] | None:
-        """The council's notes from its latest earlier review, with that review's cycle."""
-        return self.notes_index.previous(self.review.council, self.review.cycle)
+        """The council's notes from its latest earlier review, with that review's cycle.
+
+        Pseudonymised as :attr:`notes` are (the earlier review's identifiers removed).
+        """
+        from review_lib.report.wording.notes import pseudonymised_notes
+
+        found = self.notes_index.previous(self.review.council, self.review.cycle)
+        if found is None:
+            return None
+        return found[0], pseudonymised_notes(found[1], self.review, self.programme)
 
     @property
     def synthetic(self) -> bool:

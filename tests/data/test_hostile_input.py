@@ -361,6 +361,51 @@ def test_a_killed_runs_temporary_folder_is_swept_and_nothing_else(tmp_path):
             folder.rmdir()
 
 
+def _leaky_notes_programme(root: Path) -> tuple[Path, Path]:
+    """Two councils; Wigan's notes name cases in every form people type them."""
+    data, questions = small_data_folder(root, ("Wigan", "Bolton"))
+    # Case ids: SECRET-WIG-0001 ... (Wigan), SECRET-BOL-0001 ... (Bolton).
+    (data / "wigan.md").write_text(
+        "---\ntheme: SECRET-WIG-0001 and hospital discharge\nstatus: final\n---\n\n"
+        "# Introduction\n\nThe record *SECRET-WIG-0002* and _SECRET-WIG-0003_ were read.\n\n"
+        "# Observations\n\nIn SECRET WIG 0004, secret\u2011wig\u20110005 and "
+        "**SECRET-WIG\\-0006** the voice was heard. Bolton's SECRET-BOL-0001 was "
+        "mentioned. NHS numbers 476 614 3558 and 458-228-4205 and 4766143558 were seen.\n\n"
+        "# Recommendations\n\n- Review SECRET-WIG-0001 with its manager. [A1]\n",
+        encoding="utf-8")
+    return data, questions
+
+
+LEAKED = re.compile(r"SECRET[\W_]{0,3}(?:WIG|BOL)|476.?614.?3558|458.?228.?4205|4766143558",
+                    re.IGNORECASE)
+
+
+def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
+    data, questions = _leaky_notes_programme(tmp_path)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1, docx=True)
+    assert not summary.failed, summary.invalid_files
+    wigan = tmp_path / "reports" / "2024" / "wigan"
+    html = (wigan / "leadership.html").read_text(encoding="utf-8")
+    assert "Case 01 and hospital discharge" in html  # the theme
+    assert "Case 02" in html and "Case 06" in html and "another review" in html
+    assert "[number removed]" in html
+    import zipfile
+
+    outputs = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    assert {"leadership.html", "leadership.ipynb", "leadership.docx", "metrics.json"} <= {
+        p.name for p in outputs}
+    for path in outputs:
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as package:
+                text = " ".join(package.read(n).decode("utf-8", "replace")
+                                for n in package.namelist() if n.endswith(".xml"))
+        else:
+            text = path.read_bytes().decode("utf-8", "replace")
+        text = text.replace("\\u2011", "\u2011")  # as JSON writes it
+        assert not LEAKED.search(text), (path.name, LEAKED.search(text))
+
+
 def test_a_killed_run_leaves_no_raw_case_identifier_in_its_temporary_folder(tmp_path,
                                                                            monkeypatch):
     from review_lib.batch import run as batch_run

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
+from review_lib.data.notes import ReviewNotes
 from review_lib.data.records import Review
 
 # --------------------------------------------------------------------------- formatting
@@ -122,32 +125,119 @@ def review_team_narrative(review: Review) -> str | None:
     return cleaned if cleaned.strip() else None
 
 
-def pseudonymise(text: str, review: Review) -> str:
-    """Replace every case identifier of the review found in a text by its pseudonym.
+#: What may stand between the parts of a case identifier as people type it: spaces (a
+#: non-breaking one too), hyphens and dashes (a non-breaking hyphen too), a minus sign,
+#: slashes, dots, underscores, Markdown's emphasis and escapes.
+_BETWEEN = "[\\s\\-\u2010-\u2015\u2212_./\\\\*~]{0,3}"
+#: Where an identifier may start and end: not next to another letter or digit.
+_START, _END = r"(?<![^\W_])", r"(?![^\W_])"
+#: Ten digits as NHS numbers (and telephone numbers) are written: ``476 614 3558``,
+#: ``458-228-4205``, ``4766143558``.
+_TEN_DIGITS = re.compile(_START + r"\d{3}[\s\-\u2010-\u2015\u2212.]?\d{3}"
+                         r"[\s\-\u2010-\u2015\u2212.]?\d{4}" + _END)
+#: What stands in for a case identifier of another review, and for a ten-digit number.
+OTHER_CASE = "[a case record of another review]"
+NUMBER_REMOVED = "[number removed]"
+#: Invisible characters that could hide an identifier from matching (zero-width ones).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def _parts(ref: str) -> list[str]:
+    """An identifier's runs of letters and of digits: ``"DY-368461"`` -> DY, 368461."""
+    return re.findall(r"[^\W\d_]+|\d+", ref)
+
+
+def _key(text: str) -> str:
+    return "".join(_parts(text)).casefold()
+
+
+@lru_cache(maxsize=64)
+def _identifier_pattern(refs: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern matching any of the identifiers, however they are separated."""
+    forms = sorted({_BETWEEN.join(re.escape(part) for part in _parts(ref)) for ref in refs
+                    if _parts(ref)}, key=len, reverse=True)
+    if not forms:
+        return None
+    return re.compile(_START + "(?:" + "|".join(forms) + ")" + _END, re.IGNORECASE)
+
+
+def pseudonymise(text: str, review: Review, programme=None) -> str:
+    """Replace every case identifier found in a text, and every ten-digit number.
 
     Review teams sometimes name a case by its reference in their notes ("DY-368461 showed
     good practice"); a report shows cases only as "Case 01" ... "Case 20". Identifiers are
-    matched whole (not inside longer words or numbers), ignoring case, longest first.
+    matched whole (not inside longer words or numbers), ignoring case and however their
+    parts are separated: ``DY 368461``, ``DY‑368461`` (a non-breaking hyphen),
+    ``dy_368461``, in italics (``*DY-368461*``, ``_DY-368461_``) or with Markdown escapes.
+    An identifier of another review of the programme (another council's, or this
+    council's earlier review) becomes :data:`OTHER_CASE`, and any ten-digit number written
+    as NHS numbers are (``476 614 3558``, ``458-228-4205``) becomes
+    :data:`NUMBER_REMOVED`.
 
     Parameters
     ----------
     text : str
         Any text, such as the review team's narrative.
     review : Review
-        The review whose case identifiers are replaced.
+        The review whose case identifiers become its pseudonyms.
+    programme : Programme, optional
+        The other reviews whose identifiers are removed too.
 
     Returns
     -------
     str
         The text with identifiers replaced.
     """
-    pairs = {str(ref): str(name) for ref, name in review.case_pseudonyms().items()}
-    refs = sorted((ref for ref in pairs if ref.strip()), key=len, reverse=True)
-    if not refs:
-        return text
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(r) for r in refs) + r")(?![\w-])",
-                         re.IGNORECASE)
-    folded = {ref.casefold(): name for ref, name in pairs.items()}
-    return pattern.sub(lambda m: folded[m.group(1).casefold()], text)
+    text = _INVISIBLE.sub("", str(text))
+    own = {}
+    for ref, name in review.case_pseudonyms().items():
+        if str(ref).strip() and _parts(str(ref)):
+            own.setdefault(_key(str(ref)), str(name))
+    pattern = _identifier_pattern(tuple(sorted(own_ref for own_ref in
+                                               review.case_pseudonyms() if str(own_ref).strip())))
+    if pattern is not None:
+        text = pattern.sub(lambda m: own.get(_key(m.group(0)), m.group(0)), text)
+    if programme is not None:
+        others = tuple(sorted({str(ref) for other in programme.reviews if other is not review
+                               for ref in other.case_pseudonyms()
+                               if _key(str(ref)) not in own and len(_key(str(ref))) >= 4
+                               and any(ch.isdigit() for ch in str(ref))}))
+        pattern = _identifier_pattern(others)
+        if pattern is not None:
+            text = pattern.sub(OTHER_CASE, text)
+    return _TEN_DIGITS.sub(NUMBER_REMOVED, text)
 
 
+def pseudonymised_notes(notes: ReviewNotes | None, review: Review, programme=None
+                        ) -> ReviewNotes | None:
+    """A review team's notes with :func:`pseudonymise` applied to every text they hold.
+
+    The theme, the review dates, every section, each recommendation and update, and the
+    previous review's introduction: whatever a report may show.
+
+    Parameters
+    ----------
+    notes : ReviewNotes or None
+        The notes as read.
+    review : Review
+        The review whose report shows them.
+    programme : Programme, optional
+        The other reviews, whose identifiers are removed too.
+
+    Returns
+    -------
+    ReviewNotes or None
+        A copy; None for None.
+    """
+    if notes is None:
+        return None
+
+    def clean(value):
+        return pseudonymise(value, review, programme) if isinstance(value, str) else value
+
+    return replace(
+        notes, theme=clean(notes.theme), review_dates=clean(notes.review_dates),
+        sections={key: clean(text) for key, text in notes.sections.items()},
+        recommendations=tuple(replace(r, text=clean(r.text)) for r in notes.recommendations),
+        updates=tuple(replace(u, text=clean(u.text)) for u in notes.updates),
+        previous_review_text=clean(notes.previous_review_text))
