@@ -225,8 +225,12 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.data.catalogue import load_catalogue
-    from review_lib.data.loading import read_programme_files
-    from review_lib.data.records import Programme, normalise_cycle
+    from review_lib.data.loading import (
+        read_programme_files,
+        thin_cycle_message,
+        thin_latest_cycle,
+    )
+    from review_lib.data.records import Programme, _h, normalise_cycle
     from review_lib.report.context import preloaded_read
 
     summary = RunSummary()
@@ -238,6 +242,8 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             errors = [str(p) for p in result.problems if p.is_error]
             summary.invalid_files.append((result.display_name, errors))
             log(f"invalid: {result.display_name}: {len(errors)} error(s)")
+        # Region spellings taken as one, shown as validate shows them.
+        summary.messages += [str(p) for p in result.problems if p.kind == "region-spelling"]
     reviews = _refuse_shared_folders(reviews, summary, log)
     exercises = _refuse_shared_exercise_folders(
         [e for result in results for e in result.exercises], summary, log)
@@ -248,12 +254,19 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         cycles = available
     else:
         cycles = [normalise_cycle(cycle) or cycle] if cycle else [available[-1]]
+    thin = None if cycle else thin_latest_cycle(reviews)
+    if thin is not None and thin[0] in cycles:  # one mistyped cycle would hide the rest
+        message, expected = thin_cycle_message(thin)
+        files = sorted({r.source for r in reviews if r.cycle == thin[0]})
+        summary.messages.append(f"{', '.join(files[:5])}{' ...' if len(files) > 5 else ''}: "
+                                f"{message}. Expected: {expected}.")
+        log(f"the latest cycle {thin[0]} is thin beside {thin[2]}")
     wanted_cycle = ", ".join(cycles)
     selected = [r for r in reviews if r.cycle in cycles]
     if councils:
-        names = {c.casefold() for c in councils}
-        selected = [r for r in selected if r.council.casefold() in names]
-        missing = names - {r.council.casefold() for r in selected}
+        names = {_h(c) for c in councils}
+        selected = [r for r in selected if _h(r.council) in names]
+        missing = names - {_h(r.council) for r in selected}
         for name in sorted(missing):
             summary.invalid_files.append(
                 (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))

@@ -140,6 +140,109 @@ def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(
     assert long_name in html
 
 
+def _council_with_region(folder: Path, council: str, region: str, file: str,
+                         cycle: str = "2024") -> Path:
+    path = write_small_council(folder, "Tmp", [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3,
+                               cycle=cycle)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = ["Region," + lines[0]] + [f"{region}," + line.replace("Tmp,", f"{council},", 1)
+                                     for line in lines[1:]]
+    path.unlink()
+    target = folder / file
+    target.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return target
+
+
+def test_region_spellings_that_share_a_folder_are_one_region_with_a_warning(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    for council, region in (("Wigan", "North West"), ("Bolton", "North-West"),
+                            ("Bury", "NORTH WEST"), ("Oldham", "North West"),
+                            ("Leeds", "Yorkshire")):
+        _council_with_region(data, council, region, f"{council.lower()}.csv")
+    results = read_programme_files([data], load_catalogue(questions))
+    warnings = {r.display_name: [str(p) for p in r.problems if p.kind == "region-spelling"]
+                for r in results}
+    assert warnings["data/bolton.csv"] and warnings["data/bury.csv"]
+    assert "'North-West' is taken as 'North West'" in warnings["data/bolton.csv"][0]
+    assert "data/bolton.csv" in warnings["data/bolton.csv"][0]  # located
+    assert not warnings["data/wigan.csv"] and not warnings["data/leeds.csv"]
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, summary.invalid_files
+    assert sum("is taken as 'North West'" in m for m in summary.messages) == 2
+    regions = tmp_path / "reports" / "2024" / "regions"
+    assert sorted(p.name for p in regions.iterdir()) == ["north-west", "yorkshire"]
+    html = (regions / "north-west" / "cross-council.html").read_text(encoding="utf-8")
+    assert all(council in html for council in ("Wigan", "Bolton", "Bury", "Oldham"))
+    regional = [o for o in summary.outcomes if "North" in o.job.label]
+    assert len(regional) == 1  # one report, not three into one folder
+
+
+def test_a_name_in_two_unicode_forms_is_one_council(tmp_path, catalogue):
+    composed, decomposed = "S\u00e9aham", "Se\u0301aham"
+    write_wide_csv(tmp_path / "seaham.csv", good_rows(), council=composed)
+    write_wide_csv(tmp_path / "seaham-copy.csv", good_rows(judgement="RI"),
+                   council=decomposed)
+    write_wide_csv(tmp_path / "carrow.csv", good_rows(), council="Carrow")
+    results = read_programme_files([tmp_path], catalogue)
+    kept = sorted(r.council for result in results for r in result.reviews)
+    assert kept == ["Carrow"]  # never published twice under one name
+    duplicates = [str(p) for result in results for p in result.problems
+                  if p.kind == "duplicate-review"]
+    assert len(duplicates) == 2 and all(composed in m for m in duplicates)
+
+
+@pytest.mark.parametrize(("council", "said"), [
+    ("Dudl\u0435y", "mixes Latin letters with Cyrillic ones: '\u0435' (U+0435 CYRILLIC SMALL "
+                    "LETTER IE) at character 5"),
+    ("Dud\u202eley", "U+202E RIGHT-TO-LEFT OVERRIDE at character 4"),
+    ("Wig\u200ban", "U+200B ZERO WIDTH SPACE at character 4"),
+    ("\u0421\u043e\u0440\u0440\u043e", "looks the same as 'Coppo' ("),
+])
+def test_look_alike_and_hidden_characters_in_a_name_are_refused_with_where(
+        tmp_path, catalogue, council, said):
+    write_wide_csv(tmp_path / "odd.csv", good_rows(), council=council)
+    write_wide_csv(tmp_path / "coppo.csv", good_rows(), council="Coppo")
+    write_wide_csv(tmp_path / "dudley.csv", good_rows(), council="Dudley", cycle="2019")
+    results = read_programme_files([tmp_path], catalogue)
+    by_file = {Path(r.display_name).name: r for r in results}
+    odd = by_file["odd.csv"]
+    assert odd.reviews == [] and not odd.ok
+    [problem] = errors(odd.problems)
+    assert said in str(problem) and str(problem).startswith(odd.display_name)
+    assert "coppo.csv" in str(problem) or "Coppo" not in said
+    assert by_file["coppo.csv"].ok and by_file["coppo.csv"].reviews
+    assert by_file["dudley.csv"].ok and by_file["dudley.csv"].reviews
+
+
+def test_a_mistyped_cycle_is_warned_of_by_validate_and_run(tmp_path, capsys):
+    from review_lib.batch.run import _print_summary
+    from review_lib.cli import main
+
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    ratings = [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3
+    for council in ("Wigan", "Bolton", "Bury"):
+        write_small_council(data, council, ratings, cycle="2022-24")
+    write_small_council(data, "Oldham", ratings, cycle="2023-24")  # meant 2022-24
+    assert main(["validate", str(data), "--questions", str(questions)]) == 0
+    out = capsys.readouterr().out
+    warning = next(line for line in out.splitlines() if "thin" in line or "latest cycle" in line)
+    assert "oldham.csv" in warning and "2023-24" in warning and "3 in 2022-24" in warning
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1, councils=["Oldham"])
+    _print_summary(summary, tmp_path / "reports")
+    out = capsys.readouterr().out
+    note = next(line for line in out.splitlines() if line.startswith("NOTE"))
+    assert "oldham.csv: the latest cycle, 2023-24, holds only 1 review beside 3 in 2022-24" \
+        in note and "--cycle 2022-24" in note
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6))
 def test_distinct_names_never_share_a_folder_unnoticed(names):
