@@ -6,8 +6,13 @@ shell and compiles the report templates (:func:`prepare`, via
 :mod:`review_lib.batch.preload`); each worker is a fork of it, ready at once. Elsewhere,
 and after a change of library code under ``--watch``, each worker is a new interpreter that
 prepares itself. A worker takes jobs one at a time, executing each notebook in its IPython
-shell (:mod:`review_lib.batch.engine`) and exporting it. The parent hands out jobs, longest first,
-and watches every worker:
+shell (:mod:`review_lib.batch.engine`) and exporting it. The parent hands each worker the
+run's read of the data through its pipe before its first job (it names raw case
+identifiers, so it is never written to a file a killed run would leave), hands out jobs,
+longest first, and watches every worker:
+
+- a worker that ran a customised notebook (``--notebooks``) is replaced by a fresh fork
+  after it, since the notebook may have patched the library in its process;
 
 - a worker that dies (a crash, ``os._exit``, the out-of-memory killer) fails only the job
   it was running, reported as such, and another worker takes its place for the rest; a

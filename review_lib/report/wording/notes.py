@@ -125,16 +125,16 @@ def review_team_narrative(review: Review) -> str | None:
     return cleaned if cleaned.strip() else None
 
 
-#: What may stand between the parts of a case identifier as people type it: spaces (a
-#: non-breaking one too), hyphens and dashes (a non-breaking hyphen too), a minus sign,
-#: slashes, dots, underscores, Markdown's emphasis and escapes.
-_BETWEEN = "[\\s\\-\u2010-\u2015\u2212_./\\\\*~]{0,3}"
-#: Where an identifier may start and end: not next to another letter or digit.
-_START, _END = r"(?<![^\W_])", r"(?![^\W_])"
+#: What may stand between the parts of a case identifier as people type it: up to three of
+#: spaces (a non-breaking one too), hyphens and dashes (a non-breaking hyphen too), a minus
+#: sign, slashes, dots, underscores, Markdown's emphasis and escapes.
+_BETWEEN = re.compile("[\\s\\-\u2010-\u2015\u2212_./\\\\*~]{0,3}")
+#: Runs of letters, and of digits: the parts of an identifier, and of a text.
+_PART = re.compile(r"[^\W\d_]+|\d+")
 #: Ten digits as NHS numbers (and telephone numbers) are written: ``476 614 3558``,
-#: ``458-228-4205``, ``4766143558``.
-_TEN_DIGITS = re.compile(_START + r"\d{3}[\s\-\u2010-\u2015\u2212.]?\d{3}"
-                         r"[\s\-\u2010-\u2015\u2212.]?\d{4}" + _END)
+#: ``458-228-4205``, ``4766143558``; not inside a longer number or word.
+_TEN_DIGITS = re.compile(r"(?<![^\W_])\d{3}[\s\-\u2010-\u2015\u2212.]?\d{3}"
+                         r"[\s\-\u2010-\u2015\u2212.]?\d{4}(?![^\W_])")
 #: What stands in for a case identifier of another review, and for a ten-digit number.
 OTHER_CASE = "[a case record of another review]"
 NUMBER_REMOVED = "[number removed]"
@@ -144,21 +144,70 @@ _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 
 def _parts(ref: str) -> list[str]:
     """An identifier's runs of letters and of digits: ``"DY-368461"`` -> DY, 368461."""
-    return re.findall(r"[^\W\d_]+|\d+", ref)
+    return _PART.findall(ref)
 
 
 def _key(text: str) -> str:
     return "".join(_parts(text)).casefold()
 
 
+class _Identifiers:
+    """Finds identifiers in a text, however their parts are separated.
+
+    The identifiers' parts (folded) make a tree; the text's parts are walked through it,
+    each step allowed only over separators (:data:`_BETWEEN`), and the longest identifier
+    that starts and ends on a word's edge wins. One look-up per part of the text, however
+    many identifiers there are (a national programme has 15,000; one pattern of them all
+    took two seconds to compile and a third of a second per page).
+    """
+
+    def __init__(self, refs):
+        self.tree: dict = {}
+        for ref in refs:
+            parts = _parts(str(ref))
+            if not parts:
+                continue
+            node = self.tree
+            for part in parts:
+                node = node.setdefault(part.casefold(), {})
+            node.setdefault(None, _key(str(ref)))
+
+    def replace(self, text: str, replacement) -> str:
+        """``text`` with each identifier found replaced by ``replacement(key)``.
+
+        ``replacement`` returns the new text for an identifier's key, or None to leave it.
+        """
+        if not self.tree:
+            return text
+        tokens = list(_PART.finditer(text))
+        pieces, at, i = [], 0, 0
+        while i < len(tokens):
+            first = tokens[i]
+            found = None
+            if first.start() == 0 or not text[first.start() - 1].isalnum():
+                node, j = self.tree.get(first.group(0).casefold()), i
+                while node is not None:
+                    end = tokens[j].end()
+                    if None in node and (end == len(text) or not text[end].isalnum()):
+                        found = (j, node[None])
+                    if j + 1 >= len(tokens) or not _BETWEEN.fullmatch(
+                            text, end, tokens[j + 1].start()):
+                        break
+                    j += 1
+                    node = node.get(tokens[j].group(0).casefold())
+            new = replacement(found[1]) if found else None
+            if new is None:
+                i += 1
+                continue
+            pieces += [text[at:first.start()], new]
+            at = tokens[found[0]].end()
+            i = found[0] + 1
+        return "".join(pieces) + text[at:]
+
+
 @lru_cache(maxsize=64)
-def _identifier_pattern(refs: tuple[str, ...]) -> re.Pattern | None:
-    """One pattern matching any of the identifiers, however they are separated."""
-    forms = sorted({_BETWEEN.join(re.escape(part) for part in _parts(ref)) for ref in refs
-                    if _parts(ref)}, key=len, reverse=True)
-    if not forms:
-        return None
-    return re.compile(_START + "(?:" + "|".join(forms) + ")" + _END, re.IGNORECASE)
+def _own_identifiers(refs: tuple[str, ...]) -> _Identifiers:
+    return _Identifiers(refs)
 
 
 def pseudonymise(text: str, review: Review, programme=None) -> str:
@@ -189,23 +238,34 @@ def pseudonymise(text: str, review: Review, programme=None) -> str:
         The text with identifiers replaced.
     """
     text = _INVISIBLE.sub("", str(text))
-    own = {}
+    own: dict[str, str] = {}
     for ref, name in review.case_pseudonyms().items():
         if str(ref).strip() and _parts(str(ref)):
             own.setdefault(_key(str(ref)), str(name))
-    pattern = _identifier_pattern(tuple(sorted(own_ref for own_ref in
-                                               review.case_pseudonyms() if str(own_ref).strip())))
-    if pattern is not None:
-        text = pattern.sub(lambda m: own.get(_key(m.group(0)), m.group(0)), text)
-    if programme is not None:
-        others = tuple(sorted({str(ref) for other in programme.reviews if other is not review
-                               for ref in other.case_pseudonyms()
-                               if _key(str(ref)) not in own and len(_key(str(ref))) >= 4
-                               and any(ch.isdigit() for ch in str(ref))}))
-        pattern = _identifier_pattern(others)
-        if pattern is not None:
-            text = pattern.sub(OTHER_CASE, text)
+    text = _own_identifiers(tuple(sorted(map(str, review.case_pseudonyms())))).replace(
+        text, own.get)
+    if programme is not None:  # the review's own were replaced above
+        text = _programme_identifiers(programme).replace(
+            text, lambda key: None if key in own else OTHER_CASE)
     return _TEN_DIGITS.sub(NUMBER_REMOVED, text)
+
+
+_REFS: list[tuple] = []
+
+
+def _programme_identifiers(programme) -> _Identifiers:
+    """Every review's identifiers that could not be mistaken for words or small numbers.
+
+    At least four letters and digits, a digit among them. The same for every review of a
+    programme, so that one tree serves all its reports (kept for the last programme).
+    """
+    if _REFS and _REFS[0][0] is programme and _REFS[0][1] == len(programme.reviews):
+        return _REFS[0][2]
+    refs = {str(ref) for review in programme.reviews for ref in review.case_pseudonyms()
+            if len(_key(str(ref))) >= 4 and any(ch.isdigit() for ch in str(ref))}
+    found = _Identifiers(refs)
+    _REFS[:] = [(programme, len(programme.reviews), found)]
+    return found
 
 
 def pseudonymised_notes(notes: ReviewNotes | None, review: Review, programme=None
