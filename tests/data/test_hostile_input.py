@@ -218,6 +218,20 @@ def test_look_alike_and_hidden_characters_in_a_name_are_refused_with_where(
     assert by_file["dudley.csv"].ok and by_file["dudley.csv"].reviews
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_any_name_is_judged_without_error_and_hidden_characters_always_flagged(name):
+    import unicodedata
+
+    from review_lib.data.loading import name_problems
+
+    problems = name_problems(name)
+    hidden = [ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn")]
+    assert bool(hidden) <= bool(problems)
+    for message, expected in problems:
+        assert repr(name) in message and expected  # says which name, and what to do
+
+
 def test_a_mistyped_cycle_is_warned_of_by_validate_and_run(tmp_path, capsys):
     from review_lib.batch.run import _print_summary
     from review_lib.cli import main
