@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from review_lib.batch.jobs import CROSS_NOTEBOOK, RunSummary
+from review_lib.batch.jobs import CROSS_NOTEBOOK, RunSummary, redact
 
 #: The notebooks whose HTML is printed to PDF, and those also written as Word.
 PDF_NOTEBOOKS = ("council_leadership", CROSS_NOTEBOOK)
@@ -41,6 +41,18 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
     log : callable, optional
         Called with a line per file.
     """
+    # What is said names the tools, but a path inside the project or the home folder only
+    # as <project> or ~ (the run's log is kept among the reports).
+    start = len(summary.messages)
+    try:
+        _write_formats(summary, pdf=pdf, docx=docx, docx_style=docx_style, jobs=jobs,
+                       log=lambda line: (log or (lambda _: None))(redact(line)))
+    finally:
+        summary.messages[start:] = [redact(m) for m in summary.messages[start:]]
+
+
+def _write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Path | None,
+                   jobs: int | None, log) -> None:
     from review_lib.report.formats import (
         PDF_ENGINE_HINT,
         FormatError,
@@ -51,7 +63,6 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
         pdf_engine,
     )
 
-    log = log or (lambda line: None)
     engine = pdf_engine() if pdf else None
     problem = engine_problem(engine) if pdf else None
     if problem:

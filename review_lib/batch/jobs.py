@@ -55,6 +55,9 @@ class Job:
     #: Other files the notebook itself writes into ``out_dir`` (a calibration report's
     #: metrics.json): the report is not up to date while one is missing.
     also_writes: tuple[str, ...] = ()
+    #: Run in a worker process of its own, replaced after it (a customised notebook, which
+    #: may change the library in the process it runs in: :func:`execute_job`).
+    own_process: bool = False
 
     @property
     def source(self) -> Path:
@@ -178,23 +181,6 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
                                        for line in output.get("traceback", [])]
 
 
-def custom_notebook(job: Job) -> bool:
-    """Whether a job runs a notebook of the user's own (``--notebooks``) in this process.
-
-    Parameters
-    ----------
-    job : Job
-        The job.
-
-    Returns
-    -------
-    bool
-        True for a customised notebook run by the in-process engine.
-    """
-    return job.engine == "inprocess" and \
-        Path(job.notebooks_dir).resolve() != NOTEBOOKS_DIR.resolve()
-
-
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                 preloaded: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
@@ -203,8 +189,9 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     module in the process it runs in (a cell that patches a function); clearing the
     namespace does not undo that. So after each one, the worker is replaced by a fresh
     one, forked from the prepared fork server: each customised notebook starts as a fresh
-    kernel would (``Outcome.spoilt_worker``). The project's own notebooks change nothing of
-    the sort, and their workers are kept.
+    kernel would (``Job.own_process``, which ``practice-review run --notebooks`` sets, makes
+    ``Outcome.spoilt_worker``). The project's own notebooks change nothing of the sort, and
+    their workers are kept.
 
     The notebook runs in this process (:mod:`review_lib.batch.engine`), in the job's working
     folder and with the job's environment, both restored afterwards. A cell running longer
@@ -233,7 +220,7 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         Success, or the failing cell and error.
     """
     outcome = _execute_job(job, verbose=verbose, timeout=timeout, preloaded=preloaded)
-    if custom_notebook(job):
+    if job.own_process and job.engine == "inprocess":
         outcome.spoilt_worker = True
     return outcome
 

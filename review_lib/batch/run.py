@@ -285,8 +285,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     programme = Programme(reviews, catalogue)
     for job in plan:
         job.engine = engine
-        if notebooks_dir:
+        if notebooks_dir:  # the user's own: each in a worker process of its own
             job.notebooks_dir = str(Path(notebooks_dir).resolve())
+            job.own_process = True
     set_fingerprints(plan, programme, questions, exercises, data=data)
     remove_leftovers(reports_dir)
     to_run = [job for job in plan if force or not job.up_to_date()]
