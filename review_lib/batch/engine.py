@@ -13,6 +13,9 @@ engine does in-process:
   recorded in the notebook as nbclient would record them;
 - between notebooks the namespace, output cache and execution count are cleared (as a
   fresh kernel would have them), and warnings filters are those the process started with;
+  what a notebook changes beyond its namespace (a patched library function, matplotlib's
+  settings) stays with the process, so a customised notebook (``--notebooks``) has a
+  worker process of its own, replaced after it (``Job.own_process``);
 - a cell running past its time limit is stopped (:class:`CellTimeout`, raised in the cell
   by an alarm signal, so this engine runs only in a process's main thread); the worker's
   parent also kills a worker whose cell ignores the alarm (stuck in C code);

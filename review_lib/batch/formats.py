@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from review_lib.batch.jobs import CROSS_NOTEBOOK, RunSummary
+from review_lib.batch.jobs import CROSS_NOTEBOOK, RunSummary, redact
 
 #: The notebooks whose HTML is printed to PDF, and those also written as Word.
 PDF_NOTEBOOKS = ("council_leadership", CROSS_NOTEBOOK)
@@ -41,19 +41,34 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
     log : callable, optional
         Called with a line per file.
     """
+    # What is said names the tools, but a path inside the project or the home folder only
+    # as <project> or ~ (the run's log is kept among the reports).
+    start = len(summary.messages)
+    try:
+        _write_formats(summary, pdf=pdf, docx=docx, docx_style=docx_style, jobs=jobs,
+                       log=lambda line: (log or (lambda _: None))(redact(line)))
+    finally:
+        summary.messages[start:] = [redact(m) for m in summary.messages[start:]]
+
+
+def _write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Path | None,
+                   jobs: int | None, log) -> None:
     from review_lib.report.formats import (
         PDF_ENGINE_HINT,
         FormatError,
+        engine_problem,
         house_style,
         html_to_docx,
         html_to_pdfs,
         pdf_engine,
     )
 
-    log = log or (lambda line: None)
     engine = pdf_engine() if pdf else None
-    if pdf and engine is None:
-        summary.messages.append(f"No PDF written: {PDF_ENGINE_HINT}.")
+    problem = engine_problem(engine) if pdf else None
+    if problem:
+        summary.messages.append(f"No PDF written: {PDF_ENGINE_HINT}." if engine is None
+                                else f"No PDF written: {problem[0].upper()}{problem[1:]}.")
+        log(f"no PDF: {problem}")
         pdf = False
     if docx_style is not None and not Path(docx_style).is_file():
         summary.messages.append(f"No Word file written: the style document "
@@ -75,18 +90,28 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
     if not work:
         return
     style = Path(docx_style) if docx_style else None
+    folder = None
     if docx and style is None and any(kind == "docx" for kind, *_ in work):
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="practice-review-style-"))
-        style = house_style(folder / "house-style.docx")
+        try:
+            style = house_style(folder / "house-style.docx")
+        except (FormatError, OSError) as error:  # pandoc missing, failing or hanging
+            summary.messages.append(f"No Word file written: the house style could not be "
+                                    f"made: {error}.")
+            log(f"no Word files: {error}")
+            work = [item for item in work if item[0] != "docx"]
 
     def word(item):
         _, label, html, target = item
         try:
             return html_to_docx(html, target, reference=style), None  # the h1 is the title
         except (FormatError, OSError) as error:
-            return None, f"{label}: no DOCX ({error})"
+            return None, f"{label}: no Word file ({html.name} -> {target.name}): {error}"
+        except Exception as error:  # never the run's failure
+            return None, (f"{label}: no Word file ({html.name} -> {target.name}): "
+                          f"{type(error).__name__}: {str(error)[:160]}")
 
     def printed():
         pairs = [(html, target) for kind, _, html, target in work if kind == "pdf"]
@@ -97,7 +122,11 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
             return [(pdf, f"{labels[pdf]}: no PDF ({problem})" if problem else None)
                     for pdf, problem in html_to_pdfs(pairs, engine=engine)]
         except FormatError as error:
-            return [(None, f"no PDF ({error})")]
+            return [(None, f"No PDF written ({len(pairs)} report(s)): {error}.")]
+        except Exception as error:  # Playwright's own failures: never the run's
+            return [(None, f"No PDF written ({len(pairs)} report(s)): printing failed "
+                           f"({type(error).__name__}: {str(error)[:160]}); run again with "
+                           "--pdf, or set PRACTICE_REVIEW_CHROMIUM to nothing to skip PDFs.")]
 
     try:
         # One Chromium prints every PDF while pandoc writes the Word files beside it.
@@ -113,7 +142,7 @@ def write_formats(summary: RunSummary, *, pdf: bool, docx: bool, docx_style: Pat
                 summary.messages.append(problem)
                 log(problem)
     finally:
-        if docx_style is None and style is not None:
+        if folder is not None:
             import shutil
 
-            shutil.rmtree(style.parent, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)

@@ -56,6 +56,9 @@ class Job:
     #: Other files the notebook itself writes into ``out_dir`` (a calibration report's
     #: metrics.json): the report is not up to date while one is missing.
     also_writes: tuple[str, ...] = ()
+    #: Run in a worker process of its own, replaced after it (a customised notebook, which
+    #: may change the library in the process it runs in: :func:`execute_job`).
+    own_process: bool = False
 
     @property
     def source(self) -> Path:
@@ -188,6 +191,14 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
                 preloaded: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
+    A customised notebook (``--notebooks``) may change the library, matplotlib or any
+    module in the process it runs in (a cell that patches a function); clearing the
+    namespace does not undo that. So after each one, the worker is replaced by a fresh
+    one, forked from the prepared fork server: each customised notebook starts as a fresh
+    kernel would (``Job.own_process``, which ``practice-review run --notebooks`` sets, makes
+    ``Outcome.spoilt_worker``). The project's own notebooks change nothing of the sort, and
+    their workers are kept.
+
     The notebook runs in this process (:mod:`review_lib.batch.engine`), in the job's working
     folder and with the job's environment, both restored afterwards. A cell running longer
     than ``timeout`` seconds fails the job with a message saying so, and the worker is then
@@ -205,14 +216,22 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
     timeout : int, default 600
         Per-cell execution timeout in seconds.
     preloaded : str, optional
-        File holding the run's read of the data folder
-        (:func:`review_lib.report.save_preloaded`).
+        The name beside which the run writes its analyses (``$PRACTICE_REVIEW_PRELOADED``;
+        the run's read of the data reaches the worker in memory:
+        :func:`review_lib.report.context.use_read`).
 
     Returns
     -------
     Outcome
         Success, or the failing cell and error.
     """
+    outcome = _execute_job(job, verbose=verbose, timeout=timeout, preloaded=preloaded)
+    if job.own_process and job.engine == "inprocess":
+        outcome.spoilt_worker = True
+    return outcome
+
+
+def _execute_job(job: Job, *, verbose: bool, timeout: int, preloaded: str | None) -> Outcome:
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError

@@ -226,9 +226,13 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.data.catalogue import load_catalogue
-    from review_lib.data.loading import read_programme_files
-    from review_lib.data.records import Programme, normalise_cycle
-    from review_lib.report.context import save_notes, save_preloaded
+    from review_lib.data.loading import (
+        read_programme_files,
+        thin_cycle_message,
+        thin_latest_cycle,
+    )
+    from review_lib.data.records import Programme, _h, normalise_cycle
+    from review_lib.report.context import notes_read, preloaded_read
 
     summary = RunSummary()
     catalogue = load_catalogue(questions)
@@ -239,6 +243,8 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             errors = [str(p) for p in result.problems if p.is_error]
             summary.invalid_files.append((result.display_name, errors))
             log(f"invalid: {result.display_name}: {len(errors)} error(s)")
+        # Region spellings taken as one, shown as validate shows them.
+        summary.messages += [str(p) for p in result.problems if p.kind == "region-spelling"]
     reviews = _refuse_shared_folders(reviews, summary, log)
     exercises = _refuse_shared_exercise_folders(
         [e for result in results for e in result.exercises], summary, log)
@@ -249,12 +255,19 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         cycles = available
     else:
         cycles = [normalise_cycle(cycle) or cycle] if cycle else [available[-1]]
+    thin = None if cycle else thin_latest_cycle(reviews)
+    if thin is not None and thin[0] in cycles:  # one mistyped cycle would hide the rest
+        message, expected = thin_cycle_message(thin)
+        files = sorted({r.source for r in reviews if r.cycle == thin[0]})
+        summary.messages.append(f"{', '.join(files[:5])}{' ...' if len(files) > 5 else ''}: "
+                                f"{message}. Expected: {expected}.")
+        log(f"the latest cycle {thin[0]} is thin beside {thin[2]}")
     wanted_cycle = ", ".join(cycles)
     selected = [r for r in reviews if r.cycle in cycles]
     if councils:
-        names = {c.casefold() for c in councils}
-        selected = [r for r in selected if r.council.casefold() in names]
-        missing = names - {r.council.casefold() for r in selected}
+        names = {_h(c) for c in councils}
+        selected = [r for r in selected if _h(r.council) in names]
+        missing = names - {_h(r.council) for r in selected}
         for name in sorted(missing):
             summary.invalid_files.append(
                 (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
@@ -273,8 +286,9 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     programme = Programme(reviews, catalogue)
     for job in plan:
         job.engine = engine
-        if notebooks_dir:
+        if notebooks_dir:  # the user's own: each in a worker process of its own
             job.notebooks_dir = str(Path(notebooks_dir).resolve())
+            job.own_process = True
     set_fingerprints(plan, programme, questions, exercises, data=data)
     remove_leftovers(reports_dir)
     to_run = [job for job in plan if force or not job.up_to_date()]
@@ -284,16 +298,18 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
     # The notes are read once, here: their errors are the run's to report (each review
-    # whose notes have errors is rendered as a draft that lists them), and the workers use
-    # this read rather than each reading (and converting Word files) again.
+    # whose notes have errors is rendered as a draft that lists them). The workers get the
+    # run's read of the data and of the notes in memory (both may name raw case ids); the
+    # analyses, pseudonymised, are written beside this name in the private scratch folder.
     notes = _read_notes(Programme(all_reviews, catalogue), data, selected, summary, log)
     preloaded = scratch / "inputs.pickle"
     if to_run:
-        save_preloaded(preloaded, data, questions, catalogue, results)
-        if notes is not None:
-            save_notes(preloaded, Programme(all_reviews, catalogue),
-                       [data] if data.is_dir() else [], notes)
-        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded))
+        handed_notes = (notes_read(Programme(all_reviews, catalogue),
+                                   [data] if data.is_dir() else [], notes)
+                        if notes is not None else None)
+        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded),
+                       read=preloaded_read(data, questions, catalogue, results,
+                                           notes=handed_notes))
     elif not keep_workers:
         workers.stop()
     # The figures (each review's analysis, its metrics.json, the cycles') are worked out
@@ -389,6 +405,7 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
     from review_lib.data.notes import read_programme_notes, recommendations_summary
     from review_lib.files import slug, write_json
     from review_lib.report.context import save_analyses
+    from review_lib.report.wording.notes import pseudonymise
 
     analyses: dict = {}
     failed: dict = {}
@@ -417,8 +434,10 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
                 raise failed[(review.council, review.cycle)]
             metrics = council_metrics(review, programme, method=method,
                                       results=analyses[(review.council, review.cycle, method)])
-            metrics["recommendations"] = recommendations_summary(notes, review.council,
-                                                                 review.cycle)
+            made = recommendations_summary(notes, review.council, review.cycle)
+            for each in (made or {}).get("recommendations", []):  # as the reports show them
+                each["text"] = pseudonymise(each["text"], review, programme)
+            metrics["recommendations"] = made
             summary.written.append(write_json(metrics, path))
         except Exception as exc:  # one review's figures never stop the others
             summary.invalid_files.append((review.source, [
@@ -525,9 +544,14 @@ class _Workers:
             self.pool = WorkerPool(self.count, verbose=self.verbose, fresh=self.fresh)
         self.pool.start()
 
-    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None) -> None:
-        """Queue the jobs, the longest expected first (see :func:`longest_first`)."""
+    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None,
+               read: bytes | None = None) -> None:
+        """Queue the jobs, the longest expected first (see :func:`longest_first`).
+
+        ``read`` is the run's read of the data, handed to each worker in memory.
+        """
         self.start()
+        self.pool.read = read
         self.plan = longest_first(plan)
         self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
 

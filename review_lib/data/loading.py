@@ -187,7 +187,10 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
         result = FileResult(path, name, reviews, [] if moderation else problems,
                             is_moderation=moderation)
         results.append(result)
-        for review in reviews:
+    _check_names(results)
+    _merge_region_spellings(results)
+    for result in results:
+        for review in result.reviews:
             holders.setdefault((_h(review.council), review.cycle), []).append(result)
     # Two files for one review: neither is published, and each names the other.
     for key, files in holders.items():
@@ -213,6 +216,7 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
             except Exception as exc:
                 result.problems = [_unforeseen(result.display_name, exc)]
     _refuse_duplicate_exercises(results)
+    _warn_of_a_thin_latest_cycle(results)
     data_files = len(results)
     for problem in skipped:  # paths not read: shown by validate, never an error
         results.append(FileResult(Path(problem.file), problem.file, [], [problem]))
@@ -222,6 +226,246 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
                                                "no .xlsx or .csv data files were found",
                                                "a folder holding review files")]))
     return results
+
+
+#: Scripts whose letters may be mixed in one name (Japanese writes Han and kana together).
+_SCRIPT_FAMILY = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+#: Letters of other scripts that look like Latin ones, as Unicode's confusables list has them
+#: (those a council's or region's name could hide behind), and their Latin twins.
+_LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТУХаеорсухіјѕӏԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ",
+    "ABEKMHOPCTYXaeopcyxijslbqwABEZHIKMNOPTYXoc")
+
+
+def _script(ch: str) -> str | None:
+    """The script of a letter (the first word of its Unicode name), or None."""
+    if not ch.isalpha():
+        return None
+    import unicodedata
+
+    word = unicodedata.name(ch, "UNKNOWN").split()[0]
+    return _SCRIPT_FAMILY.get(word, word)
+
+
+def name_problems(name: str, role: str = "council") -> list[tuple[str, str]]:
+    """What makes a name unsafe to publish: hidden characters, or letters of mixed scripts.
+
+    A right-to-left override (U+202E) or another control or invisible character can show a
+    name other than the one stored; a Cyrillic ``е`` in "Dudlеy" looks like "Dudley" but is
+    another council, folder and report. Names in one script, with letters, digits, spaces
+    and punctuation, pass.
+
+    Parameters
+    ----------
+    name : str
+        The name as read.
+    role : str, default "council"
+        What the name is, for the message.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(message, expected)`` per problem; empty for a good name.
+    """
+    import unicodedata
+
+    found = []
+    for position, ch in enumerate(name, start=1):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Zl", "Zp"):
+            found.append((
+                f"the {role} name {name!r} holds U+{ord(ch):04X} "
+                f"{unicodedata.name(ch, 'an unassigned character')} at character {position}: "
+                "an invisible character that can change how the name is shown",
+                f"the {role}'s name in letters, digits, spaces and punctuation only: "
+                "retype it in the cell"))
+    scripts: dict[str, list[tuple[int, str]]] = {}
+    for position, ch in enumerate(name, start=1):
+        script = _script(ch)
+        if script:
+            scripts.setdefault(script, []).append((position, ch))
+    if len(scripts) > 1:
+        main = max(scripts, key=lambda s: len(scripts[s]))
+        odd = [(p, ch, script) for script, chars in scripts.items() if script != main
+               for p, ch in chars]
+        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, '?')}) at "
+                          f"character {p}" for p, ch, _ in sorted(odd)[:3])
+        found.append((
+            f"the {role} name {name!r} mixes {main.title()} letters with "
+            f"{', '.join(sorted({s.title() for _, _, s in odd}))} ones: {shown}; it may look "
+            "like another name but is not the same",
+            f"the {role}'s name typed in one alphabet (retype it on the usual keyboard)"))
+    return found
+
+
+def _skeleton(name: str) -> str:
+    """What a name looks like: compatibility forms folded, look-alike letters made Latin."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", name).translate(_LOOKALIKES).casefold()
+
+
+def _check_names(results: list[FileResult]) -> None:
+    """Refuse reviews whose council or region name is unsafe, or imitates another's.
+
+    Each review of a bad name gets a located error (the file, the name and the character)
+    and is left out; every other review in the file is kept. A name written with
+    look-alike letters (an all-Cyrillic "Соррo", full-width letters) that looks the same as
+    another council's name is refused; the name written plainly is kept.
+    """
+    import unicodedata
+
+    refused: dict[int, list[Problem]] = {}
+    for result in results:
+        for review in result.reviews:
+            for role, name in (("council", review.council), ("region", review.region)):
+                for message, expected in name_problems(name, role) if name else ():
+                    refused.setdefault(id(review), []).append(Problem(
+                        "unsafe-name", result.display_name, message, expected, value=name))
+    written: dict[str, dict[str, str]] = {}  # skeleton -> folded name -> a file holding it
+    for result in results:
+        for review in result.reviews:
+            written.setdefault(_skeleton(review.council), {}).setdefault(
+                _h(review.council), f"{review.council!r} ({result.display_name})")
+    for result in results:
+        for review in result.reviews:
+            name = review.council
+            plain = unicodedata.normalize("NFKC", name).translate(_LOOKALIKES) == name
+            others = [shown for key, shown in written[_skeleton(name)].items()
+                      if key != _h(name)]
+            if plain or not others or id(review) in refused:
+                continue
+            refused[id(review)] = [Problem(
+                "look-alike-name", result.display_name,
+                f"the council name {name!r} looks the same as {', '.join(sorted(others))} "
+                "but is written with other characters (look-alike letters of another "
+                "alphabet, or full-width ones), so it is not used: readers could not tell "
+                "the two apart", "the council's name typed on the usual keyboard",
+                value=name)]
+    for result in results:
+        for review in list(result.reviews):
+            if id(review) in refused:
+                result.problems.extend(refused[id(review)])
+                result.reviews.remove(review)
+
+
+def _merge_region_spellings(results: list[FileResult]) -> None:
+    """Take region names that make one folder ("North West", "North-West") as one region.
+
+    The spelling most reviews use is kept (the first alphabetically on a tie); each file
+    that wrote another gets a warning naming both, and its reviews take the kept spelling.
+    """
+    from collections import Counter
+
+    from review_lib.files import slug
+
+    spellings: dict[str, Counter] = {}
+    for result in results:
+        for review in result.reviews:
+            if review.region:
+                spellings.setdefault(slug(review.region), Counter())[review.region] += 1
+    for folder, counts in spellings.items():
+        if len(counts) < 2:
+            continue
+        kept = min(counts, key=lambda name: (-counts[name], name))
+        listed = ", ".join(repr(name) for name in sorted(counts))
+        for result in results:
+            written = sorted({r.region for r in result.reviews
+                              if r.region in counts and r.region != kept})
+            for review in result.reviews:
+                if review.region in counts:
+                    review.region = kept
+            for name in written:
+                result.problems.append(Problem(
+                    "region-spelling", result.display_name,
+                    f"the region {name!r} is taken as {kept!r}: the spellings {listed} would "
+                    f"share the folder regions/{folder}, so they are one region, named as most "
+                    "files name it",
+                    f"one spelling of each region across the files ({kept!r})",
+                    severity=WARNING, value=name))
+
+
+#: The latest cycle is thin when it holds at most this share of the reviews of a larger
+#: earlier or overlapping cycle.
+THIN_CYCLE_SHARE = 0.5
+
+
+def _cycle_years(cycle: str) -> tuple[int, int]:
+    start, _, end = cycle.partition("-")
+    first = int(start)
+    return first, (first // 100 * 100 + int(end[-2:]) if end else first)
+
+
+def thin_latest_cycle(reviews) -> tuple[str, int, str, int] | None:
+    """Whether the latest cycle holds few reviews beside a larger earlier or overlapping one.
+
+    One file with its cycle mistyped (``2023-24`` for ``2022-24``) makes a cycle of its own,
+    and, being the latest, the only one a run renders by default. A cycle that overlaps a
+    larger one, or holds at most half the reviews of a larger earlier one, is worth a
+    warning (a new cycle's first reviews get it too, and it says what to do then).
+
+    Parameters
+    ----------
+    reviews : iterable of Review
+        Every valid review.
+
+    Returns
+    -------
+    tuple or None
+        ``(latest cycle, its reviews, the larger cycle, its reviews)``, or None.
+    """
+    counts: dict[str, int] = {}
+    for review in reviews:
+        counts[review.cycle] = counts.get(review.cycle, 0) + 1
+    if len(counts) < 2:
+        return None
+    latest = max(counts)
+    try:
+        start, end = _cycle_years(latest)
+        spans = {c: _cycle_years(c) for c in counts}
+    except ValueError:
+        return None
+    larger = [c for c in counts if c != latest and counts[c] > counts[latest] and (
+        counts[latest] <= THIN_CYCLE_SHARE * counts[c]
+        or (spans[c][0] <= end and start <= spans[c][1]))]
+    if not larger:
+        return None
+    other = max(larger, key=lambda c: (counts[c], c))
+    return latest, counts[latest], other, counts[other]
+
+
+def thin_cycle_message(found: tuple[str, int, str, int]) -> tuple[str, str]:
+    """What to say of a thin latest cycle (:func:`thin_latest_cycle`): message, expected.
+
+    Parameters
+    ----------
+    found : tuple
+        As :func:`thin_latest_cycle` returns it.
+
+    Returns
+    -------
+    tuple of str
+        The message and what is expected.
+    """
+    latest, n_latest, other, n_other = found
+    return (f"the latest cycle, {latest}, holds only {n_latest} review"
+            f"{'' if n_latest == 1 else 's'} beside {n_other} in {other}; 'practice-review run' "
+            f"renders only the latest cycle unless told otherwise",
+            f"if {latest} is a typing mistake, the file's cycle corrected to {other}; if "
+            f"{latest} has just begun, 'practice-review run --cycle {other}' (or --cycle all) "
+            f"to render {other}")
+
+
+def _warn_of_a_thin_latest_cycle(results: list[FileResult]) -> None:
+    """A warning on each file of a thin latest cycle (:func:`thin_latest_cycle`)."""
+    found = thin_latest_cycle(r for result in results for r in result.reviews)
+    if found is None:
+        return
+    message, expected = thin_cycle_message(found)
+    for result in results:
+        if any(r.cycle == found[0] for r in result.reviews):
+            result.problems.append(Problem("thin-latest-cycle", result.display_name,
+                                           message, expected, severity=WARNING,
+                                           value=found[0]))
 
 
 def _unforeseen(name: str, exc: Exception) -> Problem:

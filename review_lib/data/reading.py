@@ -8,7 +8,14 @@ from pathlib import Path
 
 from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.problems import WARNING, Problem, column_letter
-from review_lib.data.records import _LEVEL_CODE, Review, _h, normalise_cycle, pseudonyms
+from review_lib.data.records import (
+    _LEVEL_CODE,
+    Review,
+    _h,
+    clean_name,
+    normalise_cycle,
+    pseudonyms,
+)
 from review_lib.data.scale import (
     ACCEPTED_LABELS,
     NOT_APPLICABLE,
@@ -197,7 +204,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
             for row_number, row in zip(table.row_numbers, table.rows, strict=True):
                 value = row[index]
                 if not is_blank(value):
-                    text = " ".join(str(value).split())
+                    text = clean_name(value)
                     if role == "cycle":  # "2022-24" and "2022/2024" are the same cycle
                         text = normalise_cycle(text) or text
                     values.setdefault(text, row_number)
@@ -215,7 +222,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
     council = cycle = None
     month = ""
     if "council" in details and not is_blank(details["council"][0]):
-        council = " ".join(str(details["council"][0]).split())
+        council = clean_name(details["council"][0])
     if "cycle" in details and not is_blank(details["cycle"][0]):
         raw, where, index, row_number = details["cycle"]
         cycle = normalise_cycle(raw)
@@ -229,7 +236,7 @@ def _review_details(sheets: dict[str, Table | None] | None, table: Table,
         month = str(details["month"][0]).strip()
     region = ""
     if "region" in details and not is_blank(details["region"][0]):
-        region = " ".join(str(details["region"][0]).split())
+        region = clean_name(details["region"][0])
     where = (f"a '{REVIEW_SHEET}' sheet with rows Council and Cycle, or"
              if sheets is not None else "")
     for role, found, label in (("council", council, "council"), ("cycle", cycle, "cycle")):
@@ -495,7 +502,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             council = council_cache[raw_council]
         except KeyError:
             council = council_cache[raw_council] = (
-                None if is_blank(raw_council) else " ".join(raw_council.split()))
+                None if is_blank(raw_council) else clean_name(raw_council))
         try:
             blank_cycle, cycle = cycle_cache[raw_cycle]
         except KeyError:
@@ -533,7 +540,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 region = region_cache[raw_region]
             except KeyError:
                 region = region_cache[raw_region] = (
-                    "" if is_blank(raw_region) else " ".join(str(raw_region).split()))
+                    "" if is_blank(raw_region) else clean_name(raw_region))
             if region:
                 seen = regions.get(key)
                 if seen is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -28,7 +29,27 @@ CASE_REF_AT = 3
 
 
 def _h(text: object) -> str:
-    return " ".join(str(text).split()).casefold()
+    return unicodedata.normalize("NFC", " ".join(str(text).split())).casefold()
+
+
+def clean_name(raw: object) -> str:
+    """A name as read from a cell: spaces collapsed, and in Unicode's composed form (NFC).
+
+    "Séaham" typed with a composed ``é`` and with ``e`` plus a combining accent look the
+    same and are the same name: both become the composed form, so that they make one
+    council, one folder and one report.
+
+    Parameters
+    ----------
+    raw : object
+        The cell's value.
+
+    Returns
+    -------
+    str
+        The name.
+    """
+    return unicodedata.normalize("NFC", " ".join(str(raw).split()))
 
 
 def normalise_cycle(raw: object) -> str | None:

@@ -76,10 +76,19 @@ class ReviewContext:
         roots = [self.data_dir] if self.data_dir is not None else []
         return _notes_index(self.programme, roots)
 
-    @property
+    @cached_property
     def notes(self) -> ReviewNotes | None:
-        """The review team's notes for this review, or None when there are none."""
-        return self.notes_index.for_review(self.review.council, self.review.cycle)
+        """The review team's notes for this review, or None when there are none.
+
+        Every text in them (the theme too) names cases only by their pseudonyms, with other
+        reviews' case identifiers and ten-digit numbers removed
+        (:func:`~review_lib.report.wording.notes.pseudonymised_notes`).
+        """
+        from review_lib.report.wording.notes import pseudonymised_notes
+
+        return pseudonymised_notes(
+            self.notes_index.for_review(self.review.council, self.review.cycle),
+            self.review, self.programme)
 
     @property
     def notes_problems(self) -> list[Problem]:
@@ -89,10 +98,18 @@ class ReviewContext:
         """
         return self.notes_index.problems_for(self.review.council, self.review.cycle)
 
-    @property
+    @cached_property
     def previous_notes(self) -> tuple[str, ReviewNotes] | None:
-        """The council's notes from its latest earlier review, with that review's cycle."""
-        return self.notes_index.previous(self.review.council, self.review.cycle)
+        """The council's notes from its latest earlier review, with that review's cycle.
+
+        Pseudonymised as :attr:`notes` are (the earlier review's identifiers removed).
+        """
+        from review_lib.report.wording.notes import pseudonymised_notes
+
+        found = self.notes_index.previous(self.review.council, self.review.cycle)
+        if found is None:
+            return None
+        return found[0], pseudonymised_notes(found[1], self.review, self.programme)
 
     @property
     def synthetic(self) -> bool:
@@ -120,21 +137,16 @@ def _notes_index(programme: Programme, roots: list[Path]) -> NotesIndex:
 
 
 #: The batch run's read of the notes, beside its read of the data folder.
-NOTES_FILE = "notes.pickle"
-
-
-def save_notes(preloaded: Path, programme: Programme, roots: list[Path], index: NotesIndex
-               ) -> Path:
-    """Keep the run's read of the notes files for its workers, beside its read of the data.
+def notes_read(programme: Programme, roots: list[Path], index: NotesIndex) -> tuple:
+    """The run's read of the notes files, to hand its workers with its read of the data.
 
     A notebook uses it only while every notes file, and the reviews' data files, are as
     they were read (:func:`_notes_signature`): one Word file that pandoc is slow on is then
-    read once in a run, not once in every worker.
+    read once in a run, not once in every worker. It reaches the workers in memory
+    (:func:`preloaded_read`), never through a file: notes may name raw case identifiers.
 
     Parameters
     ----------
-    preloaded : Path
-        The run's read, as :func:`save_preloaded` wrote it; the notes go beside it.
     programme : Programme
         The programme the notes were read for.
     roots : list of Path
@@ -144,28 +156,25 @@ def save_notes(preloaded: Path, programme: Programme, roots: list[Path], index: 
 
     Returns
     -------
-    Path
-        The file written.
+    tuple
+        ``(signature, index)``, for :func:`preloaded_read`'s ``notes``.
     """
-    import pickle
-
-    from review_lib.files import write_atomically
-
-    return write_atomically(Path(preloaded).with_name(NOTES_FILE), pickle.dumps(
-        (_notes_signature(programme, roots), index), protocol=pickle.HIGHEST_PROTOCOL))
+    return _notes_signature(programme, roots), index
 
 
 def _run_notes(signature: tuple) -> NotesIndex | None:
     """The batch run's read of the notes, when it was of exactly these files; else None."""
     import pickle
 
-    source = os.environ.get(ENV_PRELOADED)
-    if not source:
+    if not _HANDED:
         return None
     try:
-        saved, index = pickle.loads(Path(source).with_name(NOTES_FILE).read_bytes())
-    except Exception:  # none written, or unreadable: the notes are read again
+        handed = pickle.loads(_HANDED[0])
+    except Exception:  # unreadable: the notes are read again
         return None
+    if len(handed) < 4 or handed[3] is None:
+        return None
+    saved, index = handed[3]
     return index if saved == signature else None
 
 
@@ -311,19 +320,18 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
             tuple((full_path(f), _stat(f)) for f in files))
 
 
-def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalogue: Catalogue,
-                   results: list) -> None:
-    """Keep a read of the data folder for the workers of a batch run (see :func:`load_inputs`).
+def preloaded_read(data: Path, questions: str | Path | None, catalogue: Catalogue,
+                   results: list, notes: tuple | None = None) -> bytes:
+    """A batch run's read of the data folder, for its workers (see :func:`load_inputs`).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
-    it saves that here, in a private temporary folder it deletes at the end of the run,
-    and names the file in ``$PRACTICE_REVIEW_PRELOADED``. A notebook uses it only when the
-    folder, the catalogue and every file are still exactly as they were read.
+    it hands this read to each worker in memory (:func:`use_read`), never through a file:
+    the read names the files' raw case identifiers, and a file would outlive a run that was
+    killed. A notebook uses it only when the folder, the catalogue and every file are still
+    exactly as they were read.
 
     Parameters
     ----------
-    path : Path
-        The file to write (in a folder only this user can read).
     data : Path
         The data folder or file that was read.
     questions : str or Path or None
@@ -332,12 +340,34 @@ def save_preloaded(path: Path, data: Path, questions: str | Path | None, catalog
         The catalogue read.
     results : list of FileResult
         What reading each file gave.
+    notes : tuple, optional
+        The run's read of the notes files (:func:`notes_read`), handed over with it.
+
+    Returns
+    -------
+    bytes
+        The read, pickled.
     """
     import pickle
 
     read = _kept(results)
-    path.write_bytes(pickle.dumps((_read_key(data, questions, read), catalogue, read),
-                                  protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.dumps((_read_key(data, questions, read), catalogue, read, notes),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+#: The batch run's read of the data folder, handed to this process in memory.
+_HANDED: list[bytes] = []
+
+
+def use_read(payload: bytes | None) -> None:
+    """Keep a batch run's read of the data folder (:func:`preloaded_read`) in this process.
+
+    Parameters
+    ----------
+    payload : bytes or None
+        The read, or None to forget it.
+    """
+    _HANDED[:] = [payload] if payload else []
 
 
 def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, results: list,
@@ -347,11 +377,13 @@ def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, res
     Written (atomically) while the first notebooks run; a notebook that opens a review
     of the same read after it appears uses the run's analysis rather than computing it
     again (:attr:`ReviewContext.computed`); one that opens it before computes its own.
+    The analyses name cases only by their pseudonyms.
 
     Parameters
     ----------
     preloaded : Path
-        The run's read, as :func:`save_preloaded` wrote it; the analyses go beside it.
+        The name ``$PRACTICE_REVIEW_PRELOADED`` gives the workers: the analyses go beside
+        it (in the run's private temporary folder).
     data : Path
         The data folder or file that was read.
     questions : str or Path or None
@@ -416,12 +448,11 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
     """The batch run's read of this data folder, when it matches ``key``; else None."""
     import pickle
 
-    source = os.environ.get(ENV_PRELOADED)
-    if not source:
+    if not _HANDED:
         return None
     try:
-        saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
-    except Exception:  # missing or unreadable: the folder is simply read again
+        saved_key, catalogue, results = pickle.loads(_HANDED[0])[:3]
+    except Exception:  # unreadable: the folder is simply read again
         return None
     if saved_key != key:
         return None

@@ -18,6 +18,7 @@ council can pass its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -34,6 +35,10 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 #: What to install when there is no PDF engine.
 PDF_ENGINE_HINT = ("install Chromium to write PDFs (Debian or Ubuntu: "
                    "'apt-get install chromium'); every other file is still written")
+
+#: Seconds an external tool (Chromium, pandoc) may take over one file before it is stopped;
+#: ``$PRACTICE_REVIEW_TOOL_TIMEOUT`` sets another.
+TOOL_TIMEOUT = 180.0
 
 _FLAGS = ("--headless", "--disable-gpu", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--disable-default-apps",
@@ -60,8 +65,129 @@ class FormatError(RuntimeError):
     """A PDF or Word file could not be written (the message says why, and what to do)."""
 
 
-def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: int = 180
-                ) -> Path:
+def tool_timeout() -> float:
+    """Seconds Chromium or pandoc may take over one file (``$PRACTICE_REVIEW_TOOL_TIMEOUT``).
+
+    Returns
+    -------
+    float
+        :data:`TOOL_TIMEOUT`, unless the variable holds a positive number of seconds.
+    """
+    raw = os.environ.get("PRACTICE_REVIEW_TOOL_TIMEOUT", "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return TOOL_TIMEOUT
+    return value if value > 0 else TOOL_TIMEOUT
+
+
+def _configured(variable: str, tool: str) -> str:
+    """Where a tool's path came from, for messages."""
+    return (f"${variable}" if variable in os.environ
+            else f"the {tool} found on the PATH")
+
+
+def engine_problem(engine: str | None) -> str | None:
+    """Why a configured Chromium cannot be used, before starting it; None if it can.
+
+    Parameters
+    ----------
+    engine : str or None
+        The executable (:func:`pdf_engine`).
+
+    Returns
+    -------
+    str or None
+        What is wrong and what to do, naming the setting it came from.
+    """
+    if engine is None:
+        return f"no PDF engine: {PDF_ENGINE_HINT}"
+    found = shutil.which(engine)
+    if found is None or not os.access(found, os.X_OK):
+        return (f"Chromium was not found at {engine!r} "
+                f"({_configured('PRACTICE_REVIEW_CHROMIUM', 'Chromium')}): set "
+                "PRACTICE_REVIEW_CHROMIUM to Chromium's full path, or to nothing to skip PDFs")
+    return None
+
+
+def _chromium_failed(engine: str, what: str) -> str:
+    return (f"Chromium ({engine!r}, {_configured('PRACTICE_REVIEW_CHROMIUM', 'Chromium')}) "
+            f"{what}; check that '{engine} --headless --version' works, or set "
+            "PRACTICE_REVIEW_CHROMIUM to a Chromium that does (or to nothing to skip PDFs)")
+
+
+def pandoc_engine() -> str | None:
+    """The pandoc that writes Word files here, or None.
+
+    ``$PRACTICE_REVIEW_PANDOC`` names one explicitly (an empty value means none); otherwise
+    the one the ``pypandoc-binary`` wheel carries, or one on the PATH.
+
+    Returns
+    -------
+    str or None
+        The executable.
+    """
+    if "PRACTICE_REVIEW_PANDOC" in os.environ:
+        return os.environ["PRACTICE_REVIEW_PANDOC"] or None
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        return shutil.which("pandoc")
+
+
+#: What to do when pandoc cannot be used.
+PANDOC_HINT = ("reinstall the suite ('make install' brings pandoc with the pypandoc-binary "
+               "wheel) or set PRACTICE_REVIEW_PANDOC to pandoc's full path (or to nothing to "
+               "skip Word files)")
+
+
+def run_pandoc(arguments: list[str], *, timeout: float | None = None) -> bytes:
+    """Run pandoc with a time limit; its standard output, or a FormatError saying why not.
+
+    Parameters
+    ----------
+    arguments : list of str
+        pandoc's arguments.
+    timeout : float, optional
+        Seconds allowed (by default :func:`tool_timeout`).
+
+    Returns
+    -------
+    bytes
+        What pandoc wrote to its standard output.
+
+    Raises
+    ------
+    FormatError
+        When there is no pandoc, it cannot start, fails or runs past the time limit; the
+        message names the pandoc used and what to do.
+    """
+    engine = pandoc_engine()
+    source = _configured("PRACTICE_REVIEW_PANDOC", "pandoc")
+    if engine is None:
+        raise FormatError(f"no pandoc ({source} is empty): {PANDOC_HINT}")
+    timeout = timeout or tool_timeout()
+    try:
+        done = subprocess.run([engine, *arguments], capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise FormatError(f"pandoc ({engine!r}, {source}) did not finish within "
+                          f"{timeout:g} s and was stopped; {PANDOC_HINT}") from None
+    except OSError as error:
+        raise FormatError(f"pandoc ({engine!r}, {source}) could not start "
+                          f"({error.strerror or error}); {PANDOC_HINT}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise FormatError(f"pandoc ({engine!r}, {source}) failed with exit status "
+                          f"{done.returncode}" + (f" ({said[0][:160]})" if said else "")
+                          + f"; {PANDOC_HINT}")
+    return done.stdout
+
+
+def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None,
+                timeout: float | None = None) -> Path:
     """Print an HTML report to PDF with headless Chromium, atomically.
 
     Parameters
@@ -72,13 +198,13 @@ def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: in
         Where the PDF goes (written under a temporary name, then renamed).
     engine : str, optional
         The Chromium executable (by default :func:`pdf_engine`).
-    timeout : int, default 180
-        Seconds before Chromium is stopped.
+    timeout : float, optional
+        Seconds before Chromium is stopped (by default :func:`tool_timeout`).
 
     Returns
     -------
     Path
-        The PDF.
+        The PDF, its links to other reports relative (:func:`relative_links`).
 
     Raises
     ------
@@ -86,8 +212,10 @@ def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: in
         With no Chromium, or when it fails.
     """
     engine = engine or pdf_engine()
-    if engine is None:
-        raise FormatError(f"no PDF engine: {PDF_ENGINE_HINT}")
+    problem = engine_problem(engine)
+    if problem:
+        raise FormatError(problem)
+    timeout = timeout or tool_timeout()
     pdf.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="practice-review-pdf-") as profile:
         temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.part")
@@ -99,18 +227,30 @@ def html_to_pdf(html: Path, pdf: Path, *, engine: str | None = None, timeout: in
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
+        except subprocess.TimeoutExpired:
             temporary.unlink(missing_ok=True)
-            raise FormatError(f"Chromium could not print {html.name} ({type(error).__name__})"
+            raise FormatError(_chromium_failed(
+                engine, f"did not print {html.name} within {timeout:g} s and was stopped")
                               ) from None
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise FormatError(_chromium_failed(
+                engine, f"could not start ({error.strerror or error})")) from None
         if done.returncode != 0 or not temporary.exists() or temporary.stat().st_size == 0:
             temporary.unlink(missing_ok=True)
-            raise FormatError(f"Chromium could not print {html.name} (exit {done.returncode})")
+            raise FormatError(_chromium_failed(
+                engine, f"could not print {html.name} (exit status {done.returncode})"))
+        try:
+            relative_links(temporary, html)
+        except Exception as error:  # a PDF whose links cannot be checked is not published
+            temporary.unlink(missing_ok=True)
+            raise FormatError(f"the links of {pdf.name} could not be made relative "
+                              f"({type(error).__name__})") from None
         publish(temporary, pdf)
     return pdf
 
 
-def html_to_pdfs(pairs, *, engine: str | None = None, timeout: int = 180,
+def html_to_pdfs(pairs, *, engine: str | None = None, timeout: float | None = None,
                  pages: int | None = None) -> list:
     """Print many reports to PDF with one headless Chromium, each file atomically.
 
@@ -128,8 +268,9 @@ def html_to_pdfs(pairs, *, engine: str | None = None, timeout: int = 180,
         ``(html, pdf)`` for each report.
     engine : str, optional
         The Chromium executable (by default :func:`pdf_engine`).
-    timeout : int, default 180
-        Seconds allowed for each report.
+    timeout : float, optional
+        Seconds allowed for starting the browser, and for each report (by default
+        :func:`tool_timeout`).
     pages : int, optional
         Reports printed at once (by default 2, or 1 on a single core).
 
@@ -142,12 +283,15 @@ def html_to_pdfs(pairs, *, engine: str | None = None, timeout: int = 180,
     Raises
     ------
     FormatError
-        With no Chromium at all.
+        With no Chromium at all, or one that cannot start, crashes or does not answer
+        (the message names it and says what to do).
     """
     pairs = [(Path(h), Path(p)) for h, p in pairs]
     engine = engine or pdf_engine()
-    if engine is None:
-        raise FormatError(f"no PDF engine: {PDF_ENGINE_HINT}")
+    problem = engine_problem(engine)
+    if problem:
+        raise FormatError(problem)
+    timeout = timeout or tool_timeout()
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
@@ -165,7 +309,7 @@ def html_to_pdfs(pairs, *, engine: str | None = None, timeout: int = 180,
         return thread.submit(asyncio.run, printing).result()
 
 
-async def _print_all(pairs: list[tuple[Path, Path]], engine: str, timeout: int,
+async def _print_all(pairs: list[tuple[Path, Path]], engine: str, timeout: float,
                      pages: int) -> list:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
@@ -189,11 +333,17 @@ async def _print_all(pairs: list[tuple[Path, Path]], engine: str, timeout: int,
             temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.{number}.part")
             try:
                 await page.goto(html.resolve().as_uri(), wait_until="load")
-                await page.pdf(path=str(temporary), prefer_css_page_size=True,
-                               print_background=True, outline=True, tagged=True)
+                await asyncio.wait_for(page.pdf(
+                    path=str(temporary), prefer_css_page_size=True, print_background=True,
+                    outline=True, tagged=True), timeout)
+                relative_links(temporary, html)
                 publish(temporary, pdf)
                 done[number] = (pdf, None)
-            except (PlaywrightError, OSError) as error:
+            except TimeoutError:
+                temporary.unlink(missing_ok=True)
+                done[number] = (pdf, f"Chromium did not print {html.name} within "
+                                     f"{timeout:g} s")
+            except (PlaywrightError, OSError, ValueError) as error:
                 temporary.unlink(missing_ok=True)
                 done[number] = (pdf, f"Chromium could not print {html.name} "
                                      f"({type(error).__name__})")
@@ -203,14 +353,93 @@ async def _print_all(pairs: list[tuple[Path, Path]], engine: str, timeout: int,
                 page = await new_page(context)
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=engine, headless=True,
-                                                   args=args)
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=engine, headless=True, args=args, timeout=timeout * 1000)
+        except PlaywrightError as error:
+            said = "did not start" if "Timeout" in type(error).__name__ else "could not start"
+            first = str(error).strip().splitlines()[:1]
+            raise FormatError(_chromium_failed(
+                engine, f"{said} within {timeout:g} s" if said == "did not start" else
+                f"{said} ({first[0][:160] if first else type(error).__name__})")) from None
         try:
             context = await browser.new_context(offline=True)  # nothing leaves the machine
-            await asyncio.gather(*(printer(context) for _ in range(pages)))
+            # Each page's work has its own limit; this one bounds a browser that stops
+            # answering altogether (every report's limit, plus a start).
+            await asyncio.wait_for(asyncio.gather(*(printer(context) for _ in range(pages))),
+                                   timeout * (len(pairs) + 1))
+        except (TimeoutError, PlaywrightError):
+            for number, (html, pdf) in enumerate(pairs):
+                if done[number] is None:
+                    done[number] = (pdf, _chromium_failed(
+                        engine, f"stopped answering before it printed {html.name}"))
         finally:
-            await browser.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(browser.close(), timeout)
     return done
+
+
+def relative_links(pdf: Path, html: Path) -> Path:
+    """Make a printed report's links to other files relative, in place.
+
+    Chromium prints a link to another report (``../cross-council.html``) as the full
+    ``file://`` address it resolved it to, which names folders on this machine. Each such
+    link is rewritten relative to the report's own folder, as the HTML has it, so that it
+    still works beside the other reports wherever they are copied; a ``file:`` link that
+    cannot be made relative is removed (its text stays).
+
+    Parameters
+    ----------
+    pdf : Path
+        The printed PDF (rewritten in place only when it has such links).
+    html : Path
+        The report it was printed from (links are made relative to its folder).
+
+    Returns
+    -------
+    Path
+        The PDF.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    base = Path(html).resolve().parent
+    reader = PdfReader(str(pdf))
+    changed = False
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        annotations = page.get("/Annots")
+        if annotations is None:
+            continue
+        kept = []
+        for reference in annotations.get_object():
+            annotation = reference.get_object()
+            action = annotation.get("/A")
+            action = action.get_object() if action is not None else None
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.casefold().startswith("file:"):
+                kept.append(reference)
+                continue
+            changed = True
+            parts = urlsplit(uri)
+            try:
+                target = os.path.relpath(unquote(parts.path), base).replace(os.sep, "/")
+            except ValueError:  # another drive (Windows): nothing relative to say
+                continue
+            if target.startswith("../../../"):
+                continue  # outside the reports' folders: not a link between reports
+            action[NameObject("/URI")] = TextStringObject(
+                target + (f"#{parts.fragment}" if parts.fragment else ""))
+            kept.append(reference)
+        if changed:
+            annotations.get_object().clear()
+            annotations.get_object().extend(kept)
+    if changed:
+        with open(pdf, "wb") as stream:
+            writer.write(stream)
+    return pdf
 
 
 def _one_pdf(html: Path, pdf: Path, engine: str, timeout: int) -> tuple[Path, str | None]:
@@ -238,20 +467,18 @@ def house_style(path: Path) -> Path:
     -------
     Path
         The reference document.
+
+    Raises
+    ------
+    FormatError
+        When pandoc cannot give its own reference document (:func:`run_pandoc`).
     """
     import docx
-    import pypandoc
     from docx.shared import Pt, RGBColor
 
     with tempfile.TemporaryDirectory(prefix="practice-review-style-") as folder:
         default = Path(folder) / "reference.docx"
-        pypandoc.convert_text("", "docx", format="markdown", outputfile=str(default),
-                              extra_args=["--print-default-data-file=reference.docx"])
-        if not default.exists() or default.stat().st_size == 0:
-            data = subprocess.run([pypandoc.get_pandoc_path(), "-o", "-",
-                                   "--print-default-data-file", "reference.docx"],
-                                  capture_output=True, check=True).stdout
-            default.write_bytes(data)
+        default.write_bytes(run_pandoc(["--print-default-data-file", "reference.docx"]))
         document = docx.Document(str(default))
     blue = RGBColor(0x12, 0x43, 0x6D)
     for style in document.styles:
@@ -440,6 +667,98 @@ def _has_numbering(document) -> bool:
         return False
 
 
+#: The relationship a Word file has with each hyperlink: the one kind of outside address kept
+#: (following a link is the reader's choice; nothing is fetched when the file opens).
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def strip_external(source: Path, target: Path | None = None) -> list[str]:
+    """Remove every outside address a Word file would contact when opened.
+
+    A council's style document can carry an attached template (``w:attachedTemplate``) or
+    images linked rather than embedded, whose addresses pandoc copies into every Word file
+    it writes with that style; Word then fetches them on opening, telling whoever serves
+    them that the report was opened, where and when. Every relationship marked
+    ``TargetMode="External"`` except hyperlinks is removed, with the attached template and
+    every attribute that referred to it (a linked image keeps its place, empty).
+
+    Parameters
+    ----------
+    source : Path
+        A ``.docx`` (or ``.dotx``) file.
+    target : Path, optional
+        Where to write the cleaned copy; by default ``source`` is rewritten (only when it
+        had any such address).
+
+    Returns
+    -------
+    list of str
+        The addresses removed.
+
+    Raises
+    ------
+    FormatError
+        When the file is not a Word document that can be read.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    target = Path(target) if target is not None else Path(source)
+    try:
+        with zipfile.ZipFile(source) as package:
+            parts = {info.filename: (info, package.read(info)) for info in package.infolist()}
+    except (zipfile.BadZipFile, OSError, KeyError) as error:
+        raise FormatError(f"{Path(source).name} is not a Word document that can be read "
+                          f"({type(error).__name__}); expected a .docx saved by Word") from None
+    removed: list[str] = []
+    owners: dict[str, set[str]] = {}
+    for name, (_, data) in list(parts.items()):
+        if not name.endswith(".rels"):
+            continue
+        try:
+            tree = etree.fromstring(data)
+        except etree.XMLSyntaxError:
+            continue
+        gone = set()
+        for relationship in list(tree):
+            if (relationship.get("TargetMode") == "External"
+                    and relationship.get("Type") != _HYPERLINK):
+                gone.add(relationship.get("Id"))
+                removed.append(relationship.get("Target", ""))
+                tree.remove(relationship)
+        if gone:
+            folder, _, rels = name.rpartition("_rels/")
+            owners[folder + rels[:-len(".rels")]] = gone
+            parts[name] = (parts[name][0], etree.tostring(tree, xml_declaration=True,
+                                                          encoding="UTF-8", standalone=True))
+    for owner, gone in owners.items():
+        if owner not in parts:
+            continue
+        tree = etree.fromstring(parts[owner][1])
+        for element in list(tree.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            for attribute, value in list(element.attrib.items()):
+                if attribute.startswith(f"{{{_RELATIONSHIPS}}}") and value in gone:
+                    del element.attrib[attribute]
+                    if etree.QName(element).localname == "attachedTemplate":
+                        element.getparent().remove(element)
+                        break
+        parts[owner] = (parts[owner][0], etree.tostring(tree, xml_declaration=True,
+                                                        encoding="UTF-8", standalone=True))
+    if not removed and target == Path(source):
+        return removed
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts.values():
+            package.writestr(info, data)
+    os.replace(temporary, target)
+    return removed
+
+
 def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
                  title: str | None = None) -> Path:
     """Turn an HTML report into an editable Word document, atomically.
@@ -463,16 +782,19 @@ def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
     Raises
     ------
     FormatError
-        When pandoc fails or the reference document cannot be read.
+        When pandoc fails, hangs (:func:`tool_timeout`) or is missing, or the reference
+        document cannot be read. A council's reference document is used without the
+        outside addresses it names (:func:`strip_external`), and the Word file written has
+        none either.
     """
-    import pypandoc
-
     docx_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="practice-review-docx-") as folder:
-        style = Path(reference) if reference is not None else house_style(
-            Path(folder) / "house-style.docx")
-        if not style.is_file():
-            raise FormatError(f"the Word style document {style.name} was not found")
+        if reference is not None and not Path(reference).is_file():
+            raise FormatError(f"the Word style document {Path(reference).name} was not found")
+        style = house_style(Path(folder) / "house-style.docx") if reference is None else \
+            Path(folder) / "style.docx"
+        if reference is not None:  # a council's own: without the addresses it would contact
+            strip_external(Path(reference), style)
         source = Path(folder) / "report.html"
         source.write_text(_images_as_files(
             _word_ready(Path(html).read_text(encoding="utf-8")), Path(folder)),
@@ -486,13 +808,16 @@ def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
         if title:
             extra.append(f"--metadata=title:{title}")
         try:
-            pypandoc.convert_file(str(source), "docx", format="html",
-                                  outputfile=str(temporary), extra_args=extra)
+            run_pandoc([str(source), "--from=html", "--to=docx", f"--output={temporary}",
+                        *extra])
             _finish_word_file(temporary)
-        except (RuntimeError, OSError) as error:
+            strip_external(temporary)
+        except FormatError as error:
             temporary.unlink(missing_ok=True)
-            raise FormatError(f"pandoc could not write {docx_path.name} "
-                              f"({str(error).splitlines()[0][:160] if str(error) else 'error'})"
-                              ) from None
+            raise FormatError(f"{docx_path.name} was not written: {error}") from None
+        except Exception as error:  # a file pandoc wrote that cannot be read back
+            temporary.unlink(missing_ok=True)
+            raise FormatError(f"{docx_path.name} was not written: pandoc's file could not "
+                              f"be read back ({type(error).__name__})") from None
         publish(temporary, docx_path)
     return docx_path

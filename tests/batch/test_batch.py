@@ -333,3 +333,27 @@ def test_the_figures_thread_reports_a_failure_instead_of_raising(monkeypatch, tm
                        reports_dir=tmp_path / "reports", preloaded=None)
     assert summary.messages == ["The figures files (metrics.json) could not all be written "
                                 "(RuntimeError: notes folder vanished)."]
+
+
+def test_a_customised_notebook_that_patches_the_library_leaves_the_next_one_alone(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    # Each council notebook says whether it finds the library patched, then patches it: a
+    # notebook rendered after another in the same worker would find the earlier patch.
+    patch = ("import review_lib.files\n"
+             "print('found patched by:', getattr(review_lib.files.slug, 'patched_by', None))\n"
+             "def slug(text, _slug=review_lib.files.slug):\n"
+             "    return _slug(text)\n"
+             "slug.patched_by = council\n"
+             "review_lib.files.slug = slug")
+    notebooks = _customised_notebooks(tmp_path, "section.title(", {
+        "council_distributions": patch, "council_leadership": patch})
+    summary = run_batch(data=folder, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1, notebooks_dir=notebooks)
+    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
+    executed = sorted((tmp_path / "reports" / "2024").glob("*/*.ipynb"))
+    assert len(executed) == 6
+    for path in executed:
+        printed = "".join(str(output.get("text", "")) for cell in
+                          nbformat.read(str(path), as_version=4).cells
+                          for output in cell.get("outputs", []))
+        assert "found patched by: None" in printed, (path, printed)

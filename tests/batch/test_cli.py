@@ -140,3 +140,35 @@ def test_validate_locates_each_notes_problem_by_file_and_line(tmp_path, capsys):
     assert "testshire.md, line 2: error: the status is 'finished'" in out
     assert ("testshire.md, line 9: error: 'Recomendations' is not a section of the report "
             "(did you mean 'Recommendations'?)") in out
+
+
+def test_run_with_failing_outside_tools_still_prints_its_summary_and_exits_one(tmp_path):
+    import os
+
+    from conftest import write_small_programme
+
+    folder, questions = write_small_programme(tmp_path / "data")
+    (folder / "broken.csv").write_text("Council,Cycle,Case\nDelta,2024,\n")
+    tools = {}
+    for name, body in (("chromium", "exec sleep 30"), ("pandoc", "echo 'broken' >&2; exit 9")):
+        tools[name] = tmp_path / name
+        tools[name].write_text(f"#!/bin/sh\n{body}\n")
+        tools[name].chmod(0o755)
+    environment = {**os.environ, "PRACTICE_REVIEW_CHROMIUM": str(tools["chromium"]),
+                   "PRACTICE_REVIEW_PANDOC": str(tools["pandoc"]),
+                   "PRACTICE_REVIEW_TOOL_TIMEOUT": "2", "MPLBACKEND": "Agg"}
+    out = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder), "--questions",
+         str(questions), "--out", str(out), "--figures", str(tmp_path / "figures"),
+         "--jobs", "1", "--council", "Alpha", "--pdf", "--docx"],
+        capture_output=True, text=True, timeout=300, env=environment)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed  # the broken file, not the tools
+    assert "internal error" not in printed and "Traceback" not in printed
+    assert "report(s) written" in result.stdout and "INVALID" in result.stdout
+    notes = [line for line in result.stdout.splitlines() if line.startswith("NOTE")]
+    assert any("No PDF written" in n and "did not start within 2 s" in n for n in notes), notes
+    assert any("No Word file written" in n and "exit status 9 (broken)" in n for n in notes), notes
+    assert (out / "2024" / "alpha" / "leadership.html").exists()
+    assert not list(out.rglob("*.pdf")) and not list(out.rglob("*.docx"))

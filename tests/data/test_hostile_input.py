@@ -142,6 +142,123 @@ def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(
     assert long_name in html
 
 
+def _council_with_region(folder: Path, council: str, region: str, file: str,
+                         cycle: str = "2024") -> Path:
+    path = write_small_council(folder, "Tmp", [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3,
+                               cycle=cycle)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = ["Region," + lines[0]] + [f"{region}," + line.replace("Tmp,", f"{council},", 1)
+                                     for line in lines[1:]]
+    path.unlink()
+    target = folder / file
+    target.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return target
+
+
+def test_region_spellings_that_share_a_folder_are_one_region_with_a_warning(tmp_path):
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    for council, region in (("Wigan", "North West"), ("Bolton", "North-West"),
+                            ("Bury", "NORTH WEST"), ("Oldham", "North West"),
+                            ("Leeds", "Yorkshire")):
+        _council_with_region(data, council, region, f"{council.lower()}.csv")
+    results = read_programme_files([data], load_catalogue(questions))
+    warnings = {r.display_name: [str(p) for p in r.problems if p.kind == "region-spelling"]
+                for r in results}
+    assert warnings["data/bolton.csv"] and warnings["data/bury.csv"]
+    assert "'North-West' is taken as 'North West'" in warnings["data/bolton.csv"][0]
+    assert "data/bolton.csv" in warnings["data/bolton.csv"][0]  # located
+    assert not warnings["data/wigan.csv"] and not warnings["data/leeds.csv"]
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1)
+    assert not summary.failed, summary.invalid_files
+    assert sum("is taken as 'North West'" in m for m in summary.messages) == 2
+    regions = tmp_path / "reports" / "2024" / "regions"
+    assert sorted(p.name for p in regions.iterdir()) == ["north-west", "yorkshire"]
+    html = (regions / "north-west" / "cross-council.html").read_text(encoding="utf-8")
+    assert all(council in html for council in ("Wigan", "Bolton", "Bury", "Oldham"))
+    regional = [o for o in summary.outcomes if "North" in o.job.label]
+    assert len(regional) == 1  # one report, not three into one folder
+
+
+def test_a_name_in_two_unicode_forms_is_one_council(tmp_path, catalogue):
+    composed, decomposed = "S\u00e9aham", "Se\u0301aham"
+    write_wide_csv(tmp_path / "seaham.csv", good_rows(), council=composed)
+    write_wide_csv(tmp_path / "seaham-copy.csv", good_rows(judgement="RI"),
+                   council=decomposed)
+    write_wide_csv(tmp_path / "carrow.csv", good_rows(), council="Carrow")
+    results = read_programme_files([tmp_path], catalogue)
+    kept = sorted(r.council for result in results for r in result.reviews)
+    assert kept == ["Carrow"]  # never published twice under one name
+    duplicates = [str(p) for result in results for p in result.problems
+                  if p.kind == "duplicate-review"]
+    assert len(duplicates) == 2 and all(composed in m for m in duplicates)
+
+
+@pytest.mark.parametrize(("council", "said"), [
+    ("Dudl\u0435y", "mixes Latin letters with Cyrillic ones: '\u0435' (U+0435 CYRILLIC SMALL "
+                    "LETTER IE) at character 5"),
+    ("Dud\u202eley", "U+202E RIGHT-TO-LEFT OVERRIDE at character 4"),
+    ("Wig\u200ban", "U+200B ZERO WIDTH SPACE at character 4"),
+    ("\u0421\u043e\u0440\u0440\u043e", "looks the same as 'Coppo' ("),
+])
+def test_look_alike_and_hidden_characters_in_a_name_are_refused_with_where(
+        tmp_path, catalogue, council, said):
+    write_wide_csv(tmp_path / "odd.csv", good_rows(), council=council)
+    write_wide_csv(tmp_path / "coppo.csv", good_rows(), council="Coppo")
+    write_wide_csv(tmp_path / "dudley.csv", good_rows(), council="Dudley", cycle="2019")
+    results = read_programme_files([tmp_path], catalogue)
+    by_file = {Path(r.display_name).name: r for r in results}
+    odd = by_file["odd.csv"]
+    assert odd.reviews == [] and not odd.ok
+    [problem] = errors(odd.problems)
+    assert said in str(problem) and str(problem).startswith(odd.display_name)
+    assert "coppo.csv" in str(problem) or "Coppo" not in said
+    assert by_file["coppo.csv"].ok and by_file["coppo.csv"].reviews
+    assert by_file["dudley.csv"].ok and by_file["dudley.csv"].reviews
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_any_name_is_judged_without_error_and_hidden_characters_always_flagged(name):
+    import unicodedata
+
+    from review_lib.data.loading import name_problems
+
+    problems = name_problems(name)
+    hidden = [ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn")]
+    assert bool(hidden) <= bool(problems)
+    for message, expected in problems:
+        assert repr(name) in message and expected  # says which name, and what to do
+
+
+def test_a_mistyped_cycle_is_warned_of_by_validate_and_run(tmp_path, capsys):
+    from review_lib.batch.run import _print_summary
+    from review_lib.cli import main
+
+    questions = tmp_path / "questions.csv"
+    questions.write_text(SMALL_QUESTIONS)
+    data = tmp_path / "data"
+    data.mkdir()
+    ratings = [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3
+    for council in ("Wigan", "Bolton", "Bury"):
+        write_small_council(data, council, ratings, cycle="2022-24")
+    write_small_council(data, "Oldham", ratings, cycle="2023-24")  # meant 2022-24
+    assert main(["validate", str(data), "--questions", str(questions)]) == 0
+    out = capsys.readouterr().out
+    warning = next(line for line in out.splitlines() if "thin" in line or "latest cycle" in line)
+    assert "oldham.csv" in warning and "2023-24" in warning and "3 in 2022-24" in warning
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1, councils=["Oldham"])
+    _print_summary(summary, tmp_path / "reports")
+    out = capsys.readouterr().out
+    note = next(line for line in out.splitlines() if line.startswith("NOTE"))
+    assert "oldham.csv: the latest cycle, 2023-24, holds only 1 review beside 3 in 2022-24" \
+        in note and "--cycle 2022-24" in note
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6))
 def test_distinct_names_never_share_a_folder_unnoticed(names):
@@ -361,6 +478,82 @@ def test_a_killed_runs_temporary_folder_is_swept_and_nothing_else(tmp_path):
             for item in folder.iterdir():
                 item.unlink()
             folder.rmdir()
+
+
+def _leaky_notes_programme(root: Path) -> tuple[Path, Path]:
+    """Two councils; Wigan's notes name cases in every form people type them."""
+    data, questions = small_data_folder(root, ("Wigan", "Bolton"))
+    # Case ids: SECRET-WIG-0001 ... (Wigan), SECRET-BOL-0001 ... (Bolton).
+    (data / "wigan.md").write_text(
+        "---\ntheme: SECRET-WIG-0001 and hospital discharge\nstatus: final\n---\n\n"
+        "# Introduction\n\nThe record *SECRET-WIG-0002* and _SECRET-WIG-0003_ were read.\n\n"
+        "# Observations\n\nIn SECRET WIG 0004, secret\u2011wig\u20110005 and "
+        "**SECRET-WIG\\-0006** the voice was heard. Bolton's SECRET-BOL-0001 was "
+        "mentioned. NHS numbers 476 614 3558 and 458-228-4205 and 4766143558 were seen.\n\n"
+        "# Recommendations\n\n- Review SECRET-WIG-0001 with its manager. [A1]\n",
+        encoding="utf-8")
+    return data, questions
+
+
+LEAKED = re.compile(r"SECRET[\W_]{0,3}(?:WIG|BOL)|476.?614.?3558|458.?228.?4205|4766143558",
+                    re.IGNORECASE)
+
+
+def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
+    data, questions = _leaky_notes_programme(tmp_path)
+    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                        figures_dir=tmp_path / "figures", jobs=1, docx=True)
+    assert not summary.failed, summary.invalid_files
+    wigan = tmp_path / "reports" / "2024" / "wigan"
+    html = (wigan / "leadership.html").read_text(encoding="utf-8")
+    assert "Case 01 and hospital discharge" in html  # the theme
+    assert "Case 02" in html and "Case 06" in html and "another review" in html
+    assert "[number removed]" in html
+    import zipfile
+
+    outputs = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    assert {"leadership.html", "leadership.ipynb", "leadership.docx", "metrics.json"} <= {
+        p.name for p in outputs}
+    for path in outputs:
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as package:
+                text = " ".join(package.read(n).decode("utf-8", "replace")
+                                for n in package.namelist() if n.endswith(".xml"))
+        else:
+            text = path.read_bytes().decode("utf-8", "replace")
+        text = text.replace("\\u2011", "\u2011")  # as JSON writes it
+        assert not LEAKED.search(text), (path.name, LEAKED.search(text))
+
+
+def test_a_killed_run_leaves_no_raw_case_identifier_in_its_temporary_folder(tmp_path,
+                                                                           monkeypatch):
+    from review_lib.batch import run as batch_run
+
+    data, questions = small_data_folder(tmp_path, ("Wigan", "Bolton"))
+    kept = []
+
+    def kept_scratch():  # the folder a killed run would leave, as it was at the end
+        folder = make_scratch_folder()
+        kept.append(folder)
+        return folder
+
+    monkeypatch.setattr(batch_run, "make_scratch_folder", kept_scratch)
+    monkeypatch.setattr(batch_run.shutil, "rmtree", lambda *args, **kwargs: None)
+    try:
+        summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
+                            figures_dir=tmp_path / "figures", jobs=1)
+        monkeypatch.undo()
+        assert not summary.failed, summary.invalid_files
+        [scratch] = kept
+        left = [path for path in scratch.rglob("*") if path.is_file()]
+        assert left  # the run's analyses (pseudonymised) were written there
+        for path in left:
+            assert b"SECRET-" not in path.read_bytes(), path.name
+    finally:
+        import shutil
+
+        for folder in kept:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- a whole run

@@ -36,10 +36,8 @@ def test_a_batch_runs_read_is_used_only_while_every_file_is_unchanged(tmp_path, 
     folder, questions = write_small_programme(tmp_path)
     catalogue = load_catalogue(questions)
     results = read_programme_files([folder], catalogue)
-    saved = tmp_path / "private" / "inputs.pickle"
-    saved.parent.mkdir()
-    report.save_preloaded(saved, folder, questions, catalogue, results)
-    monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
+    monkeypatch.setattr(report, "_HANDED", [])
+    report.use_read(report.preloaded_read(folder, questions, catalogue, results))
     monkeypatch.setattr(report, "_LOADED", {})
     # A kernel working elsewhere names the folder relatively, as batch jobs do.
     monkeypatch.chdir(folder.parent)
@@ -66,9 +64,8 @@ def test_an_unreadable_saved_read_is_ignored(tmp_path, monkeypatch):
     from review_lib.report import context as report
 
     folder, questions = write_small_programme(tmp_path)
-    saved = tmp_path / "inputs.pickle"
-    saved.write_bytes(b"not a pickle")
-    monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
+    monkeypatch.setattr(report, "_HANDED", [])
+    report.use_read(b"not a pickle")
     monkeypatch.setattr(report, "_LOADED", {})
     assert open_review("Alpha", "2024", folder, questions).review.n_cases == 6
 
@@ -89,7 +86,8 @@ def test_a_batch_runs_analysis_serves_its_notebooks_while_the_files_are_unchange
     computed = analysis.analyse_review(beta, programme)
     saved = tmp_path / "private" / "inputs.pickle"
     saved.parent.mkdir()
-    report.save_preloaded(saved, folder, questions, catalogue, results)
+    monkeypatch.setattr(report, "_HANDED", [])
+    report.use_read(report.preloaded_read(folder, questions, catalogue, results))
     monkeypatch.setenv("PRACTICE_REVIEW_PRELOADED", str(saved))
     monkeypatch.setattr(report, "_LOADED", {})
     calls = []
