@@ -357,14 +357,16 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
         saved_key, catalogue, results = pickle.loads(Path(source).read_bytes())
     except Exception:  # missing or unreadable: the folder is simply read again
         return None
-    if saved_key != key:
+    if saved_key != key or len(results) != len(files):
         return None
-    # Paths as this process names them (the run read them by their full path).
-    by_full_path = {str(f.resolve()): f for f in files}
-    for result in results:
-        result.path = by_full_path[str(Path(result.path).resolve())]
+    # Paths as this process names them. The run may have named them relative to another
+    # folder (``--data sub/mine`` from the project root, where this notebook runs in
+    # ``sub/``), so they are matched by position: the keys are equal, so the files are the
+    # same files in the same order.
+    for result, file in zip(results, files, strict=True):
+        result.path = file
         for review in result.reviews:
-            review.path = result.path
+            review.path = file
     return catalogue, results
 
 
