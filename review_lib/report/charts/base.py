@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -94,6 +95,28 @@ LAID_OUT: weakref.WeakSet = weakref.WeakSet()
 LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
+@contextlib.contextmanager
+def literal_params():
+    """Draw text literally inside the block, and change no other setting of matplotlib's.
+
+    :func:`matplotlib.rc_context` would restore *every* setting on leaving, including those
+    set inside it by others: the first chart drawn in a Jupyter kernel imports pyplot and
+    picks the inline backend there, and IPython then turns on interactive mode, which
+    ``rc_context`` turned off again on leaving (so later plain ``plt.subplots()`` figures
+    were never shown). Only :data:`LITERAL_TEXT`'s own settings are put back.
+
+    Yields
+    ------
+    None
+    """
+    saved = {key: matplotlib.rcParams[key] for key in LITERAL_TEXT}
+    matplotlib.rcParams.update(LITERAL_TEXT)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
 def literal_text(chart):
     """Run a chart function so that every text it creates is drawn literally.
 
@@ -115,7 +138,7 @@ def literal_text(chart):
     """
     @functools.wraps(chart)
     def drawn_literally(*args, **kwargs):
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with literal_params():
             return chart(*args, **kwargs)
 
     return drawn_literally
@@ -399,7 +422,7 @@ def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *
     # file gets the usual permissions (mkstemp would make it private to its owner).
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(temporary, "xb") as stream, matplotlib.rc_context(LITERAL_TEXT):
+        with open(temporary, "xb") as stream, literal_params():
             figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight",
                            facecolor="white", metadata={"Software": None})
         os.replace(temporary, path)
