@@ -225,6 +225,21 @@ def _default_data() -> Path:
     return SAMPLE_DIR
 
 
+def _find_paths(args: argparse.Namespace) -> None:
+    """Data paths as the library finds them: from here, else from the project root.
+
+    ``practice-review validate data/mine`` then means the same from the project root and
+    from ``notebooks/``, as ``load_programme("data/mine")`` does.
+    """
+    from review_lib.paths import find_path
+
+    if getattr(args, "paths", None):
+        args.paths = [str(find_path(p)) for p in args.paths]
+    for name in ("data", "questions"):
+        if getattr(args, name, None):
+            setattr(args, name, str(find_path(getattr(args, name))))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``practice-review`` command.
 
@@ -309,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     func: Callable[[argparse.Namespace], int] = args.func
+    _find_paths(args)
     try:
         return func(args)
     except DataValidationError as exc:

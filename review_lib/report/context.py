@@ -10,7 +10,7 @@ from pathlib import Path
 
 from review_lib.analysis.results import ReviewResults, analyse_review
 from review_lib.data.catalogue import Catalogue, load_catalogue
-from review_lib.data.loading import iter_data_files, read_programme_files
+from review_lib.data.loading import found_paths, iter_data_files, read_programme_files
 from review_lib.data.notes import NotesIndex, ReviewNotes, read_programme_notes
 from review_lib.data.problems import DataValidationError, Problem
 from review_lib.data.records import Programme, Review
@@ -21,6 +21,7 @@ from review_lib.paths import (
     ENV_QUESTIONS,
     QUESTIONS_FILE,
     SAMPLE_DIR,
+    find_path,
 )
 
 
@@ -136,7 +137,8 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder (or file) of review data; the bundled synthetic sample by default.
+        Folder (or file) of review data; the bundled synthetic sample by default. A
+        relative path is looked for from the current folder, then from the project root.
     questions : str or Path, optional
         Catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
     figures_dir : str or Path, optional
@@ -149,8 +151,10 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     tuple
         ``(data path, catalogue, one FileResult per data file, figures root or None)``.
     """
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
+    if questions:
+        questions = find_path(questions)
     figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
     state = _folder_state(data, catalogue_file)
@@ -449,7 +453,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
             raise DataValidationError(own) from None
         raise
     folder = root / review.cycle / slug(review.council) if root is not None else None
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
     # The run's own analysis of this review, when these are the files it analysed.
     computed = _run_analysis(results, review.council, review.cycle, funnel_limits)
