@@ -212,6 +212,8 @@ def _notes_template(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         out.unlink()
+    # The README's own example names a review's folder that may not exist yet.
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_notes_template(out)
     print(f"Wrote {args.notes}: a blank notes file with guidance under each heading. Keep it "
           "beside the review's data file, with the same name, and check it with: "

@@ -126,11 +126,15 @@ class RunSummary:
     written: list[Path] = field(default_factory=list)
     #: Things worth saying that fail nothing (a PDF that could not be written, say).
     messages: list[str] = field(default_factory=list)
+    #: Councils asked for (``--council``) that the data do not hold, each with what was
+    #: probably meant: no file is at fault, but the run did not do what was asked.
+    not_found: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """Whether anything failed."""
-        return bool(self.invalid_files) or any(not o.ok for o in self.outcomes)
+        return (bool(self.invalid_files) or bool(self.not_found)
+                or any(not o.ok for o in self.outcomes))
 
 
 def redact(text: str, *roots: Path) -> str:

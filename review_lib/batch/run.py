@@ -251,12 +251,16 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     wanted_cycle = ", ".join(cycles)
     selected = [r for r in reviews if r.cycle in cycles]
     if councils:
+        from review_lib.data.records import ReviewNotFound
+
         names = {c.casefold() for c in councils}
         selected = [r for r in selected if r.council.casefold() in names]
-        missing = names - {r.council.casefold() for r in selected}
-        for name in sorted(missing):
-            summary.invalid_files.append(
-                (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
+        found = {r.council.casefold() for r in selected}
+        valid = Programme(reviews, catalogue)
+        for name in dict.fromkeys(c for c in councils if c.casefold() not in found):
+            # What was probably meant, and what there is (a misspelling is not a bad file).
+            summary.not_found.append(ReviewNotFound(name, cycles[-1], valid).message)
+            log(f"not found: {name}")
     all_cycles = [c for c in cycles if c in {r.cycle for r in reviews}]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
                      figures_dir=figures, funnel_limits=funnel_limits)
@@ -538,6 +542,8 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
     failed = [o for o in summary.outcomes if not o.ok]
     print(f"\n{len(made)} report(s) written, {len(skipped)} already up to date, "
           f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s).", file=stream)
+    for message in summary.not_found:
+        print(f"NOT FOUND {message}", file=stream)
     for name, errors in summary.invalid_files:
         print(f"INVALID {name}: no reports; {len(errors)} error(s):", file=stream)
         for error in errors[:20]:
