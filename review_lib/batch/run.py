@@ -308,7 +308,13 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     for outcome in summary.outcomes:  # the files calibration notebooks wrote themselves
         for name in outcome.job.also_writes if outcome.ok and not outcome.skipped else ():
             summary.written.append(Path(outcome.job.out_dir) / name)
-    index = write_index(reports_dir)
+    # Only this programme's reports: others left in the folder by a run of other data
+    # would be listed under this one's banner.
+    from review_lib.files import slug
+
+    folders = {f"{r.cycle}/{slug(r.council)}" for r in reviews}
+    folders |= {f"{e.cycle}/moderation/{slug(e.name)}" for e in exercises}
+    index = write_index(reports_dir, folders)
     summary.written.append(index)
     return summary
 
@@ -516,13 +522,16 @@ def remove_leftovers(reports_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_index(reports_dir: Path) -> Path:
+def write_index(reports_dir: Path, folders=None) -> Path:
     """Write ``reports/index.html``: every cycle's council reports with headline figures.
 
     Parameters
     ----------
     reports_dir : Path
         Root of the outputs (holding ``<cycle>/<council>/metrics.json``).
+    folders : collection of str, optional
+        The report folders of the programme the run read (see
+        :func:`review_lib.report.index.build_index`); every report found by default.
 
     Returns
     -------
@@ -532,7 +541,8 @@ def write_index(reports_dir: Path) -> Path:
     from review_lib.files import write_atomically
     from review_lib.report.index import build_index
 
-    return write_atomically(reports_dir / "index.html", build_index(reports_dir))
+    return write_atomically(reports_dir / "index.html",
+                            build_index(reports_dir, folders=folders))
 
 
 def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
