@@ -403,11 +403,14 @@ def _programme(catalogue: Catalogue, results: list) -> Programme:
 def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None,
-                funnel_limits: str = "exact") -> ReviewContext:
+                funnel_limits: str = "exact", *, programme: Programme | None = None,
+                exercises: list | None = None) -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
-    ``skipped``); an error in the council's own file stops the report.
+    ``skipped``); an error in the council's own file stops the report. Given a
+    ``programme`` already loaded, nothing is read: the review and its comparisons come
+    from that programme.
 
     Parameters
     ----------
@@ -422,6 +425,14 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         ``figures/``. Charts go in ``<figures_dir>/<cycle>/<council>/``.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn (:func:`review_lib.analysis.funnel.funnel_table`).
+    programme : Programme, optional
+        A programme already loaded (:func:`review_lib.data.loading.load_programme`):
+        used as it is, without reading the data again. Not with ``data_dir`` or
+        ``questions``.
+    exercises : list of ModerationExercise, optional
+        With ``programme``: its moderation exercises
+        (:func:`review_lib.data.moderation.load_moderation`), for the auditors' leniency
+        in the by-auditor view; none by default.
 
     Returns
     -------
@@ -435,13 +446,26 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     KeyError
         If no file holds that council and cycle.
     ValueError
-        For an unknown ``funnel_limits``.
+        For an unknown ``funnel_limits``, or ``programme`` given with ``data_dir`` or
+        ``questions``.
     """
     from review_lib.analysis.funnel import METHODS
 
     if funnel_limits not in METHODS:
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
+    if programme is not None:
+        if data_dir or questions:
+            raise ValueError("give either a programme already loaded or data_dir and "
+                             "questions to read, not both")
+        review = programme.review(council, cycle)
+        root = figures_dir or os.environ.get(ENV_FIGURES) or None
+        folder = (Path(root) / review.cycle / slug(review.council)
+                  if root is not None else None)
+        return ReviewContext(review, programme, folder, [], funnel_limits, None,
+                             list(exercises or []))
+    if exercises is not None:
+        raise ValueError("exercises go with a programme already loaded (programme=)")
     _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
     programme = _programme(catalogue, results)

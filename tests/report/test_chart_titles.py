@@ -92,3 +92,4 @@ def test_fourteen_councils_facet_to_fit_a_screen_with_titles_clear_of_labels(
     for ax in grid.axes.flat:
         ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
         assert not any(_overlap(a, b) for a, b in itertools.pairwise(ticks))
+
