@@ -226,6 +226,8 @@ def _notes_template(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         out.unlink()
+    # The README's own example names a review's folder that may not exist yet.
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_notes_template(out)
     print(f"Wrote {args.notes}: a blank notes file with guidance under each heading. Keep it "
           "beside the review's data file, with the same name, and check it with: "
@@ -237,6 +239,21 @@ def _default_data() -> Path:
     from review_lib.paths import SAMPLE_DIR
 
     return SAMPLE_DIR
+
+
+def _find_paths(args: argparse.Namespace) -> None:
+    """Data paths as the library finds them: from here, else from the project root.
+
+    ``practice-review validate data/mine`` then means the same from the project root and
+    from ``notebooks/``, as ``load_programme("data/mine")`` does.
+    """
+    from review_lib.paths import find_path
+
+    if getattr(args, "paths", None):
+        args.paths = [str(find_path(p)) for p in args.paths]
+    for name in ("data", "questions"):
+        if getattr(args, name, None):
+            setattr(args, name, str(find_path(getattr(args, name))))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -323,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     func: Callable[[argparse.Namespace], int] = args.func
+    _find_paths(args)
     try:
         return func(args)
     except DataValidationError as exc:

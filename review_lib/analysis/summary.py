@@ -357,6 +357,39 @@ def _is_categorical(frame: pd.DataFrame, column: str) -> bool:
     return isinstance(frame[column].dtype, pd.CategoricalDtype)
 
 
+class NothingSelectedWarning(UserWarning):
+    """A summary was asked of no rows: most often a filter that matched nothing."""
+
+
+def warn_if_nothing_selected(frame: pd.DataFrame, what: str = "rows") -> bool:
+    """Warn, naming the likely cause, when an analyst's frame has no rows.
+
+    ``ratings[ratings["council"] == "Dudly"]`` is an empty frame, and a summary of it is a
+    table of zeros and NaN, which reads like data; this says what happened instead.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The frame given.
+    what : str, default "rows"
+        What its rows are, for the message ("ratings").
+
+    Returns
+    -------
+    bool
+        Whether the frame was empty (and a warning given).
+    """
+    if not frame.empty:
+        return False
+    import warnings
+
+    warnings.warn(f"there are no {what} to summarise: if the frame was filtered (by council, "
+                  "cycle or question), the filter matched no rows; check the spelling "
+                  "against programme.councils, programme.cycles or the catalogue's ids",
+                  NothingSelectedWarning, stacklevel=3)
+    return True
+
+
 def question_summary(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None = None,
                      catalogue=None, *, by: str | Sequence[str] | None = None
                      ) -> pd.DataFrame:
@@ -394,6 +427,8 @@ def question_summary(ratings: pd.DataFrame, not_applicable: pd.DataFrame | None 
     >>> int(tables.loc[("Dudley", "2022-24"), "Outstanding"].sum())
     59
     """
+    if ratings.empty and (not_applicable is None or not_applicable.empty):
+        warn_if_nothing_selected(ratings, "ratings")
     if by is not None:
         return _question_summary_by(ratings, not_applicable, catalogue,
                                     [by] if isinstance(by, str) else list(by))
@@ -548,6 +583,7 @@ def auditor_summary(ratings: pd.DataFrame, judgements: pd.DataFrame | None = Non
         ratings being clustered in a few case records (Wilson at the effective n; see
         :mod:`review_lib.analysis.clustered`), with ``design_effect`` and ``effective_n``.
     """
+    warn_if_nothing_selected(ratings, "ratings")
     frame = ratings.copy()
     frame["auditor"] = frame["auditor"].astype(str)
     table = _with_shares(_level_matrix(frame, "auditor", "rating"))

@@ -134,11 +134,14 @@ class RunSummary:
     drafts: list[tuple[str, list[str]]] = field(default_factory=list)
     #: Notes files with errors that belong to no review: file, its errors.
     unused_notes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Councils asked for (``--council``) that the data do not hold, each with what was
+    #: probably meant: no file is at fault, but the run did not do what was asked.
+    not_found: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """Whether anything failed (errors in notes included: their reports are drafts)."""
-        return (bool(self.invalid_files or self.drafts or self.unused_notes)
+        return (bool(self.invalid_files or self.drafts or self.unused_notes or self.not_found)
                 or any(not o.ok for o in self.outcomes))
 
 

@@ -265,12 +265,16 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     wanted_cycle = ", ".join(cycles)
     selected = [r for r in reviews if r.cycle in cycles]
     if councils:
+        from review_lib.data.records import ReviewNotFound
+
         names = {_h(c) for c in councils}
         selected = [r for r in selected if _h(r.council) in names]
-        missing = names - {_h(r.council) for r in selected}
-        for name in sorted(missing):
-            summary.invalid_files.append(
-                (name, [f"no valid review of {name!r} in cycle {wanted_cycle}"]))
+        found = {_h(r.council) for r in selected}
+        valid = Programme(reviews, catalogue)
+        for name in dict.fromkeys(c for c in councils if _h(c) not in found):
+            # What was probably meant, and what there is (a misspelling is not a bad file).
+            summary.not_found.append(ReviewNotFound(name, cycles[-1], valid).message)
+            log(f"not found: {name}")
     all_cycles = [c for c in cycles if c in {r.cycle for r in reviews}]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
                      figures_dir=figures, funnel_limits=funnel_limits)
@@ -328,7 +332,13 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     for outcome in summary.outcomes:  # the files calibration notebooks wrote themselves
         for name in outcome.job.also_writes if outcome.ok and not outcome.skipped else ():
             summary.written.append(Path(outcome.job.out_dir) / name)
-    index = write_index(reports_dir)
+    # Only this programme's reports: others left in the folder by a run of other data
+    # would be listed under this one's banner.
+    from review_lib.files import slug
+
+    folders = {f"{r.cycle}/{slug(r.council)}" for r in reviews}
+    folders |= {f"{e.cycle}/moderation/{slug(e.name)}" for e in exercises}
+    index = write_index(reports_dir, folders)
     summary.written.append(index)
     return summary
 
@@ -599,13 +609,16 @@ def remove_leftovers(reports_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_index(reports_dir: Path) -> Path:
+def write_index(reports_dir: Path, folders=None) -> Path:
     """Write ``reports/index.html``: every cycle's council reports with headline figures.
 
     Parameters
     ----------
     reports_dir : Path
         Root of the outputs (holding ``<cycle>/<council>/metrics.json``).
+    folders : collection of str, optional
+        The report folders of the programme the run read (see
+        :func:`review_lib.report.index.build_index`); every report found by default.
 
     Returns
     -------
@@ -615,7 +628,8 @@ def write_index(reports_dir: Path) -> Path:
     from review_lib.files import write_atomically
     from review_lib.report.index import build_index
 
-    return write_atomically(reports_dir / "index.html", build_index(reports_dir))
+    return write_atomically(reports_dir / "index.html",
+                            build_index(reports_dir, folders=folders))
 
 
 def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
@@ -627,6 +641,8 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
           f"{len(failed)} failed, {len(summary.invalid_files)} invalid file(s)"
           + (f", {len(summary.drafts)} draft(s) for errors in their notes"
              if summary.drafts else "") + ".", file=stream)
+    for message in summary.not_found:
+        print(f"NOT FOUND {message}", file=stream)
     for name, errors in summary.invalid_files:
         print(f"INVALID {name}: no reports; {len(errors)} error(s):", file=stream)
         for error in errors[:20]:

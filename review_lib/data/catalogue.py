@@ -14,7 +14,7 @@ from pathlib import Path
 
 from review_lib.data.problems import DataValidationError, Problem
 from review_lib.data.tables import read_table
-from review_lib.paths import QUESTIONS_FILE
+from review_lib.paths import QUESTIONS_FILE, find_path
 
 REQUIRED_COLUMNS = ("id", "short_label", "question")
 
@@ -119,7 +119,8 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     Parameters
     ----------
     path : str or Path, optional
-        The catalogue file. Defaults to the bundled ``data/questions.csv``.
+        The catalogue file (a relative path is looked for from the current folder, then
+        from the project root). Defaults to the bundled ``data/questions.csv``.
 
     Returns
     -------
@@ -131,7 +132,8 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     DataValidationError
         If the file cannot be read, lacks a column, or has blank or repeated ids.
     """
-    path = Path(path) if path is not None else QUESTIONS_FILE
+    # A relative path missing from here is looked for from the project root too.
+    path = find_path(path) if path is not None else QUESTIONS_FILE
     name = path.name
     table, problems = read_table(path, display_name=name)
     if table is not None:

@@ -526,6 +526,48 @@ def load_review(path: str | Path, catalogue: Catalogue | None = None) -> Review:
     return reviews[0]
 
 
+def found_paths(paths: str | Path | Iterable[str | Path] | None) -> list[Path]:
+    """Files and folders an analyst named, found from here or from the project root.
+
+    Parameters
+    ----------
+    paths : str, Path or iterable of them, optional
+        Files and folders; the bundled synthetic sample when None. A relative path that
+        does not exist from the current folder is looked for from the project root
+        (:func:`review_lib.paths.find_path`), so ``"data/sample"`` works from
+        ``notebooks/`` too.
+
+    Returns
+    -------
+    list of Path
+        The paths found.
+
+    Raises
+    ------
+    DataValidationError
+        An ``unreadable-file`` error for each path found in neither place, naming both
+        places looked in.
+    """
+    from review_lib.paths import SAMPLE_DIR, find_path, looked_in
+
+    if paths is None:
+        return [SAMPLE_DIR]
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    found, missing = [], []
+    for path in paths:
+        where = find_path(path)
+        found.append(where)
+        if not where.exists() and not where.is_symlink():
+            missing.append(Problem(
+                "unreadable-file", str(path), f"there is no such file or folder "
+                f"({looked_in(path)})", "an existing folder of review files, or an .xlsx "
+                "or .csv file"))
+    if missing:
+        raise DataValidationError(missing)
+    return found
+
+
 def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
                    catalogue: Catalogue | str | Path | None = None, *,
                    keep_case_refs: bool = False) -> Programme:
@@ -534,7 +576,9 @@ def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
     Parameters
     ----------
     paths : str, Path or iterable of them, optional
-        Files and folders; the bundled synthetic sample by default.
+        Files and folders; the bundled synthetic sample (``data/sample``) by default. A
+        relative path is looked for from the current folder, then from the project root,
+        so the same path works from the project root and from ``notebooks/``.
     catalogue : Catalogue, str or Path, optional
         The question catalogue, or the path of a catalogue CSV; the bundled one by default.
     keep_case_refs : bool, default False
@@ -551,14 +595,10 @@ def load_programme(paths: str | Path | Iterable[str | Path] | None = None,
     Raises
     ------
     DataValidationError
-        With every problem in every file, if any file has an error.
+        With every problem in every file, if any file has an error, or naming the places
+        looked in for a path that does not exist.
     """
-    from review_lib.paths import SAMPLE_DIR
-
-    if paths is None:
-        paths = [SAMPLE_DIR]
-    elif isinstance(paths, str | Path):
-        paths = [paths]
+    paths = found_paths(paths)
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
     results = read_programme_files(paths, catalogue)

@@ -638,7 +638,8 @@ def load_moderation(paths: str | Path | list | None = None,
     Parameters
     ----------
     paths : str, Path or list of them, optional
-        Files and folders; the bundled synthetic sample by default.
+        Files and folders; the bundled synthetic sample by default. A relative path is
+        looked for from the current folder, then from the project root.
     catalogue : Catalogue, str or Path, optional
         The question catalogue or its CSV; the bundled one by default.
 
@@ -650,15 +651,12 @@ def load_moderation(paths: str | Path | list | None = None,
     Raises
     ------
     DataValidationError
-        With every problem of the moderation files, if any of them has an error.
+        With every problem of the moderation files, if any of them has an error, or
+        naming the places looked in for a path that does not exist.
     """
-    from review_lib.data.loading import read_programme_files
-    from review_lib.paths import SAMPLE_DIR
+    from review_lib.data.loading import found_paths, read_programme_files
 
-    if paths is None:
-        paths = [SAMPLE_DIR]
-    elif isinstance(paths, str | Path):
-        paths = [paths]
+    paths = found_paths(paths)
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
     results = [r for r in read_programme_files(paths, catalogue) if r.is_moderation]

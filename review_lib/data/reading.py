@@ -332,6 +332,15 @@ def question_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
     return question_columns
 
 
+def _did_you_mean(table: Table, label: str, used: set[int]) -> str:
+    """``"; did you mean the column 'Auditer'?"`` for a heading close to a missing one."""
+    import difflib
+
+    headings = {_h(h): h for i, h in enumerate(table.header) if h and i not in used}
+    close = difflib.get_close_matches(_h(label), list(headings), n=1, cutoff=0.75)
+    return f"; did you mean the column {headings[close[0]]!r}?" if close else ""
+
+
 def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 problems: list[Problem]) -> list[Review]:
     columns = _find_columns(table, {
@@ -343,7 +352,8 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                         ("overall", "Overall judgement")):
         if role not in columns:
             hint = (f"; row {elsewhere} looks like the header (it has the headings "
-                    "Case and Auditor): delete the rows above it" if elsewhere else "")
+                    "Case and Auditor): delete the rows above it" if elsewhere else
+                    _did_you_mean(table, label, set(columns.values())))
             problems.append(Problem(
                 "missing-column", table.file,
                 f"there is no '{label}' column in the header row (row {table.header_row})"
@@ -461,7 +471,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     absent = [c for c in required if c not in columns]
     for role in absent:
         problems.append(Problem(
-            "missing-column", table.file, f"there is no '{role}' column",
+            "missing-column", table.file, f"there is no '{role}' column"
+            + _did_you_mean(table, role, set(columns.values())),
             "long-form columns council, cycle, case, auditor, question, rating",
             row=table.header_row))
     if absent:

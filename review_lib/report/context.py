@@ -10,7 +10,7 @@ from pathlib import Path
 
 from review_lib.analysis.results import ReviewResults, analyse_review
 from review_lib.data.catalogue import Catalogue, load_catalogue
-from review_lib.data.loading import iter_data_files, read_programme_files
+from review_lib.data.loading import found_paths, iter_data_files, read_programme_files
 from review_lib.data.notes import NotesIndex, ReviewNotes, read_programme_notes
 from review_lib.data.problems import DataValidationError, Problem
 from review_lib.data.records import Programme, Review
@@ -21,6 +21,7 @@ from review_lib.paths import (
     ENV_QUESTIONS,
     QUESTIONS_FILE,
     SAMPLE_DIR,
+    find_path,
 )
 
 
@@ -211,7 +212,8 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     Parameters
     ----------
     data_dir : str or Path, optional
-        Folder (or file) of review data; the bundled synthetic sample by default.
+        Folder (or file) of review data; the bundled synthetic sample by default. A
+        relative path is looked for from the current folder, then from the project root.
     questions : str or Path, optional
         Catalogue CSV; else ``$PRACTICE_REVIEW_QUESTIONS``; else the bundled one.
     figures_dir : str or Path, optional
@@ -224,8 +226,10 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
     tuple
         ``(data path, catalogue, one FileResult per data file, figures root or None)``.
     """
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
+    if questions:
+        questions = find_path(questions)
     figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
     state = _folder_state(data, catalogue_file)
@@ -454,14 +458,16 @@ def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
         saved_key, catalogue, results = pickle.loads(_HANDED[0])[:3]
     except Exception:  # unreadable: the folder is simply read again
         return None
-    if saved_key != key:
+    if saved_key != key or len(results) != len(files):
         return None
-    # Paths as this process names them (the run read them by their full path).
-    by_full_path = {str(f.resolve()): f for f in files}
-    for result in results:
-        result.path = by_full_path[str(Path(result.path).resolve())]
+    # Paths as this process names them. The run may have named them relative to another
+    # folder (``--data sub/mine`` from the project root, where this notebook runs in
+    # ``sub/``), so they are matched by position: the keys are equal, so the files are the
+    # same files in the same order.
+    for result, file in zip(results, files, strict=True):
+        result.path = file
         for review in result.reviews:
-            review.path = result.path
+            review.path = file
     return catalogue, results
 
 
@@ -494,11 +500,14 @@ def _programme(catalogue: Catalogue, results: list) -> Programme:
 def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None,
-                funnel_limits: str = "exact") -> ReviewContext:
+                funnel_limits: str = "exact", *, programme: Programme | None = None,
+                exercises: list | None = None) -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
-    ``skipped``); an error in the council's own file stops the report.
+    ``skipped``); an error in the council's own file stops the report. Given a
+    ``programme`` already loaded, nothing is read: the review and its comparisons come
+    from that programme.
 
     Parameters
     ----------
@@ -513,6 +522,14 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         ``figures/``. Charts go in ``<figures_dir>/<cycle>/<council>/``.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn (:func:`review_lib.analysis.funnel.funnel_table`).
+    programme : Programme, optional
+        A programme already loaded (:func:`review_lib.data.loading.load_programme`):
+        used as it is, without reading the data again. Not with ``data_dir`` or
+        ``questions``.
+    exercises : list of ModerationExercise, optional
+        With ``programme``: its moderation exercises
+        (:func:`review_lib.data.moderation.load_moderation`), for the auditors' leniency
+        in the by-auditor view; none by default.
 
     Returns
     -------
@@ -526,13 +543,26 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     KeyError
         If no file holds that council and cycle.
     ValueError
-        For an unknown ``funnel_limits``.
+        For an unknown ``funnel_limits``, or ``programme`` given with ``data_dir`` or
+        ``questions``.
     """
     from review_lib.analysis.funnel import METHODS
 
     if funnel_limits not in METHODS:
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
+    if programme is not None:
+        if data_dir or questions:
+            raise ValueError("give either a programme already loaded or data_dir and "
+                             "questions to read, not both")
+        review = programme.review(council, cycle)
+        root = figures_dir or os.environ.get(ENV_FIGURES) or None
+        folder = (Path(root) / review.cycle / slug(review.council)
+                  if root is not None else None)
+        return ReviewContext(review, programme, folder, [], funnel_limits, None,
+                             list(exercises or []))
+    if exercises is not None:
+        raise ValueError("exercises go with a programme already loaded (programme=)")
     _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
     programme = _programme(catalogue, results)
@@ -544,7 +574,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
             raise DataValidationError(own) from None
         raise
     folder = root / review.cycle / slug(review.council) if root is not None else None
-    data = Path(data_dir) if data_dir else SAMPLE_DIR
+    data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
     # The run's own analysis of this review, when these are the files it analysed.
     computed = _run_analysis(results, review.council, review.cycle, funnel_limits)

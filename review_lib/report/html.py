@@ -297,16 +297,15 @@ def png_data(fig, dpi: int = 150) -> bytes:
     bytes
         PNG file contents.
     """
-    import matplotlib
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    from review_lib.report.charts.base import LITERAL_TEXT
+    from review_lib.report.charts.base import literal_params
     from review_lib.report.charts.png import agg_canvas, encode_png, one_pass_allowed
 
     # A constrained layout already fits every label inside the figure (tests/test_charts.py
     # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
     fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    with matplotlib.rc_context(LITERAL_TEXT):
+    with literal_params():
         if one_pass_allowed(fig):
             # savefig draws a laid-out figure twice: once without rendering (to lay it
             # out), then for the pixels. One draw on an Agg canvas does both, with the same

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 from review_lib import __version__
@@ -196,8 +197,9 @@ def _region_block(reports_dir: Path, cycle: str, region: str, rows: list[tuple[P
     return parts
 
 
-def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
-    """The index page listing every council report found under ``reports_dir``.
+def build_index(reports_dir: Path, run_date: dt.date | None = None, *,
+                folders: Collection[str] | None = None) -> str:
+    """The index page listing the council and calibration reports under ``reports_dir``.
 
     Parameters
     ----------
@@ -205,6 +207,13 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
         Root of the outputs.
     run_date : datetime.date, optional
         Today by default.
+    folders : collection of str, optional
+        The report folders to list, relative to ``reports_dir`` (``"2022-24/dudley"``,
+        ``"2022-24/moderation/autumn-2023-calibration"``): those of the programme a run
+        read. Reports left in ``reports_dir`` by a run of other data are then not listed
+        (the page says how many there are), so a sample run never lists another
+        programme's council under the synthetic sample's banner. None lists every report
+        found.
 
     Returns
     -------
@@ -213,6 +222,16 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
     """
     entries = _read_metrics(Path(reports_dir))
     calibrations = _read_calibrations(Path(reports_dir))
+    left_out = 0
+    if folders is not None:
+        wanted = set(folders)
+
+        def listed(path: Path) -> bool:
+            return path.parent.relative_to(reports_dir).as_posix() in wanted
+
+        left_out = sum(not listed(p) for p, _ in [*entries, *calibrations])
+        entries = [(p, m) for p, m in entries if listed(p)]
+        calibrations = [(p, m) for p, m in calibrations if listed(p)]
     cycles = sorted({m["cycle"] for _, m in entries} | {m["cycle"] for _, m in calibrations},
                     reverse=True)
     synthetic = any(m.get("synthetic") for _, m in [*entries, *calibrations])
@@ -222,6 +241,11 @@ def build_index(reports_dir: Path, run_date: dt.date | None = None) -> str:
              '<p class="subtitle">Council reports by programme cycle, with each council\'s '
              f"share of case records judged Outstanding or Good{also}.</p>"]
     parts.append(synthetic_banner(synthetic))
+    if left_out:
+        parts.append(f"<p>{left_out} other report folder{'s' if left_out != 1 else ''} "
+                     f"here {'are' if left_out != 1 else 'is'} not listed: not of the data "
+                     "the latest run read (another data folder, or a review whose file now "
+                     "has errors).</p>")
     if not entries and not calibrations:
         parts.append("<p>No reports have been produced yet.</p>")
     for cycle in cycles:

@@ -138,6 +138,33 @@ class Section(str):
         self._figure = figure
         return figure
 
+    def save(self, path, *, dpi: int = 300):
+        """Write the section's chart to an image file, at any resolution, in one call.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file (``.png``, ``.svg`` or ``.pdf``); missing folders are created.
+        dpi : int, default 300
+            Resolution: 300 suits slides and print.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ValueError
+            If the section has no chart.
+        """
+        from review_lib.report.charts.base import save_figure
+
+        figure = self.figure
+        if figure is None:
+            raise ValueError("this section has no chart to save")
+        return save_figure(figure, path, dpi=dpi, close=False)
+
     @property
     def html(self) -> str:
         """The section's HTML, as a plain string."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -94,6 +95,28 @@ LAID_OUT: weakref.WeakSet = weakref.WeakSet()
 LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
+@contextlib.contextmanager
+def literal_params():
+    """Draw text literally inside the block, and change no other setting of matplotlib's.
+
+    :func:`matplotlib.rc_context` would restore *every* setting on leaving, including those
+    set inside it by others: the first chart drawn in a Jupyter kernel imports pyplot and
+    picks the inline backend there, and IPython then turns on interactive mode, which
+    ``rc_context`` turned off again on leaving (so later plain ``plt.subplots()`` figures
+    were never shown). Only :data:`LITERAL_TEXT`'s own settings are put back.
+
+    Yields
+    ------
+    None
+    """
+    saved = {key: matplotlib.rcParams[key] for key in LITERAL_TEXT}
+    matplotlib.rcParams.update(LITERAL_TEXT)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
 def literal_text(chart):
     """Run a chart function so that every text it creates is drawn literally.
 
@@ -115,7 +138,7 @@ def literal_text(chart):
     """
     @functools.wraps(chart)
     def drawn_literally(*args, **kwargs):
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with literal_params():
             return chart(*args, **kwargs)
 
     return drawn_literally
@@ -157,6 +180,64 @@ def _level_legend(ax: Axes) -> None:
     ax.legend(handles=level_handles(), loc="lower center", bbox_to_anchor=(0.5, 1.0),
               ncols=4, frameon=False, fontsize=9, handlelength=1.6, handleheight=1.1,
               borderaxespad=0.4, columnspacing=1.4)
+    ax.heading_pad = _TITLE_PAD  # a title set later stays above the legend (ChartAxes)
+
+
+#: A chart's own heading: on the left, in bold, as the Analysis Function's charts have it.
+HEADING_STYLE = {"fontsize": 11, "fontweight": "bold"}
+
+
+class ChartAxes(Axes):
+    """The Axes of a chart that made its own figure: a title set on it replaces the chart's.
+
+    Charts put their heading on the left, some with their legend between it and the
+    bars. Matplotlib's ``ax.set_title("...")`` puts a title in the centre, a few points
+    above the bars, which printed it over the chart's heading and legend. Here a title
+    given without ``loc`` takes the heading's place (left, bold, clear of the legend), and
+    one given with ``loc`` keeps that clearance; everything else is matplotlib's own
+    :meth:`~matplotlib.axes.Axes.set_title`.
+
+    Attributes
+    ----------
+    heading_pad : float or None
+        Points between the top of the Axes and the title (room for a legend drawn
+        there); None for matplotlib's default.
+    """
+
+    heading_pad: float | None = None
+
+    def set_title(self, label, fontdict=None, loc=None, pad=None, **kwargs):
+        """Set a title: without ``loc``, the chart's heading (see the class docstring).
+
+        Parameters
+        ----------
+        label : str
+            The title.
+        fontdict : dict, optional
+            As for :meth:`matplotlib.axes.Axes.set_title`.
+        loc : {"left", "center", "right"}, optional
+            Where; the chart's heading place (left) by default.
+        pad : float, optional
+            Points above the Axes; the room the chart keeps for its legend by default.
+        **kwargs
+            Text properties, as for :meth:`matplotlib.axes.Axes.set_title`.
+
+        Returns
+        -------
+        matplotlib.text.Text
+            The title.
+        """
+        if loc is None:
+            loc = "left"
+            if fontdict is None:
+                kwargs = {**HEADING_STYLE, **kwargs}
+        if pad is None and self.heading_pad is not None:
+            pad = self.heading_pad
+        return super().set_title(label, fontdict, loc=loc, pad=pad, **kwargs)
+
+
+#: ``plt.subplots(subplot_kw=CHART_AXES, ...)``: a chart's own figure has ChartAxes.
+CHART_AXES = {"axes_class": ChartAxes}
 
 
 def _root_figure(artist: Figure | SubFigure | Axes) -> Figure:
@@ -170,7 +251,8 @@ def _new_axes(n_rows: int, width: float = _FIG_WIDTH, lines: int = 1) -> Axes:
     # Tick labels wrapped onto three or more lines need taller rows to stay apart.
     row = max(_ROW_HEIGHT, 0.16 * lines + 0.1)
     height = _FIG_OVERHEAD + row * max(n_rows, 1)
-    _, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    _, ax = plt.subplots(figsize=(width, height), layout="constrained",
+                         subplot_kw=CHART_AXES)
     return ax
 
 
@@ -333,6 +415,12 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None 
 
     figure = _root_figure(ax)
     lay_out(figure, ax, layout_key, unchanging)
+    _fit_laid_out(ax, labels)
+
+
+def _fit_laid_out(ax: Axes, labels: list[_SegmentLabel]) -> None:
+    """:func:`_fit_labels` on a figure already laid out (every panel of a facet at once)."""
+    figure = _root_figure(ax)
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number
     axes_box = ax.get_window_extent(renderer)
@@ -372,20 +460,23 @@ def _ordered(frame: pd.DataFrame, sort: bool) -> pd.DataFrame:
 
 
 def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *,
-                dpi: int = 150) -> Path:
-    """Write a figure to PNG atomically, creating folders, then close the figure.
+                dpi: int = 150, close: bool = True) -> Path:
+    """Write a figure to an image file atomically, creating folders (one call, any dpi).
 
     The image is written to a temporary file in the target folder and moved into place
-    with :func:`os.replace`, so a reader never sees a half-written file.
+    with :func:`os.replace`, so a reader never sees a half-written file. The format
+    follows the file's suffix (``.png`` by default; ``.svg`` and ``.pdf`` too).
 
     Parameters
     ----------
     fig_or_ax : matplotlib.figure.Figure or matplotlib.axes.Axes
-        The figure, or any Axes on it.
+        The figure, or any Axes on it (what a chart returns, or a grid's ``.figure``).
     path : str or path-like
-        Where to write the PNG; missing parent folders are created.
+        Where to write the image; missing parent folders are created.
     dpi : int, default 150
-        Resolution.
+        Resolution (300 for slides and print).
+    close : bool, default True
+        Close the figure afterwards (False to keep showing it in a notebook).
 
     Returns
     -------
@@ -394,18 +485,21 @@ def save_figure(fig_or_ax: Figure | SubFigure | Axes, path: str | os.PathLike, *
     """
     figure = _root_figure(fig_or_ax)
     path = Path(path)
+    kind = path.suffix[1:].lower() or "png"
     path.parent.mkdir(parents=True, exist_ok=True)
     # A hidden sibling, opened exclusively, so os.replace stays on one file system and the
     # file gets the usual permissions (mkstemp would make it private to its owner).
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(temporary, "xb") as stream, matplotlib.rc_context(LITERAL_TEXT):
-            figure.savefig(stream, format="png", dpi=dpi, bbox_inches="tight",
-                           facecolor="white", metadata={"Software": None})
+        with open(temporary, "xb") as stream, literal_params():
+            figure.savefig(stream, format=kind, dpi=dpi, bbox_inches="tight",
+                           facecolor="white",
+                           metadata={"Software": None} if kind == "png" else None)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     finally:
-        plt.close(figure)
+        if close:
+            plt.close(figure)
     return path

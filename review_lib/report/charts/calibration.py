@@ -23,6 +23,7 @@ from review_lib.report.charts.base import (
     _FIG_WIDTH,
     _TEXT_DARK,
     _TITLE_PAD,
+    CHART_AXES,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
     PALETTE,
@@ -43,7 +44,8 @@ QUESTION_STYLES: dict[bool, tuple[str, str]] = {True: (PALETTE[3], "D"),
 
 
 def _figure(rows: int) -> Axes:
-    _, ax = plt.subplots(figsize=(_FIG_WIDTH, 2.1 + 0.45 * max(rows, 1)), layout="constrained")
+    _, ax = plt.subplots(figsize=(_FIG_WIDTH, 2.1 + 0.45 * max(rows, 1)), layout="constrained",
+                         subplot_kw=CHART_AXES)
     return ax
 
 
@@ -126,6 +128,7 @@ def leniency_plot(leniency: pd.DataFrame, *, reference: str = "consensus",
                       label=label) for colour, marker, label in LENIENCY_STYLES.values()]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=1,
               frameon=False, fontsize=8.5, handlelength=1.2, borderaxespad=0.4)
+    ax.heading_pad = _TITLE_PAD + 30  # a title set later stays above the legend
     if title:
         ax.set_title(title, loc="left", pad=_TITLE_PAD + 30, fontsize=11, fontweight="bold")
     return ax
@@ -248,6 +251,7 @@ def question_agreement_plot(per_question: pd.DataFrame, *, overall: float | None
                                                 "(none here)")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=1, frameon=False,
               fontsize=8.5, handlelength=1.4, borderaxespad=0.4)
+    ax.heading_pad = _TITLE_PAD + 30  # a title set later stays above the legend
     if title:
         ax.set_title(title, loc="left", pad=_TITLE_PAD + 30, fontsize=11, fontweight="bold")
     return ax

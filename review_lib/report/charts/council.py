@@ -18,6 +18,7 @@ from review_lib.report.charts.base import (
     _AXIS_COLOUR,
     _TEXT_DARK,
     _TITLE_PAD,
+    CHART_AXES,
     CONTEXT_COLOUR,
     LEVEL_COLOURS,
     LEVEL_HATCHES,
@@ -107,7 +108,10 @@ def diverging_bars(summary: pd.DataFrame, *,
 
 
 def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None,
-                    title: str | None, xlabel: str, empty: np.ndarray) -> Axes:
+                    title: str | None, xlabel: str, empty: np.ndarray,
+                    unfitted: list | None = None) -> Axes:
+    # ``unfitted``: collect the segment labels there rather than fit them now (a faceted
+    # chart fits every panel's after one layout of the whole figure).
     own_figure = ax is None
     limit = _symmetric_limit(percents.fillna(0), step=20, floor=40)
     lines = max((t.count("\n") + 1 for t in ticks), default=1)
@@ -134,6 +138,9 @@ def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None
     # inside the axes), the title's box and whether any row says it had no ratings.
     key = (("diverging", limit, xlabel, tuple(sorted(ticks)), bool(empty.any()),
             text_box(heading) if heading is not None else None) if own_figure else None)
+    if unfitted is not None:
+        unfitted.append((ax, labels))
+        return ax
     # The same in every chart with that key: the scale and grid, the base line, the legend.
     _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend()))
     if own_figure:
@@ -221,7 +228,7 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
     total = int(values.sum())
     if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
+        _, ax = plt.subplots(subplot_kw=CHART_AXES, figsize=size, layout="constrained")
     x = np.arange(len(values))
     bars = ax.bar(x, values.to_numpy(), width=0.62,
                   color=[LEVEL_COLOURS[level] for level in values.index],

@@ -23,6 +23,7 @@ from review_lib.analysis.summary import format_percent
 from review_lib.report.charts.base import (
     _AXIS_COLOUR,
     _FIG_WIDTH,
+    CHART_AXES,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
     PALETTE,
@@ -137,7 +138,8 @@ def dot_plot(table: pd.DataFrame, *, regions: Mapping[str, str] | None = None,
         rows.append(("council", council))
     if ax is None:
         height = max(2.6, 1.6 + _ROW * len(rows))
-        _, ax = plt.subplots(figsize=(_FIG_WIDTH, height), layout="constrained")
+        _, ax = plt.subplots(figsize=(_FIG_WIDTH, height), layout="constrained",
+                             subplot_kw=CHART_AXES)
     if table.empty:
         ax.text(0.5, 0.5, "No councils to show", transform=ax.transAxes, ha="center")
         return ax

@@ -21,6 +21,7 @@ from review_lib.report.charts.base import (
     _AXIS_COLOUR,
     _FIG_WIDTH,
     _TEXT_DARK,
+    CHART_AXES,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
     _root_figure,
@@ -430,7 +431,7 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     """
     own_figure = ax is None
     if own_figure:
-        _, ax = plt.subplots(figsize=(_FIG_WIDTH, 6.0), layout="constrained")
+        _, ax = plt.subplots(subplot_kw=CHART_AXES, figsize=(_FIG_WIDTH, 6.0), layout="constrained")
     if table.empty:
         ax.text(0.5, 0.5, "No councils to show", transform=ax.transAxes, ha="center")
         return ax

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 
-import matplotlib
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -144,7 +143,7 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
         layout that has come round again), or one that ``png_data`` would not draw in one
         pass (``savefig`` settings that change its pixels).
     """
-    from review_lib.report.charts.base import LITERAL_TEXT
+    from review_lib.report.charts.base import literal_params
     from review_lib.report.charts.png import agg_canvas, encode_png, one_pass_allowed
 
     entry = figure.__dict__.pop(_ATTRIBUTE, None)
@@ -154,7 +153,7 @@ def png_on_kept_background(figure: Figure, dpi: int = 150) -> bytes | None:
     changing = [artist for artist in ax.get_children()
                 if artist is not ax.patch and artist not in unchanging
                 and artist.get_visible()]
-    with matplotlib.rc_context(LITERAL_TEXT):
+    with literal_params():
         if not one_pass_allowed(figure):
             return None
         with agg_canvas(figure, dpi) as canvas:

@@ -19,6 +19,7 @@ from review_lib.report.charts.base import (
     _FIG_WIDTH,
     _TEXT_DARK,
     _TITLE_PAD,
+    CHART_AXES,
     FOCUS_COLOUR,
     _as_level_frame,
     _ordered,
@@ -114,7 +115,7 @@ def heatmap(shares: pd.DataFrame, counts: pd.DataFrame, *, ax: Axes | None = Non
         # keeps the width of the other charts.
         width = max(6.0, 1.7 + 0.52 * columns + 0.8)
         height = 1.1 + 0.055 * longest + 0.42 * max(rows, 1)
-        _, ax = plt.subplots(figsize=(width, height), layout="constrained")
+        _, ax = plt.subplots(subplot_kw=CHART_AXES, figsize=(width, height), layout="constrained")
     figure = _root_figure(ax)
     finite = values[np.isfinite(values)]
     vmin = min(0.5, math.floor(finite.min() * 10) / 10) if finite.size else 0.0
@@ -366,7 +367,7 @@ def change_plot(changes: pd.DataFrame, *, ax: Axes | None = None, title: str | N
     count = len(frame)
     if ax is None:
         _, ax = plt.subplots(figsize=(_FIG_WIDTH, 1.9 + 0.62 * max(count, 1)),
-                             layout="constrained")
+                             layout="constrained", subplot_kw=CHART_AXES)
     if count == 0:
         ax.text(0.5, 0.5, "No council was reviewed in two cycles", transform=ax.transAxes,
                 ha="center")
@@ -429,6 +430,7 @@ def change_plot(changes: pd.DataFrame, *, ax: Axes | None = None, title: str | N
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
               frameon=False, fontsize=8.5, handlelength=1.2, columnspacing=1.4,
               borderaxespad=0.4)
+    ax.heading_pad = _TITLE_PAD + 12  # a title set later stays above the legend
     if title:
         ax.set_title(title, loc="left", pad=_TITLE_PAD + 12, fontsize=11, fontweight="bold")
     return ax

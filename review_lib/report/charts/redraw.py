@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from review_lib.analysis.summary import format_percent
-from review_lib.report.charts.base import LEVELS_WORST_FIRST, LITERAL_TEXT
+from review_lib.report.charts.base import LEVELS_WORST_FIRST, literal_params
 from review_lib.report.charts.png import encode_png
 
 #: Frames kept per process: one list per scale and labels (a batch worker needs one per
@@ -52,7 +51,7 @@ class _BarsFrame:
 
         from review_lib.report.charts.council import judgement_bars
 
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with literal_params():
             ax = judgement_bars(counts, title=title, xlabel=xlabel, ylabel=ylabel, size=size,
                                 ymax=ymax)
         figure = ax.figure
@@ -65,7 +64,7 @@ class _BarsFrame:
                        if str(text.get_gid() or "").startswith("bar-label:")]
         self.title = ax._left_title
         self.spines = [spine for spine in ax.spines.values() if spine.get_visible()]
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with literal_params():
             self.canvas.draw()  # the constrained layout, fixed from here on
             figure.set_layout_engine("none")
             renderer = self.canvas.get_renderer()
@@ -92,7 +91,7 @@ class _BarsFrame:
     def render(self, values: pd.Series, title: str) -> bytes | None:
         """PNG bytes of the chart of ``values`` (counts, worst level first), or None."""
         total = int(values.sum())
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with literal_params():
             renderer = self.canvas.get_renderer()
             self.title.set_text(title)
             box = self.title.get_window_extent(renderer)
