@@ -12,8 +12,8 @@ from review_lib.paths import PROJECT_ROOT
 ANALYST_MODULES = (
     "paths", "data.loading", "data.catalogue", "data.moderation", "analysis.summary",
     "analysis.clustered", "analysis.funnel", "analysis.comparison", "analysis.results",
-    "analysis.changes", "analysis.scopes", "analysis.calibration", "report.context", "report.council",
-    "report.cross", "report.charts",
+    "analysis.changes", "analysis.scopes", "analysis.calibration", "report.context",
+    "report.council", "report.cross", "report.charts",
 )
 
 
