@@ -43,6 +43,7 @@ class Facts:
     selection: dict = field(default_factory=dict)
     dates: dict = field(default_factory=dict)
     regions: dict = field(default_factory=dict)
+    exercises: dict = field(default_factory=dict)
     method: str = "exact"
 
     @classmethod
@@ -442,6 +443,53 @@ class Checker:
             flag = self._flag(good, n, target)
             if flag != figures["flag"]:
                 self.fail(claim, f"the exact test gives {flag}")
+
+    def _leniency(self, claim, scope, figures):
+        """An auditor's mean difference, by a t-test over cases adjusted for the auditors."""
+        exercise = self.facts.exercises.get((scope.get("exercise"), scope.get("cycle")))
+        if exercise is None:
+            self.fail(claim, "no such exercise in the data")
+            return
+        if figures["measure"] == "ratings":
+            frame = exercise.ratings
+            wide = frame.pivot_table(index=["case", "question"], columns="auditor",
+                                     values="score", aggfunc="first", observed=True)
+            means = {}
+            for case, rows in wide.groupby(level="case", observed=True):
+                raters = rows.columns[rows.notna().any()]
+                usable = rows[raters].dropna()  # questions every rater of the case rated
+                means[case] = usable.mean()
+            per_case = pd.DataFrame(means).T
+        else:
+            per_case = exercise.judgements.pivot_table(index="case", columns="auditor",
+                                                       values="score", aggfunc="first",
+                                                       observed=True)
+        per_case.columns = [str(c) for c in per_case.columns]
+        auditors = [a for a in per_case.columns if a != "Consensus"]
+        auditor = figures["auditor"]
+        if figures["reference"] == "consensus":
+            reference = per_case["Consensus"]
+        else:
+            reference = per_case[[a for a in auditors if a != auditor]].mean(axis=1)
+        difference = (per_case[auditor] - reference).dropna().to_numpy(dtype=float)
+        confidence = 1 - 0.05 / len(auditors)
+        mean = difference.mean()
+        spread = difference.std(ddof=1) / math.sqrt(len(difference))
+        half = stats.t.ppf(1 - (1 - confidence) / 2, len(difference) - 1) * spread
+        expected = (mean, mean - half, mean + half, confidence)
+        stated_ = (figures["mean_difference"], figures["low"], figures["high"],
+                   figures["confidence"])
+        if not all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(expected, stated_,
+                                                                      strict=True)):
+            self.fail(claim, f"a t-test over the cases gives {mean:+.3f} "
+                             f"({mean - half:+.3f} to {mean + half:+.3f}) at {confidence:.3f}")
+        named = ("more generous" if mean - half > 0 else
+                 "more severe" if mean + half < 0 else "no clear difference")
+        if named != figures["direction"]:
+            self.fail(claim, f"the interval says {named}")
+        if figures["direction"] != "no clear difference" and \
+                figures["direction"].split()[-1][:5] not in claim["text"]:
+            self.fail(claim, "the words do not say which way")
 
     def _expected_by_chance(self, claim, scope, figures):
         expected = figures["expected"]

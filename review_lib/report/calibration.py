@@ -35,6 +35,7 @@ from review_lib.data.records import _h, normalise_cycle
 from review_lib.files import is_synthetic, slug, write_atomically
 from review_lib.paths import ENV_METRICS
 from review_lib.report import charts
+from review_lib.report.claims import stated
 from review_lib.report.context import load_inputs
 from review_lib.report.html import (
     callout,
@@ -330,7 +331,7 @@ def power_words(calibration: Calibration) -> str:
 
 
 def leniency_sentence(auditor: str, row: pd.Series, reference: str,
-                      prefix: str = "") -> str | None:
+                      prefix: str = "", scope: dict | None = None) -> str | None:
     """The sentence naming an auditor as more generous or severe, or None if not named.
 
     Parameters
@@ -343,6 +344,9 @@ def leniency_sentence(auditor: str, row: pd.Series, reference: str,
         ``"consensus"`` or ``"other auditors"``.
     prefix : str, default ""
         ``"judgement_"`` for the overall judgements' columns.
+    scope : dict, optional
+        The exercise the sentence is about, for the claim it states
+        (:mod:`review_lib.report.claims`).
 
     Returns
     -------
@@ -363,10 +367,20 @@ def leniency_sentence(auditor: str, row: pd.Series, reference: str,
     if prefix:
         how = "generous" if direction == "more generous" else "severe"
         theirs = "the consensus's" if reference == "consensus" else "the other auditors'"
-        return (f"{auditor}'s overall judgements were {amount(mean)} more {how} than "
+        text = (f"{auditor}'s overall judgements were {amount(mean)} more {how} than "
                 f"{theirs} {figures}.")
-    how = "generously" if direction == "more generous" else "severely"
-    return f"{auditor} rated {amount(mean)} more {how} than {than} {figures}."
+    else:
+        how = "generously" if direction == "more generous" else "severely"
+        text = f"{auditor} rated {amount(mean)} more {how} than {than} {figures}."
+    return stated(text, "leniency", scope or {}, auditor=auditor,
+                  measure="judgements" if prefix else "ratings", reference=reference,
+                  mean_difference=float(mean), low=float(low), high=float(high),
+                  confidence=confidence, direction=direction)
+
+
+def _scope(calibration: Calibration) -> dict:
+    """What a claim about this exercise is about."""
+    return {"exercise": calibration.exercise, "cycle": calibration.cycle}
 
 
 def _join(names: list[str]) -> str:
@@ -390,8 +404,9 @@ def leniency_text(calibration: Calibration) -> list[str]:
     """
     table = calibration.leniency
     reference = calibration.reference
+    scope = _scope(calibration)
     named = [s for a, row in table.iterrows()
-             if (s := leniency_sentence(str(a), row, reference)) is not None]
+             if (s := leniency_sentence(str(a), row, reference, scope=scope)) is not None]
     others = [str(a) for a, row in table.iterrows() if row["direction"] == "no clear difference"]
     than = "the consensus" if reference == "consensus" else "the other auditors"
     paragraphs = []
@@ -416,7 +431,8 @@ def leniency_text(calibration: Calibration) -> list[str]:
             "(by that auditor's difference divided by the number of others): read the "
             "largest difference first, and the rest in its light.")
     judged = [s for a, row in table.iterrows()
-              if (s := leniency_sentence(str(a), row, reference, "judgement_")) is not None]
+              if (s := leniency_sentence(str(a), row, reference, "judgement_",
+                                         scope)) is not None]
     if judged:
         paragraphs.append(" ".join(judged))
     else:
@@ -559,7 +575,8 @@ def summary(context: CalibrationContext) -> Section:
         points.append(f"No auditor rated clearly more generously or more severely than "
                       f"{than}.")
     for auditor, row in named.iterrows():
-        points.append(leniency_sentence(str(auditor), row, calibration.reference))
+        points.append(leniency_sentence(str(auditor), row, calibration.reference,
+                                        scope=_scope(calibration)))
     different = calibration.questions_read_differently
     if different:
         points.append("Read differently by the auditors: "

@@ -52,6 +52,8 @@ KINDS: dict[str, str] = {
     "review_dates": "dates, as printed",
     "funnel_flag": "measure, council, successes, n, flag",
     "expected_by_chance": "limit ('95' or '998'), expected, councils",
+    "leniency": "auditor, measure ('ratings' or 'judgements'), reference ('consensus' or "
+                "'other auditors'), mean_difference, low, high, confidence, direction",
 }
 
 

@@ -150,6 +150,27 @@ def test_the_checker_catches_each_kind_of_false_claim(sample_facts):
                      "expected_by_chance"}, failures
 
 
+def test_the_calibration_report_names_only_auditors_the_test_supports(sample_programme,
+                                                                      sample_facts):
+    from review_lib.data.moderation import load_moderation
+    from review_lib.report import calibration
+    from review_lib.report.calibration import open_exercise
+
+    exercises = load_moderation(SAMPLE_DIR)
+    facts = sample_facts
+    facts.exercises = {(e.name, e.cycle): e for e in exercises}
+    context = open_exercise(exercises[0].name, exercises[0].cycle)
+    sections = [calibration.summary(context), calibration.leniency_section(context)]
+    claims = _claims(*sections)
+    named = {(c["figures"]["auditor"], c["figures"]["measure"]) for c in claims
+             if c["kind"] == "leniency"}
+    # The sample's exercise is built with a generous PSW B and a severe PSW D; PSW D's
+    # judgements (3 of 8 one level lower) are not enough to name (issue 26).
+    assert named == {("PSW B", "ratings"), ("PSW D", "ratings"), ("PSW B", "judgements")}
+    text = page_text("".join(section.html for section in sections))
+    assert Checker(facts).check(claims, text) == []
+
+
 def test_expected_counts_are_in_words_people_use():
     assert expected_words(0.0034, 14).startswith("fewer than one council (about one in "
                                                  "every 290 programmes")
