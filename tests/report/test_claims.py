@@ -223,7 +223,8 @@ def programmes(draw):
     return councils
 
 
-def _check_programme(tmp_path: Path, councils) -> None:
+def _programme_of(tmp_path: Path, councils) -> Programme:
+    """Write each council's rows (and its earlier cycle's, if any) and load them."""
     folder = tmp_path / "programme"
     folder.mkdir()
     questions = tmp_path / "questions.csv"
@@ -232,7 +233,11 @@ def _check_programme(tmp_path: Path, councils) -> None:
         _write(folder, council, "2024", rows)
         if earlier:
             _write(folder, council, "2021", earlier)
-    programme = load_programme(folder, questions)
+    return load_programme(folder, questions)
+
+
+def _check_programme(tmp_path: Path, councils) -> None:
+    programme = _programme_of(tmp_path, councils)
     facts = _facts(programme)
     checker = Checker(facts)
     claims = []
@@ -275,13 +280,7 @@ def test_a_programme_of_150_councils_states_only_true_claims(tmp_path):
     for index in range(150):
         rows = [tuple(chance.choice(LETTERS[:4]) for _ in range(4)) for _ in range(5)]
         councils[f"Council {index:03d}"] = (rows, None)
-    folder = tmp_path / "programme"
-    folder.mkdir()
-    questions = tmp_path / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    for council, (rows, _) in councils.items():
-        _write(folder, council, "2024", rows)
-    programme = load_programme(folder, questions)
+    programme = _programme_of(tmp_path, councils)
     regional = regional_findings(programme, "2024", compact=True)
     found = [c.as_dict() for t in regional.values() for c in t.claims]
     assert found

@@ -86,8 +86,8 @@ def headline(results: ReviewResults, review_dates: str | None = None) -> str:
     examined = stated(f"{_plural(n_auditors, 'auditor')} examined "
                       f"{_plural(n_cases, 'case record')}{each}", "records", _scope(results),
                       n_cases=n_cases, auditors=n_auditors,
-                      per_auditor=per_auditor[0] if each.endswith("each)") and
-                      not each.startswith(" (between") else None)
+                      per_auditor=(per_auditor[0] if n_auditors
+                                   and min(per_auditor) == max(per_auditor) else None))
     opening = (f"In the {results.cycle} Practice Review of {results.council}{when}, "
                f"{examined} and rated each record against the "
                f"{_plural(n_questions, 'question')} of the audit tool")
