@@ -245,6 +245,9 @@ def _change_words(context: ReviewContext) -> str:
     if change.cases.beyond_chance:
         way = "rise" if points > 0 else "fall"
         verdict = f"The {way} of {_points_words(points)} is clear evidence of a change."
+    elif change.cases.difference == 0:
+        verdict = ("The share is the same now, which is no clear evidence of a change either "
+                   "way: twenty or so records can show only large changes.")
     elif points == 0:
         verdict = ("The two shares are within half a percentage point of each other: no clear "
                    "evidence of a change.")
