@@ -30,6 +30,7 @@ from review_lib.report.html import (
     count_table_html,
     esc,
     format_month,
+    html_table,
     synthetic_banner,
 )
 from review_lib.report.section import Section, combined, sectioned
@@ -784,8 +785,17 @@ def appendix(context: ReviewContext) -> Section:
         detail.append(markdown_html(text))
         if heading.startswith("How the council compares"):
             detail.append(funnel_position(context))
+    questions = pd.DataFrame(
+        {"Short label": [q.short_label for q in context.catalogue],
+         "The question": [q.question for q in context.catalogue]},
+        index=pd.Index([q.id for q in context.catalogue], name="Question"))
+    wording = html_table(questions, "The questions of the audit tool, as the auditors read "
+                                    "them", numeric=[])
     parts = ['<section class="report-section appendix">', _heading("appendix"),
-             markdown_html(reading), "<h3>Detailed figures and methods</h3>",
+             markdown_html(reading), "<h3>The questions of the audit tool</h3>",
+             "<p>Each case record was rated on these questions. The charts and tables give "
+             "each by its number and short label.</p>", wording,
+             "<h3>Detailed figures and methods</h3>",
              "<p>These are the figures behind the report, with the statistical methods "
              "named, for analysts and for anyone checking the numbers.</p>", *detail,
              "</section>"]

@@ -175,3 +175,15 @@ def test_section_four_completes_the_published_section(dudley_context):
     assert section.frame is dudley_context.results.questions
     alts = re.findall(r'alt="([^"]+)"', html)
     assert len(alts) == 13 and all(len(a) > 60 for a in alts)
+
+
+def test_the_appendix_shows_every_question_as_the_auditors_read_it(dudley_context):
+    """Issue 29, item 7: the questions' wording, which charts give only by label."""
+    appendix = leadership.appendix(dudley_context)
+    text = plain_text(appendix.html)
+    assert "The questions of the audit tool" in text
+    catalogue = list(dudley_context.catalogue)
+    assert len(catalogue) == 12
+    for question in catalogue:
+        assert question.question in appendix.html.replace("&#x27;", "'").replace("&#39;", "'")
+        assert f"{question.id} | {question.short_label} | " in text
