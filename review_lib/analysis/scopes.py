@@ -30,17 +30,14 @@ from review_lib.analysis.clustered import (
     programme_judgements_good_or_better,
     programme_question_intervals,
     programme_ratings_good_or_better,
-    ratings_good_or_better,
 )
 from review_lib.analysis.comparison import Funnels
 from review_lib.analysis.paired import QuestionComparison, compare_questions
+from review_lib.analysis.results import BELOW_GOOD, review_change
 from review_lib.analysis.stats import Change, newcombe_difference, question_tests
-from review_lib.analysis.summary import good_or_better, question_summary
+from review_lib.analysis.summary import question_summary
 from review_lib.data.records import Programme, Review
 from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
-
-#: The levels below Good.
-BELOW_GOOD = tuple(level for level in LEVELS if level not in GOOD_OR_BETTER)
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
@@ -302,12 +299,10 @@ def cycle_changes(programme: Programme, cycle: str | None = None) -> CycleChange
     """
     changes = []
     for earlier, later in _pairs(programme, cycle):
+        change = review_change(later, earlier)  # the figures the council's own report gives
         changes.append(CouncilChange(
             council=str(later.council), before_cycle=earlier.cycle, after_cycle=later.cycle,
-            judgements=newcombe_difference(good_or_better(earlier.judgements["judgement"]),
-                                           good_or_better(later.judgements["judgement"])),
-            ratings=newcombe_difference(ratings_good_or_better(earlier.ratings),
-                                        ratings_good_or_better(later.ratings))))
+            judgements=change.cases, ratings=change.ratings))
     return CycleChanges(cycle, tuple(changes))
 
 
