@@ -22,10 +22,6 @@ FIGURES_DIR = PROJECT_ROOT / "figures"
 #: notebooks).
 ENV_QUESTIONS = "PRACTICE_REVIEW_QUESTIONS"
 ENV_FIGURES = "PRACTICE_REVIEW_FIGURES"
-#: Set by ``practice-review run`` for its notebooks: a name in the run's private temporary
-#: folder, beside which it writes its analyses (pseudonymised). The run's read of the data
-#: itself reaches the workers in memory, never as a file.
-ENV_PRELOADED = "PRACTICE_REVIEW_PRELOADED"
 #: Set by ``practice-review run`` for a calibration notebook: where its metrics.json goes.
 ENV_METRICS = "PRACTICE_REVIEW_METRICS"
 #: nbconvert template of the leadership HTML (also styles the index page).

@@ -13,7 +13,7 @@ ANALYST_MODULES = (
     "paths", "data.loading", "data.catalogue", "data.moderation", "analysis.summary",
     "analysis.clustered", "analysis.funnel", "analysis.comparison", "analysis.results",
     "analysis.changes", "analysis.scopes", "analysis.calibration", "report.context",
-    "report.council", "report.cross", "report.charts",
+    "report.council", "report.cross", "report.charts", "report.section",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from pathlib import Path
 from review_lib.paths import (
     ENV_FIGURES,
     ENV_METRICS,
-    ENV_PRELOADED,
     ENV_QUESTIONS,
     FIGURES_DIR,
     NOTEBOOKS_DIR,
@@ -169,11 +169,19 @@ def redact(text: str, *roots: Path) -> str:
     return text
 
 
+#: The notebook parameter through which a run hands each notebook its prepared file.
+PREPARED_PARAMETER = "prepared"
+#: What an executed notebook records for it: the file was the run's, removed when it ended.
+PREPARED_RECORDED = '""  # the run\'s prepared file, removed when the run ended'
+
+
 def _scrub_notebook(notebook, *roots: Path) -> None:
     """Remove machine paths from an executed notebook's metadata and printed text.
 
-    Papermill records the input and output paths; warnings and errors a notebook printed
-    may name files. Both are reduced as :func:`redact` does.
+    Papermill records the input and output paths, and the parameters it injected (the
+    run's prepared file is in a temporary folder: it is recorded as ``""``, which reads
+    the data folder when the notebook is run again); warnings and errors a notebook
+    printed may name files. All are reduced as :func:`redact` does.
     """
     meta = notebook.metadata.get("papermill", {})
     for key in ("input_path", "output_path"):
@@ -181,6 +189,13 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
             meta[key] = Path(str(meta[key])).name
     if meta.get("environment_variables"):
         meta["environment_variables"] = {}
+    if meta.get("parameters", {}).get(PREPARED_PARAMETER):
+        meta["parameters"][PREPARED_PARAMETER] = ""
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = re.sub(rf"^{PREPARED_PARAMETER} = .*$",
+                                 lambda _: f"{PREPARED_PARAMETER} = {PREPARED_RECORDED}",
+                                 cell.source, flags=re.M)
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
@@ -191,7 +206,7 @@ def _scrub_notebook(notebook, *roots: Path) -> None:
 
 
 def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
-                preloaded: str | None = None) -> Outcome:
+                prepared: str | None = None) -> Outcome:
     """Execute one notebook with papermill and export its HTML (runs in a worker process).
 
     A customised notebook (``--notebooks``) may change the library, matplotlib or any
@@ -218,23 +233,23 @@ def execute_job(job: Job, *, verbose: bool = False, timeout: int = 600,
         Show papermill's per-cell progress bar and the notebook's output.
     timeout : int, default 600
         Per-cell execution timeout in seconds.
-    preloaded : str, optional
-        The name beside which the run writes its analyses (``$PRACTICE_REVIEW_PRELOADED``;
-        the run's read of the data reaches the worker in memory:
-        :func:`review_lib.report.context.use_read`).
+    prepared : str, optional
+        The run's prepared file (:func:`review_lib.report.context.write_prepared`), passed
+        to the notebook as its ``prepared`` parameter (not part of the job's fingerprint:
+        each run writes its own).
 
     Returns
     -------
     Outcome
         Success, or the failing cell and error.
     """
-    outcome = _execute_job(job, verbose=verbose, timeout=timeout, preloaded=preloaded)
+    outcome = _execute_job(job, verbose=verbose, timeout=timeout, prepared=prepared)
     if job.own_process and job.engine == "inprocess":
         outcome.spoilt_worker = True
     return outcome
 
 
-def _execute_job(job: Job, *, verbose: bool, timeout: int, preloaded: str | None) -> Outcome:
+def _execute_job(job: Job, *, verbose: bool, timeout: int, prepared: str | None) -> Outcome:
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -248,16 +263,17 @@ def _execute_job(job: Job, *, verbose: bool, timeout: int, preloaded: str | None
     out_dir = Path(job.out_dir)
 
     def failed(message: str, spoilt: bool = False) -> Outcome:
+        if prepared:  # the run's scratch folder, named in a message
+            message = message.replace(str(Path(prepared).parent), "<temporary folder>")
         return Outcome(job, False, time.perf_counter() - start, redact(message, Path(job.cwd)),
                        spoilt_worker=spoilt)
 
     job.stamp.unlink(missing_ok=True)  # until this run succeeds, the report is not current
-    environment = {**job.environment, **({ENV_PRELOADED: preloaded} if preloaded else {})}
+    parameters = {**job.parameters, **({PREPARED_PARAMETER: prepared} if prepared else {})}
     try:
-        with _job_environment(environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_PRELOADED,
-                                            ENV_METRICS)):
+        with _job_environment(job.environment, (ENV_QUESTIONS, ENV_FIGURES, ENV_METRICS)):
             executed = pm.execute_notebook(
-                str(Path(job.source).resolve()), None, parameters=job.parameters,
+                str(Path(job.source).resolve()), None, parameters=parameters,
                 engine_name=ENGINE_NAME if job.engine == "inprocess" else "nbclient",
                 kernel_name="python3", progress_bar=verbose,
                 log_output=verbose, execution_timeout=timeout, cwd=job.cwd)

@@ -166,7 +166,12 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     if force or watch or _read_text(last_run) != signature:
         workers.start()
     sweep_scratch_folders(log)
-    scratch = make_scratch_folder()  # private to this user; swept if the run is killed
+    # Private to this user: it holds the run's prepared read of the data (raw case
+    # identifiers) and goes when the run ends, however it ends: done, failed, Ctrl-C or
+    # SIGTERM (stopped as Ctrl-C stops it). Only a run killed outright leaves it, for the
+    # next run to sweep.
+    scratch = make_scratch_folder()
+    restore_terminate = _terminate_as_interrupt()
     code = code_fingerprint()
     summary, rendering = None, False
     try:
@@ -217,6 +222,27 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     finally:
         workers.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+        restore_terminate()
+
+
+def _terminate_as_interrupt():
+    """Make SIGTERM stop the run as Ctrl-C does (workers stopped, scratch folder removed).
+
+    Only in the main thread, where signal handlers can be set. Returns the function that
+    puts back the handler there was.
+    """
+    import signal
+
+    if (not hasattr(signal, "SIGTERM")
+            or threading.current_thread() is not threading.main_thread()):
+        return lambda: None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM,
+                                 previous if previous is not None else signal.SIG_DFL)
 
 
 def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None,
@@ -232,7 +258,12 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         thin_latest_cycle,
     )
     from review_lib.data.records import Programme, _h, normalise_cycle
-    from review_lib.report.context import notes_read, preloaded_read
+    from review_lib.report.context import (
+        ANALYSES_FILE,
+        PREPARED_FILE,
+        notes_read,
+        write_prepared,
+    )
 
     summary = RunSummary()
     catalogue = load_catalogue(questions)
@@ -302,18 +333,21 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     log(f"{len(plan) - len(to_run)} report(s) up to date, {len(to_run)} to render "
         f"(cycle {wanted_cycle})")
     # The notes are read once, here: their errors are the run's to report (each review
-    # whose notes have errors is rendered as a draft that lists them). The workers get the
-    # run's read of the data and of the notes in memory (both may name raw case ids); the
-    # analyses, pseudonymised, are written beside this name in the private scratch folder.
+    # whose notes have errors is rendered as a draft that lists them). The run's read of
+    # the data and of the notes (both may name raw case ids) is written once, to a file in
+    # its private scratch folder, which every notebook is given as its `prepared`
+    # parameter; the analyses, pseudonymised, are written beside it. The folder is removed
+    # when the run ends (run_batch), however it ends.
     notes = _read_notes(Programme(all_reviews, catalogue), data, selected, summary, log)
-    preloaded = scratch / "inputs.pickle"
+    prepared = None
     if to_run:
         handed_notes = (notes_read(Programme(all_reviews, catalogue),
                                    [data] if data.is_dir() else [], notes)
                         if notes is not None else None)
-        workers.submit(to_run, timeout=timeout, preloaded=str(preloaded),
-                       read=preloaded_read(data, questions, catalogue, results,
-                                           notes=handed_notes))
+        (scratch / ANALYSES_FILE).unlink(missing_ok=True)  # a watched run's last pass
+        prepared = write_prepared(scratch / PREPARED_FILE, data, questions, catalogue,
+                                  results, handed_notes)
+        workers.submit(to_run, timeout=timeout, prepared=str(prepared))
     elif not keep_workers:
         workers.stop()
     # The figures (each review's analysis, its metrics.json, the cycles') are worked out
@@ -324,7 +358,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         summary=summary, selected=selected, programme=programme, cycles=all_cycles,
         method=funnel_limits, data=data, questions=questions, results=results,
         reports_dir=reports_dir, notes=notes,
-        preloaded=preloaded if to_run and len(reviews) == len(all_reviews) else None))
+        prepared=prepared if len(reviews) == len(all_reviews) else None))
     working_out.start()
     if to_run:
         workers.collect(summary, log, keep=keep_workers)
@@ -408,7 +442,7 @@ def _write_figures(*, summary: RunSummary, **inputs) -> None:
 
 def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
                       method: str, data: Path, questions: Path | None, results: list,
-                      reports_dir: Path, preloaded: Path | None, notes=None) -> None:
+                      reports_dir: Path, prepared: Path | None, notes=None) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review
@@ -425,10 +459,10 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
                 review, programme, method=method)
         except Exception as exc:  # reported with its metrics.json below
             failed[(review.council, review.cycle)] = exc
-    if preloaded is not None and analyses:
+    if prepared is not None and analyses:
         try:
-            save_analyses(preloaded, data, questions, results, analyses)
-        except OSError:
+            save_analyses(prepared, analyses)
+        except (OSError, ValueError):
             pass  # the notebooks then compute their own
     from review_lib.data.notes_figures import notes_figure_problems
 
@@ -554,16 +588,14 @@ class _Workers:
             self.pool = WorkerPool(self.count, verbose=self.verbose, fresh=self.fresh)
         self.pool.start()
 
-    def submit(self, plan: list[Job], *, timeout: int, preloaded: str | None,
-               read: bytes | None = None) -> None:
+    def submit(self, plan: list[Job], *, timeout: int, prepared: str | None) -> None:
         """Queue the jobs, the longest expected first (see :func:`longest_first`).
 
-        ``read`` is the run's read of the data, handed to each worker in memory.
+        ``prepared`` is the run's prepared file, each notebook's ``prepared`` parameter.
         """
         self.start()
-        self.pool.read = read
         self.plan = longest_first(plan)
-        self.options = {"verbose": self.verbose, "timeout": timeout, "preloaded": preloaded}
+        self.options = {"verbose": self.verbose, "timeout": timeout, "prepared": prepared}
 
     def collect(self, summary: RunSummary, log, *, keep: bool = False) -> None:
         """Run the queued jobs, recording outcomes as they finish; then stop, unless keep."""

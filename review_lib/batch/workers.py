@@ -6,10 +6,10 @@ shell and compiles the report templates (:func:`prepare`, via
 :mod:`review_lib.batch.preload`); each worker is a fork of it, ready at once. Elsewhere,
 and after a change of library code under ``--watch``, each worker is a new interpreter that
 prepares itself. A worker takes jobs one at a time, executing each notebook in its IPython
-shell (:mod:`review_lib.batch.engine`) and exporting it. The parent hands each worker the
-run's read of the data through its pipe before its first job (it names raw case
-identifiers, so it is never written to a file a killed run would leave), hands out jobs,
-longest first, and watches every worker:
+shell (:mod:`review_lib.batch.engine`) and exporting it; each notebook is given the run's
+prepared read of the data as its ``prepared`` parameter
+(:func:`review_lib.report.context.write_prepared`). The parent hands out jobs, longest
+first, and watches every worker:
 
 - a worker that ran a customised notebook (``--notebooks``) is replaced by a fresh fork
   after it, since the notebook may have patched the library in its process;
@@ -88,11 +88,6 @@ def _worker_main(connection, verbose: bool) -> None:
             return
         if message is None:
             return
-        if isinstance(message[0], str):  # ("read", the run's read of the data, in memory)
-            from review_lib.report.context import use_read
-
-            use_read(message[1])
-            continue
         job, options = message
         outcome = execute_job(job, **options)
         try:
@@ -178,7 +173,6 @@ class _Worker:
         self.deadline = None
         self.started_job = False  # the current job's first cell has begun
         self.finished_one = False
-        self.read = None  # the run's read of the data last handed to it
 
     def describe_death(self) -> str:
         """How the process ended, for the run summary."""
@@ -230,9 +224,6 @@ class WorkerPool:
         self.start_failures = 0
         self.requeued: set[int] = set()
         self.log = None  # called with a line for the run's log
-        #: The run's read of the data (pickled), handed to each worker in memory before its
-        #: first job: it names raw case identifiers, so it is never written to a file.
-        self.read: bytes | None = None
 
     def start(self) -> None:
         """Start preparing workers in the background, without waiting.
@@ -281,9 +272,6 @@ class WorkerPool:
                     worker.job = queue.popleft()
                     worker.deadline, worker.started_job = None, False
                     try:
-                        if self.read is not None and worker.read is not self.read:
-                            worker.connection.send(("read", self.read))
-                            worker.read = self.read
                         worker.connection.send((worker.job, options))
                     except OSError:
                         pass  # it has died: found below

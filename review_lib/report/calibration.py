@@ -45,7 +45,7 @@ from review_lib.report.html import (
     html_table,
     synthetic_banner,
 )
-from review_lib.report.section import Section, sectioned
+from review_lib.report.section import Section, combined, sectioned
 
 #: Landis and Koch's (1977) verbal bands for kappa-type coefficients: upper limit, words
 #: (the first band is every value below zero).
@@ -106,7 +106,8 @@ class CalibrationContext:
 
 def open_exercise(exercise: str = "", cycle: str = "", data_dir: str | Path | None = None,
                   questions: str | Path | None = None, figures_dir: str | Path | None = None,
-                  n_boot: int = 1000) -> CalibrationContext:
+                  n_boot: int = 1000, *,
+                  prepared: str | Path | None = None) -> CalibrationContext:
     """Load one moderation exercise for the calibration report.
 
     Parameters
@@ -125,6 +126,10 @@ def open_exercise(exercise: str = "", cycle: str = "", data_dir: str | Path | No
         Charts go in ``<figures_dir>/<cycle>/moderation/<exercise>/``.
     n_boot : int, default 1000
         Bootstrap replicates for every interval.
+    prepared : str or Path, optional
+        A batch run's prepared file, which ``practice-review run`` passes as the
+        notebook's ``prepared`` parameter (:func:`review_lib.report.context.load_inputs`);
+        None or "" reads the data folder.
 
     Returns
     -------
@@ -138,7 +143,7 @@ def open_exercise(exercise: str = "", cycle: str = "", data_dir: str | Path | No
     KeyError
         If no valid exercise matches (the message lists those there are), or several do.
     """
-    _, _, results, root = load_inputs(data_dir, questions, figures_dir)
+    _, _, results, root = load_inputs(data_dir, questions, figures_dir, prepared=prepared)
     wanted_cycle = normalise_cycle(cycle) or cycle if cycle else ""
     found = [(e, r.path) for r in results for e in r.exercises
              if not wanted_cycle or e.cycle == wanted_cycle]
@@ -586,7 +591,7 @@ def summary(context: CalibrationContext) -> Section:
     points.append(f"With {calibration.n_cases} cases, every figure is approximate: read "
                   "the intervals, and the guide at the end, before drawing conclusions.")
     html = "<ul>" + "".join(f"<li>{esc(p)}</li>" for p in points) + "</ul>"
-    return Section(html, text="\n".join(f"- {p}" for p in points))
+    return Section(html, markdown="\n".join(f"- {p}" for p in points))
 
 
 def _estimate_cells(estimate) -> tuple[str, str]:
@@ -693,13 +698,13 @@ def leniency_section(context: CalibrationContext) -> Section:
             "the same with the judgement of each case. Intervals: t intervals over cases, "
             f"each at {level.split()[0]} so that, when no auditor differs, all "
             f"{len(table)} together name none 95% of the time (Bonferroni).")
-    html = "\n".join([*(f"<p>{esc(p)}</p>" for p in paragraphs), chart,
-                      html_table(frame, "Table 2. Each auditor's leniency",
-                                 index_header="Auditor",
-                                 numeric=["Question ratings: difference", level,
-                                          "Overall judgements: difference", level + " "],
-                                 note=note)])
-    return Section(html, frame=table, alt=charts.alt_text_leniency(table, reference=reference))
+    return combined(*(f"<p>{esc(p)}</p>" for p in paragraphs), chart,
+                    html_table(frame, "Table 2. Each auditor's leniency",
+                               index_header="Auditor",
+                               numeric=["Question ratings: difference", level,
+                                        "Overall judgements: difference", level + " "],
+                               note=note),
+                    frame=table)
 
 
 @sectioned
@@ -752,12 +757,10 @@ def questions_section(context: CalibrationContext) -> Section:
             f"of all the other questions' ratings, with a {format_percent(confidence, 1)} "
             "interval (Bonferroni, one for each question, so that looking at every question "
             "does not by itself produce a finding). * the whole interval is below zero.")
-    html = "\n".join([f"<p>{esc(questions_text(calibration, labels))}</p>", chart,
-                      html_table(frame, "Table 3. Agreement by question",
-                                 numeric=[c for c in frame.columns], note=note)])
-    return Section(html, frame=table,
-                   alt=charts.alt_text_question_agreement(table, overall=overall,
-                                                          labels=labels))
+    return combined(f"<p>{esc(questions_text(calibration, labels))}</p>", chart,
+                    html_table(frame, "Table 3. Agreement by question",
+                               numeric=[c for c in frame.columns], note=note),
+                    frame=table)
 
 
 @sectioned
@@ -872,7 +875,7 @@ def how_to_read(context: CalibrationContext) -> Section:
         if heading.startswith("Bands"):
             html.append(html_table(bands, "Table 5. Landis and Koch's bands for agreement "
                                           "beyond chance", note=LANDIS_KOCH_SOURCE))
-    return Section("\n".join(html), frame=bands, text="\n\n".join(text))
+    return Section("\n".join(html), markdown="\n\n".join(text), frame=bands)
 
 
 @sectioned
@@ -918,7 +921,7 @@ def methods(context: CalibrationContext) -> Section:
         "Verbal bands: " + LANDIS_KOCH_SOURCE,
     ]
     html = "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
-    return Section(html, text="\n".join(f"- {i}" for i in items))
+    return Section(html, markdown="\n".join(f"- {i}" for i in items))
 
 
 @sectioned

@@ -17,7 +17,6 @@ from review_lib.data.records import Programme, Review
 from review_lib.files import is_synthetic, slug
 from review_lib.paths import (
     ENV_FIGURES,
-    ENV_PRELOADED,
     ENV_QUESTIONS,
     QUESTIONS_FILE,
     SAMPLE_DIR,
@@ -48,6 +47,9 @@ class ReviewContext:
     computed : ReviewResults or None
         The review's analysis as a batch run already computed it from the same read of the
         same files (see :func:`save_analyses`), or None.
+    prepared_notes : tuple or None
+        The batch run's read of the notes files (:func:`notes_read`), from its prepared
+        file, or None: used only while every notes file is as it was read.
     """
 
     review: Review
@@ -58,6 +60,7 @@ class ReviewContext:
     data_dir: Path | None = None
     exercises: list = field(default_factory=list)
     computed: ReviewResults | None = field(default=None, repr=False)
+    prepared_notes: tuple | None = field(default=None, repr=False)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -75,7 +78,7 @@ class ReviewContext:
     def notes_index(self) -> NotesIndex:
         """Every review team's notes in the data folder (:mod:`review_lib.data.notes`)."""
         roots = [self.data_dir] if self.data_dir is not None else []
-        return _notes_index(self.programme, roots)
+        return _notes_index(self.programme, roots, self.prepared_notes)
 
     @cached_property
     def notes(self) -> ReviewNotes | None:
@@ -122,29 +125,33 @@ _LOADED: dict[tuple, tuple] = {}
 _NOTES: list[tuple] = []
 
 
-def _notes_index(programme: Programme, roots: list[Path]) -> NotesIndex:
+def _notes_index(programme: Programme, roots: list[Path],
+                 prepared: tuple | None = None) -> NotesIndex:
     """The programme's notes, read again only when a notes file has changed.
 
     A batch worker opens review after review of one programme; their notes are those of
     the whole folder, so they are read once, and again only when any notes file beside the
-    data or under the data folder is added, removed or changed (by size or time).
+    data or under the data folder is added, removed or changed (by size or time). The
+    batch run's own read (``prepared``: ``(signature, index)``) is used while it is of
+    exactly these files.
     """
     signature = _notes_signature(programme, roots)
     if _NOTES and _NOTES[0][0] is programme and _NOTES[0][1] == signature:
         return _NOTES[0][2]
-    index = _run_notes(signature) or read_programme_notes(programme, roots)
+    if prepared is not None and prepared[0] == signature:
+        index = prepared[1]
+    else:
+        index = read_programme_notes(programme, roots)
     _NOTES[:] = [(programme, signature, index)]
     return index
 
 
-#: The batch run's read of the notes, beside its read of the data folder.
 def notes_read(programme: Programme, roots: list[Path], index: NotesIndex) -> tuple:
-    """The run's read of the notes files, to hand its workers with its read of the data.
+    """The run's read of the notes files, for its prepared file (:func:`write_prepared`).
 
     A notebook uses it only while every notes file, and the reviews' data files, are as
     they were read (:func:`_notes_signature`): one Word file that pandoc is slow on is then
-    read once in a run, not once in every worker. It reaches the workers in memory
-    (:func:`preloaded_read`), never through a file: notes may name raw case identifiers.
+    read once in a run, not once in every notebook.
 
     Parameters
     ----------
@@ -158,25 +165,9 @@ def notes_read(programme: Programme, roots: list[Path], index: NotesIndex) -> tu
     Returns
     -------
     tuple
-        ``(signature, index)``, for :func:`preloaded_read`'s ``notes``.
+        ``(signature, index)``, for :func:`write_prepared`'s ``notes``.
     """
     return _notes_signature(programme, roots), index
-
-
-def _run_notes(signature: tuple) -> NotesIndex | None:
-    """The batch run's read of the notes, when it was of exactly these files; else None."""
-    import pickle
-
-    if not _HANDED:
-        return None
-    try:
-        handed = pickle.loads(_HANDED[0])
-    except Exception:  # unreadable: the notes are read again
-        return None
-    if len(handed) < 4 or handed[3] is None:
-        return None
-    saved, index = handed[3]
-    return index if saved == signature else None
 
 
 def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
@@ -202,12 +193,16 @@ def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
 
 
 def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,
-                figures_dir: str | Path | None = None) -> tuple:
+                figures_dir: str | Path | None = None, *,
+                prepared: str | Path | None = None) -> tuple:
     """Resolve a notebook's inputs and read the data folder, once per unchanged folder.
 
     A batch worker runs many notebooks in one process; reading the folder again for each
     would repeat the same work, so results are kept while no file's size or modification
-    time (nor the catalogue's) has changed.
+    time (nor the catalogue's) has changed. A batch run reads the folder once itself and
+    names its prepared file (:func:`write_prepared`) to every notebook (the ``prepared``
+    parameter); that read is used while the folder, the catalogue and every file are still
+    exactly as it read them.
 
     Parameters
     ----------
@@ -220,18 +215,35 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
         Chart root; else ``$PRACTICE_REVIEW_FIGURES`` (which ``practice-review run`` sets);
         else None: charts are shown but no file is written, so running a notebook in
         JupyterLab, or by papermill by hand, leaves the repository as it was.
+    prepared : str or Path, optional
+        A batch run's prepared file (``practice-review run`` passes it as the notebooks'
+        ``prepared`` parameter); None or "" reads the data folder.
 
     Returns
     -------
     tuple
         ``(data path, catalogue, one FileResult per data file, figures root or None)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``prepared`` names no file (a run removes its prepared file when it ends).
+    ValueError
+        If the prepared file is not in a folder private to this user, or cannot be read.
     """
+    data, catalogue, results, _ = _load(data_dir, questions, prepared)
+    figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
+    return data, catalogue, results, Path(figures_dir) if figures_dir else None
+
+
+def _load(data_dir, questions, prepared) -> tuple:
+    """``(data, catalogue, results, what the batch run prepared for this read or None)``."""
     data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     questions = questions or os.environ.get(ENV_QUESTIONS) or None
     if questions:
         questions = find_path(questions)
-    figures_dir = figures_dir or os.environ.get(ENV_FIGURES) or None
     catalogue_file = Path(questions) if questions else QUESTIONS_FILE
+    handed = read_prepared(prepared) if prepared else None
     state = _folder_state(data, catalogue_file)
     if _STATE and _STATE[0] == state and _STATE[1] in _LOADED:
         key = _STATE[1]  # not a file under the folder has changed since the last look
@@ -240,10 +252,10 @@ def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None
         key = inputs_signature(data, catalogue_file, files)
         if key not in _LOADED:
             _LOADED.clear()
-            _LOADED[key] = _preloaded(key, files) or _read(data, questions)
+            _LOADED[key] = _handed_read(handed, key, files) or _read(data, questions)
         _STATE[:] = [state, key]
     catalogue, results = _LOADED[key]
-    return data, catalogue, results, Path(figures_dir) if figures_dir else None
+    return data, catalogue, results, handed if handed and handed["key"] == key else None
 
 
 _STATE: list = []
@@ -324,18 +336,27 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
             tuple((full_path(f), _stat(f)) for f in files))
 
 
-def preloaded_read(data: Path, questions: str | Path | None, catalogue: Catalogue,
-                   results: list, notes: tuple | None = None) -> bytes:
-    """A batch run's read of the data folder, for its workers (see :func:`load_inputs`).
+#: What a batch run's prepared file is called, in the run's private scratch folder.
+PREPARED_FILE = "prepared.pickle"
+#: The run's analyses, written beside its prepared file while the first notebooks run.
+ANALYSES_FILE = "analyses.pickle"
+
+
+def write_prepared(path: str | Path, data: Path, questions: str | Path | None,
+                   catalogue: Catalogue, results: list, notes: tuple | None = None) -> Path:
+    """Write a batch run's read of the data folder for its notebooks (``prepared``).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
-    it hands this read to each worker in memory (:func:`use_read`), never through a file:
-    the read names the files' raw case identifiers, and a file would outlive a run that was
-    killed. A notebook uses it only when the folder, the catalogue and every file are still
-    exactly as they were read.
+    it writes that read once, here, and passes the path to each notebook as its
+    ``prepared`` parameter (:func:`load_inputs`, :func:`open_review`). The read names the
+    files' raw case identifiers, so the file must be in a folder private to this user (the
+    run's scratch folder, :mod:`review_lib.batch.scratch`), which the run removes when it
+    ends, also when it fails or is interrupted.
 
     Parameters
     ----------
+    path : str or Path
+        The file to write, in a folder only this user may open (mode 0700).
     data : Path
         The data folder or file that was read.
     questions : str or Path or None
@@ -345,38 +366,91 @@ def preloaded_read(data: Path, questions: str | Path | None, catalogue: Catalogu
     results : list of FileResult
         What reading each file gave.
     notes : tuple, optional
-        The run's read of the notes files (:func:`notes_read`), handed over with it.
+        The run's read of the notes files (:func:`notes_read`).
 
     Returns
     -------
-    bytes
-        The read, pickled.
+    Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If the folder is open to other users.
     """
     import pickle
 
+    from review_lib.files import write_atomically
+
+    path = Path(path)
+    _check_private(path.parent)
     read = _kept(results)
-    return pickle.dumps((_read_key(data, questions, read), catalogue, read, notes),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    payload = {"key": _read_key(data, questions, read), "catalogue": catalogue,
+               "results": read, "notes": notes}
+    return write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-#: The batch run's read of the data folder, handed to this process in memory.
-_HANDED: list[bytes] = []
+def _check_private(folder: Path) -> None:
+    """Refuse a folder other users may open: a prepared file holds personal data."""
+    info = folder.stat()
+    if (info.st_mode & 0o077) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+        raise ValueError(f"a prepared file holds personal data and goes only in a folder "
+                         f"private to its owner (mode 0700); {folder.name!r} is "
+                         f"{oct(info.st_mode & 0o777)[2:]}")
 
 
-def use_read(payload: bytes | None) -> None:
-    """Keep a batch run's read of the data folder (:func:`preloaded_read`) in this process.
+_PREPARED: list = []
+
+
+def read_prepared(path: str | Path) -> dict:
+    """A batch run's prepared file, read once per process while it is unchanged.
 
     Parameters
     ----------
-    payload : bytes or None
-        The read, or None to forget it.
+    path : str or Path
+        The file (:func:`write_prepared`).
+
+    Returns
+    -------
+    dict
+        ``key`` (what identifies the read, :func:`inputs_signature`), ``catalogue``,
+        ``results``, ``notes`` and ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file (a run removes its prepared file when it ends).
+    ValueError
+        If it is not in a private folder, or is not a prepared file.
     """
-    _HANDED[:] = [payload] if payload else []
+    import pickle
+
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError:
+        raise FileNotFoundError(
+            f"no prepared file {path.name!r}: practice-review run passes one to its "
+            "notebooks while it runs and removes it when it ends; leave prepared empty "
+            "to read the data folder") from None
+    stamp = (str(path.resolve()), info.st_ino, info.st_size, info.st_mtime_ns)
+    if _PREPARED and _PREPARED[0] == stamp:
+        return _PREPARED[1]
+    _check_private(path.parent)
+    try:
+        payload = pickle.loads(path.read_bytes())
+    except Exception:
+        payload = None
+    if not isinstance(payload, dict) or not {"key", "catalogue", "results", "notes"} <= set(
+            payload):
+        raise ValueError(f"{path.name!r} is not a prepared file of practice-review run")
+    payload["path"] = path
+    _PREPARED[:] = [stamp, payload]
+    return payload
 
 
-def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, results: list,
-                  analyses: dict) -> Path:
-    """Keep the run's analysis of each review for the notebooks, beside its read.
+def save_analyses(prepared: str | Path, analyses: dict) -> Path:
+    """Keep the run's analysis of each review for the notebooks, beside its prepared file.
 
     Written (atomically) while the first notebooks run; a notebook that opens a review
     of the same read after it appears uses the run's analysis rather than computing it
@@ -385,18 +459,12 @@ def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, res
 
     Parameters
     ----------
-    preloaded : Path
-        The name ``$PRACTICE_REVIEW_PRELOADED`` gives the workers: the analyses go beside
-        it (in the run's private temporary folder).
-    data : Path
-        The data folder or file that was read.
-    questions : str or Path or None
-        The catalogue file, or None for the bundled one.
-    results : list of FileResult
-        What reading each file gave.
+    prepared : str or Path
+        The run's prepared file (:func:`write_prepared`): the analyses go beside it, in
+        the run's private scratch folder, and are of its read.
     analyses : dict
         ``(council, cycle, funnel limits) -> ReviewResults``, computed from the programme
-        of exactly these files' reviews.
+        of exactly the prepared read's reviews.
 
     Returns
     -------
@@ -407,13 +475,12 @@ def save_analyses(preloaded: Path, data: Path, questions: str | Path | None, res
 
     from review_lib.files import write_atomically
 
-    key = _read_key(data, questions, _kept(results))
-    return write_atomically(Path(preloaded).with_name(ANALYSES_FILE),
+    prepared = Path(prepared)
+    key = read_prepared(prepared)["key"]
+    return write_atomically(prepared.with_name(ANALYSES_FILE),
                             pickle.dumps((key, analyses), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-#: The run's analyses, beside its read of the data folder.
-ANALYSES_FILE = "analyses.pickle"
 _ANALYSES: list[tuple] = []
 
 
@@ -426,18 +493,16 @@ def _read_key(data: Path, questions: str | Path | None, read: list) -> tuple:
     return inputs_signature(data, catalogue_file, [r.path for r in read])
 
 
-def _run_analysis(results: list, council: str, cycle: str, method: str):
-    """The batch run's analysis of a review of this read, once it has been written."""
+def _run_analysis(handed: dict | None, council: str, cycle: str, method: str):
+    """The batch run's analysis of a review of its prepared read, once it has been written."""
     import pickle
 
-    source = os.environ.get(ENV_PRELOADED)
-    key = next((k for k, (_, read) in _LOADED.items() if read is results), None)
-    if not source or key is None:
+    if handed is None:
         return None
-    path = Path(source).with_name(ANALYSES_FILE)
+    path = Path(handed["path"]).with_name(ANALYSES_FILE)
     stamp = (str(path), _stat(path))
     if stamp[1] is None:
-        return None  # not written yet (or no run): computed by the notebook
+        return None  # not written yet: computed by the notebook
     if not _ANALYSES or _ANALYSES[0][0] != stamp:
         try:
             saved_key, analyses = pickle.loads(path.read_bytes())
@@ -445,21 +510,14 @@ def _run_analysis(results: list, council: str, cycle: str, method: str):
             saved_key, analyses = None, {}
         _ANALYSES[:] = [(stamp, saved_key, analyses)]
     _, saved_key, analyses = _ANALYSES[0]
-    return analyses.get((council, cycle, method)) if saved_key == key else None
+    return analyses.get((council, cycle, method)) if saved_key == handed["key"] else None
 
 
-def _preloaded(key: tuple, files: list[Path]) -> tuple | None:
-    """The batch run's read of this data folder, when it matches ``key``; else None."""
-    import pickle
-
-    if not _HANDED:
+def _handed_read(handed: dict | None, key: tuple, files: list[Path]) -> tuple | None:
+    """The batch run's prepared read of this data folder, when it matches ``key``."""
+    if handed is None or handed["key"] != key or len(handed["results"]) != len(files):
         return None
-    try:
-        saved_key, catalogue, results = pickle.loads(_HANDED[0])[:3]
-    except Exception:  # unreadable: the folder is simply read again
-        return None
-    if saved_key != key or len(results) != len(files):
-        return None
+    catalogue, results = handed["catalogue"], handed["results"]
     # Paths as this process names them. The run may have named them relative to another
     # folder (``--data sub/mine`` from the project root, where this notebook runs in
     # ``sub/``), so they are matched by position: the keys are equal, so the files are the
@@ -501,13 +559,15 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None,
                 funnel_limits: str = "exact", *, programme: Programme | None = None,
-                exercises: list | None = None) -> ReviewContext:
+                exercises: list | None = None,
+                prepared: str | Path | None = None) -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
     ``skipped``); an error in the council's own file stops the report. Given a
     ``programme`` already loaded, nothing is read: the review and its comparisons come
-    from that programme.
+    from that programme. What it returns depends only on its arguments and the files they
+    name: the data folder is read once per process while no file in it changes.
 
     Parameters
     ----------
@@ -530,6 +590,11 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         With ``programme``: its moderation exercises
         (:func:`review_lib.data.moderation.load_moderation`), for the auditors' leniency
         in the by-auditor view; none by default.
+    prepared : str or Path, optional
+        A batch run's prepared file (:func:`write_prepared`; ``practice-review run``
+        passes it as the notebooks' ``prepared`` parameter): its read of the data and the
+        notes, and its analysis of the review once written, used while every file is as
+        it read them. None or "" (an analyst in JupyterLab) reads the data folder.
 
     Returns
     -------
@@ -542,9 +607,11 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         If the council's own file has errors.
     KeyError
         If no file holds that council and cycle.
+    FileNotFoundError
+        If ``prepared`` names no file.
     ValueError
-        For an unknown ``funnel_limits``, or ``programme`` given with ``data_dir`` or
-        ``questions``.
+        For an unknown ``funnel_limits``, ``programme`` given with ``data_dir``,
+        ``questions`` or ``prepared``, or a prepared file that is not private or not one.
     """
     from review_lib.analysis.funnel import METHODS
 
@@ -552,7 +619,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
     if programme is not None:
-        if data_dir or questions:
+        if data_dir or questions or prepared:
             raise ValueError("give either a programme already loaded or data_dir and "
                              "questions to read, not both")
         review = programme.review(council, cycle)
@@ -563,7 +630,9 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                              list(exercises or []))
     if exercises is not None:
         raise ValueError("exercises go with a programme already loaded (programme=)")
-    _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
+    _, catalogue, results, handed = _load(data_dir, questions, prepared)
+    root = figures_dir or os.environ.get(ENV_FIGURES) or None
+    root = Path(root) if root else None
     skipped = [p for result in results if not result.ok for p in result.problems if p.is_error]
     programme = _programme(catalogue, results)
     try:
@@ -577,8 +646,9 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     data = found_paths([data_dir])[0] if data_dir else SAMPLE_DIR
     exercises = [e for result in results if result.ok for e in getattr(result, "exercises", [])]
     # The run's own analysis of this review, when these are the files it analysed.
-    computed = _run_analysis(results, review.council, review.cycle, funnel_limits)
+    computed = _run_analysis(handed, review.council, review.cycle, funnel_limits)
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
-                         data if data.is_dir() else None, exercises, computed)
+                         data if data.is_dir() else None, exercises, computed,
+                         handed["notes"] if handed is not None else None)
 
 

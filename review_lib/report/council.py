@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -536,13 +537,15 @@ def findings(context: ReviewContext) -> str:
             parts.append(narrative_html(text))  # parsed, then sanitised by an allow-list
         else:
             parts.append(markdown_html(text))
+        charted = []
         if heading.lower().startswith("areas for improvement"):
-            parts.append(question_chart(context, sort=True))
+            charted.append(question_chart(context, sort=True))
         if heading.lower().startswith("how the council compares"):
-            parts.append(funnel_position(context))
-    section = combined(*parts, text="\n\n".join(markdown))
-    section.claims = claims_of(section, *written.values())
-    return section
+            charted.append(funnel_position(context))
+        parts += charted
+        markdown += [chart.to_markdown() for chart in charted if chart.html]
+    section = combined(*parts, markdown="\n\n".join(markdown))
+    return replace(section, claims=claims_of(section, *written.values()))
 
 
 def context_findings(context: ReviewContext) -> dict[str, str]:

@@ -107,7 +107,7 @@ class CycleContext:
 def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = None,
                questions: str | Path | None = None, figures_dir: str | Path | None = None,
                overdispersion: bool = False, funnel_limits: str = "exact",
-               region: str = "") -> CycleContext:
+               region: str = "", *, prepared: str | Path | None = None) -> CycleContext:
     """Load a programme for the cross-council report of one cycle.
 
     Files with errors are left out (a batch run reports them).
@@ -131,6 +131,10 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     region : str, optional
         Report on one region's councils (each still compared with the whole programme's
         average); "" for the whole programme.
+    prepared : str or Path, optional
+        A batch run's prepared file, which ``practice-review run`` passes as the
+        notebook's ``prepared`` parameter (:func:`review_lib.report.context.load_inputs`);
+        None or "" reads the data folder.
 
     Returns
     -------
@@ -150,7 +154,8 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
     if funnel_limits not in METHODS:
         raise ValueError(f"funnel_limits must be one of {', '.join(METHODS)}, "
                          f"not {funnel_limits!r}")
-    data, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
+    data, catalogue, results, root = load_inputs(data_dir, questions, figures_dir,
+                                                 prepared=prepared)
     programme = Programme([r for result in results for r in result.reviews], catalogue)
     cycle = normalise_cycle(cycle) or cycle
     if not programme.in_cycle(cycle).reviews:
@@ -228,7 +233,10 @@ def regional_findings(context: CycleContext) -> str:
     for heading, text in context.findings.items():
         parts.append(f"<h2>{esc(heading)}</h2>")
         parts.append(markdown_html(text))
-    return Section("\n".join(parts), claims=claims_of(*context.findings.values()))
+    return Section("\n".join(parts),
+                   "\n\n".join(f"## {heading}\n\n{text}"
+                                for heading, text in context.findings.items()),
+                   claims=claims_of(*context.findings.values()))
 
 
 def _limit_cell(low: float, high: float) -> str:
@@ -767,7 +775,7 @@ def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> 
     if text is None:
         return ""
     return Section(f'<h{level} id="{_anchor(heading)}">{esc(heading)}</h{level}>\n'
-                   f"{markdown_html(text)}", text=f"{'#' * level} {heading}\n\n{text}",
+                   f"{markdown_html(text)}", markdown=f"{'#' * level} {heading}\n\n{text}",
                    claims=getattr(text, "claims", ()))
 
 

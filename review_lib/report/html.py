@@ -379,15 +379,16 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     Returns
     -------
     Section
-        HTML ``<figure>`` with the image embedded as data; its ``figure`` draws the chart
-        again as a live matplotlib Figure when asked for, and ``alt`` is the alt text.
+        Its HTML the ``<figure>`` with the image embedded as data, its one
+        :class:`~review_lib.report.section.Chart` holding the PNG, the alt text, the caption
+        and a way to draw the chart again as a live matplotlib Figure (``.figure``).
     """
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
     from review_lib.report.charts.layouts import png_on_kept_background, reused_figures
     from review_lib.report.charts.redraw import redrawn_png
-    from review_lib.report.section import Section
+    from review_lib.report.section import Chart, chart_section
 
     _check_alt(alt)
     path = Path(folder) / filename if filename and folder is not None else None
@@ -406,8 +407,8 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
             write_atomically(path, data)
             if key:
                 write_atomically(key_path(path), key_text(key, data))
-    return Section(_figure_tag(data, alt, caption), alt=alt,
-                   figure=lambda: chart(*args, **kwargs))
+    return chart_section(Chart(alt, caption, data, _figure_tag(data, alt, caption),
+                               lambda: chart(*args, **kwargs)))
 
 
 def _check_alt(alt: str) -> None:

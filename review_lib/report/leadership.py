@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ from review_lib.report.html import (
     html_table,
     synthetic_banner,
 )
-from review_lib.report.section import Section, combined, sectioned
+from review_lib.report.section import Section, combined, plain_text, sectioned
 from review_lib.report.wording.council import _pick, _questions
 from review_lib.report.wording.phrases import _points_words, extremes_sentence, join_words
 
@@ -68,21 +69,32 @@ def _records(n: int) -> str:
     return f"{n} case record" + ("" if n == 1 else "s")
 
 
-def _notes_html(context: ReviewContext, text: str) -> str:
-    """A notes section as safe HTML: its headings below the section's, cases by pseudonym."""
-    from review_lib.data.narrative import narrative_html
+def _notes_markdown(context: ReviewContext, text: str) -> str:
+    """A notes section's Markdown: its headings below the section's, cases by pseudonym."""
     from review_lib.report.wording.notes import _clean_markdown, pseudonymise
 
     text = re.sub(r"^(#{1,4})(?=\s)", r"#\1", text, flags=re.M)
-    return narrative_html(pseudonymise(_clean_markdown(text), context.review))
+    return pseudonymise(_clean_markdown(text), context.review)
+
+
+def _notes_html(context: ReviewContext, text: str) -> str:
+    """A notes section as safe HTML: its headings below the section's, cases by pseudonym."""
+    from review_lib.data.narrative import narrative_html
+
+    return narrative_html(_notes_markdown(context, text))
 
 
 def _notes_section(context: ReviewContext, anchor: str, key: str, before: str = "") -> Section:
     notes = context.notes
     text = notes.section(key) if notes is not None else None
     body = _notes_html(context, text) if text else f'<p class="awaiting">{esc(_AWAITS)}</p>'
+    # The notes are Markdown: the section's Markdown is theirs, under its heading.
+    before_text = plain_text(before) if before else ""
+    markdown = "\n\n".join(part for part in (
+        f"## {dict(CONTENTS)[anchor]}", before_text,
+        _notes_markdown(context, text).strip() if text else f"*{_AWAITS}*") if part)
     return Section(f'<section class="report-section">{_heading(anchor)}{before}{body}'
-                   "</section>")
+                   "</section>", markdown)
 
 
 # --------------------------------------------------------------------------- title
@@ -733,7 +745,7 @@ def audit_data(context: ReviewContext) -> Section:
         count_table_html(counts, "Table 2. Overall judgement of each case record"),
         f'<p class="footnote">{esc(note)}</p>' if note else "",
         f"<h3>Graphs for the {results.n_questions} questions</h3>", overview,
-        f'<div class="chart-grid">{"".join(small)}</div>', "</section>",
+        combined('<div class="chart-grid">', *small, "</div>", sep=""), "</section>",
     ]
     return combined(*[p for p in parts if p], frame=results.questions)
 
@@ -800,5 +812,4 @@ def appendix(context: ReviewContext) -> Section:
              "named, for analysts and for anyone checking the numbers.</p>", *detail,
              "</section>"]
     section = combined(*parts)
-    section.claims = claims_of(section, *technical.values())
-    return section
+    return replace(section, claims=claims_of(section, *technical.values()))

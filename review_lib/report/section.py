@@ -1,17 +1,32 @@
-"""Report sections that are objects, not bare HTML strings.
+"""Report sections as data: the HTML a reader sees, and what it was made from.
 
-A :class:`Section` is the section's HTML (it *is* a ``str``, so joining and searching it
-work as before) and carries what the HTML was made from: ``.frame`` (a DataFrame, where
-the section has a table), ``.text`` (what it says, as readable Markdown or plain text) and
-``.alt`` (a chart's alt text). It shows itself in JupyterLab and in nbconvert alike
-through ``_repr_html_``, with ``_repr_markdown_`` and a plain-text form for other front
-ends, so a notebook cell is just ``section.question_table(context)`` and an analyst can
-take ``.frame`` and keep working.
+A :class:`Section` is a small frozen object, in the manner of statsmodels' ``Summary`` or
+pandas' ``Styler``: it holds the section's HTML body (``.html``), what it says as Markdown
+(``.markdown``, where its builder wrote it so), its charts (``.charts``, each a
+:class:`Chart`: the embedded image, alt text, caption, and a way to draw it again as a live
+matplotlib Figure), the table behind it (``.frame``) and the figures its sentences state
+(``.claims``). It shows itself in JupyterLab and in nbconvert alike through
+``_repr_html_``, with ``_repr_markdown_`` and a plain-text form for other front ends, so a
+notebook cell is just ``section.question_table(context)``, and an analyst can take
+``.frame`` or ``.figure`` and keep working.
+
+A section is not a string: join sections with :func:`combined` (which keeps every part's
+charts and claims), and use ``.html`` where HTML is wanted (``str(section)`` and f-strings
+give it too, without the charts and claims).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -81,70 +96,63 @@ def plain_text(fragment: str) -> str:
     return "\n".join(text).strip()
 
 
-class Section(str):
-    """A report section: its HTML, with the table, text and alt text it was made from.
+def _root(drawn):
+    """The top-level Figure of what a chart function returned (Figure, Axes, grid)."""
+    figure = getattr(drawn, "figure", drawn)
+    while getattr(figure, "figure", figure) is not figure:  # a SubFigure's parent
+        figure = figure.figure
+    return figure
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of a section: the image a report embeds, and how to draw it again.
 
     Parameters
     ----------
-    html : str
-        The section as HTML.
-    frame : pandas.DataFrame, optional
-        The table the section shows, as data.
-    text : str, optional
-        What the section says, as Markdown; by default the HTML's plain text.
-    alt : str, optional
-        The alt text of the section's chart, where it has one.
-    figure : matplotlib.figure.Figure or callable, optional
-        The section's chart, or a function of no arguments that draws it (and returns its
-        Figure or Axes): a report embeds the chart as an image, often one drawn on an
-        earlier run, so the live Figure is drawn only when :attr:`figure` is asked for.
-    claims : iterable of Claim, optional
-        The figures its sentences state (:mod:`review_lib.report.claims`); shown to Jupyter
-        beside the HTML, and collected by a batch run into the report's ``claims.json``.
+    alt : str
+        Alt text: what the chart shows and its key numbers, for screen readers.
+    caption : str, default ""
+        The sentence or two shown beside it.
+    png : bytes, optional
+        The image as embedded (PNG), where the builder has it.
+    html : str, default ""
+        The chart as it appears in the section's HTML (its ``<figure>``).
+    draw : callable, optional
+        A function of no arguments that draws the chart and returns its Figure, Axes or
+        grid. A report embeds the image, often one drawn on an earlier run, so the live
+        Figure is drawn only when :attr:`figure` is asked for.
     """
 
-    frame: pd.DataFrame | None
     alt: str
-    claims: tuple
+    caption: str = ""
+    png: bytes | None = field(default=None, repr=False)
+    html: str = field(default="", repr=False)
+    draw: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
-    def __new__(cls, html: str, *, frame: pd.DataFrame | None = None, text: str | None = None,
-                alt: str = "", figure=None, claims=()) -> Section:
-        """Build a section from its HTML and what it was made from."""
-        section = super().__new__(cls, html)
-        section.frame = frame
-        section._text = text
-        section.alt = alt
-        section._figure = figure
-        section.claims = tuple(claims)
-        return section
-
-    @property
+    @cached_property
     def figure(self):
-        """The section's chart as a matplotlib Figure (drawn on first use), or None.
+        """The chart as a matplotlib Figure, drawn on first use (None if it cannot be).
 
-        Each section keeps the Figure it drew, so changes made to it (a title, limits)
-        stay; it is not shown again unless displayed.
+        The Figure is kept, so changes made to it (a title, limits) stay; it belongs to the
+        chart, not to pyplot's list of open figures, so it is not shown again unless
+        displayed.
         """
-        source = self._figure
-        if source is None or not callable(source):
-            return source
-        drawn = source()
-        figure = getattr(drawn, "figure", drawn)
-        while getattr(figure, "figure", figure) is not figure:  # a SubFigure's parent
-            figure = figure.figure
+        if self.draw is None:
+            return None
+        figure = _root(self.draw())
         import matplotlib.pyplot as plt
 
-        plt.close(figure)  # owned by this section, not by pyplot's list of open figures
-        self._figure = figure
+        plt.close(figure)
         return figure
 
-    def save(self, path, *, dpi: int = 300):
-        """Write the section's chart to an image file, at any resolution, in one call.
+    def save(self, path, *, dpi: int = 300) -> Path:
+        """Write the chart to an image file (``.png``, ``.svg`` or ``.pdf``), redrawn at ``dpi``.
 
         Parameters
         ----------
         path : str or path-like
-            The file (``.png``, ``.svg`` or ``.pdf``); missing folders are created.
+            The file; missing folders are created.
         dpi : int, default 300
             Resolution: 300 suits slides and print.
 
@@ -156,29 +164,115 @@ class Section(str):
         Raises
         ------
         ValueError
-            If the section has no chart.
+            If the chart cannot be drawn again (a chart kept only as an image), unless
+            ``path`` is a ``.png`` file: the embedded image is then written as it is.
         """
         from review_lib.report.charts.base import save_figure
 
         figure = self.figure
-        if figure is None:
-            raise ValueError("this section has no chart to save")
-        return save_figure(figure, path, dpi=dpi, close=False)
+        if figure is not None:
+            return save_figure(figure, path, dpi=dpi, close=False)
+        path = Path(path)
+        if self.png is not None and path.suffix.lower() == ".png":
+            from review_lib.files import write_atomically
 
-    @property
-    def html(self) -> str:
-        """The section's HTML, as a plain string."""
-        return str.__str__(self)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return write_atomically(path, self.png)
+        raise ValueError(f"the chart {self.alt[:60]!r} is kept only as a PNG image and "
+                         f"cannot be drawn again as {path.suffix or 'an image'}")
+
+    def _repr_png_(self) -> bytes | None:
+        return self.png
+
+    def __reduce__(self):
+        # The drawing function need not pickle (a closure over the report's inputs).
+        return (Chart, (self.alt, self.caption, self.png, self.html))
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """A report section: its HTML, with the text, charts, table and claims behind it.
+
+    Parameters
+    ----------
+    html : str
+        The section's body as HTML.
+    markdown : str, optional
+        What the section says, as Markdown, where the builder wrote it so (findings, notes,
+        lists); else :meth:`to_markdown` gives the HTML's plain text.
+    charts : tuple of Chart, default ()
+        The section's charts, in reading order.
+    frame : pandas.DataFrame, optional
+        The table the section shows, as data.
+    claims : tuple of Claim, default ()
+        The figures its sentences state (:mod:`review_lib.report.claims`); shown to Jupyter
+        beside the HTML, and collected by a batch run into the report's ``claims.json``.
+
+    Notes
+    -----
+    Sections compare by identity (a frame has no single truth value). ``str(section)``
+    and f-strings give the HTML; to join sections keep them whole with :func:`combined`.
+    """
+
+    html: str
+    markdown: str | None = None
+    charts: tuple[Chart, ...] = ()
+    frame: pd.DataFrame | None = field(default=None, repr=False)
+    claims: tuple = field(default=(), repr=False)
+
+    def __post_init__(self):
+        if isinstance(self.html, Section) or not isinstance(self.html, str):
+            raise TypeError(f"a section's html is a str, not {type(self.html).__name__}; "
+                            "join sections with review_lib.report.section.combined")
+        object.__setattr__(self, "html", str(self.html))
+        object.__setattr__(self, "charts", tuple(self.charts))
+        object.__setattr__(self, "claims", tuple(self.claims))
+
+    # ------------------------------------------------------------------ renderers
+
+    def to_html(self) -> str:
+        """The section as HTML (charts embedded as images).
+
+        Returns
+        -------
+        str
+            ``.html``.
+        """
+        return self.html
+
+    def to_markdown(self) -> str:
+        """What the section says, as Markdown.
+
+        Returns
+        -------
+        str
+            The Markdown its builder wrote, else the plain text of its HTML (one block a
+            line, tables as ``| cells``, each chart as ``[Chart: alt text]``).
+        """
+        if self.markdown is not None:
+            return self.markdown
+        return self._plain
+
+    @cached_property
+    def _plain(self) -> str:
+        return plain_text(self.html)
 
     @property
     def text(self) -> str:
-        """What the section says: Markdown where it was written so, else its plain text."""
-        if self._text is None:
-            self._text = plain_text(self.html)
-        return self._text
+        """What the section says: the same as :meth:`to_markdown`."""
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __html__(self) -> str:  # markupsafe / Jinja: the section is already HTML
+        return self.html
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         # Only the claims: IPython fills in the HTML, Markdown and text from the other reprs.
@@ -188,56 +282,179 @@ class Section(str):
 
         return {CLAIMS_MIME: {"claims": [claim.as_dict() for claim in self.claims]}}
 
-    def _repr_markdown_(self) -> str:
-        return self.text
-
     def _repr_pretty_(self, printer, cycle) -> None:
-        printer.text(self.text)
+        printer.text(self.to_markdown())
 
     def __repr__(self) -> str:
-        shown = self.text if len(self.text) < 400 else self.text[:397] + "..."
+        text = self.to_markdown()
+        shown = text if len(text) < 400 else text[:397] + "..."
         table = "" if self.frame is None else f", frame {self.frame.shape[0]}x{self.frame.shape[1]}"
-        return f"Section({shown!r}{table})"
+        charts = f", {len(self.charts)} chart{'s' * (len(self.charts) != 1)}" if self.charts \
+            else ""
+        return f"Section({shown!r}{table}{charts})"
+
+    # ------------------------------------------------------------------ charts
+
+    @property
+    def alt(self) -> str:
+        """The first chart's alt text ("" when the section has no chart)."""
+        return self.charts[0].alt if self.charts else ""
+
+    @property
+    def figure(self):
+        """The first chart as a matplotlib Figure (drawn on first use and kept), or None."""
+        return self.charts[0].figure if self.charts else None
+
+    @property
+    def figures(self) -> tuple:
+        """Every chart as a matplotlib Figure, in reading order (each drawn on first use)."""
+        return tuple(chart.figure for chart in self.charts)
+
+    def save(self, path, *, dpi: int = 300, chart: int = 0) -> Path:
+        """Write one of the section's charts to an image file, at any resolution, in one call.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file (``.png``, ``.svg`` or ``.pdf``); missing folders are created.
+        dpi : int, default 300
+            Resolution: 300 suits slides and print.
+        chart : int, default 0
+            Which chart, by position in :attr:`charts` (the first by default).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ValueError
+            If the section has no chart, or none at that position.
+        """
+        if not self.charts:
+            raise ValueError("this section has no chart to save")
+        if not -len(self.charts) <= chart < len(self.charts):
+            raise ValueError(f"this section has {len(self.charts)} chart(s); chart={chart} "
+                             "is not one of them")
+        return self.charts[chart].save(path, dpi=dpi)
 
     def __reduce__(self):
-        # A chart is redrawn from its inputs, which need not pickle; the image is in the HTML.
-        return (_rebuild, (self.html, self.frame, self._text, self.alt, self.claims))
+        return (_rebuild, (self.html, self.markdown, self.charts, self.frame, self.claims))
 
 
-def _rebuild(html: str, frame, text, alt, claims=()) -> Section:
-    return Section(html, frame=frame, text=text, alt=alt, claims=claims)
+def _rebuild(html, markdown, charts, frame, claims) -> Section:
+    return Section(html, markdown, charts, frame, claims)
 
 
-def combined(*parts: str, frame: pd.DataFrame | None = None, text: str | None = None,
-             sep: str = "\n") -> Section:
-    """Join section parts into one section, keeping the chart of the first part that has one.
+def _html_of(part) -> str:
+    if isinstance(part, Section):
+        return part.html
+    if isinstance(part, str):
+        return str(part)
+    raise TypeError(f"a section is made of HTML strings and sections, not "
+                    f"{type(part).__name__}")
+
+
+def combined(*parts: str | Section, frame: pd.DataFrame | None = None,
+             markdown: str | None = None, sep: str = "\n") -> Section:
+    """Join section parts into one section, keeping every chart and claim of every part.
 
     Parameters
     ----------
     *parts : str or Section
-        HTML fragments, some of them sections (e.g. a chart from
-        :func:`review_lib.report.html.chart_html`).
+        HTML fragments and sections (e.g. a chart from
+        :func:`review_lib.report.html.chart_html`), in reading order.
     frame : pandas.DataFrame, optional
         The table the joined section shows.
-    text : str, optional
-        What it says, as Markdown (by default its plain text).
+    markdown : str, optional
+        What it says, as Markdown; by default each part's Markdown (a section's own, or
+        an HTML fragment's plain text), in order.
     sep : str, default newline
-        Put between the parts.
+        Put between the parts' HTML.
 
     Returns
     -------
     Section
-        With the first chart's ``figure`` and ``alt``, and every part's claims.
+        With the charts of all the parts, in order, and every part's claims.
+
+    Raises
+    ------
+    TypeError
+        If a part is neither a string nor a section.
     """
     from review_lib.report.claims import claims_of
 
-    charted = next((p for p in parts if isinstance(p, Section) and p._figure is not None),
-                   None)
-    return Section(sep.join(parts), frame=frame, text=text,
-                   alt=charted.alt if charted is not None else "",
-                   figure=charted._figure if charted is not None else None,
-                   claims=claims_of(*parts))
+    html = sep.join(_html_of(part) for part in parts)
+    if markdown is None and any(isinstance(p, Section) and p.markdown is not None
+                                for p in parts):
+        texts = [p.to_markdown() if isinstance(p, Section) else plain_text(p)
+                 for p in parts]
+        markdown = "\n\n".join(t for t in texts if t)
+    charts = tuple(chart for part in parts if isinstance(part, Section)
+                   for chart in part.charts)
+    return Section(html, markdown, charts, frame, claims_of(*parts))
 
+
+_CHARTS: contextvars.ContextVar[list[Chart] | None] = contextvars.ContextVar(
+    "practice_review_charts", default=None)
+
+
+def chart_section(chart: Chart) -> Section:
+    """A section holding one chart, its HTML the chart's ``<figure>``.
+
+    While a :func:`sectioned` function runs, the chart is also kept for the section it
+    returns, even if only its HTML reaches that section (an f-string, say).
+
+    Parameters
+    ----------
+    chart : Chart
+        The chart, with its ``html``.
+
+    Returns
+    -------
+    Section
+        ``Section(chart.html, charts=(chart,))``.
+    """
+    made = _CHARTS.get()
+    if made is not None:
+        made.append(chart)
+    return Section(chart.html, charts=(chart,))
+
+
+@contextlib.contextmanager
+def _recording_charts() -> Iterator[list[Chart]]:
+    outer = _CHARTS.get()
+    charts: list[Chart] = []
+    token = _CHARTS.set(charts)
+    try:
+        yield charts
+    finally:
+        _CHARTS.reset(token)
+        if outer is not None:
+            outer.extend(charts)
+
+
+def _charts_shown(html: str, carried: tuple[Chart, ...], made: list[Chart]) -> tuple:
+    """The charts a section shows, in the order its HTML shows them.
+
+    Those it carries, and those made for it that its HTML embeds; any not found in the
+    HTML come last.
+    """
+    charts = list(carried)
+    known = {id(c) for c in charts}
+    for chart in made:
+        if id(chart) not in known and chart.html and chart.html in html:
+            charts.append(chart)
+            known.add(id(chart))
+    if len(charts) == len(carried):
+        return tuple(carried)
+
+    def position(chart: Chart) -> int:
+        found = html.find(chart.html) if chart.html else -1
+        return found if found >= 0 else len(html)
+
+    return tuple(sorted(charts, key=position))
 
 
 class _Carrier:
@@ -248,10 +465,13 @@ class _Carrier:
 
 
 def sectioned(function):
-    """Make a section function return a :class:`Section` carrying the claims it states.
+    """Make a section function return a :class:`Section` carrying its claims and charts.
 
     Every sentence stated (:func:`review_lib.report.claims.stated`) while the function runs
-    becomes one of the section's claims, with any the returned section already carries.
+    becomes one of the section's claims, and every chart made for it
+    (:func:`chart_section`, which :func:`review_lib.report.html.chart_html` uses) whose
+    HTML the section shows becomes one of its charts, with any the returned section
+    already carries.
 
     Parameters
     ----------
@@ -263,16 +483,15 @@ def sectioned(function):
     callable
         The same function, returning a Section.
     """
-    import functools
-
     from review_lib.report.claims import claims_of, recording
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with recording() as recorded:
+        with recording() as recorded, _recording_charts() as made:
             result = function(*args, **kwargs)
-        section = result if isinstance(result, Section) else Section(result)
-        section.claims = claims_of(section, _Carrier(recorded))
-        return section
+        section = result if isinstance(result, Section) else Section(_html_of(result))
+        return dataclasses.replace(
+            section, charts=_charts_shown(section.html, section.charts, made),
+            claims=claims_of(result, section, _Carrier(recorded)))
 
     return wrapper

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -63,6 +64,50 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
     assert (reports / "alpha" / "distributions.html").exists()
     assert (reports / "cross-council.html").exists()
     assert summary.failed
+
+
+def test_each_notebook_is_given_the_runs_prepared_file_and_none_outlives_the_run(tmp_path):
+    """The run's read of the data reaches every notebook as its `prepared` parameter: a
+    file in the run's private scratch folder, gone when the run ends, a failed one too."""
+    import tempfile
+
+    folder, questions = write_small_programme(tmp_path)
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    record = (
+        "import json, os, stat\n"
+        "from pathlib import Path\n"
+        f"Path({str(seen)!r}, council + '.json').write_text(json.dumps({{\n"
+        "    'prepared': prepared, 'exists': os.path.isfile(prepared),\n"
+        "    'mode': stat.S_IMODE(os.stat(os.path.dirname(prepared)).st_mode),\n"
+        "    'used': context.prepared_notes is not None}))")
+    notebooks = _customised_notebooks(tmp_path, "section.title(", {
+        "council_leadership": record,
+        "council_distributions":
+            'if council == "Beta":\n    raise RuntimeError("deliberate failure for Beta")'})
+    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks)
+    assert [o.job.label for o in summary.outcomes if not o.ok] == ["Beta 2024 distributions"]
+    records = {p.stem: json.loads(p.read_text()) for p in seen.glob("*.json")}
+    assert set(records) == {"Alpha", "Beta", "Gamma"}
+    files = {r["prepared"] for r in records.values()}
+    assert len(files) == 1  # written once for the run
+    prepared = Path(files.pop())
+    assert prepared.parent.parent == Path(tempfile.gettempdir())
+    assert prepared.parent.name.startswith("practice-review-")
+    assert all(r["exists"] and r["mode"] == 0o700 and r["used"] for r in records.values())
+    # Nothing of it outlives the run, though a notebook failed.
+    assert not prepared.exists() and not prepared.parent.exists()
+    # Papermill injected it as a parameter; the executed notebook records it as "" (the
+    # file is gone), and no output names the temporary folder.
+    executed = nbformat.read(str(tmp_path / "reports/2024/alpha/leadership.ipynb"), 4)
+    injected = next(c for c in executed.cells
+                    if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'prepared = ""  # the run\'s prepared file, removed when the run ended' in \
+        injected.source.splitlines()
+    assert executed.metadata.papermill.parameters["prepared"] == ""
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file() and path.suffix in (".ipynb", ".html", ".json"):
+            assert prepared.parent.name not in path.read_text(encoding="utf-8"), path
 
 
 def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
@@ -212,6 +257,8 @@ def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
     assert process.returncode != 0
     assert "Traceback" not in stderr
     assert not [p for p in out.rglob("*") if ".part" in p.name]
+    # Its scratch folder, with the prepared read of the data, went with it.
+    assert _scratch_of(process.pid) == []
     for page in out.rglob("*.html"):
         assert page.read_text().rstrip().endswith("</html>"), page
     for data in out.rglob("*.json"):
@@ -221,6 +268,40 @@ def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
                               timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert len(list(out.rglob("*.html"))) == 8  # 6 council reports, cross-council, index
+
+
+def _scratch_of(pid: int) -> list[Path]:
+    """The scratch folders of the run with this process id that are still there."""
+    import tempfile
+
+    from review_lib.batch.scratch import SCRATCH_OWNER, SCRATCH_PREFIX
+
+    found = []
+    for scratch in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if (scratch / SCRATCH_OWNER).read_text().strip() == str(pid):
+                found.append(scratch)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_terminated_run_removes_its_prepared_read(tmp_path):
+    folder, questions = write_small_programme(tmp_path)
+    out = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(folder), "--questions",
+         str(questions), "--out", str(out), "--figures", str(tmp_path / "figures"),
+         "--jobs", "1"], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.rglob("*.html")):
+        time.sleep(0.05)
+    assert _scratch_of(process.pid)  # the run is under way, with its scratch folder
+    process.terminate()  # SIGTERM, to the run alone
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0 and "Traceback" not in stderr
+    assert _scratch_of(process.pid) == []
 
 
 def test_cli_exit_status_and_summary_for_an_invalid_file(tmp_path):
@@ -332,7 +413,7 @@ def test_the_figures_thread_reports_a_failure_instead_of_raising(monkeypatch, tm
     run._write_figures(summary=summary, selected=programme.in_cycle("2022-24").reviews[:2],
                        programme=programme, cycles=["2022-24"], method="exact",
                        data=SAMPLE_DIR, questions=None, results=[],
-                       reports_dir=tmp_path / "reports", preloaded=None)
+                       reports_dir=tmp_path / "reports", prepared=None)
     assert summary.messages == ["The figures files (metrics.json) could not all be written "
                                 "(RuntimeError: notes folder vanished)."]
 

@@ -525,8 +525,11 @@ def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
         assert not LEAKED.search(text), (path.name, LEAKED.search(text))
 
 
-def test_a_killed_run_leaves_no_raw_case_identifier_in_its_temporary_folder(tmp_path,
-                                                                           monkeypatch):
+def test_a_killed_runs_raw_case_identifiers_are_only_in_its_private_folder_till_swept(
+        tmp_path, monkeypatch):
+    """A run writes its read of the data (raw case identifiers) once, to its private
+    scratch folder, which it removes however it ends; only a run killed outright
+    (SIGKILL) leaves it, for the next run to sweep."""
     from review_lib.batch import run as batch_run
 
     data, questions = small_data_folder(tmp_path, ("Wigan", "Bolton"))
@@ -545,10 +548,16 @@ def test_a_killed_run_leaves_no_raw_case_identifier_in_its_temporary_folder(tmp_
         monkeypatch.undo()
         assert not summary.failed, summary.invalid_files
         [scratch] = kept
-        left = [path for path in scratch.rglob("*") if path.is_file()]
-        assert left  # the run's analyses (pseudonymised) were written there
-        for path in left:
-            assert b"SECRET-" not in path.read_bytes(), path.name
+        assert scratch.stat().st_mode & 0o777 == 0o700
+        left = {path.name: path.read_bytes() for path in scratch.rglob("*") if path.is_file()}
+        assert {"prepared.pickle", "analyses.pickle"} <= set(left)
+        assert b"SECRET-" in left.pop("prepared.pickle")  # the read, for the notebooks only
+        for name, content in left.items():  # the analyses are pseudonymised
+            assert b"SECRET-" not in content, name
+        child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                               capture_output=True, text=True, check=True)
+        (scratch / SCRATCH_OWNER).write_text(child.stdout)  # as if killed
+        assert scratch in sweep_scratch_folders() and not scratch.exists()
     finally:
         import shutil
 

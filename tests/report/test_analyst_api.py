@@ -136,8 +136,9 @@ def test_sections_are_objects_with_their_data_and_show_themselves():
 
     context = open_review("Dudley", "2022-24")
     table = council_report.question_table(context)
-    assert isinstance(table, Section) and isinstance(table, str)
-    assert table._repr_html_() == table.html and "<table" in table.html
+    assert isinstance(table, Section) and not isinstance(table, str)
+    assert table._repr_html_() == table.to_html() == str(table) == table.html
+    assert "<table" in table.html
     # The section shows the analysis results, computed once, not a table of its own.
     results = analyse_review(context.review, context.programme)
     pd.testing.assert_frame_equal(table.frame.sort_index(), results.questions.sort_index())
@@ -151,6 +152,14 @@ def test_sections_are_objects_with_their_data_and_show_themselves():
     assert findings.text.startswith("## Headline\n\nIn the 2022-24 Practice Review of Dudley")
     assert findings._repr_markdown_() == findings.text
     assert "[Chart: " in council_report.question_chart(context).text
+    # Where the builder wrote Markdown, it is the section's: the findings keep their charts'
+    # places in it, and the review team's notes are theirs.
+    assert "[Chart: " in findings.text and findings.markdown is not None
+    from review_lib.report import leadership
+
+    meetings = leadership.meetings(context)
+    assert meetings.markdown.startswith("## 3. Themes from the meetings")
+    assert "<" not in meetings.markdown and "\n### " in meetings.markdown  # headings below
     assert pickle.loads(pickle.dumps(table)).frame.equals(table.frame)
     cycle = cross_report.open_cycle("2022-24", "Dudley")
     funnel = cross_report.funnel_section(cycle, "judgements")
@@ -242,3 +251,13 @@ def test_a_chart_section_hands_over_a_live_figure():
     assert auditors.frame is context.results.auditors
     # Sections with no chart have none.
     assert council_report.question_table(context).figure is None
+    # A section of many charts keeps every one, in the order the reader sees them.
+    from review_lib.report import leadership
+
+    audit = leadership.audit_data(context)
+    assert len(audit.charts) == 1 + len(context.catalogue)
+    places = [audit.html.index(c.html) for c in audit.charts]
+    assert places == sorted(places)
+    assert audit.charts[1].alt.startswith("Bar chart") and "Q1" in audit.charts[1].alt
+    assert [f.axes[0].get_title(loc="left") for f in audit.figures[1:3]] == [
+        "Q1 Person's voice", "Q2 Strengths"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -122,8 +123,8 @@ def test_sections_are_rich_objects_with_their_data(context):
         assert isinstance(part, Section), name
         assert html_defects(part.html) == [], name
         assert "MX-" not in part.html and "Case 0" not in part.html, name
-    assert f"<h1>Auditor calibration: {MODERATION_NAME}</h1>" in shown["title"]
-    assert "Synthetic sample data" in shown["title"]
+    assert f"<h1>Auditor calibration: {MODERATION_NAME}</h1>" in shown["title"].html
+    assert "Synthetic sample data" in shown["title"].html
     assert list(shown["agreement_section"].frame.index) == [
         "alpha_ordinal", "ac2_quadratic", "ac2_linear", "exact_agreement",
         "adjacent_agreement"]
@@ -135,7 +136,12 @@ def test_sections_are_rich_objects_with_their_data(context):
     assert "not pass marks" in shown["agreement_section"].text
     assert "### Bands are not pass marks" in shown["how_to_read"].text
     assert shown["summary"].text.count("\n- ") >= 3
-    assert "autumn-2023-calibration.xlsx" in shown["footer"]
+    assert "autumn-2023-calibration.xlsx" in shown["footer"].html
+    # Each chart section holds its chart: the image shown, its alt text and caption.
+    for name in ("leniency_section", "questions_section"):
+        (chart,) = shown[name].charts
+        assert chart.html in shown[name].html and chart.png.startswith(b"\x89PNG")
+        assert chart.caption and f'alt="{html.escape(chart.alt)}"' in chart.html
     assert (context.figures_dir / "leniency.png").exists()
     assert (context.figures_dir / "question-agreement.png").exists()
 
@@ -254,9 +260,9 @@ def test_live_double_rating_gets_its_own_report(tmp_path):
             writer.writerow(["Dudley", ref, second, *["Good"] * 12, "Good"])
     context = section.open_exercise("", "2022-24", tmp_path, n_boot=50)
     title = section.title(context)
-    assert "Live double rating" in title and "dudley.xlsx" in title
-    assert "6 case records were each rated by 2 of 3 auditors" in title
+    assert "Live double rating" in title.html and "dudley.xlsx" in title.html
+    assert "6 case records were each rated by 2 of 3 auditors" in title.html
     assert "with no consensus, each auditor is compared with the mean of the others" in \
         section.leniency_section(context).text.lower()
-    assert "first ratings from dudley.xlsx" in section.footer(context)
+    assert "first ratings from dudley.xlsx" in section.footer(context).html
     assert not context.synthetic
