@@ -356,8 +356,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     # theirs is the same programme).
     working_out = threading.Thread(target=_write_figures, daemon=True, kwargs=dict(
         summary=summary, selected=selected, programme=programme, cycles=all_cycles,
-        method=funnel_limits, data=data, questions=questions, results=results,
-        reports_dir=reports_dir, notes=notes,
+        method=funnel_limits, data=data, reports_dir=reports_dir, notes=notes,
         prepared=prepared if len(reviews) == len(all_reviews) else None))
     working_out.start()
     if to_run:
@@ -441,8 +440,8 @@ def _write_figures(*, summary: RunSummary, **inputs) -> None:
 
 
 def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
-                      method: str, data: Path, questions: Path | None, results: list,
-                      reports_dir: Path, prepared: Path | None, notes=None) -> None:
+                      method: str, data: Path, reports_dir: Path, prepared: Path | None,
+                      notes=None) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review

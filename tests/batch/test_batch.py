@@ -412,8 +412,7 @@ def test_the_figures_thread_reports_a_failure_instead_of_raising(monkeypatch, tm
     summary = RunSummary()
     run._write_figures(summary=summary, selected=programme.in_cycle("2022-24").reviews[:2],
                        programme=programme, cycles=["2022-24"], method="exact",
-                       data=SAMPLE_DIR, questions=None, results=[],
-                       reports_dir=tmp_path / "reports", prepared=None)
+                       data=SAMPLE_DIR, reports_dir=tmp_path / "reports", prepared=None)
     assert summary.messages == ["The figures files (metrics.json) could not all be written "
                                 "(RuntimeError: notes folder vanished)."]
 
