@@ -84,6 +84,12 @@ def test_the_kernel_engine_renders_the_same_reports(tmp_path):
     executed = nbformat.read(str(reports["kernel"] / "2024" / "alpha" / "leadership.ipynb"),
                              as_version=4)
     assert executed.metadata["language_info"]["name"] == "python"
+    # The kernel was given the run's prepared file as a parameter, as the workers are
+    # (recorded as "", the file being gone with the run).
+    injected = next(c for c in executed.cells
+                    if "injected-parameters" in c.metadata.get("tags", []))
+    assert any(line.startswith('prepared = ""  # ') for line in injected.source.splitlines())
+    assert executed.metadata["papermill"]["parameters"]["prepared"] == ""
     with pytest.raises(ValueError, match="engine must be"):
         run_batch(data=folder, questions=questions, reports_dir=tmp_path / "x",
                   engine="threads")
