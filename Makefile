@@ -32,10 +32,15 @@ watch: $(STAMP)
 summary: $(STAMP)
 	$(BIN)/practice-review summary
 
-## test: lint, then run the whole test suite (browser checks included where chromium exists)
+## test: lint, then run the whole test suite on every core (browser checks included where chromium exists)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --durations=10
+
+## test-fast: lint, then the tests not marked slow (no notebooks, batches or browser): a minute or two
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not slow"
 
 ## lint: ruff over the library, tests and benchmarks
 lint: $(STAMP)
@@ -71,4 +76,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
 
-.PHONY: install run watch summary test lint lab sample bench bench-batch bench-calibrate clean help
+.PHONY: install run watch summary test test-fast lint lab sample bench bench-batch bench-calibrate clean help

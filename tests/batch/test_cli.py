@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import good_rows, sample_naming_exercise, write_wide_csv
 
 from review_lib.cli import main
@@ -142,6 +143,7 @@ def test_validate_locates_each_notes_problem_by_file_and_line(tmp_path, capsys):
             "(did you mean 'Recommendations'?)") in out
 
 
+@pytest.mark.slow
 def test_run_with_failing_outside_tools_still_prints_its_summary_and_exits_one(tmp_path):
     import os
 

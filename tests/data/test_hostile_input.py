@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -107,6 +108,7 @@ def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
 # --------------------------------------------------------------------------- names
 
 
+@pytest.mark.slow
 def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
     data, questions = small_data_folder(tmp_path, ("St. Helens", "St Helens", "Wigan"))
     # Two of the three file names collide too on a case-insensitive disk: rename.
@@ -121,6 +123,7 @@ def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
     assert folders == {"wigan"}
 
 
+@pytest.mark.slow
 def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(tmp_path):
     questions = tmp_path / "questions.csv"
     questions.write_text(SMALL_QUESTIONS)
@@ -155,6 +158,7 @@ def _council_with_region(folder: Path, council: str, region: str, file: str,
     return target
 
 
+@pytest.mark.slow
 def test_region_spellings_that_share_a_folder_are_one_region_with_a_warning(tmp_path):
     questions = tmp_path / "questions.csv"
     questions.write_text(SMALL_QUESTIONS)
@@ -234,6 +238,7 @@ def test_any_name_is_judged_without_error_and_hidden_characters_always_flagged(n
         assert repr(name) in message and expected  # says which name, and what to do
 
 
+@pytest.mark.slow
 def test_a_mistyped_cycle_is_warned_of_by_validate_and_run(tmp_path, capsys):
     from review_lib.batch.run import _print_summary
     from review_lib.cli import main
@@ -280,6 +285,7 @@ def test_distinct_names_never_share_a_folder_unnoticed(names):
     assert clashes == shared
 
 
+@pytest.mark.slow
 def test_dollar_signs_in_names_and_labels_are_drawn_as_text(tmp_path):
     questions = tmp_path / "questions.csv"
     questions.write_text("id,short_label,question\nA1,Cost $5 to $10,Money?\n"
@@ -397,9 +403,9 @@ def test_a_declared_dimension_of_a_million_rows_is_not_trusted(tmp_path, catalog
                               data)
             target.writestr(info.filename, data)
     assert bomb.stat().st_size < 60_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine does not change it
     reviews, problems = read_review_file(bomb, catalogue)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     assert len(reviews) == 1 and errors(problems) == []
     # validate of the file, in a process of its own: seconds, and a few hundred MB at most.
     # Peak memory from /proc (VmHWM, this process only): ru_maxrss would count the copy of
@@ -407,11 +413,11 @@ def test_a_declared_dimension_of_a_million_rows_is_not_trusted(tmp_path, catalog
     probe = ("import sys; from review_lib.cli import main; code = main(['validate', "
              f"{str(bomb)!r}]); status = open('/proc/self/status').read(); "
              "print(int(status.split('VmHWM:')[1].split()[0])); sys.exit(code)")
-    started = time.perf_counter()
+    started = _children_cpu_seconds()
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert time.perf_counter() - started < 20
+    assert _children_cpu_seconds() - started < 20
     peak_mb = int(done.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
     assert peak_mb < 400, peak_mb
 
@@ -421,9 +427,9 @@ def test_a_file_over_the_size_limit_is_refused_with_what_to_do(tmp_path, catalog
     monkeypatch.setenv("PRACTICE_REVIEW_MAX_FILE_MB", "1")
     path = write_wide_csv(tmp_path / "huge.csv", good_rows(n_cases=15000))
     assert path.stat().st_size > 2 ** 20
-    started = time.perf_counter()
+    started = time.process_time()
     _reviews, problems = read_review_file(path, catalogue)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     [problem] = errors(problems)
     assert problem.kind == "too-large" and "PRACTICE_REVIEW_MAX_FILE_MB" in problem.expected
 
@@ -499,6 +505,7 @@ LEAKED = re.compile(r"SECRET[\W_]{0,3}(?:WIG|BOL)|476.?614.?3558|458.?228.?4205|
                     re.IGNORECASE)
 
 
+@pytest.mark.slow
 def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
     data, questions = _leaky_notes_programme(tmp_path)
     summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
@@ -525,6 +532,7 @@ def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
         assert not LEAKED.search(text), (path.name, LEAKED.search(text))
 
 
+@pytest.mark.slow
 def test_a_killed_runs_raw_case_identifiers_are_only_in_its_private_folder_till_swept(
         tmp_path, monkeypatch):
     """A run writes its read of the data (raw case identifiers) once, to its private
@@ -688,9 +696,9 @@ def test_links_loops_and_pipes_are_skipped_with_a_warning(tmp_path, catalogue):
     (data / "inner.csv").symlink_to(data / "ashford.csv")  # stays inside: read
     (data / "loop").symlink_to(data, target_is_directory=True)  # a link loop
     os.mkfifo(data / "pipe.csv")  # opening it would block for ever
-    started = time.perf_counter()
+    started = time.process_time()
     results = read_programme_files([data], catalogue)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     councils = [r.council for result in results for r in result.reviews]
     assert "Secret" not in councils
     warnings = {p.file: p.message for result in results for p in result.problems
@@ -924,7 +932,8 @@ def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path):
 def test_pathological_lines_in_notes_are_read_in_linear_time():
     # Each of these took minutes or more with the old patterns (time tripling with each tag
     # of the first, growing with the cube of the spaces of the second, the square of the
-    # others); read in a process of its own under a generous timeout, they must finish.
+    # others); read in a process of its own, they must finish within 60 s of CPU time (a
+    # limit the kernel enforces on CPU used, so a busy machine cannot make the test fail).
     probe = """if True:
         from review_lib.data.narrative import narrative_html, narrative_warnings
         from review_lib.data.notes import parse_notes
@@ -943,7 +952,7 @@ def test_pathological_lines_in_notes_are_read_in_linear_time():
         print('done')
     """
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=1800, preexec_fn=_cpu_limit(60))
     assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
 
 
@@ -1125,3 +1134,18 @@ def test_a_run_reads_each_word_notes_file_once(tmp_path):
     assert "Traceback" not in output
     assert (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").exists(), output
     assert calls.read_text().count("x") == 1
+
+
+def _children_cpu_seconds() -> float:
+    """CPU seconds used so far by this process's finished children (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_limit(seconds: int):
+    """A ``preexec_fn`` that stops the child (SIGXCPU) once it has used ``seconds`` of CPU."""
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+
+    return limit

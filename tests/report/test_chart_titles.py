@@ -72,6 +72,7 @@ def test_a_chart_and_a_section_chart_save_at_the_dpi_asked(tmp_path, sample_prog
         section.question_table(open_review("Dudley", "2022-24")).save(tmp_path / "x.png")
 
 
+@pytest.mark.slow
 def test_fourteen_councils_facet_to_fit_a_screen_with_titles_clear_of_labels(
         sample_programme):
     from review_lib.report import charts
