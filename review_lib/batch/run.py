@@ -166,10 +166,11 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     if force or watch or _read_text(last_run) != signature:
         workers.start()
     sweep_scratch_folders(log)
-    # Private to this user: it holds the run's prepared read of the data (raw case
-    # identifiers) and goes when the run ends, however it ends: done, failed, Ctrl-C or
-    # SIGTERM (stopped as Ctrl-C stops it). Only a run killed outright leaves it, for the
-    # next run to sweep.
+    # Private to this user: it holds the run's analyses (pseudonymised) and, where the
+    # system has no in-memory files, its prepared read of the data (raw case identifiers);
+    # it goes when the run ends, however it ends: done, failed, Ctrl-C or SIGTERM (stopped
+    # as Ctrl-C stops it). Only a run killed outright leaves it, for the next run to sweep.
+    # On Linux the prepared read is held in memory only (PreparedInMemory).
     scratch = make_scratch_folder()
     restore_terminate = _terminate_as_interrupt()
     code = code_fingerprint()
@@ -221,8 +222,19 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         raise
     finally:
         workers.stop()
+        _let_go_prepared()
         shutil.rmtree(scratch, ignore_errors=True)
         restore_terminate()
+
+
+#: The in-memory prepared reads this run holds (one per pass; the last pass's while it runs).
+_HELD_PREPARED: list = []
+
+
+def _let_go_prepared() -> None:
+    """Close the run's in-memory prepared reads: freed once no notebook has them open."""
+    while _HELD_PREPARED:
+        _HELD_PREPARED.pop().close()
 
 
 def _terminate_as_interrupt():
@@ -261,6 +273,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     from review_lib.report.context import (
         ANALYSES_FILE,
         PREPARED_FILE,
+        PreparedInMemory,
         notes_read,
         write_prepared,
     )
@@ -334,10 +347,10 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
         f"(cycle {wanted_cycle})")
     # The notes are read once, here: their errors are the run's to report (each review
     # whose notes have errors is rendered as a draft that lists them). The run's read of
-    # the data and of the notes (both may name raw case ids) is written once, to a file in
-    # its private scratch folder, which every notebook is given as its `prepared`
-    # parameter; the analyses, pseudonymised, are written beside it. The folder is removed
-    # when the run ends (run_batch), however it ends.
+    # the data and of the notes (both may name raw case ids) is prepared once, in memory
+    # (or, with no in-memory files, in a file in its private scratch folder), and every
+    # notebook is given its path as its `prepared` parameter; the analyses, pseudonymised,
+    # are written to the scratch folder, which is removed when the run ends (run_batch).
     notes = _read_notes(Programme(all_reviews, catalogue), data, selected, summary, log)
     prepared = None
     if to_run:
@@ -345,8 +358,15 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
                                    [data] if data.is_dir() else [], notes)
                         if notes is not None else None)
         (scratch / ANALYSES_FILE).unlink(missing_ok=True)  # a watched run's last pass
-        prepared = write_prepared(scratch / PREPARED_FILE, data, questions, catalogue,
-                                  results, handed_notes)
+        _let_go_prepared()  # a watched run's last pass's
+        if PreparedInMemory.available():  # never on disk: gone when this process ends
+            held = PreparedInMemory(data, questions, catalogue, results, handed_notes,
+                                    analyses=scratch / ANALYSES_FILE)
+            _HELD_PREPARED.append(held)
+            prepared = held.path
+        else:
+            prepared = write_prepared(scratch / PREPARED_FILE, data, questions, catalogue,
+                                      results, handed_notes)
         workers.submit(to_run, timeout=timeout, prepared=str(prepared))
     elif not keep_workers:
         workers.stop()

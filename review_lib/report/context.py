@@ -342,16 +342,29 @@ PREPARED_FILE = "prepared.pickle"
 ANALYSES_FILE = "analyses.pickle"
 
 
+def _prepared_bytes(data: Path, questions: str | Path | None, catalogue: Catalogue,
+                    results: list, notes: tuple | None, analyses: Path | None) -> bytes:
+    import pickle
+
+    read = _kept(results)
+    payload = {"key": _read_key(data, questions, read), "catalogue": catalogue,
+               "results": read, "notes": notes,
+               "analyses": str(analyses) if analyses is not None else None}
+    return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def write_prepared(path: str | Path, data: Path, questions: str | Path | None,
-                   catalogue: Catalogue, results: list, notes: tuple | None = None) -> Path:
+                   catalogue: Catalogue, results: list, notes: tuple | None = None, *,
+                   analyses: str | Path | None = None) -> Path:
     """Write a batch run's read of the data folder for its notebooks (``prepared``).
 
     ``practice-review run`` has read and validated every file before its notebooks start;
-    it writes that read once, here, and passes the path to each notebook as its
-    ``prepared`` parameter (:func:`load_inputs`, :func:`open_review`). The read names the
-    files' raw case identifiers, so the file must be in a folder private to this user (the
-    run's scratch folder, :mod:`review_lib.batch.scratch`), which the run removes when it
-    ends, also when it fails or is interrupted.
+    it hands that read to each notebook as its ``prepared`` parameter (:func:`load_inputs`,
+    :func:`open_review`). On Linux the run holds it in memory only
+    (:class:`PreparedInMemory`), so nothing personal is ever on disk; this writes it to a
+    file instead (elsewhere, and for tests). The read names the files' raw case
+    identifiers, so the file must be in a folder private to this user (the run's scratch
+    folder, :mod:`review_lib.batch.scratch`), which the run removes when it ends.
 
     Parameters
     ----------
@@ -367,6 +380,9 @@ def write_prepared(path: str | Path, data: Path, questions: str | Path | None,
         What reading each file gave.
     notes : tuple, optional
         The run's read of the notes files (:func:`notes_read`).
+    analyses : str or Path, optional
+        Where the run will keep its analyses (:func:`save_analyses`); beside ``path`` by
+        default.
 
     Returns
     -------
@@ -378,16 +394,52 @@ def write_prepared(path: str | Path, data: Path, questions: str | Path | None,
     ValueError
         If the folder is open to other users.
     """
-    import pickle
-
     from review_lib.files import write_atomically
 
     path = Path(path)
     _check_private(path.parent)
-    read = _kept(results)
-    payload = {"key": _read_key(data, questions, read), "catalogue": catalogue,
-               "results": read, "notes": notes}
-    return write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    return write_atomically(path, _prepared_bytes(data, questions, catalogue, results, notes,
+                                                  Path(analyses) if analyses else None))
+
+
+class PreparedInMemory:
+    """A batch run's read of the data, held in an anonymous in-memory file (Linux).
+
+    The file exists only while this process holds it open: the notebooks the run's
+    workers execute open it by :attr:`path` (``/proc/<run>/fd/<n>``, readable only by
+    this user), and it is gone the moment the run ends, however it ends, SIGKILL
+    included. Nothing is written to disk.
+
+    Parameters
+    ----------
+    data, questions, catalogue, results, notes, analyses
+        As :func:`write_prepared`'s.
+    """
+
+    def __init__(self, data: Path, questions: str | Path | None, catalogue: Catalogue,
+                 results: list, notes: tuple | None = None, *,
+                 analyses: str | Path | None = None):
+        content = _prepared_bytes(data, questions, catalogue, results, notes,
+                                  Path(analyses) if analyses else None)
+        self.fd = os.memfd_create("practice-review-prepared", os.MFD_CLOEXEC)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.path = Path(f"/proc/{os.getpid()}/fd/{self.fd}")
+
+    @staticmethod
+    def available() -> bool:
+        """Whether this system has in-memory files that other processes can open by path."""
+        return hasattr(os, "memfd_create") and Path(f"/proc/{os.getpid()}/fd").is_dir()
+
+    def close(self) -> None:
+        """Let the in-memory file go (it is freed once no process has it open)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __str__(self) -> str:
+        return str(self.path)
 
 
 def _check_private(folder: Path) -> None:
@@ -475,10 +527,16 @@ def save_analyses(prepared: str | Path, analyses: dict) -> Path:
 
     from review_lib.files import write_atomically
 
-    prepared = Path(prepared)
-    key = read_prepared(prepared)["key"]
-    return write_atomically(prepared.with_name(ANALYSES_FILE),
-                            pickle.dumps((key, analyses), protocol=pickle.HIGHEST_PROTOCOL))
+    handed = read_prepared(prepared)
+    return write_atomically(_analyses_path(handed),
+                            pickle.dumps((handed["key"], analyses),
+                                         protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _analyses_path(handed: dict) -> Path:
+    """Where a run keeps its analyses: as its prepared read says, else beside the file."""
+    return (Path(handed["analyses"]) if handed.get("analyses")
+            else Path(handed["path"]).with_name(ANALYSES_FILE))
 
 
 _ANALYSES: list[tuple] = []
@@ -499,7 +557,7 @@ def _run_analysis(handed: dict | None, council: str, cycle: str, method: str):
 
     if handed is None:
         return None
-    path = Path(handed["path"]).with_name(ANALYSES_FILE)
+    path = _analyses_path(handed)
     stamp = (str(path), _stat(path))
     if stamp[1] is None:
         return None  # not written yet: computed by the notebook

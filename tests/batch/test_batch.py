@@ -66,11 +66,10 @@ def test_notebook_failing_part_way_is_isolated(tmp_path):
     assert summary.failed
 
 
-def test_each_notebook_is_given_the_runs_prepared_file_and_none_outlives_the_run(tmp_path):
-    """The run's read of the data reaches every notebook as its `prepared` parameter: a
-    file in the run's private scratch folder, gone when the run ends, a failed one too."""
-    import tempfile
-
+def test_each_notebook_is_given_the_runs_prepared_read_and_none_outlives_the_run(tmp_path):
+    """The run's read of the data reaches every notebook as its `prepared` parameter: an
+    in-memory file of the run's process (never on disk), gone when the run ends, a failed
+    one too."""
     folder, questions = write_small_programme(tmp_path)
     seen = tmp_path / "seen"
     seen.mkdir()
@@ -79,6 +78,7 @@ def test_each_notebook_is_given_the_runs_prepared_file_and_none_outlives_the_run
         "from pathlib import Path\n"
         f"Path({str(seen)!r}, council + '.json').write_text(json.dumps({{\n"
         "    'prepared': prepared, 'exists': os.path.isfile(prepared),\n"
+        "    'target': os.readlink(prepared),\n"
         "    'mode': stat.S_IMODE(os.stat(os.path.dirname(prepared)).st_mode),\n"
         "    'used': context.prepared_notes is not None}))")
     notebooks = _customised_notebooks(tmp_path, "section.title(", {
@@ -90,13 +90,17 @@ def test_each_notebook_is_given_the_runs_prepared_file_and_none_outlives_the_run
     records = {p.stem: json.loads(p.read_text()) for p in seen.glob("*.json")}
     assert set(records) == {"Alpha", "Beta", "Gamma"}
     files = {r["prepared"] for r in records.values()}
-    assert len(files) == 1  # written once for the run
+    assert len(files) == 1  # prepared once for the run
     prepared = Path(files.pop())
-    assert prepared.parent.parent == Path(tempfile.gettempdir())
-    assert prepared.parent.name.startswith("practice-review-")
-    assert all(r["exists"] and r["mode"] == 0o700 and r["used"] for r in records.values())
-    # Nothing of it outlives the run, though a notebook failed.
-    assert not prepared.exists() and not prepared.parent.exists()
+    # /proc/<this process>/fd/<n>: an anonymous in-memory file, in a folder only its owner
+    # may open, which the kernel frees when the run's process lets it go or dies.
+    assert prepared.parent == Path(f"/proc/{os.getpid()}/fd")
+    assert all(r["exists"] and r["mode"] & 0o077 == 0 and r["used"] for r in records.values())
+    assert all(r["target"].startswith("/memfd:practice-review-prepared")
+               for r in records.values())
+    # Nothing of it outlives the run, though a notebook failed (the descriptor's number
+    # may since name another file of this process, never the prepared read).
+    assert not prepared.exists() or not os.readlink(prepared).startswith("/memfd:practice")
     # Papermill injected it as a parameter; the executed notebook records it as "" (the
     # file is gone), and no output names the temporary folder.
     executed = nbformat.read(str(tmp_path / "reports/2024/alpha/leadership.ipynb"), 4)
@@ -107,7 +111,7 @@ def test_each_notebook_is_given_the_runs_prepared_file_and_none_outlives_the_run
     assert executed.metadata.papermill.parameters["prepared"] == ""
     for path in (tmp_path / "reports").rglob("*"):
         if path.is_file() and path.suffix in (".ipynb", ".html", ".json"):
-            assert prepared.parent.name not in path.read_text(encoding="utf-8"), path
+            assert "/proc/" not in path.read_text(encoding="utf-8"), path
 
 
 def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
