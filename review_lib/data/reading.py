@@ -10,6 +10,7 @@ from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.problems import WARNING, Problem, column_letter
 from review_lib.data.records import (
     _LEVEL_CODE,
+    OVERALL,
     Review,
     _h,
     clean_name,
@@ -81,6 +82,11 @@ _RATING_HEADINGS = {"rating", "judgement", "judgment", "grade"}
 _IGNORED_HEADINGS = {"comments", "comment", "notes", "note", "free text", "remarks"}
 
 
+#: A long CSV's optional column of the auditor's evidence for each row's rating.
+_EVIDENCE_HEADINGS = {"evidence", "evidence and analysis", "auditor's evidence",
+                      "auditor evidence"}
+
+
 #: Long-form question values that mean "the case's overall judgement".
 _OVERALL_QUESTIONS = {"overall", "overall judgement", "overall judgment", "overall rating"}
 
@@ -89,6 +95,11 @@ _ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)
 
 
 _LEVEL_EXPECTED = ACCEPTED_LABELS
+
+#: An evidence column's heading: ``Evidence Q3``, ``Evidence: Q3 Community assets``,
+#: ``Evidence (overall)``, ``Evidence overall judgement``.
+_EVIDENCE_RE = re.compile(r"^\s*evidence\b\s*[:\-–—(]?\s*(.*?)\s*\)?\s*$",
+                          re.IGNORECASE | re.DOTALL)
 
 
 _JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
@@ -105,8 +116,9 @@ class _ReviewBuilder:
         self.review = Review(council, cycle, source, sha, catalogue, month, region=region)
         self._position = {qid: code for code, qid in enumerate(catalogue.ids)}
 
-    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
+    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement, evidence=None):
         records = self.review._records
+        records.evidence.append(dict(evidence or {}))
         position, level_code = self._position, _LEVEL_CODE
         records.answer_case.extend([len(records.cases)] * len(ratings))
         records.questions.extend([position[question] for question, _ in ratings])
@@ -332,6 +344,95 @@ def question_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
     return question_columns
 
 
+def evidence_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
+                            problems: list[Problem]) -> list[tuple[int, str]]:
+    """The optional evidence columns of a wide table (``Evidence Q1`` ... ``Evidence overall``).
+
+    Parameters
+    ----------
+    table : Table
+        A wide table (a row per case).
+    catalogue : Catalogue
+        The questions.
+    used : set of int
+        Columns already taken, left alone.
+    problems : list of Problem
+        Receives a located error for an evidence column naming no question, or a second
+        evidence column for one question.
+
+    Returns
+    -------
+    list of tuple
+        ``(column index, question id)``, the id ``"Overall"`` for the overall judgement's
+        reason.
+    """
+    found: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for index, heading in enumerate(table.header):
+        if index in used or not heading:
+            continue
+        match = _EVIDENCE_RE.match(str(heading))
+        if not match:
+            continue
+        rest = match.group(1)
+        if _h(rest) in _OVERALL_HEADINGS | {"overall judgement reason", "reason"}:
+            qid = OVERALL
+        else:
+            question = catalogue.match_heading(rest) if rest else None
+            if question is None:
+                problems.append(table.problem(
+                    "unknown-question",
+                    f"evidence column {heading!r} names no question of the catalogue "
+                    f"({catalogue.source})",
+                    "'Evidence ' followed by a question id (Evidence Q3) or 'Evidence "
+                    "overall'", column_index=index, row_number=table.header_row,
+                    value=heading))
+                used.add(index)
+                continue
+            qid = question.id
+        if qid in seen:
+            problems.append(table.problem(
+                "duplicate-column",
+                f"the evidence for {qid} has a second column (first in column "
+                f"{column_letter(seen[qid])})", "one evidence column per question",
+                column_index=index, row_number=table.header_row, value=heading))
+            used.add(index)
+            continue
+        seen[qid] = index
+        used.add(index)
+        found.append((index, qid))
+    return found
+
+
+def read_evidence(table: Table, value: object, column_index: int, row_number: int,
+                  problems: list[Problem]) -> str:
+    """One evidence cell as text (``""`` when blank); a formula there is a located error.
+
+    Parameters
+    ----------
+    table : Table
+        The table the cell is in.
+    value : object
+        The cell's value.
+    column_index, row_number : int
+        Where it is (0-based column, 1-based row).
+    problems : list of Problem
+        Receives the problem, if any.
+
+    Returns
+    -------
+    str
+        The text, spaces at its ends removed.
+    """
+    if isinstance(value, Formula):
+        problems.append(_formula_problem(table, value, column_index, row_number,
+                                         "the evidence typed as text"))
+        return ""
+    if is_blank(value):
+        return ""
+    return str(value).strip()
+
+
 def _did_you_mean(table: Table, label: str, used: set[int]) -> str:
     """``"; did you mean the column 'Auditer'?"`` for a heading close to a missing one."""
     import difflib
@@ -360,8 +461,9 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 + hint,
                 f"a heading '{label}' in the first row of the table",
                 sheet=table.sheet, row=table.header_row))
-    question_columns = question_column_indexes(table, catalogue, set(columns.values()),
-                                               problems)
+    used = set(columns.values())
+    evidence_columns = evidence_column_indexes(table, catalogue, used, problems)
+    question_columns = question_column_indexes(table, catalogue, used, problems)
     council, cycle, month, region = _review_details(sheets, table, columns, problems)
     if {"case", "auditor", "overall"} - columns.keys():
         return []
@@ -450,14 +552,20 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                                  judgement=True)
         if judgement is None:
             ok = False
+        evidence = {}
+        for index, qid in evidence_columns:
+            text = read_evidence(table, row[index], index, row_number, problems)
+            if text:
+                evidence[qid] = text
         if ok:
-            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
+            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement,
+                          evidence))
     if not council or not cycle or any(p.is_error for p in problems):
         return []
     builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month, region)
     names = pseudonyms(c[0] for c in cases)
-    for case_ref, auditor, ratings, judgement in cases:
-        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement)
+    for case_ref, auditor, ratings, judgement, evidence in cases:
+        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement, evidence)
     return [builder.review]
 
 
@@ -466,7 +574,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     columns = _find_columns(table, {
         "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "case": _CASE_HEADINGS,
         "auditor": _AUDITOR_HEADINGS, "question": _QUESTION_HEADINGS,
-        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS})
+        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS,
+        "evidence": _EVIDENCE_HEADINGS})
     required = ("council", "cycle", "case", "auditor", "question", "rating")
     absent = [c for c in required if c not in columns]
     for role in absent:
@@ -482,6 +591,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
     month_at = at.get("month")
     region_at = at.get("region")
+    evidence_at = at.get("evidence")
     # Problems are kept per review: a row placed in a review makes its problems that
     # review's, so one bad cell refuses only its own council and cycle.
     first_problem = len(problems)
@@ -581,7 +691,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             case = cases[case_ref] = {"auditor": "", "auditor_row": None,
                                       "first": row_number, "ratings": {}, "rows": {},
                                       "judgement": None, "judgement_row": None,
-                                      "blank_auditor": False, "ok": True}
+                                      "blank_auditor": False, "ok": True,
+                                      "evidence": {}}
         if not auditor:
             if not case["blank_auditor"]:  # once per case, not once per row
                 problems.append(table.problem(
@@ -649,6 +760,10 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 case["ok"] = False
                 continue
             rows[question.id] = row_number
+        if evidence_at is not None:
+            text = read_evidence(table, row[evidence_at], evidence_at, row_number, problems)
+            if text:
+                case["evidence"][OVERALL if is_overall else question.id] = text
         if level is None:
             case["ok"] = False
         elif is_overall:
@@ -706,7 +821,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
         for case_ref, case in cases.items():
             ratings = [(q, case["ratings"][q][0]) for q in ids]
             builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
-                             case["judgement"][0])
+                             case["judgement"][0], case["evidence"])
         built.append(builder.review)
     return built
 
