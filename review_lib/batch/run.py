@@ -453,6 +453,15 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
+        if review.has_evidence:  # the review team's internal evidence pack
+            from review_lib.report.evidence_pack import write_evidence_pack
+
+            try:
+                summary.written += write_evidence_pack(review, reports_dir, programme)
+            except Exception as exc:  # one review's pack never stops the others
+                summary.invalid_files.append((review.source, [
+                    f"{review.council} {review.cycle}: its evidence pack could not be "
+                    f"written ({type(exc).__name__}: {str(exc)[:200]})"]))
     for each in cycles:
         try:
             summary.written.append(write_json(cross_metrics(programme.in_cycle(each), method),
