@@ -282,6 +282,14 @@ _EVIDENCE_PHRASES = {
             "respectful."),
 }
 _NOT_APPLICABLE_EVIDENCE = "Not relevant to this record: nothing in it called for this."
+#: Where an auditor found it, or how they checked it: varied from record to record.
+_WHERE_GOOD = ("Seen in the assessment.", "Seen in the support plan and the case notes.",
+               "Consistent across the assessment and the review.",
+               "Confirmed in the worker's case summary.")
+_WHERE_WEAK = ("Discussed with the worker, who agreed it was missing.",
+               "Checked the case notes and the plan: not found in either.",
+               "Raised with the worker in the case discussion.",
+               "The review repeats the gap found at assessment.")
 
 #: Details an auditor might copy into evidence by mistake, planted in the sample so that
 #: the evidence pack's redaction shows (all invented: numbers reserved for fiction and example
@@ -327,7 +335,9 @@ def sample_evidence(rows: list[list[object]], catalogue: Catalogue, *, plant: in
                 texts[q] = _NOT_APPLICABLE_EVIDENCE
                 continue
             strong, weak = _EVIDENCE_PHRASES[q]
-            text = strong if scores[label] >= 3 else weak
+            where = _WHERE_GOOD if scores[label] >= 3 else _WHERE_WEAK
+            text = (f"{strong if scores[label] >= 3 else weak} "
+                    f"{where[(index + catalogue.ids.index(q)) % len(where)]}")
             if label == "Outstanding":
                 text += " An example of practice to share with the team."
             elif label == "Inadequate":

@@ -257,7 +257,9 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #b1b4b6; padding: .35rem .5rem; text-align: left;
          vertical-align: top; }
 thead th { background: #12436d; color: #fff; }
-td.rating { white-space: nowrap; font-weight: bold; }
+td.rating { white-space: nowrap; font-weight: bold; width: 11em; }
+tbody th, td.auditor { white-space: nowrap; }
+td.count { text-align: right; width: 6em; }
 td.none { color: #505a5f; font-style: italic; }
 caption { text-align: left; font-weight: bold; padding: .25rem 0; }
 nav ol { columns: 2; }
@@ -344,7 +346,7 @@ def pack_html(pack: EvidencePack, run_date: dt.date | None = None) -> str:
 
 def _redaction_table(pack: EvidencePack) -> str:
     rows = "".join(f"<tr><th scope=\"row\">{esc(name)}</th>"
-                   f"<td>{pack.redaction.counts.get(kind, 0)}</td></tr>"
+                   f"<td class=\"count\">{pack.redaction.counts.get(kind, 0)}</td></tr>"
                    for kind, name in KIND_NAMES.items())
     return ("<table class=\"redaction\"><caption>Taken out of the auditors' text before "
             "it was shown here</caption><thead><tr><th scope=\"col\">What</th>"
@@ -357,8 +359,9 @@ def _entries_table(entries: list[PackEntry], caption: str, rating: str, evidence
     for entry in entries:
         text = (f"<td>{esc(entry.evidence)}</td>" if entry.evidence
                 else '<td class="none">No evidence recorded</td>')
-        rows.append(f"<tr><th scope=\"row\">{esc(entry.case)}</th><td>{esc(entry.auditor)}"
-                    f"</td><td class=\"rating\">{esc(entry.rating)}</td>{text}</tr>")
+        rows.append(f"<tr><th scope=\"row\">{esc(entry.case)}</th><td class=\"auditor\">"
+                    f"{esc(entry.auditor)}</td><td class=\"rating\">{esc(entry.rating)}</td>"
+                    f"{text}</tr>")
     return (f"<table><caption>{esc(caption)}</caption><thead><tr><th scope=\"col\">Case</th>"
             f"<th scope=\"col\">Auditor</th><th scope=\"col\">{esc(rating)}</th>"
             f"<th scope=\"col\">{esc(evidence)}</th></tr></thead><tbody>{''.join(rows)}"

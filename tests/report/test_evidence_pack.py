@@ -73,7 +73,8 @@ def test_pack_follows_the_catalogue_weakest_first_and_counts_what_it_removed(
     assert not [ref for ref in refs if ref in html]
     assert re.search(rf"<title>[^<]*{re.escape(INTERNAL)}[^<]*</title>", html)
     assert f'@top-center {{ content: "{INTERNAL}"' in html  # on every printed page
-    counts = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', html))
+    counts = dict(re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="count">(\d+)</td></tr>', html))
     assert counts["dates, removed"] == "1" and counts["email addresses, removed"] == "1"
     assert counts["case identifiers of another review, removed"] == "0"
     for placeholder in ("[date removed]", "[phone number removed]", "[email removed]",
