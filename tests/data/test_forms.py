@@ -197,3 +197,17 @@ def test_a_bad_forms_folder_never_stops_the_other_reviews(tmp_path, catalogue):
     bad_result = results[f"{tmp_path.name}/testshire-forms"]
     kinds = {p.kind for p in bad_result.problems}
     assert not bad_result.ok and {"unreadable-file", "skipped-path"} <= kinds
+
+
+def test_notes_beside_a_forms_folder_are_its_reviews(tmp_path, catalogue):
+    from review_lib.data.notes import read_programme_notes
+
+    cycle = tmp_path / "2022-24"
+    shutil.copytree(SAMPLE_DIR / "2022-24" / "ashcombe-forms", cycle / "ashcombe-forms")
+    (cycle / "ashcombe-forms.md").write_text(
+        "---\nstatus: final\n---\n\n# Recommendations\n\n- Record management oversight. [Q11]\n")
+    programme = load_programme(tmp_path)
+    notes = read_programme_notes(programme, [tmp_path])
+    found = notes.for_review("Ashcombe", "2022-24")
+    assert found is not None and not [p for p in notes.problems if p.is_error]
+    assert [r.tags for r in found.recommendations] == [("Q11",)]
