@@ -210,4 +210,4 @@ def test_notes_beside_a_forms_folder_are_its_reviews(tmp_path, catalogue):
     notes = read_programme_notes(programme, [tmp_path])
     found = notes.for_review("Ashcombe", "2022-24")
     assert found is not None and not [p for p in notes.problems if p.is_error]
-    assert [r.tags for r in found.recommendations] == [("Q11",)]
+    assert [r.text for r in found.recommendations] == ["Record management oversight."]
