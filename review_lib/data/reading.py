@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.evidence import EVIDENCE_HEADINGS as _EVIDENCE_HEADINGS
+from review_lib.data.evidence import evidence_column_indexes, read_evidence
 from review_lib.data.problems import WARNING, Problem, column_letter
 from review_lib.data.records import (
     _LEVEL_CODE,
@@ -82,11 +84,6 @@ _RATING_HEADINGS = {"rating", "judgement", "judgment", "grade"}
 _IGNORED_HEADINGS = {"comments", "comment", "notes", "note", "free text", "remarks"}
 
 
-#: A long CSV's optional column of the auditor's evidence for each row's rating.
-_EVIDENCE_HEADINGS = {"evidence", "evidence and analysis", "auditor's evidence",
-                      "auditor evidence"}
-
-
 #: Long-form question values that mean "the case's overall judgement".
 _OVERALL_QUESTIONS = {"overall", "overall judgement", "overall judgment", "overall rating"}
 
@@ -96,10 +93,6 @@ _ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)
 
 _LEVEL_EXPECTED = ACCEPTED_LABELS
 
-#: An evidence column's heading: ``Evidence Q3``, ``Evidence: Q3 Community assets``,
-#: ``Evidence (overall)``, ``Evidence overall judgement``.
-_EVIDENCE_RE = re.compile(r"^\s*evidence\b\s*[:\-–—(]?\s*(.*?)\s*\)?\s*$",
-                          re.IGNORECASE | re.DOTALL)
 
 
 _JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
@@ -342,95 +335,6 @@ def question_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
             f"({catalogue.source}); use --questions for a different catalogue",
             sheet=table.sheet, row=table.header_row, value=", ".join(missing)))
     return question_columns
-
-
-def evidence_column_indexes(table: Table, catalogue: Catalogue, used: set[int],
-                            problems: list[Problem]) -> list[tuple[int, str]]:
-    """The optional evidence columns of a wide table (``Evidence Q1`` ... ``Evidence overall``).
-
-    Parameters
-    ----------
-    table : Table
-        A wide table (a row per case).
-    catalogue : Catalogue
-        The questions.
-    used : set of int
-        Columns already taken, left alone.
-    problems : list of Problem
-        Receives a located error for an evidence column naming no question, or a second
-        evidence column for one question.
-
-    Returns
-    -------
-    list of tuple
-        ``(column index, question id)``, the id ``"Overall"`` for the overall judgement's
-        reason.
-    """
-    found: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    for index, heading in enumerate(table.header):
-        if index in used or not heading:
-            continue
-        match = _EVIDENCE_RE.match(str(heading))
-        if not match:
-            continue
-        rest = match.group(1)
-        if _h(rest) in _OVERALL_HEADINGS | {"overall judgement reason", "reason"}:
-            qid = OVERALL
-        else:
-            question = catalogue.match_heading(rest) if rest else None
-            if question is None:
-                problems.append(table.problem(
-                    "unknown-question",
-                    f"evidence column {heading!r} names no question of the catalogue "
-                    f"({catalogue.source})",
-                    "'Evidence ' followed by a question id (Evidence Q3) or 'Evidence "
-                    "overall'", column_index=index, row_number=table.header_row,
-                    value=heading))
-                used.add(index)
-                continue
-            qid = question.id
-        if qid in seen:
-            problems.append(table.problem(
-                "duplicate-column",
-                f"the evidence for {qid} has a second column (first in column "
-                f"{column_letter(seen[qid])})", "one evidence column per question",
-                column_index=index, row_number=table.header_row, value=heading))
-            used.add(index)
-            continue
-        seen[qid] = index
-        used.add(index)
-        found.append((index, qid))
-    return found
-
-
-def read_evidence(table: Table, value: object, column_index: int, row_number: int,
-                  problems: list[Problem]) -> str:
-    """One evidence cell as text (``""`` when blank); a formula there is a located error.
-
-    Parameters
-    ----------
-    table : Table
-        The table the cell is in.
-    value : object
-        The cell's value.
-    column_index, row_number : int
-        Where it is (0-based column, 1-based row).
-    problems : list of Problem
-        Receives the problem, if any.
-
-    Returns
-    -------
-    str
-        The text, spaces at its ends removed.
-    """
-    if isinstance(value, Formula):
-        problems.append(_formula_problem(table, value, column_index, row_number,
-                                         "the evidence typed as text"))
-        return ""
-    if is_blank(value):
-        return ""
-    return str(value).strip()
 
 
 def _did_you_mean(table: Table, label: str, used: set[int]) -> str:
