@@ -211,3 +211,22 @@ def test_notes_beside_a_forms_folder_are_its_reviews(tmp_path, catalogue):
     found = notes.for_review("Ashcombe", "2022-24")
     assert found is not None and not [p for p in notes.problems if p.is_error]
     assert [r.text for r in found.recommendations] == ["Record management oversight."]
+
+
+def test_a_changed_form_changes_the_read_a_notebook_reuses(tmp_path, catalogue):
+    """The forms folder is one entry of the data; each form in it counts for its signature."""
+    import os
+
+    from review_lib.paths import QUESTIONS_FILE
+    from review_lib.report.context import inputs_signature
+
+    folder = _forms(tmp_path / "2024" / "testshire-forms", catalogue, _rows(catalogue, 3))
+    files = iter_data_files([tmp_path])
+    before = inputs_signature(tmp_path, QUESTIONS_FILE, files)
+    form = folder / "case-02.xlsx"
+    book = openpyxl.load_workbook(form)
+    book[FORM_SHEET]["C11"] = "Inadequate"
+    book.save(form)
+    stat = form.stat()
+    os.utime(form, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
+    assert inputs_signature(tmp_path, QUESTIONS_FILE, iter_data_files([tmp_path])) != before
