@@ -285,7 +285,7 @@ def cmd_evidence_pack(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             status = EXIT_INVALID
             continue
-        for path in write_evidence_pack(review, reports, programme):
+        for path in write_evidence_pack(review, reports, programme, force=True):
             shown = path.relative_to(reports) if path.is_relative_to(reports) else path.name
             print(f"Wrote {shown} (internal: for the review team only)")
     return status

@@ -281,7 +281,45 @@ footer { margin-top: 2rem; font-size: .85rem; color: #505a5f; }
 """
 
 
-def pack_html(pack: EvidencePack, run_date: dt.date | None = None) -> str:
+def pack_key(review: Review, programme=None) -> str:
+    """What a review's pack is made from, and the code that makes it, as one key.
+
+    The review's data (its file's or forms' SHA-256, which covers the evidence and the case
+    identifiers), every other review's (whose identifiers the pack removes), the questions'
+    wording and this module's source: equal keys make equal packs but for the date.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+    programme : Programme, optional
+        The programme the pack is made with.
+
+    Returns
+    -------
+    str
+        A SHA-256, hex.
+    """
+    import hashlib
+    import json
+
+    others = sorted((r.council, r.cycle, r.sha256) for r in programme.reviews) \
+        if programme is not None else []
+    questions = [(q.id, q.short_label, q.question) for q in review.catalogue]
+    digest = hashlib.sha256(json.dumps([review.council, review.cycle, review.sha256,
+                                        Path(review.source).name, others, questions,
+                                        _synthetic(review)]).encode("utf-8"))
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _synthetic(review: Review) -> bool:
+    from review_lib.files import is_synthetic
+
+    return is_synthetic(review.path)
+
+
+def pack_html(pack: EvidencePack, run_date: dt.date | None = None, key: str = "") -> str:
     """The evidence pack as a self-contained HTML page, marked internal throughout.
 
     Parameters
@@ -290,6 +328,9 @@ def pack_html(pack: EvidencePack, run_date: dt.date | None = None) -> str:
         From :func:`build_pack`.
     run_date : date, optional
         The date it was made (today by default).
+    key : str, optional
+        The pack's :func:`pack_key`, kept in the page so that a later run can tell it is
+        up to date.
 
     Returns
     -------
@@ -303,6 +344,7 @@ def pack_html(pack: EvidencePack, run_date: dt.date | None = None) -> str:
         "<!DOCTYPE html>", '<html lang="en-GB"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="robots" content="noindex, nofollow">',
+        *([f'<meta name="pack-key" content="{esc(key)}">'] if key else []),
         f"<title>{esc(pack.title)}</title><style>{_CSS}</style></head><body>",
         f'<p class="internal" role="note">{esc(INTERNAL)}. This pack holds the auditors\' '
         "own evidence and analysis. It is not part of the leadership report: do not "
@@ -532,8 +574,13 @@ def pack_paths(reports_dir: str | Path, council: str, cycle: str) -> tuple[Path,
 
 
 def write_evidence_pack(review: Review, reports_dir: str | Path, programme=None, *,
-                        docx: bool = True, run_date: dt.date | None = None) -> list[Path]:
+                        docx: bool = True, run_date: dt.date | None = None,
+                        force: bool = False) -> list[Path]:
     """Write a review's evidence pack (HTML, and Word), each file atomically.
+
+    A pack whose content and code have not changed since it was written (its page keeps
+    its :func:`pack_key`) is not written again, unless ``force``: a run with nothing
+    changed does not spend the second or so a Word file takes.
 
     Parameters
     ----------
@@ -547,11 +594,13 @@ def write_evidence_pack(review: Review, reports_dir: str | Path, programme=None,
         Write the Word file too.
     run_date : date, optional
         The date printed (today by default).
+    force : bool, default False
+        Write the files even when they are up to date.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written (none when they were up to date).
 
     Raises
     ------
@@ -563,9 +612,18 @@ def write_evidence_pack(review: Review, reports_dir: str | Path, programme=None,
     if not review.has_evidence:
         raise ValueError(f"{review.council} {review.cycle} holds no auditors' evidence: "
                          "its data file has no Evidence columns (or forms with evidence)")
-    pack = build_pack(review, programme)
     html_path, docx_path = pack_paths(reports_dir, review.council, review.cycle)
-    written = [write_atomically(html_path, pack_html(pack, run_date))]
+    key = pack_key(review, programme)
+    if not force and (docx_path.is_file() or not docx) and html_path.is_file():
+        try:
+            current = f'<meta name="pack-key" content="{key}">' in html_path.read_text(
+                encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = False
+        if current:
+            return []
+    pack = build_pack(review, programme)
+    written = [write_atomically(html_path, pack_html(pack, run_date, key))]
     if docx:
         written.append(write_pack_docx(pack, docx_path, run_date))
     return written

@@ -194,3 +194,14 @@ def test_overall_reasons_come_last(sample_programme, dudley):
     reasons = frame[frame["question"] == OVERALL]
     assert len(pack.judgements) == len(reasons) == 20
     assert all(e.evidence.startswith("Judged ") for e in pack.judgements)
+
+
+def test_an_unchanged_pack_is_not_written_again(tmp_path, sample_programme, dudley):
+    first = write_evidence_pack(dudley, tmp_path, sample_programme)
+    assert [p.suffix for p in first] == [".html", ".docx"]
+    stamps = [p.stat().st_mtime_ns for p in first]
+    assert write_evidence_pack(dudley, tmp_path, sample_programme) == []
+    assert [p.stat().st_mtime_ns for p in first] == stamps
+    first[1].unlink()  # a file gone: both written again
+    assert len(write_evidence_pack(dudley, tmp_path, sample_programme)) == 2
+    assert len(write_evidence_pack(dudley, tmp_path, sample_programme, force=True)) == 2
