@@ -323,7 +323,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     working_out = threading.Thread(target=_write_figures, daemon=True, kwargs=dict(
         summary=summary, selected=selected, programme=programme, cycles=all_cycles,
         method=funnel_limits, data=data, questions=questions, results=results,
-        reports_dir=reports_dir, notes=notes,
+        reports_dir=reports_dir, notes=notes, force=force,
         preloaded=preloaded if to_run and len(reviews) == len(all_reviews) else None))
     working_out.start()
     if to_run:
@@ -408,7 +408,8 @@ def _write_figures(*, summary: RunSummary, **inputs) -> None:
 
 def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
                       method: str, data: Path, questions: Path | None, results: list,
-                      reports_dir: Path, preloaded: Path | None, notes=None) -> None:
+                      reports_dir: Path, preloaded: Path | None, notes=None,
+                      force: bool = False) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review
@@ -457,7 +458,8 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             from review_lib.report.evidence_pack import write_evidence_pack
 
             try:
-                summary.written += write_evidence_pack(review, reports_dir, programme)
+                summary.written += write_evidence_pack(review, reports_dir, programme,
+                                                       force=force)
             except Exception as exc:  # one review's pack never stops the others
                 summary.invalid_files.append((review.source, [
                     f"{review.council} {review.cycle}: its evidence pack could not be "
@@ -673,6 +675,13 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
               f"{outcome.message}", file=stream)
     for message in summary.messages:
         print(f"NOTE    {message}", file=stream)
+    packs = sorted({Path(p).parent for p in summary.written
+                    if Path(p).name.endswith("-evidence-pack.html")})
+    for folder in packs:  # written this run; linked from no report, so said here
+        count = sum(1 for p in summary.written if Path(p).parent == folder
+                    and Path(p).name.endswith("-evidence-pack.html"))
+        print(f"{count} evidence pack(s), internal: for the review team only, in {folder} "
+              "(linked from no report)", file=stream)
     index = reports_dir / "index.html"
     if index.exists():
         print(f"Open {index} to read the reports.", file=stream)
