@@ -170,10 +170,14 @@ cross_report.change_section(context)
 
 
 def change_one_council(data: Path, *, keep_counts: bool) -> str:
-    """Edit one rating (or swap two) in Ashcombe's 2022-24 workbook; return what changed."""
+    """Edit one rating (or swap two) in Brackenbury's 2022-24 workbook; return what changed.
+
+    (Ashcombe's, edited before 2026-12-07, is now given as audit forms; Brackenbury's is a
+    workbook of the same size.)
+    """
     import openpyxl
 
-    path = data / "2022-24" / "ashcombe.xlsx"
+    path = data / "2022-24" / "brackenbury.xlsx"
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Ratings"]
     row = 2

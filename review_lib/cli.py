@@ -167,6 +167,12 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     if args.notes:
         return _notes_template(args)
+    if args.form:
+        return _form_template(args)
+    if args.council or args.cycle:
+        print("error: --council and --cycle fill in audit forms (--form FOLDER)",
+              file=sys.stderr)
+        return EXIT_USAGE
     if args.out and args.moderation:
         print("error: give either OUT.xlsx (a review) or --moderation OUT.xlsx (a moderation "
               "exercise), not both", file=sys.stderr)
@@ -206,6 +212,83 @@ def cmd_template(args: argparse.Namespace) -> int:
     print(f"Wrote {target}: fill in the Review sheet and one Ratings row per case, then "
           f"check it with: practice-review validate {target}")
     return EXIT_OK
+
+
+def _form_template(args: argparse.Namespace) -> int:
+    """Audit forms: a folder of one per case, or (OUT.xlsx) one blank form to copy."""
+    from review_lib.data.catalogue import load_catalogue
+    from review_lib.data.forms import FORMS_SUFFIX, write_form, write_forms
+    from review_lib.data.records import normalise_cycle
+
+    if args.out or args.moderation or args.auditors is not None:
+        print("error: --form writes audit forms on their own: practice-review template "
+              "--form data/mine/2024/testshire-forms --council Testshire --cycle 2024",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.cycle and normalise_cycle(args.cycle) is None:
+        print(f"error: --cycle {args.cycle!r} is not a programme cycle; expected a year such "
+              "as 2019 or a span such as 2022-24", file=sys.stderr)
+        return EXIT_USAGE
+    catalogue = load_catalogue(args.questions)
+    cycle = normalise_cycle(args.cycle) if args.cycle else ""
+    out = Path(args.form)
+    if out.suffix.lower() == ".xlsx":
+        if args.cases is not None:
+            print("error: --cases is for a folder of forms; OUT.xlsx writes one form to copy",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if out.exists() and not args.force:
+            print(f"error: {args.form} already exists; use --force to replace it",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        write_form(out, catalogue, council=args.council or "", cycle=cycle)
+        print(f"Wrote {args.form}: one blank audit form. Copy it once per case record into "
+              f"the review's forms folder (named <council>{FORMS_SUFFIX}, e.g. "
+              f"testshire{FORMS_SUFFIX}), fill in each, then check them with: "
+              "practice-review validate FOLDER")
+        return EXIT_OK
+    if out.exists() and any(out.glob("*.xlsx")) and not args.force:
+        print(f"error: {args.form} already holds forms; use --force to write over them",
+              file=sys.stderr)
+        return EXIT_USAGE
+    cases = 20 if args.cases is None else args.cases
+    if cases < 1:
+        print("error: --cases must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    written = write_forms(out, catalogue, council=args.council or "", cycle=cycle,
+                          n_cases=cases)
+    hint = ("" if out.name.casefold().endswith(FORMS_SUFFIX) else
+            f" Rename the folder to end in '{FORMS_SUFFIX}' (such as "
+            f"testshire{FORMS_SUFFIX}): only such a folder is read as a review.")
+    print(f"Wrote {len(written)} blank audit forms in {args.form}, one per case record"
+          + (", council and cycle filled in" if args.council and cycle else "")
+          + ". Give each auditor the forms of their cases; spare blank forms are skipped "
+          f"with a warning.{hint} Check them with: practice-review validate {args.form}")
+    return EXIT_OK
+
+
+def cmd_evidence_pack(args: argparse.Namespace) -> int:
+    """Write the review team's internal evidence pack of one or more reviews."""
+    from review_lib.data.loading import load_programme
+    from review_lib.paths import REPORTS_DIR
+    from review_lib.report.evidence_pack import write_evidence_pack
+
+    programme = load_programme(args.data or _default_data(), args.questions)
+    cycle = args.cycle or programme.cycles[-1]
+    reports = Path(args.reports) if args.reports else REPORTS_DIR
+    status = EXIT_OK
+    for council in args.council:
+        review = programme.review(council, cycle)
+        if not review.has_evidence:
+            print(f"error: {review.council} {cycle} holds no auditors' evidence (its data "
+                  "file has no 'Evidence Q1' ... columns, nor forms with evidence)",
+                  file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        for path in write_evidence_pack(review, reports, programme, force=True):
+            shown = path.relative_to(reports) if path.is_relative_to(reports) else path.name
+            print(f"Wrote {shown} (internal: for the review team only)")
+    return status
 
 
 def _notes_template(args: argparse.Namespace) -> int:
@@ -304,9 +387,29 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--notes", metavar="NOTES.md",
                           help="write a blank review-team notes file instead, with guidance "
                                "under each heading (docs/notes.md)")
+    template.add_argument("--form", metavar="FOLDER or FORM.xlsx",
+                          help="write per-case audit forms instead (a rating drop-down and "
+                               "an evidence box per question): a folder of one per case "
+                               "(--cases, default 20), or one blank form to copy")
+    template.add_argument("--council", help="with --form: the council, on every form")
+    template.add_argument("--cycle", help="with --form: the cycle, on every form")
     template.add_argument("--force", action="store_true", help="replace an existing file")
     questions_option(template)
     template.set_defaults(func=cmd_template)
+
+    pack = sub.add_parser(
+        "evidence-pack", help="write the review team's internal evidence pack of a review "
+                              "(the auditors' evidence, question by question)")
+    pack.add_argument("--council", action="append", required=True,
+                      help="the council (repeat for several)")
+    pack.add_argument("--cycle", help="the cycle (default: the latest in the data)")
+    pack.add_argument("--data", metavar="PATH",
+                      help="data folder or file (default: the bundled synthetic sample)")
+    pack.add_argument("--reports", metavar="FOLDER",
+                      help="reports folder (default: reports/); the pack goes in "
+                           "<cycle>/internal/")
+    questions_option(pack)
+    pack.set_defaults(func=cmd_evidence_pack)
 
     _add_run_command(sub)
     return parser

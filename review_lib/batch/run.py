@@ -376,7 +376,7 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
     # theirs is the same programme).
     working_out = threading.Thread(target=_write_figures, daemon=True, kwargs=dict(
         summary=summary, selected=selected, programme=programme, cycles=all_cycles,
-        method=funnel_limits, data=data, reports_dir=reports_dir, notes=notes,
+        method=funnel_limits, data=data, reports_dir=reports_dir, notes=notes, force=force,
         prepared=prepared if len(reviews) == len(all_reviews) else None))
     working_out.start()
     if to_run:
@@ -461,7 +461,7 @@ def _write_figures(*, summary: RunSummary, **inputs) -> None:
 
 def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles: list[str],
                       method: str, data: Path, reports_dir: Path, prepared: Path | None,
-                      notes=None) -> None:
+                      notes=None, force: bool = False) -> None:
     from review_lib.analysis.comparison import cross_metrics
     from review_lib.analysis.metrics import council_metrics
     from review_lib.analysis.results import analyse_review
@@ -506,6 +506,16 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
+        if review.has_evidence:  # the review team's internal evidence pack
+            from review_lib.report.evidence_pack import write_evidence_pack
+
+            try:
+                summary.written += write_evidence_pack(review, reports_dir, programme,
+                                                       force=force)
+            except Exception as exc:  # one review's pack never stops the others
+                summary.invalid_files.append((review.source, [
+                    f"{review.council} {review.cycle}: its evidence pack could not be "
+                    f"written ({type(exc).__name__}: {str(exc)[:200]})"]))
     for each in cycles:
         try:
             summary.written.append(write_json(cross_metrics(programme.in_cycle(each), method),
@@ -715,6 +725,13 @@ def _print_summary(summary: RunSummary, reports_dir: Path, stream=None) -> None:
               f"{outcome.message}", file=stream)
     for message in summary.messages:
         print(f"NOTE    {message}", file=stream)
+    packs = sorted({Path(p).parent for p in summary.written
+                    if Path(p).name.endswith("-evidence-pack.html")})
+    for folder in packs:  # written this run; linked from no report, so said here
+        count = sum(1 for p in summary.written if Path(p).parent == folder
+                    and Path(p).name.endswith("-evidence-pack.html"))
+        print(f"{count} evidence pack(s), internal: for the review team only, in {folder} "
+              "(linked from no report)", file=stream)
     index = reports_dir / "index.html"
     if index.exists():
         print(f"Open {index} to read the reports.", file=stream)

@@ -22,6 +22,9 @@ def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None 
                     ) -> list[Path]:
     """Expand files and folders into the data files they hold, sorted, folders recursively.
 
+    A folder of audit forms (named ``<council>-forms``, :mod:`review_lib.data.forms`) is one
+    review: it is listed itself, and the forms in it are not.
+
     Hidden files, Excel lock files (``~$...``) and non-data files (Markdown, JSON) are left
     out; legacy spreadsheet files are kept so that they can be reported. Anything else that
     is not read gets a warning in ``problems``: a link that leads outside the folder given,
@@ -54,9 +57,11 @@ def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None 
         found_problems.append(Problem("skipped-path", shown, message, expected,
                                       severity=WARNING))
 
+    from review_lib.data.forms import is_forms_folder
+
     for path in map(Path, paths):
-        if not path.is_dir():
-            files.append(path)
+        if not path.is_dir() or is_forms_folder(path):
+            files.append(path)  # a folder of audit forms is one review: read as a unit
             continue
         try:
             inside = path.resolve()
@@ -80,6 +85,9 @@ def iter_data_files(paths: Iterable[str | Path], problems: list[Problem] | None 
                     if not name.startswith((".", "~$")):
                         warn(base / name, path, "the folder is a link, and links to folders "
                              "are not followed", "the review files themselves in the folder")
+                    names.remove(name)
+                elif not name.startswith((".", "~$")) and is_forms_folder(base / name):
+                    found.append(base / name)  # a review's audit forms: read as one
                     names.remove(name)
             for name in filenames:
                 if name.startswith((".", "~$")):
@@ -177,7 +185,15 @@ def read_programme_files(paths: Iterable[str | Path], catalogue: Catalogue | Non
         name = _display_name(path, roots)
         moderation = in_moderation_folder(path)
         reviews, problems = [], []
-        if not moderation:
+        if path.is_dir():
+            from review_lib.data.forms import read_forms_folder
+
+            try:
+                reviews, problems = read_forms_folder(path, catalogue, display_name=name)
+            except Exception as exc:  # a form no check foresaw: its own review's failure
+                reviews, problems = [], [_unforeseen(name, exc)]
+            moderation = False
+        elif not moderation:
             try:
                 reviews, problems = read_review_file(path, catalogue, display_name=name)
             except Exception as exc:  # a file no check foresaw: its own failure, not the run's

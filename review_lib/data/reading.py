@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 
 from review_lib.data.catalogue import Catalogue, load_catalogue
+from review_lib.data.evidence import EVIDENCE_HEADINGS as _EVIDENCE_HEADINGS
+from review_lib.data.evidence import evidence_column_indexes, read_evidence
 from review_lib.data.problems import WARNING, Problem, column_letter
 from review_lib.data.records import (
     _LEVEL_CODE,
+    OVERALL,
     Review,
     _h,
     clean_name,
@@ -91,6 +94,7 @@ _ID_LIKE_RE = re.compile(r"^\s*[A-Za-z]{0,3}\s?\d+[A-Za-z]?(?:[\s.:)\-–—]|$)
 _LEVEL_EXPECTED = ACCEPTED_LABELS
 
 
+
 _JUDGEMENT_EXPECTED = "Outstanding, Good, Requires Improvement or Inadequate (O, G, RI, I)"
 
 
@@ -105,8 +109,9 @@ class _ReviewBuilder:
         self.review = Review(council, cycle, source, sha, catalogue, month, region=region)
         self._position = {qid: code for code, qid in enumerate(catalogue.ids)}
 
-    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement):
+    def add_case(self, case_ref, pseudonym, auditor, ratings, judgement, evidence=None):
         records = self.review._records
+        records.evidence.append(dict(evidence or {}))
         position, level_code = self._position, _LEVEL_CODE
         records.answer_case.extend([len(records.cases)] * len(ratings))
         records.questions.extend([position[question] for question, _ in ratings])
@@ -360,8 +365,9 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                 + hint,
                 f"a heading '{label}' in the first row of the table",
                 sheet=table.sheet, row=table.header_row))
-    question_columns = question_column_indexes(table, catalogue, set(columns.values()),
-                                               problems)
+    used = set(columns.values())
+    evidence_columns = evidence_column_indexes(table, catalogue, used, problems)
+    question_columns = question_column_indexes(table, catalogue, used, problems)
     council, cycle, month, region = _review_details(sheets, table, columns, problems)
     if {"case", "auditor", "overall"} - columns.keys():
         return []
@@ -450,14 +456,20 @@ def _parse_wide(table: Table, sheets, catalogue: Catalogue, sha: str,
                                  judgement=True)
         if judgement is None:
             ok = False
+        evidence = {}
+        for index, qid in evidence_columns:
+            text = read_evidence(table, row[index], index, row_number, problems)
+            if text:
+                evidence[qid] = text
         if ok:
-            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement))
+            cases.append((case_ref, " ".join(str(auditor).split()), ratings, judgement,
+                          evidence))
     if not council or not cycle or any(p.is_error for p in problems):
         return []
     builder = _ReviewBuilder(council, cycle, table.file, sha, catalogue, month, region)
     names = pseudonyms(c[0] for c in cases)
-    for case_ref, auditor, ratings, judgement in cases:
-        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement)
+    for case_ref, auditor, ratings, judgement, evidence in cases:
+        builder.add_case(case_ref, names[case_ref], auditor, ratings, judgement, evidence)
     return [builder.review]
 
 
@@ -466,7 +478,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     columns = _find_columns(table, {
         "council": _COUNCIL_HEADINGS, "cycle": _CYCLE_HEADINGS, "case": _CASE_HEADINGS,
         "auditor": _AUDITOR_HEADINGS, "question": _QUESTION_HEADINGS,
-        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS})
+        "rating": _RATING_HEADINGS, "month": _MONTH_HEADINGS, "region": _REGION_HEADINGS,
+        "evidence": _EVIDENCE_HEADINGS})
     required = ("council", "cycle", "case", "auditor", "question", "rating")
     absent = [c for c in required if c not in columns]
     for role in absent:
@@ -482,6 +495,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
     auditor_at, question_at, rating_at = at["auditor"], at["question"], at["rating"]
     month_at = at.get("month")
     region_at = at.get("region")
+    evidence_at = at.get("evidence")
     # Problems are kept per review: a row placed in a review makes its problems that
     # review's, so one bad cell refuses only its own council and cycle.
     first_problem = len(problems)
@@ -581,7 +595,8 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
             case = cases[case_ref] = {"auditor": "", "auditor_row": None,
                                       "first": row_number, "ratings": {}, "rows": {},
                                       "judgement": None, "judgement_row": None,
-                                      "blank_auditor": False, "ok": True}
+                                      "blank_auditor": False, "ok": True,
+                                      "evidence": {}}
         if not auditor:
             if not case["blank_auditor"]:  # once per case, not once per row
                 problems.append(table.problem(
@@ -649,6 +664,10 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
                 case["ok"] = False
                 continue
             rows[question.id] = row_number
+        if evidence_at is not None:
+            text = read_evidence(table, row[evidence_at], evidence_at, row_number, problems)
+            if text:
+                case["evidence"][OVERALL if is_overall else question.id] = text
         if level is None:
             case["ok"] = False
         elif is_overall:
@@ -706,7 +725,7 @@ def _parse_long(table: Table, catalogue: Catalogue, sha: str,
         for case_ref, case in cases.items():
             ratings = [(q, case["ratings"][q][0]) for q in ids]
             builder.add_case(case_ref, names[case_ref], case["auditor"], ratings,
-                             case["judgement"][0])
+                             case["judgement"][0], case["evidence"])
         built.append(builder.review)
     return built
 

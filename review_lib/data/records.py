@@ -131,7 +131,9 @@ class _Records:
     Per case (in the order added): ``cases`` (pseudonyms), ``case_refs``, ``auditors`` and
     ``judgements`` (codes of ``RATING_DTYPE``). Per answer (in the order added):
     ``answer_case`` (index of its case), ``questions`` (position in the catalogue) and
-    ``levels`` (codes of ``RATING_DTYPE``, -1 for "not applicable").
+    ``levels`` (codes of ``RATING_DTYPE``, -1 for "not applicable"). ``evidence`` holds,
+    per case, the auditor's evidence text by question id (``"Overall"`` for the overall
+    judgement's reason), only where some was written.
     """
 
     cases: list[str] = field(default_factory=list)
@@ -141,6 +143,11 @@ class _Records:
     answer_case: list[int] = field(default_factory=list)
     questions: list[int] = field(default_factory=list)
     levels: list[int] = field(default_factory=list)
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+
+#: The question id an overall judgement's evidence (its reason) is filed under.
+OVERALL = "Overall"
 
 
 @dataclass
@@ -268,6 +275,49 @@ class Review:
         if _PARTS[part]:
             columns[_PARTS[part]] = [levels[code] for _, _, code in picked]
         return columns
+
+    @property
+    def has_evidence(self) -> bool:
+        """Whether the auditors wrote evidence for any rating or judgement of the review."""
+        return any(self._records.evidence)
+
+    @cached_property
+    def evidence(self) -> pd.DataFrame:
+        """Every answer of every case with the auditor's evidence beside it.
+
+        Internal to the review team: the evidence pack
+        (:mod:`review_lib.report.evidence_pack`) is the only output that reads it. Cases
+        are named by their pseudonyms; the text is as the auditor wrote it, so it may hold
+        case identifiers and personal details (the pack replaces and redacts them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per case and question, then one per case for its overall judgement:
+            ``council, cycle, case, auditor, question`` (a catalogue id, or ``"Overall"``),
+            ``rating`` (the level's name, or ``"Not applicable"``) and ``evidence`` (``""``
+            where none was written).
+        """
+        records = self._records
+        ids = self.catalogue.ids
+        levels = list(RATING_DTYPE.categories)
+        notes = records.evidence or [{}] * len(records.cases)
+        rows = []
+        for case, question, level in zip(records.answer_case, records.questions,
+                                         records.levels, strict=True):
+            rows.append((case, ids[question],
+                         levels[level] if level >= 0 else str(NOT_APPLICABLE),
+                         notes[case].get(ids[question], "")))
+        for case, level in enumerate(records.judgements):
+            rows.append((case, OVERALL, levels[level], notes[case].get(OVERALL, "")))
+        return pd.DataFrame({
+            "council": self.council, "cycle": self.cycle,
+            "case": [records.cases[c] for c, *_ in rows],
+            "auditor": [records.auditors[c] for c, *_ in rows],
+            "question": [q for _, q, _, _ in rows],
+            "rating": [r for _, _, r, _ in rows],
+            "evidence": [e for *_, e in rows]}, columns=[
+                "council", "cycle", "case", "auditor", "question", "rating", "evidence"])
 
     @property
     def n_cases(self) -> int:

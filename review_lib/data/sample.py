@@ -226,6 +226,176 @@ def generate_dudley_2022_24(catalogue: Catalogue, seed: int = 2023) -> list[list
     return rows
 
 
+#: Councils whose 2022-24 workbooks carry the auditors' evidence (``Evidence Q1`` ...).
+EVIDENCE_COUNCILS = ("dudley", "kestrel-vale", "northwold")
+#: The council whose 2022-24 review is given as a folder of per-case audit forms.
+FORMS_COUNCIL = "ashcombe"
+
+#: Invented audit evidence, per question: what an auditor writes of a record that does
+#: well on it, and of one that falls short. No real person or record is described.
+_EVIDENCE_PHRASES = {
+    "Q1": ("The person's own words are quoted in the assessment, including what matters "
+           "to them about staying at home.",
+           "The record summarises the person's views in the worker's words; their own "
+           "wishes are hard to find."),
+    "Q2": ("Strengths are set out first: the person manages their medication and has a "
+           "close neighbour who helps daily.",
+           "The assessment lists deficits and tasks; the person's abilities and networks "
+           "are not explored."),
+    "Q3": ("A local lunch club and a befriending scheme were discussed and the person "
+           "chose to try the lunch club.",
+           "No community options were considered before a commissioned service was "
+           "arranged."),
+    "Q4": ("Outcomes are written in the person's terms, with who will do what and by "
+           "when.",
+           "Outcomes are generic ('to be safe') and do not say how they will be "
+           "achieved."),
+    "Q5": ("Capacity to decide on the move was assessed, decision-specific, with the "
+           "two stages recorded.",
+           "Capacity is described as 'lacking' without a decision-specific assessment "
+           "on the record."),
+    "Q6": ("Risks were weighed with the person, who accepted some risk; a contingency "
+           "plan is recorded.",
+           "Risk is noted but there is no plan for what happens if the carer is "
+           "unavailable."),
+    "Q7": ("The safeguarding enquiry asked the person what outcome they wanted and "
+           "recorded it.",
+           "The concern was closed without the person's views on what they wanted to "
+           "happen."),
+    "Q8": ("The carer was offered and had an assessment; their own needs are recorded "
+           "separately.",
+           "The daughter provides daily care but was not offered a carer's assessment."),
+    "Q9": ("Joint visit with the district nurse; their advice is reflected in the "
+           "support plan.",
+           "The occupational therapy referral is noted but there is no record of the "
+           "outcome being followed up."),
+    "Q10": ("The eligibility decision cites the Care Act outcomes and explains each "
+            "one.",
+            "No legislation is referenced; the reason for the decision is not "
+            "explained."),
+    "Q11": ("The manager's decision and reasoning are recorded at allocation and at "
+            "review.",
+            "No management oversight is recorded; the plan was authorised without a "
+            "note of the reasoning."),
+    "Q12": ("Recording is clear and proportionate, in respectful, plain language.",
+            "Case notes are lengthy and repeat earlier entries; some terms are not "
+            "respectful."),
+}
+_NOT_APPLICABLE_EVIDENCE = "Not relevant to this record: nothing in it called for this."
+#: Where an auditor found it, or how they checked it: varied from record to record.
+_WHERE_GOOD = ("Seen in the assessment.", "Seen in the support plan and the case notes.",
+               "Consistent across the assessment and the review.",
+               "Confirmed in the worker's case summary.")
+_WHERE_WEAK = ("Discussed with the worker, who agreed it was missing.",
+               "Checked the case notes and the plan: not found in either.",
+               "Raised with the worker in the case discussion.",
+               "The review repeats the gap found at assessment.")
+
+#: Details an auditor might copy into evidence by mistake, planted in the sample so that
+#: the evidence pack's redaction shows (all invented: numbers reserved for fiction and example
+#: addresses). ``{ref}`` is the case's own identifier.
+_PLANTED = {
+    "Q9": " Hospital discharge letter for {ref} dated 14/03/2023 is on file.",
+    "Q7": " Duty team contacted on 01632 960 123 the same day.",
+    "Q8": " Carer's email (carer.contact@example.org) is recorded for updates.",
+    "Q5": " The front sheet shows NHS number 943 476 5919.",
+}
+
+
+def sample_evidence(rows: list[list[object]], catalogue: Catalogue, *, plant: int | None = None
+                    ) -> list[dict[str, str]]:
+    """Invented audit evidence for each case of a review, following its ratings.
+
+    Parameters
+    ----------
+    rows : list of list
+        The review's rows (case, auditor, one label per question, overall judgement).
+    catalogue : Catalogue
+        The questions.
+    plant : int, optional
+        The row whose evidence also carries the case's own identifier, a date, a phone
+        number, an email address and an NHS-style number, as auditors sometimes copy
+        them in (the evidence pack replaces and redacts them).
+
+    Returns
+    -------
+    list of dict
+        Per row, the evidence per question id and the overall judgement's reason
+        (``"Overall"``).
+    """
+    from review_lib.data.records import OVERALL
+
+    scores = {level: 4 - i for i, level in enumerate(LEVELS)}
+    result = []
+    for index, (ref, _auditor, *labels) in enumerate(rows):
+        *ratings, judgement = labels[:len(catalogue) + 1]
+        texts = {}
+        for q, label in zip(catalogue.ids, ratings, strict=True):
+            if label == "N/A":
+                texts[q] = _NOT_APPLICABLE_EVIDENCE
+                continue
+            strong, weak = _EVIDENCE_PHRASES[q]
+            where = _WHERE_GOOD if scores[label] >= 3 else _WHERE_WEAK
+            text = (f"{strong if scores[label] >= 3 else weak} "
+                    f"{where[(index + catalogue.ids.index(q)) % len(where)]}")
+            if label == "Outstanding":
+                text += " An example of practice to share with the team."
+            elif label == "Inadequate":
+                text += " To be raised with the team manager now."
+            if index == plant and q in _PLANTED:
+                text += _PLANTED[q].format(ref=ref)
+            texts[q] = text
+        rated = [(scores[label], q) for q, label in zip(catalogue.ids, ratings, strict=True)
+                 if label != "N/A"]
+        weakest = sorted(rated)[:2]
+        labels_of = {q.id: q.short_label.lower() for q in catalogue}
+        texts[OVERALL] = (
+            f"Judged {judgement} overall: the record is "
+            f"{'strong' if scores[judgement] >= 3 else 'not yet good enough'} across most "
+            f"areas; the weakest were {labels_of[weakest[0][1]]} ({weakest[0][1]}) and "
+            f"{labels_of[weakest[1][1]]} ({weakest[1][1]}).")
+        result.append(texts)
+    return result
+
+
+def write_sample_forms(folder: Path, council: str, cycle: str, month: str,
+                       catalogue: Catalogue, rows: list[list[object]]) -> list[Path]:
+    """Write a review's rows as a folder of audit forms, one per case, with evidence.
+
+    Parameters
+    ----------
+    folder : Path
+        The forms folder (``.../2022-24/ashcombe-forms``); forms already in it are removed.
+    council, cycle, month : str
+        The review's details, on every form.
+    catalogue : Catalogue
+        The questions.
+    rows : list of list
+        Case, auditor, one label per question, overall judgement: the same ratings a
+        workbook of the review would hold.
+
+    Returns
+    -------
+    list of Path
+        The forms, ``case-01.xlsx`` ... in the rows' order.
+    """
+    from review_lib.data.forms import write_form
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.xlsx"):
+        old.unlink()
+    written = []
+    for number, (row, texts) in enumerate(
+            zip(rows, sample_evidence(rows, catalogue), strict=True), start=1):
+        ref, auditor, *labels = row
+        written.append(write_form(
+            folder / f"case-{number:02d}.xlsx", catalogue, council=council, cycle=cycle,
+            case=ref, auditor=auditor, review_month=month,
+            ratings=dict(zip(catalogue.ids, labels[:len(catalogue)], strict=True)),
+            judgement=labels[len(catalogue)], evidence=texts))
+    return written
+
+
 #: The sample's moderation exercise: 5 auditors rate the same 8 case records.
 MODERATION_NAME = "Autumn 2023 calibration"
 MODERATION_FILE = "autumn-2023-calibration.xlsx"
@@ -311,8 +481,11 @@ SAMPLE_README = """# Sample programme (synthetic)
 
 Made by `python -m review_lib.data.sample` (a deterministic generator: the same files every time).
 
-- `2022-24/`: 14 councils, one Excel workbook each in the data-entry template layout
-  (sheets `Review`, `Ratings`, `Questions`), 20 cases, 4 auditors x 5 cases, 12 questions.
+- `2022-24/`: 14 councils, 20 cases each, 4 auditors x 5 cases, 12 questions; 13 as one
+  Excel workbook each in the data-entry template layout (sheets `Review`, `Ratings`,
+  `Questions`), and **Ashcombe** as a folder of per-case audit forms, `ashcombe-forms/`
+  (`case-01.xlsx` ... `case-20.xlsx`, in the layout `practice-review template --form`
+  writes, with the auditors' evidence beside each rating; `docs/evidence.md`).
   - **Dudley** is reconstructed so that its totals equal the published Practice Review
     report of January 2024 exactly: 240 ratings 59 / 143 / 37 / 1 and 20 overall
     judgements 5 / 13 / 2 / 0. The case-level ratings themselves are invented.
@@ -321,6 +494,12 @@ Made by `python -m review_lib.data.sample` (a deterministic generator: the same 
     (mental capacity, safeguarding, carers).
   - `corrington.xlsx` carries a free-text Comments column, which the suite never copies
     into any report.
+  - `dudley.xlsx`, `kestrel-vale.xlsx` and `northwold.xlsx` carry the auditors' evidence
+    (`Evidence Q1` ... `Evidence overall` columns), invented and following each rating;
+    only the review team's internal evidence pack shows it. One Dudley case's evidence
+    also holds, as auditors sometimes copy them in, its own case identifier, a date, a
+    phone number, an email address and an NHS-style number (all invented: example
+    addresses and numbers), which the pack replaces or removes and counts.
 - `2022-24/moderation/autumn-2023-calibration.xlsx`: a moderation exercise ("Autumn 2023
   calibration", in the layout `practice-review template --moderation` writes): 5 auditors
   (PSW A to PSW E) each rate the same 8 case records, and a Consensus row per case holds
@@ -369,11 +548,19 @@ def write_sample(folder: str | Path = SAMPLE_DIR, catalogue: Catalogue | None = 
         reviews.append((profile.name, profile.slug, month,
                         generate_council(profile, catalogue, seed=2200 + number)))
     for name, slug, month, rows in sorted(reviews):
+        if slug == FORMS_COUNCIL:
+            (folder / cycle / f"{slug}.xlsx").unlink(missing_ok=True)
+            written += write_sample_forms(folder / cycle / f"{slug}-forms", name, cycle,
+                                          month, catalogue, rows)
+            continue
+        evidence = None
+        if slug in EVIDENCE_COUNCILS:
+            evidence = sample_evidence(rows, catalogue, plant=0 if slug == "dudley" else None)
         if slug == "corrington":
             rows = [[*row, _comment(i)] for i, row in enumerate(rows)]
         path = folder / cycle / f"{slug}.xlsx"
         write_review_workbook(path, catalogue, council=name, cycle=cycle, review_month=month,
-                              rows=rows)
+                              rows=rows, evidence_rows=evidence)
         written.append(path)
     path = folder / cycle / "moderation" / MODERATION_FILE
     write_moderation_workbook(path, catalogue, name=MODERATION_NAME, cycle=cycle,

@@ -30,7 +30,8 @@ RATING_CHOICES = (*LEVELS, "N/A")
 def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: str = "",
                           cycle: str = "", review_month: str = "", n_cases: int = 20,
                           rows: Sequence[Sequence[object]] | None = None,
-                          region: str | None = None) -> Path:
+                          region: str | None = None, evidence: bool = False,
+                          evidence_rows: Sequence[dict[str, str]] | None = None) -> Path:
     """Write a review workbook in the template layout, blank or filled.
 
     Parameters
@@ -50,6 +51,13 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
     region : str, optional
         Adds a Region row (blank in a template, which always has one): the ADASS region
         or other grouping of councils. Without it the sheet has no Region row.
+    evidence : bool, default False
+        Add the optional evidence columns after Comments: ``Evidence Q1`` ... and
+        ``Evidence overall`` (the reason for the overall judgement). Always added when
+        ``evidence_rows`` is given.
+    evidence_rows : sequence of dict, optional
+        For each filled row, the auditor's evidence by question id (``"Overall"`` for the
+        judgement's reason).
 
     Returns
     -------
@@ -76,8 +84,22 @@ def write_review_workbook(path: str | Path, catalogue: Catalogue, *, council: st
          "On the Ratings sheet, enter one row per case record: an identifier, the "
          "auditor, a rating for every question chosen from the drop-down list "
          "(N/A where a question does not apply) and the overall judgement. "
-         "Comments stay in this workbook: they are never copied into reports."]])
-    _ratings_sheet(workbook, catalogue, rows, n_rows)
+         "Comments stay in this workbook: they are never copied into reports."
+         + (" The Evidence columns hold the auditor's evidence and analysis for each "
+            "rating, and the reason for the overall judgement: only the review team's "
+            "internal evidence pack shows them." if evidence or evidence_rows is not None
+            else "")]])
+    if evidence or evidence_rows is not None:
+        from review_lib.data.records import OVERALL
+
+        width = 2 + len(catalogue) + 2  # case, auditor, questions, judgement, comments
+        texts = list(evidence_rows or [])
+        ids = [*catalogue.ids, OVERALL]
+        rows = [[*row, *[None] * (width - len(row)),
+                 *[(texts[i].get(q) if i < len(texts) else None) or None for q in ids]]
+                for i, row in enumerate(rows)]
+    _ratings_sheet(workbook, catalogue, rows, n_rows,
+                   evidence=evidence or evidence_rows is not None)
     _questions_sheet(workbook, catalogue)
     return _finish(workbook, path)
 
@@ -212,7 +234,7 @@ def write_moderation_template(path: str | Path,
 
 
 def _ratings_sheet(workbook, catalogue: Catalogue, rows: list, n_rows: int,
-                   auditor_list: str | None = None) -> None:
+                   auditor_list: str | None = None, evidence: bool = False) -> None:
     """The Ratings sheet: headings with the questions' wording, rows, drop-down lists.
 
     ``auditor_list`` is a range (``"Review!$B$5:$B$10"``) offered as the Auditor column's
@@ -228,7 +250,9 @@ def _ratings_sheet(workbook, catalogue: Catalogue, rows: list, n_rows: int,
     ratings = workbook.create_sheet(RATINGS_SHEET)
     headings = ["Case", "Auditor",
                 *[f"{q.heading}\n{q.question}" for q in catalogue], "Overall judgement",
-                "Comments"]
+                "Comments",
+                *([*[f"Evidence {q.id}" for q in catalogue], "Evidence overall"]
+                  if evidence else [])]
     ratings.append(headings)
     for row in rows:
         ratings.append(list(row))
@@ -245,6 +269,9 @@ def _ratings_sheet(workbook, catalogue: Catalogue, rows: list, n_rows: int,
     for index in range(first_q, last_q + 2):
         ratings.column_dimensions[get_column_letter(index)].width = 22
     ratings.column_dimensions[get_column_letter(last_q + 2)].width = 40
+    if evidence:
+        for index in range(last_q + 3, last_q + 4 + len(catalogue)):
+            ratings.column_dimensions[get_column_letter(index)].width = 50
     levels = DataValidation(type="list", formula1='"' + ",".join(RATING_CHOICES) + '"',
                             allow_blank=True, showErrorMessage=True,
                             errorTitle="Not a rating",
@@ -373,4 +400,4 @@ def write_template(path: str | Path, questions: str | Path | Catalogue | None = 
         The file written.
     """
     catalogue = questions if isinstance(questions, Catalogue) else load_catalogue(questions)
-    return write_review_workbook(path, catalogue, n_cases=n_cases, region="")
+    return write_review_workbook(path, catalogue, n_cases=n_cases, region="", evidence=True)

@@ -332,8 +332,14 @@ def inputs_signature(data: Path, catalogue_file: Path, files: Iterable[Path]) ->
         return str(root / inside) if inside.parts and not file.is_symlink() else \
             str(file.resolve())
 
+    def state(file: Path):
+        # A folder of audit forms is one review: every form in it counts.
+        if file.is_dir():
+            return tuple(sorted((p.name, _stat(p)) for p in file.iterdir()))
+        return _stat(file)
+
     return (str(root), str(catalogue_file.resolve()), _stat(catalogue_file),
-            tuple((full_path(f), _stat(f)) for f in files))
+            tuple((full_path(f), state(f)) for f in files))
 
 
 #: What a batch run's prepared file is called, in the run's private scratch folder.

@@ -37,7 +37,13 @@ def test_sample_is_labelled_synthetic():
 
 def test_generator_reproduces_committed_files(tmp_path, sample_programme):
     written = write_sample(tmp_path)
-    assert len(written) == 19  # 18 reviews and the moderation exercise
+    # 17 reviews as one file each, Ashcombe 2022-24 as 20 audit forms, the moderation
+    # exercise; and nothing else in the committed forms folder.
+    assert len(written) == 17 + 20 + 1
+    forms = sorted(p.name for p in written if p.parent.name == "ashcombe-forms")
+    assert forms == [f"case-{n:02d}.xlsx" for n in range(1, 21)]
+    assert sorted(p.name for p in (SAMPLE_DIR / "2022-24" / "ashcombe-forms").iterdir()) == forms
+    assert not (SAMPLE_DIR / "2022-24" / "ashcombe.xlsx").exists()
     again = load_programme(tmp_path)
     for name in ("ratings", "judgements", "not_applicable"):
         pd.testing.assert_frame_equal(
@@ -54,3 +60,20 @@ def test_strong_and_weak_councils_stand_out(sample_programme):
     good = ratings["rating"].isin(["Outstanding", "Good"]).groupby(
         ratings["council"].astype(str)).mean()
     assert good.idxmax() == "Kestrel Vale" and good.idxmin() == "Northwold"
+
+
+def test_sample_shows_evidence_and_forms(sample_programme):
+    """Evidence in three councils' workbooks and Ashcombe's forms; one planted case's details."""
+    with_evidence = {r.council for r in sample_programme.in_cycle("2022-24").reviews
+                     if r.has_evidence}
+    assert with_evidence == {"Dudley", "Kestrel Vale", "Northwold", "Ashcombe"}
+    ashcombe = sample_programme.review("Ashcombe", "2022-24")
+    assert ashcombe.path.name == "ashcombe-forms" and ashcombe.n_cases == 20
+    dudley = sample_programme.review("Dudley", "2022-24")
+    texts = " ".join(dudley.evidence["evidence"])
+    first_ref = next(iter(dudley.case_pseudonyms()))
+    for planted in (first_ref, "14/03/2023", "01632 960 123", "carer.contact@example.org",
+                    "943 476 5919"):
+        assert planted in texts
+    # Evidence follows the ratings: every answer and judgement has some.
+    assert (dudley.evidence["evidence"] != "").all()

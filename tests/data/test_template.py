@@ -16,6 +16,10 @@ def test_blank_template_layout(tmp_path, catalogue):
     ratings = workbook["Ratings"]
     headings = [c.value for c in ratings[1]]
     assert headings[:2] == ["Case", "Auditor"]
+    # Then the optional evidence columns, one per question and one for the judgement.
+    evidence = [f"Evidence {q.id}" for q in catalogue] + ["Evidence overall"]
+    assert headings[-len(evidence):] == evidence
+    headings = headings[:-len(evidence)]
     assert headings[-2:] == ["Overall judgement", "Comments"]
     for question, heading in zip(catalogue, headings[2:-2], strict=True):
         assert heading.startswith(question.id) and question.question in heading
@@ -60,7 +64,8 @@ def test_template_with_custom_catalogue(tmp_path):
     path = write_template(tmp_path / "custom.xlsx", questions, n_cases=3)
     headings = [c.value for c in openpyxl.load_workbook(path)["Ratings"][1]]
     assert headings == ["Case", "Auditor", "A1 One\nFirst?", "A2 Two\nSecond?",
-                        "Overall judgement", "Comments"]
+                        "Overall judgement", "Comments", "Evidence A1", "Evidence A2",
+                        "Evidence overall"]
     reviews, problems = read_review_file(path, load_catalogue(questions))
     assert not reviews and {p.kind for p in problems} >= {"missing-review-details"}
 
