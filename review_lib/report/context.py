@@ -48,6 +48,10 @@ class ReviewContext:
     computed : ReviewResults or None
         The review's analysis as a batch run already computed it from the same read of the
         same files (see :func:`save_analyses`), or None.
+    name_councils : bool
+        Whether the council's own reports name the other councils of its cycle (those whose
+        review is not a draft); by default they are "other councils"
+        (:func:`review_lib.report.council.named_councils`).
     """
 
     review: Review
@@ -58,6 +62,7 @@ class ReviewContext:
     data_dir: Path | None = None
     exercises: list = field(default_factory=list)
     computed: ReviewResults | None = field(default=None, repr=False)
+    name_councils: bool = False
 
     @property
     def catalogue(self) -> Catalogue:
@@ -501,7 +506,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 questions: str | Path | None = None,
                 figures_dir: str | Path | None = None,
                 funnel_limits: str = "exact", *, programme: Programme | None = None,
-                exercises: list | None = None) -> ReviewContext:
+                exercises: list | None = None, name_councils: bool = False) -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
@@ -530,6 +535,10 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         With ``programme``: its moderation exercises
         (:func:`review_lib.data.moderation.load_moderation`), for the auditors' leniency
         in the by-auditor view; none by default.
+    name_councils : bool, default False
+        Name the other councils of the cycle in this council's reports (never one whose
+        review is a draft); by default they are "other councils" and only this council is
+        named (``practice-review run --name-councils``).
 
     Returns
     -------
@@ -560,7 +569,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         folder = (Path(root) / review.cycle / slug(review.council)
                   if root is not None else None)
         return ReviewContext(review, programme, folder, [], funnel_limits, None,
-                             list(exercises or []))
+                             list(exercises or []), name_councils=name_councils)
     if exercises is not None:
         raise ValueError("exercises go with a programme already loaded (programme=)")
     _, catalogue, results, root = load_inputs(data_dir, questions, figures_dir)
@@ -579,6 +588,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     # The run's own analysis of this review, when these are the files it analysed.
     computed = _run_analysis(results, review.council, review.cycle, funnel_limits)
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
-                         data if data.is_dir() else None, exercises, computed)
+                         data if data.is_dir() else None, exercises, computed,
+                         name_councils=name_councils)
 
 
