@@ -572,23 +572,23 @@ def heatmap_section(context: CycleContext) -> str:
     share_frame = shares.rename(columns=labels)
     count_frame = counts.rename(columns=labels)
     if by_region:
-        return chart_html(
+        return combined('<div class="heatmap">', chart_html(
             charts.heatmap, share_frame, count_frame,
             title=f"Share of ratings Good or better, by region and question, {context.cycle}",
             alt=charts.alt_text_heatmap(share_frame, count_frame, unit="region"),
             caption="Each cell is one region's share of its case records rated Outstanding "
                     "or Good on one question (n, the records rated, in the cell). Darker is "
                     "higher. Each regional report shows its councils one by one.",
-            filename="heatmap.png", folder=context.figures_dir)
-    return chart_html(charts.heatmap, share_frame, count_frame, highlight=context.highlight,
-                      title=f"Share of ratings Good or better, by council and question, "
-                            f"{context.cycle}",
-                      alt=charts.alt_text_heatmap(share_frame, count_frame),
-                       caption="Each cell is one council's share of cases rated Outstanding "
-                               "or Good on one question (usually of 20 cases; fewer where "
-                               "questions did not apply). Darker is higher. With 20 cases, "
-                               "one case moves a cell by 5 points.",
-                       filename="heatmap.png", folder=context.figures_dir)
+            filename="heatmap.png", folder=context.figures_dir), "</div>")
+    # Printed at the page's width (report.css: .heatmap), so its figures can be read.
+    return combined('<div class="heatmap">', chart_html(
+        charts.heatmap, share_frame, count_frame, highlight=context.highlight,
+        title=f"Share of ratings Good or better, by council and question, {context.cycle}",
+        alt=charts.alt_text_heatmap(share_frame, count_frame),
+        caption="Each cell is one council's share of cases rated Outstanding or Good on one "
+                "question (usually of 20 cases; fewer where questions did not apply). Darker "
+                "is higher. With 20 cases, one case moves a cell by 5 points.",
+        filename="heatmap.png", folder=context.figures_dir), "</div>")
 
 
 def _by_region(context: CycleContext) -> bool:
