@@ -168,3 +168,27 @@ def test_numbers_are_right_aligned_and_list_text_is_the_body_texts_size(word_fil
     assert style.base_style.name == "Body Text" and style.font.size is None
     # Table text stays the smaller size it was given.
     assert document.styles["Compact"].font.size.pt == pytest.approx(9.5)
+
+
+def test_the_word_file_names_no_other_council(word_files):
+    """As its HTML (tests/report/test_council_naming.py): text, tables and alt texts."""
+    from docx.oxml.ns import qn
+
+    from review_lib.data.loading import load_programme
+    from review_lib.paths import SAMPLE_DIR
+
+    others = sorted({str(r.council) for r in load_programme(SAMPLE_DIR).in_cycle(
+        "2022-24").reviews} - {"Dudley"})
+    document = word_files["dudley"]
+    texts, team = [], False
+    for paragraph in document.paragraphs:
+        if paragraph.style.name == "Heading 1":
+            team = paragraph.text == "The review team"  # the team's own list of members
+        if not team:
+            texts.append(paragraph.text)
+    texts += [cell.text for table in document.tables for row in table.rows
+              for cell in row.cells]
+    texts += [e.get("descr") or "" for e in document.element.body.iter(qn("wp:docPr"))]
+    words = "\n".join(texts)
+    assert "Dudley" in words
+    assert [name for name in others if re.search(rf"\b{re.escape(name)}\b", words)] == []

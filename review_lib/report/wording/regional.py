@@ -556,8 +556,9 @@ def regional_synthesis(teams: list[TeamNotes], results: CycleResults, catalogue)
     parts += [f"**Councils recommending on each question, beside {where}'s figures.** "
               "Questions with the most councils recommending on them come first; the order "
               "is of the teams' recommendations, not of practice.",
-              _table(["Question", "Theme", "Councils with notes recommending on it",
-                      "Ratings Outstanding or Good", "95% interval"], rows)]
+              _right_aligned(_table(["Question", "Theme", "Councils with notes recommending on "
+                                     "it", "Ratings Outstanding or Good", "95% interval"],
+                                    rows), first=2)]
     themes: dict[str, list[str]] = {}
     for q in questions:
         if by_question.get(q):
@@ -593,6 +594,15 @@ def regional_synthesis(teams: list[TeamNotes], results: CycleResults, catalogue)
                  "where it sees room to improve, and the councils without notes here may "
                  "share the same concerns. The tags are the teams' own.")
     return "\n\n".join(parts)
+
+
+def _right_aligned(table: str, first: int) -> str:
+    """A Markdown table whose columns from ``first`` on (counts, shares) align right."""
+    lines = table.split("\n")
+    cells = lines[1].strip("|").split("|")
+    lines[1] = "|" + "|".join("---:" if i >= first else cell
+                              for i, cell in enumerate(cells)) + "|"
+    return "\n".join(lines)
 
 
 def _synthesis_lead(teams, by_question, rated, table, questions, scope, where,
