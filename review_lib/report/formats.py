@@ -563,6 +563,10 @@ def _word_ready(html: str) -> str:
     html = re.sub(r"<style\b.*?</style>", "", html, flags=re.S)
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     html = re.sub(r'<p class="draft-mark"[^>]*>.*?</p>', "", html, flags=re.S)
+    # What the stylesheet makes bold (a recommendation, the title over its evidence) is
+    # bold in Word too, and so kept with what it heads (_bold_heading).
+    html = re.sub(r'(<p class="(?:recommendation|evidence-title)">)(.*?)(</p>)',
+                  r"\1<strong>\2</strong>\3", html, flags=re.S)
     # A number's cell (class "num") is right-aligned in Word too: pandoc reads the
     # alignment from the cell's style, not from the stylesheet left out above.
     return _NUMBER_CELL.sub(lambda m: f'{m.group(0)[:-1]} style="text-align: right">', html)
@@ -631,7 +635,8 @@ def _finish_word_file(path: Path, *, draft: bool = False) -> None:
     - Numbered lists get room for two-digit numbers (bulleted lists are left alone).
     - No table row is split across pages; a table of up to 25 rows is kept on one page,
       and a longer one repeats its heading row (pandoc marks it) on each.
-    - A table's caption is kept with its table, and a chart with its caption.
+    - A table's caption is kept with its table, a chart with its caption, and a short
+      paragraph wholly in bold (a heading in all but style) with what follows it.
     - The items of a list read at the size of the body text (:func:`_list_style`).
     - The table of contents is headed "Contents" and already lists the sections, so it is
       never an empty heading before Word (or LibreOffice) updates it (:func:`_contents`).
@@ -661,6 +666,8 @@ def _finish_word_file(path: Path, *, draft: bool = False) -> None:
     for paragraph in body.iter(qn("w:p")):
         style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         if style is not None and style.get(qn("w:val")) in _KEPT_WITH_NEXT:
+            keep_with_next(paragraph)
+        elif _bold_heading(paragraph):
             keep_with_next(paragraph)
     for table in body.iter(qn("w:tbl")):
         rows = table.findall(qn("w:tr"))
@@ -798,6 +805,22 @@ def _draft_header(document) -> None:
             first = section.first_page_header.paragraphs[0]
             first.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             first.add_run("DRAFT").bold = True
+
+
+def _bold_heading(paragraph) -> bool:
+    """A short paragraph wholly in bold: the report's headings that are not headings.
+
+    "What the case records show" over a recommendation's evidence, say, which must not be
+    left at the foot of a page, away from what it heads (Word's headings keep with the next
+    paragraph by their style).
+    """
+    from docx.oxml.ns import qn
+
+    runs = [r for r in paragraph.iter(qn("w:r")) if "".join(
+        t.text or "" for t in r.iter(qn("w:t"))).strip()]
+    text = "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip()
+    return bool(runs) and len(text) <= 120 and all(
+        r.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None for r in runs)
 
 
 def _has_numbering(document) -> bool:

@@ -192,3 +192,15 @@ def test_the_word_file_names_no_other_council(word_files):
     words = "\n".join(texts)
     assert "Dudley" in words
     assert [name for name in others if re.search(rf"\b{re.escape(name)}\b", words)] == []
+
+
+def test_headings_in_all_but_style_are_bold_and_kept_with_what_they_head(word_files):
+    document = word_files["dudley"]
+    titles = [p for p in document.paragraphs if p.text == "What the case records show"]
+    assert len(titles) == 3
+    for paragraph in titles:
+        assert paragraph.paragraph_format.keep_with_next
+        assert all(run.bold for run in paragraph.runs if run.text.strip())
+    # Word's own headings keep with the next paragraph by their style.
+    for level in ("Heading 1", "Heading 2", "Heading 3"):
+        assert document.styles[level].paragraph_format.keep_with_next
