@@ -544,6 +544,7 @@ class Checker:
             self.fail(claim, f"of these, the drafts are {drafts}")
         text = claim["text"]
         said = (len(on) == len(teams) and text.startswith(f"All {len(teams)} ")) or \
+            (len(on) == len(teams) == 2 and text.startswith("Both ")) or \
             re.search(rf"\b{len(on)} of (the )?{len(teams)}\b", text)
         if not said:
             self.fail(claim, f"{len(on)} of {len(teams)} is not in the words")

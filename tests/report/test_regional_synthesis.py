@@ -116,7 +116,7 @@ def test_key_messages_and_urgent_recommendations_are_shown():
     assert "Dudley, R1, urgent: Put supervision right" in text
     assert "**Dudley**\n\n- Strengths-based practice is less embedded" in text
     assert "The notes of Lydmouth (draft) give no key messages yet" in text
-    assert "All 2 councils with notes recommend on Q11" in text
+    assert "Both councils with notes recommend on Q11" in text
     assert "Lydmouth’s review is still a draft" in text
 
 
@@ -136,3 +136,29 @@ def test_the_cross_council_report_holds_the_synthesis(sample_run):
     assert 'id="What-the-review-teams-recommend"' in page
     assert 'href="#What-the-review-teams-recommend"' in page
     assert "All 4 councils with notes recommend on Q11 Management oversight" in page_text(page)
+
+
+def test_a_regions_report_brings_together_its_own_councils_only(tmp_path):
+    from test_regions import write_programme
+
+    folder = write_programme(tmp_path / "data")
+    notes = {"council-a": ("final", "- Record management decisions. [Q11]"),
+             "council-d": ("final", "- Record management decisions on the case record. [Q11]\n"
+                                    "- Name the legal duty behind each decision. [Q10]"),
+             "council-e": ("draft", "- Make oversight visible. [Q11]\n- Cut the waiting list.")}
+    for slug, (status, bullets) in notes.items():
+        (folder / f"{slug}.md").write_text(
+            f"---\nstatus: {status}\n---\n\n# Recommendations\n\n{bullets}\n", encoding="utf-8")
+    london = cross.open_cycle("2025-26", "", folder, region="London")
+    section = cross.synthesis_section(london)
+    text = " ".join(section.text.split())
+    assert ("The review teams' notes are held for 2 of the 3 councils reviewed in 2025-26: "
+            "Council D and Council E (draft).") in text
+    assert "Both councils with notes recommend on Q11 Management oversight" in text
+    assert "Council A" not in text  # of the North East
+    assert "Across the London region" in text
+    assert "Council E (draft), R2: Cut the waiting list." in text.split(f"### {UNTAGGED}")[1]
+    facts = Facts.of(load_programme(folder), notes_roots=[folder])
+    claims = [c.as_dict() for c in section.claims]
+    assert {c["scope"].get("region") for c in claims} == {"London"}
+    assert Checker(facts).check(claims, page_text(section.html)) == []

@@ -619,7 +619,8 @@ def _synthesis_lead(teams, by_question, rated, table, questions, scope, where,
     sentences = []
     for q in shared:
         on = by_question[q]
-        who = councils_on(q, f"All {len(teams)} councils with notes" if most == len(teams)
+        who = councils_on(q, "Both councils with notes" if most == len(teams) == 2
+                          else f"All {len(teams)} councils with notes" if most == len(teams)
                           else f"{most} of the {len(teams)} councils with notes")
         sentences.append(
             f"{who} recommend on {q} {questions[q].short_label}: "
