@@ -45,10 +45,18 @@ class Facts:
     regions: dict = field(default_factory=dict)
     exercises: dict = field(default_factory=dict)
     method: str = "exact"
+    #: (council, cycle) to (the questions its recommendations are tagged with, draft or not),
+    #: read from the notes files by :func:`notes_recommendations`, not by the library.
+    recommending: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, programme, notes_cycles=None, selection=None, dates=None) -> Facts:
-        """From a loaded programme (data stage only) and what its notes say."""
+    def of(cls, programme, notes_cycles=None, selection=None, dates=None,
+           notes_roots=()) -> Facts:
+        """From a loaded programme (data stage only) and what its notes say.
+
+        ``notes_roots``: folders whose notes files are read here, independently, for the
+        recommendations' question tags (:func:`notes_recommendations`).
+        """
         def plain(frame):
             frame = frame.copy()
             for column in frame.columns:
@@ -64,7 +72,94 @@ class Facts:
                    plain(programme.not_applicable), len(programme.catalogue),
                    earlier=dict(cycles), selection=dict(selection or {}),
                    dates=dict(dates or {}),
-                   regions={str(r.council): r.region for r in programme.reviews if r.region})
+                   regions={str(r.council): r.region for r in programme.reviews if r.region},
+                   recommending=notes_recommendations(programme, notes_roots))
+
+
+_TAGS = re.compile(r"\[\s*([A-Za-z]+\d+[A-Za-z]?(?:[\s,]+[A-Za-z]+\d+[A-Za-z]?)*)\s*\]")
+
+
+def _notes_lines(path) -> tuple[dict, list[tuple[str, str]]]:
+    """A notes file's front matter, and its (heading, top-level bullet) pairs.
+
+    Markdown is read line by line; a Word file through python-docx (Heading 1 paragraphs,
+    list paragraphs, the first table's two columns as the front matter). Neither goes
+    through the library's reader.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    fields, bullets, heading = {}, [], None
+    if path.suffix.casefold() == ".docx":
+        import docx
+
+        document = docx.Document(str(path))
+        if document.tables:
+            for row in document.tables[0].rows:
+                cells = [c.text.strip() for c in row.cells]
+                if len(cells) >= 2:
+                    fields[cells[0].casefold()] = cells[1]
+        for paragraph in document.paragraphs:
+            style = paragraph.style.name if paragraph.style is not None else ""
+            if style == "Heading 1":
+                heading = paragraph.text.strip()
+            elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None:
+                level = paragraph._p.pPr.numPr.ilvl
+                if level is None or int(level.val) == 0:
+                    bullets.append((heading, paragraph.text.strip()))
+        return fields, bullets
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+        for line in lines[1:end]:
+            key, _, value = line.partition(":")
+            fields[key.strip().casefold()] = value.strip()
+        lines = lines[end + 1:]
+    for line in lines:
+        if line.startswith("# "):
+            heading = line[2:].strip().rstrip("#").strip()
+        elif re.match(r"^[-*+]\s+|^\d+[.)]\s+", line):  # top level only: no indent
+            bullets.append((heading, line))
+    return fields, bullets
+
+
+def notes_recommendations(programme, roots=()) -> dict:
+    """Each review's recommendation tags and status, read from its notes files here.
+
+    Notes beside a review's data file (same name, ``.md`` first, then ``.docx``) belong to
+    that review; notes elsewhere under ``roots`` name theirs in ``council:`` and ``cycle:``.
+    A review is a draft when its notes say ``status: draft``.
+    """
+    from pathlib import Path
+
+    found, beside = {}, set()
+    for review in programme.reviews:
+        if review.path is None:
+            continue
+        for suffix in (".md", ".docx"):
+            notes = Path(review.path).with_suffix(suffix)
+            if notes.is_file():
+                beside.add(notes.resolve())
+                found[(str(review.council), str(review.cycle))] = notes
+                break
+    for root in roots:
+        for notes in sorted(Path(root).rglob("*")):
+            if notes.suffix.casefold() not in (".md", ".docx") or notes.resolve() in beside \
+                    or notes.name.casefold() == "readme.md":
+                continue
+            fields, _ = _notes_lines(notes)
+            if fields.get("council") and fields.get("cycle"):
+                found.setdefault((fields["council"], fields["cycle"]), notes)
+    recommending = {}
+    for key, notes in found.items():
+        fields, bullets = _notes_lines(notes)
+        tags = set()
+        for heading, line in bullets:
+            if (heading or "").casefold() == "recommendations":
+                for group in _TAGS.findall(line):
+                    tags |= {t.upper() for t in re.split(r"[\s,]+", group) if t}
+        recommending[key] = (frozenset(tags), fields.get("status", "").casefold() == "draft")
+    return recommending
 
 
 def _pct(share: float, decimals: int | None = None) -> str:
@@ -350,16 +445,19 @@ class Checker:
 
     def _programme_average(self, claim, scope, figures):
         frame = self._frame(figures["measure"], {"cycle": scope.get("cycle")})
-        frame = frame[frame["council"].isin(figures["includes"])]
+        # A council's own report says "every council of the cycle" without naming them.
+        everyone = figures.get("includes_all") and "includes" not in figures
+        includes = sorted(frame["council"].unique()) if everyone else figures["includes"]
+        frame = frame[frame["council"].isin(includes)]
         column = "judgement" if figures["measure"] == "judgements" else "rating"
         good, n = int(frame[column].isin(GOOD).sum()), len(frame)
         if (good, n) != (figures["successes"], figures["n"]):
             self.fail(claim, f"the data give {good} of {n}")
         if frame["council"].nunique() != figures["councils"] or \
-                len(figures["includes"]) != figures["councils"]:
+                len(includes) != figures["councils"]:
             self.fail(claim, "the number of councils is wrong")
         if scope.get("council") and figures.get("includes_council") and \
-                scope["council"] not in figures["includes"] and figures["includes"]:
+                scope["council"] not in includes and includes:
             self.fail(claim, "the average leaves out the council it says it includes")
         printed = (f"{_num(good)} of", f"{_num(good)} (", _pct(good / n, 1) if n else "n/a")
         if not any(form in claim["text"] for form in printed):
@@ -427,6 +525,29 @@ class Checker:
         said = self.facts.dates.get((scope.get("council"), scope.get("cycle")))
         if said is not None and figures["dates"] != said:
             self.fail(claim, f"the notes give {said}")
+
+    def _recommending_councils(self, claim, scope, figures):
+        """How many councils' teams recommend on a question, from the notes files read here."""
+        cycle, question = scope.get("cycle"), scope.get("question")
+        members = None
+        if scope.get("region"):
+            members = {c for c, r in self.facts.regions.items() if r == scope["region"]}
+        teams = {c: v for (c, cy), v in self.facts.recommending.items()
+                 if cy == cycle and (members is None or c in members)}
+        on = sorted((c for c, (tags, _) in teams.items() if question in tags), key=str.casefold)
+        drafts = sorted((c for c in on if teams[c][1]), key=str.casefold)
+        if sorted(figures["councils"], key=str.casefold) != on or figures["count"] != len(on):
+            self.fail(claim, f"the notes files give {on}")
+        if figures["teams"] != len(teams):
+            self.fail(claim, f"{len(teams)} councils have notes")
+        if sorted(figures["drafts"], key=str.casefold) != drafts:
+            self.fail(claim, f"of these, the drafts are {drafts}")
+        text = claim["text"]
+        said = (len(on) == len(teams) and text.startswith(f"All {len(teams)} ")) or \
+            (len(on) == len(teams) == 2 and text.startswith("Both ")) or \
+            re.search(rf"\b{len(on)} of (the )?{len(teams)}\b", text)
+        if not said:
+            self.fail(claim, f"{len(on)} of {len(teams)} is not in the words")
 
     def _funnel_flag(self, claim, scope, figures):
         frame = self._frame(figures["measure"], {"cycle": scope.get("cycle"),

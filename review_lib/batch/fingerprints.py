@@ -25,7 +25,8 @@ def _read_text(path: Path) -> str | None:
 
 
 def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, cycle,
-                  figures: Path | None, funnel_limits: str = "exact") -> str:
+                  figures: Path | None, funnel_limits: str = "exact",
+                  name_councils: bool = False) -> str:
     """A cheap hash of a run's inputs: files by size and modification time, and options.
 
     Equal to the last complete run's when no data file, narrative, catalogue, notebook or
@@ -46,6 +47,8 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
         Chart folder.
     funnel_limits : str, default "exact"
         The funnel method.
+    name_councils : bool, default False
+        Whether council reports name the other councils.
 
     Returns
     -------
@@ -66,6 +69,8 @@ def run_signature(data: Path, questions: Path | None, notebooks_dir, councils, c
                 continue
             entries.append((str(path), info.st_size, info.st_mtime_ns))
     options = [__version__, sorted(councils or []), cycle, str(figures), funnel_limits]
+    if name_councils:  # only when set: a run without it keeps its signature
+        options.append("name_councils")
     return hashlib.sha256(json.dumps([entries, options]).encode()).hexdigest() + "\n"
 
 

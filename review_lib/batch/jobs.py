@@ -325,7 +325,8 @@ def _job_environment(environment: dict[str, str], clear: tuple[str, ...]):
 
 
 def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
-              figures_dir: Path | None, funnel_limits: str = "exact") -> list[Job]:
+              figures_dir: Path | None, funnel_limits: str = "exact",
+              name_councils: bool = False) -> list[Job]:
     """Jobs for both council notebooks of each review.
 
     The data folder is passed by name, with the notebook working in its parent folder; a
@@ -346,6 +347,9 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
         Root of the charts, or None for the project's ``figures/``.
     funnel_limits : {"exact", "fingertips"}, default "exact"
         How funnel limits are drawn (passed to the leadership report's notebook).
+    name_councils : bool, default False
+        Name the other councils in each council's leadership report (passed to its
+        notebook only when set, so that a run without it renders as before).
 
     Returns
     -------
@@ -363,6 +367,8 @@ def plan_jobs(reviews, *, data: Path, questions: Path | None, reports_dir: Path,
                           "data_dir": data_param, "questions": "", "figures_dir": ""}
             if notebook == "council_leadership":
                 parameters["funnel_limits"] = funnel_limits
+                if name_councils:
+                    parameters["name_councils"] = True
             jobs.append(Job(notebook, review.council, review.cycle, parameters, str(cwd),
                             str(out_dir), html_name,
                             f"Practice Review {review.cycle}: {review.council} — {kind}",

@@ -82,7 +82,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
               log=None, watch: bool = False, poll: float = 0.25,
               on_summary=None, funnel_limits: str = "exact",
               engine: str = "inprocess", pdf: bool = False, docx: bool = False,
-              docx_style: str | Path | None = None) -> RunSummary:
+              docx_style: str | Path | None = None, name_councils: bool = False) -> RunSummary:
     """Render the council, cross-council and calibration reports of a programme.
 
     Failures are isolated: a bad file or a failing notebook costs only its own reports.
@@ -135,6 +135,11 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
         beside each leadership report (:mod:`review_lib.batch.formats`).
     docx_style : str or Path, optional
         A council's Word reference document for the Word files' styles.
+    name_councils : bool, default False
+        Name the other councils of the cycle in each council's own report (never one whose
+        review is a draft); by default they are "other councils"
+        (:func:`review_lib.report.council.named_councils`). The cross-council report always
+        names them.
 
     Returns
     -------
@@ -158,7 +163,7 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
     # if nothing does, they are stopped.
     def inputs() -> str:
         return run_signature(data, questions, notebooks_dir, councils, cycle, figures,
-                             funnel_limits)
+                             funnel_limits, name_councils)
 
     signature = inputs()
     last_run = reports_dir / LAST_RUN_FILE
@@ -182,7 +187,8 @@ def run_batch(*, data: str | Path | None = None, questions: str | Path | None = 
                            councils=councils, cycle=cycle, reports_dir=reports_dir,
                            figures=figures, verbose=verbose, timeout=timeout, force=force,
                            notebooks_dir=notebooks_dir, log=log, keep_workers=watch,
-                           funnel_limits=funnel_limits, engine=engine)
+                           funnel_limits=funnel_limits, engine=engine,
+                           name_councils=name_councils)
             if pdf or docx:
                 from review_lib.batch.formats import write_formats
 
@@ -261,7 +267,8 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
          councils: list[str] | None, cycle: str | None, reports_dir: Path,
          figures: Path | None, verbose: bool, timeout: int, force: bool,
          notebooks_dir: str | Path | None, log, keep_workers: bool = False,
-         funnel_limits: str = "exact", engine: str = "inprocess") -> RunSummary:
+         funnel_limits: str = "exact", engine: str = "inprocess",
+         name_councils: bool = False) -> RunSummary:
     """One pass of :func:`run_batch`, with its workers already starting."""
     from review_lib.data.catalogue import load_catalogue
     from review_lib.data.loading import (
@@ -321,7 +328,8 @@ def _run(workers: _Workers, scratch: Path, *, data: Path, questions: Path | None
             log(f"not found: {name}")
     all_cycles = [c for c in cycles if c in {r.cycle for r in reviews}]
     plan = plan_jobs(selected, data=data, questions=questions, reports_dir=reports_dir,
-                     figures_dir=figures, funnel_limits=funnel_limits)
+                     figures_dir=figures, funnel_limits=funnel_limits,
+                     name_councils=name_councils)
     regions = {c: sorted({r.region for r in reviews if r.cycle == c and r.region},
                          key=str.casefold) for c in all_cycles}
     plan += plan_cross_jobs(all_cycles, data=data, questions=questions,
@@ -764,7 +772,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                             force=args.force, notebooks_dir=args.notebooks, log=log,
                             watch=args.watch, on_summary=each_pass,
                             funnel_limits=args.funnel_limits, engine=args.engine,
-                            pdf=args.pdf, docx=args.docx, docx_style=args.docx_style)
+                            pdf=args.pdf, docx=args.docx, docx_style=args.docx_style,
+                            name_councils=args.name_councils)
     if args.watch:
         print("Stopped watching.", flush=True)
     else:
@@ -806,6 +815,10 @@ def add_run_parser(sub) -> None:
                      help="how funnel limits are drawn: exact binomial (default; flags a "
                           "council by chance no more often than the stated 5%% or 0.2%%) or "
                           "the PHE Fingertips method (as PHEindicatormethods computes it)")
+    run.add_argument("--name-councils", action="store_true",
+                     help="name the other councils in each council's own report (never one "
+                          "whose review is a draft); by default they are 'other councils'. "
+                          "The cross-council report always names them")
     run.add_argument("--pdf", action="store_true",
                      help="also write a PDF beside each leadership and cross-council report "
                           "(headless Chromium; without it, says what to install)")

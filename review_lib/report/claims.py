@@ -43,7 +43,11 @@ KINDS: dict[str, str] = {
     "no_question_below_good": "no figures: no rating below Good in the scope",
     "council_vs_average": "measure, successes, n, average_successes, average_n, "
                           "includes_council, councils, flag",
-    "programme_average": "measure, successes, n, councils, includes (list of councils)",
+    "programme_average": "measure, successes, n, councils, includes (list of councils), or "
+                         "includes_all (every council of the cycle, not listed)",
+    "recommending_councils": "question, councils (those whose review team recommends on it, "
+                             "by its notes' tags), count, teams (councils with notes), drafts "
+                             "(those of the councils whose review is a draft)",
     "change": "measure, previous_cycle, before_successes, before_n, after_successes, after_n, "
               "points, clear",
     "lean": "previous_cycle, direction ('better', 'lower' or None), p",

@@ -50,6 +50,10 @@ class ReviewContext:
     prepared_notes : tuple or None
         The batch run's read of the notes files (:func:`notes_read`), from its prepared
         file, or None: used only while every notes file is as it was read.
+    name_councils : bool
+        Whether the council's own reports name the other councils of its cycle (those whose
+        review is not a draft); by default they are "other councils"
+        (:func:`review_lib.report.council.named_councils`).
     """
 
     review: Review
@@ -61,6 +65,7 @@ class ReviewContext:
     exercises: list = field(default_factory=list)
     computed: ReviewResults | None = field(default=None, repr=False)
     prepared_notes: tuple | None = field(default=None, repr=False)
+    name_councils: bool = False
 
     @property
     def catalogue(self) -> Catalogue:
@@ -624,7 +629,8 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
                 figures_dir: str | Path | None = None,
                 funnel_limits: str = "exact", *, programme: Programme | None = None,
                 exercises: list | None = None,
-                prepared: str | Path | None = None) -> ReviewContext:
+                prepared: str | Path | None = None,
+                name_councils: bool = False) -> ReviewContext:
     """Load a council's review and the rest of its programme for a report.
 
     Files in the folder that have errors are left out of comparisons (and listed in
@@ -659,6 +665,10 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         passes it as the notebooks' ``prepared`` parameter): its read of the data and the
         notes, and its analysis of the review once written, used while every file is as
         it read them. None or "" (an analyst in JupyterLab) reads the data folder.
+    name_councils : bool, default False
+        Name the other councils of the cycle in this council's reports (never one whose
+        review is a draft); by default they are "other councils" and only this council is
+        named (``practice-review run --name-councils``).
 
     Returns
     -------
@@ -691,7 +701,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
         folder = (Path(root) / review.cycle / slug(review.council)
                   if root is not None else None)
         return ReviewContext(review, programme, folder, [], funnel_limits, None,
-                             list(exercises or []))
+                             list(exercises or []), name_councils=name_councils)
     if exercises is not None:
         raise ValueError("exercises go with a programme already loaded (programme=)")
     _, catalogue, results, handed = _load(data_dir, questions, prepared)
@@ -713,6 +723,7 @@ def open_review(council: str, cycle: str, data_dir: str | Path | None = None,
     computed = _run_analysis(handed, review.council, review.cycle, funnel_limits)
     return ReviewContext(review, programme, folder, skipped, funnel_limits,
                          data if data.is_dir() else None, exercises, computed,
-                         handed["notes"] if handed is not None else None)
+                         handed["notes"] if handed is not None else None,
+                         name_councils=name_councils)
 
 

@@ -574,6 +574,60 @@ def context_findings(context: ReviewContext) -> dict[str, str]:
         selection=notes.selection if notes is not None else None)
 
 
+def draft_councils(context: ReviewContext) -> frozenset[str]:
+    """The councils of the review's cycle whose review is still a draft.
+
+    A review is a draft when its team's notes say so or have errors (its own or its previous
+    review's: :meth:`~review_lib.data.notes.NotesIndex.problems_for`), as its own report
+    says. A review without notes is not a draft: its report is the data alone.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    frozenset of str
+        Council names, as the data give them.
+    """
+    index, cycle = context.notes_index, context.review.cycle
+    drafts = set()
+    for review in context.programme.in_cycle(cycle).reviews:
+        notes = index.for_review(review.council, cycle)
+        if (notes is not None and notes.is_draft) or index.problems_for(review.council, cycle):
+            drafts.add(str(review.council))
+    return frozenset(drafts)
+
+
+def named_councils(context: ReviewContext) -> frozenset[str]:
+    """The councils a council's own report may name: itself, and others only when asked.
+
+    A council's leadership and distributions reports are written for its own leadership,
+    so by default they name no other council: the others are "other councils", and a
+    chart of every council names only this one. With ``name_councils``
+    (``practice-review run --name-councils``) they name the other councils too, except a
+    council whose review is still a draft (:func:`draft_councils`): its findings are not
+    yet agreed, so it is left unnamed, as every other council is by default. The
+    cross-council report, written for the network, names every council.
+
+    Parameters
+    ----------
+    context : ReviewContext
+        The review.
+
+    Returns
+    -------
+    frozenset of str
+        Council names, the review's own always among them.
+    """
+    own = {str(context.review.council)}
+    if not context.name_councils:
+        return frozenset(own)
+    everyone = {str(r.council) for r in context.programme.in_cycle(context.review.cycle).reviews}
+    return frozenset(own | (everyone - draft_councils(context)))
+
+
 @sectioned
 def funnel_position(context: ReviewContext) -> str:
     """The council's own place on its cycle's funnel plot of overall judgements, highlighted.
@@ -596,12 +650,16 @@ def funnel_position(context: ReviewContext) -> str:
         return ""
     table = position.funnels.judgements
     council = context.review.council
+    named = sorted(named_councils(context))
+    which = ("the other councils are named where there is room, except any whose review is "
+             "still a draft" if len(named) > 1 else "the other councils are not named")
     return chart_html(
-        charts.funnel_plot, table, highlight=council,
+        charts.funnel_plot, table, highlight=council, named=named,
         title=f"{council} among the {len(table)} councils of {context.review.cycle}",
-        alt=charts.alt_text_funnel(table, highlight=council),
+        alt=charts.alt_text_funnel(table, highlight=council, named=named),
         caption=f"Share of case records judged Outstanding or Good, against the number of "
-                f"records, for every council in the cycle; {council} is highlighted. For a "
+                f"records, for every council in the cycle; {council} is highlighted and "
+                f"{which}. For a "
                 "point inside the dashed 95% lines there is no clear evidence of a difference "
                 "from the programme average; beyond the dotted 99.8% lines, the difference is "
                 "more than chance would readily explain. Where a line is missing (often the "

@@ -48,6 +48,8 @@ class CycleContext:
     funnel_limits: str = "exact"
     #: One region's councils only ("" for the whole programme).
     region: str = ""
+    #: The data folder, searched for notes files that stand alone (None: beside data only).
+    data_dir: Path | None = None
 
     @cached_property
     def national_programme(self) -> Programme:
@@ -92,6 +94,24 @@ class CycleContext:
         from review_lib.report.regions import subset_funnels
 
         return subset_funnels(self.national_funnels, self.cycle_programme.councils)
+
+    @cached_property
+    def notes_index(self):
+        """Every review team's notes in the data (:mod:`review_lib.data.notes`)."""
+        from review_lib.report.context import _notes_index
+
+        return _notes_index(self.programme, [self.data_dir] if self.data_dir else [])
+
+    @cached_property
+    def synthesis(self) -> str:
+        """The regional synthesis of the review teams' notes (Markdown, with its claims)."""
+        from review_lib.analysis.scopes import cycle_results
+        from review_lib.report.claims import claimed
+        from review_lib.report.wording.regional import regional_synthesis, team_notes
+
+        teams = team_notes(self.cycle_programme, self.notes_index, self.cycle)
+        results = cycle_results(self.cycle_programme, region=self.region)
+        return claimed(regional_synthesis, teams, results, self.programme.catalogue)
 
     @cached_property
     def findings(self) -> dict[str, str]:
@@ -176,7 +196,8 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
         figures = (root / cycle / "regions" / region_slug(region) / "cross-council"
                    if root is not None else None)
     return CycleContext(programme, cycle, chosen, figures, overdispersion,
-                        is_synthetic(data), funnel_limits, region)
+                        is_synthetic(data), funnel_limits, region,
+                        data if data.is_dir() else None)
 
 
 @sectioned
@@ -559,23 +580,23 @@ def heatmap_section(context: CycleContext) -> str:
     share_frame = shares.rename(columns=labels)
     count_frame = counts.rename(columns=labels)
     if by_region:
-        return chart_html(
+        return combined('<div class="heatmap">', chart_html(
             charts.heatmap, share_frame, count_frame,
             title=f"Share of ratings Good or better, by region and question, {context.cycle}",
             alt=charts.alt_text_heatmap(share_frame, count_frame, unit="region"),
             caption="Each cell is one region's share of its case records rated Outstanding "
                     "or Good on one question (n, the records rated, in the cell). Darker is "
                     "higher. Each regional report shows its councils one by one.",
-            filename="heatmap.png", folder=context.figures_dir)
-    return chart_html(charts.heatmap, share_frame, count_frame, highlight=context.highlight,
-                      title=f"Share of ratings Good or better, by council and question, "
-                            f"{context.cycle}",
-                      alt=charts.alt_text_heatmap(share_frame, count_frame),
-                       caption="Each cell is one council's share of cases rated Outstanding "
-                               "or Good on one question (usually of 20 cases; fewer where "
-                               "questions did not apply). Darker is higher. With 20 cases, "
-                               "one case moves a cell by 5 points.",
-                       filename="heatmap.png", folder=context.figures_dir)
+            filename="heatmap.png", folder=context.figures_dir), "</div>")
+    # Printed at the page's width (report.css: .heatmap), so its figures can be read.
+    return combined('<div class="heatmap">', chart_html(
+        charts.heatmap, share_frame, count_frame, highlight=context.highlight,
+        title=f"Share of ratings Good or better, by council and question, {context.cycle}",
+        alt=charts.alt_text_heatmap(share_frame, count_frame),
+        caption="Each cell is one council's share of cases rated Outstanding or Good on one "
+                "question (usually of 20 cases; fewer where questions did not apply). Darker "
+                "is higher. With 20 cases, one case moves a cell by 5 points.",
+        filename="heatmap.png", folder=context.figures_dir), "</div>")
 
 
 def _by_region(context: CycleContext) -> bool:
@@ -752,6 +773,34 @@ def footer(context: CycleContext, data_files: list[tuple[str, str]] | None = Non
 
 
 @sectioned
+def synthesis_section(context: CycleContext) -> str:
+    """The review teams' recommendations and key messages, brought together by question.
+
+    See :func:`review_lib.report.wording.regional.regional_synthesis`: recommendations
+    grouped by their questions' tags and themes, the number of councils recommending on
+    each question beside the figures for it, untagged recommendations listed apart, and
+    drafts marked wherever they appear.
+
+    Parameters
+    ----------
+    context : CycleContext
+        The cycle (and region, for a region's report).
+
+    Returns
+    -------
+    str
+        HTML, with a heading.
+    """
+    from review_lib.report.council import markdown_html
+    from review_lib.report.wording.regional import SYNTHESIS_HEADING
+
+    text = context.synthesis
+    return Section(f'<h2 id="{_anchor(SYNTHESIS_HEADING)}">{esc(SYNTHESIS_HEADING)}</h2>\n'
+                   f"{markdown_html(text)}", text=f"## {SYNTHESIS_HEADING}\n\n{text}",
+                   claims=getattr(text, "claims", ()))
+
+
+@sectioned
 def findings_section(context: CycleContext, heading: str, *, level: int = 2) -> str:
     """One section of the regional findings, with its heading.
 
@@ -786,6 +835,7 @@ def _anchor(heading: str) -> str:
 
 #: The cross-council notebook's level-2 headings, in order.
 CROSS_HEADINGS = ("Headline", "Questions across the programme",
+                  "What the review teams recommend",
                   "Councils against the programme average",
                   "Share Good or better, question by question",
                   "Overall judgements, council by council",
@@ -810,7 +860,8 @@ def navigation(context: CycleContext) -> str:
     from review_lib.report.navigation import contents_nav
 
     notebook_headings = {"Share Good or better, question by question",
-                         "Overall judgements, council by council"}
+                         "Overall judgements, council by council",
+                         "What the review teams recommend"}
     contents = [(h.replace(" ", "-"), h) for h in CROSS_HEADINGS
                 if h in notebook_headings or h in context.findings]
     if context.region:

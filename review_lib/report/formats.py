@@ -563,7 +563,34 @@ def _word_ready(html: str) -> str:
     html = re.sub(r"<style\b.*?</style>", "", html, flags=re.S)
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     html = re.sub(r'<p class="draft-mark"[^>]*>.*?</p>', "", html, flags=re.S)
-    return html
+    # What the stylesheet makes bold (a recommendation, the title over its evidence) is
+    # bold in Word too, and so kept with what it heads (_bold_heading).
+    html = re.sub(r'(<p class="(?:recommendation|evidence-title)">)(.*?)(</p>)',
+                  r"\1<strong>\2</strong>\3", html, flags=re.S)
+    # A number's cell (class "num") is right-aligned in Word too: pandoc reads the
+    # alignment from the cell's style, not from the stylesheet left out above.
+    return _NUMBER_CELL.sub(lambda m: f'{m.group(0)[:-1]} style="text-align: right">', html)
+
+
+#: A table cell the report marks as holding a number (``class="num"``), without a style.
+_NUMBER_CELL = re.compile(
+    r"<t[dh]\b(?![^>]*\bstyle=)[^>]*\bclass=(?:\"[^\"]*\bnum\b[^\"]*\"|num\b)[^>]*>")
+
+
+def _is_draft(html: str) -> bool:
+    """Whether an HTML report is a draft: it carries the draft mark every printed page shows.
+
+    Parameters
+    ----------
+    html : str
+        A report's HTML.
+
+    Returns
+    -------
+    bool
+        True when the report says DRAFT (its title's draft mark).
+    """
+    return re.search(r'<p class="draft-mark"', html) is not None
 
 
 _EMBEDDED_IMAGE = re.compile(r'src="data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=]+)"')
@@ -602,13 +629,18 @@ _KEPT_TABLE_ROWS = 25
 _KEPT_WITH_NEXT = ("TableCaption", "CaptionedFigure")
 
 
-def _finish_word_file(path: Path) -> None:
+def _finish_word_file(path: Path, *, draft: bool = False) -> None:
     """Print-ready touches pandoc does not make, written into the Word file in place.
 
     - Numbered lists get room for two-digit numbers (bulleted lists are left alone).
     - No table row is split across pages; a table of up to 25 rows is kept on one page,
       and a longer one repeats its heading row (pandoc marks it) on each.
-    - A table's caption is kept with its table, and a chart with its caption.
+    - A table's caption is kept with its table, a chart with its caption, and a short
+      paragraph wholly in bold (a heading in all but style) with what follows it.
+    - The items of a list read at the size of the body text (:func:`_list_style`).
+    - The table of contents is headed "Contents" and already lists the sections, so it is
+      never an empty heading before Word (or LibreOffice) updates it (:func:`_contents`).
+    - A draft says DRAFT at the top of every page (:func:`_draft_header`).
     """
     import docx
     from docx.oxml import OxmlElement
@@ -635,6 +667,8 @@ def _finish_word_file(path: Path) -> None:
         style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         if style is not None and style.get(qn("w:val")) in _KEPT_WITH_NEXT:
             keep_with_next(paragraph)
+        elif _bold_heading(paragraph):
+            keep_with_next(paragraph)
     for table in body.iter(qn("w:tbl")):
         rows = table.findall(qn("w:tr"))
         for number, row in enumerate(rows, start=1):
@@ -657,7 +691,136 @@ def _finish_word_file(path: Path) -> None:
             room = max(int(indent.get(qn("w:hanging")) or 0), _NUMBER_ROOM)
             indent.set(qn("w:left"), str(max(int(indent.get(qn("w:left")) or 0), room)))
             indent.set(qn("w:hanging"), str(room))
+    _list_style(document)
+    _contents(document)
+    if draft:
+        _draft_header(document)
     document.save(str(path))
+
+
+#: The style given to the items of tight lists, which pandoc gives its "Compact" style: that
+#: is also its table cells' style, set smaller than the body text (:func:`house_style`).
+LIST_STYLE = "List Text"
+
+
+def _list_style(document) -> None:
+    """List items in :data:`LIST_STYLE`: the body text's size, Compact's spacing."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+
+    names = {style.name for style in document.styles}
+    if "Compact" not in names or "Body Text" not in names:
+        return
+    if LIST_STYLE not in names:
+        style = document.styles.add_style(LIST_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = document.styles["Body Text"]
+        compact = document.styles["Compact"].paragraph_format
+        style.paragraph_format.space_before = compact.space_before
+        style.paragraph_format.space_after = compact.space_after
+    style_id = document.styles[LIST_STYLE].style_id
+    compact_id = document.styles["Compact"].style_id
+    for paragraph in document.element.body.iter(qn("w:p")):
+        pr = paragraph.find(qn("w:pPr"))
+        if pr is None or pr.find(qn("w:numPr")) is None:
+            continue
+        style = pr.find(qn("w:pStyle"))
+        if style is not None and style.get(qn("w:val")) == compact_id:
+            style.set(qn("w:val"), style_id)
+
+
+def _contents(document) -> None:
+    """The table of contents headed "Contents", listing the sections before any update.
+
+    pandoc writes the field empty under a "Table of Contents" heading, for Word to fill in
+    when the file is opened (after asking) and LibreOffice only on Tools, Update: until
+    then the reader saw a heading over nothing. The field's result now holds every
+    Heading 1, which an update replaces with the same list and its page numbers.
+    """
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    body = document.element.body
+    field = next((instr for instr in body.iter(qn("w:instrText"))
+                  if (instr.text or "").strip().startswith("TOC")), None)
+    if field is None:
+        return
+    paragraph = field.getparent().getparent()
+    for heading in paragraph.itersiblings(preceding=True):
+        if heading.tag == qn("w:p"):
+            for text in heading.iter(qn("w:t")):
+                if text.text == "Table of Contents":
+                    text.text = "Contents"
+            break
+    level1 = document.styles["Heading 1"].style_id
+    titles = [" ".join("".join(t.text or "" for t in p.iter(qn("w:t"))).split())
+              for p in body.iter(qn("w:p"))
+              if (s := p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")) is not None
+              and s.get(qn("w:val")) == level1]
+    titles = [title for title in titles if title]
+    end = next((c for c in paragraph.iter(qn("w:fldChar"))
+                if c.get(qn("w:fldCharType")) == "end"), None)
+    if not titles or end is None:
+        return
+    def listed(entry, title: str) -> None:
+        pr = entry.find(qn("w:pPr"))
+        if pr is None:
+            pr = OxmlElement("w:pPr")
+            entry.insert(0, pr)
+        style = OxmlElement("w:pStyle")
+        style.set(qn("w:val"), "TOC1")
+        pr.insert(0, style)
+        run, text = OxmlElement("w:r"), OxmlElement("w:t")
+        text.text = title
+        run.append(text)
+        entry.append(run)
+
+    # The first section is listed in the field's own paragraph, after its separator; the
+    # others each in a paragraph, and the field ends with the last of them.
+    end.getparent().remove(end)
+    listed(paragraph, titles[0])
+    last = paragraph
+    for title in titles[1:]:
+        entry = OxmlElement("w:p")
+        listed(entry, title)
+        last.addnext(entry)
+        last = entry
+    closing = OxmlElement("w:r")
+    closing.append(end)
+    last.append(closing)
+
+
+def _draft_header(document) -> None:
+    """DRAFT, bold, at the top right of every page of every section."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    for section in document.sections:
+        section.header.is_linked_to_previous = False
+        paragraph = section.header.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = paragraph.add_run("DRAFT")
+        run.bold = True
+        run.font.size = Pt(10)
+        if section.different_first_page_header_footer:
+            first = section.first_page_header.paragraphs[0]
+            first.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            first.add_run("DRAFT").bold = True
+
+
+def _bold_heading(paragraph) -> bool:
+    """A short paragraph wholly in bold: the report's headings that are not headings.
+
+    "What the case records show" over a recommendation's evidence, say, which must not be
+    left at the foot of a page, away from what it heads (Word's headings keep with the next
+    paragraph by their style).
+    """
+    from docx.oxml.ns import qn
+
+    runs = [r for r in paragraph.iter(qn("w:r")) if "".join(
+        t.text or "" for t in r.iter(qn("w:t"))).strip()]
+    text = "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip()
+    return bool(runs) and len(text) <= 120 and all(
+        r.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None for r in runs)
 
 
 def _has_numbering(document) -> bool:
@@ -796,9 +959,8 @@ def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
         if reference is not None:  # a council's own: without the addresses it would contact
             strip_external(Path(reference), style)
         source = Path(folder) / "report.html"
-        source.write_text(_images_as_files(
-            _word_ready(Path(html).read_text(encoding="utf-8")), Path(folder)),
-            encoding="utf-8")
+        page = Path(html).read_text(encoding="utf-8")
+        source.write_text(_images_as_files(_word_ready(page), Path(folder)), encoding="utf-8")
         temporary = docx_path.with_name(f".{docx_path.name}.{os.getpid()}.part")
         # The report's h1 becomes the document's title (its one Title paragraph, and the
         # title the footer shows), its sections Heading 1 and their parts Heading 2; the
@@ -810,7 +972,7 @@ def html_to_docx(html: Path, docx_path: Path, *, reference: Path | None = None,
         try:
             run_pandoc([str(source), "--from=html", "--to=docx", f"--output={temporary}",
                         *extra])
-            _finish_word_file(temporary)
+            _finish_word_file(temporary, draft=_is_draft(page))
             strip_external(temporary)
         except FormatError as error:
             temporary.unlink(missing_ok=True)

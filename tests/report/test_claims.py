@@ -43,7 +43,7 @@ def _facts(programme: Programme, roots=()) -> Facts:
         selection[(name, cycle)] = notes.selection
         if notes.review_dates:
             dates[(name, cycle)] = notes.review_dates
-    return Facts.of(programme, notes_cycles, selection, dates)
+    return Facts.of(programme, notes_cycles, selection, dates, notes_roots=roots)
 
 
 @pytest.fixture(scope="module")

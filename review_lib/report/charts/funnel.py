@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -138,7 +139,8 @@ def _match_council(index: pd.Index, highlight: str | None) -> object | None:
     return None
 
 
-def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> list[object]:
+def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None,
+                    named: Collection[str] | None = None) -> list[object]:
     """The councils :func:`funnel_plot` names beside their points.
 
     Every council is named unless more than eight sit at (nearly) the same n, where names
@@ -152,6 +154,9 @@ def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> lis
         From :func:`review_lib.analysis.stats.funnel_table`.
     highlight : str, optional
         The highlighted council.
+    named : collection of str, optional
+        The only councils that may be named besides the highlighted one (a council's own
+        report names no other council unless asked to); every council by default.
 
     Returns
     -------
@@ -160,15 +165,22 @@ def funnel_labelled(table: pd.DataFrame, *, highlight: str | None = None) -> lis
     """
     if table.empty:
         return []
+    chosen = _match_council(table.index, highlight)
     x = pd.Series(funnel_x(table), index=table.index)
     low, high = _funnel_n_range(x.to_numpy())
     crowded = any(len(c) > _FUNNEL_LABEL_ALL for c in _n_clusters(x, high - low))
     if not crowded:
-        return list(table.index)
-    chosen = _match_council(table.index, highlight)
-    outside = _labelled_outside(table)
-    return [council for council, flag in table["flag"].items()
-            if (str(flag) in outside) or council == chosen]
+        chosen_ones = list(table.index)
+    else:
+        outside = _labelled_outside(table)
+        chosen_ones = [council for council, flag in table["flag"].items()
+                       if (str(flag) in outside) or council == chosen]
+    return [council for council in chosen_ones if _nameable(council, chosen, named)]
+
+
+def _nameable(council: object, chosen: object | None, named: Collection[str] | None) -> bool:
+    """Whether a council may be named: the highlighted one always, the rest if ``named``."""
+    return named is None or council == chosen or str(council) in {str(n) for n in named}
 
 
 def _labelled_outside(table: pd.DataFrame) -> frozenset[str]:
@@ -385,7 +397,7 @@ def _funnel_label(ax: Axes, row: pd.Series, council: object, own: _FunnelPoint, 
 @literal_text
 def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes | None = None,
                 title: str | None = None, xlabel: str = "Number of case records",
-                show_adjusted: bool = False) -> Axes:
+                show_adjusted: bool = False, named: Collection[str] | None = None) -> Axes:
     """Funnel plot: each council's share against its n, with control limits around the average.
 
     The programme average is a solid line; the 95% (dashed) and 99.8% (dotted) limits are
@@ -414,6 +426,10 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
         For a table with unadjusted limits, also draw the limits widened for overdispersion
         when there is overdispersion to allow for: the 95% ones as a shaded band, the
         99.8% ones as turquoise dash-dot lines.
+    named : collection of str, optional
+        The only councils named beside their points besides the highlighted one (see
+        :func:`funnel_labelled`); every council that has room by default. The others are
+        drawn unlabelled.
 
     Returns
     -------
@@ -539,8 +555,8 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
               for c, (x, y), r, dx, value in zip(table.index, display, radii, offsets, n,
                                                   strict=True)}
     _draw_funnel_points(ax, table, n, shares, sizes, points, chosen)
-    _place_funnel_labels(ax, table, points, funnel_labelled(table, highlight=highlight),
-                         chosen)
+    _place_funnel_labels(ax, table, points,
+                         funnel_labelled(table, highlight=highlight, named=named), chosen)
     return ax
 
 
@@ -601,7 +617,8 @@ def _funnel_measure(measure: str) -> tuple[str, str]:
 
 
 def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
-                    measure: str = "overall judgements") -> str:
+                    measure: str = "overall judgements",
+                    named: Collection[str] | None = None) -> str:
     """Alt text for :func:`funnel_plot`: average, councils outside the limits, highlight.
 
     Parameters
@@ -612,6 +629,10 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
         The highlighted council.
     measure : str, default "overall judgements"
         What the shares count: ``"overall judgements"`` or ``"question ratings"``.
+    named : collection of str, optional
+        The only councils named besides the highlighted one, as :func:`funnel_plot` names
+        them; each other council the text mentions is "a council at 30%" (the council at
+        30%). Every council by default.
 
     Returns
     -------
@@ -631,6 +652,14 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
     count = len(table)
     if count == 0:
         return f"Funnel plot of the share of {what}: no councils to show."
+    chosen = _match_council(table.index, highlight)
+
+    def name(council: object, share: float, article: str = "a") -> str:
+        """``"Kestrel Vale 100%"``, or ``"a council at 100%"`` where it is not named."""
+        if _nameable(council, chosen, named):
+            return f"{council} {format_percent(share, 0)}" if article == "a" else str(council)
+        return f"{article} council at {format_percent(share, 0)}"
+
     target = _funnel_target(table)
     councils = "council's" if count == 1 else "councils'"
     if table.attrs.get("axis") == "effective_n":
@@ -651,18 +680,17 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
     elif "above95" not in _labelled_outside(table):
         # As the chart names them: a long list names those outside the 99.8% limits only.
         extreme = outside[outside["flag"].astype(str).str.endswith("998")]
-        named = [f"{c} {format_percent(row.share, 0)} ({row._side})"
-                 for c, row in extreme.iterrows()]
+        listed = [f"{name(c, row.share)} ({row._side})" for c, row in extreme.iterrows()]
         rest = len(outside) - len(extreme)
-        parts.append((f"Outside the 99.8% limits: {_join(named)}. " if named else
+        parts.append((f"Outside the 99.8% limits: {_join(listed)}. " if listed else
                       "No council is outside the 99.8% limits. ")
-                     + f"{rest} {'more ' if named else ''}council"
+                     + f"{rest} {'more ' if listed else ''}council"
                      + ("s are" if rest != 1 else " is") + " outside the 95% limits only.")
     else:
-        named = [f"{c} {format_percent(row.share, 0)} ({row._side})"
-                 for c, row in outside.iterrows()]
-        sentence = f"Outside the 95% limits: {_join(named)}."
-        extreme = [str(c) for c, f in outside["flag"].items() if str(f).endswith("998")]
+        listed = [f"{name(c, row.share)} ({row._side})" for c, row in outside.iterrows()]
+        sentence = f"Outside the 95% limits: {_join(listed)}."
+        extreme = [name(c, outside.loc[c, "share"], "the") for c, f in outside["flag"].items()
+                   if str(f).endswith("998")]
         if extreme and len(extreme) == len(outside):
             also = "both" if len(extreme) == 2 else "all" if len(extreme) > 2 else "also"
             sentence = sentence[:-1] + (f"; {also} also outside the 99.8% limits."
@@ -672,7 +700,6 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
             verb = "is" if len(extreme) == 1 else "are"
             sentence += f" Of these, {_join(extreme)} {verb} also outside the 99.8% limits."
         parts.append(sentence)
-    chosen = _match_council(table.index, highlight)
     if chosen is not None:
         row = table.loc[chosen]
         flag = str(row["flag"])
@@ -680,8 +707,13 @@ def alt_text_funnel(table: pd.DataFrame, *, highlight: str | None = None,
                  f"{_side(flag)} the {'99.8' if flag.endswith('998') else '95'}% "
                  "limits")
         parts.append(f"{chosen} ({format_percent(row['share'], 0)}), highlighted, is {where}.")
-    labelled = funnel_labelled(table, highlight=highlight)
-    if len(labelled) < count:
+    labelled = funnel_labelled(table, highlight=highlight, named=named)
+    if named is not None and len(labelled) < count:
+        # Only some councils may be named: the chart names exactly these.
+        who = [str(c) for c in labelled]
+        parts.append(f"Only {_join(who)} {'is' if len(who) == 1 else 'are'} named on the "
+                     "chart." if who else "No council is named on the chart.")
+    elif len(labelled) < count:
         flags = _labelled_outside(table)
         named = table.index[table["flag"].astype(str).isin(flags)]
         limits = "95" if "above95" in flags else "99.8"

@@ -45,6 +45,12 @@ from review_lib.report.charts.funnel import (
 # --------------------------------------------------------------------------- heat map
 
 
+#: The heat map's cell figures, in points: printed at an A4 page's width (report.css), the
+#: share prints at about 7.7 points and an n below it at about 6.9.
+_HEATMAP_VALUE_FONT = 9.5
+_HEATMAP_N_FONT = 8.5
+
+
 def heatmap_colormap() -> LinearSegmentedColormap:
     """The heat map's sequential colour map, light to dark blue.
 
@@ -136,10 +142,11 @@ def heatmap(shares: pd.DataFrame, counts: pd.DataFrame, *, ax: Axes | None = Non
             ink = text_colour_for(colour)
             show_n = modal is not None and np.isfinite(count) and int(count) != modal
             ax.text(j, i - (0.13 if show_n else 0), format_percent(share, 0), ha="center",
-                    va="center", fontsize=8.5, color=ink, gid=f"heatmap-value:{key}")
+                    va="center", fontsize=_HEATMAP_VALUE_FONT, color=ink,
+                    gid=f"heatmap-value:{key}")
             if show_n:
                 ax.text(j, i + 0.24, f"n={int(count)}", ha="center", va="center",
-                        fontsize=6.5, color=ink, gid=f"heatmap-n:{key}")
+                        fontsize=_HEATMAP_N_FONT, color=ink, gid=f"heatmap-n:{key}")
     ax.set_xticks(np.arange(columns), column_labels, fontsize=8.5, rotation=45,
                   ha="left", rotation_mode="anchor")
     ax.set_yticks(np.arange(rows), [str(r) for r in shares.index], fontsize=9)

@@ -609,14 +609,19 @@ def _effective_words(point: FunnelPoint, council: str, programme: float) -> str:
 
 def _averages(point: FunnelPoint, council: str, noun: str, verb: str, scope: dict,
               councils: tuple[str, ...]) -> str:
-    """Programme average (saying that it includes the council) and the council's share."""
+    """Programme average (saying that it includes the council) and the council's share.
+
+    The claim records that the average is of every council of the cycle (``includes_all``)
+    rather than listing them: a council's own report, its claims file too, names no other
+    council (:func:`review_lib.report.council.named_councils`).
+    """
     total_good, total_n = point.programme_successes, point.programme_n
     measure = "judgements" if point.measure == "judgements" else "ratings"
     average = stated(f"Across all {len(councils)} councils of the programme, {council} included, "
                      f"{_number(total_good)} of {_plural(total_n, noun)} "
                      f"({_pct(total_good / total_n)}) {verb} Outstanding or Good",
                      "programme_average", scope, measure=measure, successes=total_good,
-                     n=total_n, councils=len(councils), includes=list(councils),
+                     n=total_n, councils=len(councils), includes_all=True,
                      includes_council=True)
     own = stated(f"In {council}, {_of(point.successes, point.n)}", "share", scope,
                  measure=measure, successes=point.successes, n=point.n)

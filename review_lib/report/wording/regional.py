@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from review_lib.analysis.comparison import programme_funnels
@@ -382,3 +384,260 @@ def regional_findings(programme: Programme, cycle: str, method: str = "exact", *
         "Caveats": claimed(regional_caveats, results, method, funnels),
         "Methods": claimed(regional_methods_note, method),
     }
+
+
+# --------------------------------------------------------------------------- synthesis
+
+#: The heading of the regional synthesis in the cross-council report.
+SYNTHESIS_HEADING = "What the review teams recommend"
+
+#: Where a recommendation tagged with no question is listed.
+UNTAGGED = "Not tied to a question"
+
+
+@dataclass(frozen=True)
+class TeamNotes:
+    """One review's notes as the regional synthesis reads them.
+
+    Attributes
+    ----------
+    council : str
+        The council reviewed.
+    draft : bool
+        Whether its review is still a draft (its notes say so, or have errors).
+    recommendations : tuple of (str, str, tuple of str)
+        Each recommendation's label (``"R2"``, ``"R1, urgent"`` for one the team marks
+        urgent), text and the questions it is tagged with.
+    key_messages : tuple of str
+        The team's key messages (none where the notes have no such section).
+    previous_cycle : str or None
+        The cycle of the council's previous review with notes, if any.
+    previous_questions : frozenset of str
+        The questions that review's recommendations were tagged with.
+    """
+
+    council: str
+    draft: bool
+    recommendations: tuple[tuple[str, str, tuple[str, ...]], ...]
+    key_messages: tuple[str, ...] = ()
+    previous_cycle: str | None = None
+    previous_questions: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        """``"Northwold (draft)"`` for a draft, else the council's name."""
+        return f"{self.council} (draft)" if self.draft else self.council
+
+    @property
+    def questions(self) -> frozenset[str]:
+        """Every question any of its recommendations is tagged with."""
+        return frozenset(q for _, _, tags in self.recommendations for q in tags)
+
+
+def _tags(recommendation) -> tuple[str, ...]:
+    """A recommendation's question tags (``questions``; ``tags`` in later notes)."""
+    return tuple(getattr(recommendation, "questions", None)
+                 or getattr(recommendation, "tags", None) or ())
+
+
+def team_notes(programme_cycle: Programme, index, cycle: str) -> list[TeamNotes]:
+    """Each review of the cycle that has its team's notes, as the synthesis reads them.
+
+    Parameters
+    ----------
+    programme_cycle : Programme
+        The reviews reported on (one cycle; one region's, for a region's report).
+    index : NotesIndex
+        The programme's notes (:func:`review_lib.data.notes.read_programme_notes`).
+    cycle : str
+        The cycle.
+
+    Returns
+    -------
+    list of TeamNotes
+        Alphabetically by council; reviews without notes are left out.
+    """
+    found = []
+    for council in sorted({str(r.council) for r in programme_cycle.reviews}, key=str.casefold):
+        notes = index.for_review(council, cycle)
+        if notes is None:
+            continue
+        previous = index.previous(council, cycle)
+        found.append(TeamNotes(
+            council=council,
+            draft=bool(notes.is_draft or index.problems_for(council, cycle)),
+            recommendations=tuple((r.label + (", urgent" if getattr(r, "urgent", False) else ""),
+                                   r.text, _tags(r)) for r in notes.recommendations),
+            key_messages=tuple(getattr(notes, "key_messages", ()) or ()),
+            previous_cycle=previous[0] if previous is not None else None,
+            previous_questions=frozenset(q for r in (previous[1].recommendations
+                                                     if previous is not None else ())
+                                         for q in _tags(r))))
+    return found
+
+
+def regional_synthesis(teams: list[TeamNotes], results: CycleResults, catalogue) -> str:
+    """Every review team's recommendations and key messages, brought together by question.
+
+    Recommendations are grouped by the audit questions their team tagged them with, and the
+    questions by their theme in the catalogue; a council counts once on a question however
+    many of its recommendations are tagged with it. Beside each question are the figures of
+    the councils reported on (the share of ratings Outstanding or Good, its 95% interval,
+    which allows for the records of one council going together, and n), from ``results``.
+    Recommendations with no tag are listed under "Not tied to a question": no question is
+    guessed for them. A draft review is marked "(draft)" wherever it appears.
+
+    Parameters
+    ----------
+    teams : list of TeamNotes
+        From :func:`team_notes`.
+    results : CycleResults
+        The cycle's results (:func:`review_lib.analysis.scopes.cycle_results`).
+    catalogue : Catalogue
+        The audit tool's questions, with their themes.
+
+    Returns
+    -------
+    str
+        Markdown, its figures stated as claims.
+    """
+    cycle = _join(list(results.cycles))
+    scope = {"cycle": cycle, **({"region": results.region} if results.region else {})}
+    where = f"the {results.region} region" if results.region else "the programme"
+    reviewed = results.n_councils
+    if not teams:
+        return (f"No review team's notes are held for the {cycle} reviews of {where}, so "
+                "there are no recommendations or key messages to bring together. A team's "
+                "notes file beside its review's data (see docs/notes.md) adds its review "
+                "here.")
+    table = results.questions
+    questions = {q.id: q for q in catalogue}
+    by_question: dict[str, list[TeamNotes]] = {q: [] for q in questions}
+    for team in teams:
+        for q in team.questions:
+            by_question.setdefault(q, []).append(team)
+    drafts = [t.council for t in teams if t.draft]
+    count = sum(len(t.recommendations) for t in teams)
+    intro = (f"The review teams' notes are held for {len(teams)} of the {reviewed} councils "
+             f"reviewed in {cycle}: {_join([t.name for t in teams])}. Their "
+             f"{_plural(count, 'recommendation')} are brought together here by the audit "
+             "questions each team tagged them with (the questions grouped by theme), beside "
+             f"the figures of {where} for those questions. A council counts once on a "
+             "question however many of its recommendations rest on it. Recommendations "
+             f"without a question are listed under \u201c{UNTAGGED}\u201d: none is guessed "
+             "onto a question.")
+    if drafts:
+        whose = "\u2019s review is" if len(drafts) == 1 else "\u2019 reviews are"
+        intro += (f" {_join(drafts)}{whose} still a draft: what its team recommends may "
+                  "change before its report is final.")
+    parts = [intro]
+
+    def councils_on(q: str, words: str | None = None) -> str:
+        on = by_question.get(q, [])
+        return stated(words or f"{len(on)} of {len(teams)}", "recommending_councils",
+                      {**scope, "question": q}, councils=[t.council for t in on],
+                      count=len(on), teams=len(teams), drafts=[t.council for t in on if t.draft])
+
+    def figures(q: str) -> str:
+        good, n = int(table.loc[q, "good_or_better"]), int(table.loc[q, "n"])
+        return stated(f"{_number(good)} of {_number(n)} ({_pct0(good / n)})", "question_count",
+                      {**scope, "question": q}, measure="good_or_better", count=good, n=n)
+
+    rated = [q for q in questions if q in table.index and int(table.loc[q, "n"]) > 0]
+    lead = _synthesis_lead(teams, by_question, rated, table, questions, scope, where,
+                           councils_on, figures)
+    if lead:
+        parts.append(lead)
+    order = sorted(rated, key=lambda q: (-len(by_question.get(q, [])), rated.index(q)))
+    rows = [[f"{q} {questions[q].short_label}", questions[q].theme or "\u2014", councils_on(q),
+             figures(q),
+             f"{_pct0(table.loc[q, 'ci_low'])} to {_pct0(table.loc[q, 'ci_high'])}"]
+            for q in order]
+    parts += [f"**Councils recommending on each question, beside {where}'s figures.** "
+              "Questions with the most councils recommending on them come first; the order "
+              "is of the teams' recommendations, not of practice.",
+              _right_aligned(_table(["Question", "Theme", "Councils with notes recommending on "
+                                     "it", "Ratings Outstanding or Good", "95% interval"],
+                                    rows), first=2)]
+    themes: dict[str, list[str]] = {}
+    for q in questions:
+        if by_question.get(q):
+            themes.setdefault(questions[q].theme or "Other questions", []).append(q)
+    for theme, qs in themes.items():
+        parts.append(f"### {theme}")
+        for q in qs:
+            on = by_question[q]
+            again = [f"{t.council} ({t.previous_cycle})" for t in on
+                     if q in t.previous_questions]
+            heading = (f"**{q} {questions[q].short_label}**: "
+                       f"{_join([t.name for t in on])}."
+                       + (f" Recommended on in the previous review too: {_join(again)}."
+                          if again else ""))
+            items = [f"- {t.name}, {label}: {text}" for t in on
+                     for label, text, tags in t.recommendations if q in tags]
+            parts += [heading, "\n".join(items)]
+    untagged = [f"- {t.name}, {label}: {text}" for t in teams
+                for label, text, tags in t.recommendations if not tags]
+    parts.append(f"### {UNTAGGED}")
+    parts.append("\n".join(untagged) if untagged else
+                 "Every recommendation is tagged with at least one question.")
+    parts.append("### Key messages")
+    with_messages = [t for t in teams if t.key_messages]
+    for team in with_messages:
+        parts += [f"**{team.name}**", "\n".join(f"- {m}" for m in team.key_messages)]
+    without = [t.name for t in teams if not t.key_messages]
+    if without:
+        parts.append(f"The notes of {_join(without)} give no key messages yet (a "
+                     "\u201cKey messages\u201d section of three to five points; see "
+                     "docs/notes.md).")
+    parts.append("Counting recommendations is not a measure of practice: a team recommends "
+                 "where it sees room to improve, and the councils without notes here may "
+                 "share the same concerns. The tags are the teams' own.")
+    return "\n\n".join(parts)
+
+
+def _right_aligned(table: str, first: int) -> str:
+    """A Markdown table whose columns from ``first`` on (counts, shares) align right."""
+    lines = table.split("\n")
+    cells = lines[1].strip("|").split("|")
+    lines[1] = "|" + "|".join("---:" if i >= first else cell
+                              for i, cell in enumerate(cells)) + "|"
+    return "\n".join(lines)
+
+
+def _synthesis_lead(teams, by_question, rated, table, questions, scope, where,
+                    councils_on, figures) -> str:
+    """Where most councils agree, connected with the question's figures in one paragraph."""
+    if not rated:
+        return ""
+    most = max(len(by_question.get(q, [])) for q in rated)
+    if most < 2:
+        return "No two review teams recommend on the same question."
+    shared = [q for q in rated if len(by_question.get(q, [])) == most]
+    low = min(float(table.loc[q, "share_good"]) for q in rated)
+    lowest = [q for q in rated if float(table.loc[q, "share_good"]) == low]
+    sentences = []
+    for q in shared:
+        on = by_question[q]
+        who = councils_on(q, "Both councils with notes" if most == len(teams) == 2
+                          else f"All {len(teams)} councils with notes" if most == len(teams)
+                          else f"{most} of the {len(teams)} councils with notes")
+        sentences.append(
+            f"{who} recommend on {q} {questions[q].short_label}: "
+            f"{_join([t.name for t in on])}. Across {where}, {figures(q)} of the ratings "
+            f"on {q} were Outstanding or Good (95% interval {_pct0(table.loc[q, 'ci_low'])} "
+            f"to {_pct0(table.loc[q, 'ci_high'])}).")
+    extreme = stated(
+        f"{_join(lowest)} had the lowest share of ratings Outstanding or Good of any question",
+        "question_extreme", scope, measure="share_good", which="lowest", questions=lowest,
+        share=low)
+    if set(lowest) & set(shared):
+        sentences.append(f"{extreme} across {where}: what the teams saw in their own reviews "
+                         "and what the ratings show agree.")
+    else:
+        teams_on = (councils_on(lowest[0], f"{len(by_question.get(lowest[0], []))} of the "
+                                f"{len(teams)} councils with notes")
+                    if len(lowest) == 1 else None)
+        sentences.append(f"{extreme} across {where}"
+                         + (f"; {teams_on} recommend on it." if teams_on else "."))
+    return " ".join(sentences)
