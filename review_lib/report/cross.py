@@ -796,7 +796,7 @@ def synthesis_section(context: CycleContext) -> str:
 
     text = context.synthesis
     return Section(f'<h2 id="{_anchor(SYNTHESIS_HEADING)}">{esc(SYNTHESIS_HEADING)}</h2>\n'
-                   f"{markdown_html(text)}", text=f"## {SYNTHESIS_HEADING}\n\n{text}",
+                   f"{markdown_html(text)}", markdown=f"## {SYNTHESIS_HEADING}\n\n{text}",
                    claims=getattr(text, "claims", ()))
 
 
