@@ -35,7 +35,7 @@ from review_lib.report.wording.programme import expected_words
 
 def _facts(programme: Programme, roots=()) -> Facts:
     index = read_programme_notes(programme, list(roots))
-    notes_cycles, selection, dates = [], {}, {}
+    notes_cycles, selection, dates, files = [], {}, {}, {}
     for (council, cycle), notes in index.notes.items():
         name = next((str(r.council) for r in programme.reviews
                      if str(r.council).casefold() == council), notes.council or council)
@@ -43,7 +43,12 @@ def _facts(programme: Programme, roots=()) -> Facts:
         selection[(name, cycle)] = notes.selection
         if notes.review_dates:
             dates[(name, cycle)] = notes.review_dates
-    return Facts.of(programme, notes_cycles, selection, dates)
+        # a notes file is named from the data folder, or (beside a data file) from its parent
+        found = [folder / notes.file for root in roots
+                 for folder in (Path(root), Path(root).parent) if (folder / notes.file).is_file()]
+        if found:
+            files[(name, cycle)] = found[0]
+    return Facts.of(programme, notes_cycles, selection, dates, files)
 
 
 @pytest.fixture(scope="module")
