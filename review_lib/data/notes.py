@@ -422,6 +422,19 @@ def _tags(text: str) -> tuple[str, tuple[str, ...]]:
     return body[:start].rstrip(), tuple(t.upper() for t in ids)
 
 
+def _uncommented(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A section's lines with closed ``<!-- -->`` comments blanked, line numbers kept.
+
+    So that an example in the template's guidance, or a recommendation the team has
+    commented out, is never read as a bullet.
+    """
+    text = "\n".join(line for _, line in body)
+    if "<!--" not in text:
+        return body
+    kept = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return list(zip((n for n, _ in body), kept.split("\n"), strict=True))
+
+
 def _bullet_items(body: list[tuple[int, str]]
                   ) -> list[tuple[int, str, list[tuple[int, str, bool]]]]:
     """Top-level bullets: (line, text, the indented lines under it as (line, text, bullet))."""
@@ -640,9 +653,9 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
     recommendations = [
         _recommendation(number, line_no, item, lines, file, known, problems)
         for number, (line_no, item, lines) in enumerate(
-            _bullet_items(bodies.get("recommendations", [])), start=1)]
+            _bullet_items(_uncommented(bodies.get("recommendations", []))), start=1)]
     key_messages = tuple(_folded(text, lines) for _, text, lines in
-                         _bullet_items(bodies.get("key_messages", [])))
+                         _bullet_items(_uncommented(bodies.get("key_messages", []))))
     low, high = KEY_MESSAGES
     written = _without_comments("\n".join(t for _, t in bodies.get("key_messages", [])))
     if "key_messages" in bodies and written.strip() and not low <= len(key_messages) <= high:
@@ -653,7 +666,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
             f"{low} to {high} short bullets, the review team's main messages, which open "
             "the report's summary", value=str(len(key_messages)), severity=WARNING))
     updates, rest = [], []
-    previous = bodies.get("previous_review", [])
+    previous = _uncommented(bodies.get("previous_review", []))
     items = dict(_bullets(previous))
     in_update = False
     for line_no, line in previous:
@@ -1108,6 +1121,37 @@ GUIDANCE = {
 }
 
 
+#: Examples shown in a blank notes file (in comments, so never read as the team's text).
+EXAMPLES = {
+    "key_messages": [
+        "- Practice in the records was mostly good, but strengths-based working is not yet "
+        "part of everyday practice.",
+        "- One practice educator has no professional supervision: this must be put right "
+        "urgently.",
+        "- Management oversight rarely shows on the case record.",
+    ],
+    "previous_review": [
+        "- R1 (met): A practice framework was written with staff and launched in 2022.",
+        "- R2 (partly met): Supervision is monthly in most teams, but not yet in the hospital "
+        "team.",
+        "- R3 (not met): Case-file audits have not restarted.",
+        "- R4 (replaced): The restructure replaced this recommendation.",
+    ],
+    "recommendations": [
+        "- **Urgent:** Make sure every Social Worker has professional supervision. [Q11]",
+        "  - Owner: Principal Social Worker",
+        "  - Timescale: within one month",
+        "  - Priority: high",
+        "  - Measure: a named supervisor and a recorded session each month for everyone",
+        "  - Follows: R2",
+        "- Audit case files regularly, and feed the learning back to practitioners.",
+        "  - Owner: Quality Assurance Lead",
+        "  - Timescale: by September 2024",
+        "  - Priority: medium",
+    ],
+}
+
+
 def notes_template(council: str = "", cycle: str = "") -> str:
     """A blank notes file, with short guidance under each heading.
 
@@ -1135,6 +1179,8 @@ def notes_template(council: str = "", cycle: str = "") -> str:
             lines += ["<!-- Section 4, the case-file audit data, is written by the suite from "
                       "the data: it has no heading here. -->", ""]
         lines += [f"# {heading}", "", f"<!-- {GUIDANCE[key]} -->", ""]
+        if key in EXAMPLES:
+            lines += ["<!-- For example:", "", *EXAMPLES[key], "-->", ""]
     return "\n".join(lines)
 
 

@@ -362,8 +362,11 @@ def _follow_up(context: ReviewContext) -> FollowUp | None:
     return follow_up(context.notes, context.previous_notes)
 
 
-def _status_words(context: ReviewContext, found: FollowUp) -> str:
-    """How many of the previous review's recommendations were met, partly met and so on."""
+def _status_words(context: ReviewContext, found: FollowUp, these: bool = False) -> str:
+    """How many of the previous review's recommendations were met, partly met and so on.
+
+    ``these``: the sentence follows one that gave the recommendations' count and cycle.
+    """
     counts = found.counts
     total = len(found.items)
     figures = {"statuses": {status: counts[status] for status in FOLLOW_UP_STATUSES},
@@ -376,13 +379,14 @@ def _status_words(context: ReviewContext, found: FollowUp) -> str:
         text = (f"The host council's updates give no status (met, partly met, not met or "
                 f"replaced) for the {found.previous_cycle} review's {total} {recs}.")
     else:
-        if counts[None]:
-            given.append(f"{counts[None]} {'has' if counts[None] == 1 else 'have'} no status "
-                         "in the update")
         listed = join_words(given)
         if given[0].startswith("1 were"):
             listed = listed.replace("1 were", "1 was", 1)
-        text = f"Of the {found.previous_cycle} review's {total} {recs}, {listed}."
+        if counts[None]:
+            listed += (f"; {counts[None]} {'has' if counts[None] == 1 else 'have'} no status "
+                       "in the update")
+        text = (f"Of these {total} {recs}, {listed}." if these else
+                f"Of the {found.previous_cycle} review's {total} {recs}, {listed}.")
     return stated(text, "recommendation_statuses", _scope(context), **figures)
 
 
@@ -509,8 +513,8 @@ def previous_review(context: ReviewContext) -> Section:
                       f"recommendation{'s' if count != 1 else ''}.", "earlier_review",
                       _scope(context), exists=True, earlier_cycle=cycle)
         found = _follow_up(context)
-        parts.append(f"<p>{esc(made)} {esc(_status_words(context, found))} Each is given "
-                     "below with its status and the host council's update.</p>")
+        parts.append(f"<p>{esc(made)} {esc(_status_words(context, found, these=True))} "
+                     "Each is given below with its status and the host council's update.</p>")
         items, rows = [], []
         for item in found.items:
             rec, update = item.recommendation, item.update
@@ -526,8 +530,11 @@ def previous_review(context: ReviewContext) -> Section:
                 again = (f'<p class="raised-again"><strong>Raised again</strong> in this '
                          f"review: see {esc(labels)} (section 8).</p>")
             changes = _question_changes(context, rec.questions, cycle)
-            change_html = ("" if not changes else '<ul class="question-change">'
-                           + "".join(f"<li>{esc(line)}</li>" for line in changes) + "</ul>")
+            change_html = ("" if not changes else '<div class="question-change"><p><strong>'
+                           f"Then and now</strong> (records Good or better, {esc(cycle)} and "
+                           f"{esc(context.results.cycle)}):</p><ul>"
+                           + "".join(f"<li>{esc(line)}</li>" for line in changes)
+                           + "</ul></div>")
             items.append(f'<li value="{rec.number}"><p class="recommendation">{esc(rec.text)}'
                          f"</p>{mark}"
                          f'<div class="update"><strong>Update:</strong> {said}</div>'
@@ -572,10 +579,9 @@ def _question_changes(context: ReviewContext, question_ids, earlier_cycle: str) 
             int(row["after_good"]), int(row["after_n"]))
         if not before[1] or not after[1]:
             continue
-        text = (f"{labels.get(qid, qid)} ({qid}) since: {before[0]} of {before[1]} records "
-                f"({_pct(row['before_share'])}) Good or better in {earlier_cycle}, "
-                f"{after[0]} of {after[1]} ({_pct(row['after_share'])}) in "
-                f"{context.results.cycle}.")
+        text = (f"{labels.get(qid, qid)} ({qid}): {before[0]} of {before[1]} records "
+                f"({_pct(row['before_share'])}) in {earlier_cycle}; {after[0]} of {after[1]} "
+                f"({_pct(row['after_share'])}) in {context.results.cycle}.")
         lines.append(stated(text, "question_change", _scope(context, question=qid),
                             previous_cycle=earlier_cycle, before_successes=before[0],
                             before_n=before[1], after_successes=after[0], after_n=after[1]))
@@ -736,8 +742,8 @@ def recommendations(context: ReviewContext) -> Section:
                  "</strong> see " + esc(join_words([f"{followed.previous_cycle} R{n}"
                                                     for n in earlier])) + " (section 2).</p>")
         plan = [(name, value) for name, value in (
-            ("Priority", rec.priority), ("Owner", rec.owner), ("Timescale", rec.timescale),
-            ("Measure of progress", rec.measure)) if value]
+            ("Priority", (rec.priority or "").capitalize()), ("Owner", rec.owner),
+            ("Timescale", rec.timescale), ("Measure of progress", rec.measure)) if value]
         plan_html = ("" if not plan else '<dl class="action">' + "".join(
             f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in plan) + "</dl>")
         mark = f"{_URGENT_MARK} " if rec.urgent else ""

@@ -420,3 +420,29 @@ def test_the_sample_notes_carry_key_messages_urgent_plans_and_statuses():
     assert {u.number: u.status for u in dudley.updates}[3] == "partly met"
     follows = {r.follows for r in dudley.recommendations if r.follows}
     assert follows == {"R3", "R13"}  # 2019's supervision and case-file audit, raised again
+
+
+def test_the_blank_template_shows_examples_that_are_never_read_as_notes():
+    from review_lib.data.notes import notes_template
+
+    text = notes_template("Dudley", "2022-24")
+    for example in ("- R2 (partly met):", "  - Owner: Principal Social Worker",
+                    "- **Urgent:** Make sure", "  - Follows: R2"):
+        assert example in text
+    assert text.index("# Key messages") < text.index("# Introduction")
+    notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
+    assert (notes.recommendations, notes.key_messages, notes.updates) == ((), (), ())
+    assert {p.kind for p in problems} == {"notes-missing-section"}
+    # filled in as the examples show, the same lines are read
+    filled = text.replace("<!-- For example:\n", "").replace("\n-->\n", "\n")
+    notes, problems = parse_notes(filled, "dudley.md", QUESTIONS)
+    assert len(notes.key_messages) == 3 and [u.status for u in notes.updates] == [
+        "met", "partly met", "not met", "replaced"]
+    assert notes.recommendations[0].urgent and notes.recommendations[0].follows == "R2"
+    assert notes.recommendations[1].priority == "medium"
+
+
+def test_a_commented_out_recommendation_is_not_read():
+    text = GOOD.replace("- Review the panel process", "<!-- - Review the panel process -->")
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert [r.label for r in notes.recommendations] == ["R1", "R2"]
