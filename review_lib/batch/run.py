@@ -466,7 +466,7 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
 
 def _write_action_plan(notes, review, programme, folder: Path) -> list[Path]:
     """The review's action plan (spreadsheet and Word table) beside its reports, if any."""
-    from review_lib.data.notes import follow_up
+    from review_lib.data.follow_up import follow_up
     from review_lib.files import is_synthetic
     from review_lib.report.action_plan import action_plan, write_action_plan
     from review_lib.report.wording.notes import pseudonymised_notes

@@ -17,6 +17,14 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from review_lib.data.follow_up import (  # noqa: F401 (re-exported: the notes' API)
+    _STATUS_WORDS,
+    FOLLOW_UP_STATUSES,
+    FollowedUp,
+    FollowUp,
+    follow_up,
+    recommendations_summary,
+)
 from review_lib.data.problems import WARNING, Problem
 
 #: The sections, in the report's order: key, heading, the published report's number.
@@ -50,15 +58,6 @@ STATUSES = ("draft", "final")
 
 #: How many key messages the summary is written for: fewer or more is a warning.
 KEY_MESSAGES = (3, 5)
-
-#: What the next cycle's notes may say of an earlier recommendation, in the report's order.
-FOLLOW_UP_STATUSES = ("met", "partly met", "not met", "replaced")
-
-#: Spellings of each status that are read the same way.
-_STATUS_WORDS = {"met": "met", "fully met": "met", "partly met": "partly met",
-                 "partially met": "partly met", "part met": "partly met",
-                 "not met": "not met", "unmet": "not met", "not yet met": "not met",
-                 "replaced": "replaced", "superseded": "replaced"}
 
 #: A recommendation's priorities, highest first.
 PRIORITIES = ("high", "medium", "low")
@@ -793,96 +792,6 @@ def previous_recommendations_problems(notes: ReviewNotes, previous: ReviewNotes 
     return found
 
 
-@dataclass(frozen=True)
-class FollowedUp:
-    """One of the previous review's recommendations, with what this review says of it.
-
-    Attributes
-    ----------
-    recommendation : Recommendation
-        The earlier recommendation.
-    update : Update or None
-        The host council's update on it, if given.
-    raised_again : tuple of int
-        This review's recommendations that take it up again: those that say ``Follows:``
-        it, and, where its status is not met, those tagged with one of its questions.
-    """
-
-    recommendation: Recommendation
-    update: Update | None
-    raised_again: tuple[int, ...] = ()
-
-    @property
-    def status(self) -> str | None:
-        """Its status (:data:`FOLLOW_UP_STATUSES`), or None when the update gives none."""
-        return self.update.status if self.update is not None else None
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """How a review follows up its previous review's recommendations.
-
-    Attributes
-    ----------
-    previous_cycle : str
-        The previous review's cycle.
-    items : tuple of FollowedUp
-        Every earlier recommendation, in order.
-    """
-
-    previous_cycle: str
-    items: tuple[FollowedUp, ...]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """How many earlier recommendations have each status, and ``None`` for no status."""
-        counts: dict = {status: 0 for status in FOLLOW_UP_STATUSES}
-        counts[None] = 0
-        for item in self.items:
-            counts[item.status] += 1
-        return counts
-
-    def earlier_for(self, number: int) -> tuple[int, ...]:
-        """The earlier recommendations this review's recommendation ``number`` takes up."""
-        return tuple(item.recommendation.number for item in self.items
-                     if number in item.raised_again)
-
-
-def follow_up(notes: ReviewNotes | None, previous: tuple[str, ReviewNotes] | None
-              ) -> FollowUp | None:
-    """The follow-up of the previous review's recommendations in this review's notes.
-
-    A recommendation of this review is raised again from an earlier one when it says so
-    (``Follows: R3``), or when it shares a question tag with an earlier recommendation
-    whose status is not met.
-
-    Parameters
-    ----------
-    notes : ReviewNotes or None
-        This review's notes.
-    previous : tuple of (str, ReviewNotes) or None
-        The previous review's cycle and notes.
-
-    Returns
-    -------
-    FollowUp or None
-        None when the previous review made no recommendation known here.
-    """
-    if previous is None or not previous[1].recommendations:
-        return None
-    cycle, earlier = previous
-    current = notes.recommendations if notes is not None else ()
-    items = []
-    for rec in earlier.recommendations:
-        update = notes.update_for(rec.number) if notes is not None else None
-        status = update.status if update is not None else None
-        again = tuple(new.number for new in current
-                      if rec.number in new.follows_numbers
-                      or (status == "not met" and set(rec.questions) & set(new.questions)))
-        items.append(FollowedUp(rec, update, again))
-    return FollowUp(cycle, tuple(items))
-
-
 @dataclass
 class NotesIndex:
     """Every notes file of a programme, by council and cycle.
@@ -1086,168 +995,3 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
 def _missing_heading(problem: Problem) -> str:
     match = re.search(r"no '([^']+)' section", problem.message)
     return match.group(1) if match else ""
-
-
-#: Guidance written under each heading of a blank notes file.
-GUIDANCE = {
-    "key_messages": "Three to five short bullets: the review team's main messages, which "
-                    "open the report's summary before any figure. Say plainly what must be "
-                    "put right urgently.",
-    "introduction": "The theme, when the review took place, and its elements: the "
-                    "self-assessment, the meetings with practitioners and managers, the case "
-                    "records examined, and the conversations with people and their families.",
-    "previous_review": "The host council's update on each of the previous review's "
-                       "recommendations, one bullet each, starting with its number and its "
-                       "status in brackets: '- R1 (met): ...'. The status is met, partly "
-                       "met, not met or replaced. The report lists every recommendation, "
-                       "with its status and update or 'no update given'.",
-    "meetings": "What practitioners and managers said, theme by theme. Use ## headings for "
-                "themes if you like. Name no one.",
-    "records": "The Principal Social Workers' analysis of the case records, and of their "
-               "conversations with people or their families. Name a case by its identifier in "
-               "the data file if you need to: the report shows its pseudonym.",
-    "observations": "The review team's observations.",
-    "key_strengths": "One bullet per key strength.",
-    "recommendations": "One bullet per recommendation. End it with the audit questions it "
-                       "rests on, such as [Q11] or [Q2, Q3], and the report shows their "
-                       "evidence beside it. Start it with '**Urgent:**' if it must be put "
-                       "right now. For the action plan, add indented sub-bullets: "
-                       "'- Owner: Head of Service', '- Timescale: by March 2024', "
-                       "'- Priority: high' (high, medium or low), '- Measure: how progress "
-                       "will be seen', and '- Follows: R3' when it takes up the previous "
-                       "review's R3 again.",
-    "review_team": "One bullet per member of the review team (role and council; names are "
-                   "optional), then the date of the report.",
-}
-
-
-#: Examples shown in a blank notes file (in comments, so never read as the team's text).
-EXAMPLES = {
-    "key_messages": [
-        "- Practice in the records was mostly good, but strengths-based working is not yet "
-        "part of everyday practice.",
-        "- One practice educator has no professional supervision: this must be put right "
-        "urgently.",
-        "- Management oversight rarely shows on the case record.",
-    ],
-    "previous_review": [
-        "- R1 (met): A practice framework was written with staff and launched in 2022.",
-        "- R2 (partly met): Supervision is monthly in most teams, but not yet in the hospital "
-        "team.",
-        "- R3 (not met): Case-file audits have not restarted.",
-        "- R4 (replaced): The restructure replaced this recommendation.",
-    ],
-    "recommendations": [
-        "- **Urgent:** Make sure every Social Worker has professional supervision. [Q11]",
-        "  - Owner: Principal Social Worker",
-        "  - Timescale: within one month",
-        "  - Priority: high",
-        "  - Measure: a named supervisor and a recorded session each month for everyone",
-        "  - Follows: R2",
-        "- Audit case files regularly, and feed the learning back to practitioners.",
-        "  - Owner: Quality Assurance Lead",
-        "  - Timescale: by September 2024",
-        "  - Priority: medium",
-    ],
-}
-
-
-def notes_template(council: str = "", cycle: str = "") -> str:
-    """A blank notes file, with short guidance under each heading.
-
-    The guidance is written as HTML comments, which never reach the report; a section
-    holding only its guidance is reported as not written yet.
-
-    Parameters
-    ----------
-    council, cycle : str, optional
-        Filled in when given (needed only when no data file sits beside the notes).
-
-    Returns
-    -------
-    str
-        Markdown, in the layout of ``docs/notes.md``.
-    """
-    lines = ["---",
-             f"council: {council}" if council else "# council: (only when no data file is "
-                                                    "beside these notes)",
-             f"cycle: {cycle}" if cycle else "# cycle: (likewise, e.g. 2022-24)",
-             "theme: ", "status: draft", "review_dates: ",
-             "referred_back: ", "selection: ", "---", ""]
-    for key, heading, _ in SECTIONS:
-        if key == "records":
-            lines += ["<!-- Section 4, the case-file audit data, is written by the suite from "
-                      "the data: it has no heading here. -->", ""]
-        lines += [f"# {heading}", "", f"<!-- {GUIDANCE[key]} -->", ""]
-        if key in EXAMPLES:
-            lines += ["<!-- For example:", "", *EXAMPLES[key], "-->", ""]
-    return "\n".join(lines)
-
-
-def write_notes_template(path: Path, council: str = "", cycle: str = "") -> Path:
-    """Write :func:`notes_template` to a new file (an existing file is never overwritten).
-
-    Parameters
-    ----------
-    path : Path
-        The notes file to create (``.md``).
-    council, cycle : str, optional
-        See :func:`notes_template`.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    FileExistsError
-        If the file exists.
-    """
-    path = Path(path)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(notes_template(council, cycle))
-    return path
-
-
-def recommendations_summary(index: NotesIndex, council: str, cycle: str) -> dict | None:
-    """A review's recommendations and the follow-up of its previous review's, as JSON data.
-
-    Parameters
-    ----------
-    index : NotesIndex
-        The programme's notes.
-    council, cycle : str
-        The review.
-
-    Returns
-    -------
-    dict or None
-        ``status``, ``key_messages``, ``recommendations`` (number, text, questions,
-        urgent, owner, timescale, priority, measure, follows) and ``previous`` (``cycle``,
-        ``count``, ``updated``: how many of them this review's notes give an update on,
-        ``statuses``: how many have each status, ``none`` for no status), or None when
-        the review has no notes and its previous review none either.
-    """
-    notes = index.for_review(council, cycle)
-    previous = index.previous(council, cycle)
-    if notes is None and previous is None:
-        return None
-    earlier = None
-    if previous is not None and previous[1].recommendations:
-        made = previous[1].recommendations
-        updated = sum(1 for r in made if notes is not None and notes.update_for(r.number))
-        earlier = {"cycle": previous[0], "count": len(made), "updated": updated,
-                   "statuses": {str(k) if k is not None else "none": v for k, v in
-                                follow_up(notes, previous).counts.items()}}
-    status = None if notes is None else (
-        "draft" if index.problems_for(council, cycle) else notes.status)
-    return {"status": status,
-            "key_messages": list(notes.key_messages) if notes is not None else [],
-            "recommendations": [{"number": r.label, "text": r.text,
-                                 "questions": list(r.questions), "urgent": r.urgent,
-                                 "owner": r.owner, "timescale": r.timescale,
-                                 "priority": r.priority, "measure": r.measure,
-                                 "follows": r.follows}
-                                for r in (notes.recommendations if notes is not None else ())],
-            "previous": earlier}

@@ -17,7 +17,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from review_lib.data.notes import FollowUp, ReviewNotes
+from review_lib.data.follow_up import FollowUp
+from review_lib.data.notes import ReviewNotes
 from review_lib.files import write_atomically
 from review_lib.report.html import SYNTHETIC_BANNER
 

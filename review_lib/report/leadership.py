@@ -17,7 +17,8 @@ import re
 import pandas as pd
 
 from review_lib.analysis.summary import format_percent, level_table
-from review_lib.data.notes import FOLLOW_UP_STATUSES, FollowUp, ReviewNotes, follow_up
+from review_lib.data.follow_up import FOLLOW_UP_STATUSES, FollowUp, follow_up
+from review_lib.data.notes import ReviewNotes
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
 from review_lib.report.charts.council import alt_text_question_levels

@@ -423,7 +423,7 @@ def test_the_sample_notes_carry_key_messages_urgent_plans_and_statuses():
 
 
 def test_the_blank_template_shows_examples_that_are_never_read_as_notes():
-    from review_lib.data.notes import notes_template
+    from review_lib.data.notes_template import notes_template
 
     text = notes_template("Dudley", "2022-24")
     for example in ("- R2 (partly met):", "  - Owner: Principal Social Worker",
@@ -446,3 +446,27 @@ def test_a_commented_out_recommendation_is_not_read():
     text = GOOD.replace("- Review the panel process", "<!-- - Review the panel process -->")
     notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
     assert [r.label for r in notes.recommendations] == ["R1", "R2"]
+
+
+def test_a_word_notes_file_gives_urgent_marks_and_the_plans_nested_bullets(tmp_path):
+    """In Word, the fields are a nested list under the recommendation (pandoc reads it)."""
+    import pypandoc
+
+    source = tmp_path / "n.md"
+    source.write_text("| field | value |\n|---|---|\n| status | final |\n\n# Key messages\n\n"
+                      "- One.\n- Two.\n- Three.\n\n# Previous review\n\n"
+                      "- **R1 (not met):** Nothing yet.\n\n# Recommendations\n\n"
+                      "- **Urgent:** Supervise every Social Worker. [Q11]\n"
+                      "    - Owner: Principal Social Worker\n"
+                      "    - Priority: high\n- Review quality assurance.\n")
+    pypandoc.convert_file(str(source), "docx", outputfile=str(tmp_path / "n.docx"))
+    notes, problems = read_notes(tmp_path / "n.docx", None, QUESTIONS)
+    assert [p for p in problems if p.is_error] == []
+    assert notes.key_messages == ("One.", "Two.", "Three.")
+    first, second = notes.recommendations
+    assert first.urgent and first.text == "Supervise every Social Worker."
+    assert (first.questions, first.owner, first.priority) == (
+        ("Q11",), "Principal Social Worker", "high")
+    assert second.text == "Review quality assurance." and not second.urgent
+    assert [(u.number, u.status, u.text) for u in notes.updates] == [(1, "not met",
+                                                                       "Nothing yet.")]
