@@ -119,12 +119,30 @@ def test_council_reports_have_footer_and_real_alt_text(sample_run):
     assert html.rfind("report-footer") > html.rfind("<img ")
 
 
+def _file_text(path: Path) -> str:
+    """What a reader of an output file sees: the text of a spreadsheet's or Word file's cells."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path)
+        return "\n".join(str(c.value) for sheet in book for row in sheet.iter_rows()
+                         for c in row if c.value is not None)
+    if path.suffix == ".docx":
+        from docx import Document
+
+        document = Document(str(path))
+        return "\n".join([p.text for p in document.paragraphs]
+                         + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    return path.read_text()
+
+
 def test_cases_appear_only_by_pseudonym(sample_run, small_run):
     from review_lib.data.loading import load_programme
 
     refs = set(load_programme(SAMPLE_DIR, keep_case_refs=True).judgements["case_ref"])
     _, out = sample_run
-    texts = [p.read_text() for p in (out / "reports").rglob("*") if p.is_file()]
+    texts = [_file_text(p) for p in (out / "reports").rglob("*") if p.is_file()]
+    assert any("action-plan" in str(p) for p in (out / "reports").rglob("*"))
     assert any("Case 01" in t for t in texts)
     for text in texts:
         assert not [r for r in refs if r in text]
@@ -306,13 +324,18 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     assert "inside the 95% limits (no clear evidence of a difference)" in dudley
     assert "70% to 97%" in dudley  # Wilson interval of 18 of 20
     # Each council's recommendations, and how many of its previous review's have an update.
-    assert ('<tr><th scope="row">Dudley</th><td class="num">7</td>'
+    assert ('<tr><th scope="row">Dudley</th><td class="num">8</td>'
             '<td class="num">15 of 15 '
             "(2019)</td><td>final</td></tr>") in html
-    assert ('<tr><th scope="row">Northwold</th><td class="num">7</td>'
-            '<td class="num">3 of 6 '
+    assert ('<tr><th scope="row">Northwold</th><td class="num">8</td>'
+            '<td class="num">6 of 6 '
             "(2019)</td><td>draft</td></tr>") in html
     assert 'href="2022-24/dudley/leadership.html#recommendations"' in html
     metrics = json.loads((out / "reports/2022-24/northwold/metrics.json").read_text())
-    assert metrics["recommendations"]["previous"] == {"cycle": "2019", "count": 6, "updated": 3}
-    assert metrics["recommendations"]["recommendations"][0]["questions"] == ["Q11"]
+    assert metrics["recommendations"]["previous"] == {
+        "cycle": "2019", "count": 6, "updated": 6,
+        "statuses": {"met": 2, "partly met": 2, "not met": 1, "replaced": 1, "none": 0}}
+    made = metrics["recommendations"]["recommendations"]
+    assert made[1]["questions"] == ["Q11"] and made[1]["follows"] == "R1"
+    assert made[0]["urgent"] and made[0]["owner"] == "Head of Adult Social Care"
+    assert len(metrics["recommendations"]["key_messages"]) == 4
