@@ -4,9 +4,12 @@ A notes file sits beside a review's data file with the same name (``dudley.md`` 
 ``dudley.xlsx``, or ``dudley.docx`` written in Word, read through pandoc). It has front
 matter (theme, status, review dates, case records referred back) and one top-level heading
 per section of the published report that people write: sections 1-3 and 5-8, and the review
-team. Recommendations are bullets, optionally tagged with audit question ids (``[Q11]``);
-the next cycle's notes give updates on them by number (``R1: ...``). The format is set out
-in ``docs/notes.md``. Every problem is located by file and line.
+team, and three to five key messages that open the summary. Recommendations are bullets,
+optionally tagged with audit question ids (``[Q11]``), marked ``**Urgent:**``, with the
+action plan's fields as sub-bullets (``- Owner: ...``, timescale, priority, measure,
+``- Follows: R3``); the next cycle's notes give updates on them by number and status
+(``R1 (met): ...``, see :mod:`review_lib.data.follow_up`). The format is set out in
+``docs/notes.md``. Every problem is located by file and line.
 """
 
 from __future__ import annotations

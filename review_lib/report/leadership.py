@@ -1,10 +1,11 @@
 """The leadership report: the published Practice Review report's shape, notes and data together.
 
-The sections follow the published report's order (``docs/notes.md``): a one-page summary
-that leads with the message, then the introduction, the previous review's recommendations
-with their updates, themes from the meetings, the case-file audit data (section 4, from the
-data), the records' analysis, the observations, key strengths, recommendations with their
-evidence, and the review team. The body is plain English in short sentences; method names,
+The sections follow the published report's order (``docs/notes.md``): a summary that
+opens with the review team's key messages and urgent recommendations, then the figures; the
+introduction; the previous review's recommendations with their statuses and updates; themes
+from the meetings, the case-file audit data (section 4, from the data), the records'
+analysis, the observations, key strengths, recommendations with their evidence and action
+plan, and the review team. The body is plain English in short sentences; method names,
 p-values and the data file's hash are kept for the appendix. Every figure is read from the
 review's :class:`~review_lib.analysis.results.ReviewResults`.
 """
@@ -405,7 +406,13 @@ def _raised_again_words(context: ReviewContext, found: FollowUp) -> str:
 
 @sectioned
 def summary(context: ReviewContext) -> str:
-    """The one-page summary: the message first, then position, change, ends, recommendations.
+    """The summary: key messages and urgent recommendations first, then the figures.
+
+    The review team's key messages (or a plain note that they await the team) and any
+    recommendation marked urgent open it, before any figure; then the share Good or better,
+    the comparison with the other councils, the change since the previous review with the
+    count of its recommendations' statuses, the questions at either end and the
+    recommendations.
 
     Parameters
     ----------
