@@ -13,7 +13,9 @@ report's, cases pseudonymised.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +220,8 @@ def xlsx_bytes(plan: ActionPlan) -> bytes:
     if plan.draft:
         sheet.oddHeader.right.text = "DRAFT"
     sheet.oddFooter.left.text = plan.title
+    book.properties.title = plan.title
+    book.properties.identifier = plan_key(plan)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -258,6 +262,7 @@ def docx_bytes(plan: ActionPlan) -> bytes:
         mark.runs[0].bold = True
     section.footer.paragraphs[0].text = plan.title
     document.core_properties.title = plan.title
+    document.core_properties.identifier = plan_key(plan)
     document.add_heading(plan.title, level=1)
     for notice in plan.notices():
         paragraph = document.add_paragraph()
@@ -304,11 +309,40 @@ def docx_bytes(plan: ActionPlan) -> bytes:
     return buffer.getvalue()
 
 
+def plan_key(plan: ActionPlan) -> str:
+    """A key of the plan's contents and of the code that writes it, kept in both files.
+
+    Parameters
+    ----------
+    plan : ActionPlan
+        The plan.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits, the same exactly when the files would be the same.
+    """
+    digest = hashlib.sha256(repr(plan).encode("utf-8"))
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _holds_key(path: Path, key: str) -> bool:
+    """Whether an Office file's properties (``docProps/core.xml``) hold ``key``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return key.encode("ascii") in archive.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
 def write_action_plan(plan: ActionPlan, folder: Path) -> list[Path]:
     """Write the plan's spreadsheet and Word table into a council's report folder.
 
     Each file is written through a temporary name and renamed, so a reader never sees a
-    half-written plan and an existing one survives a failure.
+    half-written plan and an existing one survives a failure. Files that already hold this
+    plan (:func:`plan_key`, in their document properties) are left as they are, so that a
+    run with nothing changed spends no time on them.
 
     Parameters
     ----------
@@ -323,5 +357,11 @@ def write_action_plan(plan: ActionPlan, folder: Path) -> list[Path]:
         The files written.
     """
     folder = Path(folder)
-    return [write_atomically(folder / XLSX_NAME, xlsx_bytes(plan)),
-            write_atomically(folder / DOCX_NAME, docx_bytes(plan))]
+    key = plan_key(plan)
+    written = []
+    for name, build in ((XLSX_NAME, xlsx_bytes), (DOCX_NAME, docx_bytes)):
+        path = folder / name
+        if not _holds_key(path, key):
+            write_atomically(path, build(plan))
+        written.append(path)
+    return written

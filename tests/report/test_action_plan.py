@@ -113,3 +113,21 @@ def test_the_batch_writes_the_plan_beside_the_reports_with_pseudonyms(sample_run
     sheet = openpyxl.load_workbook(out / "reports/2022-24/northwold" / XLSX_NAME).active
     text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
     assert "NO-" not in text and "/work" not in text and "/tmp" not in text
+
+
+def test_a_plan_already_written_is_not_written_again(dudley_plan, tmp_path):
+    from dataclasses import replace
+
+    first = write_action_plan(dudley_plan, tmp_path)
+    times = [p.stat().st_mtime_ns for p in first]
+    (tmp_path / XLSX_NAME).touch()  # a later time, the same contents
+    again = [p.stat().st_mtime_ns for p in write_action_plan(dudley_plan, tmp_path)]
+    assert again[1] == times[1] and again[0] >= times[0]
+    assert [p.stat().st_mtime_ns for p in write_action_plan(dudley_plan, tmp_path)] == again
+    changed = replace(dudley_plan, rows=dudley_plan.rows[:-1])
+    write_action_plan(changed, tmp_path)
+    sheet = openpyxl.load_workbook(tmp_path / XLSX_NAME).active
+    assert len(_table(sheet)[2]) == len(dudley_plan.rows) - 1
+    (tmp_path / DOCX_NAME).write_bytes(b"not a Word file")  # damaged: written again
+    write_action_plan(changed, tmp_path)
+    assert len(Document(str(tmp_path / DOCX_NAME)).tables[0].rows) == len(changed.rows) + 1
