@@ -84,11 +84,10 @@ _TAG_SEPARATOR = re.compile(r"[\s,]+")
 _UPDATE = re.compile(r"^\**R(\d+)\**(?:\s*\(([^()]*)\)\**\s*[:.\-–—]?|\s*[:.)\-–—])\**\s*(.*)$",
                      re.IGNORECASE)
 # "- Owner: Head of Service" under a recommendation (bold allowed: "**Owner:** ...").
-_ACTION_FIELD = re.compile(r"^\**\s*(owner|timescale|priority|measure|follows)\s*\**\s*:"
-                           r"\s*\**\s*(.*)$", re.IGNORECASE)
+_ACTION_FIELD = re.compile(r"^[\s*]*(owner|timescale|priority|measure|follows)[\s*]*:[\s*]*(.*)$",
+                           re.IGNORECASE)
 # "**Urgent:** ..." or "Urgent - ..." opening a recommendation; "(urgent)" closing it.
-_URGENT_OPENING = re.compile(r"^\**\s*urgent\s*\**\s*[:\-–—]\s*\**\s*", re.IGNORECASE)
-_URGENT_CLOSING = re.compile(r"\s*\(\s*urgent\s*\)\s*(\.?)$", re.IGNORECASE)
+_URGENT_OPENING = re.compile(r"^[\s*]*urgent[\s*]*[:\-–—][\s*]*", re.IGNORECASE)
 _FOLLOWS = re.compile(r"\bR(\d+)\b", re.IGNORECASE)
 
 

@@ -470,3 +470,16 @@ def test_a_word_notes_file_gives_urgent_marks_and_the_plans_nested_bullets(tmp_p
     assert second.text == "Review quality assurance." and not second.urgent
     assert [(u.number, u.status, u.text) for u in notes.updates] == [(1, "not met",
                                                                        "Nothing yet.")]
+
+
+def test_the_new_patterns_read_a_hostile_line_in_linear_time():
+    import time
+
+    spaces = " " * 100_000
+    text = GOOD.replace("- Review the panel process",
+                        f"- Urgent{spaces}x\n  - Owner{spaces}x\n  - **R1 ({spaces}x")
+    text = text.replace("- R2: Waiting", f"- R2 (met){spaces}: Waiting")
+    started = time.perf_counter()
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert time.perf_counter() - started < 2
+    assert not notes.recommendations[2].urgent and notes.recommendations[2].owner is None
