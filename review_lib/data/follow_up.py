@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from review_lib.data.notes import NotesIndex, Recommendation, ReviewNotes, Update
+    from review_lib.data.problems import Problem
 
 #: What the next cycle's notes may say of an earlier recommendation, in the report's order.
 FOLLOW_UP_STATUSES = ("met", "partly met", "not met", "replaced")
@@ -24,6 +25,46 @@ _STATUS_WORDS = {"met": "met", "fully met": "met", "partly met": "partly met",
                  "partially met": "partly met", "part met": "partly met",
                  "not met": "not met", "unmet": "not met", "not yet met": "not met",
                  "replaced": "replaced", "superseded": "replaced"}
+
+
+def previous_recommendations_problems(notes: ReviewNotes, previous: ReviewNotes | None
+                                      ) -> list[Problem]:
+    """Updates, and ``Follows:`` lines, that name a recommendation the previous review did not make.
+
+    Parameters
+    ----------
+    notes : ReviewNotes
+        This cycle's notes.
+    previous : ReviewNotes or None
+        The previous review's notes.
+
+    Returns
+    -------
+    list of Problem
+        One per update, or per recommendation's ``Follows:`` line, with no recommendation
+        of the previous review to name.
+    """
+    from review_lib.data.notes import _problem
+
+    count = len(previous.recommendations) if previous is not None else 0
+    expected = (f"R1 to R{count}" if count
+                else "no updates, or notes for the previous review")
+    found = [_problem(
+        "notes-unknown-recommendation", notes.file, update.line,
+        f"R{update.number} is not one of the previous review's recommendations"
+        + ("" if previous is not None else " (there are no previous notes)"),
+        expected, value=f"R{update.number}") for update in notes.updates
+        if not 1 <= update.number <= count]
+    for rec in notes.recommendations:
+        for number in rec.follows_numbers:
+            if not 1 <= number <= count:
+                found.append(_problem(
+                    "notes-unknown-recommendation", notes.file, rec.line,
+                    f"{rec.label} follows R{number}, which is not one of the previous "
+                    "review's recommendations"
+                    + ("" if previous is not None else " (there are no previous notes)"),
+                    expected, value=f"R{number}"))
+    return found
 
 
 @dataclass(frozen=True)

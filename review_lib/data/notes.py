@@ -26,6 +26,7 @@ from review_lib.data.follow_up import (  # noqa: F401 (re-exported: the notes' A
     FollowedUp,
     FollowUp,
     follow_up,
+    previous_recommendations_problems,
     recommendations_summary,
 )
 from review_lib.data.problems import WARNING, Problem
@@ -430,9 +431,16 @@ def _uncommented(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
     commented out, is never read as a bullet.
     """
     text = "\n".join(line for _, line in body)
-    if "<!--" not in text:
+    parts, position = [], 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break  # never closed: kept as typed, as the report shows it
+        parts += [text[position:start], "\n" * text.count("\n", start, end)]
+        position = end + 3
+    if not parts:
         return body
-    kept = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    kept = "".join(parts) + text[position:]
     return list(zip((n for n, _ in body), kept.split("\n"), strict=True))
 
 
@@ -754,44 +762,6 @@ def read_notes(path: Path, display_name: str | None = None, question_ids=None
     if problem is not None:
         return ReviewNotes(file=name, status="draft", problems=(problem,)), [problem]
     return parse_notes(text, name, question_ids)
-
-
-def previous_recommendations_problems(notes: ReviewNotes, previous: ReviewNotes | None
-                                      ) -> list[Problem]:
-    """Updates, and ``Follows:`` lines, that name a recommendation the previous review did not make.
-
-    Parameters
-    ----------
-    notes : ReviewNotes
-        This cycle's notes.
-    previous : ReviewNotes or None
-        The previous review's notes.
-
-    Returns
-    -------
-    list of Problem
-        One per update, or per recommendation's ``Follows:`` line, with no recommendation
-        of the previous review to name.
-    """
-    count = len(previous.recommendations) if previous is not None else 0
-    expected = (f"R1 to R{count}" if count
-                else "no updates, or notes for the previous review")
-    found = [_problem(
-        "notes-unknown-recommendation", notes.file, update.line,
-        f"R{update.number} is not one of the previous review's recommendations"
-        + ("" if previous is not None else " (there are no previous notes)"),
-        expected, value=f"R{update.number}") for update in notes.updates
-        if not 1 <= update.number <= count]
-    for rec in notes.recommendations:
-        for number in rec.follows_numbers:
-            if not 1 <= number <= count:
-                found.append(_problem(
-                    "notes-unknown-recommendation", notes.file, rec.line,
-                    f"{rec.label} follows R{number}, which is not one of the previous "
-                    "review's recommendations"
-                    + ("" if previous is not None else " (there are no previous notes)"),
-                    expected, value=f"R{number}"))
-    return found
 
 
 @dataclass

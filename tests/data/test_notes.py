@@ -483,3 +483,13 @@ def test_the_new_patterns_read_a_hostile_line_in_linear_time():
     notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
     assert time.perf_counter() - started < 2
     assert not notes.recommendations[2].urgent and notes.recommendations[2].owner is None
+
+
+def test_many_unclosed_comments_are_read_in_linear_time():
+    import time
+
+    text = GOOD.replace("- Review the panel process", "- Review <!-- " + "<!--" * 50_000)
+    started = time.perf_counter()
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert time.perf_counter() - started < 2
+    assert len(notes.recommendations) == 3  # an unclosed comment is kept as typed
