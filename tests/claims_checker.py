@@ -87,8 +87,16 @@ def _notes_lines(path) -> list[str]:
     if path.suffix.casefold() == ".docx":
         import docx
 
-        return [("# " if p.style.name == "Heading 1" else "") + p.text
-                for p in docx.Document(str(path)).paragraphs]
+        lines = []
+        for paragraph in docx.Document(str(path)).paragraphs:
+            numbering = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
+            if paragraph.style.name == "Heading 1":
+                lines.append("# " + paragraph.text)
+            elif numbering is not None and numbering.ilvl is not None:
+                lines.append("  " * int(numbering.ilvl.val) + "- " + paragraph.text)
+            else:
+                lines.append(paragraph.text)
+        return lines
     return path.read_text(encoding="utf-8-sig").splitlines()
 
 
@@ -111,9 +119,7 @@ def read_follow_up(path) -> tuple[int, dict]:
     """
     lines = _notes_lines(path)
     recommendations = sum(1 for line in _section(lines, "recommendations")
-                          if re.match(r"[-*+]\s", line) or (line.strip() and not
-                                                            line.startswith((" ", "\t"))
-                                                            and path.endswith(".docx")))
+                          if re.match(r"[-*+]\s", line))
     statuses = {}
     for line in _section(lines, "previous review"):
         text = re.sub(r"^[-*+]\s+", "", line).replace("*", "")

@@ -213,9 +213,15 @@ def test_the_summary_opens_with_the_key_messages_and_the_urgent_recommendation(d
     assert listed.count('class="urgent-mark"') == 1
 
 
-@pytest.mark.parametrize("council", ["Ashcombe", "Greyhaven"])
-def test_without_key_messages_the_summary_says_they_await_the_review_team(council):
-    context = open_review(council, "2022-24")
+@pytest.mark.parametrize("council", ["Ashcombe", "Kestrel Vale"])
+def test_without_key_messages_the_summary_says_they_await_the_review_team(council, tmp_path):
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, tmp_path / "sample")
+    notes = tmp_path / "sample" / "2022-24" / "kestrel-vale.md"
+    text = notes.read_text()
+    notes.write_text(text[:text.index("# Key messages")] + text[text.index("# Introduction"):])
+    context = open_review(council, "2022-24", tmp_path / "sample")
     assert not getattr(context.notes, "key_messages", ())  # no notes, or none written
     text = leadership.summary(context).text
     assert text.split("Key messages\n\n", 1)[1].startswith(
@@ -233,8 +239,25 @@ def test_the_summary_counts_the_previous_reviews_statuses_and_what_is_raised_aga
     assert ("Of the 2019 review's 6 recommendations, 2 were met, 2 partly met, 1 not met and 1 "
             "replaced.") in northwold
     greyhaven = leadership.summary(open_review("Greyhaven", "2022-24")).text
+    assert ("Of the 2019 review's 5 recommendations, 3 were met and 2 partly met. This review "
+            "raises again 2019 R3: see its recommendation R2.") in greyhaven
+
+
+def test_updates_written_before_statuses_existed_are_said_to_give_none(tmp_path):
+    import re as pattern
+
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, tmp_path / "sample")
+    notes = tmp_path / "sample" / "2022-24" / "northwold.md"
+    notes.write_text(pattern.sub(r"^- R(\d) \([a-z ]+\): ", r"- R\1: ", notes.read_text(),
+                                 flags=pattern.M))
+    text = leadership.summary(open_review("Northwold", "2022-24", tmp_path / "sample")).text
     assert ("The host council's updates give no status (met, partly met, not met or replaced) "
-            "for the 2019 review's 5 recommendations.") in greyhaven
+            "for the 2019 review's 6 recommendations.") in text
+    # raised again only by its Follows: lines (no earlier recommendation is 'not met' now)
+    assert "This review raises again 2019 R1 and 2019 R5: see its recommendations R2 and R5." in (
+        text)
 
 
 def test_section_two_shows_each_status_raised_again_and_the_questions_change():
