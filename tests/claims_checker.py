@@ -79,7 +79,7 @@ _STATUS = {"met": "met", "fully met": "met", "partly met": "partly met",
            "superseded": "replaced"}
 
 
-def _notes_lines(path) -> list[str]:
+def _follow_up_lines(path) -> list[str]:
     """A notes file's lines: Markdown as written, a Word file's paragraphs (headings as '#')."""
     from pathlib import Path
 
@@ -100,7 +100,7 @@ def _notes_lines(path) -> list[str]:
     return path.read_text(encoding="utf-8-sig").splitlines()
 
 
-def _section(lines: list[str], heading: str) -> list[str]:
+def _follow_up_section(lines: list[str], heading: str) -> list[str]:
     inside, found = False, []
     for line in lines:
         if line.startswith("# ") or line.strip() == "#":
@@ -117,11 +117,11 @@ def read_follow_up(path) -> tuple[int, dict]:
     Returns the number of top-level bullets under ``# Recommendations`` and a map of each
     update's recommendation number to its status (None where none is given).
     """
-    lines = _notes_lines(path)
-    recommendations = sum(1 for line in _section(lines, "recommendations")
+    lines = _follow_up_lines(path)
+    recommendations = sum(1 for line in _follow_up_section(lines, "recommendations")
                           if re.match(r"[-*+]\s", line))
     statuses = {}
-    for line in _section(lines, "previous review"):
+    for line in _follow_up_section(lines, "previous review"):
         text = re.sub(r"^[-*+]\s+", "", line).replace("*", "")
         match = re.match(r"R(\d+)\s*(?:\(([^)]*)\))?\s*[:.)\-–—]?", text)
         if match and not line.startswith((" ", "\t")):
