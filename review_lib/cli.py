@@ -292,7 +292,7 @@ def cmd_evidence_pack(args: argparse.Namespace) -> int:
 
 
 def _notes_template(args: argparse.Namespace) -> int:
-    from review_lib.data.notes import write_notes_template
+    from review_lib.data.notes_template import write_notes_template
 
     if args.out or args.moderation or args.auditors is not None or args.cases is not None:
         print("error: --notes writes a notes file on its own: practice-review template "

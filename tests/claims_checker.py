@@ -48,14 +48,17 @@ class Facts:
     #: (council, cycle) to (the questions its recommendations are tagged with, draft or not),
     #: read from the notes files by :func:`notes_recommendations`, not by the library.
     recommending: dict = field(default_factory=dict)
+    notes_files: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, programme, notes_cycles=None, selection=None, dates=None,
-           notes_roots=()) -> Facts:
+           notes_roots=(), notes_files=None) -> Facts:
         """From a loaded programme (data stage only) and what its notes say.
 
         ``notes_roots``: folders whose notes files are read here, independently, for the
-        recommendations' question tags (:func:`notes_recommendations`).
+        recommendations' question tags (:func:`notes_recommendations`). ``notes_files``
+        maps (council, cycle) to its notes file, which the checker reads itself for the
+        follow-up of recommendations (:func:`read_follow_up`).
         """
         def plain(frame):
             frame = frame.copy()
@@ -71,7 +74,7 @@ class Facts:
         return cls(plain(programme.ratings), plain(programme.judgements),
                    plain(programme.not_applicable), len(programme.catalogue),
                    earlier=dict(cycles), selection=dict(selection or {}),
-                   dates=dict(dates or {}),
+                   dates=dict(dates or {}), notes_files=dict(notes_files or {}),
                    regions={str(r.council): r.region for r in programme.reviews if r.region},
                    recommending=notes_recommendations(programme, notes_roots))
 
@@ -160,6 +163,64 @@ def notes_recommendations(programme, roots=()) -> dict:
                     tags |= {t.upper() for t in re.split(r"[\s,]+", group) if t}
         recommending[key] = (frozenset(tags), fields.get("status", "").casefold() == "draft")
     return recommending
+
+
+_STATUS = {"met": "met", "fully met": "met", "partly met": "partly met",
+           "partially met": "partly met", "part met": "partly met", "not met": "not met",
+           "unmet": "not met", "not yet met": "not met", "replaced": "replaced",
+           "superseded": "replaced"}
+
+
+def _follow_up_lines(path) -> list[str]:
+    """A notes file's lines: Markdown as written, a Word file's paragraphs (headings as '#')."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix.casefold() == ".docx":
+        import docx
+
+        lines = []
+        for paragraph in docx.Document(str(path)).paragraphs:
+            numbering = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
+            if paragraph.style.name == "Heading 1":
+                lines.append("# " + paragraph.text)
+            elif numbering is not None and numbering.ilvl is not None:
+                lines.append("  " * int(numbering.ilvl.val) + "- " + paragraph.text)
+            else:
+                lines.append(paragraph.text)
+        return lines
+    return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def _follow_up_section(lines: list[str], heading: str) -> list[str]:
+    inside, found = False, []
+    for line in lines:
+        if line.startswith("# ") or line.strip() == "#":
+            inside = line[1:].strip().rstrip(":").casefold() == heading
+            continue
+        if inside:
+            found.append(line)
+    return found
+
+
+def read_follow_up(path) -> tuple[int, dict]:
+    """From a notes file, by its own reading: its recommendations, and its updates' statuses.
+
+    Returns the number of top-level bullets under ``# Recommendations`` and a map of each
+    update's recommendation number to its status (None where none is given).
+    """
+    lines = _follow_up_lines(path)
+    recommendations = sum(1 for line in _follow_up_section(lines, "recommendations")
+                          if re.match(r"[-*+]\s", line))
+    statuses = {}
+    for line in _follow_up_section(lines, "previous review"):
+        text = re.sub(r"^[-*+]\s+", "", line).replace("*", "")
+        match = re.match(r"R(\d+)\s*(?:\(([^)]*)\))?\s*[:.)\-–—]?", text)
+        if match and not line.startswith((" ", "\t")):
+            said = match.group(2)
+            statuses[int(match.group(1))] = (_STATUS.get(" ".join(said.casefold().split()))
+                                             if said else None)
+    return recommendations, statuses
 
 
 def _pct(share: float, decimals: int | None = None) -> str:
@@ -485,6 +546,43 @@ class Checker:
             self.fail(claim, "a clear change called unclear")
         if not figures["clear"] and re.search(r"\bis clear evidence\b", claim["text"]):
             self.fail(claim, "a change claimed without the interval's support")
+
+    def _recommendation_statuses(self, claim, scope, figures):
+        files = self.facts.notes_files
+        now = files.get((scope["council"], scope["cycle"]))
+        before = files.get((scope["council"], figures["earlier_cycle"]))
+        if before is None:
+            self.fail(claim, "no notes of the earlier review")
+            return
+        count, _ = read_follow_up(str(before))
+        statuses = read_follow_up(str(now))[1] if now is not None else {}
+        tally = {status: 0 for status in ("met", "partly met", "not met", "replaced")}
+        none = 0
+        for number in range(1, count + 1):
+            status = statuses.get(number)
+            if status is None:
+                none += 1
+            else:
+                tally[status] += 1
+        if count != figures["count"] or f"{count} recommendation" not in claim["text"]:
+            self.fail(claim, f"the earlier notes make {count} recommendations")
+        if tally != figures["statuses"] or none != figures["no_status"]:
+            self.fail(claim, f"the notes give {tally}, {none} without a status")
+        for status, n in tally.items():
+            if n and not re.search(rf"\b{n} (?:were |was )?{status}\b", claim["text"]):
+                self.fail(claim, f"{n} {status} is not in the words")
+            if not n and re.search(rf"\d+ (?:were |was )?{status}\b", claim["text"]):
+                self.fail(claim, f"{status} stated, but none is")
+
+    def _question_change(self, claim, scope, figures):
+        question = scope["question"]
+        for cycle, key in ((figures["previous_cycle"], "before"), (scope["cycle"], "after")):
+            good = self._good("ratings", {"council": scope["council"], "cycle": cycle,
+                                          "question": question})
+            if good != (figures[f"{key}_successes"], figures[f"{key}_n"]):
+                self.fail(claim, f"the data give {good} in {cycle}")
+            elif f"{good[0]} of {good[1]}" not in claim["text"]:
+                self.fail(claim, f"{good[0]} of {good[1]} is not in the words")
 
     def _case_means(self, council, cycle):
         frame = self._frame("ratings", {"council": council, "cycle": cycle})

@@ -200,6 +200,11 @@ class ReviewChange:
     previous_mean_score, mean_score : float
         The mean of the records' mean scores (Inadequate 1 ... Outstanding 4), before and
         after.
+    questions : pandas.DataFrame or None
+        Each question's change, one row per question of the catalogue (index ``question``):
+        ``before_good``, ``before_n``, ``after_good``, ``after_n`` (ratings Good or better,
+        and ratings, not applicable left out) and ``before_share``, ``after_share`` (NaN
+        where a cycle has no rating of it).
     """
 
     previous_cycle: str
@@ -211,6 +216,33 @@ class ReviewChange:
     mann_whitney_p: float
     previous_mean_score: float
     mean_score: float
+    questions: pd.DataFrame | None = None
+
+
+def question_changes(review: Review, previous: Review) -> pd.DataFrame:
+    """Each question's share Good or better in the previous review and in this one.
+
+    Parameters
+    ----------
+    review, previous : Review
+        The later and the earlier review.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :attr:`ReviewChange.questions`.
+    """
+    before = question_summary(previous.ratings, previous.not_applicable, previous.catalogue)
+    after = question_summary(review.ratings, review.not_applicable, review.catalogue)
+    table = pd.DataFrame({
+        "before_good": before["good_or_better"], "before_n": before["n"],
+        "after_good": after["good_or_better"], "after_n": after["n"]},
+        index=after.index).fillna(0).astype(int)
+    table.index.name = "question"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["before_share"] = table["before_good"] / table["before_n"].replace(0, np.nan)
+        table["after_share"] = table["after_good"] / table["after_n"].replace(0, np.nan)
+    return table
 
 
 @dataclass(frozen=True)
@@ -341,7 +373,8 @@ def review_change(review: Review, previous: Review) -> ReviewChange:
         previous_cases=previous.n_cases,
         mann_whitney_p=float(case_mann_whitney(previous.ratings, review.ratings)),
         previous_mean_score=float(np.mean(before_scores)) if len(before_scores) else math.nan,
-        mean_score=float(np.mean(after_scores)) if len(after_scores) else math.nan)
+        mean_score=float(np.mean(after_scores)) if len(after_scores) else math.nan,
+        questions=question_changes(review, previous))
 
 
 def programme_position(review: Review, programme: Programme, method: str = "exact",

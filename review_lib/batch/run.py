@@ -510,6 +510,7 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
                 each["text"] = pseudonymise(each["text"], review, programme)
             metrics["recommendations"] = made
             summary.written.append(write_json(metrics, path))
+            summary.written += _write_action_plan(notes, review, programme, path.parent)
         except Exception as exc:  # one review's figures never stop the others
             summary.invalid_files.append((review.source, [
                 f"{review.council} {review.cycle}: its metrics.json could not be written "
@@ -532,6 +533,25 @@ def _work_out_figures(*, summary: RunSummary, selected: list, programme, cycles:
             summary.invalid_files.append((f"cycle {each}", [
                 f"the cross-council metrics.json could not be written "
                 f"({type(exc).__name__}: {str(exc)[:200]})"]))
+
+
+def _write_action_plan(notes, review, programme, folder: Path) -> list[Path]:
+    """The review's action plan (spreadsheet and Word table) beside its reports, if any."""
+    from review_lib.data.follow_up import follow_up
+    from review_lib.files import is_synthetic
+    from review_lib.report.action_plan import action_plan, write_action_plan
+    from review_lib.report.wording.notes import pseudonymised_notes
+
+    found = notes.for_review(review.council, review.cycle)
+    if found is None or not found.recommendations:
+        return []
+    shown = pseudonymised_notes(found, review, programme)
+    previous = notes.previous(review.council, review.cycle)
+    plan = action_plan(shown, str(review.council), str(review.cycle),
+                       draft=bool(notes.problems_for(review.council, review.cycle))
+                       or found.is_draft, synthetic=is_synthetic(review.path),
+                       followed=follow_up(shown, previous))
+    return write_action_plan(plan, folder)
 
 
 #: Prefix of a run's private temporary folder, and the file in it naming its process.

@@ -4,9 +4,12 @@ A notes file sits beside a review's data file with the same name (``dudley.md`` 
 ``dudley.xlsx``, or ``dudley.docx`` written in Word, read through pandoc). It has front
 matter (theme, status, review dates, case records referred back) and one top-level heading
 per section of the published report that people write: sections 1-3 and 5-8, and the review
-team. Recommendations are bullets, optionally tagged with audit question ids (``[Q11]``);
-the next cycle's notes give updates on them by number (``R1: ...``). The format is set out
-in ``docs/notes.md``. Every problem is located by file and line.
+team, and three to five key messages that open the summary. Recommendations are bullets,
+optionally tagged with audit question ids (``[Q11]``), marked ``**Urgent:**``, with the
+action plan's fields as sub-bullets (``- Owner: ...``, timescale, priority, measure,
+``- Follows: R3``); the next cycle's notes give updates on them by number and status
+(``R1 (met): ...``, see :mod:`review_lib.data.follow_up`). The format is set out in
+``docs/notes.md``. Every problem is located by file and line.
 """
 
 from __future__ import annotations
@@ -17,10 +20,20 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from review_lib.data.follow_up import (  # noqa: F401 (re-exported: the notes' API)
+    _STATUS_WORDS,
+    FOLLOW_UP_STATUSES,
+    FollowedUp,
+    FollowUp,
+    follow_up,
+    previous_recommendations_problems,
+    recommendations_summary,
+)
 from review_lib.data.problems import WARNING, Problem
 
 #: The sections, in the report's order: key, heading, the published report's number.
 SECTIONS: tuple[tuple[str, str, int], ...] = (
+    ("key_messages", "Key messages", 0),
     ("introduction", "Introduction", 1),
     ("previous_review", "Previous review", 2),
     ("meetings", "Themes from the meetings", 3),
@@ -47,6 +60,15 @@ FIELDS = {
 
 STATUSES = ("draft", "final")
 
+#: How many key messages the summary is written for: fewer or more is a warning.
+KEY_MESSAGES = (3, 5)
+
+#: A recommendation's priorities, highest first.
+PRIORITIES = ("high", "medium", "low")
+
+#: The action-plan fields a recommendation's sub-bullets may give (``- Owner: ...``).
+ACTION_FIELDS = ("owner", "timescale", "priority", "measure", "follows")
+
 #: How case records may have been chosen (the ``selection`` field), with forgiving spellings.
 SELECTIONS = {"random": "random", "at random": "random", "drawn at random": "random",
               "chosen": "chosen", "selected": "chosen", "picked": "chosen"}
@@ -60,7 +82,14 @@ _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 # (a tag list such as "[Q1   Q2   ...]" once took minutes, a heading of spaces as long).
 _TAG_ID = re.compile(r"[A-Za-z]+\d+[A-Za-z]?")
 _TAG_SEPARATOR = re.compile(r"[\s,]+")
-_UPDATE = re.compile(r"^\**R(\d+)\**\s*[:.)\-–—]\**\s*(.*)$", re.IGNORECASE)
+_UPDATE = re.compile(r"^\**R(\d+)\**(?:\s*\(([^()]*)\)\**\s*[:.\-–—]?|\s*[:.)\-–—])\**\s*(.*)$",
+                     re.IGNORECASE)
+# "- Owner: Head of Service" under a recommendation (bold allowed: "**Owner:** ...").
+_ACTION_FIELD = re.compile(r"^[\s*]*(owner|timescale|priority|measure|follows)[\s*]*:[\s*]*(.*)$",
+                           re.IGNORECASE)
+# "**Urgent:** ..." or "Urgent - ..." opening a recommendation; "(urgent)" closing it.
+_URGENT_OPENING = re.compile(r"^[\s*]*urgent[\s*]*[:\-–—][\s*]*", re.IGNORECASE)
+_FOLLOWS = re.compile(r"\bR(\d+)\b", re.IGNORECASE)
 
 
 def _without_comments(text: str) -> str:
@@ -88,20 +117,45 @@ class Recommendation:
     text : str
         The recommendation, without its tags.
     questions : tuple of str
-        The audit questions it rests on (``[Q11]`` in the notes).
+        The audit questions it rests on (``[Q11]`` in the notes); also :attr:`tags`.
     line : int
         Where it is in the notes file.
+    urgent : bool
+        Marked ``**Urgent:**`` at its start (or ``(urgent)`` at its end): to be put right
+        now, and shown first in the summary.
+    owner, timescale, priority, measure : str or None
+        The action plan's fields, from sub-bullets such as ``- Owner: Head of Service``;
+        ``priority`` is one of :data:`PRIORITIES`.
+    follows : str or None
+        The previous review's recommendations it takes up again (``- Follows: R3``), as
+        ``"R3"`` or ``"R3, R13"``.
     """
 
     number: int
     text: str
     questions: tuple[str, ...] = ()
     line: int = 0
+    urgent: bool = False
+    owner: str | None = None
+    timescale: str | None = None
+    priority: str | None = None
+    measure: str | None = None
+    follows: str | None = None
 
     @property
     def label(self) -> str:
         """``"R1"``."""
         return f"R{self.number}"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The audit questions it rests on (the same as :attr:`questions`)."""
+        return self.questions
+
+    @property
+    def follows_numbers(self) -> tuple[int, ...]:
+        """The previous review's recommendations it says it follows (``Follows: R3``)."""
+        return tuple(int(n) for n in _FOLLOWS.findall(self.follows or ""))
 
 
 @dataclass(frozen=True)
@@ -116,11 +170,14 @@ class Update:
         The update.
     line : int
         Where it is in the notes file.
+    status : str or None
+        One of :data:`FOLLOW_UP_STATUSES` (``- R1 (met): ...``), or None when not given.
     """
 
     number: int
     text: str
     line: int = 0
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +205,8 @@ class ReviewNotes:
         ratings).
     sections : dict of str to str
         Section key (see :data:`SECTIONS`) to its Markdown, as written.
+    key_messages : tuple of str
+        The bullets of the Key messages section (three to five are expected).
     recommendations : tuple of Recommendation
         The bullets of the Recommendations section, numbered.
     updates : tuple of Update
@@ -180,6 +239,7 @@ class ReviewNotes:
     moderation: str | None = None
     sections: dict[str, str] = field(default_factory=dict)
     recommendations: tuple[Recommendation, ...] = ()
+    key_messages: tuple[str, ...] = ()
     updates: tuple[Update, ...] = ()
     previous_review_text: str = ""
     moderation_line: int | None = None
@@ -364,19 +424,142 @@ def _tags(text: str) -> tuple[str, tuple[str, ...]]:
     return body[:start].rstrip(), tuple(t.upper() for t in ids)
 
 
-def _bullets(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Top-level bullets (line, text), continuation lines folded in."""
-    items: list[tuple[int, str]] = []
+def _uncommented(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A section's lines with closed ``<!-- -->`` comments blanked, line numbers kept.
+
+    So that an example in the template's guidance, or a recommendation the team has
+    commented out, is never read as a bullet.
+    """
+    text = "\n".join(line for _, line in body)
+    parts, position = [], 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break  # never closed: kept as typed, as the report shows it
+        parts += [text[position:start], "\n" * text.count("\n", start, end)]
+        position = end + 3
+    if not parts:
+        return body
+    kept = "".join(parts) + text[position:]
+    return list(zip((n for n, _ in body), kept.split("\n"), strict=True))
+
+
+def _bullet_items(body: list[tuple[int, str]]
+                  ) -> list[tuple[int, str, list[tuple[int, str, bool]]]]:
+    """Top-level bullets: (line, text, the indented lines under it as (line, text, bullet))."""
+    items: list[tuple[int, str, list[tuple[int, str, bool]]]] = []
     for line_no, line in body:
         match = _BULLET.match(line)
         if match:
-            items.append((line_no, match.group(1).strip()))
+            items.append((line_no, match.group(1).strip(), []))
         elif items and line.strip() and (line.startswith((" ", "\t"))):
             inner = _BULLET.match(line.strip())
-            extra = inner.group(1) if inner else line.strip()
-            items[-1] = (items[-1][0], items[-1][1].rstrip() + "; " + extra.strip()
-                         if inner else items[-1][1] + " " + extra)
+            items[-1][2].append((line_no, (inner.group(1) if inner else line).strip(),
+                                 inner is not None))
     return items
+
+
+def _folded(text: str, lines) -> str:
+    """A bullet's text with the lines under it folded in: sub-bullets after a semicolon."""
+    for _, extra, bullet in lines:
+        text = text.rstrip() + "; " + extra if bullet else text + " " + extra
+    return text
+
+
+def _bullets(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Top-level bullets (line, text), continuation lines folded in."""
+    return [(line_no, _folded(text, lines)) for line_no, text, lines in _bullet_items(body)]
+
+
+def _urgent(text: str) -> tuple[str, bool]:
+    """A recommendation's text without its urgent mark, and whether it had one."""
+    opening = _URGENT_OPENING.match(text)
+    if opening:
+        return text[opening.end():].strip(), True
+    body = text.rstrip()
+    stop = body.endswith(".")
+    core = body[:-1].rstrip() if stop else body
+    if core.casefold().endswith(")"):
+        start = core.rfind("(")
+        if start >= 0 and core[start + 1:-1].strip().casefold() == "urgent":
+            return core[:start].rstrip() + ("." if stop else ""), True
+    return text, False
+
+
+def _recommendation(number: int, line_no: int, item: str, lines, file: str, known,
+                    problems: list[Problem]) -> Recommendation:
+    """One recommendation: its text and tags, its urgent mark and its action-plan fields."""
+    extra, fields = [], {}
+    for sub_line, sub_text, bullet in lines:
+        match = _ACTION_FIELD.match(sub_text)
+        if match is None:
+            extra.append((sub_line, sub_text, bullet))
+            continue
+        key, value = match.group(1).casefold(), match.group(2).strip().strip("*").strip()
+        if key in fields:
+            problems.append(_problem(
+                "notes-duplicate-action-field", file, sub_line,
+                f"R{number} gives '{key}' a second time (first at line {fields[key][1]})",
+                f"one '{key.capitalize()}:' line per recommendation", value=sub_text[:60]))
+            continue
+        fields[key] = (value, sub_line)
+    # Tags close the recommendation's own line, or the text once its other lines are folded.
+    head, own = _tags(item)
+    text, ids = _tags(_folded(head, extra))
+    ids = own + tuple(q for q in ids if q not in own)
+    text, urgent = _urgent(text)
+    for qid in ids:
+        if known is not None and qid not in known:
+            close = difflib.get_close_matches(qid, sorted(known), n=1)
+            problems.append(_problem(
+                "notes-unknown-question", file, line_no,
+                f"recommendation R{number} is tagged with {qid}, which "
+                "is not a question of the audit tool"
+                + (f" (did you mean {close[0]}?)" if close else ""),
+                "ids from the question catalogue, such as [Q11]", value=qid))
+    values = {key: value or None for key, (value, _) in fields.items()}
+    priority = values.get("priority")
+    if priority is not None:
+        if priority.casefold() in PRIORITIES:
+            priority = priority.casefold()
+        else:
+            problems.append(_problem(
+                "notes-priority", file, fields["priority"][1],
+                f"R{number}'s priority {priority!r} is not one the action plan knows",
+                "one of: " + ", ".join(PRIORITIES) + " (mark a recommendation urgent with "
+                "'**Urgent:**' at its start)", value=priority))
+            priority = None
+    follows = values.get("follows")
+    if follows is not None:
+        numbers = _FOLLOWS.findall(follows)
+        if not numbers:
+            problems.append(_problem(
+                "notes-follows", file, fields["follows"][1],
+                f"R{number} says it follows {follows!r}, which names no recommendation",
+                "the previous review's recommendation it takes up again, such as "
+                "'Follows: R3' (or 'Follows: R3, R13')", value=follows))
+            follows = None
+        else:
+            follows = ", ".join(f"R{int(n)}" for n in numbers)
+    return Recommendation(
+        number, text, tuple(q for q in ids if known is None or q in known), line_no,
+        urgent=urgent, owner=values.get("owner"), timescale=values.get("timescale"),
+        priority=priority, measure=values.get("measure"), follows=follows)
+
+
+def _status(raw: str | None, number: int, file: str, line: int,
+            problems: list[Problem]) -> str | None:
+    """An update's status, ``- R1 (met): ...``, read forgivingly; an unknown one is an error."""
+    if raw is None:
+        return None
+    status = _STATUS_WORDS.get(" ".join(raw.casefold().replace("-", " ").split()))
+    if status is None:
+        problems.append(_problem(
+            "notes-follow-up-status", file, line,
+            f"R{number}'s status {raw.strip()!r} is not one the follow-up knows",
+            "one of: " + ", ".join(FOLLOW_UP_STATUSES) + ", in brackets after the number: "
+            "'- R1 (met): ...'", value=raw.strip()))
+    return status
 
 
 def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | None,
@@ -431,6 +614,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 "notes-selection", file, line, "selection is not a way of choosing records",
                 "random (drawn at random) or chosen (picked by the council)", value=raw))
     bodies: dict[str, list[tuple[int, str]]] = {}
+    heading_lines: dict[str, int] = {}
     current: str | None = None
     unknown = False
     for index in range(start, len(lines)):
@@ -456,6 +640,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 current = key
             else:
                 bodies[key] = []
+                heading_lines[key] = index + 1
                 current = key
             continue
         if current is not None:
@@ -474,23 +659,23 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                 f"there is no '{heading}' section yet; the report says it awaits the review "
                 "team", f"a heading '# {heading}'", severity=WARNING))
     known = {str(q).upper() for q in question_ids} if question_ids is not None else None
-    recommendations = []
-    for line_no, item in _bullets(bodies.get("recommendations", [])):
-        text, ids = _tags(item)
-        for qid in ids:
-            if known is not None and qid not in known:
-                close = difflib.get_close_matches(qid, sorted(known), n=1)
-                problems.append(_problem(
-                    "notes-unknown-question", file, line_no,
-                    f"recommendation R{len(recommendations) + 1} is tagged with {qid}, which "
-                    "is not a question of the audit tool"
-                    + (f" (did you mean {close[0]}?)" if close else ""),
-                    "ids from the question catalogue, such as [Q11]", value=qid))
-        recommendations.append(Recommendation(len(recommendations) + 1, text,
-                                              tuple(q for q in ids if known is None
-                                                    or q in known), line_no))
+    recommendations = [
+        _recommendation(number, line_no, item, lines, file, known, problems)
+        for number, (line_no, item, lines) in enumerate(
+            _bullet_items(_uncommented(bodies.get("recommendations", []))), start=1)]
+    key_messages = tuple(_folded(text, lines) for _, text, lines in
+                         _bullet_items(_uncommented(bodies.get("key_messages", []))))
+    low, high = KEY_MESSAGES
+    written = _without_comments("\n".join(t for _, t in bodies.get("key_messages", [])))
+    if "key_messages" in bodies and written.strip() and not low <= len(key_messages) <= high:
+        problems.append(_problem(
+            "notes-key-messages", file, heading_lines["key_messages"],
+            f"the Key messages section has {len(key_messages)} bullet"
+            f"{'' if len(key_messages) == 1 else 's'}",
+            f"{low} to {high} short bullets, the review team's main messages, which open "
+            "the report's summary", value=str(len(key_messages)), severity=WARNING))
     updates, rest = [], []
-    previous = bodies.get("previous_review", [])
+    previous = _uncommented(bodies.get("previous_review", []))
     items = dict(_bullets(previous))
     in_update = False
     for line_no, line in previous:
@@ -506,7 +691,8 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
                     "notes-duplicate-update", file, line_no,
                     f"R{number} has a second update", "one update per recommendation",
                     value=item[:60]))
-            updates.append(Update(number, match.group(2).strip(), line_no))
+            said = _status(match.group(2), number, file, line_no, problems)
+            updates.append(Update(number, match.group(3).strip(), line_no, said))
         else:
             rest.append(line)
     # Guidance in HTML comments (as the blank template has it) is never part of the report.
@@ -521,6 +707,7 @@ def parse_notes(text: str, file: str, question_ids=None) -> tuple[ReviewNotes | 
         review_dates=fields.get("review_dates", (None,))[0] or None, referred_back=referred,
         selection=selection, moderation=fields.get("moderation", (None,))[0] or None,
         sections=sections, recommendations=tuple(recommendations), updates=tuple(updates),
+        key_messages=key_messages,
         previous_review_text="\n".join(rest).strip("\n"),
         moderation_line=fields.get("moderation", (None, None))[1], problems=errors,
         field_lines={key: line for key, (_, line) in fields.items()},
@@ -575,32 +762,6 @@ def read_notes(path: Path, display_name: str | None = None, question_ids=None
     if problem is not None:
         return ReviewNotes(file=name, status="draft", problems=(problem,)), [problem]
     return parse_notes(text, name, question_ids)
-
-
-def previous_recommendations_problems(notes: ReviewNotes, previous: ReviewNotes | None
-                                      ) -> list[Problem]:
-    """Updates that name a recommendation the previous review did not make.
-
-    Parameters
-    ----------
-    notes : ReviewNotes
-        This cycle's notes.
-    previous : ReviewNotes or None
-        The previous review's notes.
-
-    Returns
-    -------
-    list of Problem
-        One per update with no recommendation to follow up.
-    """
-    count = len(previous.recommendations) if previous is not None else 0
-    return [_problem(
-        "notes-unknown-recommendation", notes.file, update.line,
-        f"R{update.number} is not one of the previous review's recommendations"
-        + ("" if previous is not None else " (there are no previous notes)"),
-        f"R1 to R{count}" if count else "no updates, or notes for the previous review",
-        value=f"R{update.number}") for update in notes.updates
-        if not 1 <= update.number <= count]
 
 
 @dataclass
@@ -788,7 +949,7 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
     quiet = set()  # (file, heading) of sections whose absence is expected
     for (council, cycle), notes in list(index.notes.items()):
         previous = index.previous(council, cycle)
-        if notes.updates:
+        if notes.updates or any(r.follows for r in notes.recommendations):
             unknown = previous_recommendations_problems(notes, previous[1] if previous
                                                         else None)
             index.problems.extend(unknown)
@@ -806,119 +967,3 @@ def read_programme_notes(programme, roots=(), question_ids=None) -> NotesIndex:
 def _missing_heading(problem: Problem) -> str:
     match = re.search(r"no '([^']+)' section", problem.message)
     return match.group(1) if match else ""
-
-
-#: Guidance written under each heading of a blank notes file.
-GUIDANCE = {
-    "introduction": "The theme, when the review took place, and its elements: the "
-                    "self-assessment, the meetings with practitioners and managers, the case "
-                    "records examined, and the conversations with people and their families.",
-    "previous_review": "The host council's update on each of the previous review's "
-                       "recommendations, one bullet each, starting with its number: "
-                       "'- R1: ...'. The report lists every recommendation, with its update "
-                       "or 'no update given'.",
-    "meetings": "What practitioners and managers said, theme by theme. Use ## headings for "
-                "themes if you like. Name no one.",
-    "records": "The Principal Social Workers' analysis of the case records, and of their "
-               "conversations with people or their families. Name a case by its identifier in "
-               "the data file if you need to: the report shows its pseudonym.",
-    "observations": "The review team's observations.",
-    "key_strengths": "One bullet per key strength.",
-    "recommendations": "One bullet per recommendation. End it with the audit questions it "
-                       "rests on, such as [Q11] or [Q2, Q3], and the report shows their "
-                       "evidence beside it.",
-    "review_team": "One bullet per member of the review team (role and council; names are "
-                   "optional), then the date of the report.",
-}
-
-
-def notes_template(council: str = "", cycle: str = "") -> str:
-    """A blank notes file, with short guidance under each heading.
-
-    The guidance is written as HTML comments, which never reach the report; a section
-    holding only its guidance is reported as not written yet.
-
-    Parameters
-    ----------
-    council, cycle : str, optional
-        Filled in when given (needed only when no data file sits beside the notes).
-
-    Returns
-    -------
-    str
-        Markdown, in the layout of ``docs/notes.md``.
-    """
-    lines = ["---",
-             f"council: {council}" if council else "# council: (only when no data file is "
-                                                    "beside these notes)",
-             f"cycle: {cycle}" if cycle else "# cycle: (likewise, e.g. 2022-24)",
-             "theme: ", "status: draft", "review_dates: ",
-             "referred_back: ", "selection: ", "---", ""]
-    for key, heading, _ in SECTIONS:
-        if key == "records":
-            lines += ["<!-- Section 4, the case-file audit data, is written by the suite from "
-                      "the data: it has no heading here. -->", ""]
-        lines += [f"# {heading}", "", f"<!-- {GUIDANCE[key]} -->", ""]
-    return "\n".join(lines)
-
-
-def write_notes_template(path: Path, council: str = "", cycle: str = "") -> Path:
-    """Write :func:`notes_template` to a new file (an existing file is never overwritten).
-
-    Parameters
-    ----------
-    path : Path
-        The notes file to create (``.md``).
-    council, cycle : str, optional
-        See :func:`notes_template`.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    FileExistsError
-        If the file exists.
-    """
-    path = Path(path)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(notes_template(council, cycle))
-    return path
-
-
-def recommendations_summary(index: NotesIndex, council: str, cycle: str) -> dict | None:
-    """A review's recommendations and the follow-up of its previous review's, as JSON data.
-
-    Parameters
-    ----------
-    index : NotesIndex
-        The programme's notes.
-    council, cycle : str
-        The review.
-
-    Returns
-    -------
-    dict or None
-        ``status``, ``recommendations`` (number, text, questions) and ``previous``
-        (``cycle``, ``count``, ``updated``: how many of them this review's notes give an
-        update on), or None when the review has no notes and its previous review none
-        either.
-    """
-    notes = index.for_review(council, cycle)
-    previous = index.previous(council, cycle)
-    if notes is None and previous is None:
-        return None
-    earlier = None
-    if previous is not None and previous[1].recommendations:
-        made = previous[1].recommendations
-        updated = sum(1 for r in made if notes is not None and notes.update_for(r.number))
-        earlier = {"cycle": previous[0], "count": len(made), "updated": updated}
-    status = None if notes is None else (
-        "draft" if index.problems_for(council, cycle) else notes.status)
-    return {"status": status,
-            "recommendations": [{"number": r.label, "text": r.text,
-                                 "questions": list(r.questions)}
-                                for r in (notes.recommendations if notes is not None else ())],
-            "previous": earlier}

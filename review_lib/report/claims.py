@@ -52,6 +52,11 @@ KINDS: dict[str, str] = {
               "points, clear",
     "lean": "previous_cycle, direction ('better', 'lower' or None), p",
     "earlier_review": "exists (bool) and cycle, or notes (bool)",
+    "recommendation_statuses": "earlier_cycle, count (the earlier review's recommendations), "
+                               "statuses (met, partly met, not met, replaced: how many each, "
+                               "as the notes give them), no_status",
+    "question_change": "question, previous_cycle, before_successes, before_n, "
+                       "after_successes, after_n (ratings Good or better, each cycle)",
     "selection": "how ('chosen' or 'random')",
     "review_dates": "dates, as printed",
     "funnel_flag": "measure, council, successes, n, flag",

@@ -1,10 +1,11 @@
 """The leadership report: the published Practice Review report's shape, notes and data together.
 
-The sections follow the published report's order (``docs/notes.md``): a one-page summary
-that leads with the message, then the introduction, the previous review's recommendations
-with their updates, themes from the meetings, the case-file audit data (section 4, from the
-data), the records' analysis, the observations, key strengths, recommendations with their
-evidence, and the review team. The body is plain English in short sentences; method names,
+The sections follow the published report's order (``docs/notes.md``): a summary that
+opens with the review team's key messages and urgent recommendations, then the figures; the
+introduction; the previous review's recommendations with their statuses and updates; themes
+from the meetings, the case-file audit data (section 4, from the data), the records'
+analysis, the observations, key strengths, recommendations with their evidence and action
+plan, and the review team. The body is plain English in short sentences; method names,
 p-values and the data file's hash are kept for the appendix. Every figure is read from the
 review's :class:`~review_lib.analysis.results.ReviewResults`.
 """
@@ -18,6 +19,7 @@ from dataclasses import replace
 import pandas as pd
 
 from review_lib.analysis.summary import format_percent, level_table
+from review_lib.data.follow_up import FOLLOW_UP_STATUSES, FollowUp, follow_up
 from review_lib.data.notes import ReviewNotes
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
@@ -324,16 +326,105 @@ def _questions_differ(context: ReviewContext) -> str:
     return stated(text, "questions_differ", _scope(context), differ=bool(test.differ))
 
 
+_URGENT_MARK = '<strong class="urgent-mark">Urgent</strong>'
+_KEY_MESSAGES_AWAIT = "The key messages await the review team."
+
+
 def _recommendation_items(notes: ReviewNotes | None) -> str:
     if notes is None or not notes.recommendations:
         return f'<p class="awaiting">{esc("The recommendations await the review team.")}</p>'
-    items = "".join(f"<li>{esc(r.text)}</li>" for r in notes.recommendations)
+    items = "".join(f'<li value="{r.number}">'
+                    + (f"{_URGENT_MARK} " if getattr(r, "urgent", False) else "")
+                    + f"{esc(r.text)}</li>" for r in notes.recommendations)
     return f"<ol>{items}</ol>"
+
+
+def _key_messages(context: ReviewContext) -> str:
+    """The review team's key messages and any urgent recommendation: the summary's opening."""
+    notes = context.notes
+    messages = tuple(getattr(notes, "key_messages", ())) if notes is not None else ()
+    parts = ["<h3>Key messages</h3>"]
+    if messages:
+        parts.append('<ul class="key-messages">'
+                     + "".join(f"<li>{_inline_html(context, m)}</li>" for m in messages)
+                     + "</ul>")
+    else:
+        parts.append(f'<p class="awaiting">{esc(_KEY_MESSAGES_AWAIT)}</p>')
+    urgent = [r for r in (notes.recommendations if notes is not None else ())
+              if getattr(r, "urgent", False)]
+    if urgent:
+        count = ("One recommendation is" if len(urgent) == 1
+                 else f"{len(urgent)} recommendations are")
+        items = "".join(
+            f'<li>{_URGENT_MARK} <span class="label">{esc(r.label)}</span> {esc(r.text)}'
+            + (f" <em>Owner: {esc(r.owner)}.</em>" if r.owner else "")
+            + (f" <em>Timescale: {esc(r.timescale)}.</em>" if r.timescale else "") + "</li>"
+            for r in urgent)
+        parts.append(f'<div class="urgent" role="note"><p><strong>{count} to be put right '
+                     f"urgently:</strong></p><ul>{items}</ul></div>")
+    return "\n".join(parts)
+
+
+def _inline_html(context: ReviewContext, text: str) -> str:
+    """One line of notes (a key message) as inline HTML: emphasis kept, cases pseudonymised."""
+    html = _notes_html(context, text).strip()
+    match = re.fullmatch(r"<p>(.*)</p>", html, flags=re.S)
+    return match.group(1) if match else html
+
+
+def _follow_up(context: ReviewContext) -> FollowUp | None:
+    return follow_up(context.notes, context.previous_notes)
+
+
+def _status_words(context: ReviewContext, found: FollowUp, these: bool = False) -> str:
+    """How many of the previous review's recommendations were met, partly met and so on.
+
+    ``these``: the sentence follows one that gave the recommendations' count and cycle.
+    """
+    counts = found.counts
+    total = len(found.items)
+    figures = {"statuses": {status: counts[status] for status in FOLLOW_UP_STATUSES},
+               "no_status": counts[None], "count": total,
+               "earlier_cycle": found.previous_cycle}
+    recs = f"recommendation{'s' if total != 1 else ''}"
+    given = [f"{counts[s]} {'were ' if i == 0 else ''}{s}" for i, s in
+             enumerate(s for s in FOLLOW_UP_STATUSES if counts[s])]
+    if not given:
+        text = (f"The host council's updates give no status (met, partly met, not met or "
+                f"replaced) for the {found.previous_cycle} review's {total} {recs}.")
+    else:
+        listed = join_words(given)
+        if given[0].startswith("1 were"):
+            listed = listed.replace("1 were", "1 was", 1)
+        if counts[None]:
+            listed += (f"; {counts[None]} {'has' if counts[None] == 1 else 'have'} no status "
+                       "in the update")
+        text = (f"Of these {total} {recs}, {listed}." if these else
+                f"Of the {found.previous_cycle} review's {total} {recs}, {listed}.")
+    return stated(text, "recommendation_statuses", _scope(context), **figures)
+
+
+def _raised_again_words(context: ReviewContext, found: FollowUp) -> str:
+    again = [(item.recommendation.label, item.raised_again) for item in found.items
+             if item.raised_again]
+    if not again:
+        return ""
+    earlier = join_words([f"{found.previous_cycle} {label}" for label, _ in again])
+    now = join_words(sorted({f"R{n}" for _, numbers in again for n in numbers},
+                            key=lambda label: int(label[1:])))
+    return (f"This review raises again {earlier}: see its recommendation"
+            f"{'s' if ' and ' in now or ',' in now else ''} {now}.")
 
 
 @sectioned
 def summary(context: ReviewContext) -> str:
-    """The one-page summary: the message first, then position, change, ends, recommendations.
+    """The summary: key messages and urgent recommendations first, then the figures.
+
+    The review team's key messages (or a plain note that they await the team) and any
+    recommendation marked urgent open it, before any figure; then the share Good or better,
+    the comparison with the other councils, the change since the previous review with the
+    count of its recommendations' statuses, the questions at either end and the
+    recommendations.
 
     Parameters
     ----------
@@ -361,12 +452,18 @@ def summary(context: ReviewContext) -> str:
     differ = _questions_differ(context) if rows else ""
     theme = (f"<p>The theme of the review was {esc(notes.theme)}.</p>"
              if notes is not None and notes.theme else "")
+    found = _follow_up(context)
+    since = [esc(_change_words(context))]
+    if found is not None:
+        since += [esc(_status_words(context, found)), esc(_raised_again_words(context, found))]
     parts = [
         '<section class="summary report-section">', _heading("summary"),
+        _key_messages(context),
+        "<h3>What the case records show</h3>",
         f'<p class="lead"><strong>{esc(_lead(context))}</strong> {esc(_uncertainty(context))}'
         "</p>", theme,
         "<h3>Compared with the other councils</h3>", f"<p>{esc(_position_words(context))}</p>",
-        "<h3>Since the previous review</h3>", f"<p>{esc(_change_words(context))}</p>",
+        "<h3>Since the previous review</h3>", f"<p>{' '.join(p for p in since if p)}</p>",
         "<h3>The questions at either end</h3>",
         f"<ul>{''.join(rows)}</ul>" if rows else "<p>No question was rated.</p>",
         "<p>Each figure counts case records, out of the records rated on that question."
@@ -435,17 +532,37 @@ def previous_review(context: ReviewContext) -> Section:
         made = stated(f"The previous review, in the {cycle} cycle{when}, made {count} "
                       f"recommendation{'s' if count != 1 else ''}.", "earlier_review",
                       _scope(context), exists=True, earlier_cycle=cycle)
-        parts.append(f"<p>{esc(made)} The host council's update on each is given below "
-                     "it.</p>")
+        found = _follow_up(context)
+        parts.append(f"<p>{esc(made)} {esc(_status_words(context, found, these=True))} "
+                     "Each is given below with its status and the host council's update.</p>")
         items, rows = [], []
-        for rec in earlier.recommendations:
-            update = notes.update_for(rec.number) if notes is not None else None
+        for item in found.items:
+            rec, update = item.recommendation, item.update
             said = (_notes_html(context, update.text) if update is not None
                     else '<p class="no-update">No update given.</p>')
-            items.append(f'<li><p class="recommendation">{esc(rec.text)}</p>'
-                         f'<div class="update"><strong>Update:</strong> {said}</div></li>')
-            rows.append({"number": rec.label, "recommendation": rec.text,
-                         "update": update.text if update is not None else None})
+            status = item.status
+            mark = (f'<p class="status status-{status.replace(" ", "-")}"><strong>Status:'
+                    f"</strong> {esc(status)}</p>" if status else
+                    '<p class="status no-update"><strong>Status:</strong> not given</p>')
+            again = ""
+            if item.raised_again:
+                labels = join_words([f"R{n}" for n in item.raised_again])
+                again = (f'<p class="raised-again"><strong>Raised again</strong> in this '
+                         f"review: see {esc(labels)} (section 8).</p>")
+            changes = _question_changes(context, rec.questions, cycle)
+            change_html = ("" if not changes else '<div class="question-change"><p><strong>'
+                           f"Then and now</strong> (records Good or better, {esc(cycle)} and "
+                           f"{esc(context.results.cycle)}):</p><ul>"
+                           + "".join(f"<li>{esc(line)}</li>" for line in changes)
+                           + "</ul></div>")
+            items.append(f'<li value="{rec.number}"><p class="recommendation">{esc(rec.text)}'
+                         f"</p>{mark}"
+                         f'<div class="update"><strong>Update:</strong> {said}</div>'
+                         f"{again}{change_html}</li>")
+            rows.append({"number": rec.label, "recommendation": rec.text, "status": status,
+                         "update": update.text if update is not None else None,
+                         "raised_again": ", ".join(f"R{n}" for n in item.raised_again)
+                         or None})
         parts.append(f'<ol class="follow-up">{"".join(items)}</ol>')
         frame = pd.DataFrame(rows).set_index("number")
     elif notes is None or not notes.previous_review_text.strip():
@@ -461,6 +578,34 @@ def previous_review(context: ReviewContext) -> Section:
         parts.append(f"<p>{esc(said)}</p>")
     parts.append("</section>")
     return Section("\n".join(parts), frame=frame)
+
+
+def _question_changes(context: ReviewContext, question_ids, earlier_cycle: str) -> list[str]:
+    """Each tagged question's share Good or better at the earlier review and now, in words.
+
+    Only where the data hold both reviews (:attr:`ReviewChange.questions`); the figures are
+    the analysis's, never counted here.
+    """
+    change = context.results.change
+    if change is None or change.questions is None or change.previous_cycle != earlier_cycle:
+        return []
+    table, labels = change.questions, {q.id: q.short_label for q in context.catalogue}
+    lines = []
+    for qid in question_ids:
+        if qid not in table.index:
+            continue
+        row = table.loc[qid]
+        before, after = (int(row["before_good"]), int(row["before_n"])), (
+            int(row["after_good"]), int(row["after_n"]))
+        if not before[1] or not after[1]:
+            continue
+        text = (f"{labels.get(qid, qid)} ({qid}): {before[0]} of {before[1]} records "
+                f"({_pct(row['before_share'])}) in {earlier_cycle}; {after[0]} of {after[1]} "
+                f"({_pct(row['after_share'])}) in {context.results.cycle}.")
+        lines.append(stated(text, "question_change", _scope(context, question=qid),
+                            previous_cycle=earlier_cycle, before_successes=before[0],
+                            before_n=before[1], after_successes=after[0], after_n=after[1]))
+    return lines
 
 
 @sectioned
@@ -605,16 +750,35 @@ def recommendations(context: ReviewContext) -> Section:
     if notes is None or not notes.recommendations:
         parts += [f'<p class="awaiting">{esc(_AWAITS)}</p>', "</section>"]
         return Section("\n".join(parts))
+    followed = _follow_up(context)
     items, rows = [], []
     for rec in notes.recommendations:
         found = evidence(context, rec.questions)
         aside = ("" if not found else '<div class="evidence"><p class="evidence-title">'
                  "What the case records show</p><ul>"
                  + "".join(f"<li>{esc(line)}</li>" for line in found) + "</ul></div>")
-        items.append(f'<li><p class="recommendation">{esc(rec.text)}</p>{aside}</li>')
+        earlier = followed.earlier_for(rec.number) if followed is not None else ()
+        again = ("" if not earlier else '<p class="raised-again"><strong>Raised again:'
+                 "</strong> see " + esc(join_words([f"{followed.previous_cycle} R{n}"
+                                                    for n in earlier])) + " (section 2).</p>")
+        plan = [(name, value) for name, value in (
+            ("Priority", (rec.priority or "").capitalize()), ("Owner", rec.owner),
+            ("Timescale", rec.timescale), ("Measure of progress", rec.measure)) if value]
+        plan_html = ("" if not plan else '<dl class="action">' + "".join(
+            f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in plan) + "</dl>")
+        mark = f"{_URGENT_MARK} " if rec.urgent else ""
+        items.append(f'<li value="{rec.number}"><p class="recommendation">{mark}'
+                     f"{esc(rec.text)}</p>{again}{plan_html}{aside}</li>")
         rows.append({"number": rec.label, "recommendation": rec.text,
-                     "questions": ", ".join(rec.questions)})
-    parts += [f'<ol class="recommendations">{"".join(items)}</ol>', "</section>"]
+                     "questions": ", ".join(rec.questions), "urgent": rec.urgent,
+                     "priority": rec.priority, "owner": rec.owner,
+                     "timescale": rec.timescale, "measure": rec.measure,
+                     "raised_again": ", ".join(f"R{n}" for n in earlier) or None})
+    plan_note = ('<p class="action-plan-note">The action plan sets out these recommendations '
+                 "with their owners and timescales, ready to record progress: "
+                 '<a href="action-plan.xlsx">a spreadsheet</a> and '
+                 '<a href="action-plan.docx">a Word table</a>, beside this report.</p>')
+    parts += [f'<ol class="recommendations">{"".join(items)}</ol>', plan_note, "</section>"]
     return Section("\n".join(parts), frame=pd.DataFrame(rows).set_index("number"))
 
 

@@ -35,3 +35,27 @@ def test_programme_changes_name_the_cycles_there_are(sample_programme):
         programme_changes(sample_programme, since="2018")
     empty = programme_changes(sample_programme, cycle="2019")
     assert empty.empty and "difference" in empty.columns
+
+
+def test_each_questions_change_is_an_independent_count_of_both_reviews(sample_programme):
+    """ReviewChange.questions against pandas counts of the tidy ratings (Northwold 2019 and
+    2022-24, whose notes' recommendations are tagged with questions)."""
+    from review_lib.analysis.results import analyse_review
+
+    later = sample_programme.review("Northwold", "2022-24")
+    earlier = sample_programme.previous_review(later)
+    table = analyse_review(later, sample_programme).change.questions
+    assert earlier.cycle == "2019" and len(table) == len(sample_programme.catalogue)
+    for side, review in (("before", earlier), ("after", later)):
+        ratings = review.ratings
+        good = ratings["rating"].astype(str).isin(["Outstanding", "Good"])
+        counts = good.groupby(ratings["question"].astype(str)).agg(["sum", "size"])
+        for qid, row in table.iterrows():
+            expected = counts.loc[qid] if qid in counts.index else None
+            assert row[f"{side}_good"] == (int(expected["sum"]) if expected is not None else 0)
+            assert row[f"{side}_n"] == (int(expected["size"]) if expected is not None else 0)
+            if row[f"{side}_n"]:
+                assert row[f"{side}_share"] == pytest.approx(
+                    row[f"{side}_good"] / row[f"{side}_n"])
+    # a question not applicable in some records counts only the records rated on it
+    assert (table["before_n"] < len(earlier.judgements)).any()

@@ -105,8 +105,8 @@ def test_template_writes_a_blank_notes_file_that_validate_reads(tmp_path, capsys
     write_wide_csv(tmp_path / "testshire.csv", good_rows())
     assert main(["validate", str(tmp_path)]) == 0
     out_text = capsys.readouterr().out
-    # Seven sections await the team (nothing to follow up: no earlier review).
-    assert "OK   " in out_text and "testshire.md: notes (7 warning(s))" in out_text
+    # Eight sections await the team (nothing to follow up: no earlier review).
+    assert "OK   " in out_text and "testshire.md: notes (8 warning(s))" in out_text
     assert "there is no 'Recommendations' section yet" in out_text
 
 

@@ -57,6 +57,12 @@ Practice was good.
 
 - Principal Social Worker, a neighbouring council
 - 7 January 2024
+
+# Key messages
+
+- Practice was good.
+- The framework needs finishing.
+- Oversight must show on the record.
 """
 
 
@@ -285,3 +291,205 @@ def test_a_duplicate_field_other_than_status_is_an_error_too():
                                   QUESTIONS)
     [problem] = [p for p in problems if p.kind == "notes-duplicate-field"]
     assert problem.line == 3 and notes.is_draft
+
+
+# --------------------------------------------------------------------------- issue 29: key
+# messages, urgent, the action plan's fields, statuses and follows
+
+PLAN = GOOD.replace("""- Look at how managers' oversight shows on the record. [Q11]
+- Write down the practice framework. [Q2, Q3]
+- Review the panel process
+""", """- **Urgent:** Give the practice educator professional supervision.
+  - Owner: Principal Social Worker
+  - Timescale: within one month
+  - Priority: High
+  - Measure: a named supervisor and a session each month
+- Look at how managers' oversight shows on the record. [Q11]
+  - Follows: R2
+  - a note that is not a field
+- Review the panel process (urgent).
+""").replace("- R1: A framework", "- R1 (met): A framework").replace(
+    "- R2: Waiting", "- **R2 (Partially met):** Waiting")
+
+
+def test_key_messages_urgent_marks_and_action_fields_are_read():
+    notes, problems = parse_notes(PLAN, "dudley.md", QUESTIONS)
+    assert problems == []
+    assert notes.key_messages == ("Practice was good.", "The framework needs finishing.",
+                                  "Oversight must show on the record.")
+    first, second, third = notes.recommendations
+    assert first.urgent and first.text == "Give the practice educator professional supervision."
+    assert (first.owner, first.timescale, first.priority, first.measure) == (
+        "Principal Social Worker", "within one month", "high",
+        "a named supervisor and a session each month")
+    assert not second.urgent and second.follows == "R2" and second.follows_numbers == (2,)
+    assert second.tags == ("Q11",) and second.owner is None
+    # a sub-bullet that is not a field is folded into the text, as before
+    assert second.text == ("Look at how managers' oversight shows on the record.; a note "
+                           "that is not a field")
+    assert third.urgent and third.text == "Review the panel process."
+    assert [(u.number, u.status) for u in notes.updates] == [(1, "met"), (2, "partly met")]
+    assert notes.updates[1].text == "Waiting lists are checked each week."
+
+
+def test_old_notes_without_the_new_fields_read_as_before():
+    notes, _ = parse_notes(GOOD, "dudley.md", QUESTIONS)
+    assert all(not r.urgent and r.owner is None and r.follows is None
+               for r in notes.recommendations)
+    assert [u.status for u in notes.updates] == [None, None]
+
+
+@pytest.mark.parametrize(("text", "kind", "line", "words"), [
+    (PLAN.replace("(met)", "(done)"), "notes-follow-up-status", 16,
+     "'done' is not one the follow-up knows; expected one of: met, partly met, not met, "
+     "replaced"),
+    (PLAN.replace("Priority: High", "Priority: soon"), "notes-priority", 43,
+     "one of: high, medium, low"),
+    (PLAN.replace("Follows: R2", "Follows: the old one"), "notes-follows", 46,
+     "names no recommendation"),
+    (PLAN.replace("  - Measure: a named", "  - Owner: Director\n  - Measure: a named"),
+     "notes-duplicate-action-field", 44, "'owner' a second time (first at line 41)"),
+])
+def test_each_new_notes_problem_is_an_error_with_its_line(text, kind, line, words):
+    notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
+    found = [p for p in problems if p.kind == kind]
+    assert found, kinds(problems)
+    assert found[0].is_error and found[0].line == line, str(found[0])
+    assert words in str(found[0]) and f"dudley.md, line {line}" in str(found[0])
+    assert notes.is_draft
+
+
+@pytest.mark.parametrize("count", [0, 2, 6])
+def test_too_few_or_too_many_key_messages_is_a_located_warning(count):
+    bullets = "".join(f"- Message {i}.\n" for i in range(count)) or "Some words.\n"
+    text = GOOD[:GOOD.index("# Key messages")] + "# Key messages\n\n" + bullets
+    notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
+    found = [p for p in problems if p.kind == "notes-key-messages"]
+    assert len(found) == 1 and not found[0].is_error
+    assert found[0].line == GOOD[:GOOD.index("# Key messages")].count("\n") + 1
+    assert f"has {count} bullet" in str(found[0]) and "3 to 5" in str(found[0])
+    assert not notes.is_draft and len(notes.key_messages) == count
+
+
+def test_no_key_messages_section_is_a_missing_section_warning():
+    text = GOOD[:GOOD.index("# Key messages")]
+    notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
+    assert notes.key_messages == () and notes.missing() == ["Key messages"]
+    assert [p.kind for p in problems] == ["notes-missing-section"]
+
+
+def test_follow_up_counts_statuses_and_finds_recommendations_raised_again():
+    from review_lib.data.notes import follow_up
+
+    earlier, _ = parse_notes(GOOD.replace("- Review the panel process", "- Review panels [Q7]"),
+                             "2019.md", QUESTIONS)
+    now, _ = parse_notes(PLAN.replace("(met)", "(not met)").replace(
+        "- Review the panel process (urgent).", "- Look again at panels. [Q7]"),
+        "2023.md", QUESTIONS)
+    found = follow_up(now, ("2019", earlier))
+    assert found.counts == {"met": 0, "partly met": 1, "not met": 1, "replaced": 0, None: 1}
+    # earlier R1 was not met and shares Q11 with new R2; new R2 also follows earlier R2
+    # explicitly; earlier R3 has no status, so its shared tag (Q7) is not enough
+    assert [item.raised_again for item in found.items] == [(2,), (2,), ()]
+    assert found.earlier_for(2) == (1, 2) and found.earlier_for(3) == ()
+    not_met = PLAN.replace("- Review the panel process (urgent).", "- Look again. [Q7]")
+    not_met = not_met.replace("- **R2", "- R3 (not met): Panels unchanged.\n- **R2")
+    found = follow_up(parse_notes(not_met, "2023.md", QUESTIONS)[0], ("2019", earlier))
+    assert found.items[2].status == "not met" and found.items[2].raised_again == (3,)
+
+
+def test_following_a_recommendation_the_previous_review_did_not_make_is_an_error(tmp_path):
+    from review_lib.data.notes import previous_recommendations_problems
+
+    earlier, _ = parse_notes(GOOD, "2019.md", QUESTIONS)
+    now, _ = parse_notes(PLAN.replace("Follows: R2", "Follows: R9"), "2023.md", QUESTIONS)
+    found = previous_recommendations_problems(now, earlier)
+    assert [(p.kind, p.line, p.value) for p in found] == [
+        ("notes-unknown-recommendation", 45, "R9")]
+    assert "R1 to R3" in str(found[0])
+
+
+def test_the_sample_notes_carry_key_messages_urgent_plans_and_statuses():
+    from review_lib.paths import SAMPLE_DIR
+
+    dudley, problems = read_notes(SAMPLE_DIR / "2022-24" / "dudley.md", None, QUESTIONS)
+    assert [p for p in problems if p.is_error] == [] and 3 <= len(dudley.key_messages) <= 5
+    urgent = [r for r in dudley.recommendations if r.urgent]
+    assert len(urgent) == 1 and "practice educator" in urgent[0].text
+    assert all(r.owner and r.timescale and r.priority for r in dudley.recommendations)
+    assert {u.number: u.status for u in dudley.updates}[3] == "partly met"
+    follows = {r.follows for r in dudley.recommendations if r.follows}
+    assert follows == {"R3", "R13"}  # 2019's supervision and case-file audit, raised again
+
+
+def test_the_blank_template_shows_examples_that_are_never_read_as_notes():
+    from review_lib.data.notes_template import notes_template
+
+    text = notes_template("Dudley", "2022-24")
+    for example in ("- R2 (partly met):", "  - Owner: Principal Social Worker",
+                    "- **Urgent:** Make sure", "  - Follows: R2"):
+        assert example in text
+    assert text.index("# Key messages") < text.index("# Introduction")
+    notes, problems = parse_notes(text, "dudley.md", QUESTIONS)
+    assert (notes.recommendations, notes.key_messages, notes.updates) == ((), (), ())
+    assert {p.kind for p in problems} == {"notes-missing-section"}
+    # filled in as the examples show, the same lines are read
+    filled = text.replace("<!-- For example:\n", "").replace("\n-->\n", "\n")
+    notes, problems = parse_notes(filled, "dudley.md", QUESTIONS)
+    assert len(notes.key_messages) == 3 and [u.status for u in notes.updates] == [
+        "met", "partly met", "not met", "replaced"]
+    assert notes.recommendations[0].urgent and notes.recommendations[0].follows == "R2"
+    assert notes.recommendations[1].priority == "medium"
+
+
+def test_a_commented_out_recommendation_is_not_read():
+    text = GOOD.replace("- Review the panel process", "<!-- - Review the panel process -->")
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert [r.label for r in notes.recommendations] == ["R1", "R2"]
+
+
+def test_a_word_notes_file_gives_urgent_marks_and_the_plans_nested_bullets(tmp_path):
+    """In Word, the fields are a nested list under the recommendation (pandoc reads it)."""
+    import pypandoc
+
+    source = tmp_path / "n.md"
+    source.write_text("| field | value |\n|---|---|\n| status | final |\n\n# Key messages\n\n"
+                      "- One.\n- Two.\n- Three.\n\n# Previous review\n\n"
+                      "- **R1 (not met):** Nothing yet.\n\n# Recommendations\n\n"
+                      "- **Urgent:** Supervise every Social Worker. [Q11]\n"
+                      "    - Owner: Principal Social Worker\n"
+                      "    - Priority: high\n- Review quality assurance.\n")
+    pypandoc.convert_file(str(source), "docx", outputfile=str(tmp_path / "n.docx"))
+    notes, problems = read_notes(tmp_path / "n.docx", None, QUESTIONS)
+    assert [p for p in problems if p.is_error] == []
+    assert notes.key_messages == ("One.", "Two.", "Three.")
+    first, second = notes.recommendations
+    assert first.urgent and first.text == "Supervise every Social Worker."
+    assert (first.questions, first.owner, first.priority) == (
+        ("Q11",), "Principal Social Worker", "high")
+    assert second.text == "Review quality assurance." and not second.urgent
+    assert [(u.number, u.status, u.text) for u in notes.updates] == [(1, "not met",
+                                                                       "Nothing yet.")]
+
+
+def test_the_new_patterns_read_a_hostile_line_in_linear_time():
+    import time
+
+    spaces = " " * 100_000
+    text = GOOD.replace("- Review the panel process",
+                        f"- Urgent{spaces}x\n  - Owner{spaces}x\n  - **R1 ({spaces}x")
+    text = text.replace("- R2: Waiting", f"- R2 (met){spaces}: Waiting")
+    started = time.perf_counter()
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert time.perf_counter() - started < 2
+    assert not notes.recommendations[2].urgent and notes.recommendations[2].owner is None
+
+
+def test_many_unclosed_comments_are_read_in_linear_time():
+    import time
+
+    text = GOOD.replace("- Review the panel process", "- Review <!-- " + "<!--" * 50_000)
+    started = time.perf_counter()
+    notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
+    assert time.perf_counter() - started < 2
+    assert len(notes.recommendations) == 3  # an unclosed comment is kept as typed

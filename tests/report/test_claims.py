@@ -35,7 +35,7 @@ from review_lib.report.wording.programme import expected_words
 
 def _facts(programme: Programme, roots=()) -> Facts:
     index = read_programme_notes(programme, list(roots))
-    notes_cycles, selection, dates = [], {}, {}
+    notes_cycles, selection, dates, files = [], {}, {}, {}
     for (council, cycle), notes in index.notes.items():
         name = next((str(r.council) for r in programme.reviews
                      if str(r.council).casefold() == council), notes.council or council)
@@ -43,7 +43,13 @@ def _facts(programme: Programme, roots=()) -> Facts:
         selection[(name, cycle)] = notes.selection
         if notes.review_dates:
             dates[(name, cycle)] = notes.review_dates
-    return Facts.of(programme, notes_cycles, selection, dates, notes_roots=roots)
+        # a notes file is named from the data folder, or (beside a data file) from its parent
+        found = [folder / notes.file for root in roots
+                 for folder in (Path(root), Path(root).parent) if (folder / notes.file).is_file()]
+        if found:
+            files[(name, cycle)] = found[0]
+    return Facts.of(programme, notes_cycles, selection, dates, notes_roots=roots,
+                    notes_files=files)
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +292,49 @@ def test_a_programme_of_150_councils_states_only_true_claims(tmp_path):
     assert found
     text = page_text("".join(markdown_html(t) for t in regional.values()))
     assert Checker(_facts(programme)).check(found, text) == []
+
+
+# --------------------------------------------------------------------------- issue 29
+
+
+@pytest.mark.parametrize("council", ["Dudley", "Northwold", "Greyhaven"])
+def test_the_follow_up_counts_and_question_changes_are_true(council, sample_facts):
+    context = open_review(council, "2022-24")
+    sections = [leadership.summary(context), leadership.previous_review(context)]
+    claims = _claims(*sections)
+    statuses = [c for c in claims if c["kind"] == "recommendation_statuses"]
+    assert len(statuses) == 2  # the summary's and section 2's
+    if council == "Northwold":
+        assert {c["scope"]["question"] for c in claims if c["kind"] == "question_change"} == {
+            "Q11", "Q10", "Q4", "Q8", "Q3"}
+    text = page_text("".join(s.html for s in sections))
+    assert Checker(sample_facts).check(claims, text) == []
+
+
+def test_the_checker_reads_statuses_from_the_notes_and_catches_a_false_count(sample_facts):
+    scope = {"council": "Northwold", "cycle": "2022-24"}
+    true = {"earlier_cycle": "2019", "count": 6, "no_status": 0,
+            "statuses": {"met": 2, "partly met": 2, "not met": 1, "replaced": 1}}
+    with recording() as false:
+        stated("Of the 2019 review's 6 recommendations, 3 were met, 1 partly met, 1 not met "
+               "and 1 replaced.", "recommendation_statuses", scope,
+               **{**true, "statuses": {"met": 3, "partly met": 1, "not met": 1,
+                                       "replaced": 1}})
+        stated("Of the 2019 review's 6 recommendations, 2 were met, 2 partly met and 1 not "
+               "met.", "recommendation_statuses", scope, **true)  # replaced left out
+        stated("Of the 2019 review's 7 recommendations, 2 were met, 2 partly met, 1 not met "
+               "and 1 replaced.", "recommendation_statuses", scope, **{**true, "count": 7})
+        stated("Management oversight (Q11): 2 of 20 records (10%) in 2019; 3 of 20 (15%) in "
+               "2022-24.", "question_change", {**scope, "question": "Q11"},
+               previous_cycle="2019", before_successes=2, before_n=20, after_successes=3,
+               after_n=20)
+    failures = Checker(sample_facts).check([c.as_dict() for c in false])
+    assert len(failures) >= 4
+    assert any("the notes give" in f for f in failures)
+    assert any("1 replaced is not in the words" in f for f in failures)
+    assert any("make 6 recommendations" in f for f in failures)
+    assert any("the data give (1, 20) in 2019" in f for f in failures)
+    with recording() as right:
+        stated("Of the 2019 review's 6 recommendations, 2 were met, 2 partly met, 1 not met "
+               "and 1 replaced.", "recommendation_statuses", scope, **true)
+    assert Checker(sample_facts).check([c.as_dict() for c in right]) == []

@@ -67,7 +67,8 @@ def test_the_sections_follow_the_published_report_with_the_summary_first(dudley_
 
 def test_the_summary_leads_with_the_share_and_its_uncertainty(dudley_context):
     summary = leadership.summary(dudley_context).text
-    first = summary.split("\n\n")[1]
+    # after the review team's key messages, the figures open with the share
+    first = summary.split("What the case records show\n\n", 1)[1]
     assert first.startswith("18 of the 20 case records (90%) were Good or better overall.")
     assert "<strong>18 of the 20 case records (90%) were Good or better overall.</strong>" in (
         leadership.summary(dudley_context).html)
@@ -110,10 +111,12 @@ def test_tagged_recommendations_carry_their_evidence(dudley_context):
     assert ("Management oversight (Q11): 12 of 20 records Good or better (60%; 95% interval "
             "39% to 78%). 8 below Good.") in section.text
     # An untagged recommendation has no evidence box of its own.
-    items = section.html.split("<li><p class=\"recommendation\">")[1:]
+    items = re.split(r'<li value="\d+"><p class="recommendation">', section.html)[1:]
     tagged = {row.recommendation for row in section.frame.itertuples() if row.questions}
     for item in items:
-        text = item.split("</p>", 1)[0]
+        text = re.sub(r"<strong class=\"urgent-mark\">Urgent</strong> ", "",
+                      item.split("</p>", 1)[0])
+        assert text in set(section.frame["recommendation"])
         assert ('class="evidence"' in item) == any(text == t for t in tagged)
 
 
@@ -123,9 +126,9 @@ def test_the_previous_reviews_recommendations_are_followed_up(dudley_context):
     assert "The previous review, in the 2019 cycle (June 2019), made 15 recommendations" in (
         section.text)
     northwold = leadership.previous_review(open_review("Northwold", "2022-24")).frame
-    assert list(northwold.index[northwold["update"].isna()]) == ["R2", "R5", "R6"]
-    assert "No update given." in leadership.previous_review(
-        open_review("Northwold", "2022-24")).html
+    assert northwold["update"].notna().all()
+    assert list(northwold["status"]) == ["partly met", "not met", "met", "met", "partly met",
+                                         "replaced"]
 
 
 def test_a_draft_is_marked_and_case_identifiers_become_pseudonyms():
@@ -187,3 +190,123 @@ def test_the_appendix_shows_every_question_as_the_auditors_read_it(dudley_contex
     for question in catalogue:
         assert question.question in appendix.html.replace("&#x27;", "'").replace("&#39;", "'")
         assert f"{question.id} | {question.short_label} | " in text
+
+
+# --------------------------------------------------------------------------- issue 29: key
+# messages first, urgent recommendations, statuses, raised again, the action plan
+
+
+def test_the_summary_opens_with_the_key_messages_and_the_urgent_recommendation(dudley_context):
+    section = leadership.summary(dudley_context)
+    text, html = section.text, section.html
+    order = [text.index(words) for words in (
+        "Key messages", "Practice in the records was mostly good",
+        "One recommendation is to be put right urgently",
+        "practice educator in the hospital team who has none",
+        "18 of the 20 case records (90%) were Good or better overall")]
+    assert order == sorted(order)
+    urgent = html.split('<div class="urgent" role="note">', 1)[1].split("</div>", 1)[0]
+    assert '<strong class="urgent-mark">Urgent</strong>' in urgent and "R1" in urgent
+    assert "Owner: Principal Social Worker" in urgent
+    # the summary's list of recommendations marks it too, and only it
+    listed = html.split("The review team's recommendations", 1)[1]
+    assert listed.count('class="urgent-mark"') == 1
+
+
+@pytest.mark.parametrize("council", ["Ashcombe", "Kestrel Vale"])
+def test_without_key_messages_the_summary_says_they_await_the_review_team(council, tmp_path):
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, tmp_path / "sample")
+    notes = tmp_path / "sample" / "2022-24" / "kestrel-vale.md"
+    text = notes.read_text()
+    notes.write_text(text[:text.index("# Key messages")] + text[text.index("# Introduction"):])
+    context = open_review(council, "2022-24", tmp_path / "sample")
+    assert not getattr(context.notes, "key_messages", ())  # no notes, or none written
+    text = leadership.summary(context).text
+    assert text.split("Key messages\n\n", 1)[1].startswith(
+        "The key messages await the review team.")
+    assert "urgently" not in text
+
+
+def test_the_summary_counts_the_previous_reviews_statuses_and_what_is_raised_again():
+    dudley = leadership.summary(open_review("Dudley", "2022-24")).text
+    assert ("Of the 2019 review's 15 recommendations, 10 were met and 5 partly met."
+            in dudley)
+    assert "This review raises again 2019 R3 and 2019 R13: see its recommendations R2 and R6." in (
+        dudley)
+    northwold = leadership.summary(open_review("Northwold", "2022-24")).text
+    assert ("Of the 2019 review's 6 recommendations, 2 were met, 2 partly met, 1 not met and 1 "
+            "replaced.") in northwold
+    greyhaven = leadership.summary(open_review("Greyhaven", "2022-24")).text
+    assert ("Of the 2019 review's 5 recommendations, 3 were met and 2 partly met. This review "
+            "raises again 2019 R3: see its recommendation R2.") in greyhaven
+
+
+def test_updates_written_before_statuses_existed_are_said_to_give_none(tmp_path):
+    import re as pattern
+
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, tmp_path / "sample")
+    notes = tmp_path / "sample" / "2022-24" / "northwold.md"
+    notes.write_text(pattern.sub(r"^- R(\d) \([a-z ]+\): ", r"- R\1: ", notes.read_text(),
+                                 flags=pattern.M))
+    text = leadership.summary(open_review("Northwold", "2022-24", tmp_path / "sample")).text
+    assert ("The host council's updates give no status (met, partly met, not met or replaced) "
+            "for the 2019 review's 6 recommendations.") in text
+    # raised again only by its Follows: lines (no earlier recommendation is 'not met' now)
+    assert "This review raises again 2019 R1 and 2019 R5: see its recommendations R2 and R5." in (
+        text)
+
+
+def test_section_two_shows_each_status_raised_again_and_the_questions_change():
+    context = open_review("Northwold", "2022-24")
+    section = leadership.previous_review(context)
+    items = re.split(r'<li value="\d+">', section.html.split('<ol class="follow-up">', 1)[1])[1:]
+    first = plain_text(items[0])
+    assert "Status: partly met" in first and "Raised again in this review: see R2" in first
+    table = context.results.change.questions
+    q11 = {key: int(table.loc["Q11", key]) for key in ("before_good", "before_n",
+                                                       "after_good", "after_n")}
+    assert (f"Management oversight (Q11): {q11['before_good']} of {q11['before_n']} records "
+            f"(5%) in 2019; {q11['after_good']} of {q11['after_n']} (15%) in 2022-24.") in first
+    # R2 was not met and shares Q10 with this review's R3: raised again by its tag
+    assert "Status: not met" in plain_text(items[1]) and "see R3" in plain_text(items[1])
+    # an untagged recommendation shows no question's change
+    assert "Then and now" not in plain_text(items[5])
+    assert section.frame.loc["R6", "status"] == "replaced"
+    kinds = {c.kind for c in section.claims}
+    assert {"recommendation_statuses", "question_change"} <= kinds
+
+
+def test_an_update_without_a_status_and_a_missing_update_are_said_plainly(tmp_path):
+    from review_lib.paths import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, tmp_path / "sample")
+    notes = tmp_path / "sample" / "2022-24" / "northwold.md"
+    text = notes.read_text().replace("- R3 (met): ", "- R3: ")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("- R6 "))
+    notes.write_text(text)
+    section = leadership.previous_review(open_review("Northwold", "2022-24",
+                                                     tmp_path / "sample"))
+    assert ("Of these 6 recommendations, 1 was met, 2 partly met and 1 not met; 2 have no "
+            "status in the update.") in section.text
+    assert section.text.count("Status: not given") == 2
+    assert "No update given." in section.text
+
+
+def test_section_eight_shows_the_plan_and_what_is_raised_again(dudley_context):
+    section = leadership.recommendations(dudley_context)
+    frame = section.frame
+    assert frame.loc["R1", "urgent"] and not frame["urgent"].iloc[1:].any()
+    assert frame.loc["R2", "raised_again"] == "R3" and frame.loc["R6", "raised_again"] == "R13"
+    assert frame.loc["R3", "owner"] == "Team Managers, led by the Head of Service"
+    text = section.text
+    assert "Raised again: see 2019 R3 (section 2)." in text
+    assert "Raised again: see 2019 R13 (section 2)." in text
+    assert 'href="action-plan.xlsx"' in section.html and 'href="action-plan.docx"' in (
+        section.html)
+    first = section.html.split('<li value="2">', 1)[0]
+    assert '<strong class="urgent-mark">Urgent</strong>' in first
+    assert "<dt>Timescale</dt><dd>within one month</dd>" in first

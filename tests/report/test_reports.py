@@ -119,12 +119,24 @@ def test_council_reports_have_footer_and_real_alt_text(sample_run):
     assert html.rfind("report-footer") > html.rfind("<img ")
 
 
+def _readable_text(path: Path) -> str:
+    """A file's text; a Word file's or a spreadsheet's (the action plan) from its XML."""
+    if path.suffix in (".docx", ".xlsx"):
+        import zipfile
+
+        with zipfile.ZipFile(path) as package:
+            return "\n".join(package.read(name).decode("utf-8", "replace")
+                             for name in package.namelist())
+    return path.read_text()
+
+
 def test_cases_appear_only_by_pseudonym(sample_run, small_run):
     from review_lib.data.loading import load_programme
 
     refs = set(load_programme(SAMPLE_DIR, keep_case_refs=True).judgements["case_ref"])
     _, out = sample_run
     texts = [_readable_text(p) for p in (out / "reports").rglob("*") if p.is_file()]
+    assert any("action-plan" in str(p) for p in (out / "reports").rglob("*"))
     assert any("Case 01" in t for t in texts)
     for text in texts:
         assert not [r for r in refs if r in text]
@@ -317,13 +329,18 @@ def test_index_lists_cross_council_and_council_reports(sample_run):
     assert "inside the 95% limits (no clear evidence of a difference)" in dudley
     assert "70% to 97%" in dudley  # Wilson interval of 18 of 20
     # Each council's recommendations, and how many of its previous review's have an update.
-    assert ('<tr><th scope="row">Dudley</th><td class="num">7</td>'
+    assert ('<tr><th scope="row">Dudley</th><td class="num">8</td>'
             '<td class="num">15 of 15 '
             "(2019)</td><td>final</td></tr>") in html
-    assert ('<tr><th scope="row">Northwold</th><td class="num">7</td>'
-            '<td class="num">3 of 6 '
+    assert ('<tr><th scope="row">Northwold</th><td class="num">8</td>'
+            '<td class="num">6 of 6 '
             "(2019)</td><td>draft</td></tr>") in html
     assert 'href="2022-24/dudley/leadership.html#recommendations"' in html
     metrics = json.loads((out / "reports/2022-24/northwold/metrics.json").read_text())
-    assert metrics["recommendations"]["previous"] == {"cycle": "2019", "count": 6, "updated": 3}
-    assert metrics["recommendations"]["recommendations"][0]["questions"] == ["Q11"]
+    assert metrics["recommendations"]["previous"] == {
+        "cycle": "2019", "count": 6, "updated": 6,
+        "statuses": {"met": 2, "partly met": 2, "not met": 1, "replaced": 1, "none": 0}}
+    made = metrics["recommendations"]["recommendations"]
+    assert made[1]["questions"] == ["Q11"] and made[1]["follows"] == "R1"
+    assert made[0]["urgent"] and made[0]["owner"] == "Head of Adult Social Care"
+    assert len(metrics["recommendations"]["key_messages"]) == 4

@@ -271,8 +271,9 @@ def pseudonymised_notes(notes: ReviewNotes | None, review: Review, programme=Non
                         ) -> ReviewNotes | None:
     """A review team's notes with :func:`pseudonymise` applied to every text they hold.
 
-    The theme, the review dates, every section, each recommendation and update, and the
-    previous review's introduction: whatever a report may show.
+    The theme, the review dates, every section, the key messages, each recommendation (its
+    owner, timescale and measure too) and update, and the previous review's introduction:
+    whatever a report may show.
 
     Parameters
     ----------
@@ -297,6 +298,9 @@ def pseudonymised_notes(notes: ReviewNotes | None, review: Review, programme=Non
     return replace(
         notes, theme=clean(notes.theme), review_dates=clean(notes.review_dates),
         sections={key: clean(text) for key, text in notes.sections.items()},
-        recommendations=tuple(replace(r, text=clean(r.text)) for r in notes.recommendations),
+        key_messages=tuple(clean(text) for text in getattr(notes, "key_messages", ())),
+        recommendations=tuple(replace(r, text=clean(r.text), owner=clean(r.owner),
+                                      timescale=clean(r.timescale), measure=clean(r.measure))
+                              for r in notes.recommendations),
         updates=tuple(replace(u, text=clean(u.text)) for u in notes.updates),
         previous_review_text=clean(notes.previous_review_text))
