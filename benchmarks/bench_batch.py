@@ -4,7 +4,8 @@ Prints, from one run on this machine:
 
 - the cold batch time for the sample programme (`practice-review run` into empty folders:
   28 council reports, the cross-council report, the index);
-- the floor: one Python process that loads the data and draws the same charts;
+- the floor: one Python process that loads the data and draws the same charts (those of
+  the council reports, section 4 of the leadership report and the cross-council report);
 - their ratio (target: at most 4x, and a cold batch under 90 s);
 - the warm rerun with nothing changed (target: under 3 s);
 - the rerun after one council's file changed, (a) in a way that leaves every count the same
@@ -146,6 +147,7 @@ from pathlib import Path
 data, figures = Path(sys.argv[1]), Path(sys.argv[2])
 from review_lib.report import council as sections
 from review_lib.report import cross as cross_report
+from review_lib.report import leadership
 from review_lib.report.context import open_review
 from review_lib.data.loading import load_programme
 
@@ -153,13 +155,14 @@ programme = load_programme(data)
 cycle = programme.cycles[-1]
 for review in programme.in_cycle(cycle).reviews:
     context = open_review(review.council, cycle, data, figures_dir=figures)
-    # The same charts the two council notebooks draw.
+    # The same charts the two council notebooks and the leadership notebook draw.
     sections.question_chart(context)
     sections.judgements_section(context)
     sections.auditor_section(context)
     sections.case_section(context)
     sections.question_chart(context)
     sections.funnel_position(context)
+    leadership.audit_data(context)  # section 4: the figure of a panel per question
 context = cross_report.open_cycle(cycle, "", data, figures_dir=figures)
 cross_report.funnel_section(context, "judgements")
 cross_report.funnel_section(context, "ratings")
