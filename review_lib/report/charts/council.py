@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from review_lib.analysis.summary import case_table, format_percent
@@ -249,12 +250,16 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
 
 # --------------------------------------------------------------------------- question panels
 
-#: Width of a figure of question panels, in inches: the text width of an A4 page, about.
+#: A figure of question panels, in inches: its width (the text width of an A4 page, about),
+#: the room for the level names left of the first column, the gap between columns, the
+#: height of a panel's bars and the room above them for its heading (up to three lines).
 _PANELS_WIDTH = 7.4
-#: Height of one row of panels, in inches.
-_PANEL_HEIGHT = 1.75
+_PANELS_LEFT = 0.95
+_PANELS_GAP = 0.3
+_PANEL_BARS = 1.1
+_PANEL_HEADING = 0.5
 #: Characters of a panel's heading line before it wraps.
-_PANEL_LABEL_WIDTH = 28
+_PANEL_LABEL_WIDTH = 25
 
 
 def _panel_heading(name: str, n: int) -> str:
@@ -320,11 +325,19 @@ def question_panels(summary: pd.DataFrame, *,
     count = max(len(frame), 1)
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    own_figure = ax is None
-    if own_figure:
-        figure = plt.figure(figsize=(_PANELS_WIDTH, 0.5 + _PANEL_HEIGHT * nrows),
-                            layout="constrained")
-        spec = figure.add_gridspec(nrows, ncols)
+    if ax is None:
+        # Laid out here, by the inch: the layout is the same whatever the data, and a
+        # layout engine would spend most of the figure's time measuring each panel's texts.
+        top = 0.3 if title else 0.1
+        height = top + nrows * (_PANEL_HEADING + _PANEL_BARS) + 0.1
+        figure = plt.figure(figsize=(_PANELS_WIDTH, height),
+                            layout=PlaceHolderLayoutEngine(adjust_compatible=True,
+                                                           colorbar_gridspec=True))
+        width = (_PANELS_WIDTH - _PANELS_LEFT - 0.15 - (ncols - 1) * _PANELS_GAP) / ncols
+        spec = figure.add_gridspec(
+            nrows, ncols, left=_PANELS_LEFT / _PANELS_WIDTH, right=1 - 0.15 / _PANELS_WIDTH,
+            top=1 - (top + _PANEL_HEADING) / height, bottom=0.1 / height,
+            wspace=_PANELS_GAP / width, hspace=_PANEL_HEADING / _PANEL_BARS)
     else:  # a subfigure in the Axes' place, with the panels and the title
         figure = ax.figure.add_subfigure(ax.get_subplotspec())
         spec = figure.add_gridspec(nrows, ncols)
@@ -351,15 +364,19 @@ def question_panels(summary: pd.DataFrame, *,
                        color=_AXIS_COLOUR)
         panel.set_xlim(0, scale * 1.6)  # room for "20 (100%)" beyond the longest bar
         panel.set_ylim(len(LEVELS) - 0.5, -0.5)  # best level at the top
-        panel.set_yticks(y, level_names if index % ncols == 0 else [""] * len(LEVELS))
-        panel.tick_params(axis="y", length=0, labelsize=8)
+        if index % ncols == 0:
+            panel.set_yticks(y, level_names)
+            panel.tick_params(axis="y", length=0, labelsize=8)
+        else:
+            panel.set_yticks([])
         panel.xaxis.set_visible(False)
         for side in ("top", "right", "bottom"):
             panel.spines[side].set_visible(False)
         panel.spines["left"].set_color(_AXIS_COLOUR)
         panel.set_title(_panel_heading(name, n), loc="left", fontsize=9, fontweight="bold")
     if title:
-        figure.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        figure.suptitle(title, x=0.01, y=1 - 0.1 / figure.get_figheight() if ax is None
+                        else 0.98, ha="left", va="top", fontsize=11, fontweight="bold")
     return figure
 
 
