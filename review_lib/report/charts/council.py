@@ -253,10 +253,12 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
 #: A figure of question panels, in inches: its width (the text width of an A4 page, about),
 #: the room for the level names left of the first column, the gap between columns, the
 #: height of a panel's bars and the room above them for its heading (up to three lines).
+#: Four rows of three (twelve questions) make a figure a little taller than wide, which the
+#: reports' print style lets take most of an A4 page, so its 8-point labels print at 7.
 _PANELS_WIDTH = 7.4
 _PANELS_LEFT = 0.95
 _PANELS_GAP = 0.3
-_PANEL_BARS = 1.1
+_PANEL_BARS = 1.35
 _PANEL_HEADING = 0.5
 #: Characters of a panel's heading line before it wraps.
 _PANEL_LABEL_WIDTH = 25
