@@ -19,7 +19,8 @@ Prints, from one run on this machine:
   included);
 - peak memory of the whole process tree (run, fork server and workers; target: under 2 GiB).
 
-Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``.
+Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``;
+``--cold-only`` times one cold batch and the floor, and nothing else.
 
 ``--national`` times instead the cold batch of the national-scale programme of
 ``bench_load.py`` (150 councils in the nine ADASS regions, latest cycle: every leadership and
@@ -322,6 +323,26 @@ def national(args) -> int:
     return 0
 
 
+def cold_only(args, work: Path) -> int:
+    """One cold batch of the sample into empty folders, then the floor: their ratio."""
+    data = work / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    run = [*CLI, "run", "--data", str(data), "--out", str(work / "reports"),
+           "--figures", str(work / "figures")]
+    if args.jobs:
+        run += ["--jobs", str(args.jobs)]
+    cold, memory, output = timed(run, cwd=ROOT)
+    floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(ROOT / "data" / "sample"),
+                         str(work / "floor-figures")], cwd=ROOT)
+    print(f"cold batch {cold:.1f} s ({summary_line(output, 'report(s) written')}); "
+          f"floor {floor:.1f} s; ratio {cold / floor:.2f}x (target <= 1.3x); "
+          f"peak memory {memory / 2**20:.0f} MiB; load average after "
+          + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", action="store_true",
@@ -330,6 +351,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="cold batches, each followed by its reruns (default 3)")
     parser.add_argument("--keep", metavar="DIR", help="keep the work folder here")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="time one cold batch and the floor only (no reruns, no --watch)")
     args = parser.parse_args()
     if args.national:
         if "--rounds" not in sys.argv:
@@ -340,6 +363,8 @@ def main() -> int:
         shutil.rmtree(work)
 
     print(f"Machine: {machine()}")
+    if args.cold_only:
+        return cold_only(args, work)
     # The VM's speed drifts, so each rerun is compared with the cold batch timed just
     # before it in the same round: rounds of cold batch, warm rerun and the two edits, each
     # round into its own empty folders, then medians over the rounds.

@@ -1,8 +1,9 @@
 """Accessible charts: pure functions of their data, each taking ``ax=None`` and ``title=None``.
 
 Every chart draws on a new figure, or on the Axes given, and returns the Axes (a figure of
-panels returns its Figure). None knows of caching: a report's charts are cached by their
-inputs at one place, :func:`review_lib.report.html.chart_html`.
+panels returns its Figure, a faceted ``likert`` its seaborn grid). None knows of caching:
+a report's charts are cached by their inputs at one place,
+:func:`review_lib.report.html.chart_html`.
 
 Colours come from the Government Analysis Function's accessible palette; the negative side
 of every diverging chart is hatched, so colour is never the only cue. Each chart has an
@@ -15,7 +16,8 @@ of every diverging chart is hatched, so colour is never the only cue. Each chart
 - :mod:`.funnel`: funnel plots against the programme;
 - :mod:`.dotplot`: dot plots against the programme, where every council has the same n;
 - :mod:`.programme`: the heat map, council judgement bars and change between cycles;
-- :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises).
+- :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises);
+- :mod:`.png`: a PNG's width and height, from its header.
 """
 
 from review_lib.report.charts.base import (
