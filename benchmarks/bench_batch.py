@@ -4,7 +4,8 @@ Prints, from one run on this machine:
 
 - the cold batch time for the sample programme (`practice-review run` into empty folders:
   28 council reports, the cross-council report, the index);
-- the floor: one Python process that loads the data and draws the same charts;
+- the floor: one Python process that loads the data and draws the same charts (those of
+  the council reports, section 4 of the leadership report and the cross-council report);
 - their ratio (target: at most 4x, and a cold batch under 90 s);
 - the warm rerun with nothing changed (target: under 3 s);
 - the rerun after one council's file changed, (a) in a way that leaves every count the same
@@ -18,7 +19,8 @@ Prints, from one run on this machine:
   included);
 - peak memory of the whole process tree (run, fork server and workers; target: under 2 GiB).
 
-Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``.
+Usage: ``.venv/bin/python benchmarks/bench_batch.py [--jobs N] [--rounds N] [--keep DIR]``;
+``--cold-only`` times one cold batch and the floor, and nothing else.
 
 ``--national`` times instead the cold batch of the national-scale programme of
 ``bench_load.py`` (150 councils in the nine ADASS regions, latest cycle: every leadership and
@@ -146,6 +148,7 @@ from pathlib import Path
 data, figures = Path(sys.argv[1]), Path(sys.argv[2])
 from review_lib.report import council as sections
 from review_lib.report import cross as cross_report
+from review_lib.report import leadership
 from review_lib.report.context import open_review
 from review_lib.data.loading import load_programme
 
@@ -153,13 +156,14 @@ programme = load_programme(data)
 cycle = programme.cycles[-1]
 for review in programme.in_cycle(cycle).reviews:
     context = open_review(review.council, cycle, data, figures_dir=figures)
-    # The same charts the two council notebooks draw.
+    # The same charts the two council notebooks and the leadership notebook draw.
     sections.question_chart(context)
     sections.judgements_section(context)
     sections.auditor_section(context)
     sections.case_section(context)
     sections.question_chart(context)
     sections.funnel_position(context)
+    leadership.audit_data(context)  # section 4: the figure of a panel per question
 context = cross_report.open_cycle(cycle, "", data, figures_dir=figures)
 cross_report.funnel_section(context, "judgements")
 cross_report.funnel_section(context, "ratings")
@@ -323,6 +327,26 @@ def national(args) -> int:
     return 0
 
 
+def cold_only(args, work: Path) -> int:
+    """One cold batch of the sample into empty folders, then the floor: their ratio."""
+    data = work / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    run = [*CLI, "run", "--data", str(data), "--out", str(work / "reports"),
+           "--figures", str(work / "figures")]
+    if args.jobs:
+        run += ["--jobs", str(args.jobs)]
+    cold, memory, output = timed(run, cwd=ROOT)
+    floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(ROOT / "data" / "sample"),
+                         str(work / "floor-figures")], cwd=ROOT)
+    print(f"cold batch {cold:.1f} s ({summary_line(output, 'report(s) written')}); "
+          f"floor {floor:.1f} s; ratio {cold / floor:.2f}x (target <= 1.3x); "
+          f"peak memory {memory / 2**20:.0f} MiB; load average after "
+          + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", action="store_true",
@@ -331,6 +355,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="cold batches, each followed by its reruns (default 3)")
     parser.add_argument("--keep", metavar="DIR", help="keep the work folder here")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="time one cold batch and the floor only (no reruns, no --watch)")
     args = parser.parse_args()
     if args.national:
         if "--rounds" not in sys.argv:
@@ -341,6 +367,8 @@ def main() -> int:
         shutil.rmtree(work)
 
     print(f"Machine: {machine()}")
+    if args.cold_only:
+        return cold_only(args, work)
     # The VM's speed drifts, so each rerun is compared with the cold batch timed just
     # before it in the same round: rounds of cold batch, warm rerun and the two edits, each
     # round into its own empty folders, then medians over the rounds.

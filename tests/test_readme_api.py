@@ -48,3 +48,30 @@ def test_every_public_function_an_analyst_uses_is_in_the_readme_table():
     stale = {f"{m}.{f}" for m, fs in listed.items() for f in fs
              if f not in public_functions(m)}
     assert not stale, f"the README's API table lists functions that do not exist: {stale}"
+
+
+def test_the_readme_layout_names_every_module():
+    """Each module of the library is named in the README's Layout, under its own folder."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    library = PROJECT_ROOT / "review_lib"
+    missing = []
+    for path in sorted(library.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        folder = path.parent.relative_to(library)
+        # the folder's block: from its heading line to the next line as little indented
+        block = layout
+        for part in folder.parts:
+            heading = re.search(rf"^( *){part}/ .*$", block, flags=re.M)
+            if heading is None:
+                missing.append(f"{folder}/ (for {path.stem})")
+                break
+            indent = len(heading.group(1))
+            rest = block[heading.end():]
+            end = re.search(rf"^ {{0,{indent}}}\S", rest, flags=re.M)
+            block = heading.group(0) + rest[:end.start() if end else len(rest)]
+        else:
+            if not re.search(rf"\b{path.stem}\b", block):
+                missing.append(str(path.relative_to(library)))
+    assert not missing, f"not named in the README's Layout: {missing}"

@@ -80,7 +80,6 @@ def _worker_main(connection, verbose: bool) -> None:
     from review_lib.batch.jobs import execute_job
 
     InProcessEngine.on_cell_start = lambda index: connection.send(("cell", index))
-    jobs_done = 0
     while True:
         try:
             message = connection.recv()
@@ -96,30 +95,6 @@ def _worker_main(connection, verbose: bool) -> None:
             return
         if outcome.spoilt_worker:  # the parent puts a fresh worker in this one's place
             return
-        jobs_done += 1
-        if jobs_done in FREEZE_AFTER_JOBS:
-            _freeze_survivors()
-
-
-#: After which of its jobs a worker freezes what has survived them (:func:`_freeze_survivors`).
-FREEZE_AFTER_JOBS = frozenset({4, 16, 64, 256})
-
-
-def _freeze_survivors() -> None:
-    """Collect, then freeze what is left: the caches filled by the jobs so far.
-
-    A worker's first jobs fill the caches that make later charts quick (kept frames, layouts,
-    text measurements: a few hundred thousand objects at national scale). The collector's
-    full collections then spent most of their time scanning them, about 0.3 s each, a tenth
-    of a worker's time in all. Frozen, they are never scanned again. An object frozen here
-    that later becomes cyclic garbage (a kept frame dropped from its cache) is never
-    collected, so freezing is done a few times only, each time after a full collection:
-    what can be kept for good is bounded by what was alive then.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 _PREPARED = False

@@ -282,8 +282,12 @@ def count_table_html(counts: pd.DataFrame, caption: str) -> str:
     return html_table(frame, caption, numeric=["Number", "Percentage"])
 
 
+#: The settings that would give a figure a layout engine of their own.
+_LAYOUT_PARAMS = ("figure.autolayout", "figure.constrained_layout.use")
+
+
 def png_data(fig, dpi: int = 150) -> bytes:
-    """Render a matplotlib figure to PNG bytes.
+    """Render a matplotlib figure to PNG bytes with :meth:`~matplotlib.figure.Figure.savefig`.
 
     Parameters
     ----------
@@ -297,25 +301,37 @@ def png_data(fig, dpi: int = 150) -> bytes:
     bytes
         PNG file contents.
     """
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     from review_lib.report.charts.base import literal_params
-    from review_lib.report.charts.png import agg_canvas, encode_png, one_pass_allowed
 
-    # A constrained layout already fits every label inside the figure (tests/test_charts.py
-    # checks each chart), so the extra drawing pass of bbox_inches="tight" buys nothing.
-    fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    # A figure with a layout (a constrained layout, or one a chart worked out and kept to
+    # place its labels on) already fits every label inside it (tests/report/test_charts.py
+    # checks each chart): bbox_inches="tight" would only add a drawing pass. A figure
+    # without one is cropped to what is drawn.
+    engine = fig.get_layout_engine()
+    buffer = io.BytesIO()
     with literal_params():
-        if one_pass_allowed(fig):
-            # savefig draws a laid-out figure twice: once without rendering (to lay it
-            # out), then for the pixels. One draw on an Agg canvas does both, with the same
-            # pixels (tests/report/test_redraw.py checks the charts of the reports).
-            with agg_canvas(fig, dpi) as canvas:
-                canvas.draw()
-                return encode_png(canvas.buffer_rgba(), dpi)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi,
-                    bbox_inches=None if fitted else "tight", metadata={"Software": None})
+        if isinstance(engine, PlaceHolderLayoutEngine):
+            # A kept layout: with no engine at all, savefig draws the figure once rather
+            # than twice (its first pass only lays a figure out). None means no engine
+            # while the rcParams ask for none.
+            saved = {key: matplotlib.rcParams[key] for key in _LAYOUT_PARAMS}
+            matplotlib.rcParams.update(dict.fromkeys(_LAYOUT_PARAMS, False))
+            try:
+                fig.set_layout_engine(None)
+            finally:
+                matplotlib.rcParams.update(saved)
+        try:
+            # Pillow's quickest deflate: charts are flat colour, so files about 5% larger
+            # for about a sixth less time saving them (benchmarks/bench_png.py).
+            fig.savefig(buffer, format="png", dpi=dpi,
+                        bbox_inches=None if engine is not None else "tight",
+                        metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        finally:
+            if isinstance(engine, PlaceHolderLayoutEngine):
+                fig.set_layout_engine(engine)
     return buffer.getvalue()
 
 
@@ -362,7 +378,8 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     Parameters
     ----------
     chart : callable
-        A function of :mod:`review_lib.report.charts` returning a matplotlib Axes.
+        A function of :mod:`review_lib.report.charts` returning a matplotlib Axes (or a
+        Figure, or a seaborn grid); it knows nothing of this cache.
     *args
         Its positional arguments.
     alt : str
@@ -386,8 +403,7 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     import matplotlib.pyplot as plt
 
     from review_lib.report.chart_cache import cached_png, chart_key, key_path, key_text
-    from review_lib.report.charts.layouts import png_on_kept_background, reused_figures
-    from review_lib.report.charts.redraw import redrawn_png
+    from review_lib.report.charts.base import _root_figure
     from review_lib.report.section import Chart, chart_section
 
     _check_alt(alt)
@@ -395,14 +411,14 @@ def chart_html(chart, *args, alt: str, caption: str, filename: str | None = None
     key = chart_key(chart, args, kwargs) if path else None
     data = cached_png(path, key) if key else None
     if data is None:
-        data = redrawn_png(chart, args, kwargs)
-        if data is None:
-            with reused_figures():  # drawn on a figure kept from a chart like it, if any
-                ax = chart(*args, **kwargs)
-            # Its unchanging parts from a kept background where it has them, else in full.
-            data = png_on_kept_background(ax.figure) or png_data(ax.figure)
-            plt.close(ax.figure)
+        figure = _root_figure(chart(*args, **kwargs))
+        try:
+            data = png_data(figure)
+        finally:
+            plt.close(figure)
         if path:
+            # The key goes first and comes back last, so a PNG is never taken for one
+            # drawn from other inputs, even if writing stops half way.
             key_path(path).unlink(missing_ok=True)
             write_atomically(path, data)
             if key:

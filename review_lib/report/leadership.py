@@ -23,7 +23,6 @@ from review_lib.data.follow_up import FOLLOW_UP_STATUSES, FollowUp, follow_up
 from review_lib.data.notes import ReviewNotes
 from review_lib.data.scale import LEVELS
 from review_lib.report import charts
-from review_lib.report.charts.council import alt_text_question_levels
 from review_lib.report.claims import claims_of, stated
 from review_lib.report.context import ReviewContext
 from review_lib.report.council import context_findings, funnel_position, markdown_html
@@ -828,7 +827,7 @@ def audit_data(context: ReviewContext) -> Section:
     -------
     Section
         HTML: who examined the records, whether any was referred back, the two tables,
-        the chart of every question and one small chart per question.
+        the chart of every question and one figure of a small panel per question.
     """
     results, notes = context.results, context.notes
     per = list(results.cases_per_auditor.values())
@@ -880,26 +879,14 @@ def audit_data(context: ReviewContext) -> Section:
         alt=charts.alt_text_diverging(table, labels=labels),
         caption=f"Each bar is one question, highest share Good or better first. {ends}",
         filename="questions.png", folder=context.figures_dir)
-    small = []
-    for qid, row in results.questions.iterrows():
-        if not int(row["n"]):
-            continue
-        levels = level_table({level: int(row[level]) for level in LEVELS})
-        scope = _scope(context, question=str(qid))
-        good, n = int(row["good_or_better"]), int(row["n"])
-        caption = (stated(f"{good} of {n} records", "question_count", scope,
-                          measure="good_or_better", count=good, n=n)
-                   + f" ({_pct(row['share_good'])}) Good or better; "
-                   + stated(f"95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])}",
-                            "question_interval", scope, successes=good, n=n,
-                            ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"])) + ".")
-        small.append(chart_html(
-            charts.judgement_bars, levels, title=labels[qid],
-            xlabel=f"Rating (n={int(row['n'])} case records)",
-            ylabel="Case records", size=(3.8, 2.6), ymax=int(row["n"]),
-            alt=alt_text_question_levels(levels, labels[qid]),
-            caption=caption,
-            filename=f"question-{qid}.png", folder=context.figures_dir))
+    # One figure of a small panel per question, in catalogue order (the tables' order).
+    panels = chart_html(
+        charts.question_panels, results.questions, labels=labels,
+        alt=charts.alt_text_question_panels(results.questions, labels=labels),
+        caption="Each panel is one question: how many case records were rated at each "
+                "level, with the number rated (n). Every panel has the same scale, so bars "
+                "of the same length are the same number of records.",
+        filename="question-panels.png", folder=context.figures_dir)
     parts = [
         '<section class="report-section">', _heading("audit-data"),
         f"<p>{esc(' '.join(opening))}</p>", f"<p>{esc(rated)}</p>",
@@ -908,8 +895,8 @@ def audit_data(context: ReviewContext) -> Section:
         f"<p>{esc(after_table)}</p>", f"<p>{esc(judged)}</p>",
         count_table_html(counts, "Table 2. Overall judgement of each case record"),
         f'<p class="footnote">{esc(note)}</p>' if note else "",
-        f"<h3>Graphs for the {results.n_questions} questions</h3>", overview,
-        combined('<div class="chart-grid">', *small, "</div>", sep=""), "</section>",
+        f"<h3>Graphs for the {results.n_questions} questions</h3>", overview, panels,
+        "</section>",
     ]
     return combined(*[p for p in parts if p], frame=results.questions)
 

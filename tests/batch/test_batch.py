@@ -168,7 +168,7 @@ def test_incremental_reruns_and_force(tmp_path):
                      if path.stat().st_mtime_ns != when)
     assert redrawn == ["alpha/funnel-position.png", "beta/auditors.png", "beta/cases.png",
                        "beta/funnel-position.png", "beta/overall-judgements.png",
-                       "beta/question-A1.png", "beta/questions.png",
+                       "beta/question-panels.png", "beta/questions.png",
                        "cross-council/funnel-judgements.png",
                        "cross-council/funnel-ratings.png", "cross-council/heatmap.png",
                        "cross-council/judgements.png", "gamma/funnel-position.png"]

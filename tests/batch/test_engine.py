@@ -260,30 +260,3 @@ def test_after_a_cell_is_stopped_the_next_notebook_gets_a_fresh_worker(tmp_path)
     assert pid["first"] == pid["stuck"] != pid["after"]
 
 
-def test_a_worker_freezes_what_survives_its_first_jobs_after_collecting_the_garbage():
-    """Caches filled by early jobs are frozen (never scanned again); garbage is not kept."""
-    from review_lib.batch import workers
-
-    assert sorted(workers.FREEZE_AFTER_JOBS)[:2] == [4, 16]
-    script = textwrap.dedent("""
-        import gc, weakref
-        from review_lib.batch.workers import _freeze_survivors
-
-        class Node:
-            pass
-
-        kept, garbage = Node(), Node()
-        garbage.me = garbage  # a cycle: only the collector frees it
-        dead = weakref.ref(garbage)
-        del garbage
-        before = gc.get_freeze_count()
-        _freeze_survivors()
-        assert dead() is None, "cyclic garbage was frozen instead of collected"
-        assert gc.get_freeze_count() > before
-        assert not any(o is kept for o in gc.get_objects()), "survivors are still scanned"
-        print("ok")
-    """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"

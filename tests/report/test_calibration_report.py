@@ -208,6 +208,20 @@ def test_calibration_charts_fit_inside_their_figures(context):
         assert drawn.x0 >= page.x0 and drawn.x1 <= page.x1 and drawn.y1 <= page.y1
 
 
+def test_calibration_charts_take_a_title_and_an_axes(context):
+    import matplotlib.pyplot as plt
+
+    drawn = {"leniency_plot": (charts.leniency_plot, context.calibration.leniency, {}),
+             "question_agreement_plot": (charts.question_agreement_plot,
+                                         context.calibration.per_question, {"overall": 0.8})}
+    for name, (chart, table, options) in drawn.items():
+        figure, (mine, other) = plt.subplots(1, 2, layout="constrained")
+        assert chart(table, ax=mine, title=f"My {name}", **options) is mine, name
+        assert f"My {name}" in (mine.get_title(loc="left"), mine.get_title()), name
+        assert other.get_title(loc="left") == other.get_title() == ""
+        plt.close(figure)
+
+
 # --------------------------------------------------------------------------- end to end
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from matplotlib.text import Text
 
 
 def _overlap(a, b) -> bool:
@@ -24,7 +25,8 @@ def test_set_title_on_a_section_chart_replaces_its_heading_clear_of_the_legend()
     renderer = chart.figure.canvas.get_renderer()
     assert ax.get_title(loc="left") == "Dudley: how the questions were rated"
     assert ax.get_title() == ""  # nothing printed over it in the centre
-    title = ax.title if ax.get_title() else ax._left_title
+    title = next(t for t in ax.get_children()
+                 if isinstance(t, Text) and t.get_text() == "Dudley: how the questions were rated")
     legend = ax.get_legend().get_window_extent(renderer)
     assert not _overlap(title.get_window_extent(renderer), legend)
     assert title.get_window_extent(renderer).y0 > legend.y1

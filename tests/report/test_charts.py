@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 from review_lib.analysis.summary import auditor_summary, level_counts, question_summary
 from review_lib.data.scale import LEVELS, RATING_DTYPE
@@ -192,6 +193,74 @@ def test_dudley_question_chart(dudley, catalogue):
         "and Partnership).")
 
 
+# ------------------------------------------------------------------ question panels
+
+
+def test_question_panels_one_per_question_each_with_its_n(dudley, catalogue):
+    summary = question_summary(dudley.ratings, dudley.not_applicable, catalogue)
+    figure = charts.question_panels(summary)
+    panels = figure.axes
+    assert len(panels) == 12
+    headings = [panel.get_title(loc="left") for panel in panels]
+    assert headings[0] == "Q1 Person's voice (n=20)"
+    assert headings[10] == "Q11 Management oversight\n(n=20)"  # "(n=20)" kept whole
+    for panel, (_, row) in zip(panels, summary.iterrows(), strict=True):
+        assert f"(n={int(row['n'])})" in panel.get_title(loc="left")
+        bars = panel.patches
+        assert [bar.get_width() for bar in bars] == [int(row[level]) for level in LEVELS]
+        assert [to_hex(bar.get_facecolor()) for bar in bars] == [
+            charts.LEVEL_COLOURS[level].lower() for level in LEVELS]
+        assert [bar.get_hatch() or "" for bar in bars] == [
+            charts.LEVEL_HATCHES[level] for level in LEVELS]
+        counts = {t.get_gid(): t.get_text() for t in panel.texts}
+        assert counts["panel-count:Inadequate"] == (
+            f"{int(row['Inadequate'])} ({round(100 * row['Inadequate'] / row['n'])}%)")
+        assert panel.get_xlim() == panels[0].get_xlim()  # one scale for every panel
+    # The levels are named beside the first panel of each row only.
+    assert [t.get_text() for t in panels[0].get_yticklabels()][2] == "Requires\nImprovement"
+    assert not panels[1].get_yticklabels()
+
+
+def test_question_panels_show_a_question_not_rated_and_refuse_bad_input():
+    summary = _summary({"Q1": (2, 5, 3, 0), "Q2": (0, 0, 0, 0)}, labels=["Voice", "Carers"])
+    figure = charts.question_panels(summary, ncols=2)
+    assert figure.axes[1].get_title(loc="left") == "Q2 Carers (n=0)"
+    assert "not rated in this review" in [t.get_text() for t in figure.axes[1].texts]
+    text = charts.alt_text_question_panels(summary)
+    assert text == ("2 bar charts, one for each question, of how many case records were "
+                    "rated at each level. Q1 Voice, 10 records: Outstanding 2, Good 5, "
+                    "Requires Improvement 3 and Inadequate 0. Q2 Carers: not rated in this "
+                    "review.")
+    with pytest.raises(ValueError, match="ncols must be at least 1"):
+        charts.question_panels(summary, ncols=0)
+    with pytest.raises(ValueError, match="missing"):
+        charts.question_panels(summary.drop(columns="Good"))
+
+
+def test_every_council_chart_takes_a_title_and_an_axes(dudley, catalogue, tiny_review):
+    """``title=`` and ``ax=`` on each chart of a council's reports: drawn where asked."""
+    summary = question_summary(dudley.ratings, dudley.not_applicable, catalogue)
+    ratings, judgements = tiny_review
+    drawn = {
+        "diverging_bars": (charts.diverging_bars, summary),
+        "auditor_bars": (charts.auditor_bars, auditor_summary(ratings, judgements)),
+        "judgement_bars": (charts.judgement_bars, level_counts(judgements["judgement"])),
+        "case_profile": (charts.case_profile, ratings, judgements),
+        "likert": (charts.likert, dudley.ratings),
+    }
+    for name, (chart, *args) in drawn.items():
+        figure, (mine, other) = plt.subplots(1, 2, layout="constrained")
+        assert chart(*args, ax=mine, title=f"My {name}") is mine, name
+        assert mine.get_title(loc="left") == f"My {name}", name
+        assert other.get_title(loc="left") == ""  # nothing drawn outside the given Axes
+        plt.close(figure)
+    figure, (mine, other) = plt.subplots(1, 2, layout="constrained")
+    panels = charts.question_panels(summary, ax=mine, title="My panels")
+    assert panels.get_suptitle() == "My panels" and len(panels.axes) == 12
+    assert mine not in figure.axes and other in figure.axes  # the panels took mine's place
+    assert charts.question_panels(summary, title="Own").get_suptitle() == "Own"
+
+
 # ------------------------------------------------------------------ auditors
 
 
@@ -366,6 +435,7 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
     from review_lib.report import council as council_report
     from review_lib.report import cross as cross_report
     from review_lib.report import html as report
+    from review_lib.report import leadership
     from review_lib.report.context import open_review
 
     checked = []
@@ -377,16 +447,10 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
         page = fig.bbox_inches
         assert (drawn.x0 >= page.x0 and drawn.y0 >= page.y0 and drawn.x1 <= page.x1
                 and drawn.y1 <= page.y1), (fig.axes[0].get_title(), drawn, page)
-        checked.append(fig.axes[0].get_title())
+        checked.append(fig.axes[0].get_title(loc="left"))
         return save(fig, dpi)
 
     monkeypatch.setattr(report, "png_data", check)
-    # Every chart drawn in full (a redrawn one, or one drawn on a kept background, has the
-    # pixels of a full draw: test_redraw.py, test_layouts.py).
-    from review_lib.report.charts import layouts, redraw
-
-    monkeypatch.setattr(redraw, "redrawn_png", lambda *args: None)
-    monkeypatch.setattr(layouts, "png_on_kept_background", lambda *args: None)
     for council in ("Dudley", "Kestrel Vale"):  # twelve questions; the longest names
         # An empty chart folder: every chart is drawn, none read back from an earlier run.
         context = open_review(council, "2022-24", SAMPLE_DIR, figures_dir=tmp_path)
@@ -395,6 +459,7 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
         council_report.auditor_section(context)
         council_report.case_section(context)
         council_report.funnel_position(context)
+        leadership.audit_data(context)  # the chart of every question, the question panels
     cycle = cross_report.open_cycle("2022-24", "Kestrel Vale", SAMPLE_DIR,
                                     figures_dir=tmp_path)
     cross_report.funnel_section(cycle, "judgements")
@@ -402,4 +467,6 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
     cross_report.heatmap_section(cycle)
     cross_report.judgements_section(cycle)
     cross_report.change_section(cycle)
-    assert len(checked) == 15
+    # Five charts a council and the question panels (its chart of every question is the
+    # findings report's, drawn once), and five cross-council charts.
+    assert len(checked) == 17

@@ -719,8 +719,29 @@ def test_change_chart_keeps_title_and_legend_inside_the_figure_with_long_names()
     figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
     width = figure.bbox.width
-    for artist in (ax.get_legend(), ax.title, ax._left_title):
+    titles = [t for t in ax.get_children() if isinstance(t, matplotlib.text.Text)
+              and t.get_text().startswith("Case records judged")]
+    assert titles
+    for artist in (ax.get_legend(), *titles):
         box = artist.get_window_extent(renderer)
         assert box.x0 >= 0 and box.x1 <= width + 0.5, artist
     first = ax.get_yticklabels()[0].get_text()
     assert first.startswith("Yorkshire and the\nHumber")
+
+
+def test_every_cross_chart_takes_a_title_and_an_axes(judgement_table, heat_frames,
+                                                     council_counts, changes):
+    """``title=`` and ``ax=`` on each chart of the cross-council report: drawn where asked."""
+    drawn = {
+        "funnel_plot": (charts.funnel_plot, judgement_table),
+        "dot_plot": (charts.dot_plot, judgement_table),
+        "heatmap": (charts.heatmap, *heat_frames),
+        "council_judgement_bars": (charts.council_judgement_bars, council_counts),
+        "change_plot": (charts.change_plot, changes),
+    }
+    for name, (chart, *args) in drawn.items():
+        figure, (mine, other) = plt.subplots(1, 2, layout="constrained")
+        assert chart(*args, ax=mine, title=f"My {name}") is mine, name
+        assert f"My {name}" in (mine.get_title(loc="left"), mine.get_title()), name
+        assert other.get_title(loc="left") == other.get_title() == ""
+        plt.close(figure)

@@ -140,7 +140,10 @@ def test_the_word_file_has_headings_tables_images_with_alt_text_and_contents(
     table1 = document.tables[0]
     assert [c.text for c in table1.rows[1].cells][:2] == ["Outstanding", "59"]
     descriptions = [e.get("descr") for e in document.element.body.iter(qn("wp:docPr"))]
-    assert len(descriptions) >= 14 and all(d and len(d) > 40 for d in descriptions)
+    # Three images (the chart of every question, the question panels, the funnel), each
+    # with its alt text; the panels' gives every question's counts.
+    assert len(descriptions) == 3 and all(d and len(d) > 40 for d in descriptions)
+    assert any(d.startswith("12 bar charts, one for each question") for d in descriptions)
     xml = document.element.xml
     assert "TOC \\o" in xml or 'w:instr="TOC' in xml  # a Word table of contents field
     assert "Contents" not in [p.text for p in document.paragraphs[:3]]  # not the HTML list
@@ -171,7 +174,9 @@ def test_the_word_file_keeps_tables_and_charts_with_their_captions(leadership_ht
     captions = [p for p in document.paragraphs if p.style.name == "Table Caption"]
     assert captions and all(kept_with_next(p) for p in captions)
     charts = [p for p in document.paragraphs if p.style.name == "Captioned Figure"]
-    assert len(charts) >= 14 and all(kept_with_next(p) for p in charts)
+    # The chart of every question, the figure of a panel per question (one figure, one
+    # caption), the funnel position.
+    assert len(charts) == 3 and all(kept_with_next(p) for p in charts)
     for table in document.tables:
         rows = table.rows
         assert all(row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None

@@ -1,22 +1,28 @@
-"""Accessible charts: every function takes ``ax=None``, draws, and returns the Axes.
+"""Accessible charts: pure functions of their data, each taking ``ax=None`` and ``title=None``.
+
+Every chart draws on a new figure, or on the Axes given, and returns the Axes (a figure of
+panels returns its Figure, a faceted ``likert`` its seaborn grid). None knows of caching:
+a report's charts are cached by their inputs at one place,
+:func:`review_lib.report.html.chart_html`.
 
 Colours come from the Government Analysis Function's accessible palette; the negative side
 of every diverging chart is hatched, so colour is never the only cue. Each chart has an
 ``alt_text_*`` partner that says what it shows in words.
 
 - :mod:`.base`: the palette, level colours and shared helpers;
-- :mod:`.council`: diverging bars by question and by auditor, judgements, case profiles;
+- :mod:`.council`: diverging bars by question and by auditor, judgements, case profiles,
+  one small panel per question;
 - :mod:`.likert_chart`: tidy ratings in, diverging bars out, optionally faceted;
 - :mod:`.funnel`: funnel plots against the programme;
 - :mod:`.dotplot`: dot plots against the programme, where every council has the same n;
 - :mod:`.programme`: the heat map, council judgement bars and change between cycles;
-- :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises).
+- :mod:`.calibration`: auditors' leniency and agreement by question (moderation exercises);
+- :mod:`.png`: a PNG's width and height, from its header.
 """
 
 from review_lib.report.charts.base import (
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
-    LAID_OUT,
     LEVEL_COLOURS,
     LEVEL_HATCHES,
     LEVELS_WORST_FIRST,
@@ -43,10 +49,12 @@ from review_lib.report.charts.council import (
     alt_text_diverging,
     alt_text_judgements,
     alt_text_question_levels,
+    alt_text_question_panels,
     auditor_bars,
     case_profile,
     diverging_bars,
     judgement_bars,
+    question_panels,
 )
 from review_lib.report.charts.dotplot import (
     alt_text_dot_plot,
@@ -82,7 +90,6 @@ __all__ = [
     "FOCUS_COLOUR",
     "FUNNEL_MARKERS",
     "HEATMAP_COLOURS",
-    "LAID_OUT",
     "LENIENCY_STYLES",
     "LEVELS_WORST_FIRST",
     "LEVEL_COLOURS",
@@ -104,6 +111,7 @@ __all__ = [
     "alt_text_leniency",
     "alt_text_question_agreement",
     "alt_text_question_levels",
+    "alt_text_question_panels",
     "auditor_bars",
     "case_profile",
     "change_plot",
@@ -123,6 +131,7 @@ __all__ = [
     "likert_counts",
     "literal_text",
     "question_agreement_plot",
+    "question_panels",
     "same_n",
     "save_figure",
     "text_colour_for",

@@ -8,7 +8,6 @@ import math
 import os
 import textwrap
 import uuid
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
@@ -84,11 +84,6 @@ def _contrast(a: str, b: str) -> float:
     high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
-
-#: Figures whose layout a chart worked out to place its labels: saved as they are
-#: (:func:`review_lib.report.html.png_data`), so the labels are drawn on the layout they
-#: were fitted to, and not laid out again.
-LAID_OUT: weakref.WeakSet = weakref.WeakSet()
 
 #: Text from the data (council names, question labels, auditor names) is drawn as written:
 #: never as mathtext (``$...$``) or TeX.
@@ -240,8 +235,9 @@ class ChartAxes(Axes):
 CHART_AXES = {"axes_class": ChartAxes}
 
 
-def _root_figure(artist: Figure | SubFigure | Axes) -> Figure:
-    figure = artist.figure if isinstance(artist, Axes) else artist
+def _root_figure(artist) -> Figure:
+    """The figure a chart drew on: from a Figure, SubFigure, Axes or seaborn grid."""
+    figure = artist if isinstance(artist, Figure | SubFigure) else artist.figure
     while isinstance(figure, SubFigure):
         figure = figure.figure
     return figure
@@ -400,26 +396,41 @@ def _draw_diverging(ax: Axes, values: pd.DataFrame, tick_labels: list[str], *,
     return labels
 
 
-def _fit_labels(ax: Axes, labels: list[_SegmentLabel], layout_key: tuple | None = None,
-                unchanging: Sequence = ()) -> None:
+def _lay_out(figure: Figure | SubFigure, *, keep: bool) -> None:
+    """Lay a figure out now, so that labels can be placed where its layout puts the axes.
+
+    A chart that places labels by what fits (segment labels, a funnel's names) needs the
+    final positions of its axes first. The figure's layout engine is run (or, without one,
+    the figure is drawn without rendering). With ``keep``, for a figure the chart made
+    itself, the layout is then kept (the engine switched off): the figure is saved, shown
+    and drawn on the layout its labels were fitted to, and saving draws it once, not twice.
+    A figure given by the caller (``ax=``) keeps its engine: the caller may add to it.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure or SubFigure
+        The figure (a subfigure's root figure is laid out).
+    keep : bool
+        Keep this layout from now on.
+    """
+    figure = _root_figure(figure)
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.execute(figure)  # the layout alone: measuring texts needs nothing drawn
+    else:
+        figure.draw_without_rendering()
+    if keep and engine is not None:
+        figure.set_layout_engine("none")
+
+
+def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
     """Keep segment labels that fit; move an outermost one past its bar's end, else drop it.
 
-    Needs the final layout, so it runs last; resizing the figure afterwards does not refit.
-    ``layout_key``, from a chart that made its own figure, says what its layout depends on,
-    and ``unchanging`` which of its parts are the same for that key
-    (:func:`review_lib.report.charts.layouts.lay_out`).
+    Runs on the figure's final layout (:func:`_lay_out` first): resizing the figure
+    afterwards does not refit.
     """
     if not labels:
         return
-    from review_lib.report.charts.layouts import lay_out
-
-    figure = _root_figure(ax)
-    lay_out(figure, ax, layout_key, unchanging)
-    _fit_laid_out(ax, labels)
-
-
-def _fit_laid_out(ax: Axes, labels: list[_SegmentLabel]) -> None:
-    """:func:`_fit_labels` on a figure already laid out (every panel of a facet at once)."""
     figure = _root_figure(ax)
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from review_lib.analysis.summary import case_table, format_percent
@@ -27,6 +29,7 @@ from review_lib.report.charts.base import (
     _draw_diverging,
     _fit_labels,
     _format_percent_label,
+    _lay_out,
     _level_legend,
     _names,
     _new_axes,
@@ -36,13 +39,8 @@ from review_lib.report.charts.base import (
     _style,
     _symmetric_limit,
     _tick_label,
+    level_handles,
     literal_text,
-)
-from review_lib.report.charts.layouts import (
-    KeptFigure,
-    keep_figure,
-    take_kept_figure,
-    text_box,
 )
 
 # --------------------------------------------------------------------------- diverging bars
@@ -109,42 +107,35 @@ def diverging_bars(summary: pd.DataFrame, *,
 
 def _diverging_axes(percents: pd.DataFrame, ticks: list[str], *, ax: Axes | None,
                     title: str | None, xlabel: str, empty: np.ndarray,
-                    unfitted: list | None = None) -> Axes:
+                    unfitted: list | None = None, legend: str | None = "above") -> Axes:
     # ``unfitted``: collect the segment labels there rather than fit them now (a faceted
     # chart fits every panel's after one layout of the whole figure).
     own_figure = ax is None
     limit = _symmetric_limit(percents.fillna(0), step=20, floor=40)
-    lines = max((t.count("\n") + 1 for t in ticks), default=1)
-    # What the frame (figure, x scale, legend) depends on: the rows, their labels and the
-    # title are drawn on it, and the layout worked out again if they move it (lay_out).
-    frame_key = ("diverging", len(percents), lines, limit, xlabel, bool(title))
-    kept = take_kept_figure(frame_key) if own_figure else None
-    if kept is not None:
-        ax = kept.ax
-    elif own_figure:
+    if own_figure:
+        lines = max((t.count("\n") + 1 for t in ticks), default=1)
         ax = _new_axes(len(percents), lines=lines)
     labels = _draw_diverging(ax, percents.fillna(0), ticks, fmt=_format_percent_label,
                              limit=limit)
     for row in np.flatnonzero(empty):
         ax.text(0, row, "  no applicable ratings", ha="left", va="center", fontsize=8.5,
                 color=_AXIS_COLOUR, style="italic")
-    if kept is None:
-        _percent_axis(ax, limit, xlabel)
-        _style(ax)
+    _percent_axis(ax, limit, xlabel)
+    _style(ax)
+    if legend == "above":
         _level_legend(ax)
-    heading = (ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
-               if title else None)
-    # What moves the layout: the scale, the x label, the widest tick label (the rows lie
-    # inside the axes), the title's box and whether any row says it had no ratings.
-    key = (("diverging", limit, xlabel, tuple(sorted(ticks)), bool(empty.any()),
-            text_box(heading) if heading is not None else None) if own_figure else None)
+    elif legend == "below":  # a title then sits just above the bars
+        ax.legend(handles=level_handles(), loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncols=4, frameon=False, fontsize=9, handlelength=1.6, handleheight=1.1,
+                  columnspacing=1.4)
+    if title:
+        pad = _TITLE_PAD if legend == "above" else None
+        ax.set_title(title, loc="left", pad=pad, fontsize=11, fontweight="bold")
     if unfitted is not None:
         unfitted.append((ax, labels))
         return ax
-    # The same in every chart with that key: the scale and grid, the base line, the legend.
-    _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend()))
-    if own_figure:
-        keep_figure(frame_key, kept or KeptFigure(ax))
+    _lay_out(ax.figure, keep=own_figure)
+    _fit_labels(ax, labels)
     return ax
 
 
@@ -257,6 +248,174 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     return ax
 
 
+# --------------------------------------------------------------------------- question panels
+
+#: A figure of question panels, in inches: its width (the text width of an A4 page, about),
+#: the room for the level names left of the first column, the gap between columns, the
+#: height of a panel's bars and the room above them for its heading (up to three lines).
+#: Four rows of three (twelve questions) make a figure a little taller than wide, which the
+#: reports' print style lets take most of an A4 page, so its 8-point labels print at 7.
+_PANELS_WIDTH = 7.4
+_PANELS_LEFT = 0.95
+_PANELS_GAP = 0.3
+_PANEL_BARS = 1.35
+_PANEL_HEADING = 0.5
+#: Characters of a panel's heading line before it wraps.
+_PANEL_LABEL_WIDTH = 25
+
+
+def _panel_heading(name: str, n: int) -> str:
+    """A panel's heading: the question on a line or two, "(n=20)" kept whole at the end."""
+    lines = textwrap.wrap(name.strip(), _PANEL_LABEL_WIDTH) or [""]
+    detail = f"(n={n})"
+    if len(lines[-1]) + len(detail) + 1 <= _PANEL_LABEL_WIDTH:
+        lines[-1] = f"{lines[-1]} {detail}"
+    else:
+        lines.append(detail)
+    return "\n".join(lines)
+
+
+@literal_text
+def question_panels(summary: pd.DataFrame, *,
+                    labels: Sequence[str] | Mapping[object, str] | None = None,
+                    ncols: int = 3, ax: Axes | None = None, title: str | None = None
+                    ) -> Figure | SubFigure:
+    """One small bar chart per question, all in one figure: the count at each level.
+
+    Each panel is headed by the question's number and short label and its n, and has a
+    bar for each level, best at the top (the order of the count tables), in the level's
+    colour and hatching, labelled with its count and percentage. Every panel has the same
+    scale (the largest n), so a bar of 10 is as long in each; the levels are named beside
+    the first panel of each row.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A row per question with a count column per level and optionally ``n`` and
+        ``label``, as :func:`review_lib.analysis.summary.question_summary` makes it (and
+        :attr:`ReviewResults.questions <review_lib.analysis.results.ReviewResults>` holds).
+    labels : sequence of str or mapping, optional
+        Panel headings instead of ``"<id> <label>"``: one per row, or a mapping from index
+        value to heading. ``(n=...)`` is always appended.
+    ncols : int, default 3
+        Panels per row (three fit the width of a printed A4 page).
+    ax : matplotlib.axes.Axes, optional
+        An Axes (of a grid of subplots) whose place the panels take, in a subfigure (the
+        Axes is removed); by default a new figure whose height grows with the number of
+        rows.
+    title : str, optional
+        A heading over all the panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or matplotlib.figure.SubFigure
+        The figure (the subfigure, with ``ax``); its panels are ``figure.axes`` in the
+        rows' order, each titled ``"<heading> (n=...)"`` on the left, with one bar per
+        level (``patches``, best level first) and text ``gid`` ``"panel-count:<level>"``
+        for each count.
+
+    Raises
+    ------
+    ValueError
+        If a level column is missing, ``labels`` has the wrong length or ``ncols`` is
+        less than 1.
+    """
+    if ncols < 1:
+        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    frame = _as_level_frame(summary)
+    names = _names(frame, labels)
+    count = max(len(frame), 1)
+    ncols = min(ncols, count)
+    nrows = math.ceil(count / ncols)
+    if ax is None:
+        # Laid out here, by the inch: the layout is the same whatever the data, and a
+        # layout engine would spend most of the figure's time measuring each panel's texts.
+        top = 0.3 if title else 0.1
+        height = top + nrows * (_PANEL_HEADING + _PANEL_BARS) + 0.1
+        figure = plt.figure(figsize=(_PANELS_WIDTH, height),
+                            layout=PlaceHolderLayoutEngine(adjust_compatible=True,
+                                                           colorbar_gridspec=True))
+        width = (_PANELS_WIDTH - _PANELS_LEFT - 0.15 - (ncols - 1) * _PANELS_GAP) / ncols
+        spec = figure.add_gridspec(
+            nrows, ncols, left=_PANELS_LEFT / _PANELS_WIDTH, right=1 - 0.15 / _PANELS_WIDTH,
+            top=1 - (top + _PANEL_HEADING) / height, bottom=0.1 / height,
+            wspace=_PANELS_GAP / width, hspace=_PANEL_HEADING / _PANEL_BARS)
+    else:  # a subfigure in the Axes' place, with the panels and the title
+        figure = ax.figure.add_subfigure(ax.get_subplotspec())
+        spec = figure.add_gridspec(nrows, ncols)
+        ax.remove()
+    scale = max(int(frame["n"].max()) if len(frame) else 0, 1)
+    y = np.arange(len(LEVELS))
+    level_names = [textwrap.fill(level, 12) for level in LEVELS]
+    for index, (name, (_, row)) in enumerate(zip(names, frame.iterrows(), strict=True)):
+        panel = figure.add_subplot(spec[index // ncols, index % ncols])
+        n = int(row["n"])
+        values = [int(row[level]) for level in LEVELS]
+        bars = panel.barh(y, values, height=0.72, color=[LEVEL_COLOURS[lv] for lv in LEVELS],
+                          edgecolor="white", linewidth=0.8)
+        for bar, level, value in zip(bars, LEVELS, values, strict=True):
+            bar.set_hatch(LEVEL_HATCHES[level] or None)
+            share = value / n if n else math.nan
+            panel.annotate(f"{value} ({format_percent(share, 0)})" if n else "",
+                           (value, bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                           textcoords="offset points", ha="left", va="center",
+                           fontsize=8, color=_TEXT_DARK, gid=f"panel-count:{level}")
+        if not n:
+            panel.text(0.5, 0.5, "not rated in this review", transform=panel.transAxes,
+                       ha="center", va="center", fontsize=8, style="italic",
+                       color=_AXIS_COLOUR)
+        panel.set_xlim(0, scale * 1.6)  # room for "20 (100%)" beyond the longest bar
+        panel.set_ylim(len(LEVELS) - 0.5, -0.5)  # best level at the top
+        if index % ncols == 0:
+            panel.set_yticks(y, level_names)
+            panel.tick_params(axis="y", length=0, labelsize=8)
+        else:
+            panel.set_yticks([])
+        panel.xaxis.set_visible(False)
+        for side in ("top", "right", "bottom"):
+            panel.spines[side].set_visible(False)
+        panel.spines["left"].set_color(_AXIS_COLOUR)
+        panel.set_title(_panel_heading(name, n), loc="left", fontsize=9, fontweight="bold")
+    if title:
+        figure.suptitle(title, x=0.01, y=1 - 0.1 / figure.get_figheight() if ax is None
+                        else 0.98, ha="left", va="top", fontsize=11, fontweight="bold")
+    return figure
+
+
+def alt_text_question_panels(summary: pd.DataFrame, *,
+                             labels: Sequence[str] | Mapping[object, str] | None = None
+                             ) -> str:
+    """Alt text for :func:`question_panels`: every question's count at each level.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The frame given to :func:`question_panels`.
+    labels : sequence of str or mapping, optional
+        The same ``labels`` given to the chart.
+
+    Returns
+    -------
+    str
+        E.g. "12 bar charts, one for each question, of how many case records were rated
+        at each level. Q1 Person's voice, 20 records: Outstanding 8, Good 11, Requires
+        Improvement 1 and Inadequate 0. Q2 Strengths, ..."
+    """
+    frame = _as_level_frame(summary)
+    names = _names(frame, labels)
+    count = len(frame)
+    charts = "1 bar chart" if count == 1 else f"{count} bar charts, one for each question,"
+    parts = [f"{charts} of how many case records were rated at each level."]
+    for name, (_, row) in zip(names, frame.iterrows(), strict=True):
+        n = int(row["n"])
+        if not n:
+            parts.append(f"{name}: not rated in this review.")
+            continue
+        counts = _join([f"{level} {int(row[level])}" for level in LEVELS])
+        parts.append(f"{name}, {n} record{'s' if n != 1 else ''}: {counts}.")
+    return " ".join(parts)
+
+
 # --------------------------------------------------------------------------- case profile
 
 
@@ -306,50 +465,32 @@ def case_profile(ratings: pd.DataFrame, judgements: pd.DataFrame | None = None, 
     own_figure = ax is None
     most = int(table["n"].max()) if len(table) else 0
     limit = float(max(most, 4))
-    shown = [judgement if isinstance(judgement, str) else "not recorded"
-             for judgement in table["judgement"]]
-    written = set(shown)
-    # What the frame (figure, x scale, legend, heading) depends on: the rows, their labels,
-    # the judgements and the title are drawn on it, and the layout worked out again if they
-    # move it (lay_out).
-    frame_key = ("case_profile", len(table), limit, bool(title))
-    kept = take_kept_figure(frame_key) if own_figure else None
-    if kept is not None:
-        ax = kept.ax
-    elif own_figure:
+    if own_figure:
         ax = _new_axes(len(table))
     labels = _draw_diverging(ax, table[list(LEVELS)], list(table.index),
                              fmt=lambda v: f"{v:.0f}", limit=limit)
-    if kept is None:
-        step = 1 if limit <= 8 else 2 if limit <= 16 else 5
-        ax.set_xticks(np.arange(-(limit // step) * step, limit + 0.001, step))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
-        ax.set_xlabel("Number of the case's questions at each level")
-        _style(ax)
-        _level_legend(ax)
+    step = 1 if limit <= 8 else 2 if limit <= 16 else 5
+    ax.set_xticks(np.arange(-(limit // step) * step, limit + 0.001, step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}"))
+    ax.set_xlabel("Number of the case's questions at each level")
+    _style(ax)
+    _level_legend(ax)
     transform = ax.get_yaxis_transform()
-    header = (kept.frame[0] if kept is not None else
-              ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left",
-                      va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK))
+    ax.text(1.02, -0.5, "Overall\njudgement", transform=transform, ha="left", va="bottom",
+            fontsize=9, fontweight="bold", color=_TEXT_DARK)
     previous = None
-    for row, (judgement, label) in enumerate(zip(table["judgement"], shown, strict=True)):
+    for row, judgement in enumerate(table["judgement"]):
+        label = judgement if isinstance(judgement, str) else "not recorded"
         ax.text(1.02, row, label, transform=transform, ha="left", va="center", fontsize=9,
                 color=_TEXT_DARK, gid="judgement-label")
         if previous is not None and judgement != previous:
             # A rule between judgement groups, so the grouping does not rest on the text.
             ax.axhline(row - 0.5, color=_AXIS_COLOUR, linewidth=0.8, linestyle=(0, (4, 3)))
         previous = judgement
-    heading = (ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
-               if title else None)
-    # What moves the layout: the scale, the widest case pseudonym and the widest judgement
-    # beside the bars (the rows lie inside the axes), and the title's box.
-    key = (("case_profile", limit, tuple(sorted(map(str, table.index))), tuple(sorted(written)),
-            text_box(heading) if heading is not None else None) if own_figure else None)
-    # The same in every chart with that key: the scale and grid, the base line, the legend
-    # and the heading over the judgements.
-    _fit_labels(ax, labels, key, (ax.xaxis, ax.spines["bottom"], ax.get_legend(), header))
-    if own_figure:
-        keep_figure(frame_key, kept or KeptFigure(ax, (header,)))
+    if title:
+        ax.set_title(title, loc="left", pad=_TITLE_PAD, fontsize=11, fontweight="bold")
+    _lay_out(ax.figure, keep=own_figure)
+    _fit_labels(ax, labels)
     return ax
 
 

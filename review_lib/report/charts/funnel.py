@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -25,11 +24,11 @@ from review_lib.report.charts.base import (
     CHART_AXES,
     CONTEXT_COLOUR,
     FOCUS_COLOUR,
+    _lay_out,
     _root_figure,
     literal_text,
 )
 from review_lib.report.charts.council import _count_range, _join
-from review_lib.report.charts.layouts import lay_out, text_box
 
 # --------------------------------------------------------------------------- cross-council
 
@@ -523,27 +522,13 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
                                   markersize=math.sqrt(_FUNNEL_FOCUS_SIZE) * 0.85,
                                   color=FOCUS_COLOUR, markeredgecolor="white",
                                   label=f"{chosen} (highlighted)"))
-    legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                       ncols=3, frameon=False, fontsize=8.5, handlelength=2.6,
-                       columnspacing=1.5)
-    heading = ax.set_title(title, loc="left", fontsize=11, fontweight="bold") if title else None
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3,
+              frameon=False, fontsize=8.5, handlelength=2.6, columnspacing=1.5)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
 
     # Where the points land is known only once the layout is: lay out, then dodge and label.
-    key, unchanging = None, ()
-    if own_figure:
-        # What moves the layout: the scales, the axis labels, the legend's entries (the
-        # highlighted council's by its box) and the title's box. The limits are kept with
-        # it, since they are drawn once for every chart of the key.
-        entries = [text.get_text() for text in legend.get_texts()]
-        if chosen is not None:
-            entries[-1] = text_box(legend.get_texts()[-1])
-        lines = [line for line in ax.lines if str(line.get_gid()).startswith("funnel-")]
-        key = ("funnel", float(low), float(high), tuple(ax.get_ylim()),
-               tuple(ax.get_yticks()), xlabel, _digest(grid, *curves, target), tuple(entries),
-               text_box(heading) if heading is not None else None)
-        unchanging = (ax.xaxis, ax.yaxis, ax.spines["left"], ax.spines["bottom"], *lines,
-                      *ax.collections)
-    lay_out(figure, ax, key, unchanging)
+    _lay_out(figure, keep=own_figure)
     px_per_pt = figure.dpi / 72
     display = ax.transData.transform(np.column_stack([n, shares]))
     sizes = np.array([_FUNNEL_FOCUS_SIZE if c == chosen else _FUNNEL_SIZE
@@ -558,14 +543,6 @@ def funnel_plot(table: pd.DataFrame, *, highlight: str | None = None, ax: Axes |
     _place_funnel_labels(ax, table, points,
                          funnel_labelled(table, highlight=highlight, named=named), chosen)
     return ax
-
-
-def _digest(*values) -> str:
-    """A short digest of numbers (arrays or scalars), exactly as stored."""
-    digest = hashlib.blake2b(digest_size=16)
-    for value in values:
-        digest.update(np.ascontiguousarray(np.asarray(value, dtype=float)).tobytes())
-    return digest.hexdigest()
 
 
 def _draw_funnel_points(ax: Axes, table: pd.DataFrame, n: np.ndarray, shares: np.ndarray,

@@ -17,7 +17,6 @@ from matplotlib.axes import Axes
 from review_lib.data.scale import LEVELS
 from review_lib.report.charts.base import (
     HEADING_STYLE,
-    _new_axes,
     _percent_axis,
     _symmetric_limit,
     _tick_label,
@@ -73,19 +72,9 @@ def _likert_axes(data: pd.DataFrame, *, y: str, hue: str, ax: Axes | None,
              for k in counts.index]
     percents = counts[list(LEVELS)].div(counts["n"].where(counts["n"] > 0), axis=0) * 100
     ticks = [_tick_label(name, int(n), 0) for name, n in zip(names, counts["n"], strict=True)]
-    if ax is None:
-        ax = _new_axes(len(counts))
-    ax = _diverging_axes(percents, ticks, ax=ax, title=None, xlabel=xlabel,
-                         empty=(counts["n"] == 0).to_numpy(), unfitted=unfitted)
-    ax.get_legend().remove()
-    ax.heading_pad = None  # the legend goes below: a title sits just above the bars
-    if legend:
-        ax.legend(handles=level_handles(), loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncols=4, frameon=False, fontsize=9, handlelength=1.6, handleheight=1.1,
-                  columnspacing=1.4)
-    if title:
-        ax.set_title(title, loc="left", **HEADING_STYLE)
-    return ax
+    return _diverging_axes(percents, ticks, ax=ax, title=title, xlabel=xlabel,
+                           empty=(counts["n"] == 0).to_numpy(), unfitted=unfitted,
+                           legend="below" if legend else None)
 
 
 def likert(data: pd.DataFrame, *, y: str = "question", hue: str = "rating",
@@ -156,7 +145,7 @@ def _likert_facets(data: pd.DataFrame, *, y: str, hue: str, by: str, labels, col
 
     import seaborn as sns
 
-    from review_lib.report.charts.base import LAID_OUT, _fit_laid_out
+    from review_lib.report.charts.base import _fit_labels
 
     values = data[by]
     order = (list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
@@ -203,7 +192,6 @@ def _likert_facets(data: pd.DataFrame, *, y: str, hue: str, by: str, labels, col
     figure.tight_layout(rect=(0, legend_room, 1, top))
     # Every panel's labels fitted after one layout of the whole figure, not one each.
     figure.draw_without_rendering()
-    LAID_OUT.add(figure)
     for axes, labels_drawn in unfitted:
-        _fit_laid_out(axes, labels_drawn)
+        _fit_labels(axes, labels_drawn)
     return grid
