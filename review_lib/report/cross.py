@@ -7,7 +7,7 @@ beyond what chance would give. The same funnel computation feeds each council's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -50,6 +50,8 @@ class CycleContext:
     region: str = ""
     #: The data folder, searched for notes files that stand alone (None: beside data only).
     data_dir: Path | None = None
+    #: The batch run's read of the notes files, from its prepared read (None: read here).
+    prepared_notes: tuple | None = field(default=None, repr=False)
 
     @cached_property
     def national_programme(self) -> Programme:
@@ -100,7 +102,8 @@ class CycleContext:
         """Every review team's notes in the data (:mod:`review_lib.data.notes`)."""
         from review_lib.report.context import _notes_index
 
-        return _notes_index(self.programme, [self.data_dir] if self.data_dir else [])
+        return _notes_index(self.programme, [self.data_dir] if self.data_dir else [],
+                            self.prepared_notes)
 
     @cached_property
     def synthesis(self) -> str:
@@ -195,9 +198,12 @@ def open_cycle(cycle: str, highlight: str = "", data_dir: str | Path | None = No
         region = known[region.casefold()]
         figures = (root / cycle / "regions" / region_slug(region) / "cross-council"
                    if root is not None else None)
+    from review_lib.report.context import read_prepared
+
     return CycleContext(programme, cycle, chosen, figures, overdispersion,
                         is_synthetic(data), funnel_limits, region,
-                        data if data.is_dir() else None)
+                        data if data.is_dir() else None,
+                        read_prepared(prepared)["notes"] if prepared else None)
 
 
 @sectioned

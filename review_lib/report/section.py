@@ -210,8 +210,10 @@ class Section:
 
     Notes
     -----
-    Sections compare by identity (a frame has no single truth value). ``str(section)``
-    and f-strings give the HTML; to join sections keep them whole with :func:`combined`.
+    Two sections are equal when their HTML, Markdown, charts (image, alt text and
+    caption), claims and frames (by :meth:`pandas.DataFrame.equals`) are; they hash by
+    their HTML. ``str(section)`` and f-strings give the HTML; to join sections keep them
+    whole with :func:`combined`.
     """
 
     html: str
@@ -227,6 +229,19 @@ class Section:
         object.__setattr__(self, "html", str(self.html))
         object.__setattr__(self, "charts", tuple(self.charts))
         object.__setattr__(self, "claims", tuple(self.claims))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Section):
+            return NotImplemented
+        if (self.html, self.markdown, self.charts, self.claims) != (
+                other.html, other.markdown, other.charts, other.claims):
+            return False
+        if self.frame is None or other.frame is None:
+            return self.frame is other.frame
+        return self.frame.equals(other.frame)
+
+    def __hash__(self) -> int:
+        return hash(self.html)
 
     # ------------------------------------------------------------------ renderers
 

@@ -255,9 +255,11 @@ def test_a_chart_section_hands_over_a_live_figure():
     from review_lib.report import leadership
 
     audit = leadership.audit_data(context)
-    assert len(audit.charts) == 1 + len(context.catalogue)
+    assert len(audit.charts) == 2  # every question's chart, then one figure of a panel each
     places = [audit.html.index(c.html) for c in audit.charts]
     assert places == sorted(places)
-    assert audit.charts[1].alt.startswith("Bar chart") and "Q1" in audit.charts[1].alt
-    assert [f.axes[0].get_title(loc="left") for f in audit.figures[1:3]] == [
-        "Q1 Person's voice", "Q2 Strengths"]
+    assert audit.charts[1].alt.startswith("12 bar charts") and "Q1" in audit.charts[1].alt
+    panels = audit.figures[1]
+    assert len(panels.axes) == len(context.catalogue)
+    assert [ax.get_title(loc="left") for ax in panels.axes[:2]] == [
+        "Q1 Person's voice (n=20)", "Q2 Strengths (n=20)"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import re
-from types import SimpleNamespace
 
 import pytest
 from claims_checker import Checker, Facts, page_text
 
 from review_lib.analysis.scopes import cycle_results
 from review_lib.data.loading import load_programme
-from review_lib.data.notes import Recommendation
+from review_lib.data.notes import Recommendation, ReviewNotes
 from review_lib.paths import SAMPLE_DIR
 from review_lib.report import cross
 from review_lib.report.claims import recording
@@ -80,8 +79,8 @@ def test_recommendations_are_grouped_by_question_and_theme_and_drafts_marked(syn
 
 
 def _notes(recommendations, key_messages=(), status="final"):
-    return SimpleNamespace(recommendations=recommendations, key_messages=key_messages,
-                           is_draft=status == "draft")
+    return ReviewNotes(file="notes.md", status=status, recommendations=recommendations,
+                       key_messages=key_messages)
 
 
 class _Index:
@@ -102,8 +101,8 @@ class _Index:
 
 def test_key_messages_and_urgent_recommendations_are_shown():
     programme = load_programme(SAMPLE_DIR).in_cycle("2022-24")
-    urgent = SimpleNamespace(label="R1", text="Put supervision right for the practice "
-                             "educator.", questions=("Q11",), urgent=True)
+    urgent = Recommendation(1, "Put supervision right for the practice educator.", ("Q11",),
+                            urgent=True)
     index = _Index({
         "Dudley": _notes((urgent,), ("Strengths-based practice is less embedded than it "
                                      "should be.", "Supervision is the first thing to fix.")),

@@ -120,7 +120,8 @@ def test_council_reports_have_footer_and_real_alt_text(sample_run):
 
 
 def _readable_text(path: Path) -> str:
-    """A file's text; a Word file's or a spreadsheet's (the action plan) from its XML."""
+    """A file's text; a Word file's or a spreadsheet's (the evidence pack, the action plan)
+    from its XML."""
     if path.suffix in (".docx", ".xlsx"):
         import zipfile
 
@@ -144,17 +145,6 @@ def test_cases_appear_only_by_pseudonym(sample_run, small_run):
     for path in (small_out / "reports").rglob("*"):
         if path.is_file() and path.suffix in {".html", ".ipynb", ".json"}:
             assert "SECRET-" not in path.read_text(), path
-
-
-def _readable_text(path: Path) -> str:
-    """A file's text; a Word file's (such as the internal evidence pack's) from its XML."""
-    if path.suffix == ".docx":
-        import zipfile
-
-        with zipfile.ZipFile(path) as package:
-            return "\n".join(package.read(name).decode("utf-8", "replace")
-                             for name in package.namelist())
-    return path.read_text()
 
 
 def test_executed_notebooks_name_no_machine_path(sample_run, small_run):

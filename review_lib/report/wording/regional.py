@@ -20,6 +20,7 @@ from review_lib.data.records import Programme, normalise_cycle
 from review_lib.report.claims import ClaimedText, claimed, stated
 from review_lib.report.wording.council import methods_note
 from review_lib.report.wording.differences import question_differences
+from review_lib.report.wording.notes import pseudonymised_notes
 from review_lib.report.wording.phrases import (
     MIN_COUNCILS,
     _end,
@@ -462,6 +463,11 @@ def team_notes(programme_cycle: Programme, index, cycle: str) -> list[TeamNotes]
         notes = index.for_review(council, cycle)
         if notes is None:
             continue
+        # Case identifiers in the team's words become the review's pseudonyms (and other
+        # reviews' identifiers are removed), as in the council's own report.
+        review = next(r for r in programme_cycle.reviews if str(r.council) == council
+                      and normalise_cycle(str(r.cycle)) == normalise_cycle(str(cycle)))
+        notes = pseudonymised_notes(notes, review, programme_cycle)
         previous = index.previous(council, cycle)
         found.append(TeamNotes(
             council=council,
