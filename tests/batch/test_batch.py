@@ -252,7 +252,8 @@ def test_interrupted_run_leaves_no_partial_outputs(tmp_path):
                "--questions", str(questions), "--out", str(out), "--figures",
                str(tmp_path / "figures"), "--jobs", "2"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_ctrl_c_stops_it)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.rglob("*.html")):
         time.sleep(0.05)
@@ -337,7 +338,8 @@ def test_watch_renders_again_after_a_change_and_stops_cleanly_on_ctrl_c(tmp_path
                "--questions", str(questions), "--out", str(out), "--figures",
                str(tmp_path / "figures"), "--jobs", "2", "--watch"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                               preexec_fn=_ctrl_c_stops_it)
     lines: list[str] = []
 
     def wait_for_watching(count: int) -> None:
@@ -443,3 +445,10 @@ def test_a_customised_notebook_that_patches_the_library_leaves_the_next_one_alon
                           nbformat.read(str(path), as_version=4).cells
                           for output in cell.get("outputs", []))
         assert "found patched by: None" in printed, (path, printed)
+
+
+def _ctrl_c_stops_it() -> None:
+    """In the child, before it starts: SIGINT's default action, as a terminal's Ctrl-C finds
+    it, even where the tests were started in the background (a shell starts background jobs
+    with SIGINT ignored, and Python then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
