@@ -111,7 +111,7 @@ def _notes_lines(path) -> tuple[dict, list[tuple[str, str]]]:
                 if level is None or int(level.val) == 0:
                     bullets.append((heading, paragraph.text.strip()))
         return fields, bullets
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
         for line in lines[1:end]:
@@ -171,52 +171,25 @@ _STATUS = {"met": "met", "fully met": "met", "partly met": "partly met",
            "superseded": "replaced"}
 
 
-def _follow_up_lines(path) -> list[str]:
-    """A notes file's lines: Markdown as written, a Word file's paragraphs (headings as '#')."""
-    from pathlib import Path
-
-    path = Path(path)
-    if path.suffix.casefold() == ".docx":
-        import docx
-
-        lines = []
-        for paragraph in docx.Document(str(path)).paragraphs:
-            numbering = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
-            if paragraph.style.name == "Heading 1":
-                lines.append("# " + paragraph.text)
-            elif numbering is not None and numbering.ilvl is not None:
-                lines.append("  " * int(numbering.ilvl.val) + "- " + paragraph.text)
-            else:
-                lines.append(paragraph.text)
-        return lines
-    return path.read_text(encoding="utf-8-sig").splitlines()
-
-
-def _follow_up_section(lines: list[str], heading: str) -> list[str]:
-    inside, found = False, []
-    for line in lines:
-        if line.startswith("# ") or line.strip() == "#":
-            inside = line[1:].strip().rstrip(":").casefold() == heading
-            continue
-        if inside:
-            found.append(line)
-    return found
-
-
 def read_follow_up(path) -> tuple[int, dict]:
     """From a notes file, by its own reading: its recommendations, and its updates' statuses.
 
     Returns the number of top-level bullets under ``# Recommendations`` and a map of each
-    update's recommendation number to its status (None where none is given).
+    update's recommendation number to its status (None where none is given), from the
+    same reading of the file as :func:`notes_recommendations` (:func:`_notes_lines`).
     """
-    lines = _follow_up_lines(path)
-    recommendations = sum(1 for line in _follow_up_section(lines, "recommendations")
-                          if re.match(r"[-*+]\s", line))
+    _, bullets = _notes_lines(path)
+
+    def under(heading: str) -> list[str]:
+        return [line for where, line in bullets
+                if (where or "").rstrip(":").strip().casefold() == heading]
+
+    recommendations = len(under("recommendations"))
     statuses = {}
-    for line in _follow_up_section(lines, "previous review"):
+    for line in under("previous review"):
         text = re.sub(r"^[-*+]\s+", "", line).replace("*", "")
         match = re.match(r"R(\d+)\s*(?:\(([^)]*)\))?\s*[:.)\-–—]?", text)
-        if match and not line.startswith((" ", "\t")):
+        if match:
             said = match.group(2)
             statuses[int(match.group(1))] = (_STATUS.get(" ".join(said.casefold().split()))
                                              if said else None)

@@ -25,7 +25,7 @@ from pathlib import Path
 from review_lib.data.catalogue import Catalogue, load_catalogue
 from review_lib.data.problems import WARNING, Problem, column_letter
 from review_lib.data.records import OVERALL, Review, _h, clean_name, normalise_cycle
-from review_lib.data.scale import LEVELS, NOT_APPLICABLE, is_blank, parse_label
+from review_lib.data.scale import NOT_APPLICABLE, is_blank, parse_label
 
 #: A folder whose name ends with this holds a review's audit forms, one per case.
 FORMS_SUFFIX = "-forms"
@@ -107,9 +107,8 @@ def write_form(path: str | Path, catalogue: Catalogue | None = None, *, council:
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.worksheet.datavalidation import DataValidation
 
-    from review_lib.data.template import HEADER_FILL, NOTE_COLOUR, RATING_CHOICES, _finish
+    from review_lib.data.template import HEADER_FILL, NOTE_COLOUR, _finish, _rating_drop_downs
 
     catalogue = catalogue or load_catalogue()
     ratings, evidence = dict(ratings or {}), dict(evidence or {})
@@ -161,15 +160,7 @@ def write_form(path: str | Path, catalogue: Catalogue | None = None, *, council:
     for letter, width in (("A", 24), ("B", 48), ("C", 22), ("D", 70)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = f"A{header_row + 1}"
-    levels = DataValidation(type="list", formula1='"' + ",".join(RATING_CHOICES) + '"',
-                            allow_blank=True, showErrorMessage=True, errorTitle="Not a rating",
-                            error="Choose Outstanding, Good, Requires Improvement, "
-                                  "Inadequate or N/A.")
-    overall = DataValidation(type="list", formula1='"' + ",".join(LEVELS) + '"',
-                             allow_blank=True, showErrorMessage=True,
-                             errorTitle="Not a judgement",
-                             error="Choose Outstanding, Good, Requires Improvement or "
-                                   "Inadequate.")
+    levels, overall = _rating_drop_downs()
     sheet.add_data_validation(levels)
     sheet.add_data_validation(overall)
     levels.add(f"C{header_row + 1}:C{last_row - 1}")

@@ -272,16 +272,7 @@ def _ratings_sheet(workbook, catalogue: Catalogue, rows: list, n_rows: int,
     if evidence:
         for index in range(last_q + 3, last_q + 4 + len(catalogue)):
             ratings.column_dimensions[get_column_letter(index)].width = 50
-    levels = DataValidation(type="list", formula1='"' + ",".join(RATING_CHOICES) + '"',
-                            allow_blank=True, showErrorMessage=True,
-                            errorTitle="Not a rating",
-                            error="Choose Outstanding, Good, Requires Improvement, "
-                                  "Inadequate or N/A.")
-    overall = DataValidation(type="list", formula1='"' + ",".join(LEVELS) + '"',
-                             allow_blank=True, showErrorMessage=True,
-                             errorTitle="Not a judgement",
-                             error="Choose Outstanding, Good, Requires Improvement or "
-                                   "Inadequate.")
+    levels, overall = _rating_drop_downs()
     ratings.add_data_validation(levels)
     ratings.add_data_validation(overall)
     last_row = n_rows + 1
@@ -309,6 +300,30 @@ def _questions_sheet(workbook, catalogue: Catalogue) -> None:
     questions.column_dimensions["C"].width = 90
     questions.column_dimensions["B"].width = 24
     questions.column_dimensions["D"].width = 26
+
+
+def _rating_drop_downs():
+    """The drop-downs of a rating (the four levels and N/A) and of an overall judgement.
+
+    Returns
+    -------
+    tuple of openpyxl.worksheet.datavalidation.DataValidation
+        ``(ratings, judgements)``, each refusing anything else with a message saying what
+        to choose; add them to a sheet, then add its cells to them.
+    """
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    levels = DataValidation(type="list", formula1='"' + ",".join(RATING_CHOICES) + '"',
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle="Not a rating",
+                            error="Choose Outstanding, Good, Requires Improvement, "
+                                  "Inadequate or N/A.")
+    overall = DataValidation(type="list", formula1='"' + ",".join(LEVELS) + '"',
+                             allow_blank=True, showErrorMessage=True,
+                             errorTitle="Not a judgement",
+                             error="Choose Outstanding, Good, Requires Improvement or "
+                                   "Inadequate.")
+    return levels, overall
 
 
 def _finish(workbook, path: Path) -> Path:
