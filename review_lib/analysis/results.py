@@ -346,6 +346,31 @@ class ReviewResults:
                 f"{self.ratings.describe()}{position}{change})")
 
 
+def share_changes(review: Review, previous: Review) -> tuple[Change, Change]:
+    """The change in the two shares Good or better between a council's two reviews.
+
+    What :func:`review_change` and the cross-council report's table of change
+    (:func:`review_lib.analysis.scopes.cycle_changes`) both give, without the tests of the
+    records' scores and of each question that only the council's own report shows.
+
+    Parameters
+    ----------
+    review, previous : Review
+        The later and the earlier review.
+
+    Returns
+    -------
+    tuple of Change
+        Case records judged Good or better (Wilson intervals, Newcombe's difference), then
+        question ratings Good or better (each side at its effective n).
+    """
+    cases = newcombe_difference(good_or_better(previous.judgements["judgement"]),
+                                good_or_better(review.judgements["judgement"]))
+    ratings = newcombe_difference(ratings_good_or_better(previous.ratings),
+                                  ratings_good_or_better(review.ratings))
+    return cases, ratings
+
+
 def review_change(review: Review, previous: Review) -> ReviewChange:
     """Change between a council's previous review and this one.
 
@@ -360,10 +385,7 @@ def review_change(review: Review, previous: Review) -> ReviewChange:
         Both shares' changes with Newcombe's intervals, and the supporting Mann-Whitney
         test of the records' mean scores.
     """
-    cases = newcombe_difference(good_or_better(previous.judgements["judgement"]),
-                                good_or_better(review.judgements["judgement"]))
-    ratings = newcombe_difference(ratings_good_or_better(previous.ratings),
-                                  ratings_good_or_better(review.ratings))
+    cases, ratings = share_changes(review, previous)
     before_scores = case_mean_scores(previous.ratings)
     after_scores = case_mean_scores(review.ratings)
     return ReviewChange(

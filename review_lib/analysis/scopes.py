@@ -33,7 +33,7 @@ from review_lib.analysis.clustered import (
 )
 from review_lib.analysis.comparison import Funnels
 from review_lib.analysis.paired import QuestionComparison, compare_questions
-from review_lib.analysis.results import BELOW_GOOD, review_change
+from review_lib.analysis.results import BELOW_GOOD, share_changes
 from review_lib.analysis.stats import Change, newcombe_difference, question_tests
 from review_lib.analysis.summary import question_summary
 from review_lib.data.records import Programme, Review
@@ -299,10 +299,11 @@ def cycle_changes(programme: Programme, cycle: str | None = None) -> CycleChange
     """
     changes = []
     for earlier, later in _pairs(programme, cycle):
-        change = review_change(later, earlier)  # the figures the council's own report gives
+        # The figures the council's own report gives (review_change), without its tests.
+        judgements, ratings = share_changes(later, earlier)
         changes.append(CouncilChange(
             council=str(later.council), before_cycle=earlier.cycle, after_cycle=later.cycle,
-            judgements=change.cases, ratings=change.ratings))
+            judgements=judgements, ratings=ratings))
     return CycleChanges(cycle, tuple(changes))
 
 
