@@ -259,7 +259,8 @@ def test_a_chart_section_hands_over_a_live_figure():
     places = [audit.html.index(c.html) for c in audit.charts]
     assert places == sorted(places)
     assert audit.charts[1].alt.startswith("12 bar charts") and "Q1" in audit.charts[1].alt
-    panels = audit.figures[1]
-    assert len(panels.axes) == len(context.catalogue)
-    assert [ax.get_title(loc="left") for ax in panels.axes[:2]] == [
-        "Q1 Person's voice (n=20)", "Q2 Strengths (n=20)"]
+    panels = audit.figures[1].axes[0]
+    headings = [t.get_text() for t in panels.texts
+                if (t.get_gid() or "").startswith("panel-heading:")]
+    assert len(headings) == len(context.catalogue)
+    assert headings[:2] == ["Q1 Person's voice (n=20)", "Q2 Strengths (n=20)"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -196,36 +198,60 @@ def test_dudley_question_chart(dudley, catalogue):
 # ------------------------------------------------------------------ question panels
 
 
+def _panel_texts(ax, kind: str) -> dict[str, str]:
+    """The panels' texts of one kind by the rest of their gid: ``{"Q1": "...", ...}``."""
+    prefix = f"panel-{kind}:"
+    return {t.get_gid()[len(prefix):]: t.get_text() for t in ax.texts
+            if (t.get_gid() or "").startswith(prefix)}
+
+
 def test_question_panels_one_per_question_each_with_its_n(dudley, catalogue):
     summary = question_summary(dudley.ratings, dudley.not_applicable, catalogue)
-    figure = charts.question_panels(summary)
-    panels = figure.axes
-    assert len(panels) == 12
-    headings = [panel.get_title(loc="left") for panel in panels]
-    assert headings[0] == "Q1 Person's voice (n=20)"
-    assert headings[10] == "Q11 Management oversight\n(n=20)"  # "(n=20)" kept whole
-    for panel, (_, row) in zip(panels, summary.iterrows(), strict=True):
-        assert f"(n={int(row['n'])})" in panel.get_title(loc="left")
-        bars = panel.patches
-        assert [bar.get_width() for bar in bars] == [int(row[level]) for level in LEVELS]
-        assert [to_hex(bar.get_facecolor()) for bar in bars] == [
-            charts.LEVEL_COLOURS[level].lower() for level in LEVELS]
-        assert [bar.get_hatch() or "" for bar in bars] == [
-            charts.LEVEL_HATCHES[level] for level in LEVELS]
-        counts = {t.get_gid(): t.get_text() for t in panel.texts}
-        assert counts["panel-count:Inadequate"] == (
-            f"{int(row['Inadequate'])} ({round(100 * row['Inadequate'] / row['n'])}%)")
-        assert panel.get_xlim() == panels[0].get_xlim()  # one scale for every panel
-    # The levels are named beside the first panel of each row only.
-    assert [t.get_text() for t in panels[0].get_yticklabels()][2] == "Requires\nImprovement"
-    assert not panels[1].get_yticklabels()
+    ax = charts.question_panels(summary)
+    assert ax.figure.axes == [ax]  # one Axes: the panels are laid out on it by the inch
+    headings = _panel_texts(ax, "heading")
+    assert list(headings) == list(summary.index)
+    assert headings["Q1"] == "Q1 Person's voice (n=20)"
+    assert headings["Q11"] == "Q11 Management oversight\n(n=20)"  # "(n=20)" kept whole
+    counts = _panel_texts(ax, "count")
+    # A bar container per level, best first, with a bar per question in the rows' order.
+    assert [c.get_label() for c in ax.containers] == list(LEVELS)
+    scale = None
+    for level, container in zip(LEVELS, ax.containers, strict=True):
+        assert {to_hex(bar.get_facecolor()) for bar in container} == {
+            charts.LEVEL_COLOURS[level].lower()}
+        assert {bar.get_hatch() or "" for bar in container} == {charts.LEVEL_HATCHES[level]}
+        for bar, (question, row) in zip(container, summary.iterrows(), strict=True):
+            assert f"(n={int(row['n'])})" in headings[question]
+            assert counts[f"{question}:{level}"] == (
+                f"{int(row[level])} ({round(100 * row[level] / row['n'])}%)")
+            if row[level]:  # one scale for every panel: width per count the same
+                per_count = bar.get_width() / row[level]
+                scale = scale or per_count
+                assert per_count == pytest.approx(scale)
+    # The levels are named beside the first panel of each row only: four rows of three.
+    names = [t for t in ax.texts if (t.get_gid() or "").startswith("panel-level:")]
+    assert len(names) == 4 * len(LEVELS)
+    assert {t.get_text() for t in names} == {"Outstanding", "Good", "Requires\nImprovement",
+                                             "Inadequate"}
+    first_column = min(bar.get_x() for bar in ax.containers[0])
+    assert all(t.get_position()[0] == first_column for t in names)
+    # Every text inside the figure, and no two texts overlapping.
+    figure = ax.figure
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert all(b.x0 >= 0 and b.y0 >= 0 and b.x1 <= figure.bbox.x1 and b.y1 <= figure.bbox.y1
+               for b in boxes)
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
 
 
 def test_question_panels_show_a_question_not_rated_and_refuse_bad_input():
     summary = _summary({"Q1": (2, 5, 3, 0), "Q2": (0, 0, 0, 0)}, labels=["Voice", "Carers"])
-    figure = charts.question_panels(summary, ncols=2)
-    assert figure.axes[1].get_title(loc="left") == "Q2 Carers (n=0)"
-    assert "not rated in this review" in [t.get_text() for t in figure.axes[1].texts]
+    ax = charts.question_panels(summary, ncols=2)
+    assert _panel_texts(ax, "heading")["Q2"] == "Q2 Carers (n=0)"
+    assert "not rated in this review" in [t.get_text() for t in ax.texts]
+    assert not [key for key in _panel_texts(ax, "count") if key.startswith("Q2:")]
     text = charts.alt_text_question_panels(summary)
     assert text == ("2 bar charts, one for each question, of how many case records were "
                     "rated at each level. Q1 Voice, 10 records: Outstanding 2, Good 5, "
@@ -255,10 +281,11 @@ def test_every_council_chart_takes_a_title_and_an_axes(dudley, catalogue, tiny_r
         assert other.get_title(loc="left") == ""  # nothing drawn outside the given Axes
         plt.close(figure)
     figure, (mine, other) = plt.subplots(1, 2, layout="constrained")
-    panels = charts.question_panels(summary, ax=mine, title="My panels")
-    assert panels.get_suptitle() == "My panels" and len(panels.axes) == 12
-    assert mine not in figure.axes and other in figure.axes  # the panels took mine's place
-    assert charts.question_panels(summary, title="Own").get_suptitle() == "Own"
+    assert charts.question_panels(summary, ax=mine, title="My panels") is mine
+    assert mine.get_title(loc="left") == "My panels" and len(_panel_texts(mine, "heading")) == 12
+    assert not other.texts and other.get_title(loc="left") == ""
+    plt.close(figure)
+    assert charts.question_panels(summary, title="Own").figure.get_suptitle() == "Own"
 
 
 # ------------------------------------------------------------------ auditors
@@ -444,7 +471,7 @@ def test_every_report_chart_fits_inside_its_figure(monkeypatch, tmp_path):
     def check(fig, dpi=150):
         fig.canvas.draw()
         drawn = fig.get_tightbbox(fig.canvas.get_renderer())
-        page = fig.bbox_inches
+        page = fig.bbox_inches.expanded(1 + 1e-9, 1 + 1e-9)  # floating-point rounding
         assert (drawn.x0 >= page.x0 and drawn.y0 >= page.y0 and drawn.x1 <= page.x1
                 and drawn.y1 <= page.y1), (fig.axes[0].get_title(), drawn, page)
         checked.append(fig.axes[0].get_title(loc="left"))

@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from review_lib.analysis.summary import case_table, format_percent
 from review_lib.data.scale import GOOD_OR_BETTER, LEVELS
@@ -279,7 +279,7 @@ def _panel_heading(name: str, n: int) -> str:
 def question_panels(summary: pd.DataFrame, *,
                     labels: Sequence[str] | Mapping[object, str] | None = None,
                     ncols: int = 3, ax: Axes | None = None, title: str | None = None
-                    ) -> Figure | SubFigure:
+                    ) -> Axes:
     """One small bar chart per question, all in one figure: the count at each level.
 
     Each panel is headed by the question's number and short label and its n, and has a
@@ -287,6 +287,9 @@ def question_panels(summary: pd.DataFrame, *,
     colour and hatching, labelled with its count and percentage. Every panel has the same
     scale (the largest n), so a bar of 10 is as long in each; the levels are named beside
     the first panel of each row.
+
+    The panels are drawn on one Axes, laid out by the inch (matplotlib makes an Axes in
+    about the time it draws a dozen bars, so twelve Axes cost more than the chart).
 
     Parameters
     ----------
@@ -300,19 +303,20 @@ def question_panels(summary: pd.DataFrame, *,
     ncols : int, default 3
         Panels per row (three fit the width of a printed A4 page).
     ax : matplotlib.axes.Axes, optional
-        An Axes (of a grid of subplots) whose place the panels take, in a subfigure (the
-        Axes is removed); by default a new figure whose height grows with the number of
-        rows.
+        Where to draw (its axis lines and ticks are turned off); by default a new figure
+        whose height grows with the number of rows.
     title : str, optional
-        A heading over all the panels.
+        A heading over all the panels (the figure's ``suptitle`` in a figure of its own,
+        else the Axes' title).
 
     Returns
     -------
-    matplotlib.figure.Figure or matplotlib.figure.SubFigure
-        The figure (the subfigure, with ``ax``); its panels are ``figure.axes`` in the
-        rows' order, each titled ``"<heading> (n=...)"`` on the left, with one bar per
-        level (``patches``, best level first) and text ``gid`` ``"panel-count:<level>"``
-        for each count.
+    matplotlib.axes.Axes
+        The Axes drawn on. Its ``containers`` hold one bar container per level (best
+        first), with a bar per question in the rows' order; each text has a ``gid``:
+        ``"panel-heading:<row>"`` for a panel's heading (``"<heading> (n=...)"``),
+        ``"panel-count:<row>:<level>"`` for a count and ``"panel-level:<level>"`` for a
+        level's name, where ``<row>`` is the row's index value.
 
     Raises
     ------
@@ -327,59 +331,60 @@ def question_panels(summary: pd.DataFrame, *,
     count = max(len(frame), 1)
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
+    # Everything below is placed in inches from the top left, the Axes' data units.
+    top = 0.3 if title and ax is None else 0.1
+    height = top + nrows * (_PANEL_HEADING + _PANEL_BARS) + 0.1
     if ax is None:
-        # Laid out here, by the inch: the layout is the same whatever the data, and a
-        # layout engine would spend most of the figure's time measuring each panel's texts.
-        top = 0.3 if title else 0.1
-        height = top + nrows * (_PANEL_HEADING + _PANEL_BARS) + 0.1
+        # A layout of its own (the placeholder says so): saved as laid out, not cropped.
         figure = plt.figure(figsize=(_PANELS_WIDTH, height),
                             layout=PlaceHolderLayoutEngine(adjust_compatible=True,
                                                            colorbar_gridspec=True))
-        width = (_PANELS_WIDTH - _PANELS_LEFT - 0.15 - (ncols - 1) * _PANELS_GAP) / ncols
-        spec = figure.add_gridspec(
-            nrows, ncols, left=_PANELS_LEFT / _PANELS_WIDTH, right=1 - 0.15 / _PANELS_WIDTH,
-            top=1 - (top + _PANEL_HEADING) / height, bottom=0.1 / height,
-            wspace=_PANELS_GAP / width, hspace=_PANEL_HEADING / _PANEL_BARS)
-    else:  # a subfigure in the Axes' place, with the panels and the title
-        figure = ax.figure.add_subfigure(ax.get_subplotspec())
-        spec = figure.add_gridspec(nrows, ncols)
-        ax.remove()
-    scale = max(int(frame["n"].max()) if len(frame) else 0, 1)
-    y = np.arange(len(LEVELS))
-    level_names = [textwrap.fill(level, 12) for level in LEVELS]
-    for index, (name, (_, row)) in enumerate(zip(names, frame.iterrows(), strict=True)):
-        panel = figure.add_subplot(spec[index // ncols, index % ncols])
-        n = int(row["n"])
-        values = [int(row[level]) for level in LEVELS]
-        bars = panel.barh(y, values, height=0.72, color=[LEVEL_COLOURS[lv] for lv in LEVELS],
-                          edgecolor="white", linewidth=0.8)
-        for bar, level, value in zip(bars, LEVELS, values, strict=True):
-            bar.set_hatch(LEVEL_HATCHES[level] or None)
-            share = value / n if n else math.nan
-            panel.annotate(f"{value} ({format_percent(share, 0)})" if n else "",
-                           (value, bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
-                           textcoords="offset points", ha="left", va="center",
-                           fontsize=8, color=_TEXT_DARK, gid=f"panel-count:{level}")
-        if not n:
-            panel.text(0.5, 0.5, "not rated in this review", transform=panel.transAxes,
-                       ha="center", va="center", fontsize=8, style="italic",
-                       color=_AXIS_COLOUR)
-        panel.set_xlim(0, scale * 1.6)  # room for "20 (100%)" beyond the longest bar
-        panel.set_ylim(len(LEVELS) - 0.5, -0.5)  # best level at the top
-        if index % ncols == 0:
-            panel.set_yticks(y, level_names)
-            panel.tick_params(axis="y", length=0, labelsize=8)
-        else:
-            panel.set_yticks([])
-        panel.xaxis.set_visible(False)
-        for side in ("top", "right", "bottom"):
-            panel.spines[side].set_visible(False)
-        panel.spines["left"].set_color(_AXIS_COLOUR)
-        panel.set_title(_panel_heading(name, n), loc="left", fontsize=9, fontweight="bold")
-    if title:
-        figure.suptitle(title, x=0.01, y=1 - 0.1 / figure.get_figheight() if ax is None
-                        else 0.98, ha="left", va="top", fontsize=11, fontweight="bold")
-    return figure
+        ax = figure.add_axes((0, 0, 1, 1))
+        if title:
+            figure.suptitle(title, x=0.01, y=1 - 0.1 / height, ha="left", va="top",
+                            fontsize=11, fontweight="bold")
+    elif title:
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_axis_off()
+    ax.set_xlim(0, _PANELS_WIDTH)
+    ax.set_ylim(height, 0)
+    width = (_PANELS_WIDTH - _PANELS_LEFT - 0.15 - (ncols - 1) * _PANELS_GAP) / ncols
+    position = np.arange(len(frame))
+    left = _PANELS_LEFT + (position % ncols) * (width + _PANELS_GAP)
+    bars_top = top + (position // ncols) * (_PANEL_HEADING + _PANEL_BARS) + _PANEL_HEADING
+    row_height = _PANEL_BARS / len(LEVELS)
+    n = frame["n"].astype(int).to_numpy()
+    # One scale for every panel, with room for "20 (100%)" beyond the longest bar.
+    per_count = width / (max(int(n.max()) if len(n) else 0, 1) * 1.6)
+    above = offset_copy(ax.transData, fig=ax.figure, y=6, units="points")
+    beside = offset_copy(ax.transData, fig=ax.figure, x=3, units="points")
+    before = offset_copy(ax.transData, fig=ax.figure, x=-3.5, units="points")
+    for index, level in enumerate(LEVELS):
+        values = frame[level].astype(int).to_numpy()
+        middle = bars_top + (index + 0.5) * row_height
+        ax.barh(middle, values * per_count, left=left, height=0.72 * row_height,
+                color=LEVEL_COLOURS[level], edgecolor="white", linewidth=0.8,
+                hatch=LEVEL_HATCHES[level] or None, label=level)
+        for key, x, y, value, total in zip(frame.index, left, middle, values, n,
+                                           strict=True):
+            if total:
+                ax.text(x + value * per_count, y, f"{value} ({format_percent(value / total, 0)})",
+                        transform=beside, ha="left", va="center", fontsize=8,
+                        color=_TEXT_DARK, gid=f"panel-count:{key}:{level}")
+        for x, y in zip(left[left == _PANELS_LEFT], middle[left == _PANELS_LEFT],
+                        strict=True):
+            ax.text(x, y, textwrap.fill(level, 12), transform=before, ha="right",
+                    va="center", fontsize=8, color=_TEXT_DARK, gid=f"panel-level:{level}")
+    ax.vlines(left, bars_top, bars_top + _PANEL_BARS, color=_AXIS_COLOUR, linewidth=0.8)
+    for key, name, x, y, total in zip(frame.index, names, left, bars_top, n, strict=True):
+        ax.text(x, y, _panel_heading(name, int(total)), transform=above, ha="left",
+                va="bottom", fontsize=9, fontweight="bold", color=_TEXT_DARK,
+                gid=f"panel-heading:{key}")
+        if not total:
+            ax.text(x + width / 2, y + _PANEL_BARS / 2, "not rated in this review",
+                    ha="center", va="center", fontsize=8, style="italic",
+                    color=_AXIS_COLOUR)
+    return ax
 
 
 def alt_text_question_panels(summary: pd.DataFrame, *,
