@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch, Rectangle
@@ -336,13 +337,15 @@ def _style(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
+#: Room round a number on a hatched segment, in font sizes (as matplotlib's box pad).
+_BACKING_PAD = 0.12
+
+
 def _segment_text(ax: Axes, x: float, y: float, text: str, level: str) -> Text:
     colour = LEVEL_COLOURS[level]
-    # A patch of plain colour behind the number keeps it readable over the hatching.
-    bbox = (dict(facecolor=colour, edgecolor="none", boxstyle="square,pad=0.12")
-            if LEVEL_HATCHES[level] else None)
+    # On a hatched segment, _fit_labels puts a patch of plain colour behind the number.
     label = ax.text(x, y, text, ha="center", va="center", fontsize=_SEGMENT_FONT,
-                    color=text_colour_for(colour), bbox=bbox, gid=f"segment-label:{level}")
+                    color=text_colour_for(colour), gid=f"segment-label:{level}")
     # Inside the axes once fitted (moved or dropped otherwise): the layout need not see it.
     label.set_in_layout(False)
     return label
@@ -434,11 +437,16 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
     figure = _root_figure(ax)
     renderer = figure.canvas.get_renderer()
     margin = 3 * figure.dpi / 72  # 3 points either side of the number
+    pad = _BACKING_PAD * _SEGMENT_FONT * figure.dpi / 72
     axes_box = ax.get_window_extent(renderer)
+    backings: list[tuple[np.ndarray, str]] = []
     for label in labels:
         text_box = label.text.get_window_extent(renderer)
         segment = label.patch.get_window_extent(renderer)
         if text_box.width + 2 * margin <= segment.width and text_box.height <= segment.height:
+            level = label.text.get_gid().split(":", 1)[1]
+            if LEVEL_HATCHES[level]:
+                backings.append((text_box.padded(pad).get_points(), LEVEL_COLOURS[level]))
             continue
         if label.outermost:
             label.text.set_x(label.end)
@@ -451,6 +459,17 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
             if moved.x0 >= axes_box.x0 and moved.x1 <= axes_box.x1:
                 continue
         label.text.remove()
+    if backings:
+        # A patch of plain colour behind each number on a hatching keeps it readable: one
+        # collection for them all (a box per text costs a fifth of a case profile's time).
+        to_data = ax.transData.inverted()
+        corners = [to_data.transform(points) for points, _ in backings]
+        backing = PolyCollection(
+            [[(x0, y0), (x1, y0), (x1, y1), (x0, y1)] for (x0, y0), (x1, y1) in corners],
+            facecolors=[colour for _, colour in backings], edgecolors="none", zorder=2.5,
+            gid="segment-label-backing")
+        backing.set_in_layout(False)
+        ax.add_collection(backing, autolim=False)
 
 
 def _symmetric_limit(values: pd.DataFrame, step: float, floor: float) -> float:
