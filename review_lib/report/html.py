@@ -302,7 +302,7 @@ def png_data(fig, dpi: int = 150) -> bytes:
         PNG file contents.
     """
     import matplotlib
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 
     from review_lib.report.charts.base import literal_params
 
@@ -313,8 +313,12 @@ def png_data(fig, dpi: int = 150) -> bytes:
     engine = fig.get_layout_engine()
     buffer = io.BytesIO()
     with literal_params():
-        if isinstance(engine, PlaceHolderLayoutEngine):
-            # A kept layout: with no engine at all, savefig draws the figure once rather
+        if isinstance(engine, ConstrainedLayoutEngine):
+            # Laid out once here: savefig would lay it out in a first pass of drawing,
+            # then again as it draws.
+            engine.execute(fig)
+        if isinstance(engine, ConstrainedLayoutEngine | PlaceHolderLayoutEngine):
+            # A layout done: with no engine at all, savefig draws the figure once rather
             # than twice (its first pass only lays a figure out). None means no engine
             # while the rcParams ask for none.
             saved = {key: matplotlib.rcParams[key] for key in _LAYOUT_PARAMS}
@@ -330,7 +334,7 @@ def png_data(fig, dpi: int = 150) -> bytes:
                         bbox_inches=None if engine is not None else "tight",
                         metadata={"Software": None}, pil_kwargs={"compress_level": 1})
         finally:
-            if isinstance(engine, PlaceHolderLayoutEngine):
+            if isinstance(engine, ConstrainedLayoutEngine | PlaceHolderLayoutEngine):
                 fig.set_layout_engine(engine)
     return buffer.getvalue()
 

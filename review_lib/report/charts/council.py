@@ -218,8 +218,7 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     """
     values = counts["count"].reindex(list(LEVELS_WORST_FIRST), fill_value=0).astype(int)
     total = int(values.sum())
-    own_figure = ax is None
-    if own_figure:
+    if ax is None:
         _, ax = plt.subplots(subplot_kw=CHART_AXES, figsize=size, layout="constrained")
     x = np.arange(len(values))
     bars = ax.bar(x, values.to_numpy(), width=0.62,
@@ -246,8 +245,6 @@ def judgement_bars(counts: pd.DataFrame, *, ax: Axes | None = None, title: str |
     ax.tick_params(axis="x", length=0)
     if title:
         ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    if own_figure:  # laid out once and kept: saving then draws it once
-        _lay_out(ax.figure, keep=True)
     return ax
 
 
