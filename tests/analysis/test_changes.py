@@ -28,6 +28,26 @@ def test_programme_changes_match_each_reviews_own_change(sample_programme):
     assert programme_changes(sample_programme).equals(changes)
 
 
+def test_the_cross_council_table_of_change_gives_each_councils_own_figures(sample_programme):
+    """cycle_changes computes only the two shares' changes, and they are review_change's."""
+    from review_lib.analysis.results import review_change
+    from review_lib.analysis.scopes import cycle_changes
+
+    changes = cycle_changes(sample_programme, "2022-24")
+    assert [c.council for c in changes.councils] == ["Ashcombe", "Greyhaven", "Lydmouth",
+                                                     "Northwold"]
+    for change in changes.councils:
+        own = review_change(sample_programme.review(change.council, "2022-24"),
+                            sample_programme.review(change.council, change.before_cycle))
+        assert change.judgements == own.cases and change.ratings == own.ratings
+        # The judgements' change is a plain count of both reviews' records.
+        later = sample_programme.review(change.council, "2022-24").judgements["judgement"]
+        earlier = sample_programme.review(change.council, "2019").judgements["judgement"]
+        good = ["Outstanding", "Good"]
+        assert change.judgements.difference == pytest.approx(
+            later.isin(good).mean() - earlier.isin(good).mean())
+
+
 def test_programme_changes_name_the_cycles_there_are(sample_programme):
     from review_lib.analysis.changes import programme_changes
 
