@@ -8,6 +8,9 @@ overwritten and nothing ambiguous is published.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import json
 import os
 import re
@@ -107,43 +110,6 @@ def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
 
 
 # --------------------------------------------------------------------------- names
-
-
-@pytest.mark.slow
-def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
-    data, questions = small_data_folder(tmp_path, ("St. Helens", "St Helens", "Wigan"))
-    # Two of the three file names collide too on a case-insensitive disk: rename.
-    (data / "st. helens.csv").rename(data / "st-helens-1.csv")
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert summary.failed
-    refused = [" ".join(errors_) for _, errors_ in summary.invalid_files]
-    assert sum("'St Helens' and 'St. Helens'" in e for e in refused) == 2
-    assert all("'st-helens'" in e and "neither is rendered" in e for e in refused)
-    folders = {p.name for p in (tmp_path / "reports" / "2024").iterdir() if p.is_dir()}
-    assert folders == {"wigan"}
-
-
-@pytest.mark.slow
-def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(tmp_path):
-    questions = tmp_path / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    data = tmp_path / "data"
-    data.mkdir()
-    long_name = "Royal Borough of " + "Very " * 56 + "Long"
-    assert len(long_name) > 290
-    for council in ("Wigan", "Bolton"):
-        write_small_council(data, council, [["G", "G", "RI", "G"]] * 6)
-    written = write_small_council(data, "Tmp", [["G", "G", "RI", "G"]] * 6)
-    (data / "long-name.csv").write_text(written.read_text().replace("Tmp,", f"{long_name},"))
-    written.unlink()
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert not summary.failed, summary.invalid_files
-    folder = tmp_path / "reports" / "2024" / slug(long_name)
-    assert len(folder.name) <= SLUG_LENGTH
-    html = (folder / "leadership.html").read_text(encoding="utf-8")
-    assert long_name in html
 
 
 def _council_with_region(folder: Path, council: str, region: str, file: str,
@@ -575,9 +541,12 @@ def test_a_killed_run_leaves_no_raw_case_identifier_on_disk(tmp_path, monkeypatc
 # --------------------------------------------------------------------------- a whole run
 
 
-@pytest.mark.slow
-def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, catalogue,
-                                                                     capsys):
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory, catalogue):
+    """One run of the command line over a folder holding a file of every hostile kind
+    beside valid councils (some with hostile names or notes): the exit status, what it
+    printed, and its reports folder. The tests below each check their own files in it."""
+    tmp_path = tmp_path_factory.mktemp("mixed")
     data = tmp_path / "data"
     data.mkdir()
     for council in ("Ashford", "Bolton", "Carrow"):
@@ -614,13 +583,32 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
     os.mkfifo(data / "pipe.csv")
     reports = tmp_path / "reports"
     # The command line, in this process (its workers already prepared by earlier runs).
-    code = main(["run", "--data", str(data), "--out", str(reports), "--figures",
-                 str(tmp_path / "figures"), "--jobs", "2"])
-    captured = capsys.readouterr()
-    output = captured.out + captured.err
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = main(["run", "--data", str(data), "--out", str(reports), "--figures",
+                     str(tmp_path / "figures"), "--jobs", "2"])
+    return code, printed.getvalue(), reports
+
+
+def _refusals(output: str) -> dict[str, list[str]]:
+    """The run's summary of each refused file: file name -> its error lines."""
+    found: dict[str, list[str]] = {}
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("INVALID "):
+            name = Path(line[len("INVALID "):].split(": no reports;")[0]).name
+            found[name] = [e.strip() for e in itertools.takewhile(
+                lambda e: e.startswith("    "), lines[number + 1:])]
+    return found
+
+
+@pytest.mark.slow
+def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(mixed_run):
+    code, output, reports = mixed_run
     assert code == 1, output
     assert "Traceback" not in output and "internal error" not in output
     made = {p.parent.name for p in (reports / "2022-24").glob("*/leadership.html")}
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
     assert made == {"ashford", "bolton", "carrow", "denholm", "dollar-vale", slug(long_name)}
     for name in ("region-long.csv", "ashford-copy.csv", "farleigh.csv", "not-a-workbook.xlsx",
                  "hidden.xlsx", "st-helens.csv", "st.-helens.csv", "formula.xlsx",
@@ -630,6 +618,37 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
     assert (reports / "2022-24" / "cross-council.html").exists()
     ashford = (reports / "2022-24" / "ashford" / "leadership.html").read_text()
     assert "committed" in ashford and "example.org" not in ashford
+
+
+@pytest.mark.slow
+def test_names_that_make_one_folder_are_refused_naming_both(mixed_run):
+    _, output, reports = mixed_run
+    refused = _refusals(output)
+    for name in ("st-helens.csv", "st.-helens.csv"):
+        [error] = [e for e in refused[name] if "'St Helens' and 'St. Helens'" in e]
+        assert "'st-helens'" in error and "neither is rendered" in error, error
+    assert not (reports / "2022-24" / "st-helens").exists()
+
+
+@pytest.mark.slow
+def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(mixed_run):
+    _, output, reports = mixed_run
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
+    assert len(long_name) > 290
+    assert "long-name.csv" not in _refusals(output)
+    folder = reports / "2022-24" / slug(long_name)
+    assert len(folder.name) <= SLUG_LENGTH
+    html = (folder / "leadership.html").read_text(encoding="utf-8")
+    assert long_name in html
+
+
+@pytest.mark.slow
+def test_a_hostile_narrative_never_stops_its_report(mixed_run):
+    _, output, reports = mixed_run
+    assert "ashford.csv" not in _refusals(output)
+    html = (reports / "2022-24" / "ashford" / "leadership.html").read_text()
+    assert "3. Themes from the meetings" in html and "committed" in html
+    assert "example.org" not in html and "javascript:" not in html
 
 
 HOSTILE_NARRATIVE = """# Themes
@@ -672,18 +691,6 @@ def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalog
     assert {("dudley.md", 2), ("dudley.md", 3), ("dudley.md", 4), ("dudley.md", 5),
             ("dudley.md", 6), ("dudley.md", 9), ("dudley.md", 10)} <= warned
     assert ("dudley.md", 1) not in warned
-
-
-@pytest.mark.slow
-def test_a_hostile_narrative_never_stops_its_report(tmp_path):
-    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
-    (data / "alpha.md").write_text(HOSTILE_NOTES)
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
-    html = (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").read_text()
-    assert "3. Themes from the meetings" in html and "committed" in html
-    assert "example.org" not in html and "javascript:" not in html
 
 
 def test_links_loops_and_pipes_are_skipped_with_a_warning(tmp_path, catalogue):
