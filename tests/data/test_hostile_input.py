@@ -472,11 +472,40 @@ LEAKED = re.compile(r"SECRET[\W_]{0,3}(?:WIG|BOL)|476.?614.?3558|458.?228.?4205|
                     re.IGNORECASE)
 
 
-@pytest.mark.slow
-def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
+@pytest.fixture(scope="module")
+def leaky_run(tmp_path_factory):
+    """One run (HTML and Word) of two councils whose notes name cases in every form,
+    keeping the private scratch folder a run killed outright would leave, as it was at the
+    end: the summary, the root and that folder."""
+    import shutil
+    from unittest import mock
+
+    from review_lib.batch import run as batch_run
+
+    tmp_path = tmp_path_factory.mktemp("leaky")
     data, questions = _leaky_notes_programme(tmp_path)
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1, docx=True)
+    kept = []
+
+    def kept_scratch():  # the folder a killed run would leave, as it was at the end
+        folder = make_scratch_folder()
+        kept.append(folder)
+        return folder
+
+    try:
+        with mock.patch.object(batch_run, "make_scratch_folder", kept_scratch), \
+                mock.patch.object(batch_run.shutil, "rmtree", lambda *args, **kwargs: None):
+            summary = run_batch(data=data, questions=questions,
+                                reports_dir=tmp_path / "reports",
+                                figures_dir=tmp_path / "figures", jobs=1, docx=True)
+        yield summary, tmp_path, kept
+    finally:
+        for folder in kept:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(leaky_run):
+    summary, tmp_path, _ = leaky_run
     assert not summary.failed, summary.invalid_files
     wigan = tmp_path / "reports" / "2024" / "wigan"
     html = (wigan / "leadership.html").read_text(encoding="utf-8")
@@ -500,42 +529,22 @@ def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_run_leaves_no_raw_case_identifier_on_disk(tmp_path, monkeypatch):
+def test_a_killed_run_leaves_no_raw_case_identifier_on_disk(leaky_run):
     """A run holds its read of the data (raw case identifiers) in memory only; its private
     scratch folder, which a run killed outright (SIGKILL) leaves for the next run to sweep,
-    holds only pseudonymised analyses."""
-    from review_lib.batch import run as batch_run
-
-    data, questions = small_data_folder(tmp_path, ("Wigan", "Bolton"))
-    kept = []
-
-    def kept_scratch():  # the folder a killed run would leave, as it was at the end
-        folder = make_scratch_folder()
-        kept.append(folder)
-        return folder
-
-    monkeypatch.setattr(batch_run, "make_scratch_folder", kept_scratch)
-    monkeypatch.setattr(batch_run.shutil, "rmtree", lambda *args, **kwargs: None)
-    try:
-        summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                            figures_dir=tmp_path / "figures", jobs=1)
-        monkeypatch.undo()
-        assert not summary.failed, summary.invalid_files
-        [scratch] = kept
-        assert scratch.stat().st_mode & 0o777 == 0o700
-        left = {path.name: path.read_bytes() for path in scratch.rglob("*") if path.is_file()}
-        assert "analyses.pickle" in left and "prepared.pickle" not in left
-        for name, content in left.items():
-            assert b"SECRET-" not in content, name
-        child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                               capture_output=True, text=True, check=True)
-        (scratch / SCRATCH_OWNER).write_text(child.stdout)  # as if killed
-        assert scratch in sweep_scratch_folders() and not scratch.exists()
-    finally:
-        import shutil
-
-        for folder in kept:
-            shutil.rmtree(folder, ignore_errors=True)
+    holds only pseudonymised analyses (here of reviews whose notes name cases too)."""
+    summary, _, kept = leaky_run
+    assert not summary.failed, summary.invalid_files
+    [scratch] = kept
+    assert scratch.stat().st_mode & 0o777 == 0o700
+    left = {path.name: path.read_bytes() for path in scratch.rglob("*") if path.is_file()}
+    assert "analyses.pickle" in left and "prepared.pickle" not in left
+    for name, content in left.items():
+        assert b"SECRET-" not in content, name
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    (scratch / SCRATCH_OWNER).write_text(child.stdout)  # as if killed
+    assert scratch in sweep_scratch_folders() and not scratch.exists()
 
 
 # --------------------------------------------------------------------------- a whole run
