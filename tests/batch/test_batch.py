@@ -130,27 +130,33 @@ def test_a_stuck_cell_and_a_crashing_notebook_fail_only_their_reports(tmp_path):
                               '    threading.Event().wait()',
         "council_distributions": 'if council == "Alpha":\n    import os, signal\n'
                                  '    os.kill(os.getpid(), signal.SIGKILL)'})
-    # The slowest ordinary cell of these small reports takes under a second (0.9 s with the
-    # machine shared), so the limit leaves room for a busy machine; the stuck cell needs no
-    # room at all. Stopped by the limit, it says so ("was stopped"); had the alarm not
-    # stopped it, its worker would have been killed after a grace period, which says
+    # The slowest ordinary cell of these small reports takes under a second on the idle
+    # machine, but one has reached 3 s on a busy one. So the run is made again, under a
+    # longer limit, if an ordinary cell was stopped too: a busy machine costs a rerun, never
+    # a failure. Stopped by the limit, the stuck cell says so ("was stopped"); had the alarm
+    # not stopped it, its worker would have been killed after a grace period, which says
     # otherwise ("did not stop").
-    summary = _run(folder, questions, tmp_path, notebooks_dir=notebooks, timeout=STUCK_LIMIT)
-    failed = {o.job.label: o.message for o in summary.outcomes if not o.ok}
+    for limit in STUCK_LIMITS:
+        summary = _run(folder, questions, tmp_path / f"limit-{limit}",
+                       notebooks_dir=notebooks, timeout=limit)
+        failed = {o.job.label: o.message for o in summary.outcomes if not o.ok}
+        if not [label for label, message in failed.items() if label != "Gamma 2024 leadership"
+                and f"ran for more than {limit} s" in message]:
+            break
     assert set(failed) == {"Gamma 2024 leadership", "Alpha 2024 distributions"}
-    assert f"ran for more than {STUCK_LIMIT} s and was stopped" in failed[
-        "Gamma 2024 leadership"]
+    assert f"ran for more than {limit} s and was stopped" in failed["Gamma 2024 leadership"]
     assert "was killed (SIGKILL)" in failed["Alpha 2024 distributions"]
     assert _rendered(summary) == ["Alpha 2024 leadership", "Beta 2024 distributions",
                                   "Beta 2024 leadership", "Gamma 2024 distributions",
                                   "all councils 2024 cross-council"]
-    assert not (tmp_path / "reports/2024/gamma/leadership.html").exists()
-    assert not list((tmp_path / "reports").rglob("*.part*"))
+    reports = tmp_path / f"limit-{limit}" / "reports"
+    assert not (reports / "2024/gamma/leadership.html").exists()
+    assert not list(reports.rglob("*.part*"))
 
 
-#: The cell limit of the stuck-cell test: what it costs the suite, and six times the
-#: slowest ordinary cell of its reports.
-STUCK_LIMIT = 6
+#: The stuck-cell test's cell limits, tried in turn while an ordinary cell also reaches one
+#: (the first is what the test costs on an idle machine).
+STUCK_LIMITS = (5, 20, 60)
 
 
 def test_incremental_reruns_and_force(tmp_path):
