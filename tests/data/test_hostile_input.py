@@ -8,6 +8,9 @@ overwritten and nothing ambiguous is published.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import json
 import os
 import re
@@ -33,6 +36,7 @@ from hypothesis import strategies as st
 
 from review_lib.batch.run import run_batch
 from review_lib.batch.scratch import SCRATCH_OWNER, make_scratch_folder, sweep_scratch_folders
+from review_lib.cli import main
 from review_lib.data.catalogue import load_catalogue
 from review_lib.data.loading import read_programme_files
 from review_lib.data.reading import read_review_file
@@ -108,43 +112,6 @@ def test_two_files_for_one_review_publish_neither(tmp_path, catalogue):
 # --------------------------------------------------------------------------- names
 
 
-@pytest.mark.slow
-def test_names_that_make_one_folder_are_refused_naming_both(tmp_path):
-    data, questions = small_data_folder(tmp_path, ("St. Helens", "St Helens", "Wigan"))
-    # Two of the three file names collide too on a case-insensitive disk: rename.
-    (data / "st. helens.csv").rename(data / "st-helens-1.csv")
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert summary.failed
-    refused = [" ".join(errors_) for _, errors_ in summary.invalid_files]
-    assert sum("'St Helens' and 'St. Helens'" in e for e in refused) == 2
-    assert all("'st-helens'" in e and "neither is rendered" in e for e in refused)
-    folders = {p.name for p in (tmp_path / "reports" / "2024").iterdir() if p.is_dir()}
-    assert folders == {"wigan"}
-
-
-@pytest.mark.slow
-def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(tmp_path):
-    questions = tmp_path / "questions.csv"
-    questions.write_text(SMALL_QUESTIONS)
-    data = tmp_path / "data"
-    data.mkdir()
-    long_name = "Royal Borough of " + "Very " * 56 + "Long"
-    assert len(long_name) > 290
-    for council in ("Wigan", "Bolton"):
-        write_small_council(data, council, [["G", "G", "RI", "G"]] * 6)
-    written = write_small_council(data, "Tmp", [["G", "G", "RI", "G"]] * 6)
-    (data / "long-name.csv").write_text(written.read_text().replace("Tmp,", f"{long_name},"))
-    written.unlink()
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert not summary.failed, summary.invalid_files
-    folder = tmp_path / "reports" / "2024" / slug(long_name)
-    assert len(folder.name) <= SLUG_LENGTH
-    html = (folder / "leadership.html").read_text(encoding="utf-8")
-    assert long_name in html
-
-
 def _council_with_region(folder: Path, council: str, region: str, file: str,
                          cycle: str = "2024") -> Path:
     path = write_small_council(folder, "Tmp", [["G", "RI", "G", "G"], ["O", "G", "G", "O"]] * 3,
@@ -175,8 +142,10 @@ def test_region_spellings_that_share_a_folder_are_one_region_with_a_warning(tmp_
     assert "'North-West' is taken as 'North West'" in warnings["data/bolton.csv"][0]
     assert "data/bolton.csv" in warnings["data/bolton.csv"][0]  # located
     assert not warnings["data/wigan.csv"] and not warnings["data/leeds.csv"]
+    # Two councils' own reports (one respelt region, and the other region): the regional
+    # reports, of every council of each region, are made all the same.
     summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
+                        figures_dir=tmp_path / "figures", jobs=1, councils=["Bolton", "Leeds"])
     assert not summary.failed, summary.invalid_files
     assert sum("is taken as 'North West'" in m for m in summary.messages) == 2
     regions = tmp_path / "reports" / "2024" / "regions"
@@ -505,11 +474,40 @@ LEAKED = re.compile(r"SECRET[\W_]{0,3}(?:WIG|BOL)|476.?614.?3558|458.?228.?4205|
                     re.IGNORECASE)
 
 
-@pytest.mark.slow
-def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
+@pytest.fixture(scope="module")
+def leaky_run(tmp_path_factory):
+    """One run (HTML and Word) of two councils whose notes name cases in every form,
+    keeping the private scratch folder a run killed outright would leave, as it was at the
+    end: the summary, the root and that folder."""
+    import shutil
+    from unittest import mock
+
+    from review_lib.batch import run as batch_run
+
+    tmp_path = tmp_path_factory.mktemp("leaky")
     data, questions = _leaky_notes_programme(tmp_path)
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1, docx=True)
+    kept = []
+
+    def kept_scratch():  # the folder a killed run would leave, as it was at the end
+        folder = make_scratch_folder()
+        kept.append(folder)
+        return folder
+
+    try:
+        with mock.patch.object(batch_run, "make_scratch_folder", kept_scratch), \
+                mock.patch.object(batch_run.shutil, "rmtree", lambda *args, **kwargs: None):
+            summary = run_batch(data=data, questions=questions,
+                                reports_dir=tmp_path / "reports",
+                                figures_dir=tmp_path / "figures", jobs=1, docx=True)
+        yield summary, tmp_path, kept
+    finally:
+        for folder in kept:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(leaky_run):
+    summary, tmp_path, _ = leaky_run
     assert not summary.failed, summary.invalid_files
     wigan = tmp_path / "reports" / "2024" / "wigan"
     html = (wigan / "leadership.html").read_text(encoding="utf-8")
@@ -533,49 +531,33 @@ def test_case_identifiers_in_notes_in_any_form_never_reach_an_output(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_run_leaves_no_raw_case_identifier_on_disk(tmp_path, monkeypatch):
+def test_a_killed_run_leaves_no_raw_case_identifier_on_disk(leaky_run):
     """A run holds its read of the data (raw case identifiers) in memory only; its private
     scratch folder, which a run killed outright (SIGKILL) leaves for the next run to sweep,
-    holds only pseudonymised analyses."""
-    from review_lib.batch import run as batch_run
-
-    data, questions = small_data_folder(tmp_path, ("Wigan", "Bolton"))
-    kept = []
-
-    def kept_scratch():  # the folder a killed run would leave, as it was at the end
-        folder = make_scratch_folder()
-        kept.append(folder)
-        return folder
-
-    monkeypatch.setattr(batch_run, "make_scratch_folder", kept_scratch)
-    monkeypatch.setattr(batch_run.shutil, "rmtree", lambda *args, **kwargs: None)
-    try:
-        summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                            figures_dir=tmp_path / "figures", jobs=1)
-        monkeypatch.undo()
-        assert not summary.failed, summary.invalid_files
-        [scratch] = kept
-        assert scratch.stat().st_mode & 0o777 == 0o700
-        left = {path.name: path.read_bytes() for path in scratch.rglob("*") if path.is_file()}
-        assert "analyses.pickle" in left and "prepared.pickle" not in left
-        for name, content in left.items():
-            assert b"SECRET-" not in content, name
-        child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                               capture_output=True, text=True, check=True)
-        (scratch / SCRATCH_OWNER).write_text(child.stdout)  # as if killed
-        assert scratch in sweep_scratch_folders() and not scratch.exists()
-    finally:
-        import shutil
-
-        for folder in kept:
-            shutil.rmtree(folder, ignore_errors=True)
+    holds only pseudonymised analyses (here of reviews whose notes name cases too)."""
+    summary, _, kept = leaky_run
+    assert not summary.failed, summary.invalid_files
+    [scratch] = kept
+    assert scratch.stat().st_mode & 0o777 == 0o700
+    left = {path.name: path.read_bytes() for path in scratch.rglob("*") if path.is_file()}
+    assert "analyses.pickle" in left and "prepared.pickle" not in left
+    for name, content in left.items():
+        assert b"SECRET-" not in content, name
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    (scratch / SCRATCH_OWNER).write_text(child.stdout)  # as if killed
+    assert scratch in sweep_scratch_folders() and not scratch.exists()
 
 
 # --------------------------------------------------------------------------- a whole run
 
 
-@pytest.mark.slow
-def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, catalogue):
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory, catalogue):
+    """One run of the command line over a folder holding a file of every hostile kind
+    beside valid councils (some with hostile names or notes): the exit status, what it
+    printed, and its reports folder. The tests below each check their own files in it."""
+    tmp_path = tmp_path_factory.mktemp("mixed")
     data = tmp_path / "data"
     data.mkdir()
     for council in ("Ashford", "Bolton", "Carrow"):
@@ -611,15 +593,33 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
                                                        council="Secret"))
     os.mkfifo(data / "pipe.csv")
     reports = tmp_path / "reports"
-    result = subprocess.run(
-        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--out",
-         str(reports), "--figures", str(tmp_path / "figures"), "--jobs", "2"],
-        capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
-        timeout=300)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert "Traceback" not in output
+    # The command line, in this process (its workers already prepared by earlier runs).
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = main(["run", "--data", str(data), "--out", str(reports), "--figures",
+                     str(tmp_path / "figures"), "--jobs", "2"])
+    return code, printed.getvalue(), reports
+
+
+def _refusals(output: str) -> dict[str, list[str]]:
+    """The run's summary of each refused file: file name -> its error lines."""
+    found: dict[str, list[str]] = {}
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("INVALID "):
+            name = Path(line[len("INVALID "):].split(": no reports;")[0]).name
+            found[name] = [e.strip() for e in itertools.takewhile(
+                lambda e: e.startswith("    "), lines[number + 1:])]
+    return found
+
+
+@pytest.mark.slow
+def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(mixed_run):
+    code, output, reports = mixed_run
+    assert code == 1, output
+    assert "Traceback" not in output and "internal error" not in output
     made = {p.parent.name for p in (reports / "2022-24").glob("*/leadership.html")}
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
     assert made == {"ashford", "bolton", "carrow", "denholm", "dollar-vale", slug(long_name)}
     for name in ("region-long.csv", "ashford-copy.csv", "farleigh.csv", "not-a-workbook.xlsx",
                  "hidden.xlsx", "st-helens.csv", "st.-helens.csv", "formula.xlsx",
@@ -629,6 +629,37 @@ def test_a_folder_mixing_every_kind_still_renders_the_valid_councils(tmp_path, c
     assert (reports / "2022-24" / "cross-council.html").exists()
     ashford = (reports / "2022-24" / "ashford" / "leadership.html").read_text()
     assert "committed" in ashford and "example.org" not in ashford
+
+
+@pytest.mark.slow
+def test_names_that_make_one_folder_are_refused_naming_both(mixed_run):
+    _, output, reports = mixed_run
+    refused = _refusals(output)
+    for name in ("st-helens.csv", "st.-helens.csv"):
+        [error] = [e for e in refused[name] if "'St Helens' and 'St. Helens'" in e]
+        assert "'st-helens'" in error and "neither is rendered" in error, error
+    assert not (reports / "2022-24" / "st-helens").exists()
+
+
+@pytest.mark.slow
+def test_a_300_character_name_gets_a_short_folder_and_stays_whole_in_the_report(mixed_run):
+    _, output, reports = mixed_run
+    long_name = "Royal Borough of " + "Very " * 56 + "Long"
+    assert len(long_name) > 290
+    assert "long-name.csv" not in _refusals(output)
+    folder = reports / "2022-24" / slug(long_name)
+    assert len(folder.name) <= SLUG_LENGTH
+    html = (folder / "leadership.html").read_text(encoding="utf-8")
+    assert long_name in html
+
+
+@pytest.mark.slow
+def test_a_hostile_narrative_never_stops_its_report(mixed_run):
+    _, output, reports = mixed_run
+    assert "ashford.csv" not in _refusals(output)
+    html = (reports / "2022-24" / "ashford" / "leadership.html").read_text()
+    assert "3. Themes from the meetings" in html and "committed" in html
+    assert "example.org" not in html and "javascript:" not in html
 
 
 HOSTILE_NARRATIVE = """# Themes
@@ -671,18 +702,6 @@ def test_validate_warns_about_the_narrative_with_file_and_line(tmp_path, catalog
     assert {("dudley.md", 2), ("dudley.md", 3), ("dudley.md", 4), ("dudley.md", 5),
             ("dudley.md", 6), ("dudley.md", 9), ("dudley.md", 10)} <= warned
     assert ("dudley.md", 1) not in warned
-
-
-@pytest.mark.slow
-def test_a_hostile_narrative_never_stops_its_report(tmp_path):
-    data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma"))
-    (data / "alpha.md").write_text(HOSTILE_NOTES)
-    summary = run_batch(data=data, questions=questions, reports_dir=tmp_path / "reports",
-                        figures_dir=tmp_path / "figures", jobs=1)
-    assert not summary.failed, [o.message for o in summary.outcomes if not o.ok]
-    html = (tmp_path / "reports" / "2024" / "alpha" / "leadership.html").read_text()
-    assert "3. Themes from the meetings" in html and "committed" in html
-    assert "example.org" not in html and "javascript:" not in html
 
 
 def test_links_loops_and_pipes_are_skipped_with_a_warning(tmp_path, catalogue):
@@ -892,7 +911,7 @@ Practice was good.
 
 
 @pytest.mark.slow
-def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path):
+def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path, capsys):
     data, questions = small_data_folder(tmp_path, ("Alpha", "Beta", "Gamma", "Delta"))
     # Alpha: a misspelt heading, an unknown tag and an unclosed front matter would each
     # have dropped its notes; Beta: a text file named .docx; Gamma: draft, then final.
@@ -903,14 +922,13 @@ def test_notes_with_errors_are_rendered_as_drafts_that_list_them(tmp_path):
                                                        "status: draft\nstatus: final"))
     (data / "delta.md").write_text(SMALL_NOTES)
     reports = tmp_path / "reports"
-    result = subprocess.run(
-        [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--questions",
-         str(questions), "--out", str(reports), "--figures", str(tmp_path / "figures"),
-         "--jobs", "2"], capture_output=True, text=True,
-        env={**os.environ, "MPLBACKEND": "Agg"}, timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert "Traceback" not in output
+    # The command line, in this process (its workers already prepared by earlier runs).
+    code = main(["run", "--data", str(data), "--questions", str(questions), "--out",
+                 str(reports), "--figures", str(tmp_path / "figures"), "--jobs", "2"])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == 1, output
+    assert "Traceback" not in output and "internal error" not in output
     html = {name: unescape((reports / "2024" / name / "leadership.html").read_text())
             for name in ("alpha", "beta", "gamma", "delta")}  # every council rendered
     for name in ("alpha", "beta", "gamma"):
@@ -1126,7 +1144,9 @@ def test_a_run_reads_each_word_notes_file_once(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "review_lib.cli", "run", "--data", str(data), "--questions",
          str(questions), "--out", str(tmp_path / "reports"), "--figures",
-         str(tmp_path / "figures"), "--jobs", "2"], capture_output=True, text=True,
+         str(tmp_path / "figures"), "--jobs", "2", "--council", "Alpha"],
+        # Alpha's two reports and the cross-council report: three notebooks on two workers.
+        capture_output=True, text=True,
         env={**os.environ, "MPLBACKEND": "Agg", "PYPANDOC_PANDOC": str(pandoc)}, timeout=600)
     output = result.stdout + result.stderr
     assert "Traceback" not in output

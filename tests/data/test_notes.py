@@ -479,9 +479,9 @@ def test_the_new_patterns_read_a_hostile_line_in_linear_time():
     text = GOOD.replace("- Review the panel process",
                         f"- Urgent{spaces}x\n  - Owner{spaces}x\n  - **R1 ({spaces}x")
     text = text.replace("- R2: Waiting", f"- R2 (met){spaces}: Waiting")
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU, not the machine's load
     notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2  # quadratic would take minutes
     assert not notes.recommendations[2].urgent and notes.recommendations[2].owner is None
 
 
@@ -489,7 +489,7 @@ def test_many_unclosed_comments_are_read_in_linear_time():
     import time
 
     text = GOOD.replace("- Review the panel process", "- Review <!-- " + "<!--" * 50_000)
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU, not the machine's load
     notes, _ = parse_notes(text, "dudley.md", QUESTIONS)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2  # quadratic would take minutes
     assert len(notes.recommendations) == 3  # an unclosed comment is kept as typed

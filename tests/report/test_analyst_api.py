@@ -74,6 +74,11 @@ def test_a_notebook_run_by_hand_with_the_defaults_writes_nothing_in_the_reposito
     # The charts are still shown, embedded in the notebook's output.
     outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
     assert any("data:image/png;base64," in str(o.get("data", {})) for o in outputs)
+    # The defaults are the bundled sample's Dudley 2022-24 review, and say it is synthetic.
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    if notebook != "cross_council":
+        assert "Practice Review 2022-24: Dudley" in shown
+    assert "Synthetic sample data" in shown
 
 
 def test_lab_strips_outputs_from_committed_notebooks_on_save(tmp_path):

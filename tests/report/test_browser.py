@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from review_lib.batch.run import run_batch
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -37,10 +35,10 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser")
-    summary = run_batch(councils=["Dudley"], reports_dir=out / "reports",
-                        figures_dir=out / "figures", jobs=2)
+def rendered(sample_run):
+    """The session's sample batch (Dudley, Northwold, the cross-council report and the
+    index), opened read only."""
+    summary, out = sample_run
     assert not summary.failed
     return out / "reports"
 

@@ -21,28 +21,18 @@ pytestmark = pytest.mark.slow
 A4 = (595, 842)  # points, rounded
 
 
-def _render(notebook: str, out: Path, **parameters) -> Path:
-    import papermill as pm
-
-    from review_lib.paths import NOTEBOOKS_DIR, PROJECT_ROOT
-    from review_lib.report.export import notebook_to_html
-
-    executed = pm.execute_notebook(str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
-                                   str(out.with_suffix(".ipynb")), parameters=parameters,
-                                   cwd=str(PROJECT_ROOT), kernel_name="python3",
-                                   progress_bar=False)
-    out.write_text(notebook_to_html(executed, title=notebook), encoding="utf-8")
-    return out
+@pytest.fixture(scope="module")
+def leadership_html(sample_run):
+    """Dudley's leadership report, as the session's sample batch wrote it (read only)."""
+    summary, out = sample_run
+    assert not summary.failed
+    return out / "reports" / "2022-24" / "dudley" / "leadership.html"
 
 
 @pytest.fixture(scope="module")
-def leadership_html(tmp_path_factory):
-    return _render("council_leadership", tmp_path_factory.mktemp("formats") / "dudley.html")
-
-
-@pytest.fixture(scope="module")
-def cross_html(tmp_path_factory):
-    return _render("cross_council", tmp_path_factory.mktemp("formats") / "cross.html")
+def cross_html(sample_run):
+    """The sample's cross-council report, as the session's sample batch wrote it."""
+    return sample_run[1] / "reports" / "2022-24" / "cross-council.html"
 
 
 def _needs_chromium():

@@ -199,17 +199,6 @@ def test_papermill_by_hand_works_from_root_and_notebooks(where, tmp_path, small_
     assert "Practice Review 2024: Beta" in shown
 
 
-def test_notebooks_default_to_dudley_sample(tmp_path):
-    out = tmp_path / "default.ipynb"
-    result = _papermill(PROJECT_ROOT, "notebooks/council_distributions.ipynb", out,
-                        "-p", "figures_dir", str(tmp_path / "figures"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    executed = nbformat.read(str(out), as_version=4)
-    shown = "".join(str(o.get("data", {}).get("text/html", ""))
-                    for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    assert "Practice Review 2022-24: Dudley" in shown and "Synthetic sample data" in shown
-
-
 def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
     for path in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
