@@ -553,6 +553,21 @@ def _analyses_path(handed: dict) -> Path:
 _ANALYSES: list[tuple] = []
 
 
+def _held_inputs() -> tuple:
+    """Which read of the data, and which batch analyses, this process holds now.
+
+    A batch worker compares it before and after a job: when a job loaded a read or the
+    run's analyses, the worker freezes them for the garbage collector
+    (:mod:`review_lib.batch.workers`).
+
+    Returns
+    -------
+    tuple
+        Equal before and after a job exactly when it loaded nothing new.
+    """
+    return tuple(_LOADED), _ANALYSES[0][0] if _ANALYSES else None
+
+
 def _kept(results: list) -> list:
     return [r for r in results if not any(p.kind == "skipped-path" for p in r.problems)]
 

@@ -258,3 +258,29 @@ def test_after_a_cell_is_stopped_the_next_notebook_gets_a_fresh_worker(tmp_path)
     assert pid["first"] == pid["stuck"] != pid["after"]
 
 
+
+
+def test_a_worker_freezes_the_read_a_job_loaded_and_lets_a_replaced_one_go():
+    """The run's read lives as long as a worker: frozen once loaded, not scanned again."""
+    import gc
+
+    from review_lib.batch import workers
+    from review_lib.report import context
+
+    held = context._held_inputs()
+    context.open_review("Dudley", "2022-24")  # the sample's read, if not loaded already
+    read = context._held_inputs()
+    assert read[0] and (read != held or held[0])
+    # Something that lived when the read was frozen and is let go later (an old read).
+    replaced = [[] for _ in range(5000)]
+    for item in replaced:
+        item.append(item)  # cycles: only the collector frees them
+    try:
+        workers._freeze_inputs()
+        frozen = gc.get_freeze_count()
+        assert frozen > 5000
+        del replaced, item
+        workers._freeze_inputs()  # lets the frozen go first: the cycles are collected
+        assert gc.get_freeze_count() < frozen - 4000
+    finally:
+        gc.unfreeze()
