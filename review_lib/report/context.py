@@ -140,8 +140,11 @@ def _notes_index(programme: Programme, roots: list[Path],
     batch run's own read (``prepared``: ``(signature, index)``) is used while it is of
     exactly these files.
     """
-    signature = _notes_signature(programme, roots)
-    if _NOTES and _NOTES[0][0] is programme and _NOTES[0][1] == signature:
+    # The reviews' data files are the programme's: looked up once per programme, not per
+    # notebook (a full path costs a look at each folder on it, 750 files nationally).
+    same = bool(_NOTES) and _NOTES[0][0] is programme
+    signature = _notes_signature(programme, roots, _NOTES[0][1][1] if same else None)
+    if same and _NOTES[0][1] == signature:
         return _NOTES[0][2]
     if prepared is not None and prepared[0] == signature:
         index = prepared[1]
@@ -175,16 +178,20 @@ def notes_read(programme: Programme, roots: list[Path], index: NotesIndex) -> tu
     return _notes_signature(programme, roots), index
 
 
-def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
+def _notes_signature(programme: Programme, roots: list[Path],
+                     reviews: tuple | None = None) -> tuple:
     """What identifies a read of the notes: every notes file, with size and time.
 
     The files beside the reviews' data or under the roots, and the reviews' data files (by
-    their full paths, so that a worker and its run name them alike).
+    their full paths, so that a worker and its run name them alike); ``reviews``, when
+    given, is that last part as an earlier signature of the same programme gave it.
     """
     from review_lib.data.notes import NOTES_SUFFIXES
 
-    folders = {os.path.dirname(os.path.realpath(r.path)) for r in programme.reviews
-               if r.path is not None}
+    if reviews is None:
+        reviews = tuple(sorted((os.path.realpath(r.path), r.council, r.cycle)
+                               for r in programme.reviews if r.path is not None))
+    folders = {os.path.dirname(path) for path, _, _ in reviews}
     found = []
     for top in sorted(folders | {os.path.realpath(root) for root in roots}):
         for folder, _, names in os.walk(top):
@@ -192,9 +199,7 @@ def _notes_signature(programme: Programme, roots: list[Path]) -> tuple:
                 if os.path.splitext(name)[1].casefold() in NOTES_SUFFIXES:
                     path = os.path.join(folder, name)
                     found.append((path, _stat(Path(path))))
-    reviews = sorted((os.path.realpath(r.path), r.council, r.cycle) for r in programme.reviews
-                     if r.path is not None)
-    return tuple(sorted(set(found))), tuple(reviews)
+    return tuple(sorted(set(found))), reviews
 
 
 def load_inputs(data_dir: str | Path | None = None, questions: str | Path | None = None,
