@@ -519,6 +519,18 @@ Made by `python -m review_lib.data.sample` (a deterministic generator: the same 
   - `2022-24/northwold.md` (a draft), `2022-24/greyhaven.docx` (written in Word),
     `2022-24/kestrel-vale.md`, and `2019/northwold-long.md` and `2019/greyhaven.md` with
     those councils' 2019 recommendations: invented.
+  - Each 2022-24 notes file opens with `# Key messages` (five for Dudley, four for
+    Northwold and Kestrel Vale, three for Greyhaven), which open the leadership report's
+    summary.
+  - Dudley's and Northwold's recommendations each mark one as `**Urgent:**` (shown in a
+    box in the summary) and carry the action plan's fields as sub-bullets (`Owner:`,
+    `Timescale:`, `Priority:`, `Measure:`, and `Follows: R3` where one takes up a 2019
+    recommendation); Greyhaven's give owners too, and Kestrel Vale's none, so its action
+    plan shows those fields empty for the team to fill. Each of the four reviews with
+    recommendations gets `action-plan.xlsx` and `action-plan.docx` beside its reports.
+  - The follow-up of 2019 gives each earlier recommendation a status: Dudley's 15 are
+    `met` or `partly met`; Northwold's 6 use all four statuses (`met`, `partly met`,
+    `not met`, `replaced`), so the summary's count and section 2 show each.
 """
 
 
