@@ -264,6 +264,13 @@ def watch_reruns(run: list[str], data: Path, times: int = 3
     return seconds[True], seconds[False], memory.peak
 
 
+def run_command(data: Path, folder: Path, args, *extra: str) -> list[str]:
+    """``practice-review run`` of ``data`` into ``folder``'s reports and figures."""
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    return [*CLI, "run", "--data", str(data), "--out", str(folder / "reports"),
+            "--figures", str(folder / "figures"), *jobs, *extra]
+
+
 def machine() -> str:
     """A one-line description of this machine."""
     cpu = platform.processor() or "unknown CPU"
@@ -294,14 +301,9 @@ def national(args) -> int:
     write_layouts(work / "data", generate_programme(150, catalogue), catalogue)
     print(f"Machine: {machine()}")
     print(f"before: {host_probe()}", flush=True)
-    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-
     def sample_batch(name: str, extra: list[str]) -> tuple[float, int]:
-        folder = work / name
-        seconds, peak, _ = timed(
-            [*CLI, "run", "--data", str(ROOT / "data" / "sample"), "--out",
-             str(folder / "reports"), "--figures", str(folder / "figures"), *jobs, *extra],
-            cwd=ROOT)
+        seconds, peak, _ = timed(run_command(ROOT / "data" / "sample", work / name, args,
+                                             *extra), cwd=ROOT)
         return seconds, peak
 
     # The sample's cold batch is short, so one timing of it moves with the host by a fifth:
@@ -311,9 +313,8 @@ def national(args) -> int:
     for number in range(args.rounds):
         plain.append(sample_batch(f"sample-plain-{number + 1}a", []))
         folder = work / f"national-{number + 1}"
-        seconds, peak, output = timed(
-            [*CLI, "run", "--data", str(work / "data" / "wide"), "--out",
-             str(folder / "reports"), "--figures", str(folder / "figures"), *jobs], cwd=ROOT)
+        seconds, peak, output = timed(run_command(work / "data" / "wide", folder, args),
+                                      cwd=ROOT)
         rows.append((seconds, peak))
         plain.append(sample_batch(f"sample-plain-{number + 1}b", []))
         print(f"national cold batch, round {number + 1}: {seconds:.1f} s, peak "
@@ -344,11 +345,7 @@ def cold_only(args, work: Path) -> int:
     """One cold batch of the sample into empty folders, then the floor: their ratio."""
     data = work / "data"
     shutil.copytree(ROOT / "data" / "sample", data)
-    run = [*CLI, "run", "--data", str(data), "--out", str(work / "reports"),
-           "--figures", str(work / "figures")]
-    if args.jobs:
-        run += ["--jobs", str(args.jobs)]
-    cold, memory, output = timed(run, cwd=ROOT)
+    cold, memory, output = timed(run_command(data, work, args), cwd=ROOT)
     floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(ROOT / "data" / "sample"),
                          str(work / "floor-figures")], cwd=ROOT)
     print(f"cold batch {cold:.1f} s ({summary_line(output, 'report(s) written')}); "
@@ -390,10 +387,7 @@ def main() -> int:
         folder = work / f"round-{number + 1}"
         data = folder / "data"
         shutil.copytree(ROOT / "data" / "sample", data)
-        run = [*CLI, "run", "--data", str(data), "--out", str(folder / "reports"),
-               "--figures", str(folder / "figures")]
-        if args.jobs:
-            run += ["--jobs", str(args.jobs)]
+        run = run_command(data, folder, args)
         rounds.append(one_round(run, data))
         if number == 0:
             floor, _, _ = timed([PYTHON, "-c", FLOOR_SCRIPT, str(ROOT / "data" / "sample"),

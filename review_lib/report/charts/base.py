@@ -362,6 +362,7 @@ class _SegmentLabel:
     outermost: bool  # the last segment on its side of zero, so there is room beyond it
     sign: int
     end: float
+    level: str
 
 
 def _draw_diverging(ax: Axes, values: pd.DataFrame, tick_labels: list[str], *,
@@ -388,7 +389,7 @@ def _draw_diverging(ax: Axes, values: pd.DataFrame, tick_labels: list[str], *,
                     middle = start[row] + sign * width / 2
                     text = _segment_text(ax, middle, row, fmt(width), level)
                     labels.append(_SegmentLabel(text, patch, outermost[row] == index, sign,
-                                                start[row] + sign * width))
+                                                start[row] + sign * width, level))
             start = start + sign * widths
     ax.axvline(0, color=_AXIS_COLOUR, linewidth=1.3, zorder=3)
     ax.set_yticks(y, tick_labels)
@@ -444,9 +445,9 @@ def _fit_labels(ax: Axes, labels: list[_SegmentLabel]) -> None:
         text_box = label.text.get_window_extent(renderer)
         segment = label.patch.get_window_extent(renderer)
         if text_box.width + 2 * margin <= segment.width and text_box.height <= segment.height:
-            level = label.text.get_gid().split(":", 1)[1]
-            if LEVEL_HATCHES[level]:
-                backings.append((text_box.padded(pad).get_points(), LEVEL_COLOURS[level]))
+            if LEVEL_HATCHES[label.level]:
+                backings.append((text_box.padded(pad).get_points(),
+                                 LEVEL_COLOURS[label.level]))
             continue
         if label.outermost:
             label.text.set_x(label.end)
